@@ -1,0 +1,56 @@
+# Switchboard's build. Everything a fresh machine with Go needs is installed
+# here, through the Go module proxy, into bin/ (kept between runs).
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+
+BIN        := $(CURDIR)/bin
+GO         ?= go
+STATICCHECK_VERSION := v0.8.2
+TERRAFORM  ?= $(shell command -v terraform 2>/dev/null || echo /usr/local/bin/terraform)
+RACE       ?= -race
+FUZZTIME   ?= 20s
+
+export PATH := $(BIN):$(PATH)
+
+.PHONY: all build test vet staticcheck unit demo fuzz clean tools
+
+all: build
+
+build: $(BIN)/switchboard
+
+$(BIN)/switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum
+	$(GO) build -o $@ ./cmd/switchboard
+
+# The Vault server is built from github.com/hashicorp/vault in its own module
+# (tools/vault-dev) so that the main go.mod never depends on it. It takes a few
+# minutes the first time and is then reused from bin/.
+$(BIN)/vault-dev: tools/vault-dev/go.mod tools/vault-dev/go.sum $(wildcard tools/vault-dev/*.go)
+	cd tools/vault-dev && $(GO) build -o $@ .
+
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+tools: $(BIN)/staticcheck $(BIN)/vault-dev
+
+vet:
+	$(GO) vet ./...
+	cd tools/vault-dev && $(GO) vet ./...
+
+staticcheck: $(BIN)/staticcheck
+	$(BIN)/staticcheck ./...
+
+# Tests find the Vault binary and Terraform through these variables.
+unit: $(BIN)/vault-dev $(BIN)/switchboard
+	SWITCHBOARD_VAULT_DEV=$(BIN)/vault-dev SWITCHBOARD_BIN=$(BIN)/switchboard \
+	  $(GO) test $(RACE) -count=1 -timeout 20m ./...
+
+test: vet staticcheck unit
+
+fuzz:
+	@echo "fuzz targets are added with the configuration issue"
+
+demo: build
+	./scripts/demo.sh
+
+clean:
+	rm -rf $(BIN) .demo
