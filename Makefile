@@ -3,14 +3,14 @@
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 
-BIN        := $(CURDIR)/bin
+BIN        := bin
 GO         ?= go
 STATICCHECK_VERSION := v0.8.2
 TERRAFORM  ?= $(shell command -v terraform 2>/dev/null || echo /usr/local/bin/terraform)
 RACE       ?= -race
 FUZZTIME   ?= 20s
 
-export PATH := $(BIN):$(PATH)
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: all build test vet staticcheck unit demo fuzz clean tools
 
@@ -25,10 +25,10 @@ $(BIN)/switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -nam
 # (tools/vault-dev) so that the main go.mod never depends on it. It takes a few
 # minutes the first time and is then reused from bin/.
 $(BIN)/vault-dev: tools/vault-dev/go.mod tools/vault-dev/go.sum $(wildcard tools/vault-dev/*.go)
-	cd tools/vault-dev && $(GO) build -o $@ .
+	cd tools/vault-dev && $(GO) build -o $(CURDIR)/$@ .
 
 $(BIN)/staticcheck:
-	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 tools: $(BIN)/staticcheck $(BIN)/vault-dev
 
@@ -41,7 +41,7 @@ staticcheck: $(BIN)/staticcheck
 
 # Tests find the Vault binary and Terraform through these variables.
 unit: $(BIN)/vault-dev $(BIN)/switchboard
-	SWITCHBOARD_VAULT_DEV=$(BIN)/vault-dev SWITCHBOARD_BIN=$(BIN)/switchboard \
+	SWITCHBOARD_VAULT_DEV=$(CURDIR)/$(BIN)/vault-dev SWITCHBOARD_BIN=$(CURDIR)/$(BIN)/switchboard \
 	  $(GO) test $(RACE) -count=1 -timeout 20m ./...
 
 test: vet staticcheck unit
