@@ -1,0 +1,537 @@
+// Package transport is the HTTP machinery the Glow and Gateflow clients
+// share: authentication, the User-Agent, per-attempt timeouts, retries
+// through go-retryablehttp with a policy that knows which calls may be
+// replayed, error decoding into *api.Error and secret scrubbing. Callers of
+// the clients never import it.
+package transport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/internal/version"
+	"github.com/switchboard-hq/switchboard/sensitive"
+)
+
+// Replay says whether a call may be sent again when its outcome is unknown.
+type Replay int
+
+const (
+	// Idempotent calls (reads, delete by id, Gateflow's PATCH and state
+	// changes) are replayed on any transient failure: a second execution
+	// leaves the same state as the first.
+	Idempotent Replay = iota
+	// NotIdempotent calls (creates, drafts, publishes, updates guarded by a
+	// version) are replayed only when the server certainly did not act: a
+	// 429 or 503, or no connection at all. A replay of one that did act
+	// would create a duplicate or answer a false 409, so an ambiguous
+	// failure ends the call with api.ErrOutcomeUnknown instead.
+	NotIdempotent
+)
+
+const (
+	// errorBodyLimit bounds what is read of an error answer: enough for any
+	// JSON error, small enough that a misbehaving proxy's HTML page does not
+	// fill memory.
+	errorBodyLimit = 64 << 10
+	// snippetLimit bounds the part of a non-JSON error body shown in an
+	// error message.
+	snippetLimit = 200
+	// answerLimit bounds a decoded JSON answer (a 500-provider page is well
+	// under a megabyte).
+	answerLimit = 64 << 20
+)
+
+// Client sends calls to one service.
+type Client struct {
+	service string
+	baseURL string
+	token   sensitive.String
+	hc      *http.Client
+	cfg     api.Config
+	log     *slog.Logger
+
+	attempts, retries, unknown atomic.Int64
+}
+
+// New makes a client for service ("glow", "gateflow") at baseURL, which is
+// joined to every call's path as a string so that a base with a path prefix
+// works.
+func New(service, baseURL string, token sensitive.String, cfg api.Config) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s: base URL must be an absolute http or https URL", service)
+	}
+	if u.User != nil {
+		// The token is the only credential; one in the URL would end up in
+		// logs and error messages.
+		return nil, fmt.Errorf("%s: base URL must not carry credentials", service)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s: base URL must not have a query or fragment", service)
+	}
+	if token.IsZero() {
+		return nil, fmt.Errorf("%s: no token", service)
+	}
+	var hc http.Client
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
+	} else {
+		hc.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	hc.Timeout = cfg.Timeout
+	if hc.CheckRedirect == nil {
+		// Neither API redirects. Following one would turn a POST into a GET
+		// and might carry the token to another host.
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{
+		service: service,
+		baseURL: strings.TrimRight(u.String(), "/"),
+		token:   token,
+		hc:      &hc,
+		cfg:     cfg,
+		log:     log,
+	}, nil
+}
+
+// Config returns the options the client was made with.
+func (c *Client) Config() api.Config { return c.cfg }
+
+// Service returns the service name errors and logs carry.
+func (c *Client) Service() string { return c.service }
+
+// Stats returns the client's counters.
+func (c *Client) Stats() api.Stats {
+	return api.Stats{
+		Attempts:       c.attempts.Load(),
+		Retries:        c.retries.Load(),
+		OutcomeUnknown: c.unknown.Load(),
+	}
+}
+
+// Call is one API operation.
+type Call struct {
+	// Operation names the call in errors and logs ("update provider").
+	Operation string
+	// Name and ID are the call's subject, when known.
+	Name, ID string
+
+	Method string
+	// Path is appended to the base URL; path parameters must be escaped.
+	Path string
+	// Body is encoded as JSON; nil sends no body.
+	Body any
+	// Out receives the decoded JSON answer; nil discards it.
+	Out any
+	// Writer, when set, receives the raw answer instead of Out (CSV export).
+	Writer io.Writer
+	// Accept overrides the Accept header (default application/json).
+	Accept string
+
+	Replay Replay
+
+	// Secrets are values the request carries that must never appear in an
+	// error or a log, even if the server echoes them. The token is always
+	// scrubbed.
+	Secrets []string
+	// NameForField, when set, names the subject of a bad-input error from
+	// its field path, so that "providers[2].name" reports that entry's name.
+	NameForField func(field string) string
+}
+
+// attempt is the per-call state shared by the retry hooks.
+type attempt struct {
+	start time.Time
+	// sent is set once the attempt got a connection; before that, nothing
+	// can have reached the server and any call may be retried.
+	sent atomic.Bool
+	// ambiguous is set when the call ends with a failure after which the
+	// server may have acted.
+	ambiguous     bool
+	status        int
+	err           error
+	retryAfter    time.Duration
+	hasRetryAfter bool
+}
+
+// Do sends call, retrying as its Replay allows, and decodes the answer. Every
+// failure is an *api.Error.
+func (c *Client) Do(ctx context.Context, call Call) error {
+	var body io.Reader
+	if call.Body != nil {
+		b, err := json.Marshal(call.Body)
+		if err != nil {
+			return c.finish(&call, &api.Error{Err: fmt.Errorf("encode request: %w", err)})
+		}
+		// A []byte reader lets retryablehttp rewind the body for each
+		// attempt.
+		body = bytes.NewReader(b)
+	}
+
+	st := &attempt{}
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { st.sent.Store(true) },
+	})
+	var rawBody any
+	if body != nil {
+		rawBody = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, call.Method, c.baseURL+call.Path, rawBody)
+	if err != nil {
+		return c.finish(&call, &api.Error{Err: fmt.Errorf("build request: %w", cause(err))})
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
+	req.Header.Set("User-Agent", version.UserAgent())
+	if call.Accept != "" {
+		req.Header.Set("Accept", call.Accept)
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	rc := &retryablehttp.Client{
+		HTTPClient:   c.hc,
+		RetryMax:     c.cfg.RetryMax,
+		RetryWaitMin: c.cfg.RetryWaitMin,
+		RetryWaitMax: c.cfg.RetryWaitMax,
+		RequestLogHook: func(_ retryablehttp.Logger, _ *http.Request, i int) {
+			st.sent.Store(false)
+			st.start = time.Now()
+			c.attempts.Add(1)
+			if i > 0 {
+				c.retries.Add(1)
+			}
+		},
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			return c.checkRetry(ctx, &call, st, resp, err), nil
+		},
+		Backoff: func(min, max time.Duration, n int, _ *http.Response) time.Duration {
+			return c.backoff(&call, st, min, max, n)
+		},
+		// The last answer comes back as it is, so that an exhausted retry
+		// of a 503 still reports the server's error body.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	resp, err := rc.Do(req)
+	if err != nil {
+		if resp != nil {
+			drain(resp.Body)
+		}
+		e := &api.Error{Err: cause(err), OutcomeUnknown: st.ambiguous}
+		return c.finish(&call, e)
+	}
+	defer drain(resp.Body)
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return c.finish(&call, c.statusError(&call, st, resp))
+	}
+	switch {
+	case call.Writer != nil:
+		if _, err := io.Copy(call.Writer, resp.Body); err != nil {
+			return c.finish(&call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)})
+		}
+	case call.Out != nil:
+		// The body is never quoted in the error: a 2xx may carry a secret
+		// (decrypt) that the client cannot know in advance to scrub.
+		b, err := io.ReadAll(io.LimitReader(resp.Body, answerLimit))
+		if err == nil {
+			err = json.Unmarshal(b, call.Out)
+		}
+		if err != nil {
+			return c.finish(&call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("decode answer: %w", err)})
+		}
+	}
+	return nil
+}
+
+func (c *Client) checkRetry(ctx context.Context, call *Call, st *attempt, resp *http.Response, err error) bool {
+	st.status, st.err, st.retryAfter, st.hasRetryAfter = 0, nil, 0, false
+	retry, ambiguous := c.decide(ctx, call, st, resp, err)
+	st.ambiguous = ambiguous
+
+	attrs := []slog.Attr{
+		slog.String("service", c.service), slog.String("operation", call.Operation),
+		slog.String("method", call.Method), slog.String("path", call.Path),
+		slog.Duration("duration", time.Since(st.start)),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", c.scrub(call, cause(err).Error())))
+	} else {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+	}
+	if ambiguous {
+		attrs = append(attrs, slog.String("outcome", "unknown"))
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "attempt", attrs...)
+	return retry
+}
+
+// decide is the retry policy: it answers whether to retry and whether the
+// failure leaves the outcome unknown.
+func (c *Client) decide(ctx context.Context, call *Call, st *attempt, resp *http.Response, err error) (retry, ambiguous bool) {
+	if err != nil {
+		st.err = err
+		sent := st.sent.Load()
+		if ctx.Err() != nil {
+			return false, sent && call.Replay == NotIdempotent
+		}
+		// retryablehttp knows the errors no retry cures (bad TLS
+		// certificate, unsupported scheme, invalid header).
+		if ok, _ := retryablehttp.ErrorPropagatedRetryPolicy(context.Background(), nil, err); !ok {
+			return false, sent && call.Replay == NotIdempotent
+		}
+		if !sent || call.Replay == Idempotent {
+			return true, false
+		}
+		return false, true
+	}
+	st.status = resp.StatusCode
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		// The server says it did not process the request.
+		st.retryAfter, st.hasRetryAfter = retryAfter(resp.Header.Get("Retry-After"))
+		if st.hasRetryAfter && st.retryAfter > c.cfg.RetryAfterMax {
+			return false, false
+		}
+		return true, false
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
+		// A gateway may have passed the request on before failing.
+		if call.Replay == Idempotent {
+			return true, false
+		}
+		return false, true
+	}
+	return false, false
+}
+
+// backoff honours Retry-After and otherwise waits exponentially, with jitter
+// in both cases so that clients throttled together do not return together.
+func (c *Client) backoff(call *Call, st *attempt, min, max time.Duration, n int) time.Duration {
+	var wait time.Duration
+	if st.hasRetryAfter {
+		wait = st.retryAfter + jitter(min)
+	} else {
+		exp := max
+		if n < 30 && min<<n > 0 && min<<n < max {
+			exp = min << n
+		}
+		wait = exp/2 + jitter(exp/2+1)
+	}
+	ev := api.RetryEvent{
+		Service: c.service, Operation: call.Operation, Retry: n + 1,
+		StatusCode: st.status, Wait: wait,
+	}
+	if st.err != nil {
+		ev.Err = scrubbedError(c.scrub(call, cause(st.err).Error()), cause(st.err))
+	}
+	c.log.LogAttrs(context.Background(), slog.LevelDebug, "retry",
+		slog.String("service", c.service), slog.String("operation", call.Operation),
+		slog.Int("retry", ev.Retry), slog.Int("status", ev.StatusCode), slog.Duration("wait", wait))
+	if c.cfg.OnRetry != nil {
+		c.cfg.OnRetry(ev)
+	}
+	return wait
+}
+
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(d)))
+}
+
+// retryAfter parses delay-seconds or an HTTP date.
+func retryAfter(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		if s > int64(24*time.Hour/time.Second) {
+			s = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+type wireError struct {
+	Error *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field"`
+	} `json:"error"`
+}
+
+func (c *Client) statusError(call *Call, st *attempt, resp *http.Response) *api.Error {
+	e := &api.Error{StatusCode: resp.StatusCode, OutcomeUnknown: st.ambiguous}
+	if st.hasRetryAfter {
+		e.RetryAfter = st.retryAfter
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
+	if err != nil {
+		e.Err = fmt.Errorf("read error answer: %w", err)
+	}
+	var w wireError
+	if json.Unmarshal(b, &w) == nil && w.Error != nil && (w.Error.Code != "" || w.Error.Message != "") {
+		e.Code, e.Message, e.Field = w.Error.Code, w.Error.Message, w.Error.Field
+	} else if s := snippet(b); s != "" {
+		e.Message = s
+	}
+	if e.Field != "" && call.Name == "" && call.NameForField != nil {
+		e.Name = call.NameForField(e.Field)
+	}
+	return e
+}
+
+// finish fills in the subject, scrubs secrets, counts and logs a failure.
+func (c *Client) finish(call *Call, e *api.Error) error {
+	e.Service, e.Operation = c.service, call.Operation
+	if e.Name == "" {
+		e.Name = call.Name
+	}
+	if e.ID == "" {
+		e.ID = call.ID
+	}
+	e.Message = c.scrub(call, e.Message)
+	e.Field = c.scrub(call, e.Field)
+	e.Code = c.scrub(call, e.Code)
+	if e.Err != nil {
+		if s := e.Err.Error(); c.scrub(call, s) != s {
+			e.Err = scrubbedError(c.scrub(call, s), e.Err)
+		}
+	}
+	if e.OutcomeUnknown {
+		c.unknown.Add(1)
+	}
+	c.log.LogAttrs(context.Background(), slog.LevelDebug, "call failed",
+		slog.String("service", c.service), slog.String("operation", call.Operation),
+		slog.String("error", e.Error()))
+	return e
+}
+
+// scrub replaces every secret the call knows of with the redaction marker.
+func (c *Client) scrub(call *Call, s string) string {
+	if s == "" {
+		return s
+	}
+	if t := c.token.Reveal(); t != "" {
+		s = strings.ReplaceAll(s, t, sensitive.Redacted)
+	}
+	for _, v := range call.Secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, sensitive.Redacted)
+		}
+	}
+	return s
+}
+
+// snippet makes a short, printable excerpt of a body that is not the
+// documented error JSON (an HTML page from a proxy, a truncated answer).
+func snippet(b []byte) string {
+	s := strings.ToValidUTF8(string(b), "�")
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > snippetLimit {
+		r := []rune(s)
+		s = string(r[:snippetLimit]) + "…"
+	}
+	return s
+}
+
+// cause strips *url.Error, whose text repeats the method and URL.
+func cause(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// scrubbedErr keeps the cause's identity for errors.Is while replacing its
+// text.
+type scrubbedErr struct {
+	msg string
+	err error
+}
+
+func (s *scrubbedErr) Error() string { return s.msg }
+func (s *scrubbedErr) Unwrap() error { return s.err }
+
+func scrubbedError(msg string, err error) error {
+	if msg == err.Error() {
+		return err
+	}
+	return &scrubbedErr{msg: msg, err: err}
+}
+
+func drain(rc io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(rc, errorBodyLimit))
+	_ = rc.Close()
+}
+
+// Pages hides page tokens: it calls fetch with the token of each next page
+// until a page has none, yielding items one by one. An error is yielded once
+// and ends the sequence.
+func Pages[T any](ctx context.Context, c *Client, operation string, fetch func(ctx context.Context, token string) ([]T, string, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		token := ""
+		seen := map[string]bool{}
+		for {
+			items, next, err := fetch(ctx, token)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			if seen[next] {
+				// A server that hands out a token twice would loop forever.
+				yield(zero, c.finish(&Call{Operation: operation}, &api.Error{
+					StatusCode: http.StatusOK,
+					Err:        errors.New("page token repeated: the server is paging in a loop"),
+				}))
+				return
+			}
+			seen[next] = true
+			token = next
+		}
+	}
+}
