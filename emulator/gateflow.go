@@ -1,0 +1,422 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/switchboard-hq/switchboard/api/gateflow"
+)
+
+const typeCodeGateflow = "invalid_configuration"
+
+type catalogueEntry struct {
+	name   string
+	models []gateflow.Model
+}
+
+func models(typ string, ids ...string) []gateflow.Model {
+	out := make([]gateflow.Model, len(ids))
+	for i, id := range ids {
+		out[i] = gateflow.Model{ID: id, Type: typ, Available: true}
+	}
+	return out
+}
+
+// catalogue is the fixed list of "Supported Providers".
+var catalogue = map[string]catalogueEntry{
+	gateflow.OpenAI: {"OpenAI", append(models("chat", "gpt-5.2", "gpt-5", "gpt-5-mini"),
+		models("embedding", "text-embedding-3-large")...)},
+	gateflow.Anthropic: {"Anthropic", models("chat",
+		"claude-opus-4-5-20251107", "claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251015")},
+	gateflow.Google: {"Google AI", append(models("chat", "gemini-3-pro", "gemini-3-flash"),
+		models("embedding", "gemini-embedding-001")...)},
+	gateflow.Mistral: {"Mistral", append(append(models("chat", "mistral-large-latest", "mistral-small-latest", "devstral-medium-latest"),
+		models("audio", "voxtral-small-latest")...), models("embedding", "mistral-embed")...)},
+	gateflow.Cohere: {"Cohere", append(models("chat", "command-r-plus", "command-a-03-2025"),
+		models("rerank", "rerank-v3.5")...)},
+	gateflow.ElevenLabs: {"ElevenLabs", models("tts", "eleven_multilingual_v2", "eleven_turbo_v2_5", "eleven_flash_v2_5")},
+}
+
+// settingKinds lists the accepted settings and their JSON types.
+func settingKinds(id string) map[string]string {
+	k := map[string]string{"default_model": "string", "timeout_ms": "integer", "max_retries": "integer", "base_url": "string"}
+	switch id {
+	case gateflow.OpenAI:
+		k["organization_id"], k["project_id"] = "string", "string"
+	case gateflow.Google:
+		k["region"] = "string"
+	case gateflow.ElevenLabs:
+		k["default_voice"] = "string"
+	}
+	return k
+}
+
+// latencyOf is a stable, plausible latency for a provider.
+func latencyOf(id string) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return 80 + int(h.Sum32()%120)
+}
+
+func modelIDs(id string) []string {
+	ms := catalogue[id].models
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.ID
+	}
+	return out
+}
+
+func (s *Server) health(g *gateflowRec) *gateflow.Health {
+	if g == nil {
+		return nil
+	}
+	up := 0.9995
+	return &gateflow.Health{Status: "healthy", LatencyMS: latencyOf(g.ID), Uptime30d: &up, LastCheck: now().Truncate(time.Minute)}
+}
+
+func status(g *gateflowRec) string {
+	switch {
+	case g == nil:
+		return gateflow.StatusInactive
+	case g.Disabled:
+		return gateflow.StatusDisabled
+	}
+	return gateflow.StatusActive
+}
+
+// catalogued finds the provider of the path, 404 for an unknown id.
+func catalogued(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if _, ok := catalogue[id]; !ok {
+		return "", notFound("", "provider %q not found; supported: %s", id, strings.Join(gateflow.ProviderIDs, ", "))
+	}
+	return id, nil
+}
+
+// configured finds the configuration of the path's provider, 404 when it
+// has none.
+func (s *Server) configured(r *http.Request) (*gateflowRec, error) {
+	id, err := catalogued(r)
+	if err != nil {
+		return nil, err
+	}
+	g, ok := s.st.gateflow[id]
+	if !ok {
+		return nil, notFound("", "provider %s is not configured", id)
+	}
+	return g, nil
+}
+
+func (s *Server) gateList(r *http.Request) (any, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := gateflow.ListResponse{Providers: []gateflow.ProviderSummary{}}
+	for _, id := range gateflow.ProviderIDs {
+		g := s.st.gateflow[id]
+		sum := gateflow.ProviderSummary{ID: id, Name: catalogue[id].name, Status: status(g), Configured: g != nil, Models: []string{}, Health: s.health(g)}
+		if g != nil {
+			sum.Models = modelIDs(id)
+		}
+		out.Providers = append(out.Providers, sum)
+	}
+	return out, nil
+}
+
+func (s *Server) gateProvider(id string) gateflow.Provider {
+	g := s.st.gateflow[id]
+	p := gateflow.Provider{
+		ID: id, Name: catalogue[id].name, Status: status(g), Configured: g != nil,
+		Settings: map[string]any{}, Models: []gateflow.Model{}, Health: s.health(g),
+	}
+	if g == nil {
+		return p
+	}
+	p.ConfiguredAt, p.UpdatedAt, p.CredentialsUpdatedAt = &g.ConfiguredAt, &g.UpdatedAt, &g.CredentialsUpdatedAt
+	p.DisabledAt = g.DisabledAt
+	p.Settings = maps.Clone(g.Settings)
+	if p.Settings == nil {
+		p.Settings = map[string]any{}
+	}
+	p.Models = append([]gateflow.Model{}, catalogue[id].models...)
+	p.Usage = &gateflow.Usage{}
+	return p
+}
+
+// checkCredentials applies docs/api.md's rules; failures are 422.
+func checkCredentials(id string, creds map[string]string, prefix string) error {
+	bad := func(field, format string, args ...any) error {
+		return errf(http.StatusUnprocessableEntity, "invalid_credentials", prefix+field, format, args...)
+	}
+	for _, k := range sortedKeys(creds) {
+		if k != "api_key" && (k != "organization_id" || id != gateflow.OpenAI) {
+			return bad(k, "%s%s is not a credential of %s", prefix, k, id)
+		}
+	}
+	key, ok := creds["api_key"]
+	switch {
+	case !ok || key == "":
+		return bad("api_key", "%sapi_key is required", prefix)
+	case id == gateflow.OpenAI && !strings.HasPrefix(key, "sk-"):
+		return bad("api_key", "an OpenAI api_key starts with \"sk-\"")
+	case id == gateflow.Anthropic && !strings.HasPrefix(key, "sk-ant-"):
+		return bad("api_key", "an Anthropic api_key starts with \"sk-ant-\"")
+	}
+	return nil
+}
+
+// checkSettings checks names and types; a nil value (a removal) is allowed
+// when allowNull.
+func checkSettings(id string, settings map[string]any, allowNull bool) error {
+	kinds := settingKinds(id)
+	for _, k := range sortedKeys(settings) {
+		field := "settings." + k
+		kind, ok := kinds[k]
+		if !ok {
+			return badInput("invalid_configuration", field, "%s is not a setting of %s", field, id)
+		}
+		v := settings[k]
+		if v == nil {
+			if allowNull {
+				continue
+			}
+			return badInput("invalid_configuration", field, "%s must not be null", field)
+		}
+		switch kind {
+		case "string":
+			if _, ok := v.(string); !ok {
+				return badInput("invalid_configuration", field, "%s must be a string", field)
+			}
+		case "integer":
+			n, ok := v.(json.Number)
+			if !ok {
+				return badInput("invalid_configuration", field, "%s must be a number", field)
+			}
+			i, err := n.Int64()
+			if err != nil || i < 0 {
+				return badInput("invalid_configuration", field, "%s must be a non-negative integer", field)
+			}
+		}
+	}
+	return nil
+}
+
+// normalize turns json.Numbers into float64s, as a JSON round trip would.
+func normalize(settings map[string]any) map[string]any {
+	out := make(map[string]any, len(settings))
+	for k, v := range settings {
+		if n, ok := v.(json.Number); ok {
+			f, _ := n.Float64()
+			v = f
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// decodeSettings decodes the settings object of a body keeping numbers
+// exact.
+func settingsOf(raw map[string]any) map[string]any {
+	m, _ := raw["settings"].(map[string]any)
+	return m
+}
+
+func (s *Server) sealCredentials(creds map[string]string) []byte {
+	data, _ := json.Marshal(creds)
+	return s.store.Seal(data)
+}
+
+func (s *Server) gateConfigure(r *http.Request) (any, error) {
+	var req gateflow.ConfigureRequest
+	raw, err := decodeBody(r, &req, typeCodeGateflow)
+	if err != nil {
+		return nil, err
+	}
+	if req.Provider == "" {
+		return nil, badInput("missing_field", "provider", "provider is required")
+	}
+	if _, ok := catalogue[req.Provider]; !ok {
+		return nil, notFound("provider", "provider %q not found; supported: %s", req.Provider, strings.Join(gateflow.ProviderIDs, ", "))
+	}
+	if !has(raw, "credentials") {
+		return nil, badInput("missing_field", "credentials", "credentials is required")
+	}
+	settings := settingsOf(raw)
+	if err := checkSettings(req.Provider, settings, false); err != nil {
+		return nil, err
+	}
+	if err := checkCredentials(req.Provider, req.Credentials, "credentials."); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.st.gateflow[req.Provider]; ok {
+		return nil, errf(http.StatusConflict, "already_configured", "provider",
+			"provider %s is already configured; change it with PATCH and /credentials", req.Provider)
+	}
+	at := now()
+	g := &gateflowRec{
+		ID: req.Provider, SealedCredentials: s.sealCredentials(req.Credentials), Settings: normalize(settings),
+		ConfiguredAt: at, UpdatedAt: at, CredentialsUpdatedAt: at, EnabledAt: at,
+	}
+	t := &tx{}
+	t.putGateflow(g)
+	if err := s.commit(t); err != nil {
+		return nil, err
+	}
+	return gateflow.ConfigureResponse{
+		ID: g.ID, Name: catalogue[g.ID].name, Status: status(g), Configured: true,
+		ConfiguredAt: g.ConfiguredAt, Models: modelIDs(g.ID),
+	}, nil
+}
+
+func (s *Server) gateGet(r *http.Request) (any, error) {
+	id, err := catalogued(r)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.gateProvider(id), nil
+}
+
+func (s *Server) gateUpdate(r *http.Request) (any, error) {
+	var req gateflow.UpdateRequest
+	raw, err := decodeBody(r, &req, typeCodeGateflow)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.configured(r)
+	if err != nil {
+		return nil, err
+	}
+	if !has(raw, "settings") {
+		return nil, badInput("missing_field", "settings", "settings is required")
+	}
+	patch := settingsOf(raw)
+	if err := checkSettings(g.ID, patch, true); err != nil {
+		return nil, err
+	}
+	ng := *g
+	ng.Settings = maps.Clone(g.Settings)
+	if ng.Settings == nil {
+		ng.Settings = map[string]any{}
+	}
+	for k, v := range normalize(patch) {
+		if v == nil {
+			delete(ng.Settings, k)
+		} else {
+			ng.Settings[k] = v
+		}
+	}
+	ng.UpdatedAt = now()
+	t := &tx{}
+	t.putGateflow(&ng)
+	if err := s.commit(t); err != nil {
+		return nil, err
+	}
+	return s.gateProvider(g.ID), nil
+}
+
+func (s *Server) gateCredentials(r *http.Request) (any, error) {
+	var creds map[string]string
+	if _, err := decodeBody(r, &creds, typeCodeGateflow); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.configured(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCredentials(g.ID, creds, ""); err != nil {
+		return nil, err
+	}
+	ng := *g
+	at := now()
+	ng.SealedCredentials = s.sealCredentials(creds)
+	ng.CredentialsUpdatedAt, ng.UpdatedAt = at, at
+	t := &tx{}
+	t.putGateflow(&ng)
+	if err := s.commit(t); err != nil {
+		return nil, err
+	}
+	return gateflow.CredentialsResponse{ID: ng.ID, CredentialsUpdatedAt: at, Status: status(&ng)}, nil
+}
+
+func (s *Server) gateTest(r *http.Request) (any, error) {
+	if _, err := readBody(r); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	g, err := s.configured(r)
+	if err != nil {
+		return nil, err
+	}
+	out := gateflow.TestResult{ID: g.ID, TestResult: "success", LatencyMS: latencyOf(g.ID) + 25, ModelsAvailable: len(catalogue[g.ID].models), TestedAt: now()}
+	if g.Disabled {
+		out.TestResult, out.LatencyMS, out.ModelsAvailable = "failure", 0, 0
+		out.Error = fmt.Sprintf("provider %s is disabled", g.ID)
+	}
+	return out, nil
+}
+
+func (s *Server) setDisabled(r *http.Request, disabled bool) (any, error) {
+	if _, err := readBody(r); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.configured(r)
+	if err != nil {
+		return nil, err
+	}
+	if g.Disabled != disabled {
+		ng := *g
+		at := now()
+		ng.Disabled, ng.UpdatedAt = disabled, at
+		if disabled {
+			ng.DisabledAt = &at
+		} else {
+			ng.DisabledAt, ng.EnabledAt = nil, at
+		}
+		t := &tx{}
+		t.putGateflow(&ng)
+		if err := s.commit(t); err != nil {
+			return nil, err
+		}
+		g = &ng
+	}
+	out := gateflow.StateResponse{ID: g.ID, Status: status(g), DisabledAt: g.DisabledAt}
+	if !disabled {
+		at := g.EnabledAt
+		out.EnabledAt = &at
+	}
+	return out, nil
+}
+
+func (s *Server) gateDisable(r *http.Request) (any, error) { return s.setDisabled(r, true) }
+func (s *Server) gateEnable(r *http.Request) (any, error)  { return s.setDisabled(r, false) }
+
+func (s *Server) gateDelete(r *http.Request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.configured(r)
+	if err != nil {
+		return nil, err
+	}
+	t := &tx{}
+	t.deleteGateflow(g.ID)
+	if err := s.commit(t); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}

@@ -1,0 +1,246 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/switchboard-hq/switchboard/api/glow"
+)
+
+// Seed is the format of a seed file (Config.SeedFile, `switchboard emulator
+// --seed`): state loaded into an empty emulator at start, all in one
+// transaction. Unknown fields are errors. Example: testdata/seed.json.
+//
+//	{
+//	  "endpoints": [{"id": "ep-openai", "name": "OpenAI", "url": "https://api.openai.com/v1"}],
+//	  "keys":      [{"id": "key-openai", "name": "OpenAI prod", "value": "sk-…"}],
+//	  "providers": [{"id": "p-openai", "name": "OpenAI Production", "description": "…",
+//	                 "department_ids": ["cs"], "endpoints": ["ep-openai"], "keys": ["OpenAI prod"],
+//	                 "values": {"region": "us"}}],
+//	  "models":    [{"name": "gpt-5", "provider": "p-openai"}],
+//	  "gateflow":  [{"provider": "openai", "credentials": {"api_key": "sk-…"},
+//	                 "settings": {"default_model": "gpt-5.2"}, "disabled": false}]
+//	}
+//
+// Every id is optional (a random UUID is generated when absent). A provider
+// refers to endpoints and keys, and a model to its provider, by id or by
+// name. Providers follow the same rules as through the API (a name, unique
+// per department; known endpoints and keys), Gateflow configurations the
+// credential and setting rules of docs/api.md.
+type Seed struct {
+	Endpoints []SeedEndpoint `json:"endpoints"`
+	Keys      []SeedKey      `json:"keys"`
+	Providers []SeedProvider `json:"providers"`
+	Models    []SeedModel    `json:"models"`
+	Gateflow  []SeedGateflow `json:"gateflow"`
+}
+
+// SeedEndpoint is a Glow endpoint of a seed.
+type SeedEndpoint struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// SeedKey is a Glow key of a seed, with its value.
+type SeedKey struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// SeedProvider is a Glow provider of a seed. Endpoints and Keys hold ids or
+// names of the seed's endpoints and keys.
+type SeedProvider struct {
+	ID            string            `json:"id"`
+	Name          string            `json:"name"`
+	Description   string            `json:"description"`
+	DepartmentIDs []string          `json:"department_ids"`
+	Endpoints     []string          `json:"endpoints"`
+	Keys          []string          `json:"keys"`
+	Values        map[string]string `json:"values"`
+}
+
+// SeedModel is a Glow model of a seed; Provider is a provider's id or name.
+type SeedModel struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Provider string `json:"provider"`
+}
+
+// SeedGateflow is a configured Gateflow provider.
+type SeedGateflow struct {
+	Provider    string            `json:"provider"`
+	Credentials map[string]string `json:"credentials"`
+	Settings    map[string]any    `json:"settings"`
+	Disabled    bool              `json:"disabled"`
+}
+
+// LoadSeedFile reads a seed file and loads it (see Seed).
+func (s *Server) LoadSeedFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("emulator: seed: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	var seed Seed
+	if err := dec.Decode(&seed); err != nil {
+		return fmt.Errorf("emulator: seed %s: %w", path, err)
+	}
+	if err := s.LoadSeed(seed); err != nil {
+		return fmt.Errorf("emulator: seed %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadSeed adds a seed's state in one transaction: all of it or, on an
+// error, none.
+func (s *Server) LoadSeed(seed Seed) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := now()
+	t := &tx{}
+	endpoints, keys, providers := map[string]string{}, map[string]string{}, map[string]string{}
+	seen := map[string]bool{}
+	fresh := func(id string) (string, error) {
+		if id == "" {
+			return newID(), nil
+		}
+		if seen[id] || s.exists(id) {
+			return "", fmt.Errorf("id %s is used twice", id)
+		}
+		seen[id] = true
+		return id, nil
+	}
+	for i, e := range seed.Endpoints {
+		f := fmt.Sprintf("endpoints[%d]", i)
+		id, err := fresh(e.ID)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		if !strings.HasPrefix(e.URL, "http://") && !strings.HasPrefix(e.URL, "https://") {
+			return fmt.Errorf("%s.url: must be an absolute http or https URL", f)
+		}
+		ep := &glow.Endpoint{ID: id, Name: e.Name, URL: e.URL, CreatedAt: at}
+		t.putEndpoint(ep)
+		endpoints[id] = id
+		if e.Name != "" {
+			endpoints[e.Name] = id
+		}
+	}
+	for i, k := range seed.Keys {
+		f := fmt.Sprintf("keys[%d]", i)
+		id, err := fresh(k.ID)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		if k.Name == "" || k.Value == "" {
+			return fmt.Errorf("%s: name and value are required", f)
+		}
+		t.putKey(&keyRec{ID: id, Name: k.Name, Sealed: s.store.Seal([]byte(k.Value)), CreatedAt: at})
+		keys[id] = id
+		keys[k.Name] = id
+	}
+	resolve := func(m map[string]string, list []string, field string) ([]string, error) {
+		out := make([]string, len(list))
+		for i, ref := range list {
+			id, ok := m[ref]
+			if !ok {
+				return nil, fmt.Errorf("%s[%d]: %q is not in the seed", field, i, ref)
+			}
+			out[i] = id
+		}
+		return out, nil
+	}
+	// Providers are checked against the seed's endpoints and keys, which
+	// are not in memory before the commit: check them against the seed.
+	claimed := map[string]string{}
+	unscoped := &caller{}
+	for i, sp := range seed.Providers {
+		f := fmt.Sprintf("providers[%d]", i)
+		id, err := fresh(sp.ID)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		p := &providerRec{ID: id, Name: sp.Name, Description: sp.Description, Departments: sp.DepartmentIDs,
+			Values: sp.Values, Version: 1, CreatedAt: at, UpdatedAt: at}
+		if p.Endpoints, err = resolve(endpoints, sp.Endpoints, f+".endpoints"); err != nil {
+			return err
+		}
+		if p.Keys, err = resolve(keys, sp.Keys, f+".keys"); err != nil {
+			return err
+		}
+		refsOnly := *p
+		refsOnly.Endpoints, refsOnly.Keys = nil, nil
+		if err := s.checkProvider(unscoped, &refsOnly, f+"."); err != nil {
+			return err
+		}
+		if err := s.checkName(p, f+".name", claimed); err != nil {
+			return err
+		}
+		for _, k := range nameKeys(p) {
+			claimed[k] = id
+		}
+		t.putProvider(p)
+		providers[id] = id
+		if _, dup := providers[sp.Name]; !dup {
+			providers[sp.Name] = id
+		}
+	}
+	for i, sm := range seed.Models {
+		f := fmt.Sprintf("models[%d]", i)
+		id, err := fresh(sm.ID)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		pid, ok := providers[sm.Provider]
+		if !ok {
+			if _, live := s.st.providers.get(sm.Provider); !live {
+				return fmt.Errorf("%s.provider: %q is not in the seed", f, sm.Provider)
+			}
+			pid = sm.Provider
+		}
+		if sm.Name == "" {
+			return fmt.Errorf("%s.name: required", f)
+		}
+		t.putModel(&modelRec{ID: id, Name: sm.Name, ProviderID: pid, CreatedAt: at})
+	}
+	for i, g := range seed.Gateflow {
+		f := fmt.Sprintf("gateflow[%d]", i)
+		if _, ok := catalogue[g.Provider]; !ok {
+			return fmt.Errorf("%s.provider: %q is not a Gateflow provider", f, g.Provider)
+		}
+		if _, ok := s.st.gateflow[g.Provider]; ok || seen["gateflow:"+g.Provider] {
+			return fmt.Errorf("%s: %s is configured twice", f, g.Provider)
+		}
+		seen["gateflow:"+g.Provider] = true
+		if err := checkCredentials(g.Provider, g.Credentials, "credentials."); err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		if err := checkSettings(g.Provider, g.Settings, false); err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		rec := &gateflowRec{ID: g.Provider, SealedCredentials: s.sealCredentials(g.Credentials), Settings: normalize(g.Settings),
+			Disabled: g.Disabled, ConfiguredAt: at, UpdatedAt: at, CredentialsUpdatedAt: at, EnabledAt: at}
+		if g.Disabled {
+			d := at
+			rec.DisabledAt = &d
+		}
+		t.putGateflow(rec)
+	}
+	return s.commit(t)
+}
+
+// exists reports whether id names any Glow record.
+func (s *Server) exists(id string) bool {
+	_, p := s.st.providers.get(id)
+	_, e := s.st.endpoints.get(id)
+	_, k := s.st.keys.get(id)
+	_, m := s.st.models.get(id)
+	return p || e || k || m
+}
