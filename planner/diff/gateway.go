@@ -1,0 +1,137 @@
+package diff
+
+import (
+	"fmt"
+	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/switchboard-hq/switchboard/planner/plan"
+	"github.com/switchboard-hq/switchboard/planner/state"
+)
+
+func gocmpEqual(a, b any) bool { return gocmp.Equal(a, b, cmpOpts) }
+
+// gateway matches desired to live Gateflow providers by their catalogue id
+// and plans each of them. Configuring an unconfigured provider is a create,
+// removing its configuration a delete.
+func (d *differ) gateway(desired, live []state.GatewayProvider) {
+	byID := make(map[string]*state.GatewayProvider, len(live))
+	for i := range live {
+		byID[live[i].ProviderID] = &live[i]
+	}
+	claimedBy := make(map[string]state.Address, len(desired))
+	for i := range desired {
+		want := &desired[i]
+		if other, ok := claimedBy[want.ProviderID]; ok {
+			d.errorf("%s and %s both configure Gateflow provider %s", other, want.Address, want.ProviderID)
+			continue
+		}
+		claimedBy[want.ProviderID] = want.Address
+		l, ok := byID[want.ProviderID]
+		if !ok && !gatewayKnown(want.ProviderID) {
+			d.errorf("%s: Gateflow has no provider %q", want.Address, want.ProviderID)
+			continue
+		}
+		configured := ok && l.Configured
+		switch {
+		case !configured && d.opts.Destroy:
+		case !configured:
+			d.changes = append(d.changes, gatewayCreate(want))
+		case d.opts.Destroy:
+			if want.PreventDestroy {
+				d.protect(string(want.Address))
+			}
+			d.changes = append(d.changes, gatewayDelete(want.Address, l))
+		default:
+			d.changes = append(d.changes, d.gatewayUpdate(want, l))
+		}
+	}
+	for i := range live {
+		l := &live[i]
+		if _, ok := claimedBy[l.ProviderID]; ok || !l.Configured {
+			continue
+		}
+		if d.opts.PruneGateway {
+			d.changes = append(d.changes, gatewayDelete(state.UndeclaredAddress(state.TypeGatewayProvider, l.ProviderID), l))
+			continue
+		}
+		d.unmanaged = append(d.unmanaged, plan.Unmanaged{Type: state.TypeGatewayProvider, ID: l.ProviderID})
+	}
+}
+
+func gatewayCreate(want *state.GatewayProvider) plan.Change {
+	c := changeFor(want.Address, want.ProviderID, want.ProviderID)
+	c.Actions = []plan.Action{plan.ActionCreate}
+	c.After, c.AfterSensitive = gatewayValue(*want, false)
+	c.DesiredDigest = gatewayDigest(*want)
+	return c
+}
+
+func gatewayDelete(addr state.Address, l *state.GatewayProvider) plan.Change {
+	c := changeFor(addr, l.ProviderID, l.ProviderID)
+	c.Actions = []plan.Action{plan.ActionDelete}
+	c.LiveUpdatedAt = l.UpdatedAt
+	c.Before, c.BeforeSensitive = gatewayValue(*l, true)
+	return c
+}
+
+func (d *differ) gatewayUpdate(want, l *state.GatewayProvider) plan.Change {
+	c := changeFor(want.Address, want.ProviderID, l.ProviderID)
+	c.LiveUpdatedAt = l.UpdatedAt
+	c.DesiredDigest = gatewayDigest(*want)
+	c.Before, c.BeforeSensitive = gatewayValue(*l, true)
+	c.After, c.AfterSensitive = gatewayValue(*want, false)
+	// The live object has no credentials to show; keep the after side
+	// comparable with the before side by reporting only what apply sets.
+	scalarField(&c, "enabled", l.Enabled, want.Enabled)
+	mapField(&c, "settings", anyMapValue(l.Settings), anyMapValue(want.Settings))
+	d.gatewayCredentials(&c, want, l)
+	finish(&c)
+	d.drift(&c, l.UpdatedAt)
+	return c
+}
+
+// gatewayCredentials decides whether to send the credentials again.
+// Gateflow never returns them, so the only evidence is time: a Vault version
+// created after Gateflow last received credentials holds a value Gateflow
+// cannot have. POST .../credentials replaces the whole set, so a rotation
+// sends every credential.
+func (d *differ) gatewayCredentials(c *plan.Change, want, l *state.GatewayProvider) {
+	if len(want.Credentials) == 0 {
+		return
+	}
+	reasons := map[string]string{}
+	switch {
+	case d.rotateForced(want.Address):
+		for name := range want.Credentials {
+			reasons[name] = "rotation requested"
+		}
+	case l.CredentialsUpdatedAt == nil:
+		for name := range want.Credentials {
+			reasons[name] = "Gateflow does not say when the credentials were last set"
+		}
+	default:
+		set := *l.CredentialsUpdatedAt
+		for name, src := range want.Credentials {
+			if !src.CreatedTime.IsZero() && src.CreatedTime.After(set) {
+				reasons[name] = fmt.Sprintf("%s was created %s, after Gateflow last received credentials (%s)",
+					src, src.CreatedTime.UTC().Format(time.RFC3339), set.UTC().Format(time.RFC3339))
+			}
+		}
+	}
+	if len(reasons) == 0 {
+		return
+	}
+	fc := plan.FieldChange{Field: "credentials", Kind: plan.FieldMap, Sensitive: true}
+	for _, name := range sortedKeys(want.Credentials) {
+		reason, ok := reasons[name]
+		if !ok {
+			reason = "sent again with the others: Gateflow replaces all credentials at once"
+		}
+		after := refValue(want.Credentials[name], "")
+		fc.Entries = append(fc.Entries, plan.EntryChange{Key: name, Action: plan.ActionUpdate, After: after, Rotate: true, Note: reason})
+		c.Rotations = append(c.Rotations, plan.Rotation{Field: "credentials", Name: name, After: after, Reason: reason})
+	}
+	c.Fields = append(c.Fields, fc)
+}

@@ -1,0 +1,153 @@
+package diff
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/switchboard-hq/switchboard/planner/state"
+)
+
+// The plan carries JSON values (see package plan). These functions build
+// them directly in the shape encoding/json decodes to, so that a plan read
+// back from a file compares equal to the one written.
+
+func setValue(s state.Set) []any {
+	out := make([]any, 0, len(s))
+	for _, e := range state.NewSet(s...) {
+		out = append(out, e)
+	}
+	return out
+}
+
+func stringMapValue(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func anyMapValue(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return maps.Clone(m)
+}
+
+// refValue is the plan's stand-in for a secret: where it comes from, never
+// what it is. keyID is the live Glow key, when there is one.
+func refValue(src state.SecretSource, keyID string) map[string]any {
+	r := map[string]any{}
+	switch {
+	case src.Env != "":
+		r["env"] = src.Env
+	case src.VaultPath != "":
+		r["vault"] = src.VaultPath + "#" + src.VaultKey
+		if src.Version > 0 {
+			r["version"] = float64(src.Version)
+		}
+	default:
+		r["origin"] = "unknown"
+	}
+	if keyID != "" {
+		r["key_id"] = keyID
+	}
+	return r
+}
+
+func glowValue(g state.GlowProvider) (obj, mask map[string]any) {
+	keys := make(map[string]any, len(g.Keys))
+	keyMask := make(map[string]any, len(g.Keys))
+	for label, k := range g.Keys {
+		keys[label] = refValue(k.Source, k.KeyID)
+		keyMask[label] = true
+	}
+	obj = map[string]any{
+		"name":        g.Name,
+		"description": g.Description,
+		"departments": setValue(g.Departments),
+		"endpoints":   setValue(g.Endpoints),
+		"values":      stringMapValue(g.Values),
+		"keys":        keys,
+	}
+	if g.ID != "" {
+		obj["id"] = g.ID
+	}
+	return obj, map[string]any{"keys": keyMask}
+}
+
+// gatewayValue describes a desired provider, or a live one when live is
+// true: Gateflow never returns credentials, so a live object shows only when
+// they were last set.
+func gatewayValue(g state.GatewayProvider, live bool) (obj, mask map[string]any) {
+	obj = map[string]any{
+		"provider_id": g.ProviderID,
+		"enabled":     g.Enabled,
+		"settings":    anyMapValue(g.Settings),
+	}
+	if live {
+		if g.CredentialsUpdatedAt != nil {
+			obj["credentials_updated_at"] = g.CredentialsUpdatedAt.UTC().Format(time.RFC3339Nano)
+		}
+		return obj, map[string]any{}
+	}
+	creds := make(map[string]any, len(g.Credentials))
+	credMask := make(map[string]any, len(g.Credentials))
+	for name, src := range g.Credentials {
+		creds[name] = refValue(src, "")
+		credMask[name] = true
+	}
+	obj["credentials"] = creds
+	return obj, map[string]any{"credentials": credMask}
+}
+
+// digestRef names a secret without its version: a new Vault version is a
+// rotation, not a configuration change, so it must not move the digest.
+func digestRef(src state.SecretSource) string {
+	if src.Env != "" {
+		return "env:" + src.Env
+	}
+	return "vault:" + src.VaultPath + "#" + src.VaultKey
+}
+
+func digest(v any) string {
+	b, err := json.Marshal(v) // maps are written sorted: the digest is stable
+	if err != nil {
+		panic("planner: digest of a plain value: " + err.Error()) // only strings, bools, float64
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func glowDigest(g state.GlowProvider) string {
+	keys := make(map[string]string, len(g.Keys))
+	for label, k := range g.Keys {
+		keys[label] = digestRef(k.Source)
+	}
+	return digest(struct {
+		ID, Name, Description  string
+		Departments, Endpoints []string
+		Values, Keys           map[string]string
+	}{g.ID, g.Name, g.Description, state.NewSet(g.Departments...), state.NewSet(g.Endpoints...), g.Values, keys})
+}
+
+func gatewayDigest(g state.GatewayProvider) string {
+	creds := make(map[string]string, len(g.Credentials))
+	for name, src := range g.Credentials {
+		creds[name] = digestRef(src)
+	}
+	return digest(struct {
+		ProviderID  string
+		Enabled     bool
+		Settings    map[string]any
+		Credentials map[string]string
+	}{g.ProviderID, g.Enabled, g.Settings, creds})
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}

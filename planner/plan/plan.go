@@ -1,0 +1,211 @@
+// Package plan is the plan model: what the planner decided, in a form that
+// the renderers print, the plan file stores and `--format json` writes as is.
+// Its JSON encoding is the documented schema (docs/plan-format.md); a change
+// to a JSON name is a change of FormatVersion.
+//
+// Values in Before and After are JSON values (map[string]any, []any, string,
+// float64, bool, nil) so that a plan decoded from a file is identical to the
+// one that was written. A secret is never in a plan: where one belongs, the
+// value is its reference, and the matching sensitive mask is true.
+package plan
+
+import "time"
+
+// FormatVersion is the version of the JSON schema. Minor versions add
+// fields; a major version changes or removes them.
+const FormatVersion = "1.0"
+
+// Action is what apply does to one object. A change has one action; Actions
+// is a list only to keep the shape of `terraform show -json`.
+type Action string
+
+// Actions.
+const (
+	ActionNoOp   Action = "no-op"
+	ActionCreate Action = "create"
+	ActionUpdate Action = "update"
+	ActionDelete Action = "delete"
+)
+
+// Plan is the outcome of comparing the configuration with the live state.
+type Plan struct {
+	FormatVersion string `json:"format_version"`
+	// ConfigChecksum identifies the configuration the plan was made from, so
+	// that apply can refuse a plan made from other files.
+	ConfigChecksum string    `json:"config_checksum,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	// LiveReadAt is when the live state was read, when the caller knows.
+	LiveReadAt time.Time `json:"live_read_at,omitzero"`
+	// Targets are the --target addresses that limited the plan.
+	Targets []string `json:"targets,omitempty"`
+	// DriftBaseline is true when the plan had the configuration digests of
+	// the last apply to tell drift apart from configuration changes; without
+	// them, Drift is only set where the live objects alone prove it.
+	DriftBaseline bool `json:"drift_baseline"`
+	// Changes has one entry per object, no-ops included, sorted by address.
+	Changes   []Change     `json:"resource_changes"`
+	Unmanaged []Unmanaged  `json:"unmanaged,omitempty"`
+	Warnings  []Diagnostic `json:"warnings,omitempty"`
+	Summary   Summary      `json:"summary"`
+}
+
+// Change is the planned change of one object.
+type Change struct {
+	Address string   `json:"address"`
+	Type    string   `json:"type"`
+	Name    string   `json:"name"`
+	Actions []Action `json:"actions"`
+	// ID is the live object's id (Glow provider id, Gateflow provider id);
+	// empty for a Glow create.
+	ID string `json:"id,omitempty"`
+	// LiveVersion is the Glow version read; apply passes it as
+	// expected_version so that a provider changed since the plan is not
+	// overwritten.
+	LiveVersion int64 `json:"live_version,omitempty"`
+	// LiveUpdatedAt is the live object's last change, read with LiveVersion.
+	LiveUpdatedAt *time.Time `json:"live_updated_at,omitempty"`
+
+	Before          map[string]any `json:"before"`
+	After           map[string]any `json:"after"`
+	BeforeSensitive map[string]any `json:"before_sensitive"`
+	AfterSensitive  map[string]any `json:"after_sensitive"`
+	// Fields lists what an update changes, in a fixed order.
+	Fields []FieldChange `json:"fields,omitempty"`
+	// Rotations lists the secrets apply writes again although their
+	// references may be unchanged.
+	Rotations []Rotation `json:"rotations,omitempty"`
+
+	// ModelUsageCount and InUseBy count and list the Glow models that use a
+	// provider being deleted.
+	ModelUsageCount int      `json:"model_usage_count,omitempty"`
+	InUseBy         []string `json:"in_use_by,omitempty"`
+
+	Drift        bool         `json:"drift"`
+	DriftReasons []string     `json:"drift_reasons,omitempty"`
+	Warnings     []Diagnostic `json:"warnings,omitempty"`
+	// DesiredDigest identifies the configuration of this object (secrets
+	// by reference, without versions). Pass the digests of the last applied
+	// plan as the drift baseline of the next one.
+	DesiredDigest string `json:"desired_digest,omitempty"`
+}
+
+// Action is the change's single action.
+func (c Change) Action() Action {
+	if len(c.Actions) == 0 {
+		return ActionNoOp
+	}
+	return c.Actions[0]
+}
+
+// FieldKind says how a field's change is expressed.
+type FieldKind string
+
+// Field kinds.
+const (
+	FieldScalar FieldKind = "scalar" // Before -> After
+	FieldSet    FieldKind = "set"    // Added and Removed elements
+	FieldMap    FieldKind = "map"    // Entries
+)
+
+// FieldChange is one changed field of an update.
+type FieldChange struct {
+	Field string    `json:"field"`
+	Kind  FieldKind `json:"kind"`
+	// Before and After are set for scalars.
+	Before any `json:"before,omitempty"`
+	After  any `json:"after,omitempty"`
+	// Added and Removed are set for sets, sorted.
+	Added   []any `json:"added,omitempty"`
+	Removed []any `json:"removed,omitempty"`
+	// Entries are set for maps, sorted by key.
+	Entries []EntryChange `json:"entries,omitempty"`
+	// Unchanged counts the set elements or map entries left as they are.
+	Unchanged int `json:"unchanged,omitempty"`
+	// Sensitive marks a field whose entries stand for secrets.
+	Sensitive bool `json:"sensitive,omitempty"`
+}
+
+// EntryChange is one changed entry of a map field.
+type EntryChange struct {
+	Key    string `json:"key"`
+	Action Action `json:"action"`
+	Before any    `json:"before,omitempty"`
+	After  any    `json:"after,omitempty"`
+	// Rotate is true when the entry is a secret written again.
+	Rotate bool   `json:"rotate,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
+// Rotation is one secret that apply writes again.
+type Rotation struct {
+	// Field is "keys" (Glow) or "credentials" (Gateflow).
+	Field string `json:"field"`
+	// Name is the key label or the credential name; for Gateflow, which
+	// replaces all credentials at once, every credential is listed.
+	Name   string         `json:"name"`
+	Before map[string]any `json:"before,omitempty"`
+	After  map[string]any `json:"after"`
+	Reason string         `json:"reason"`
+}
+
+// Unmanaged is a live object that no configuration declares and that the
+// plan leaves alone.
+type Unmanaged struct {
+	Type        string   `json:"type"`
+	ID          string   `json:"id"`
+	Name        string   `json:"name,omitempty"`
+	Departments []string `json:"departments,omitempty"`
+}
+
+// Diagnostic is a warning: a one-line summary and an optional explanation.
+type Diagnostic struct {
+	Summary string `json:"summary"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Summary counts the changes the way Terraform's last line does; a
+// rotation without other changes counts as a change.
+type Summary struct {
+	Add     int `json:"add"`
+	Change  int `json:"change"`
+	Destroy int `json:"destroy"`
+	// Rotate counts changes with at least one rotation (also in Change).
+	Rotate    int `json:"rotate"`
+	Unmanaged int `json:"unmanaged"`
+}
+
+// HasChanges reports whether apply would do anything.
+func (p *Plan) HasChanges() bool {
+	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy > 0
+}
+
+// Digests returns the desired digest of every declared object, the drift
+// baseline to give the next plan once this one is applied.
+func (p *Plan) Digests() map[string]string {
+	d := make(map[string]string, len(p.Changes))
+	for _, c := range p.Changes {
+		if c.DesiredDigest != "" {
+			d[c.Address] = c.DesiredDigest
+		}
+	}
+	return d
+}
+
+// Summarize recomputes Summary from Changes and Unmanaged.
+func (p *Plan) Summarize() {
+	s := Summary{Unmanaged: len(p.Unmanaged)}
+	for _, c := range p.Changes {
+		switch c.Action() {
+		case ActionCreate:
+			s.Add++
+		case ActionUpdate:
+			s.Change++
+			if len(c.Rotations) > 0 {
+				s.Rotate++
+			}
+		case ActionDelete:
+			s.Destroy++
+		}
+	}
+	p.Summary = s
+}

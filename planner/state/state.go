@@ -1,0 +1,207 @@
+// Package state is the normalized model that both sides of a plan are
+// converted into before they are compared: the desired objects (from the
+// configuration, with secrets as Vault references) and the live objects (from
+// Glow and Gateflow). Collections that have no meaningful order are Sets or
+// maps, so that a different order is never reported as a change.
+//
+// Nothing in this package can hold a secret value: a secret is only ever a
+// SecretSource, which says where the value lives. The plan file is built from
+// these types and relies on that.
+package state
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Resource types, as they appear in addresses and in the plan.
+const (
+	TypeGlowProvider    = "glow_provider"
+	TypeGatewayProvider = "gateway_provider"
+)
+
+// UndeclaredPrefix starts the address of a live object that no configuration
+// block declares. It is not a valid resource type, so it cannot collide with
+// a declared address, and `--target undeclared.glow_provider` selects every
+// undeclared Glow provider.
+const UndeclaredPrefix = "undeclared."
+
+// Address names a resource instance: `glow_provider.openai` or, for a block
+// with several instances, `glow_provider.openai["prod"]`.
+type Address string
+
+// Resource is the address without its instance key: a target written this
+// way selects every instance of the block.
+func (a Address) Resource() Address {
+	s := string(a)
+	if i := strings.IndexByte(s, '['); i >= 0 {
+		return Address(s[:i])
+	}
+	return a
+}
+
+// Type is the resource type: `glow_provider` or `gateway_provider`, also for
+// undeclared objects.
+func (a Address) Type() string {
+	s := strings.TrimPrefix(string(a.Resource()), UndeclaredPrefix)
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Name is the part after the type: `openai["prod"]`.
+func (a Address) Name() string {
+	// Types contain no dot, so the first one separates the type even when
+	// the instance key contains dots.
+	_, name, _ := strings.Cut(strings.TrimPrefix(string(a), UndeclaredPrefix), ".")
+	return name
+}
+
+// Matches reports whether the target selects a: the same instance, or the
+// same resource when the target has no instance key.
+func (a Address) Matches(target Address) bool {
+	if a == target {
+		return true
+	}
+	return !strings.ContainsRune(string(target), '[') && a.Resource() == target
+}
+
+// UndeclaredAddress is the address given to a live object that the
+// configuration does not declare.
+func UndeclaredAddress(typ, id string) Address {
+	return Address(UndeclaredPrefix + typ + `["` + id + `"]`)
+}
+
+// Set is a sorted list of unique strings. Use NewSet to build one; the
+// comparisons also sort, so a Set built by hand is still compared as a set.
+type Set []string
+
+// NewSet returns the sorted, de-duplicated elements; empty input gives nil.
+func NewSet(elems ...string) Set {
+	if len(elems) == 0 {
+		return nil
+	}
+	s := slices.Clone(elems)
+	slices.Sort(s)
+	return Set(slices.Compact(s))
+}
+
+// Has reports whether e is in the set.
+func (s Set) Has(e string) bool {
+	_, ok := slices.BinarySearch(s, e)
+	return ok
+}
+
+// SecretSource says where a secret comes from, never what it is. Exactly
+// one of VaultPath or Env is set.
+type SecretSource struct {
+	// VaultPath and VaultKey are what `vault kv get -field=KEY PATH` reads.
+	VaultPath string `json:"vault_path,omitempty"`
+	VaultKey  string `json:"vault_key,omitempty"`
+	// Version is the KV v2 version the value was (live) or will be (desired)
+	// read from. 0 means unversioned: a KV v1 mount, or an env() secret.
+	Version int `json:"version,omitempty"`
+	// CreatedTime is when Vault created that version (KV v2 metadata).
+	// It is known for desired secrets only; Gateflow rotation compares it
+	// with credentials_updated_at.
+	CreatedTime time.Time `json:"created_time,omitzero"`
+	// Env names an environment variable for env() secrets.
+	Env string `json:"env,omitempty"`
+}
+
+// IsZero reports whether no source is known (a Glow key made by hand).
+func (s SecretSource) IsZero() bool { return s.VaultPath == "" && s.Env == "" }
+
+// SameOrigin reports whether both name the same secret and version,
+// ignoring CreatedTime, which only desired sources carry.
+func (s SecretSource) SameOrigin(o SecretSource) bool {
+	return s.VaultPath == o.VaultPath && s.VaultKey == o.VaultKey && s.Version == o.Version && s.Env == o.Env
+}
+
+// String names the source the way plans show it: `vault:PATH#KEY@v3` or
+// `env:NAME`. It holds no secret.
+func (s SecretSource) String() string {
+	switch {
+	case s.Env != "":
+		return "env:" + s.Env
+	case s.VaultPath != "":
+		r := "vault:" + s.VaultPath + "#" + s.VaultKey
+		if s.Version > 0 {
+			r += "@v" + itoa(s.Version)
+		}
+		return r
+	default:
+		return "unknown origin"
+	}
+}
+
+// KeyState is one key attached to a Glow provider.
+type KeyState struct {
+	// Source is, for a desired key, where the value will be read; for a live
+	// key, what its name's origin marker says (zero when it has none).
+	Source SecretSource `json:"source"`
+	// KeyID and Name are the live Glow key; empty for desired keys.
+	KeyID string `json:"key_id,omitempty"`
+	Name  string `json:"name,omitempty"`
+	// Marked reports whether the live key's name carries an origin marker,
+	// that is, whether Switchboard created it.
+	Marked bool `json:"marked,omitempty"`
+}
+
+// GlowProvider is a Glow provider, desired or live.
+type GlowProvider struct {
+	// Address is the configuration block's address; empty for a live object
+	// until it is matched.
+	Address Address `json:"address,omitempty"`
+	// ID is the Glow provider id: set on live objects, and on desired ones
+	// whose configuration pins it.
+	ID          string            `json:"id,omitempty"`
+	Name        string            `json:"name"`
+	Description string            `json:"description,omitempty"`
+	Departments Set               `json:"departments,omitempty"`
+	Endpoints   Set               `json:"endpoints,omitempty"` // URLs
+	Values      map[string]string `json:"values,omitempty"`
+	// Keys maps the key label (the key name without its origin marker) to
+	// the key.
+	Keys map[string]KeyState `json:"keys,omitempty"`
+
+	// Live only.
+	ModelUsageCount int       `json:"model_usage_count,omitempty"`
+	ModelIDs        Set       `json:"model_ids,omitempty"`
+	Version         int64     `json:"version,omitempty"`
+	UpdatedAt       time.Time `json:"updated_at,omitzero"`
+
+	// Desired only: lifecycle { prevent_destroy = true }.
+	PreventDestroy bool `json:"prevent_destroy,omitempty"`
+}
+
+// GatewayProvider is a Gateflow provider, desired or live.
+type GatewayProvider struct {
+	Address Address `json:"address,omitempty"`
+	// ProviderID is one of Gateflow's fixed catalogue ids (`openai`, …).
+	ProviderID string `json:"provider_id"`
+	// Configured is false for a live catalogue entry nobody configured; it
+	// is treated as absent. Desired objects are always configured.
+	Configured bool `json:"configured"`
+	Enabled    bool `json:"enabled"`
+	// Settings holds strings, booleans and numbers as float64; see
+	// NormalizeSettings.
+	Settings map[string]any `json:"settings,omitempty"`
+	// Credentials is desired only: Gateflow never returns them.
+	Credentials map[string]SecretSource `json:"credentials,omitempty"`
+
+	// Live only.
+	ConfiguredAt         *time.Time `json:"configured_at,omitempty"`
+	UpdatedAt            *time.Time `json:"updated_at,omitempty"`
+	CredentialsUpdatedAt *time.Time `json:"credentials_updated_at,omitempty"`
+
+	PreventDestroy bool `json:"prevent_destroy,omitempty"`
+}
+
+// Snapshot is one side of a plan: every object of both services.
+type Snapshot struct {
+	Glow    []GlowProvider    `json:"glow,omitempty"`
+	Gateway []GatewayProvider `json:"gateway,omitempty"`
+}
