@@ -1,0 +1,194 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/switchboard-hq/switchboard/sensitive"
+)
+
+// Config is the desired state a directory of configuration files describes.
+// It holds only plain Go values, Secrets and source ranges: nothing of the
+// HCL evaluation survives, so the planner can compare it with what the
+// services report without knowing about cty.
+type Config struct {
+	// Dir is the directory the files were read from, as given to Load.
+	Dir string
+	// Checksum is the hex sha256 of the configuration files (name and
+	// content, sorted by name). Variable values are not part of it: a plan
+	// records them separately.
+	Checksum string
+
+	// Glow is set when the configuration has a glow block or a
+	// glow_provider; its fields fall back to GLOW_INSTANCE_URL and
+	// GLOW_TOKEN.
+	Glow *GlowSettings
+	// Gateflow is set when the configuration has a gateflow block or a
+	// gateflow_provider; its fields fall back to GATEFLOW_URL and
+	// GATEFLOW_ADMIN_KEY.
+	Gateflow *GatewaySettings
+	// Vault is set when the configuration has a vault block or calls
+	// vault(); Address falls back to VAULT_ADDR.
+	Vault *VaultSettings
+
+	// GlowProviders are in file order, then block order, then for_each key
+	// order.
+	GlowProviders []GlowProvider
+	// GatewayProviders are ordered as GlowProviders.
+	GatewayProviders []GatewayProvider
+}
+
+// GlowSettings is the glow block: where Glow is and how to authenticate.
+type GlowSettings struct {
+	URL   string
+	Token Secret
+	// PruneDepartments lists the departments in which Glow providers that
+	// the configuration does not declare are destroyed. Empty means none:
+	// pruning is never implied.
+	PruneDepartments []string
+	// DeclRange is the glow block's header, or empty when there is no block
+	// and everything comes from the environment.
+	DeclRange hcl.Range
+}
+
+// GatewaySettings is the gateflow block.
+type GatewaySettings struct {
+	URL      string
+	AdminKey Secret
+	// Prune removes the configuration of Gateflow providers that the
+	// configuration does not declare.
+	Prune     bool
+	DeclRange hcl.Range
+}
+
+// VaultSettings is the vault block. The token is read by the secrets package
+// from VAULT_TOKEN and never appears in a file.
+type VaultSettings struct {
+	Address   string
+	DeclRange hcl.Range
+}
+
+// GlowProvider is one instance of a glow_provider block (one per for_each
+// key).
+type GlowProvider struct {
+	Address Address
+	// ID is the Glow provider_id when the configuration pins it (import
+	// writes it). When set, the provider is matched by id; otherwise by
+	// address in the state.
+	ID          string
+	Name        string
+	Description string
+	// Departments is empty for a global provider.
+	Departments []string
+	// Endpoints are absolute http or https URLs.
+	Endpoints []string
+	Values    map[string]string
+	Keys      []Key
+	// PreventDestroy is lifecycle.prevent_destroy.
+	PreventDestroy bool
+	DeclRange      hcl.Range
+}
+
+// Key is a key block of a glow_provider.
+type Key struct {
+	Name  string
+	Value Secret
+	Range hcl.Range
+}
+
+// GatewayProvider is one instance of a gateflow_provider block.
+type GatewayProvider struct {
+	Address Address
+	// ProviderID is one of gateflow.ProviderIDs: the provider_id argument,
+	// or the block label when that is not set.
+	ProviderID  string
+	Enabled     bool
+	Credentials map[string]Secret
+	// Settings holds strings, bools, int64 (for whole numbers) and float64,
+	// as Gateflow's settings are a flat object of those.
+	Settings       map[string]any
+	PreventDestroy bool
+	DeclRange      hcl.Range
+}
+
+// Secret is a secret value as the configuration gives it: either a reference
+// to Vault, resolved only when a command needs the value, or a value already
+// read from the environment (env(), a sensitive variable, or an
+// environment default such as GLOW_TOKEN). It is never a plain string, and
+// formatting it with any verb shows only where it comes from.
+type Secret struct {
+	// Ref is set for vault(); Literal is then empty.
+	Ref *VaultRef
+	// Literal is the value read from the environment or a sensitive
+	// variable.
+	Literal sensitive.String
+	// Source says where the value comes from, for messages: "vault",
+	// "env:GLOW_TOKEN", "var.token". It never holds the value.
+	Source string
+	// Range is the expression that gave the secret; empty for an
+	// environment default.
+	Range hcl.Range
+}
+
+// IsZero reports whether no secret is set (neither a reference nor a value).
+func (s Secret) IsZero() bool { return s.Ref == nil && s.Literal.IsZero() }
+
+// String describes the secret without its value.
+func (s Secret) String() string {
+	switch {
+	case s.Ref != nil:
+		return s.Ref.String()
+	case s.Source != "":
+		return s.Source + " " + sensitive.Redacted
+	case s.Literal.IsZero():
+		return "(no secret)"
+	default:
+		return sensitive.Redacted
+	}
+}
+
+// GoString keeps %#v from printing the Ref pointer's target field by field
+// next to a Literal: the description is all a debugger needs.
+func (s Secret) GoString() string { return "config.Secret{" + s.String() + "}" }
+
+// Format covers every verb so that no formatting path reaches the fields.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte(s.GoString()))
+		return
+	}
+	_, _ = f.Write([]byte(s.String()))
+}
+
+// MarshalText describes the secret, so a JSON plan writer never needs to
+// special-case it.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// sortedKeys returns m's keys in order: every map the loader walks is walked
+// in order so that diagnostics come out the same every run.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// quoteList renders names for a message: "a", "b" and "c".
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	switch len(q) {
+	case 0:
+		return ""
+	case 1:
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}

@@ -1,0 +1,293 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// Mark is the type of the cty marks the loader puts on values.
+type Mark string
+
+// Sensitive marks a value that must never be printed: the results of vault()
+// and env(), and the values of variables declared sensitive. Marks survive
+// every expression and function, so a value derived from a secret is
+// sensitive too.
+const Sensitive Mark = "sensitive"
+
+// envMark records that a value comes from env(Name): a secret argument
+// accepts it and says so in Secret.Source.
+type envMark struct{ Name string }
+
+// varMark records that a value comes from var.Name, so that a secret
+// argument can tell a sensitive variable (acceptable for tokens) from a key
+// typed into a var file.
+type varMark struct {
+	Name      string
+	Sensitive bool
+}
+
+// VaultRef values themselves are the marks of vault() results (with an empty
+// Range, which the loader fills from the call site): cty marks must be
+// comparable, and a VaultRef is.
+
+// vaultPlaceholder is the string a vault() call evaluates to. It is not the
+// secret, which is never read here. A value that is still this exact string
+// is the reference itself; any other string carrying the mark was derived
+// from it (an interpolation, upper(), substr()) and is refused, since it
+// cannot be resolved later. Both cases are in it so that lower() and upper()
+// change it.
+func vaultPlaceholder(r VaultRef) string {
+	return fmt.Sprintf("<Vault:%s#%s#%d:ref>", r.Path, r.Key, r.Version)
+}
+
+// functions returns the function table: cty's standard library under the
+// names Terraform users know, plus env, file and vault. env and vault report
+// what they produce to the loader through the callbacks.
+func (l *loader) functions() map[string]function.Function {
+	fns := map[string]function.Function{
+		"abs":             stdlib.AbsoluteFunc,
+		"can":             tryfunc.CanFunc,
+		"ceil":            stdlib.CeilFunc,
+		"chomp":           stdlib.ChompFunc,
+		"chunklist":       stdlib.ChunklistFunc,
+		"coalesce":        stdlib.CoalesceFunc,
+		"coalescelist":    stdlib.CoalesceListFunc,
+		"compact":         stdlib.CompactFunc,
+		"concat":          stdlib.ConcatFunc,
+		"contains":        stdlib.ContainsFunc,
+		"csvdecode":       stdlib.CSVDecodeFunc,
+		"distinct":        stdlib.DistinctFunc,
+		"element":         stdlib.ElementFunc,
+		"flatten":         stdlib.FlattenFunc,
+		"floor":           stdlib.FloorFunc,
+		"format":          stdlib.FormatFunc,
+		"formatdate":      stdlib.FormatDateFunc,
+		"formatlist":      stdlib.FormatListFunc,
+		"indent":          stdlib.IndentFunc,
+		"index":           stdlib.IndexFunc,
+		"join":            stdlib.JoinFunc,
+		"jsondecode":      stdlib.JSONDecodeFunc,
+		"jsonencode":      stdlib.JSONEncodeFunc,
+		"keys":            stdlib.KeysFunc,
+		"length":          stdlib.LengthFunc,
+		"log":             stdlib.LogFunc,
+		"lookup":          stdlib.LookupFunc,
+		"lower":           stdlib.LowerFunc,
+		"max":             stdlib.MaxFunc,
+		"merge":           stdlib.MergeFunc,
+		"min":             stdlib.MinFunc,
+		"parseint":        stdlib.ParseIntFunc,
+		"pow":             stdlib.PowFunc,
+		"range":           stdlib.RangeFunc,
+		"regex":           stdlib.RegexFunc,
+		"regexall":        stdlib.RegexAllFunc,
+		"replace":         stdlib.ReplaceFunc,
+		"reverse":         stdlib.ReverseListFunc,
+		"setintersection": stdlib.SetIntersectionFunc,
+		"setproduct":      stdlib.SetProductFunc,
+		"setsubtract":     stdlib.SetSubtractFunc,
+		"setunion":        stdlib.SetUnionFunc,
+		"signum":          stdlib.SignumFunc,
+		"slice":           stdlib.SliceFunc,
+		"sort":            stdlib.SortFunc,
+		"split":           stdlib.SplitFunc,
+		"strlen":          stdlib.StrlenFunc,
+		"strrev":          stdlib.ReverseFunc,
+		"substr":          stdlib.SubstrFunc,
+		"timeadd":         stdlib.TimeAddFunc,
+		"title":           stdlib.TitleFunc,
+		"tobool":          stdlib.MakeToFunc(cty.Bool),
+		"tolist":          stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap":           stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"tonumber":        stdlib.MakeToFunc(cty.Number),
+		"toset":           stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+		"tostring":        stdlib.MakeToFunc(cty.String),
+		"trim":            stdlib.TrimFunc,
+		"trimprefix":      stdlib.TrimPrefixFunc,
+		"trimspace":       stdlib.TrimSpaceFunc,
+		"trimsuffix":      stdlib.TrimSuffixFunc,
+		"try":             tryfunc.TryFunc,
+		"upper":           stdlib.UpperFunc,
+		"values":          stdlib.ValuesFunc,
+		"zipmap":          stdlib.ZipmapFunc,
+
+		"sensitive":    sensitiveFunc,
+		"nonsensitive": nonsensitiveFunc,
+		"env":          l.envFunc(),
+		"file":         l.fileFunc(),
+		"vault":        l.vaultFunc(),
+	}
+	return fns
+}
+
+// sensitiveFunc is Terraform's sensitive(): it marks a value so that no
+// output shows it.
+var sensitiveFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{
+		Name: "value", Type: cty.DynamicPseudoType,
+		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		return args[0].Mark(Sensitive), nil
+	},
+})
+
+// nonsensitiveFunc is Terraform's nonsensitive(): the user states that a
+// value derived from env() (a URL, a list of departments) is not a secret,
+// so that it may go where a plan prints it. Provenance marks stay: a key
+// still knows it came from env().
+var nonsensitiveFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{
+		Name: "value", Type: cty.DynamicPseudoType,
+		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, pvm := args[0].UnmarkDeepWithPaths()
+		kept := make([]cty.PathValueMarks, 0, len(pvm))
+		for _, p := range pvm {
+			m := cty.NewValueMarks()
+			for k := range p.Marks {
+				if k != Sensitive {
+					m[k] = struct{}{}
+				}
+			}
+			if len(m) > 0 {
+				kept = append(kept, cty.PathValueMarks{Path: p.Path, Marks: m})
+			}
+		}
+		return v.MarkWithPaths(kept), nil
+	},
+})
+
+// stringArg reads a string argument that may carry marks: the arguments of
+// env() and vault() name a secret, they are not one, so where they come from
+// (a variable, another env()) does not matter.
+func stringArg(v cty.Value) (string, bool) {
+	v, _ = v.UnmarkDeep()
+	if !v.IsKnown() || v.IsNull() {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+func (l *loader) envFunc() function.Function {
+	return function.New(&function.Spec{
+		Description: "The value of an environment variable, marked sensitive; empty when it is not set.",
+		Params: []function.Parameter{{
+			Name: "name", Type: cty.String, AllowMarked: true, AllowUnknown: true,
+		}},
+		Type: function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			name, ok := stringArg(args[0])
+			if !ok {
+				return cty.UnknownVal(cty.String).Mark(Sensitive), nil
+			}
+			if name == "" || strings.ContainsAny(name, "=\x00") {
+				return cty.NilVal, function.NewArgErrorf(0, "an environment variable name must be non-empty and contain no '=' or NUL")
+			}
+			val, _ := l.opts.Env(name)
+			l.rememberSecret(val)
+			return cty.StringVal(val).WithMarks(cty.NewValueMarks(Sensitive, envMark{Name: name})), nil
+		},
+	})
+}
+
+func (l *loader) fileFunc() function.Function {
+	return function.New(&function.Spec{
+		Description: "The content of a file, relative to the configuration directory.",
+		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			p := args[0].AsString()
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(l.dir, p)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				// The OS error names the path, which the user wrote: no
+				// value of any secret is in it.
+				return cty.NilVal, function.NewArgErrorf(0, "cannot read %s: %s", args[0].AsString(), describeFileError(err))
+			}
+			if !utf8.Valid(b) {
+				return cty.NilVal, function.NewArgErrorf(0, "%s is not valid UTF-8", args[0].AsString())
+			}
+			return cty.StringVal(string(b)), nil
+		},
+	})
+}
+
+func describeFileError(err error) string {
+	switch {
+	case os.IsNotExist(err):
+		return "no such file"
+	case os.IsPermission(err):
+		return "permission denied"
+	}
+	return "not a readable file"
+}
+
+func (l *loader) vaultFunc() function.Function {
+	return function.New(&function.Spec{
+		Description: "A reference to a field of a Vault KV secret, resolved when the configuration is applied.",
+		Params: []function.Parameter{
+			{Name: "path", Type: cty.String, AllowMarked: true, AllowUnknown: true},
+			{Name: "key", Type: cty.String, AllowMarked: true, AllowUnknown: true},
+		},
+		VarParam: &function.Parameter{Name: "version", Type: cty.Number, AllowMarked: true, AllowUnknown: true},
+		Type:     function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if len(args) > 3 {
+				return cty.NilVal, function.NewArgErrorf(3, "vault() takes a path, a key and an optional version")
+			}
+			path, ok1 := stringArg(args[0])
+			key, ok2 := stringArg(args[1])
+			ref := VaultRef{Path: path, Key: key}
+			known := ok1 && ok2
+			if len(args) == 3 {
+				v, _ := args[2].UnmarkDeep()
+				switch {
+				case !v.IsKnown():
+					known = false
+				case v.IsNull():
+					return cty.NilVal, function.NewArgErrorf(2, "the version must be a whole number of at least 1")
+				default:
+					bf := v.AsBigFloat()
+					n, acc := bf.Int64()
+					if !bf.IsInt() || acc != 0 || n < 1 || n > 1<<31 {
+						return cty.NilVal, function.NewArgErrorf(2, "the version must be a whole number of at least 1")
+					}
+					ref.Version = int(n)
+				}
+			}
+			if !known {
+				return cty.UnknownVal(cty.String).Mark(Sensitive), nil
+			}
+			if err := checkVaultPath(path); err != nil {
+				return cty.NilVal, function.NewArgErrorf(0, "%s", err)
+			}
+			if key == "" {
+				return cty.NilVal, function.NewArgErrorf(1, "the key must name a field of the secret, like \"api_key\"")
+			}
+			l.usedVault = true
+			return cty.StringVal(vaultPlaceholder(ref)).WithMarks(cty.NewValueMarks(Sensitive, ref)), nil
+		},
+	})
+}
+
+func checkVaultPath(p string) error {
+	mount, rest, ok := strings.Cut(p, "/")
+	if !ok || mount == "" || rest == "" || strings.HasSuffix(p, "/") || strings.Contains(p, "//") {
+		return fmt.Errorf("the path must be a KV mount followed by the secret's path, like \"secret/llm/openai\" (as for `vault kv get`)")
+	}
+	return nil
+}
