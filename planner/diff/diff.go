@@ -173,12 +173,17 @@ func (d *differ) target(changes []plan.Change) ([]plan.Change, []plan.Diagnostic
 }
 
 // changeFor starts a change with its identity fields.
-func changeFor(addr state.Address, name, id string) plan.Change {
+func changeFor(addr state.Address, providerName, id string) plan.Change {
+	name := addr.Resource().Name()
+	if strings.HasPrefix(string(addr), state.UndeclaredPrefix) || name == "" {
+		name = id
+	}
 	return plan.Change{
-		Address: string(addr),
-		Type:    addr.Type(),
-		Name:    name,
-		ID:      id,
+		Address:      string(addr),
+		Type:         addr.Type(),
+		Name:         name,
+		ProviderName: providerName,
+		ID:           id,
 	}
 }
 
@@ -201,9 +206,9 @@ func (d *differ) drift(c *plan.Change, updatedAt *time.Time) {
 	if d.opts.Baseline[c.Address] != c.DesiredDigest {
 		return
 	}
-	reason := "the configuration of this object is unchanged since the last apply, so the differences were made outside Switchboard"
+	reason := "configuration unchanged since the last apply, so the live object was changed outside Switchboard"
 	if updatedAt != nil && !updatedAt.IsZero() {
-		reason += fmt.Sprintf(" (last changed %s)", updatedAt.UTC().Format(time.RFC3339))
+		reason += fmt.Sprintf("; last changed %s", updatedAt.UTC().Format(time.RFC3339))
 	}
 	c.Drift = true
 	c.DriftReasons = append(c.DriftReasons, reason)

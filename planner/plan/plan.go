@@ -51,10 +51,15 @@ type Plan struct {
 
 // Change is the planned change of one object.
 type Change struct {
-	Address string   `json:"address"`
-	Type    string   `json:"type"`
-	Name    string   `json:"name"`
-	Actions []Action `json:"actions"`
+	Address string `json:"address"`
+	Type    string `json:"type"`
+	// Name is the block name, as in Terraform (`openai` for
+	// `glow_provider.openai["prod"]`); for an undeclared object, its id.
+	Name string `json:"name"`
+	// ProviderName is the object's own name: the Glow provider's name, the
+	// Gateflow provider id.
+	ProviderName string   `json:"provider_name"`
+	Actions      []Action `json:"actions"`
 	// ID is the live object's id (Glow provider id, Gateflow provider id);
 	// empty for a Glow create.
 	ID string `json:"id,omitempty"`

@@ -170,16 +170,6 @@ func (t *textWriter) diagnostic(d plan.Diagnostic) {
 	t.line(0, "")
 }
 
-// blockLabel is the second label of `resource "TYPE" "NAME"`: the block name
-// for declared objects, the live id for undeclared ones.
-func blockLabel(c plan.Change) string {
-	name := state.Address(c.Address).Resource().Name()
-	if strings.HasPrefix(c.Address, state.UndeclaredPrefix) || name == "" {
-		return c.ID
-	}
-	return name
-}
-
 func (t *textWriter) change(c plan.Change) {
 	a := c.Action()
 	head := "# " + c.Address
@@ -201,7 +191,7 @@ func (t *textWriter) change(c plan.Change) {
 	for _, r := range c.DriftReasons {
 		t.line(2, "# (drift: "+r+")")
 	}
-	t.line(2, fmt.Sprintf("%s resource %q %q {", t.sym(a), c.Type, blockLabel(c)))
+	t.line(2, fmt.Sprintf("%s resource %q %q {", t.sym(a), c.Type, c.Name))
 	switch a {
 	case plan.ActionCreate:
 		t.object(6, plan.ActionCreate, c.After, c.AfterSensitive)
@@ -215,7 +205,14 @@ func (t *textWriter) change(c plan.Change) {
 
 // object prints every attribute of a created or destroyed object.
 func (t *textWriter) object(indent int, a plan.Action, obj, mask map[string]any) {
-	keys := sortedKeys(obj)
+	// Like Terraform, which hides null attributes, leave out empty ones:
+	// they say nothing a reviewer needs.
+	var keys []string
+	for _, k := range sortedKeys(obj) {
+		if !isEmpty(obj[k]) {
+			keys = append(keys, k)
+		}
+	}
 	width := 0
 	for _, k := range keys {
 		width = max(width, len(k))
@@ -271,6 +268,20 @@ func (t *textWriter) value(indent int, prefix string, a plan.Action, v any, mask
 		}
 		t.line(indent, prefix+scalar(v)+suffix)
 	}
+}
+
+func isEmpty(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case string:
+		return v == ""
+	case []any:
+		return len(v) == 0
+	case map[string]any:
+		return len(v) == 0
+	}
+	return false
 }
 
 func (t *textWriter) comment(s string) string {
