@@ -102,19 +102,6 @@ func drop(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-func jsonOf(t *testing.T, v any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 func ptr[T any](v T) *T { return &v }
 
 // TestRequestShapes pins method, path, headers and body of every operation,

@@ -1,0 +1,389 @@
+package gateflow_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/internal/version"
+	"github.com/switchboard-hq/switchboard/sensitive"
+)
+
+const adminKey = "gw_admin_RECOGNISABLE-c0ffee"
+
+type request struct {
+	Method, Path string
+	Header       http.Header
+	Body         map[string]any
+	Raw          string
+}
+
+type fake struct {
+	t      *testing.T
+	srv    *httptest.Server
+	mu     sync.Mutex
+	reqs   []request
+	handle func(w http.ResponseWriter, r *http.Request, req request, n int)
+}
+
+func newFake(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, req request, n int)) *fake {
+	t.Helper()
+	f := &fake{t: t, handle: handle}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		req := request{Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header.Clone(), Raw: string(raw)}
+		if len(raw) > 0 {
+			_ = json.Unmarshal(raw, &req.Body)
+		}
+		f.mu.Lock()
+		f.reqs = append(f.reqs, req)
+		n := len(f.reqs)
+		f.mu.Unlock()
+		f.handle(w, r, req, n)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fake) requests() []request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]request(nil), f.reqs...)
+}
+
+func (f *fake) client(opts ...api.Option) *gateflow.Client {
+	f.t.Helper()
+	base := []api.Option{api.WithRetryWait(time.Millisecond, 5*time.Millisecond)}
+	c, err := gateflow.New(f.srv.URL, sensitive.New(adminKey), append(base, opts...)...)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg, field string) {
+	writeJSON(w, status, gateflow.ErrorBody{Error: gateflow.ErrorDetail{Code: code, Message: msg, Field: field}})
+}
+
+func drop(w http.ResponseWriter) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	_ = conn.Close()
+}
+
+func TestRequestShapes(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 2, 16, 10, 0, 0, 0, time.UTC)
+	prov := gateflow.Provider{ID: "openai", Name: "OpenAI", Status: gateflow.StatusActive, Configured: true,
+		ConfiguredAt: &now, Settings: map[string]any{"default_model": "gpt-5.2"},
+		Models: []gateflow.Model{{ID: "gpt-5.2", Type: "chat", Available: true}}}
+	cases := []struct {
+		name, method, path string
+		wantBody           map[string]any
+		status             int
+		answer             any
+		call               func(c *gateflow.Client) (any, error)
+		want               any
+	}{
+		{
+			name: "list", method: "GET", path: "/v1/management/providers",
+			answer: gateflow.ListResponse{Providers: []gateflow.ProviderSummary{{ID: "google", Name: "Google AI", Status: "inactive", Models: []string{}}}},
+			call:   func(c *gateflow.Client) (any, error) { return c.List(ctx) },
+			want:   []gateflow.ProviderSummary{{ID: "google", Name: "Google AI", Status: "inactive", Models: []string{}}},
+		},
+		{
+			name: "configure", method: "POST", path: "/v1/management/providers",
+			wantBody: map[string]any{"provider": "openai", "credentials": map[string]any{"api_key": "sk-abc", "organization_id": "org-1"},
+				"settings": map[string]any{"default_model": "gpt-5.2", "timeout_ms": float64(3000)}},
+			answer: gateflow.ConfigureResponse{ID: "openai", Name: "OpenAI", Status: "active", Configured: true, ConfiguredAt: now, Models: []string{"gpt-5.2"}},
+			call: func(c *gateflow.Client) (any, error) {
+				return c.Configure(ctx, gateflow.OpenAI,
+					map[string]sensitive.String{"api_key": sensitive.New("sk-abc"), "organization_id": sensitive.New("org-1")},
+					map[string]any{"default_model": "gpt-5.2", "timeout_ms": 3000})
+			},
+			want: &gateflow.ConfigureResponse{ID: "openai", Name: "OpenAI", Status: "active", Configured: true, ConfiguredAt: now, Models: []string{"gpt-5.2"}},
+		},
+		{
+			name: "get", method: "GET", path: "/v1/management/providers/openai",
+			answer: prov,
+			call:   func(c *gateflow.Client) (any, error) { return c.Get(ctx, gateflow.OpenAI) },
+			want:   &prov,
+		},
+		{
+			name: "update settings", method: "PATCH", path: "/v1/management/providers/openai",
+			wantBody: map[string]any{"settings": map[string]any{"default_model": "gpt-5-mini", "base_url": nil}},
+			answer:   prov,
+			call: func(c *gateflow.Client) (any, error) {
+				return c.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"default_model": "gpt-5-mini", "base_url": nil})
+			},
+			want: &prov,
+		},
+		{
+			name: "update credentials", method: "POST", path: "/v1/management/providers/anthropic/credentials",
+			wantBody: map[string]any{"api_key": "sk-ant-new"},
+			answer:   gateflow.CredentialsResponse{ID: "anthropic", CredentialsUpdatedAt: now, Status: "active"},
+			call: func(c *gateflow.Client) (any, error) {
+				return c.UpdateCredentials(ctx, gateflow.Anthropic, map[string]sensitive.String{"api_key": sensitive.New("sk-ant-new")})
+			},
+			want: &gateflow.CredentialsResponse{ID: "anthropic", CredentialsUpdatedAt: now, Status: "active"},
+		},
+		{
+			name: "test", method: "POST", path: "/v1/management/providers/openai/test",
+			answer: gateflow.TestResult{ID: "openai", TestResult: "success", LatencyMS: 145, ModelsAvailable: 12, TestedAt: now},
+			call:   func(c *gateflow.Client) (any, error) { return c.Test(ctx, gateflow.OpenAI) },
+			want:   &gateflow.TestResult{ID: "openai", TestResult: "success", LatencyMS: 145, ModelsAvailable: 12, TestedAt: now},
+		},
+		{
+			name: "disable", method: "POST", path: "/v1/management/providers/cohere/disable",
+			answer: gateflow.StateResponse{ID: "cohere", Status: "disabled", DisabledAt: &now},
+			call:   func(c *gateflow.Client) (any, error) { return c.Disable(ctx, gateflow.Cohere) },
+			want:   &gateflow.StateResponse{ID: "cohere", Status: "disabled", DisabledAt: &now},
+		},
+		{
+			name: "enable", method: "POST", path: "/v1/management/providers/cohere/enable",
+			answer: gateflow.StateResponse{ID: "cohere", Status: "active", EnabledAt: &now},
+			call:   func(c *gateflow.Client) (any, error) { return c.Enable(ctx, gateflow.Cohere) },
+			want:   &gateflow.StateResponse{ID: "cohere", Status: "active", EnabledAt: &now},
+		},
+		{
+			name: "delete", method: "DELETE", path: "/v1/management/providers/mistral", status: 204,
+			call: func(c *gateflow.Client) (any, error) { return nil, c.Delete(ctx, gateflow.Mistral) },
+		},
+		{
+			name: "id is escaped", method: "GET", path: "/v1/management/providers/a%2Fb",
+			answer: prov,
+			call:   func(c *gateflow.Client) (any, error) { return c.Get(ctx, "a/b") },
+			want:   &prov,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+				if tc.status == 204 {
+					w.WriteHeader(204)
+					return
+				}
+				writeJSON(w, 200, tc.answer)
+			})
+			got, err := tc.call(f.client())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("answer (-want +got):\n%s", d)
+			}
+			r := f.requests()[0]
+			if r.Method != tc.method || r.Path != tc.path {
+				t.Errorf("request %s %s, want %s %s", r.Method, r.Path, tc.method, tc.path)
+			}
+			if got := r.Header.Get("Authorization"); got != "Bearer "+adminKey {
+				t.Errorf("Authorization = %q", got)
+			}
+			if got := r.Header.Get("User-Agent"); got != version.UserAgent() {
+				t.Errorf("User-Agent = %q", got)
+			}
+			if (r.Raw != "") != (tc.wantBody != nil) {
+				t.Errorf("body %q", r.Raw)
+			}
+			if r.Raw != "" && r.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("Content-Type %q", r.Header.Get("Content-Type"))
+			}
+			if d := cmp.Diff(tc.wantBody, r.Body); d != "" {
+				t.Errorf("body (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestBaseURLWithManagementPath(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+		writeJSON(w, 200, gateflow.ListResponse{})
+	})
+	t.Setenv(gateflow.EnvURL, f.srv.URL+"/v1/management/")
+	t.Setenv(gateflow.EnvAdminKey, adminKey)
+	c, err := gateflow.NewFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.List(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.requests()[0].Path; p != "/v1/management/providers" {
+		t.Errorf("path %s", p)
+	}
+	t.Setenv(gateflow.EnvAdminKey, "")
+	if _, err := gateflow.NewFromEnv(); err == nil || !strings.Contains(err.Error(), "GATEFLOW_ADMIN_KEY is not set") {
+		t.Errorf("err %v", err)
+	}
+}
+
+func TestErrorTable(t *testing.T) {
+	cases := []struct {
+		status           int
+		code, msg, field string
+		sentinel         error
+		want             string
+	}{
+		{400, "invalid_configuration", "unknown setting", "settings.colour", api.ErrInvalid,
+			`gateflow: configure provider "openai": 400 invalid configuration: unknown setting (field settings.colour)`},
+		{401, "unauthorized", "invalid admin key", "", api.ErrUnauthorized,
+			`gateflow: configure provider "openai": 401 unauthorized: invalid admin key`},
+		{403, "forbidden", "read-only admin key", "", api.ErrForbidden,
+			`gateflow: configure provider "openai": 403 forbidden: read-only admin key`},
+		{404, "not_found", "provider not found", "", api.ErrNotFound,
+			`gateflow: configure provider "openai": 404 not found: provider not found`},
+		{409, "already_configured", "openai is already configured", "", api.ErrConflict,
+			`gateflow: configure provider "openai": 409 already configured: openai is already configured`},
+		{422, "invalid_credentials", `credentials.api_key must start with "sk-"`, "credentials.api_key", api.ErrInvalidCredentials,
+			`gateflow: configure provider "openai": 422 invalid credentials: credentials.api_key must start with "sk-"`},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+				writeError(w, tc.status, tc.code, tc.msg, tc.field)
+			})
+			_, err := f.client().Configure(context.Background(), gateflow.OpenAI,
+				map[string]sensitive.String{"api_key": sensitive.New("bad-key")}, nil)
+			if !errors.Is(err, tc.sentinel) {
+				t.Fatalf("err %v is not %v", err, tc.sentinel)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("message\n got %s\nwant %s", err, tc.want)
+			}
+			var ae *api.Error
+			if !errors.As(err, &ae) || ae.Service != "gateflow" || ae.Code != tc.code || ae.Field != tc.field {
+				t.Errorf("fields %+v", ae)
+			}
+			if len(f.requests()) != 1 {
+				t.Errorf("%d calls", len(f.requests()))
+			}
+		})
+	}
+}
+
+func TestRetryPolicy(t *testing.T) {
+	ctx := context.Background()
+	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-x")}
+	t.Run("configure is not retried after a drop", func(t *testing.T) {
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) { drop(w) })
+		_, err := f.client().Configure(ctx, gateflow.OpenAI, creds, nil)
+		if !errors.Is(err, api.ErrOutcomeUnknown) || len(f.requests()) != 1 {
+			t.Fatalf("err %v after %d calls", err, len(f.requests()))
+		}
+	})
+	t.Run("configure is not retried after 504", func(t *testing.T) {
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) { w.WriteHeader(504) })
+		_, err := f.client().Configure(ctx, gateflow.OpenAI, creds, nil)
+		if !errors.Is(err, api.ErrOutcomeUnknown) || !errors.Is(err, api.ErrUnavailable) || len(f.requests()) != 1 {
+			t.Fatalf("err %v after %d calls", err, len(f.requests()))
+		}
+	})
+	t.Run("configure is retried on 429 and 503", func(t *testing.T) {
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, n int) {
+			switch n {
+			case 1:
+				w.Header().Set("Retry-After", "0")
+				writeError(w, 429, "rate_limited", "", "")
+			case 2:
+				writeError(w, 503, "unavailable", "", "")
+			default:
+				writeJSON(w, 200, gateflow.ConfigureResponse{ID: "openai"})
+			}
+		})
+		c := f.client()
+		if _, err := c.Configure(ctx, gateflow.OpenAI, creds, nil); err != nil {
+			t.Fatal(err)
+		}
+		if s := c.Stats(); s.Retries != 2 || s.Attempts != 3 {
+			t.Errorf("stats %+v", s)
+		}
+	})
+	idempotent := map[string]func(c *gateflow.Client) error{
+		"get":         func(c *gateflow.Client) error { _, err := c.Get(ctx, "openai"); return err },
+		"list":        func(c *gateflow.Client) error { _, err := c.List(ctx); return err },
+		"patch":       func(c *gateflow.Client) error { _, err := c.UpdateSettings(ctx, "openai", nil); return err },
+		"credentials": func(c *gateflow.Client) error { _, err := c.UpdateCredentials(ctx, "openai", creds); return err },
+		"test":        func(c *gateflow.Client) error { _, err := c.Test(ctx, "openai"); return err },
+		"disable":     func(c *gateflow.Client) error { _, err := c.Disable(ctx, "openai"); return err },
+		"enable":      func(c *gateflow.Client) error { _, err := c.Enable(ctx, "openai"); return err },
+		"delete":      func(c *gateflow.Client) error { return c.Delete(ctx, "openai") },
+	}
+	for name, call := range idempotent {
+		t.Run(name+" is retried after a drop, 502 and 504", func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, n int) {
+				switch n {
+				case 1:
+					drop(w)
+				case 2:
+					w.WriteHeader(502)
+				case 3:
+					w.WriteHeader(504)
+				default:
+					writeJSON(w, 200, map[string]any{})
+				}
+			})
+			if err := call(f.client()); err != nil || len(f.requests()) != 4 {
+				t.Fatalf("err %v after %d calls", err, len(f.requests()))
+			}
+		})
+	}
+}
+
+func TestCredentialsNeverLeak(t *testing.T) {
+	const secret = "sk-CREDENTIAL-RECOGNISABLE-99"
+	echo := func(r *http.Request, req request) string {
+		return req.Raw + " key=" + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	modes := map[string]func(w http.ResponseWriter, r *http.Request, req request){
+		"422 echo": func(w http.ResponseWriter, r *http.Request, req request) {
+			writeError(w, 422, "invalid_credentials", echo(r, req), "credentials.api_key")
+		},
+		"garbage": func(w http.ResponseWriter, r *http.Request, req request) {
+			w.WriteHeader(400)
+			_, _ = io.WriteString(w, echo(r, req))
+		},
+		"drop": func(w http.ResponseWriter, _ *http.Request, _ request) { drop(w) },
+	}
+	for name, mode := range modes {
+		t.Run(name, func(t *testing.T) {
+			var logs bytes.Buffer
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request, req request, _ int) { mode(w, r, req) })
+			c := f.client(api.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+			creds := map[string]sensitive.String{"api_key": sensitive.New(secret)}
+			_, err1 := c.Configure(context.Background(), gateflow.OpenAI, creds, nil)
+			_, err2 := c.UpdateCredentials(context.Background(), gateflow.OpenAI, creds)
+			if err1 == nil || err2 == nil {
+				t.Fatal("no error")
+			}
+			for _, s := range []string{err1.Error(), err2.Error(), fmt.Sprintf("%#v %+v", err1, err2), logs.String()} {
+				for _, bad := range []string{secret, adminKey, "Bearer", "Authorization"} {
+					if strings.Contains(s, bad) {
+						t.Errorf("%q leaks in %s", bad, s)
+					}
+				}
+			}
+		})
+	}
+}
