@@ -112,12 +112,17 @@ func StartIsolated(t testing.TB) (addr, rootToken string) {
 func Binary(t testing.TB) string {
 	t.Helper()
 	bin := os.Getenv("SWITCHBOARD_VAULT_DEV")
-	if bin == "" {
+	if bin == "" || !filepath.IsAbs(bin) {
 		root, err := repoRoot()
 		if err != nil {
-			t.Fatalf("vaulttest: %v; set SWITCHBOARD_VAULT_DEV to the vault-dev binary", err)
+			t.Fatalf("vaulttest: %v; set SWITCHBOARD_VAULT_DEV to the vault-dev binary's absolute path", err)
 		}
-		bin = filepath.Join(root, "bin", "vault-dev")
+		if bin == "" {
+			bin = filepath.Join("bin", "vault-dev")
+		}
+		// go test runs in each package's directory, so a relative path
+		// (as typed at the repository root) is taken from the root.
+		bin = filepath.Join(root, bin)
 	}
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("vaulttest: no Vault server for the tests: %v\n"+
