@@ -119,6 +119,12 @@ func (l *loader) functions() map[string]function.Function {
 		"values":          stdlib.ValuesFunc,
 		"zipmap":          stdlib.ZipmapFunc,
 
+		"alltrue":     boolReduceFunc(true),
+		"anytrue":     boolReduceFunc(false),
+		"startswith":  stringTestFunc(strings.HasPrefix),
+		"endswith":    stringTestFunc(strings.HasSuffix),
+		"strcontains": stringTestFunc(strings.Contains),
+
 		"sensitive":    sensitiveFunc,
 		"nonsensitive": nonsensitiveFunc,
 		"env":          l.envFunc(),
@@ -290,4 +296,44 @@ func checkVaultPath(p string) error {
 		return fmt.Errorf("the path must be a KV mount followed by the secret's path, like \"secret/llm/openai\" (as for `vault kv get`)")
 	}
 	return nil
+}
+
+// boolReduceFunc is Terraform's alltrue (all=true) or anytrue: cty's
+// standard library has no equivalent, and validation conditions over a
+// collection need them.
+func boolReduceFunc(all bool) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "list", Type: cty.List(cty.Bool)}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			result := all
+			for it := args[0].ElementIterator(); it.Next(); {
+				_, v := it.Element()
+				if !v.IsKnown() {
+					return cty.UnknownVal(cty.Bool), nil
+				}
+				if v.IsNull() {
+					if all {
+						return cty.False, nil
+					}
+					continue
+				}
+				if v.True() != all {
+					result = !all
+				}
+			}
+			return cty.BoolVal(result), nil
+		},
+	})
+}
+
+// stringTestFunc is Terraform's startswith, endswith and strcontains.
+func stringTestFunc(test func(s, sub string) bool) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "string", Type: cty.String}, {Name: "substr", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.BoolVal(test(args[0].AsString(), args[1].AsString())), nil
+		},
+	})
 }

@@ -193,6 +193,18 @@ func (l *loader) finish() hcl.Diagnostics {
 		}
 		return s, found
 	}
+	// Source order reads best and is the same every run; diagnostics about
+	// no place (the directory, the environment) come first.
+	sort.SliceStable(l.diags, func(i, j int) bool {
+		a, b := l.diags[i].Subject, l.diags[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
 	seen := map[string]bool{}
 	var out hcl.Diagnostics
 	for _, d := range l.diags {

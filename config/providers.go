@@ -608,9 +608,7 @@ func (l *loader) secret(val cty.Value, rng hcl.Range, what string, kind secretKi
 		return Secret{}, false
 	}
 	fail := func(summary, detail string) (Secret, bool) {
-		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()}
-		hideSnippet(d)
-		l.diags = append(l.diags, d)
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()})
 		return Secret{}, false
 	}
 	if raw.IsNull() {
@@ -656,7 +654,11 @@ func (l *loader) secret(val cty.Value, rng hcl.Range, what string, kind secretKi
 		}
 		return fail("Secret from a variable", fmt.Sprintf("The %s comes from %s. Keys and credentials must not come from variables, whose values sit in var files and shell histories: use vault(\"secret/path\", \"field\") to read it from Vault when the configuration is applied, or env(\"NAME\") for local work.", what, strings.Join(append(sensVars, plainVars...), ", ")))
 	}
-	return fail("Secret written in the configuration", fmt.Sprintf("The %s must not be written in a configuration file. Use vault(\"secret/path\", \"field\") to read it from Vault when the configuration is applied, or env(\"NAME\") for local work.", what))
+	s, ok := fail("Secret written in the configuration", fmt.Sprintf("The %s must not be written in a configuration file. Use vault(\"secret/path\", \"field\") to read it from Vault when the configuration is applied, or env(\"NAME\") for local work.", what))
+	// The source line is the secret itself: the diagnostic must not
+	// repeat it.
+	hideSnippet(l.diags[len(l.diags)-1])
+	return s, ok
 }
 
 func quoteAll(s []string) []string {

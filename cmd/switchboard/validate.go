@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard-hq/switchboard/config"
+)
+
+func init() { subcommands = append(subcommands, newValidateCommand) }
+
+func newValidateCommand() *cobra.Command {
+	var (
+		vars, varFiles   []string
+		jsonOut, noColor bool
+	)
+	cmd := &cobra.Command{
+		Use:   "validate [DIR]",
+		Short: "Check a configuration without contacting any service",
+		Long: `Validate reads the *.hcl and *.hcl.json files of DIR (default: the current
+directory) and reports every problem that can be found without the network:
+syntax, unknown blocks and arguments, types, references, duplicate addresses
+and names, URLs, Gateflow provider IDs, secrets written as literals, and
+for_each misuse. It exits 0 when the configuration is valid, 1 otherwise.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			values, diags := config.ParseVarFlags(vars)
+			if !diags.HasErrors() {
+				var more hcl.Diagnostics
+				_, more = config.Load(dir, config.LoadOptions{Vars: values, VarFiles: varFiles})
+				diags = append(diags, more...)
+			}
+			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if jsonOut {
+				if err := config.WriteValidateJSON(out, diags); err != nil {
+					return err
+				}
+			} else {
+				color := !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(errOut)
+				if err := config.WriteDiagnostics(errOut, diags, config.PrintOptions{Color: color}); err != nil {
+					return err
+				}
+				if !diags.HasErrors() {
+					msg := "Success! The configuration is valid."
+					if len(diags) > 0 {
+						msg = "Success! The configuration is valid, but there were some validation warnings as shown above."
+					}
+					if color {
+						msg = "\x1b[1;32m" + msg + "\x1b[0m"
+					}
+					fmt.Fprintln(out, msg)
+				}
+			}
+			if diags.HasErrors() {
+				return exitCode(1)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&vars, "var", nil, "set a variable: --var NAME=VALUE (repeatable)")
+	f.StringArrayVar(&varFiles, "var-file", nil, "read variables from an HCL file (repeatable; later files win)")
+	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
+	f.BoolVar(&noColor, "no-color", false, "do not use colors")
+	return cmd
+}
+
+// isTerminal reports whether w is a terminal, where colors help; anywhere
+// else (a file, a pipe, a test) they are noise.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
