@@ -48,8 +48,14 @@ func StartIsolated(t testing.TB) (addr, rootToken string) {
 	// A random root token keeps code from quietly depending on "root".
 	rootToken = "root-" + randomHex(8)
 
-	cmd := exec.Command(bin, "-dev-listen-address", "127.0.0.1:0", "-dev-root-token-id", rootToken)
+	cmd := exec.Command(bin, "-dev-listen-address", "127.0.0.1:0", "-dev-root-token-id", rootToken, "-stdin-lifeline")
 	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatalf("vaulttest: %v", err)
+	}
+	// Never written to: it closes when this process exits, however it
+	// exits, and the server then stops (see -stdin-lifeline).
+	lifeline, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatalf("vaulttest: %v", err)
 	}
@@ -65,6 +71,7 @@ func StartIsolated(t testing.TB) (addr, rootToken string) {
 		close(exited)
 	}()
 	t.Cleanup(func() {
+		_ = lifeline.Close()
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:

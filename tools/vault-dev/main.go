@@ -19,6 +19,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -38,15 +39,16 @@ func main() {
 	listen := flag.String("dev-listen-address", "127.0.0.1:8200", "address to listen on (port 0 picks a free port)")
 	kvV1 := flag.Bool("dev-kv-v1", false, "mount secret/ as KV version 1 instead of 2")
 	logLevel := flag.String("log-level", "warn", "log level on stderr: trace, debug, info, warn, error")
+	lifeline := flag.Bool("stdin-lifeline", false, "exit when stdin is closed (for a parent that may die without stopping it)")
 	flag.Parse()
 
 	t := newTB("vault-dev")
-	code := run(t, *rootID, *listen, *kvV1, *logLevel)
+	code := run(t, *rootID, *listen, *kvV1, *logLevel, *lifeline)
 	t.runCleanups()
 	os.Exit(code)
 }
 
-func run(t *tb, rootID, listen string, kvV1 bool, logLevel string) int {
+func run(t *tb, rootID, listen string, kvV1 bool, logLevel string, lifeline bool) int {
 	if rootID == "" {
 		fmt.Fprintln(os.Stderr, "vault-dev: -dev-root-token-id must not be empty")
 		return 2
@@ -105,8 +107,21 @@ func run(t *tb, rootID, listen string, kvV1 bool, logLevel string) int {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	s := <-sig
-	fmt.Fprintf(os.Stderr, "vault-dev: %v, shutting down\n", s)
+	// A test binary killed by its -timeout cannot run its cleanups; the
+	// pipe it held as our stdin closes with it, and that is our cue.
+	orphaned := make(chan struct{})
+	if lifeline {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			close(orphaned)
+		}()
+	}
+	select {
+	case s := <-sig:
+		fmt.Fprintf(os.Stderr, "vault-dev: %v, shutting down\n", s)
+	case <-orphaned:
+		fmt.Fprintln(os.Stderr, "vault-dev: stdin closed, shutting down")
+	}
 	return 0
 }
 
