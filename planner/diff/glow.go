@@ -21,7 +21,7 @@ type glowManaged struct {
 }
 
 func managedGlow(g *state.GlowProvider) glowManaged {
-	return glowManaged{g.Name, g.Description, g.Departments, g.Endpoints, g.Values}
+	return glowManaged{g.Name, g.Description, g.Departments.Normalized(), g.Endpoints.Normalized(), g.Values}
 }
 
 // glow matches desired to live providers and plans each of them.

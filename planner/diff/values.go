@@ -17,7 +17,7 @@ import (
 
 func setValue(s state.Set) []any {
 	out := make([]any, 0, len(s))
-	for _, e := range state.NewSet(s...) {
+	for _, e := range s.Normalized() {
 		out = append(out, e)
 	}
 	return out
@@ -132,7 +132,7 @@ func glowDigest(g state.GlowProvider) string {
 		ID, Name, Description  string
 		Departments, Endpoints []string
 		Values, Keys           map[string]string
-	}{g.ID, g.Name, g.Description, state.NewSet(g.Departments...), state.NewSet(g.Endpoints...), g.Values, keys})
+	}{g.ID, g.Name, g.Description, g.Departments.Normalized(), g.Endpoints.Normalized(), g.Values, keys})
 }
 
 func gatewayDigest(g state.GatewayProvider) string {

@@ -88,6 +88,17 @@ func NewSet(elems ...string) Set {
 	return Set(slices.Compact(s))
 }
 
+// Normalized returns s itself when it is already sorted and unique, and a
+// normalized copy otherwise, so that comparing normalized sets is cheap.
+func (s Set) Normalized() Set {
+	for i := 1; i < len(s); i++ {
+		if s[i-1] >= s[i] {
+			return NewSet(s...)
+		}
+	}
+	return s
+}
+
 // Has reports whether e is in the set.
 func (s Set) Has(e string) bool {
 	_, ok := slices.BinarySearch(s, e)

@@ -1,0 +1,392 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/switchboard-hq/switchboard/planner/plan"
+	"github.com/switchboard-hq/switchboard/planner/state"
+)
+
+var (
+	t0 = time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
+	t1 = time.Date(2025, 2, 2, 0, 0, 0, 0, time.UTC)
+)
+
+func src(path string, version int, created time.Time) state.SecretSource {
+	return state.SecretSource{VaultPath: path, VaultKey: "api_key", Version: version, CreatedTime: created}
+}
+
+func desired(addr, name string, deps ...string) state.GlowProvider {
+	return state.GlowProvider{Address: state.Address(addr), Name: name, Departments: state.NewSet(deps...)}
+}
+
+func live(id, name string, deps ...string) state.GlowProvider {
+	return state.GlowProvider{ID: id, Name: name, Departments: state.NewSet(deps...), Version: 1}
+}
+
+// markedKey is a live key that Switchboard made from s.
+func markedKey(id, label string, s state.SecretSource) state.KeyState {
+	name := state.KeyName(label, s)
+	_, parsed, _ := state.ParseKeyName(name)
+	return state.KeyState{Source: parsed, KeyID: id, Name: name, Marked: true}
+}
+
+func mustDiff(t *testing.T, d, l state.Snapshot, opts Options) *plan.Plan {
+	t.Helper()
+	opts.Now = t0
+	p, err := Diff(d, l, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func actions(p *plan.Plan) map[string]plan.Action {
+	m := map[string]plan.Action{}
+	for _, c := range p.Changes {
+		m[c.Address] = c.Action()
+	}
+	return m
+}
+
+func TestOrderIsNeverAChange(t *testing.T) {
+	want := desired("glow_provider.a", "a", "d1", "d2", "d3")
+	want.Departments = state.Set{"d3", "d1", "d2"} // built by hand, unsorted
+	want.Endpoints = state.Set{"https://b", "https://a"}
+	want.Values = map[string]string{"x": "1", "y": "2"}
+	want.Keys = map[string]state.KeyState{"k1": {Source: src("s/a", 1, t0)}, "k2": {Source: src("s/b", 2, t0)}}
+	got := live("prv_1", "a", "d2", "d3", "d1")
+	got.Departments = state.Set{"d2", "d3", "d1"}
+	got.Endpoints = state.Set{"https://a", "https://b"}
+	got.Values = map[string]string{"y": "2", "x": "1"}
+	got.Keys = map[string]state.KeyState{"k2": markedKey("key2", "k2", src("s/b", 2, t0)), "k1": markedKey("key1", "k1", src("s/a", 1, t0))}
+	gw := state.GatewayProvider{Address: "gateway_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
+		Settings: map[string]any{"timeout_ms": float64(100), "default_model": "m"}}
+	gwLive := state.GatewayProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &t1,
+		Settings: map[string]any{"default_model": "m", "timeout_ms": float64(100)}}
+
+	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}, Gateway: []state.GatewayProvider{gw}},
+		state.Snapshot{Glow: []state.GlowProvider{got}, Gateway: []state.GatewayProvider{gwLive}}, Options{})
+	for _, c := range p.Changes {
+		if c.Action() != plan.ActionNoOp {
+			t.Errorf("%s: %v, fields %+v", c.Address, c.Actions, c.Fields)
+		}
+	}
+	if p.HasChanges() {
+		t.Errorf("summary %+v", p.Summary)
+	}
+}
+
+func TestEmptyEqualsAbsent(t *testing.T) {
+	want := desired("glow_provider.a", "a")
+	got := live("prv_1", "a")
+	got.Values, got.Endpoints = map[string]string{}, state.Set{}
+	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}}, state.Snapshot{Glow: []state.GlowProvider{got}}, Options{})
+	if p.HasChanges() {
+		t.Errorf("changes: %+v", p.Changes)
+	}
+}
+
+func TestIdentity(t *testing.T) {
+	byID := desired("glow_provider.pinned", "renamed", "d1")
+	byID.ID = "prv_2"
+	byName := desired("glow_provider.named", "shared-name", "d1", "d2")
+	global := desired("glow_provider.global", "global-name")
+	liveSide := []state.GlowProvider{
+		live("prv_1", "shared-name", "d9"),       // same name, other department: not a match
+		live("prv_2", "old-name", "d1"),          // matched by id despite its name
+		live("prv_3", "shared-name", "d2", "d5"), // shares d2: the match
+		live("prv_4", "global-name"),             // global: matches the global desired
+		live("prv_5", "global-name", "d1"),       // has a department: not global
+	}
+	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{byID, byName, global}}, state.Snapshot{Glow: liveSide}, Options{})
+	ids := map[string]string{}
+	for _, c := range p.Changes {
+		ids[c.Address] = c.ID
+	}
+	want := map[string]string{"glow_provider.pinned": "prv_2", "glow_provider.named": "prv_3", "glow_provider.global": "prv_4"}
+	if d := cmp.Diff(want, ids); d != "" {
+		t.Errorf("matches (-want +got):\n%s", d)
+	}
+	var unmanaged []string
+	for _, u := range p.Unmanaged {
+		unmanaged = append(unmanaged, u.ID)
+	}
+	if d := cmp.Diff([]string{"prv_1", "prv_5"}, unmanaged); d != "" {
+		t.Errorf("unmanaged (-want +got):\n%s", d)
+	}
+	if f := p.Changes[slicesIndex(p.Changes, "glow_provider.pinned")].Fields; len(f) == 0 || f[0].Field != "name" {
+		t.Errorf("pinned rename: fields %+v", f)
+	}
+}
+
+func slicesIndex(cs []plan.Change, addr string) int {
+	for i, c := range cs {
+		if c.Address == addr {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestIdentityErrors(t *testing.T) {
+	pinned := desired("glow_provider.gone", "x")
+	pinned.ID = "prv_404"
+	_, err := Diff(state.Snapshot{Glow: []state.GlowProvider{
+		desired("glow_provider.ambiguous", "dup", "d1", "d2"),
+		pinned,
+		desired("glow_provider.first", "same", "d7"),
+		desired("glow_provider.second", "same", "d7", "d8"),
+	}}, state.Snapshot{Glow: []state.GlowProvider{
+		live("prv_a", "dup", "d1"), live("prv_b", "dup", "d2"), live("prv_c", "same", "d7"),
+	}}, Options{})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{
+		`glow_provider.ambiguous: name "dup" matches 2 live Glow providers in its departments (prv_a, prv_b)`,
+		"glow_provider.gone: Glow has no provider with id prv_404",
+		"glow_provider.first and glow_provider.second both match live Glow provider prv_c",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestGlowKeyRotation(t *testing.T) {
+	want := desired("glow_provider.a", "a")
+	want.Keys = map[string]state.KeyState{
+		"same":    {Source: src("s/same", 2, t0)},
+		"newver":  {Source: src("s/v", 5, t0)},
+		"newpath": {Source: src("s/new", 1, t0)},
+		"manual":  {Source: src("s/m", 1, t0)},
+		"kv1":     {Source: state.SecretSource{VaultPath: "kv/a", VaultKey: "api_key"}},
+		"env":     {Source: state.SecretSource{Env: "TOKEN"}},
+		"added":   {Source: src("s/add", 1, t0)},
+	}
+	got := live("prv_1", "a")
+	got.Keys = map[string]state.KeyState{
+		"same":    markedKey("k1", "same", src("s/same", 2, t0)),
+		"newver":  markedKey("k2", "newver", src("s/v", 4, t0)),
+		"newpath": markedKey("k3", "newpath", src("s/old", 1, t0)),
+		"manual":  {KeyID: "k4", Name: "manual"},
+		"kv1":     markedKey("k5", "kv1", state.SecretSource{VaultPath: "kv/a", VaultKey: "api_key"}),
+		"env":     markedKey("k6", "env", state.SecretSource{Env: "TOKEN"}),
+		"dropped": markedKey("k7", "dropped", src("s/d", 1, t0)),
+	}
+	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}}, state.Snapshot{Glow: []state.GlowProvider{got}}, Options{})
+	c := p.Changes[0]
+	rotated := map[string]string{}
+	for _, r := range c.Rotations {
+		rotated[r.Name] = r.Reason
+	}
+	if len(rotated) != 3 || rotated["newver"] != "Vault version of s/v#api_key changes from 4 to 5" ||
+		!strings.Contains(rotated["newpath"], "vault:s/old#api_key@v1 to vault:s/new#api_key@v1") ||
+		!strings.Contains(rotated["manual"], "no origin marker") {
+		t.Errorf("rotations: %v", rotated)
+	}
+	if !c.Drift || len(c.Warnings) != 1 {
+		t.Errorf("unmarked key: drift %v, warnings %+v", c.Drift, c.Warnings)
+	}
+	entries := map[string]plan.Action{}
+	for _, e := range c.Fields[len(c.Fields)-1].Entries {
+		entries[e.Key] = e.Action
+	}
+	if entries["added"] != plan.ActionCreate || entries["dropped"] != plan.ActionDelete || len(entries) != 5 {
+		t.Errorf("key entries: %v", entries)
+	}
+	if p.Summary.Rotate != 1 || p.Summary.Change != 1 {
+		t.Errorf("summary %+v", p.Summary)
+	}
+
+	// --rotate forces the unchanged ones too, except that nothing else moves.
+	p = mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}}, state.Snapshot{Glow: []state.GlowProvider{got}},
+		Options{Rotate: []state.Address{"glow_provider.a"}})
+	if n := len(p.Changes[0].Rotations); n != 6 {
+		t.Errorf("forced rotation: %d rotations, want 6", n)
+	}
+}
+
+func TestGatewayRotation(t *testing.T) {
+	want := state.GatewayProvider{Address: "gateway_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
+		Credentials: map[string]state.SecretSource{"api_key": src("s/o", 2, t0), "organization_id": {Env: "ORG"}}}
+	at := func(ts time.Time) state.GatewayProvider {
+		return state.GatewayProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &ts}
+	}
+	for _, tc := range []struct {
+		name   string
+		live   state.GatewayProvider
+		rotate bool
+	}{
+		{"vault version older than last set", at(t1), false},
+		{"vault version newer than last set", at(t0.Add(-time.Hour)), true},
+		{"same instant", at(t0), false},
+		{"no credentials_updated_at", state.GatewayProvider{ProviderID: "openai", Configured: true, Enabled: true}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustDiff(t, state.Snapshot{Gateway: []state.GatewayProvider{want}}, state.Snapshot{Gateway: []state.GatewayProvider{tc.live}}, Options{})
+			rs := p.Changes[0].Rotations
+			if tc.rotate != (len(rs) > 0) {
+				t.Fatalf("rotations %+v", rs)
+			}
+			if tc.rotate && len(rs) != 2 {
+				t.Errorf("Gateflow replaces all credentials: want both sent, got %+v", rs)
+			}
+		})
+	}
+}
+
+func TestGatewayCreateUpdateDelete(t *testing.T) {
+	want := []state.GatewayProvider{
+		{Address: "gateway_provider.o", ProviderID: "openai", Configured: true, Enabled: true, Settings: map[string]any{"timeout_ms": 5.0}},
+		{Address: "gateway_provider.a", ProviderID: "anthropic", Configured: true},
+	}
+	liveSide := []state.GatewayProvider{
+		{ProviderID: "openai", Configured: true, Enabled: true, Settings: map[string]any{"timeout_ms": 6.0}},
+		{ProviderID: "anthropic"},
+		{ProviderID: "cohere", Configured: true},
+		{ProviderID: "mistral"},
+	}
+	p := mustDiff(t, state.Snapshot{Gateway: want}, state.Snapshot{Gateway: liveSide}, Options{PruneGateway: true})
+	got := actions(p)
+	wantActions := map[string]plan.Action{
+		"gateway_provider.o": plan.ActionUpdate, "gateway_provider.a": plan.ActionCreate,
+		`undeclared.gateway_provider["cohere"]`: plan.ActionDelete,
+	}
+	if d := cmp.Diff(wantActions, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	_, err := Diff(state.Snapshot{Gateway: []state.GatewayProvider{{Address: "gateway_provider.x", ProviderID: "nope"}}}, state.Snapshot{}, Options{})
+	if err == nil || !strings.Contains(err.Error(), `Gateflow has no provider "nope"`) {
+		t.Errorf("unknown provider: %v", err)
+	}
+}
+
+func TestPruneNeedsAllDepartments(t *testing.T) {
+	liveSide := []state.GlowProvider{
+		live("prv_in", "a", "d1"),
+		live("prv_both", "b", "d1", "d2"),
+		live("prv_mixed", "c", "d1", "d9"),
+		live("prv_global", "d"),
+	}
+	p := mustDiff(t, state.Snapshot{}, state.Snapshot{Glow: liveSide}, Options{PruneDepartments: []string{"d2", "d1"}})
+	got := actions(p)
+	want := map[string]plan.Action{`undeclared.glow_provider["prv_in"]`: plan.ActionDelete, `undeclared.glow_provider["prv_both"]`: plan.ActionDelete}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if len(p.Unmanaged) != 2 {
+		t.Errorf("unmanaged %+v", p.Unmanaged)
+	}
+}
+
+func TestPreventDestroyAndTargets(t *testing.T) {
+	a := desired("glow_provider.a", "a")
+	a.PreventDestroy = true
+	b := desired(`glow_provider.b["x"]`, "b")
+	liveSide := state.Snapshot{Glow: []state.GlowProvider{live("prv_a", "a"), live("prv_b", "b")}}
+	_, err := Diff(state.Snapshot{Glow: []state.GlowProvider{a, b}}, liveSide, Options{Destroy: true})
+	if err == nil || !strings.Contains(err.Error(), "glow_provider.a has lifecycle.prevent_destroy set") {
+		t.Fatalf("err = %v", err)
+	}
+	// Targeting away from the protected object lets the plan through.
+	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{a, b}}, liveSide, Options{Destroy: true, Targets: []state.Address{"glow_provider.b"}})
+	if d := cmp.Diff(map[string]plan.Action{`glow_provider.b["x"]`: plan.ActionDelete}, actions(p)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if len(p.Warnings) == 0 || p.Warnings[0] != TargetingWarning {
+		t.Errorf("warnings %+v", p.Warnings)
+	}
+}
+
+func TestDriftNeedsBaseline(t *testing.T) {
+	want := desired("glow_provider.a", "a")
+	want.Description = "new"
+	got := live("prv_a", "a")
+	d := state.Snapshot{Glow: []state.GlowProvider{want}}
+	l := state.Snapshot{Glow: []state.GlowProvider{got}}
+
+	p := mustDiff(t, d, l, Options{})
+	if p.Changes[0].Drift || p.DriftBaseline {
+		t.Error("drift without a baseline")
+	}
+	same := p.Digests()
+	p = mustDiff(t, d, l, Options{Baseline: same})
+	if !p.Changes[0].Drift || !p.DriftBaseline {
+		t.Error("unchanged configuration: no drift reported")
+	}
+	p = mustDiff(t, d, l, Options{Baseline: map[string]string{"glow_provider.a": "sha256:other"}})
+	if p.Changes[0].Drift {
+		t.Error("changed configuration reported as drift")
+	}
+	// A new Vault version is a rotation, not a configuration change.
+	want.Keys = map[string]state.KeyState{"k": {Source: src("s/a", 1, t0)}}
+	before := mustDiff(t, d, l, Options{}).Changes[0].DesiredDigest
+	want.Keys["k"] = state.KeyState{Source: src("s/a", 2, t1)}
+	if after := mustDiff(t, d, l, Options{}).Changes[0].DesiredDigest; before != after {
+		t.Error("a new Vault version moved the digest")
+	}
+}
+
+func TestInUseWarning(t *testing.T) {
+	l := live("prv_a", "a", "d1")
+	l.ModelUsageCount, l.ModelIDs = 2, state.NewSet("m2", "m1")
+	p := mustDiff(t, state.Snapshot{}, state.Snapshot{Glow: []state.GlowProvider{l}}, Options{PruneDepartments: []string{"d1"}})
+	c := p.Changes[0]
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0].Detail, "m1, m2") || c.ModelUsageCount != 2 {
+		t.Errorf("warnings %+v", c.Warnings)
+	}
+}
+
+// synthetic builds n desired providers and their live counterparts; every
+// tenth differs, every hundredth has a new key version.
+func synthetic(n int) (state.Snapshot, state.Snapshot) {
+	var d, l state.Snapshot
+	for i := range n {
+		dep := fmt.Sprintf("dep_%d", i%50)
+		w := state.GlowProvider{
+			Address: state.Address(fmt.Sprintf("glow_provider.p%d", i)), Name: fmt.Sprintf("provider-%d", i),
+			Description: "synthetic", Departments: state.NewSet(dep, "dep_all"),
+			Endpoints: state.NewSet(fmt.Sprintf("https://e%d.example.com", i%20)),
+			Values:    map[string]string{"team": "t", "idx": fmt.Sprint(i)},
+			Keys:      map[string]state.KeyState{"primary": {Source: src(fmt.Sprintf("secret/p%d", i), 2, t0)}},
+		}
+		g := w
+		g.Address, g.ID, g.Version = "", fmt.Sprintf("prv_%06d", i), 3
+		g.Keys = map[string]state.KeyState{"primary": markedKey("k", "primary", src(fmt.Sprintf("secret/p%d", i), 2, t0))}
+		if i%10 == 0 {
+			g.Description = "edited"
+		}
+		if i%100 == 0 {
+			w.Keys = map[string]state.KeyState{"primary": {Source: src(fmt.Sprintf("secret/p%d", i), 3, t1)}}
+		}
+		d.Glow = append(d.Glow, w)
+		l.Glow = append(l.Glow, g)
+	}
+	return d, l
+}
+
+func TestSynthetic(t *testing.T) {
+	d, l := synthetic(1000)
+	p := mustDiff(t, d, l, Options{})
+	if p.Summary.Change != 100 || p.Summary.Rotate != 10 || len(p.Changes) != 1000 {
+		t.Errorf("summary %+v", p.Summary)
+	}
+}
+
+func BenchmarkDiff10000(b *testing.B) {
+	d, l := synthetic(10000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Diff(d, l, Options{Now: t0}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

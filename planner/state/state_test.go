@@ -1,0 +1,148 @@
+package state
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/glow"
+)
+
+func TestKeyNameRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		label string
+		src   SecretSource
+		name  string
+	}{
+		{"primary", SecretSource{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 3}, "primary (vault:secret/llm/openai#api_key@v3)"},
+		{"primary", SecretSource{VaultPath: "kv1/llm/openai", VaultKey: "api_key"}, "primary (vault:kv1/llm/openai#api_key)"},
+		{"fallback", SecretSource{Env: "OPENAI_KEY"}, "fallback (env:OPENAI_KEY)"},
+		{"odd (label)", SecretSource{VaultPath: "secret/a#b@c(d)", VaultKey: "k%1", Version: 12}, "odd (label) (vault:secret/a%23b%40c%28d%29#k%251@v12)"},
+	} {
+		got := KeyName(tc.label, tc.src)
+		if got != tc.name {
+			t.Errorf("KeyName(%q, %+v) = %q, want %q", tc.label, tc.src, got, tc.name)
+		}
+		label, src, ok := ParseKeyName(got)
+		if !ok || label != tc.label || src != tc.src {
+			t.Errorf("ParseKeyName(%q) = %q, %+v, %v; want %q, %+v, true", got, label, src, ok, tc.label, tc.src)
+		}
+	}
+}
+
+func TestParseKeyNameWithoutMarker(t *testing.T) {
+	for _, name := range []string{
+		"primary", "primary (made by hand)", "(vault:a#b@v1)", "x (vault:a#b@v0)", "x (vault:#b@v1)",
+		"x (vault:a#@v1)", "x (vault:a#b@v1) ", "x (vault:a%2#b)", "x (env:)", "x (vault:a#b@v01)",
+	} {
+		label, src, ok := ParseKeyName(name)
+		if ok || label != name || !src.IsZero() {
+			t.Errorf("ParseKeyName(%q) = %q, %+v, %v; want no marker", name, label, src, ok)
+		}
+	}
+}
+
+func FuzzKeyName(f *testing.F) {
+	f.Add("primary", "secret/llm/openai", "api_key", 3, "")
+	f.Add("a (b)", "p#q", "k@", 0, "")
+	f.Add("x", "", "", 0, "ENV")
+	f.Fuzz(func(t *testing.T, label, path, key string, version int, env string) {
+		src := SecretSource{VaultPath: path, VaultKey: key, Version: version, Env: env}
+		if env != "" {
+			src = SecretSource{Env: env}
+		}
+		if label == "" || version < 0 || version > 999_999_999 || (env == "" && (path == "" || key == "")) {
+			return
+		}
+		l, s, ok := ParseKeyName(KeyName(label, src))
+		if !ok || l != label || s != src {
+			t.Fatalf("round trip of %q %+v gave %q %+v %v", label, src, l, s, ok)
+		}
+	})
+}
+
+func TestAddress(t *testing.T) {
+	a := Address(`glow_provider.claude["prod.eu"]`)
+	if a.Type() != "glow_provider" || a.Name() != `claude["prod.eu"]` || a.Resource() != "glow_provider.claude" {
+		t.Errorf("type %q name %q resource %q", a.Type(), a.Name(), a.Resource())
+	}
+	for target, want := range map[Address]bool{
+		"glow_provider.claude": true, `glow_provider.claude["prod.eu"]`: true,
+		`glow_provider.claude["dev"]`: false, "glow_provider.clau": false, "glow_provider": false,
+	} {
+		if got := a.Matches(target); got != want {
+			t.Errorf("Matches(%s) = %v, want %v", target, got, want)
+		}
+	}
+	u := UndeclaredAddress(TypeGlowProvider, "prv_1")
+	if u.Type() != TypeGlowProvider || !u.Matches("undeclared.glow_provider") {
+		t.Errorf("undeclared %s: type %q", u, u.Type())
+	}
+}
+
+func TestGlowFromLive(t *testing.T) {
+	p := glow.Provider{
+		ID: "prv_1", Name: "openai", DepartmentIDs: []string{"d2", "d1", "d2"},
+		EndpointIDs: []string{"e2", "e1"}, KeyIDs: []string{"k3", "k1", "k2"},
+		Values: map[string]string{}, Version: 4, ModelUsageCount: 1, ModelIDs: []string{"m1"},
+	}
+	urls := map[string]string{"e1": "https://a", "e2": "https://b"}
+	keys := map[string]glow.Key{
+		"k1": {ID: "k1", Name: "primary (vault:secret/x#api_key@v2)"},
+		"k2": {ID: "k2", Name: "primary"},
+		"k3": {ID: "k3", Name: "manual"},
+	}
+	got, err := GlowFromLive(p, urls, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := GlowProvider{
+		ID: "prv_1", Name: "openai", Departments: Set{"d1", "d2"}, Endpoints: Set{"https://a", "https://b"},
+		Keys: map[string]KeyState{
+			"primary":      {Source: SecretSource{VaultPath: "secret/x", VaultKey: "api_key", Version: 2}, KeyID: "k1", Name: "primary (vault:secret/x#api_key@v2)", Marked: true},
+			"primary [k2]": {KeyID: "k2", Name: "primary"},
+			"manual":       {KeyID: "k3", Name: "manual"},
+		},
+		ModelUsageCount: 1, ModelIDs: Set{"m1"}, Version: 4,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if _, err := GlowFromLive(p, map[string]string{"e1": "https://a"}, keys); err == nil || !strings.Contains(err.Error(), "endpoint e2") {
+		t.Errorf("missing endpoint: err = %v", err)
+	}
+	if _, err := GlowFromLive(p, urls, map[string]glow.Key{}); err == nil || !strings.Contains(err.Error(), "key k1") {
+		t.Errorf("missing key: err = %v", err)
+	}
+}
+
+func TestGatewayFromLive(t *testing.T) {
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	got, err := GatewayFromLive(gateflow.Provider{
+		ID: "openai", Status: gateflow.StatusDisabled, Configured: true, CredentialsUpdatedAt: &at,
+		Settings: map[string]any{"timeout_ms": float64(3000), "base_url": "https://x"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Enabled || !got.Configured || got.CredentialsUpdatedAt.Compare(at) != 0 || got.Settings["timeout_ms"] != float64(3000) {
+		t.Errorf("got %+v", got)
+	}
+	if _, err := GatewayFromLive(gateflow.Provider{ID: "openai", Settings: map[string]any{"x": []any{1}}}); err == nil {
+		t.Error("nested setting accepted")
+	}
+}
+
+func TestNormalizeSettings(t *testing.T) {
+	got, err := NormalizeSettings(map[string]any{"a": 3, "b": int64(4), "c": "x", "d": true, "e": float32(1.5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"a": 3.0, "b": 4.0, "c": "x", "d": true, "e": 1.5}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
