@@ -54,6 +54,9 @@ type variable struct {
 	validations []*hcl.Block
 	// valueRange is where the value was given, when that was a file.
 	valueRange *hcl.Range
+	// invalid is set when the declaration has an error already reported:
+	// its value is unknown, and no further error is reported about it.
+	invalid bool
 }
 
 // decode reads the blocks of the merged body in file order and fills cfg.
@@ -218,6 +221,8 @@ func (l *loader) declareVariable(b *hcl.Block) {
 		l.diags = append(l.diags, diags...)
 		if !diags.HasErrors() {
 			v.typ, v.defaults = ty, defaults
+		} else {
+			v.invalid = true
 		}
 	}
 	if a := content.Attributes["sensitive"]; a != nil {
@@ -255,6 +260,9 @@ func (l *loader) declareVariable(b *hcl.Block) {
 			} else {
 				v.def, v.defRange = conv, a.Expr.Range()
 			}
+		}
+		if diags.HasErrors() || v.def == cty.NilVal {
+			v.invalid = true
 		}
 	}
 	for _, vb := range content.Blocks {
@@ -372,6 +380,8 @@ func (l *loader) evalVariables() {
 			} else {
 				val = conv
 			}
+		} else if v.invalid {
+			val = cty.DynamicVal
 		} else if v.def != cty.NilVal {
 			val = v.def
 			v.valueRange = v.defRange.Ptr()
@@ -399,8 +409,8 @@ func (l *loader) evalVariables() {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "No value for required variables",
-			Detail: fmt.Sprintf("The input %s. Set them with --var NAME=VALUE, a --var-file, or the environment (%s).",
-				what, strings.Join(envs, ", ")),
+			Detail: fmt.Sprintf("The input %s. Set %s with --var NAME=VALUE, a --var-file, or the environment (%s).",
+				what, map[bool]string{true: "them", false: "it"}[len(missing) > 1], strings.Join(envs, ", ")),
 			Subject: missing[0].declRange.Ptr(),
 		})
 	}

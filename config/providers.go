@@ -140,7 +140,7 @@ func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.B
 				if va == nil {
 					continue
 				}
-				val, ok := l.eval(va.Expr, ctx, true)
+				val, ok := l.eval(va.Expr, ctx, inst.hasKey)
 				if !ok {
 					continue
 				}
@@ -366,7 +366,7 @@ func (l *loader) plainAttr(attrs hcl.Attributes, name string, ctx *hcl.EvalConte
 	if a == nil {
 		return cty.NilVal, nil
 	}
-	val, ok := l.eval(a.Expr, ctx, true)
+	val, ok := l.eval(a.Expr, ctx, ctx != l.ctx)
 	if !ok {
 		return cty.NilVal, a
 	}
@@ -491,7 +491,7 @@ func objectItemRange(expr hcl.Expression, key string) hcl.Range {
 }
 
 func (l *loader) credentials(a *hcl.Attribute, ctx *hcl.EvalContext) map[string]Secret {
-	val, ok := l.eval(a.Expr, ctx, true)
+	val, ok := l.eval(a.Expr, ctx, ctx != l.ctx)
 	if !ok {
 		return nil
 	}
@@ -618,7 +618,11 @@ func (l *loader) secret(val cty.Value, rng hcl.Range, what string, kind secretKi
 	case len(refs) > 0:
 		sort.Slice(refs, func(i, j int) bool { return refs[i].String() < refs[j].String() })
 		if len(refs) > 1 {
-			return fail("Invalid use of vault()", fmt.Sprintf("The %s combines %d vault() references (%s and …). A secret must be exactly one vault() call.", what, len(refs), refs[0]))
+			names := make([]string, len(refs))
+			for i, r := range refs {
+				names[i] = r.String()
+			}
+			return fail("Invalid use of vault()", fmt.Sprintf("The %s combines %d vault() references: %s. A secret must be exactly one vault() call.", what, len(refs), strings.Join(names, ", ")))
 		}
 		ref := refs[0]
 		if raw.Type() != cty.String || raw.AsString() != vaultPlaceholder(ref) {

@@ -1,0 +1,5 @@
+gateflow_provider "openai" {
+}
+gateflow_provider "second" {
+  provider_id = "openai"
+}

@@ -1,0 +1,7 @@
+glow_provider "a" {
+  name = "A"
+  lifecycle {
+    prevent_destroy = true
+  }
+  lifecycle {}
+}

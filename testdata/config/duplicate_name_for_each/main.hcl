@@ -1,0 +1,5 @@
+glow_provider "a" {
+  for_each    = toset(["cs", "math"])
+  name        = "Same for all"
+  departments = ["shared"]
+}

@@ -1,0 +1,4 @@
+# the same address in another file
+glow_provider "a" {
+  name = "A again"
+}

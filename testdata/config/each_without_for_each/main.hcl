@@ -1,0 +1,3 @@
+glow_provider "a" {
+  name = each.key
+}

@@ -1,0 +1,4 @@
+glow_provider "a" {
+  for_each = toset(["x"])
+  name     = each.index
+}

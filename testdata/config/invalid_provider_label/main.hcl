@@ -1,0 +1,3 @@
+glow_provider "1st" {
+  name = "A"
+}

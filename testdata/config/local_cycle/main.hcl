@@ -1,0 +1,8 @@
+locals {
+  a = "${local.b}-a"
+  b = "${local.c}-b"
+  c = local.a
+}
+glow_provider "p" {
+  name = local.a
+}

@@ -1,0 +1,3 @@
+glow_provider "a" {
+  description = "no name"
+}

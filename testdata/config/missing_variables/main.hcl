@@ -1,0 +1,7 @@
+variable "a" {
+  type = string
+}
+variable "b" {}
+variable "c" {
+  default = "ok"
+}

@@ -1,0 +1,3 @@
+glow_provider "a" {
+  name = var.missing
+}

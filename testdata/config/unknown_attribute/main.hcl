@@ -1,0 +1,4 @@
+glow_provider "a" {
+  name  = "A"
+  owner = "me"
+}

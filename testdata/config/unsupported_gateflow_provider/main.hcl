@@ -1,0 +1,5 @@
+gateflow_provider "openia" {
+}
+gateflow_provider "x" {
+  provider_id = "azure"
+}

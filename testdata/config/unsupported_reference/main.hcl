@@ -1,0 +1,6 @@
+glow_provider "a" {
+  name = "A"
+}
+glow_provider "b" {
+  name = glow_provider.a.name
+}
