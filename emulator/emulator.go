@@ -85,6 +85,9 @@ type Server struct {
 	admin   map[string]AdminKey
 	handler http.Handler
 
+	closeOnce sync.Once
+	closeErr  error
+
 	mu sync.RWMutex // guards st
 	st *state
 
@@ -154,8 +157,12 @@ func New(cfg Config) (*Server, error) {
 // Handler answers both APIs and the emulator's own endpoints.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close releases the database. Stop serving before closing.
-func (s *Server) Close() error { return s.store.Close() }
+// Close releases the database. Stop serving before closing. Closing twice
+// is harmless.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.store.Close() })
+	return s.closeErr
+}
 
 // Stats is the answer of GET /_emulator/stats.
 type Stats struct {

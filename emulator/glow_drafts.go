@@ -122,6 +122,9 @@ func (s *Server) visibleDraft(c *caller, id, field string) (*draftRec, error) {
 	return d, nil
 }
 
+// glowDraft stages changes. The staged form is checked like a provider
+// (name, references, scope) except for name uniqueness, which publish
+// checks: a draft may stage a name that is free only once it is published.
 func (s *Server) glowDraft(r *http.Request, c *caller) (any, error) {
 	var req glow.DraftRequest
 	if _, err := decodeBody(r, &req, typeCodeGlow); err != nil {
@@ -157,11 +160,7 @@ func (s *Server) glowDraft(r *http.Request, c *caller) (any, error) {
 			d = &draftRec{ID: newID(), ProviderID: p.ID}
 		}
 		d.Patch = mergePatch(d.Patch, req.Patch)
-		f := s.form(d)
-		if err := s.checkProvider(c, f, ""); err != nil {
-			return nil, err
-		}
-		if err := s.checkName(f, "name", nil); err != nil {
+		if err := s.checkProvider(c, s.form(d), ""); err != nil {
 			return nil, err
 		}
 		np := p.clone()
@@ -193,11 +192,7 @@ func (s *Server) glowDraft(r *http.Request, c *caller) (any, error) {
 			d = &draftRec{ID: newID()}
 		}
 		d.Patch = mergePatch(d.Patch, req.Patch)
-		f := s.form(d)
-		if err := s.checkProvider(c, f, ""); err != nil {
-			return nil, err
-		}
-		if err := s.checkName(f, "name", nil); err != nil {
+		if err := s.checkProvider(c, s.form(d), ""); err != nil {
 			return nil, err
 		}
 		d.Version++

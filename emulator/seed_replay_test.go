@@ -1,0 +1,348 @@
+package emulator_test
+
+import (
+	"encoding/csv"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-hq/switchboard/emulator"
+)
+
+// The tests in this file replay every example of the vendors' documents
+// (../shared/seeds/: the Glow Providers guide and the Gateflow Management
+// API reference) over HTTP, in the documents' order, with the request
+// bodies copied from them as raw strings (placeholders replaced by the ids
+// of objects created for real), and check the documented answer shapes.
+// They pin the JSON names independently of the Go wire types.
+
+// fill replaces the documents' placeholders.
+func fill(body string, ids map[string]string) string {
+	for k, v := range ids {
+		body = strings.ReplaceAll(body, k, v)
+	}
+	return body
+}
+
+func TestSeedReplayGlowGuide(t *testing.T) {
+	_, g, _ := start(t, emulator.Config{GlowTokens: []emulator.GlowToken{{Token: "glow-token", ActorName: "ta-coordinator@uni.edu"}}})
+	g = g.as("glow-token")
+	ids := map[string]string{}
+
+	// glow providers create --body '…'  (POST /provider/create)
+	r := g.post("/provider/create", `{
+"providers": [{
+"name": "OpenAI Production",
+"description": "Production OpenAI API for TA training simulations"
+}]
+}`).want(200)
+	// "Each entry returns the new provider_id, a generated draft_id, and the initial version."
+	r.hasFields(r.get("providers", 0), "provider_id", "draft_id", "version")
+	openai := r.str("providers", 0, "provider_id")
+
+	// curl -X POST $GLOW_INSTANCE_URL/provider/create
+	r = g.post("/provider/create", `{
+"providers": [{
+"name": "Anthropic Production",
+"description": "Anthropic Claude API for office hour simulations"
+}]
+}`).want(200)
+	r.hasFields(r.get("providers", 0), "provider_id", "draft_id", "version")
+	anthropic := r.str("providers", 0, "provider_id")
+
+	// Endpoints: get shows "the current endpoint resource and all available
+	// endpoint options". Keys to decrypt exist and are attached first.
+	ids["NEW_ENDPOINT_UUID"] = g.post("/endpoint/create", `{"endpoints": [{"url": "https://api.openai.com/v1", "name": "OpenAI v1"}]}`).want(200).str("endpoints", 0, "endpoint_id")
+	ids["NEW_KEY_UUID"] = g.post("/key/create", `{"keys": [{"name": "OpenAI prod key", "value": "sk-proj-example"}]}`).want(200).str("keys", 0, "key_id")
+	ids["KEY_UUID"] = ids["NEW_KEY_UUID"]
+	ids["PROVIDER_UUID"] = openai
+	g.post("/provider/update", fill(`{"provider_id": "PROVIDER_UUID", "endpoint_ids": ["NEW_ENDPOINT_UUID"], "key_ids": ["KEY_UUID"]}`, ids)).want(200)
+
+	// glow providers get --body '{"provider_id": "..."}'  (POST /provider/get)
+	r = g.post("/provider/get", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
+	r.hasFields(r.body, "provider", "endpoints", "keys")
+	r.hasFields(r.get("endpoints"), "current", "options")
+	r.hasFields(r.get("provider"), "provider_id", "name", "description", "endpoint_ids", "key_ids", "values", "model_usage_count", "model_ids")
+	r.hasFields(r.get("endpoints", "current", 0), "endpoint_id", "url")
+	r.hasFields(r.get("keys", "current", 0), "key_id", "name")
+
+	// curl -X POST $GLOW_INSTANCE_URL/provider/decrypt
+	r = g.post("/provider/decrypt", fill(`{
+"provider_id": "PROVIDER_UUID",
+"key_id": "KEY_UUID"
+}`, ids)).want(200)
+	// "The response returns the decrypted key value, the key name, and the actor_name of the requesting user."
+	r.hasFields(r.body, "value", "name", "actor_name")
+	if r.str("value") != "sk-proj-example" || r.str("name") != "OpenAI prod key" || r.str("actor_name") != "ta-coordinator@uni.edu" {
+		t.Errorf("decrypt: %s", r.raw)
+	}
+	audit := g.as("").do("GET", "/_emulator/audit", "").want(200)
+	if audit.str("entries", 0, "actor_name") != "ta-coordinator@uni.edu" {
+		t.Errorf("decrypt not audited with the actor: %s", audit.raw)
+	}
+
+	// # Create or update a provider draft
+	// glow providers draft --body '…'  (PATCH /provider/draft)
+	r = g.do("PATCH", "/provider/draft", fill(`{
+"name": "OpenAI Production",
+"description": "Updated endpoint for v2 API",
+"endpoint_ids": ["NEW_ENDPOINT_UUID"],
+"key_ids": ["NEW_KEY_UUID"]
+}`, ids)).want(200)
+	// "The response includes draft_id, new_version, and a form_state object"
+	r.hasFields(r.body, "draft_id", "new_version", "form_state")
+	r.hasFields(r.get("form_state"), "name", "description", "endpoint_ids", "key_ids", "values")
+	draftID := r.str("draft_id")
+	// "Include input_draft_id and expected_version for updates to existing drafts."
+	r = g.do("PATCH", "/provider/draft", `{"input_draft_id": "`+draftID+`", "expected_version": 1, "description": "Updated endpoint for v2 API (rev 2)"}`).want(200)
+	if r.str("draft_id") != draftID || r.num("new_version") != 2 {
+		t.Errorf("continued draft: %s", r.raw)
+	}
+	// The staged name is taken by the live provider: publishing says so.
+	g.post("/provider/publish", `{"draft_id": "`+draftID+`", "expected_version": 2}`).wantError(409, "name_conflict", "name")
+
+	// # List your drafts
+	// glow providers list  (POST /provider/drafts)
+	r = g.post("/provider/drafts", "").want(200)
+	r.hasFields(r.body, "drafts")
+	r.hasFields(r.get("drafts", 0), "draft_id", "provider_id", "version", "form_state")
+
+	// glow providers search --body '{"search": "openai"}'
+	r = g.post("/provider/search", `{"search": "openai"}`).want(200)
+	r.hasFields(r.body, "providers", "total_count")
+	if r.num("total_count") != 1 || r.str("providers", 0, "provider_id") != openai {
+		t.Errorf("search openai: %s", r.raw)
+	}
+	r.hasFields(r.get("providers", 0), "provider_id", "name", "model_usage_count", "model_ids")
+
+	// glow providers search --body '{"filter_department_ids": ["CS_DEPT_UUID"], "page_size": 25}'
+	ids["CS_DEPT_UUID"] = "cs-department"
+	csProv, _ := g.createProvider(fill(`{"name": "CS OpenAI", "department_ids": ["CS_DEPT_UUID"]}`, ids))
+	r = g.post("/provider/search", fill(`{
+"filter_department_ids": ["CS_DEPT_UUID"],
+"page_size": 25
+}`, ids)).want(200)
+	if r.num("total_count") != 1 || r.str("providers", 0, "provider_id") != csProv {
+		t.Errorf("department search: %s", r.raw)
+	}
+
+	// glow providers search  (no body: list all providers)
+	r = g.post("/provider/search", "").want(200)
+	if r.num("total_count") != 3 {
+		t.Errorf("search all: %s", r.raw)
+	}
+
+	// glow providers update --body '{"provider_id": "...", ...}'
+	r = g.post("/provider/update", `{"provider_id": "`+anthropic+`", "description": "Anthropic Claude API for office hours"}`).want(200)
+	r.hasFields(r.body, "provider_id", "version")
+
+	// curl -X POST $GLOW_INSTANCE_URL/provider/duplicate
+	r = g.post("/provider/duplicate", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
+	// "The response returns a new provider_id for the duplicated provider."
+	dup := r.str("provider_id")
+	if dup == openai {
+		t.Fatal("duplicate returned the original id")
+	}
+
+	// glow providers export  (POST /provider/export)
+	r = g.post("/provider/export", "").want(200)
+	rows, err := csv.NewReader(strings.NewReader(string(r.raw))).ReadAll()
+	if err != nil || len(rows) != 5 || rows[0][0] != "provider_id" {
+		t.Errorf("export: %v %q", err, rows)
+	}
+
+	// curl -X POST $GLOW_INSTANCE_URL/provider/delete -d '{"provider_ids": ["UUID_1", "UUID_2"]}'
+	ids["UUID_1"], ids["UUID_2"] = dup, anthropic
+	r = g.post("/provider/delete", fill(`{"provider_ids": ["UUID_1", "UUID_2"]}`, ids)).want(200)
+	// "Each item in the results array indicates whether that specific deletion succeeded, along with a message."
+	for i := range 2 {
+		r.hasFields(r.get("results", i), "success", "message")
+		if r.get("results", i, "success") != true {
+			t.Errorf("delete: %s", r.raw)
+		}
+	}
+
+	// glow providers delete --body '{"all": true, "filter_department_ids": ["dept-retired"], "excluded_ids": ["provider-keep-this-one"]}'
+	retired1, _ := g.createProvider(`{"name": "Retired 1", "department_ids": ["dept-retired"]}`)
+	keep, _ := g.createProvider(`{"name": "Retired but kept", "department_ids": ["dept-retired"]}`)
+	ids["provider-keep-this-one"] = keep
+	r = g.post("/provider/delete", fill(`{
+"all": true,
+"filter_department_ids": ["dept-retired"],
+"excluded_ids": ["provider-keep-this-one"]
+}`, ids)).want(200)
+	if len(r.list("results")) != 1 || r.str("results", 0, "provider_id") != retired1 {
+		t.Errorf("delete all: %s", r.raw)
+	}
+
+	// glow providers delete --body '{"provider_id": "..."}'
+	r = g.post("/provider/delete", `{"provider_id": "`+keep+`"}`).want(200)
+	r.hasFields(r.get("results", 0), "provider_id", "success", "message")
+}
+
+func TestSeedReplayGateflowReference(t *testing.T) {
+	_, _, gw := start(t, emulator.Config{GatewayAdminKeys: []emulator.AdminKey{{Key: "gw_admin_..."}}})
+	gw = gw.as("gw_admin_...")
+	const base = "/v1/management/providers"
+
+	configureShape := func(r *reply, id, name string) {
+		t.Helper()
+		r.hasFields(r.body, "id", "name", "status", "configured", "configured_at", "models")
+		if r.str("id") != id || r.str("name") != name || r.str("status") != "active" || r.get("configured") != true {
+			t.Errorf("configure %s: %s", id, r.raw)
+		}
+	}
+	// Configure Provider: OpenAI
+	r := gw.post(base, `{
+"provider": "openai",
+"credentials": {
+"api_key": "sk-..."
+},
+"settings": {
+"organization_id": "org-...",
+"default_model": "gpt-5.2"
+}
+}`).want(200)
+	configureShape(r, "openai", "OpenAI")
+	if strings.Join(strs(r.list("models")), ",") != "gpt-5.2,gpt-5,gpt-5-mini,text-embedding-3-large" {
+		t.Errorf("openai models: %s", r.raw)
+	}
+	// Anthropic
+	r = gw.post(base, `{
+"provider": "anthropic",
+"credentials": {
+"api_key": "sk-ant-..."
+},
+"settings": {
+"default_model": "claude-sonnet-4-5-20250929"
+}
+}`).want(200)
+	configureShape(r, "anthropic", "Anthropic")
+	if strings.Join(strs(r.list("models")), ",") != "claude-opus-4-5-20251107,claude-sonnet-4-5-20250929,claude-haiku-4-5-20251015" {
+		t.Errorf("anthropic models: %s", r.raw)
+	}
+
+	// List Providers: the reference's example state (google not configured).
+	r = gw.do("GET", base, "").want(200)
+	for i, want := range []string{"openai", "anthropic", "google"} {
+		p := r.get("providers", i)
+		r.hasFields(p, "id", "name", "status", "configured", "models", "health")
+		if r.str("providers", i, "id") != want {
+			t.Errorf("providers[%d] is %v", i, r.get("providers", i, "id"))
+		}
+	}
+	r.hasFields(r.get("providers", 0, "health"), "status", "latency_ms", "last_check")
+	if r.str("providers", 2, "name") != "Google AI" || r.str("providers", 2, "status") != "inactive" ||
+		r.get("providers", 2, "configured") != false || len(r.list("providers", 2, "models")) != 0 || r.get("providers", 2, "health") != nil {
+		t.Errorf("unconfigured google: %v", r.get("providers", 2))
+	}
+
+	// Google AI, Mistral, Cohere, ElevenLabs
+	for _, c := range []struct{ id, name, body string }{
+		{"google", "Google AI", `{
+"provider": "google",
+"credentials": {
+"api_key": "..."
+},
+"settings": {
+"default_model": "gemini-3-pro"
+}
+}`},
+		{"mistral", "Mistral", `{
+"provider": "mistral",
+"credentials": {
+"api_key": "..."
+}
+}`},
+		{"cohere", "Cohere", `{
+"provider": "cohere",
+"credentials": {
+"api_key": "..."
+}
+}`},
+		{"elevenlabs", "ElevenLabs", `{
+"provider": "elevenlabs",
+"credentials": {
+"api_key": "..."
+},
+"settings": {
+"default_voice": "rachel"
+}
+}`},
+	} {
+		configureShape(gw.post(base, c.body).want(200), c.id, c.name)
+	}
+	if !strings.Contains(string(gw.do("GET", base+"/google", "").raw), `"gemini-3-pro"`) {
+		t.Error("google's catalogue lacks gemini-3-pro")
+	}
+
+	// Get Provider Details
+	r = gw.do("GET", base+"/openai", "").want(200)
+	r.hasFields(r.body, "id", "name", "status", "configured", "configured_at", "settings", "models", "health", "usage")
+	r.hasFields(r.get("settings"), "organization_id", "default_model")
+	r.hasFields(r.get("models", 0), "id", "type", "available")
+	r.hasFields(r.get("health"), "status", "latency_ms", "uptime_30d", "last_check", "last_error")
+	r.hasFields(r.get("usage"), "requests_today", "tokens_today", "cost_today_usd")
+	if r.str("models", 0, "type") != "chat" || r.str("models", 3, "id") != "text-embedding-3-large" || r.str("models", 3, "type") != "embedding" {
+		t.Errorf("models: %s", r.raw)
+	}
+
+	// Update Provider
+	r = gw.do("PATCH", base+"/openai", `{
+"settings": {
+"default_model": "gpt-5-mini"
+}
+}`).want(200)
+	if r.str("settings", "default_model") != "gpt-5-mini" || r.str("settings", "organization_id") != "org-..." {
+		t.Errorf("update: %s", r.raw)
+	}
+
+	// Update Provider Credentials
+	r = gw.post(base+"/openai/credentials", `{
+"api_key": "sk-new-key-..."
+}`).want(200)
+	r.hasFields(r.body, "id", "credentials_updated_at", "status")
+	if r.str("status") != "active" {
+		t.Errorf("credentials: %s", r.raw)
+	}
+
+	// Test Provider Connection
+	r = gw.post(base+"/openai/test", "").want(200)
+	r.hasFields(r.body, "id", "test_result", "latency_ms", "models_available", "tested_at")
+	if r.str("test_result") != "success" {
+		t.Errorf("test: %s", r.raw)
+	}
+
+	// Disable Provider
+	r = gw.post(base+"/openai/disable", "").want(200)
+	r.hasFields(r.body, "id", "status", "disabled_at")
+	if r.str("status") != "disabled" {
+		t.Errorf("disable: %s", r.raw)
+	}
+
+	// Enable Provider
+	r = gw.post(base+"/openai/enable", "").want(200)
+	r.hasFields(r.body, "id", "status")
+	if r.str("status") != "active" {
+		t.Errorf("enable: %s", r.raw)
+	}
+
+	// Delete Provider Configuration
+	r = gw.do("DELETE", base+"/openai", "").want(204)
+	if len(r.raw) != 0 {
+		t.Errorf("204 with a body: %s", r.raw)
+	}
+
+	// Errors table: 400, 401, 403, 404, 422.
+	gw.post(base, `{"provider": "openai", "credentials": {"api_key": "sk-..."}, "settings": {"colour": "blue"}}`).wantError(400, "invalid_configuration", "settings.colour")
+	gw.as("gw_admin_wrong").do("GET", base, "").wantError(401, "unauthorized", "")
+	gw.do("GET", base+"/azure", "").wantError(404, "not_found", "")
+	gw.post(base, `{"provider": "openai", "credentials": {"api_key": "..."}}`).wantError(422, "invalid_credentials", "credentials.api_key")
+}
+
+func strs(xs []any) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i], _ = x.(string)
+	}
+	return out
+}
