@@ -42,7 +42,7 @@ type Health struct {
 	LatencyMS int       `json:"latency_ms"`
 	Uptime30d *float64  `json:"uptime_30d,omitempty"`
 	LastCheck time.Time `json:"last_check"`
-	LastError *string   `json:"last_error,omitempty"`
+	LastError *string   `json:"last_error"`
 }
 
 // ProviderSummary is an entry of GET /v1/management/providers.
