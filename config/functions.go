@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
@@ -58,7 +59,7 @@ func (l *loader) functions() map[string]function.Function {
 		"ceil":            stdlib.CeilFunc,
 		"chomp":           stdlib.ChompFunc,
 		"chunklist":       stdlib.ChunklistFunc,
-		"coalesce":        stdlib.CoalesceFunc,
+		"coalesce":        coalesceFunc,
 		"coalescelist":    stdlib.CoalesceListFunc,
 		"compact":         stdlib.CompactFunc,
 		"concat":          stdlib.ConcatFunc,
@@ -161,7 +162,7 @@ var nonsensitiveFunc = function.New(&function.Spec{
 		v, pvm := args[0].UnmarkDeepWithPaths()
 		kept := make([]cty.PathValueMarks, 0, len(pvm))
 		for _, p := range pvm {
-			m := cty.NewValueMarks()
+			m := make(cty.ValueMarks)
 			for k := range p.Marks {
 				if k != Sensitive {
 					m[k] = struct{}{}
@@ -336,4 +337,34 @@ func stringTestFunc(test func(s, sub string) bool) function.Function {
 			return cty.BoolVal(test(args[0].AsString(), args[1].AsString())), nil
 		},
 	})
+}
+
+// coalesceFunc is Terraform's coalesce, which, unlike cty's, also skips
+// empty strings: coalesce(var.name, "default") is how users write a
+// fallback for an unset string.
+var coalesceFunc = function.New(&function.Spec{
+	VarParam: &function.Parameter{Name: "vals", Type: cty.DynamicPseudoType, AllowNull: true, AllowUnknown: true, AllowDynamicType: true},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		return stdlib.CoalesceFunc.ReturnType(argTypes(args))
+	},
+	Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+		for _, a := range args {
+			if !a.IsKnown() {
+				return cty.UnknownVal(retType), nil
+			}
+			if a.IsNull() || (a.Type() == cty.String && a.AsString() == "") {
+				continue
+			}
+			return convert.Convert(a, retType)
+		}
+		return cty.NilVal, fmt.Errorf("no non-null, non-empty-string arguments")
+	},
+})
+
+func argTypes(args []cty.Value) []cty.Type {
+	tys := make([]cty.Type, len(args))
+	for i, a := range args {
+		tys[i] = a.Type()
+	}
+	return tys
 }

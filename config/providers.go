@@ -275,6 +275,8 @@ func forEachInstances(val cty.Value, rng hcl.Range) ([]instance, hcl.Diagnostics
 	ty := raw.Type()
 	var out []instance
 	switch {
+	case ty.IsSetType() && raw.LengthInt() == 0:
+		// toset([]) is a set of unknown element type: no instances.
 	case ty.IsSetType():
 		if !ty.ElementType().Equals(cty.String) {
 			return nil, invalid(fmt.Sprintf("The for_each set must be a set of strings; this one is a set of %s.", ty.ElementType().FriendlyName()))
