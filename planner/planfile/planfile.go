@@ -110,11 +110,14 @@ func Write(w io.Writer, pl *Payload) error {
 	}
 	body := bytes.TrimSuffix(payload.Bytes(), []byte("\n"))
 	sum := sha256.Sum256(body)
-	out, err := json.Marshal(envelope{Format: Format, FormatVersion: FormatVersion, SHA256: hex.EncodeToString(sum[:]), Payload: body})
-	if err != nil {
-		return fmt.Errorf("planfile: encoding the plan: %w", err)
-	}
-	_, err = w.Write(append(out, '\n'))
+	// The envelope is written by hand around the exact payload bytes that
+	// were hashed: an encoder would re-compact the raw payload and escape
+	// '<' or '&' on the way, which would no longer match the sum.
+	var out bytes.Buffer
+	fmt.Fprintf(&out, `{"format":%q,"format_version":%d,"sha256":%q,"payload":`, Format, FormatVersion, hex.EncodeToString(sum[:]))
+	out.Write(body)
+	out.WriteString("}\n")
+	_, err := w.Write(out.Bytes())
 	return err
 }
 

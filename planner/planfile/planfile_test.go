@@ -1,0 +1,206 @@
+package planfile
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/switchboard-hq/switchboard/planner/diff"
+	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/sensitive"
+)
+
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// Values planted where a careless implementation could copy them: the
+// environment an env() secret reads and the process's tokens.
+const (
+	plantedEnvSecret = "sk-PLANTED-env-0123456789"
+	plantedToken     = "gw_admin_PLANTED_token"
+)
+
+func sample(t testing.TB) *Payload {
+	t.Helper()
+	desired := state.Snapshot{
+		Glow: []state.GlowProvider{{
+			Address: "glow_provider.a", Name: "a <&> \"quoted\"", Departments: state.NewSet("d1"),
+			Keys: map[string]state.KeyState{
+				"primary":  {Source: state.SecretSource{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
+				"fallback": {Source: state.SecretSource{Env: "OPENAI_FALLBACK"}},
+			},
+		}, {Address: "glow_provider.b", Name: "b", Description: "new"}},
+		Gateway: []state.GatewayProvider{{
+			Address: "gateway_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
+			Settings:    map[string]any{"timeout_ms": 100.0},
+			Credentials: map[string]state.SecretSource{"api_key": {VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
+		}},
+	}
+	old := t0.Add(-time.Hour)
+	live := state.Snapshot{
+		Glow: []state.GlowProvider{{ID: "prv_1", Name: "a <&> \"quoted\"", Departments: state.NewSet("d1"), Version: 9, UpdatedAt: old,
+			Keys: map[string]state.KeyState{"primary": {KeyID: "k1", Name: "primary"}}}},
+		Gateway: []state.GatewayProvider{{ProviderID: "openai", Configured: true, CredentialsUpdatedAt: &old, UpdatedAt: &old}},
+	}
+	p, err := diff.Diff(desired, live, diff.Options{Now: t0, ConfigChecksum: "sha256:abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(p, desired)
+}
+
+func write(t testing.TB, pl *Payload) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, pl); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestRoundTrip(t *testing.T) {
+	pl := sample(t)
+	got, err := Read(bytes.NewReader(write(t, pl)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(pl, got); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+	if len(got.LiveVersions) != 2 || got.LiveVersions[1].Version != 9 {
+		t.Errorf("live versions %+v", got.LiveVersions)
+	}
+}
+
+func TestVersionMismatch(t *testing.T) {
+	data := bytes.Replace(write(t, sample(t)), []byte(`"format_version":1`), []byte(`"format_version":2`), 1)
+	_, err := Read(bytes.NewReader(data))
+	var ve *VersionError
+	if !errors.As(err, &ve) || ve.Got != 2 || !strings.Contains(err.Error(), "reads version 1") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestCorruption(t *testing.T) {
+	good := write(t, sample(t))
+	for name, tc := range map[string]struct {
+		data []byte
+		want error
+	}{
+		"empty":          {nil, ErrNotPlan},
+		"garbage":        {[]byte("\x89PNG\r\n\x1a\n"), ErrNotPlan},
+		"other json":     {[]byte(`{"format_version": "1.0", "resource_changes": []}`), ErrNotPlan},
+		"truncated":      {good[:len(good)/2], ErrCorrupt},
+		"edited":         {bytes.Replace(good, []byte(`"name":"b"`), []byte(`"name":"c"`), 1), ErrCorrupt},
+		"trailing data":  {append(append([]byte{}, good...), `{}`...), ErrCorrupt},
+		"no payload":     {[]byte(`{"format":"switchboard-plan","format_version":1,"sha256":"x"}`), ErrCorrupt},
+		"payload null":   {[]byte(`{"format":"switchboard-plan","format_version":1,"sha256":"74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b","payload":null}`), ErrCorrupt},
+		"unknown fields": {rehash(t, `{"plan":{"format_version":"1.0"},"secret_value":"x"}`), ErrCorrupt},
+		"plan major 2":   {rehash(t, `{"plan":{"format_version":"2.0"}}`), ErrCorrupt},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Read(bytes.NewReader(tc.data))
+			if !errors.Is(err, tc.want) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// rehash builds a well-formed envelope around payload, as someone editing a
+// plan file with care would.
+func rehash(t *testing.T, payload string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	pl := sample(t)
+	if err := Write(&buf, pl); err != nil {
+		t.Fatal(err)
+	}
+	env := envelope{Format: Format, FormatVersion: FormatVersion, Payload: []byte(payload)}
+	sum := sha256Hex([]byte(payload))
+	env.SHA256 = sum
+	var out bytes.Buffer
+	if err := jsonEncode(&out, env); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+func TestNoSecretInFile(t *testing.T) {
+	t.Setenv("OPENAI_FALLBACK", plantedEnvSecret)
+	t.Setenv("GATEFLOW_ADMIN_KEY", plantedToken)
+	pl := sample(t)
+	data := write(t, pl)
+	for _, s := range []string{plantedEnvSecret, plantedToken, "PLANTED"} {
+		if bytes.Contains(data, []byte(s)) {
+			t.Errorf("plan file contains %q", s)
+		}
+	}
+	// The references are there: apply needs them.
+	for _, s := range []string{"secret/llm/openai", "OPENAI_FALLBACK"} {
+		if !bytes.Contains(data, []byte(s)) {
+			t.Errorf("plan file lacks the reference %q", s)
+		}
+	}
+}
+
+// TestPayloadCannotHoldSecrets keeps the promise of the package comment:
+// no type reachable from Payload is a secret value.
+func TestPayloadCannotHoldSecrets(t *testing.T) {
+	secretType := reflect.TypeFor[sensitive.String]()
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type, string)
+	walk = func(typ reflect.Type, path string) {
+		if seen[typ] {
+			return
+		}
+		seen[typ] = true
+		if typ == secretType {
+			t.Errorf("%s is a sensitive.String", path)
+		}
+		switch typ.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			walk(typ.Elem(), path+"[]")
+		case reflect.Map:
+			walk(typ.Key(), path+"{key}")
+			walk(typ.Elem(), path+"{}")
+		case reflect.Struct:
+			for f := range typ.Fields() {
+				if f.Name == "Value" || strings.Contains(strings.ToLower(f.Name), "token") || strings.Contains(strings.ToLower(f.Name), "secret") {
+					t.Errorf("%s.%s: a field named like a secret", path, f.Name)
+				}
+				walk(f.Type, path+"."+f.Name)
+			}
+		}
+	}
+	walk(reflect.TypeFor[Payload](), "Payload")
+}
+
+func FuzzRead(f *testing.F) {
+	good := write(f, sample(f))
+	f.Add(good)
+	f.Add(good[:len(good)/3])
+	f.Add([]byte(`{"format":"switchboard-plan","format_version":1,"sha256":"","payload":{}}`))
+	f.Add([]byte(`{"format":"switchboard-plan","format_version":99}`))
+	f.Add([]byte("null"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pl, err := Read(bytes.NewReader(data))
+		if err == nil && pl.Plan == nil {
+			t.Fatal("nil plan without an error")
+		}
+		if err == nil {
+			// Whatever reads cleanly writes and reads back the same.
+			var buf bytes.Buffer
+			if err := Write(&buf, pl); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Read(&buf); err != nil {
+				t.Fatalf("re-read: %v", err)
+			}
+		}
+	})
+}
