@@ -169,7 +169,8 @@ func TestPayloadCannotHoldSecrets(t *testing.T) {
 			walk(typ.Key(), path+"{key}")
 			walk(typ.Elem(), path+"{}")
 		case reflect.Struct:
-			for f := range typ.Fields() {
+			for i := range typ.NumField() {
+				f := typ.Field(i)
 				if f.Name == "Value" || strings.Contains(strings.ToLower(f.Name), "token") || strings.Contains(strings.ToLower(f.Name), "secret") {
 					t.Errorf("%s.%s: a field named like a secret", path, f.Name)
 				}
