@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard-hq/switchboard/emulator"
+)
+
+func init() { subcommands = append(subcommands, newEmulatorCommand) }
+
+func newEmulatorCommand() *cobra.Command {
+	var (
+		cfg        emulator.Config
+		addr       string
+		configFile string
+		glowTokens []string
+		adminKeys  []string
+		quiet      bool
+	)
+	cmd := &cobra.Command{
+		Use:   "emulator",
+		Short: "Run a local Glow and Gateflow server for demos and tests",
+		Long: `Run an emulator of both APIs Switchboard manages on one address: Glow
+(/provider/…, /endpoint/…, /key/…, /model/…) and the Gateflow Management API
+(/v1/management/providers…), as docs/api.md specifies them. Point
+GLOW_INSTANCE_URL and GATEFLOW_URL at the printed URL.
+
+State is kept in memory, or with --data in a database in that directory that
+survives restarts (key values and credentials are encrypted at rest).
+
+Credentials:
+  --glow-token TOKEN                     unscoped token, actor "glow-user"
+  --glow-token TOKEN=ACTOR               unscoped token for ACTOR
+  --glow-token TOKEN=ACTOR:DEPT1,DEPT2   token scoped to departments DEPT1, DEPT2
+  --gateflow-admin-key gw_admin_KEY      admin key (must start with gw_admin_)
+  --gateflow-admin-key gw_admin_KEY:ro   read-only admin key
+  --config FILE                          JSON: {"glow_tokens": [{"token", "actor_name",
+                                         "departments"}], "gateflow_admin_keys": [{"key",
+                                         "read_only"}]}
+Without any Glow token the emulator accepts $GLOW_TOKEN, or else
+"glow-dev-token"; without any admin key, $GATEFLOW_ADMIN_KEY, or else
+"gw_admin_dev".
+
+Faults for testing clients: --latency, --fail-rate (503 without processing),
+--drop-rate (processed, then the connection is closed unanswered),
+--rate-limit (429 with Retry-After), repeatable with --fault-seed. Faults can
+also be scripted with POST /_emulator/faults; GET /_emulator/stats and
+GET /_emulator/audit report calls and decrypts.
+
+--seed FILE loads providers, endpoints, keys, models and Gateflow
+configurations into an empty state (format: emulator/testdata/seed.json).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := cmd.OutOrStdout()
+			if configFile != "" {
+				f, err := emulator.LoadCredentialsFile(configFile)
+				if err != nil {
+					return err
+				}
+				cfg.GlowTokens = append(cfg.GlowTokens, f.GlowTokens...)
+				cfg.GatewayAdminKeys = append(cfg.GatewayAdminKeys, f.GatewayAdminKeys...)
+			}
+			for _, s := range glowTokens {
+				t, err := emulator.ParseGlowToken(s)
+				if err != nil {
+					return err
+				}
+				cfg.GlowTokens = append(cfg.GlowTokens, t)
+			}
+			for _, s := range adminKeys {
+				k, err := emulator.ParseAdminKey(s)
+				if err != nil {
+					return err
+				}
+				cfg.GatewayAdminKeys = append(cfg.GatewayAdminKeys, k)
+			}
+			if len(cfg.GlowTokens) == 0 {
+				tok, from := "glow-dev-token", `the default "glow-dev-token"`
+				if v := os.Getenv("GLOW_TOKEN"); v != "" {
+					tok, from = v, "$GLOW_TOKEN"
+				}
+				cfg.GlowTokens = []emulator.GlowToken{{Token: tok, ActorName: "glow-user"}}
+				fmt.Fprintf(out, "Glow token: %s (actor glow-user, unscoped)\n", from)
+			} else {
+				fmt.Fprintf(out, "Glow tokens: %d configured\n", len(cfg.GlowTokens))
+			}
+			if len(cfg.GatewayAdminKeys) == 0 {
+				key, from := "gw_admin_dev", `the default "gw_admin_dev"`
+				if v := os.Getenv("GATEFLOW_ADMIN_KEY"); v != "" {
+					key, from = v, "$GATEFLOW_ADMIN_KEY"
+				}
+				cfg.GatewayAdminKeys = []emulator.AdminKey{{Key: key}}
+				fmt.Fprintf(out, "Gateflow admin key: %s\n", from)
+			} else {
+				fmt.Fprintf(out, "Gateflow admin keys: %d configured\n", len(cfg.GatewayAdminKeys))
+			}
+			logTo := cmd.ErrOrStderr()
+			if quiet {
+				logTo = io.Discard
+			}
+			cfg.Logger = slog.New(slog.NewTextHandler(logTo, nil))
+
+			srv, err := emulator.New(cfg)
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			url := "http://" + ln.Addr().String()
+			state := "in memory"
+			if cfg.DataDir != "" {
+				state = "in " + cfg.DataDir
+			}
+			fmt.Fprintf(out, "Switchboard emulator listening on %s (state %s)\n", url, state)
+			fmt.Fprintf(out, "  export GLOW_INSTANCE_URL=%s GATEFLOW_URL=%s\n", url, url)
+
+			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			errc := make(chan error, 1)
+			go func() { errc <- hs.Serve(ln) }()
+			select {
+			case err := <-errc:
+				return err
+			case <-cmd.Context().Done():
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err = hs.Shutdown(ctx)
+			if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+				err = serr
+			}
+			fmt.Fprintln(out, "Switchboard emulator stopped")
+			if cerr := srv.Close(); cerr != nil && err == nil {
+				err = cerr
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	f.StringVar(&cfg.DataDir, "data", "", "directory of the database (default: in memory)")
+	f.StringVar(&configFile, "config", "", "JSON file with glow_tokens and gateflow_admin_keys")
+	f.StringArrayVar(&glowTokens, "glow-token", nil, "accepted Glow token: TOKEN, TOKEN=ACTOR or TOKEN=ACTOR:DEPT1,DEPT2 (repeatable)")
+	f.StringArrayVar(&adminKeys, "gateflow-admin-key", nil, "accepted Gateflow admin key, KEY or KEY:ro for read-only (repeatable)")
+	f.DurationVar(&cfg.Latency, "latency", 0, "delay added to every API call")
+	f.Float64Var(&cfg.FailRate, "fail-rate", 0, "share of API calls answered 503 without processing (0 to 1)")
+	f.Float64Var(&cfg.DropRate, "drop-rate", 0, "share of API calls processed and then dropped without an answer (0 to 1)")
+	f.Float64Var(&cfg.RateLimit, "rate-limit", 0, "API calls per second before 429 (0: no limit)")
+	f.Int64Var(&cfg.FaultSeed, "fault-seed", 0, "seed of the random fault decisions")
+	f.StringVar(&cfg.SeedFile, "seed", "", "JSON seed file loaded into an empty state")
+	f.BoolVar(&quiet, "quiet", false, "do not log requests")
+	return cmd
+}

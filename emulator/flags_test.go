@@ -1,0 +1,57 @@
+package emulator_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-hq/switchboard/emulator"
+)
+
+func TestParseGlowToken(t *testing.T) {
+	cases := map[string]string{
+		"tok":                 "{tok glow-user []}",
+		"tok=alice":           "{tok alice []}",
+		"tok=alice:cs, math,": "{tok alice [cs math]}",
+	}
+	for in, want := range cases {
+		got, err := emulator.ParseGlowToken(in)
+		if err != nil || fmt.Sprint(got) != want {
+			t.Errorf("%q: %v %v, want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "=alice", "tok=", "tok=alice:"} {
+		if _, err := emulator.ParseGlowToken(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestParseAdminKey(t *testing.T) {
+	if k, err := emulator.ParseAdminKey("gw_admin_x:ro"); err != nil || k != (emulator.AdminKey{Key: "gw_admin_x", ReadOnly: true}) {
+		t.Errorf("%+v %v", k, err)
+	}
+	if k, err := emulator.ParseAdminKey("gw_admin_x"); err != nil || k.ReadOnly {
+		t.Errorf("%+v %v", k, err)
+	}
+	_, err := emulator.ParseAdminKey("secretvalue")
+	if err == nil || strings.Contains(err.Error(), "secretvalue") {
+		t.Errorf("bad key: %v", err)
+	}
+}
+
+func TestLoadCredentialsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.json")
+	body := `{"glow_tokens":[{"token":"t","actor_name":"a","departments":["cs"]}],"gateflow_admin_keys":[{"key":"gw_admin_k","read_only":true}]}`
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := emulator.LoadCredentialsFile(path)
+	if err != nil || len(f.GlowTokens) != 1 || f.GlowTokens[0].Departments[0] != "cs" || !f.GatewayAdminKeys[0].ReadOnly {
+		t.Fatalf("%+v %v", f, err)
+	}
+	_, g, _ := start(t, emulator.Config{GlowTokens: f.GlowTokens, GatewayAdminKeys: f.GatewayAdminKeys})
+	g.as("t").post("/provider/create", `{"providers":[{"name":"x"}]}`).wantError(403, "forbidden", "providers[0].department_ids")
+}
