@@ -213,7 +213,9 @@ type caller struct {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	allowed := map[string][]string{} // pattern path → methods, for 405
 	glow := func(method, path, op string, h func(*http.Request, *caller) (any, error)) {
+		allowed[path] = append(allowed[path], method)
 		mux.Handle(method+" "+path, s.api(op, func(w http.ResponseWriter, r *http.Request) {
 			c, err := s.glowCaller(r)
 			if err != nil {
@@ -225,6 +227,7 @@ func (s *Server) routes() http.Handler {
 		}))
 	}
 	gate := func(method, path, op string, h func(*http.Request) (any, error)) {
+		allowed[path] = append(allowed[path], method)
 		mux.Handle(method+" "+path, s.api(op, func(w http.ResponseWriter, r *http.Request) {
 			if err := s.gateflowAuth(r); err != nil {
 				writeError(w, err)
@@ -286,6 +289,21 @@ func (s *Server) routes() http.Handler {
 		writeJSON(w, http.StatusOK, s.faults.script())
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Path
+		if rest, ok := strings.CutPrefix(path, gp+"/"); ok && rest != "" {
+			id, action, _ := strings.Cut(rest, "/")
+			if id != "" {
+				path = gp + "/{id}"
+				if action != "" {
+					path += "/" + action
+				}
+			}
+		}
+		if methods, ok := allowed[path]; ok {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			writeError(w, errf(http.StatusMethodNotAllowed, "method_not_allowed", "", "%s takes %s", r.URL.Path, strings.Join(methods, " or ")))
+			return
+		}
 		writeError(w, notFound("", "no such operation: %s %s", r.Method, r.URL.Path))
 	})
 	return s.logged(mux)

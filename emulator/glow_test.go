@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"encoding/csv"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -470,5 +471,55 @@ func TestGlowVersionsGrowOnEveryChange(t *testing.T) {
 		if v := g.version(id); v != int64(i+2) {
 			t.Fatalf("after step %d version %d, want %d", i, v, i+2)
 		}
+	}
+}
+
+func TestWrongMethod(t *testing.T) {
+	_, g, gw := start(t, emulator.Config{})
+	r := g.do("GET", "/provider/create", "").wantError(405, "method_not_allowed", "")
+	if r.header.Get("Allow") != "POST" {
+		t.Errorf("Allow %q", r.header.Get("Allow"))
+	}
+	gw.do("PUT", gp+"/openai", "{}").wantError(405, "method_not_allowed", "")
+	gw.do("GET", gp+"/openai/test", "").wantError(405, "method_not_allowed", "")
+	g.post("/nothing/here", "{}").wantError(404, "not_found", "")
+}
+
+// TestConcurrentWritersOneWins: writers that read the same version race;
+// exactly one update per version succeeds, the others get 409.
+func TestConcurrentWritersOneWins(t *testing.T) {
+	_, g, _ := start(t, emulator.Config{})
+	id, _ := g.createProvider(`{"name":"Contended"}`)
+	const writers = 8
+	statuses := make(chan int, writers)
+	done := make(chan struct{})
+	for i := range writers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			req, _ := http.NewRequest("POST", g.base+"/provider/update",
+				strings.NewReader(fmt.Sprintf(`{"provider_id":%q,"expected_version":1,"description":"writer %d"}`, id, i)))
+			req.Header.Set("Authorization", "Bearer "+g.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	for range writers {
+		<-done
+	}
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[200] != 1 || count[409] != writers-1 {
+		t.Fatalf("statuses %v", count)
+	}
+	if v := g.version(id); v != 2 {
+		t.Fatalf("version %d", v)
 	}
 }
