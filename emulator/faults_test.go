@@ -103,9 +103,8 @@ func TestRandomFaults(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	// Two calls per second with a burst of two: the third in a row is 429.
-	_, g, _ := start(t, emulator.Config{RateLimit: 2})
-	g.post("/provider/search", `{}`).want(200)
+	// One call per ten seconds (a burst of one): the second in a row is 429.
+	_, g, _ := start(t, emulator.Config{RateLimit: 0.1})
 	g.post("/provider/search", `{}`).want(200)
 	r := g.post("/provider/search", `{}`).wantError(429, "rate_limited", "")
 	if r.header.Get("Retry-After") != "1" {
