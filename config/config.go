@@ -41,6 +41,27 @@ type Config struct {
 	GatewayProviders []GatewayProvider
 }
 
+// Format prints the configuration with its settings dereferenced. Without
+// it, a verb other than %v (%s, %q, %d) reaches the settings pointers
+// through fmt's bad-verb path, which prints what they point to with every
+// String and Format method switched off, secrets included.
+func (c Config) Format(f fmt.State, verb rune) {
+	v := "%v"
+	if f.Flag('+') || f.Flag('#') {
+		v = "%+v"
+	}
+	fmt.Fprintf(f, "{Dir:%s Checksum:%s Glow:"+v+" Gateflow:"+v+" Vault:"+v+" GlowProviders:"+v+" GatewayProviders:"+v+"}",
+		c.Dir, c.Checksum, deref(c.Glow), deref(c.Gateflow), deref(c.Vault), c.GlowProviders, c.GatewayProviders)
+}
+
+// deref returns *p, or nil, as an interface that fmt prints with methods.
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
 // GlowSettings is the glow block: where Glow is and how to authenticate.
 type GlowSettings struct {
 	URL   string

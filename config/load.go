@@ -209,20 +209,12 @@ func (l *loader) finish() hcl.Diagnostics {
 	var out hcl.Diagnostics
 	for _, d := range l.diags {
 		d.Expression, d.EvalContext = nil, nil
-		var hit bool
-		var h1, h2 bool
-		d.Summary, h1 = redact(d.Summary)
-		d.Detail, h2 = redact(d.Detail)
-		hit = h1 || h2
+		d.Summary, _ = redact(d.Summary)
+		d.Detail, _ = redact(d.Detail)
 		if d.Subject != nil && !SnippetHidden(d) {
-			if line := l.sourceLine(*d.Subject); line != "" {
-				if _, found := redact(line); found {
-					hit = true
-				}
+			if _, found := redact(l.sourceLine(*d.Subject)); found {
+				hideSnippet(d)
 			}
-		}
-		if hit {
-			hideSnippet(d)
 		}
 		key := fmt.Sprintf("%d\x00%s\x00%s\x00%v", d.Severity, d.Summary, d.Detail, d.Subject)
 		if seen[key] {
