@@ -432,7 +432,7 @@ func (l *loader) stringList(a *hcl.Attribute, v cty.Value, what string, check fu
 				l.diags = append(l.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid URL",
-					Detail:   err.Error(),
+					Detail:   err.Error() + ".",
 					Subject:  rng.Ptr(),
 				})
 				continue
@@ -457,7 +457,7 @@ func (l *loader) stringList(a *hcl.Attribute, v cty.Value, what string, check fu
 func checkURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return fmt.Errorf("%q is not an absolute http or https URL.", s)
+		return fmt.Errorf("%q is not an absolute http or https URL", s)
 	}
 	return nil
 }
@@ -759,7 +759,7 @@ func (l *loader) decodeSettings(cfg *Config, blocks map[string]*hcl.Block, glowP
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid URL",
-				Detail:   err.Error(),
+				Detail:   err.Error() + ".",
 				Subject:  a.Expr.Range().Ptr(),
 			})
 		}
