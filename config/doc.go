@@ -1,0 +1,98 @@
+// Package config reads a Switchboard configuration, a directory of *.hcl
+// (and *.hcl.json) files read together like a Terraform module, into the
+// desired state (Config) that the planner compares with Glow and Gateflow.
+// Load never touches the network.
+//
+// # Blocks
+//
+//	glow     { url, token, prune_departments }     url ← GLOW_INSTANCE_URL, token ← GLOW_TOKEN
+//	gateflow { url, admin_key, prune }             url ← GATEFLOW_URL, admin_key ← GATEFLOW_ADMIN_KEY
+//	vault    { address }                           address ← VAULT_ADDR (the token is VAULT_TOKEN, never in a file)
+//	variable "NAME" { type, default, description, sensitive, validation { condition, error_message } }
+//	locals   { NAME = EXPR ... }
+//	glow_provider "NAME" {
+//	  for_each, id, name (required), description, departments, endpoints, values
+//	  key "NAME" { value }
+//	  lifecycle { prevent_destroy }
+//	}
+//	gateflow_provider "NAME" { for_each, provider_id, enabled (default true), credentials, settings, lifecycle { prevent_destroy } }
+//
+// A gateflow_provider's label is its Gateflow provider ID unless
+// provider_id is set; with for_each, set provider_id (usually each.key),
+// since every instance shares the label. The settings blocks are optional:
+// a missing glow or gateflow block is taken from the environment when a
+// provider of that kind is declared.
+//
+// # Secrets
+//
+// vault(path, key[, version]) never reads Vault: it evaluates to a value
+// marked Sensitive and marked with its VaultRef, which becomes a Secret with
+// Ref set. A secret argument must be exactly one vault() call: a vault()
+// inside a template or changed by a function is refused, because the value
+// it stands for is only known when the configuration is applied.
+//
+// env(name) evaluates to the environment variable's value (empty when
+// unset), marked Sensitive: Switchboard cannot know where the value ends up,
+// so it is treated as a secret until the user says otherwise with
+// nonsensitive(), e.g. url = nonsensitive(env("GLOW_URL")). The values of
+// variables declared sensitive are marked Sensitive too.
+//
+// Which sources each secret argument accepts:
+//
+//	key value, credentials      vault(), env()
+//	token, admin_key            vault(), env(), a variable declared sensitive
+//
+// A variable is refused for keys and credentials because its value would
+// sit in a var file or a shell history; tokens are per operator and are
+// commonly passed as SWITCHBOARD_VAR_<name> in CI, so a sensitive variable
+// is accepted there. A string written in a file is refused everywhere, with
+// a message pointing to vault() (or env() for local work). A sensitive
+// value in any other argument (a name, a URL, a for_each) is an error,
+// since plans print those.
+//
+// Secrets reach the desired state only as Secret (a *VaultRef, or a
+// sensitive.String read from the environment or a sensitive variable), whose
+// every formatting shows where it comes from and never the value. Every
+// value env() read and every sensitive variable's value is also cut out of
+// diagnostics (values shorter than 4 bytes excepted), and a diagnostic whose
+// source line holds one, or a literal key, is printed without that line.
+// A function error may still describe part of a value (jsondecode names the
+// first invalid character): the value itself never appears whole.
+//
+// # Variables
+//
+// Values come from, lowest precedence first: the default, the environment
+// variable SWITCHBOARD_VAR_<name>, each --var-file in order (HCL syntax, or
+// JSON for *.json), and --var NAME=VALUE. Text values (--var, the
+// environment) are taken as strings for primitive types and parsed as HCL
+// expressions for lists, maps and objects, as in Terraform. All required
+// variables without a value are reported in one error.
+//
+// # Expressions
+//
+// Expressions may use var.NAME, local.NAME, each.key and each.value (in a
+// block with for_each), path.module, path.root and path.cwd; locals may
+// refer to each other in any order, and a cycle is an error. The functions
+// are cty's standard library under Terraform's names (upper, format, join,
+// merge, toset, jsonencode, regex, flatten, ...), try and can, alltrue,
+// anytrue, startswith, endswith, strcontains, sensitive, nonsensitive, and
+// env, file (relative to the configuration directory) and vault.
+//
+// for_each takes a set of strings or a map (or object); a list is refused
+// (convert it with toset(), as in Terraform) so that no instance's address
+// depends on an order. Instances are addressed like Terraform resources:
+// glow_provider.per_department["cs"] (see Address).
+//
+// # Diagnostics
+//
+// Load reports every problem it finds in one run, sorted by position.
+// WriteDiagnostics prints them as Terraform does; WriteValidateJSON writes
+// the form of `terraform validate -json`:
+//
+//	{"format_version": "1.0", "valid": false, "error_count": 1, "warning_count": 0,
+//	 "diagnostics": [{"severity": "error", "summary": "…", "detail": "…",
+//	   "range": {"filename": "main.hcl", "start": {"line": 2, "column": 9, "byte": 15},
+//	             "end": {"line": 2, "column": 18, "byte": 24}}}]}
+//
+// range is absent for a diagnostic about no place in a file.
+package config
