@@ -66,7 +66,7 @@ func liveOf(g state.GlowProvider, id string) state.GlowProvider {
 
 func desiredGateway() state.GatewayProvider {
 	return state.GatewayProvider{
-		Address:    "gateway_provider.openai",
+		Address:    "gateflow_provider.openai",
 		ProviderID: "openai",
 		Configured: true,
 		Enabled:    true,
@@ -193,7 +193,7 @@ func scenarios() []scenario {
 		{name: "target",
 			desired: state.Snapshot{Glow: []state.GlowProvider{changed, anthropic, anthropicDev}, Gateway: []state.GatewayProvider{gw}},
 			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}, Gateway: []state.GatewayProvider{unconfigured("openai")}},
-			opts:    diff.Options{Targets: []state.Address{"glow_provider.claude", "gateway_provider.typo"}}},
+			opts:    diff.Options{Targets: []state.Address{"glow_provider.claude", "gateflow_provider.typo"}}},
 	}
 }
 

@@ -65,7 +65,7 @@ func TestOrderIsNeverAChange(t *testing.T) {
 	got.Endpoints = state.Set{"https://a", "https://b"}
 	got.Values = map[string]string{"y": "2", "x": "1"}
 	got.Keys = map[string]state.KeyState{"k2": markedKey("key2", "k2", src("s/b", 2, t0)), "k1": markedKey("key1", "k1", src("s/a", 1, t0))}
-	gw := state.GatewayProvider{Address: "gateway_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
+	gw := state.GatewayProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 		Settings: map[string]any{"timeout_ms": float64(100), "default_model": "m"}}
 	gwLive := state.GatewayProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &t1,
 		Settings: map[string]any{"default_model": "m", "timeout_ms": float64(100)}}
@@ -214,7 +214,7 @@ func TestGlowKeyRotation(t *testing.T) {
 }
 
 func TestGatewayRotation(t *testing.T) {
-	want := state.GatewayProvider{Address: "gateway_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
+	want := state.GatewayProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 		Credentials: map[string]state.SecretSource{"api_key": src("s/o", 2, t0), "organization_id": {Env: "ORG"}}}
 	at := func(ts time.Time) state.GatewayProvider {
 		return state.GatewayProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &ts}
@@ -244,8 +244,8 @@ func TestGatewayRotation(t *testing.T) {
 
 func TestGatewayCreateUpdateDelete(t *testing.T) {
 	want := []state.GatewayProvider{
-		{Address: "gateway_provider.o", ProviderID: "openai", Configured: true, Enabled: true, Settings: map[string]any{"timeout_ms": 5.0}},
-		{Address: "gateway_provider.a", ProviderID: "anthropic", Configured: true},
+		{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true, Settings: map[string]any{"timeout_ms": 5.0}},
+		{Address: "gateflow_provider.a", ProviderID: "anthropic", Configured: true},
 	}
 	liveSide := []state.GatewayProvider{
 		{ProviderID: "openai", Configured: true, Enabled: true, Settings: map[string]any{"timeout_ms": 6.0}},
@@ -256,13 +256,13 @@ func TestGatewayCreateUpdateDelete(t *testing.T) {
 	p := mustDiff(t, state.Snapshot{Gateway: want}, state.Snapshot{Gateway: liveSide}, Options{PruneGateway: true})
 	got := actions(p)
 	wantActions := map[string]plan.Action{
-		"gateway_provider.o": plan.ActionUpdate, "gateway_provider.a": plan.ActionCreate,
-		`undeclared.gateway_provider["cohere"]`: plan.ActionDelete,
+		"gateflow_provider.o": plan.ActionUpdate, "gateflow_provider.a": plan.ActionCreate,
+		`undeclared.gateflow_provider["cohere"]`: plan.ActionDelete,
 	}
 	if d := cmp.Diff(wantActions, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
-	_, err := Diff(state.Snapshot{Gateway: []state.GatewayProvider{{Address: "gateway_provider.x", ProviderID: "nope"}}}, state.Snapshot{}, Options{})
+	_, err := Diff(state.Snapshot{Gateway: []state.GatewayProvider{{Address: "gateflow_provider.x", ProviderID: "nope"}}}, state.Snapshot{}, Options{})
 	if err == nil || !strings.Contains(err.Error(), `Gateflow has no provider "nope"`) {
 		t.Errorf("unknown provider: %v", err)
 	}

@@ -35,7 +35,7 @@ func sample(t testing.TB) *Payload {
 			},
 		}, {Address: "glow_provider.b", Name: "b", Description: "new"}},
 		Gateway: []state.GatewayProvider{{
-			Address: "gateway_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
+			Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 			Settings:    map[string]any{"timeout_ms": 100.0},
 			Credentials: map[string]state.SecretSource{"api_key": {VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
 		}},

@@ -18,7 +18,7 @@ import (
 // Resource types, as they appear in addresses and in the plan.
 const (
 	TypeGlowProvider    = "glow_provider"
-	TypeGatewayProvider = "gateway_provider"
+	TypeGatewayProvider = "gateflow_provider"
 )
 
 // UndeclaredPrefix starts the address of a live object that no configuration
@@ -41,7 +41,7 @@ func (a Address) Resource() Address {
 	return a
 }
 
-// Type is the resource type: `glow_provider` or `gateway_provider`, also for
+// Type is the resource type: `glow_provider` or `gateflow_provider`, also for
 // undeclared objects.
 func (a Address) Type() string {
 	s := strings.TrimPrefix(string(a.Resource()), UndeclaredPrefix)
