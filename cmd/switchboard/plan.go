@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard-hq/switchboard/planner"
+	"github.com/switchboard-hq/switchboard/planner/plan"
+	"github.com/switchboard-hq/switchboard/planner/planfile"
+	"github.com/switchboard-hq/switchboard/planner/render"
+)
+
+func init() { subcommands = append(subcommands, newPlanCommand) }
+
+// planFlags are plan's own flags; apply shares them when it plans itself.
+type planFlags struct {
+	loadFlags
+	targets, rotate []string
+	destroy         bool
+}
+
+func (p *planFlags) register(cmd *cobra.Command) {
+	p.loadFlags.register(cmd.Flags())
+	f := cmd.Flags()
+	f.StringArrayVar(&p.targets, "target", nil, "limit the plan to an address and what it contains (repeatable)")
+	f.StringArrayVar(&p.rotate, "rotate", nil, "rotate the secrets of an address even if Vault shows no new version (repeatable)")
+	f.BoolVar(&p.destroy, "destroy", false, "plan the destruction of every declared object")
+}
+
+func (p *planFlags) options() planner.Options {
+	return planner.Options{Targets: p.targets, Rotate: p.rotate, Destroy: p.destroy, Parallelism: p.parallelism}
+}
+
+func newPlanCommand() *cobra.Command {
+	var (
+		flags         planFlags
+		out, format   string
+		detailedExit  bool
+		markdownTitle string
+	)
+	cmd := &cobra.Command{
+		Use:   "plan [DIR]",
+		Short: "Show what apply would change in Glow and Gateflow",
+		Long: `Plan reads the configuration in DIR (default: the current directory), the
+live state of Glow and Gateflow, and the metadata of the Vault secrets the
+configuration references, and prints the changes that apply would make.
+
+It changes nothing, decrypts nothing, and reads no secret value: a Vault token
+allowed to read metadata only is enough. Secrets appear as references.
+
+With --detailed-exitcode it exits 0 when there are no changes, 1 on error and
+2 when there are changes.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := argDir(args)
+			errOut := cmd.ErrOrStderr()
+			cfg, err := flags.load(dir, errOut)
+			if err != nil {
+				return err
+			}
+			sess, err := connect(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			res, err := planner.Make(cmd.Context(), cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata()}, flags.options())
+			if err != nil {
+				return err
+			}
+			if err := renderPlan(cmd.OutOrStdout(), res.Plan, format, flags.color(cmd.OutOrStdout()), markdownTitle); err != nil {
+				return err
+			}
+			if out != "" {
+				if err := writePlanFile(out, res); err != nil {
+					return err
+				}
+				if format == "text" {
+					fmt.Fprintf(cmd.OutOrStdout(), "\nSaved the plan to: %s\n\nTo perform exactly these actions, run:\n    switchboard apply %s\n", out, out)
+				}
+			}
+			if detailedExit && res.Plan.HasChanges() {
+				return exitCode(2)
+			}
+			return nil
+		},
+	}
+	flags.register(cmd)
+	f := cmd.Flags()
+	f.StringVarP(&out, "out", "o", "", "save the plan to FILE for `switchboard apply FILE`")
+	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
+	f.StringVar(&markdownTitle, "title", "", "title of the markdown comment")
+	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
+	return cmd
+}
+
+func argDir(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return "."
+}
+
+func renderPlan(w io.Writer, p *plan.Plan, format string, color bool, title string) error {
+	switch format {
+	case "text":
+		return render.Text(w, p, render.TextOptions{Color: color})
+	case "json":
+		return render.JSON(w, p)
+	case "markdown", "md":
+		return render.Markdown(w, p, render.MarkdownOptions{Title: title})
+	default:
+		return fmt.Errorf("unknown --format %q: use text, json or markdown", format)
+	}
+}
+
+// writePlanFile writes through a temporary file and a rename, so that an
+// interrupted plan never leaves a truncated file that looks like a plan.
+func writePlanFile(path string, res *planner.Result) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".switchboard-plan-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := planfile.Write(tmp, planfile.New(res.Plan, res.Desired)); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the plan file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

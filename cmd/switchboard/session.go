@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/planner/dump"
+	"github.com/switchboard-hq/switchboard/secrets"
+	"github.com/switchboard-hq/switchboard/sensitive"
+)
+
+// loadFlags are the flags of every command that reads a configuration and
+// talks to the services: plan and apply.
+type loadFlags struct {
+	vars, varFiles []string
+	noColor        bool
+	parallelism    int
+}
+
+func (l *loadFlags) register(f *pflag.FlagSet) {
+	f.StringArrayVar(&l.vars, "var", nil, "set a variable: --var NAME=VALUE (repeatable)")
+	f.StringArrayVar(&l.varFiles, "var-file", nil, "read variables from an HCL file (repeatable; later files win)")
+	f.BoolVar(&l.noColor, "no-color", false, "do not use colors")
+	f.IntVar(&l.parallelism, "parallelism", 10, "limit the number of concurrent API calls")
+}
+
+func (l *loadFlags) color(w io.Writer) bool {
+	return !l.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(w)
+}
+
+// load reads the configuration and prints its diagnostics as validate does.
+func (l *loadFlags) load(dir string, errOut io.Writer) (*config.Config, error) {
+	values, diags := config.ParseVarFlags(l.vars)
+	var cfg *config.Config
+	if !diags.HasErrors() {
+		var more = diags
+		cfg, more = config.Load(dir, config.LoadOptions{Vars: values, VarFiles: l.varFiles})
+		diags = append(diags, more...)
+	}
+	if len(diags) > 0 {
+		if err := config.WriteDiagnostics(errOut, diags, config.PrintOptions{Color: l.color(errOut)}); err != nil {
+			return nil, err
+		}
+	}
+	if diags.HasErrors() {
+		return nil, exitCode(1)
+	}
+	return cfg, nil
+}
+
+// session holds the connections a configuration describes.
+type session struct {
+	clients dump.Clients
+	vault   *secrets.Resolver
+}
+
+// connect builds the clients of the services the configuration uses. A
+// token given as vault() is read here, which needs a Vault token that may
+// read it; keys and credentials are not read (plan needs only metadata).
+func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*session, error) {
+	s := &session{}
+	if cfg.Vault != nil {
+		r, err := secrets.NewResolverFromEnv(cfg.Vault.Address)
+		if err != nil {
+			return nil, fmt.Errorf("vault: %w", err)
+		}
+		s.vault = r
+	}
+	if cfg.Glow != nil {
+		token, err := s.reveal(ctx, cfg.Glow.Token, "glow token", "GLOW_TOKEN")
+		if err != nil {
+			return nil, err
+		}
+		if cfg.Glow.URL == "" {
+			return nil, errors.New("glow: no URL: set url in the glow block or GLOW_INSTANCE_URL")
+		}
+		if s.clients.Glow, err = glow.New(cfg.Glow.URL, token, opts...); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Gateflow != nil {
+		key, err := s.reveal(ctx, cfg.Gateflow.AdminKey, "gateflow admin_key", "GATEFLOW_ADMIN_KEY")
+		if err != nil {
+			return nil, err
+		}
+		if cfg.Gateflow.URL == "" {
+			return nil, errors.New("gateflow: no URL: set url in the gateflow block or GATEFLOW_URL")
+		}
+		if s.clients.Gateflow, err = gateflow.New(cfg.Gateflow.URL, key, opts...); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *session) reveal(ctx context.Context, sec config.Secret, what, env string) (sensitive.String, error) {
+	switch {
+	case sec.Ref != nil:
+		if s.vault == nil {
+			return sensitive.String{}, fmt.Errorf("%s is %s but no Vault is configured", what, sec.Ref)
+		}
+		v, _, err := s.vault.Value(ctx, *sec.Ref)
+		return v, err
+	case sec.Literal.IsZero():
+		return sensitive.String{}, fmt.Errorf("%s is not set: set %s or the attribute in the configuration", what, env)
+	default:
+		return sec.Literal, nil
+	}
+}
+
+// metadata is the planner's view of Vault; nil when the configuration has
+// no vault block and no vault() call.
+func (s *session) metadata() interface {
+	Metadata(context.Context, config.VaultRef) (secrets.Metadata, error)
+} {
+	if s.vault == nil {
+		return nil
+	}
+	return s.vault
+}

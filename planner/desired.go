@@ -1,0 +1,161 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secrets"
+)
+
+// MetadataReader resolves a Vault reference to its version and creation
+// time without reading the value, so that a plan runs with a Vault token
+// that may only read metadata. *secrets.Resolver implements it.
+type MetadataReader interface {
+	Metadata(ctx context.Context, ref config.VaultRef) (secrets.Metadata, error)
+}
+
+// Desired converts a loaded configuration into the planner's desired
+// snapshot. Every vault() reference is resolved to its Vault metadata, in
+// parallel; the resolver reads each secret's metadata once however many
+// references share it.
+func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (state.Snapshot, error) {
+	sources, err := resolveSources(ctx, cfg, meta, parallelism)
+	if err != nil {
+		return state.Snapshot{}, err
+	}
+	var snap state.Snapshot
+	for _, p := range cfg.GlowProviders {
+		keys := make(map[string]state.KeyState, len(p.Keys))
+		for _, k := range p.Keys {
+			keys[k.Name] = state.KeyState{Source: sources[secretID(k.Value)]}
+		}
+		snap.Glow = append(snap.Glow, state.GlowProvider{
+			Address:        state.Address(p.Address.String()),
+			ID:             p.ID,
+			Name:           p.Name,
+			Description:    p.Description,
+			Departments:    state.NewSet(p.Departments...),
+			Endpoints:      state.NewSet(p.Endpoints...),
+			Values:         p.Values,
+			Keys:           keys,
+			PreventDestroy: p.PreventDestroy,
+		})
+	}
+	for _, p := range cfg.GatewayProviders {
+		settings, err := state.NormalizeSettings(p.Settings)
+		if err != nil {
+			return state.Snapshot{}, fmt.Errorf("%s: settings: %w", p.Address, err)
+		}
+		creds := make(map[string]state.SecretSource, len(p.Credentials))
+		for name, s := range p.Credentials {
+			creds[name] = sources[secretID(s)]
+		}
+		snap.Gateway = append(snap.Gateway, state.GatewayProvider{
+			Address:        state.Address(p.Address.String()),
+			ProviderID:     p.ProviderID,
+			Configured:     true,
+			Enabled:        p.Enabled,
+			Settings:       settings,
+			Credentials:    creds,
+			PreventDestroy: p.PreventDestroy,
+		})
+	}
+	return snap, nil
+}
+
+// secretID identifies a secret's origin, never its value: two keys that
+// use the same reference share one metadata read and one source.
+func secretID(s config.Secret) string {
+	if s.Ref != nil {
+		return fmt.Sprintf("vault\x00%s\x00%s\x00%d", s.Ref.Path, s.Ref.Key, s.Ref.Version)
+	}
+	return "env\x00" + s.Source
+}
+
+// resolveSources maps every secret of the desired providers to its source,
+// reading Vault metadata for references. Errors of all references are
+// returned together, as validate does, so a user fixes them in one pass.
+func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (map[string]state.SecretSource, error) {
+	var all []config.Secret
+	for _, p := range cfg.GlowProviders {
+		for _, k := range p.Keys {
+			all = append(all, k.Value)
+		}
+	}
+	for _, p := range cfg.GatewayProviders {
+		for _, s := range p.Credentials {
+			all = append(all, s)
+		}
+	}
+
+	sources := make(map[string]state.SecretSource)
+	refs := make(map[string]config.VaultRef)
+	for _, s := range all {
+		id := secretID(s)
+		if _, seen := sources[id]; seen {
+			continue
+		}
+		if s.Ref == nil {
+			sources[id] = state.SecretSource{Env: envName(s.Source)}
+			continue
+		}
+		sources[id] = state.SecretSource{}
+		refs[id] = *s.Ref
+	}
+	if len(refs) == 0 {
+		return sources, nil
+	}
+	if meta == nil {
+		return nil, errors.New("the configuration uses vault() but no Vault is configured: set VAULT_ADDR or a vault block")
+	}
+
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(parallelism, 1))
+	for id, ref := range refs {
+		g.Go(func() error {
+			md, err := meta.Metadata(gctx, ref)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return nil
+			}
+			sources[id] = state.SecretSource{
+				VaultPath:   ref.Path,
+				VaultKey:    ref.Key,
+				Version:     md.Version,
+				CreatedTime: md.CreatedTime,
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if len(errs) > 0 {
+		// Map order is random; messages in a stable order read better and
+		// keep golden output stable.
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return nil, errors.Join(errs...)
+	}
+	return sources, nil
+}
+
+// envName turns a config.Secret source ("env:NAME", "var.NAME") into what
+// the applier looks up again at apply time.
+func envName(source string) string {
+	if name, ok := strings.CutPrefix(source, "env:"); ok {
+		return name
+	}
+	return source
+}
