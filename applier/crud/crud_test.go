@@ -1,0 +1,411 @@
+package crud_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/applier/crud"
+	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
+	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/sensitive"
+)
+
+const (
+	applyToken   = "switchboard-token"
+	applyActor   = "switchboard"
+	inspectToken = "inspector-token"
+)
+
+type env struct {
+	srv      *emulator.Server
+	glow     *glow.Client // Switchboard's identity
+	inspect  *glow.Client // the test's own identity, for decrypts
+	gateflow *gateflow.Client
+}
+
+func start(t *testing.T) *env {
+	t.Helper()
+	srv, url := emulatortest.Start(t, emulator.Config{
+		GlowTokens: []emulator.GlowToken{
+			{Token: applyToken, ActorName: applyActor},
+			{Token: inspectToken, ActorName: "inspector"},
+		},
+	})
+	opts := []api.Option{api.WithRetryWait(time.Millisecond, 5*time.Millisecond)}
+	g, err := glow.New(url, sensitive.New(applyToken), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := glow.New(url, sensitive.New(inspectToken), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gf, err := gateflow.New(url, sensitive.New(emulatortest.AdminKey), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{srv: srv, glow: g, inspect: in, gateflow: gf}
+}
+
+func (e *env) ops(name string) int64 { return e.srv.Stats().Operations[name] }
+
+func (e *env) fault(t *testing.T, fs emulator.FaultScript) {
+	t.Helper()
+	if err := e.srv.ScriptFaults(fs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) providers(t *testing.T) []glow.Provider {
+	t.Helper()
+	ps, err := api.Collect(e.glow.Search(context.Background(), glow.SearchRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+// decrypt reads a key's value as the test, never as Switchboard.
+func (e *env) decrypt(t *testing.T, providerID, keyID string) string {
+	t.Helper()
+	d, err := e.inspect.Decrypt(context.Background(), providerID, keyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Value.Reveal()
+}
+
+func vaultKey(label, path string, version int, value string) crud.Key {
+	return crud.Key{Label: label, Source: state.SecretSource{VaultPath: path, VaultKey: "api_key", Version: version}, Value: sensitive.New(value)}
+}
+
+func spec(name string) crud.ProviderSpec {
+	return crud.ProviderSpec{
+		Name: name, Description: "d", Departments: []string{"eng"},
+		Endpoints: []string{"https://api.openai.com/v1"},
+		Values:    map[string]string{"region": "eu"},
+		Keys:      []crud.Key{vaultKey("primary", "secret/llm/openai", 3, "sk-value-3")},
+	}
+}
+
+func TestCreate(t *testing.T) {
+	e := start(t)
+	g := crud.NewGlow(e.glow, nil)
+	a, err := g.Create(context.Background(), spec("openai"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := a.Provider
+	if len(p.EndpointIDs) != 1 || len(p.KeyIDs) != 1 || p.Values["region"] != "eu" || p.Version != 3 {
+		t.Fatalf("provider = %+v", p)
+	}
+	if got := e.decrypt(t, p.ID, a.Keys["primary"]); got != "sk-value-3" {
+		t.Fatalf("key value = %q", got)
+	}
+	keys, _ := api.Collect(e.glow.ListKeys(context.Background()))
+	if len(keys) != 1 || keys[0].Name != "primary (vault:secret/llm/openai#api_key@v3)" {
+		t.Fatalf("keys = %+v", keys)
+	}
+	if n := e.srv.Stats().Decrypts; n != 1 { // the test's own
+		t.Fatalf("decrypts = %d", n)
+	}
+	// A second provider on the same URL reuses the endpoint this run made.
+	if _, err := g.Create(context.Background(), spec("openai-2")); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.ops("glow.endpoint.create"); n != 1 {
+		t.Fatalf("endpoint creates = %d, want 1", n)
+	}
+}
+
+func TestCreateLostAnswersMakeNoDuplicates(t *testing.T) {
+	for _, op := range []string{"glow.provider.create", "glow.provider.draft", "glow.provider.publish", "glow.endpoint.create"} {
+		t.Run(op, func(t *testing.T) {
+			e := start(t)
+			e.fault(t, emulator.FaultScript{DropNext: 1, OnlyOps: []string{op}})
+			a, err := crud.NewGlow(e.glow, nil).Create(context.Background(), spec("openai"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Recovered) == 0 && op != "glow.endpoint.create" {
+				t.Errorf("no recovery noted")
+			}
+			ps := e.providers(t)
+			if len(ps) != 1 || len(ps[0].KeyIDs) != 1 || len(ps[0].EndpointIDs) != 1 {
+				t.Fatalf("providers = %+v", ps)
+			}
+			if n := e.srv.Stats().Faults.Dropped; n != 1 {
+				t.Fatalf("dropped = %d: the fault did not fire", n)
+			}
+			drafts, _ := api.Collect(e.glow.ListDrafts(context.Background()))
+			if len(drafts) != 0 {
+				t.Fatalf("open drafts left: %+v", drafts)
+			}
+			eps, _ := api.Collect(e.glow.ListEndpoints(context.Background()))
+			if len(eps) != 1 {
+				t.Fatalf("endpoints = %+v", eps)
+			}
+		})
+	}
+}
+
+func TestCreateLostAnswerDoesNotAdoptAStranger(t *testing.T) {
+	e := start(t)
+	// Someone else's provider with the name already exists and has changed:
+	// the create fails on the name and must not be taken for ours.
+	if _, err := crud.NewGlow(e.inspect, nil).Create(context.Background(), spec("openai")); err != nil {
+		t.Fatal(err)
+	}
+	e.fault(t, emulator.FaultScript{DropNext: 1, OnlyOps: []string{"glow.provider.create"}})
+	_, err := crud.NewGlow(e.glow, nil).Create(context.Background(), spec("openai"))
+	if !errors.Is(err, crud.ErrConflict) {
+		t.Fatalf("err = %v, want a conflict", err)
+	}
+	if ps := e.providers(t); len(ps) != 1 {
+		t.Fatalf("providers = %d", len(ps))
+	}
+}
+
+func TestUpdateConcurrentWritersConflict(t *testing.T) {
+	e := start(t)
+	g := crud.NewGlow(e.glow, nil)
+	a, err := g.Create(context.Background(), spec("openai"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := a.Provider.Version
+	descs := []string{"first", "second"}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			_, errs[i] = g.Update(context.Background(), crud.Update{ID: a.Provider.ID, Name: "openai", ExpectedVersion: v, Description: &descs[i]})
+		})
+	}
+	wg.Wait()
+	var won int
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won = i
+		case errors.Is(err, crud.ErrConflict):
+			if !strings.Contains(err.Error(), "nothing was overwritten") {
+				t.Errorf("conflict message: %v", err)
+			}
+		default:
+			t.Fatalf("writer %d: %v", i, err)
+		}
+	}
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("errs = %v, want exactly one conflict", errs)
+	}
+	d, _ := e.glow.GetProvider(context.Background(), a.Provider.ID)
+	if d.Provider.Description != descs[won] {
+		t.Fatalf("description = %q, want the winner's %q", d.Provider.Description, descs[won])
+	}
+}
+
+func TestUpdateLostAnswers(t *testing.T) {
+	for _, op := range []string{"glow.provider.draft", "glow.provider.publish"} {
+		t.Run(op, func(t *testing.T) {
+			e := start(t)
+			g := crud.NewGlow(e.glow, nil)
+			a, err := g.Create(context.Background(), spec("openai"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.fault(t, emulator.FaultScript{DropNext: 1, OnlyOps: []string{op}})
+			desc := "new"
+			u, err := g.Update(context.Background(), crud.Update{ID: a.Provider.ID, ExpectedVersion: a.Provider.Version, Description: &desc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.Provider.Description != "new" || u.Provider.Version != a.Provider.Version+2 {
+				t.Fatalf("provider = %+v", u.Provider)
+			}
+		})
+	}
+}
+
+func TestRotate(t *testing.T) {
+	e := start(t)
+	g := crud.NewGlow(e.glow, nil)
+	a, err := g.Create(context.Background(), spec("openai"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := a.Keys["primary"]
+	keys := []crud.Key{vaultKey("primary", "secret/llm/openai", 4, "sk-value-4")}
+	u, err := g.Update(context.Background(), crud.Update{ID: a.Provider.ID, ExpectedVersion: a.Provider.Version, Keys: &keys, PreviousKeyIDs: a.Provider.KeyIDs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nk := u.Keys["primary"]
+	if nk == old || !slices.Equal(u.Provider.KeyIDs, []string{nk}) || !slices.Equal(u.DeletedKeys, []string{old}) {
+		t.Fatalf("applied = %+v", u)
+	}
+	if got := e.decrypt(t, a.Provider.ID, nk); got != "sk-value-4" {
+		t.Fatalf("value = %q", got)
+	}
+	ks, _ := api.Collect(e.glow.ListKeys(context.Background()))
+	if len(ks) != 1 || ks[0].ID != nk {
+		t.Fatalf("keys = %+v", ks)
+	}
+	for _, en := range e.srv.Audit() {
+		if en.ActorName == applyActor {
+			t.Fatalf("Switchboard decrypted: %+v", en)
+		}
+	}
+}
+
+func TestRotateRefusedKeepsOldKey(t *testing.T) {
+	e := start(t)
+	g := crud.NewGlow(e.glow, nil)
+	a, err := g.Create(context.Background(), spec("openai"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []crud.Key{vaultKey("primary", "secret/llm/openai", 4, "sk-value-4")}
+	_, err = g.Update(context.Background(), crud.Update{ID: a.Provider.ID, ExpectedVersion: a.Provider.Version - 1, Keys: &keys, PreviousKeyIDs: a.Provider.KeyIDs})
+	if !errors.Is(err, crud.ErrConflict) {
+		t.Fatalf("err = %v", err)
+	}
+	ks, _ := api.Collect(e.glow.ListKeys(context.Background()))
+	if len(ks) != 1 || ks[0].ID != a.Keys["primary"] {
+		t.Fatalf("keys = %+v: the old key must stay and the new one be discarded", ks)
+	}
+}
+
+func TestDeleteProvidersOneCall(t *testing.T) {
+	e := start(t)
+	g := crud.NewGlow(e.glow, nil)
+	var ids, keyIDs []string
+	for i := range 5 {
+		a, err := g.Create(context.Background(), spec("p"+string(rune('a'+i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.Provider.ID)
+		keyIDs = append(keyIDs, a.Provider.KeyIDs...)
+	}
+	res := g.DeleteProviders(context.Background(), append(ids, "missing"))
+	for id, err := range res {
+		if err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+	if n := e.ops("glow.provider.delete"); n != 1 {
+		t.Fatalf("delete calls = %d", n)
+	}
+	deleted, inUse, err := g.DeleteKeys(context.Background(), keyIDs)
+	if err != nil || len(deleted) != 5 || len(inUse) != 0 {
+		t.Fatalf("keys: %v %v %v", deleted, inUse, err)
+	}
+	eps, _ := api.Collect(e.glow.ListEndpoints(context.Background()))
+	deleted, _, err = g.DeleteEndpoints(context.Background(), []string{eps[0].ID})
+	if err != nil || len(deleted) != 1 {
+		t.Fatalf("endpoints: %v %v", deleted, err)
+	}
+}
+
+func TestDeleteEndpointInUseIsFine(t *testing.T) {
+	e := start(t)
+	g := crud.NewGlow(e.glow, nil)
+	a, err := g.Create(context.Background(), spec("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted, inUse, err := g.DeleteEndpoints(context.Background(), a.Provider.EndpointIDs)
+	if err != nil || len(deleted) != 0 || !slices.Equal(inUse, a.Provider.EndpointIDs) {
+		t.Fatalf("%v %v %v", deleted, inUse, err)
+	}
+}
+
+func TestBulkUpdate(t *testing.T) {
+	e := start(t)
+	g := crud.NewGlow(e.glow, nil)
+	var items []crud.Guarded
+	for _, n := range []string{"a", "b", "c"} {
+		a, err := g.Create(context.Background(), spec(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, crud.Guarded{ID: a.Provider.ID, ExpectedVersion: a.Provider.Version})
+	}
+	items[2].ExpectedVersion-- // read before someone else's change
+	e.fault(t, emulator.FaultScript{DropNext: 1, OnlyOps: []string{"glow.provider.update"}})
+	desc := "bulk"
+	res := g.BulkUpdate(context.Background(), items, glow.Patch{Description: &desc})
+	for _, it := range items[:2] {
+		if r := res[it.ID]; r.Err != nil || r.Version != it.ExpectedVersion+1 {
+			t.Errorf("%s: %+v", it.ID, r)
+		}
+	}
+	if r := res[items[2].ID]; !errors.Is(r.Err, crud.ErrConflict) {
+		t.Errorf("stale item: %+v", r)
+	}
+	if n := e.ops("glow.provider.update"); n != 2 {
+		t.Fatalf("update calls = %d, want the lost one and its repeat", n)
+	}
+}
+
+func TestGateway(t *testing.T) {
+	e := start(t)
+	gw := &crud.Gateway{Client: e.gateflow}
+	ctx := context.Background()
+	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-abc")}
+	p, err := gw.Create(ctx, crud.GatewaySpec{ProviderID: "openai", Settings: map[string]any{"timeout_ms": 3000, "default_model": "gpt"}, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != gateflow.StatusDisabled {
+		t.Fatalf("status = %s, want disabled", p.Status)
+	}
+	if _, err := gw.Create(ctx, crud.GatewaySpec{ProviderID: "openai", Credentials: creds}); !errors.Is(err, crud.ErrConflict) {
+		t.Fatalf("second configure: %v", err)
+	}
+	on := true
+	want := map[string]any{"timeout_ms": 3000}
+	p, err = gw.Update(ctx, crud.GatewayUpdate{ProviderID: "openai", LiveSettings: p.Settings, Settings: &want, Enabled: &on})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != gateflow.StatusActive || len(p.Settings) != 1 || p.Settings["timeout_ms"] != float64(3000) {
+		t.Fatalf("provider = %+v", p)
+	}
+	if _, err := gw.Verify(ctx, "openai"); err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.Delete(ctx, "openai"); err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.Delete(ctx, "openai"); err != nil {
+		t.Fatalf("second delete: %v", err)
+	}
+}
+
+func TestGatewayCreateLostAnswer(t *testing.T) {
+	e := start(t)
+	gw := &crud.Gateway{Client: e.gateflow}
+	e.fault(t, emulator.FaultScript{DropNext: 1, OnlyOps: []string{"gateflow.providers.configure"}})
+	p, err := gw.Create(context.Background(), crud.GatewaySpec{ProviderID: "anthropic", Enabled: true,
+		Settings: map[string]any{"timeout_ms": 1}, Credentials: map[string]sensitive.String{"api_key": sensitive.New("sk-ant-x")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Configured || p.Status != gateflow.StatusActive {
+		t.Fatalf("provider = %+v", p)
+	}
+	if n := e.ops("gateflow.providers.configure"); n != 1 {
+		t.Fatalf("configure calls = %d", n)
+	}
+}
