@@ -1,0 +1,93 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	vaultapi "github.com/hashicorp/vault/api"
+
+	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
+	"github.com/switchboard-hq/switchboard/secrets/vaulttest"
+)
+
+// world is what a user's machine has when they run switchboard: an emulator
+// of both services, a real Vault, and the environment variables the
+// examples read. Tests that use it cannot run in parallel (t.Setenv).
+type world struct {
+	emu   *emulator.Server
+	url   string
+	vault *vaultapi.Client
+	// planted are the secret values written to Vault; no output may contain
+	// any of them.
+	planted []string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	emu, url := emulatortest.Start(t, emulator.Config{})
+	addr, token := vaulttest.StartIsolated(t)
+	w := &world{emu: emu, url: url, vault: vaulttest.Client(t, addr, token)}
+	for k, v := range map[string]string{
+		"GLOW_INSTANCE_URL":  url,
+		"GLOW_TOKEN":         emulatortest.GlowToken,
+		"GATEFLOW_URL":       url,
+		"GATEFLOW_ADMIN_KEY": emulatortest.AdminKey,
+		"VAULT_ADDR":         addr,
+		"VAULT_TOKEN":        token,
+	} {
+		t.Setenv(k, v)
+	}
+	return w
+}
+
+// putSecret writes a KV v2 secret and remembers its values as planted.
+func (w *world) putSecret(t *testing.T, path string, data map[string]string) {
+	t.Helper()
+	m := map[string]any{}
+	for k, v := range data {
+		m[k] = v
+		w.planted = append(w.planted, v)
+	}
+	mount, rest, _ := strings.Cut(path, "/")
+	if _, err := w.vault.KVv2(mount).Put(t.Context(), rest, m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// assertNoSecret fails when any planted secret or token appears in texts.
+func (w *world) assertNoSecret(t *testing.T, texts ...string) {
+	t.Helper()
+	for _, s := range texts {
+		for _, p := range append(w.planted, w.vault.Token(), emulatortest.GlowToken, emulatortest.AdminKey) {
+			if strings.Contains(s, p) {
+				t.Errorf("output contains the secret %q:\n%s", p, s)
+			}
+		}
+	}
+}
+
+func (w *world) decrypts() int64 { return w.emu.Stats().Decrypts }
+
+// copyExample copies an example directory so that a test may change it.
+func copyExample(t *testing.T, name string) string {
+	t.Helper()
+	src := filepath.Join("..", "..", "examples", name)
+	dst := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
