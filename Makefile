@@ -46,8 +46,15 @@ unit: $(BIN)/vault-dev $(BIN)/switchboard
 
 test: vet staticcheck unit
 
+# Each fuzz target runs for FUZZTIME; go test allows one target per run.
+FUZZ_TARGETS := ./config:FuzzLoad ./planner/planfile:FuzzRead ./planner/state:FuzzKeyName
+
 fuzz:
-	@echo "fuzz targets are added with the configuration issue"
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "== $$name ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 demo: build
 	./scripts/demo.sh

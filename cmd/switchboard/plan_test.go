@@ -79,11 +79,12 @@ func TestPlanOfANewWorldInEveryFormat(t *testing.T) {
 func TestPlanNeedsOnlyVaultMetadata(t *testing.T) {
 	w := newWorld(t)
 	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-plan-secret-2"})
-	policy := `
-path "secret/metadata/*" { capabilities = ["read"] }
-path "sys/internal/ui/mounts/*" { capabilities = ["read"] }
-`
-	if err := w.vault.Sys().PutPolicy("plan-only", policy); err != nil {
+	// The policy docs/ci.md tells users to give their plan jobs.
+	policy, err := os.ReadFile("../../examples/github-actions/vault-policies/plan.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.vault.Sys().PutPolicy("plan-only", string(policy)); err != nil {
 		t.Fatal(err)
 	}
 	tok, err := w.vault.Auth().Token().Create(&vaultapi.TokenCreateRequest{Policies: []string{"plan-only"}, NoDefaultPolicy: true})
