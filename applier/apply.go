@@ -1,0 +1,670 @@
+// Package applier executes a plan against Glow and Gateflow, the way
+// `terraform apply` executes a saved plan: it first checks that nothing the
+// plan read has moved (CheckStale), then runs each address's change through
+// the per-object operations of applier/crud, independent addresses in
+// parallel, and reports per address what was done, what failed and what was
+// not started, so that a failed apply can be finished by planning and
+// applying again.
+package applier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/applier/crud"
+	"github.com/switchboard-hq/switchboard/planner/plan"
+	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/sensitive"
+)
+
+// DefaultParallelism bounds the operations in flight, like Terraform's
+// -parallelism.
+const DefaultParallelism = 10
+
+// Deps are the services apply talks to. A nil client is an error only when
+// the plan changes that service.
+type Deps struct {
+	Glow     *glow.Client
+	Gateflow *gateflow.Client
+	// Secrets reads the values to write, at the versions the plan recorded.
+	Secrets SecretReader
+	// Metadata serves the stale check; nil takes it from Secrets when that
+	// implements MetadataReader (as *secrets.Resolver does).
+	Metadata MetadataReader
+	// LookupEnv reads env() secrets; nil is os.LookupEnv.
+	LookupEnv func(name string) (string, bool)
+}
+
+func (d Deps) metadata() MetadataReader {
+	if d.Metadata != nil {
+		return d.Metadata
+	}
+	m, _ := d.Secrets.(MetadataReader)
+	return m
+}
+
+// Options tune one apply.
+type Options struct {
+	// Parallelism bounds the operations in flight; 0 is
+	// DefaultParallelism.
+	Parallelism int
+	// Verify tests the connection of every Gateflow provider configured or
+	// changed and enabled, once the changes are done.
+	Verify bool
+	// Progress receives one line per event, in Terraform's words.
+	Progress io.Writer
+	// Stop, when closed, stops apply from starting new operations; those
+	// in flight finish (the first Ctrl-C). Cancelling the context aborts
+	// them too (the second).
+	Stop <-chan struct{}
+	// Now is the clock of the durations shown; nil is time.Now.
+	Now func() time.Time
+}
+
+// Status is what happened to one address.
+type Status string
+
+// Statuses.
+const (
+	StatusDone       Status = "done"
+	StatusFailed     Status = "failed"
+	StatusNotStarted Status = "not started"
+)
+
+// AddressResult is the outcome of one address.
+type AddressResult struct {
+	Address string
+	Action  plan.Action
+	// ID is the object's id afterwards (a created Glow provider's new id),
+	// or before for a destroy.
+	ID       string
+	Status   Status
+	Err      error
+	Duration time.Duration
+	// Notes are what the log should say besides the outcome: lost answers
+	// resolved, keys left in place because another provider uses them.
+	Notes []string
+	// VerifyErr is the failed connection test of a Gateflow provider whose
+	// change is done.
+	VerifyErr error
+}
+
+// Result says per address what apply did.
+type Result struct {
+	Addresses []AddressResult
+	// Added, Changed and Destroyed count the completed changes.
+	Added, Changed, Destroyed int
+	// Warnings are things left behind that no plan will show: keys or
+	// endpoints that could not be deleted after their provider was.
+	Warnings []string
+	// Stopped is true when Stop was closed or the context cancelled before
+	// every address started.
+	Stopped bool
+}
+
+// Err joins the failures; nil when every address is done and verified.
+func (r *Result) Err() error {
+	var errs []error
+	for _, a := range r.Addresses {
+		switch {
+		case a.Status == StatusFailed:
+			errs = append(errs, fmt.Errorf("%s: %w", a.Address, a.Err))
+		case a.VerifyErr != nil:
+			errs = append(errs, fmt.Errorf("%s: %w", a.Address, a.VerifyErr))
+		}
+	}
+	if n := r.count(StatusNotStarted); n > 0 && len(errs) == 0 {
+		errs = append(errs, fmt.Errorf("apply was stopped: %d changes were not started", n))
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Result) count(s Status) int {
+	n := 0
+	for _, a := range r.Addresses {
+		if a.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// Print writes the closing lines: Terraform's summary when everything is
+// done, otherwise every address that is not done, and what to do next.
+func (r *Result) Print(w io.Writer) {
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "Warning: %s\n", warn)
+	}
+	if r.Err() == nil {
+		fmt.Fprintf(w, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", r.Added, r.Changed, r.Destroyed)
+		return
+	}
+	fmt.Fprintf(w, "\nApply incomplete. Resources: %d added, %d changed, %d destroyed; %d failed, %d not started.\n",
+		r.Added, r.Changed, r.Destroyed, r.count(StatusFailed), r.count(StatusNotStarted))
+	for _, a := range r.Addresses {
+		switch {
+		case a.Status == StatusFailed:
+			fmt.Fprintf(w, "  %s (%s): failed: %v\n", a.Address, a.Action, a.Err)
+		case a.Status == StatusNotStarted:
+			fmt.Fprintf(w, "  %s (%s): not started\n", a.Address, a.Action)
+		case a.VerifyErr != nil:
+			fmt.Fprintf(w, "  %s (%s): done, but %v\n", a.Address, a.Action, a.VerifyErr)
+		}
+	}
+	fmt.Fprintln(w, "\nRun plan and apply again to complete the changes that were not made.")
+}
+
+// Apply executes p, made from desired, after checking that it is not stale.
+// The error is non-nil when nothing was started (a stale plan, a plan that
+// does not fit its snapshot) or when some address failed; in the latter
+// case the Result says which, and what was done.
+func Apply(ctx context.Context, p *plan.Plan, desired state.Snapshot, deps Deps, opts Options) (*Result, error) {
+	if p == nil {
+		return nil, errors.New("apply: no plan")
+	}
+	ix := indexDesired(desired)
+	var ops []*op
+	res := &Result{}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Action() == plan.ActionNoOp {
+			continue
+		}
+		o, err := buildOp(c, ix)
+		if err != nil {
+			return nil, fmt.Errorf("apply: the plan does not fit its desired state (%w); plan again", err)
+		}
+		o.index = len(res.Addresses)
+		ops = append(ops, o)
+		res.Addresses = append(res.Addresses, AddressResult{Address: c.Address, Action: c.Action(), ID: c.ID, Status: StatusNotStarted})
+	}
+	if len(ops) == 0 {
+		res.print(opts.Progress)
+		return res, nil
+	}
+	if err := checkStale(ctx, p, ops, deps); err != nil {
+		return nil, err
+	}
+	r := &run{deps: deps, opts: opts, res: res, secrets: newSecretCache(deps.Secrets, deps.LookupEnv)}
+	if r.opts.Parallelism <= 0 {
+		r.opts.Parallelism = DefaultParallelism
+	}
+	if r.opts.Now == nil {
+		r.opts.Now = time.Now
+	}
+	if err := r.apply(ctx, ops); err != nil {
+		return nil, err
+	}
+	if err := res.Err(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func (r *Result) print(w io.Writer) {
+	if w != nil {
+		r.Print(w)
+	}
+}
+
+type run struct {
+	deps    Deps
+	opts    Options
+	secrets *secretCache
+	glow    *crud.Glow
+	gateway *crud.Gateway
+
+	failed atomic.Bool
+	outMu  sync.Mutex
+	resMu  sync.Mutex
+	res    *Result
+}
+
+// halted reports whether new operations must not start: one failed, Stop
+// was closed or the context is done.
+func (r *run) halted(ctx context.Context) bool {
+	if r.failed.Load() || ctx.Err() != nil {
+		return true
+	}
+	select {
+	case <-r.opts.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (r *run) printf(format string, args ...any) {
+	if r.opts.Progress == nil {
+		return
+	}
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	fmt.Fprintf(r.opts.Progress, format+"\n", args...)
+}
+
+func (r *run) apply(ctx context.Context, ops []*op) error {
+	var glowDeletes, gatewayDeletes, writes []*op
+	needGlow, needGateflow, needEndpoints := false, false, false
+	for _, o := range ops {
+		switch o.change.Type {
+		case state.TypeGlowProvider:
+			needGlow = true
+		case state.TypeGatewayProvider:
+			needGateflow = true
+		}
+		switch {
+		case o.change.Action() == plan.ActionDelete && o.change.Type == state.TypeGlowProvider:
+			glowDeletes = append(glowDeletes, o)
+			needEndpoints = needEndpoints || len(o.endpointURLs) > 0
+		case o.change.Action() == plan.ActionDelete:
+			gatewayDeletes = append(gatewayDeletes, o)
+		default:
+			writes = append(writes, o)
+			needEndpoints = needEndpoints || (o.glowCreate != nil && len(o.glowCreate.Endpoints) > 0) ||
+				(o.glowUpdate != nil && o.glowUpdate.Endpoints != nil)
+		}
+	}
+	if needGlow && r.deps.Glow == nil {
+		return errors.New("apply: the plan changes Glow providers but no Glow client is configured")
+	}
+	if needGateflow && r.deps.Gateflow == nil {
+		return errors.New("apply: the plan changes Gateflow providers but no Gateflow client is configured")
+	}
+	if needGlow {
+		known := map[string]string{}
+		if needEndpoints {
+			eps, err := api.Collect(r.deps.Glow.ListEndpoints(ctx))
+			if err != nil {
+				return fmt.Errorf("apply: reading Glow endpoints: %w", err)
+			}
+			for _, e := range eps {
+				known[e.ID] = e.URL
+			}
+		}
+		r.glow = crud.NewGlow(r.deps.Glow, known)
+	}
+	if needGateflow {
+		r.gateway = &crud.Gateway{Client: r.deps.Gateflow}
+	}
+
+	// Destroys first: they free names that creates and renames in the same
+	// plan may take.
+	g := new(errgroup.Group)
+	g.SetLimit(r.opts.Parallelism)
+	if len(glowDeletes) > 0 {
+		g.Go(func() error { r.destroyGlow(ctx, glowDeletes); return nil })
+	}
+	for _, o := range gatewayDeletes {
+		if r.halted(ctx) {
+			break
+		}
+		g.Go(func() error {
+			r.step(ctx, o, func() (string, []string, error) {
+				return o.change.ID, nil, r.gateway.Delete(ctx, o.change.ID)
+			})
+			return nil
+		})
+	}
+	_ = g.Wait()
+
+	bulks := map[string][]*op{}
+	var singles []*op
+	for _, o := range writes {
+		if o.bulk != "" {
+			bulks[o.bulk] = append(bulks[o.bulk], o)
+		} else {
+			singles = append(singles, o)
+		}
+	}
+	var groups [][]*op
+	for _, key := range slicesSortedKeys(bulks) {
+		if grp := bulks[key]; len(grp) > 1 {
+			groups = append(groups, grp)
+		} else {
+			singles = append(singles, grp[0])
+		}
+	}
+	slices.SortFunc(singles, func(a, b *op) int { return a.index - b.index })
+
+	g = new(errgroup.Group)
+	g.SetLimit(r.opts.Parallelism)
+	for _, grp := range groups {
+		if r.halted(ctx) {
+			break
+		}
+		g.Go(func() error { r.bulkUpdate(ctx, grp); return nil })
+	}
+	for _, o := range singles {
+		if r.halted(ctx) {
+			break
+		}
+		g.Go(func() error { r.write(ctx, o); return nil })
+	}
+	_ = g.Wait()
+
+	if r.opts.Verify {
+		r.verify(ctx, writes)
+	}
+	r.resMu.Lock()
+	r.res.Stopped = r.res.count(StatusNotStarted) > 0
+	r.resMu.Unlock()
+	r.res.print(r.opts.Progress)
+	return nil
+}
+
+func slicesSortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Terraform's words for each action.
+func words(a plan.Action) (start, done, failed string) {
+	switch a {
+	case plan.ActionCreate:
+		return "Creating...", "Creation complete", "Creation failed"
+	case plan.ActionDelete:
+		return "Destroying...", "Destruction complete", "Destruction failed"
+	default:
+		return "Modifying...", "Modifications complete", "Modifications failed"
+	}
+}
+
+func idSuffix(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " [id=" + id + "]"
+}
+
+// begin marks an address as started and prints its first line; false when
+// apply is halted and the address must stay not started.
+func (r *run) begin(ctx context.Context, o *op) (time.Time, bool) {
+	if r.halted(ctx) {
+		return time.Time{}, false
+	}
+	start, _, _ := words(o.change.Action())
+	if o.change.Action() == plan.ActionCreate {
+		r.printf("%s: %s", o.addr(), start)
+	} else {
+		r.printf("%s: %s%s", o.addr(), start, idSuffix(o.change.ID))
+	}
+	return r.opts.Now(), true
+}
+
+// finish records an address's outcome and prints its last line.
+func (r *run) finish(o *op, began time.Time, id string, notes []string, err error) {
+	d := r.opts.Now().Sub(began)
+	_, done, failed := words(o.change.Action())
+	r.resMu.Lock()
+	a := &r.res.Addresses[o.index]
+	a.Duration, a.Notes = d, append(a.Notes, notes...)
+	if id != "" {
+		a.ID = id
+	}
+	if err != nil {
+		a.Status, a.Err = StatusFailed, err
+	} else {
+		a.Status = StatusDone
+		switch o.change.Action() {
+		case plan.ActionCreate:
+			r.res.Added++
+		case plan.ActionDelete:
+			r.res.Destroyed++
+		default:
+			r.res.Changed++
+		}
+	}
+	r.resMu.Unlock()
+	if err != nil {
+		r.failed.Store(true)
+		r.printf("%s: %s after %s%s", o.addr(), failed, roundDuration(d), idSuffix(id))
+		return
+	}
+	if o.change.Action() == plan.ActionDelete {
+		r.printf("%s: %s after %s", o.addr(), done, roundDuration(d))
+	} else {
+		r.printf("%s: %s after %s%s", o.addr(), done, roundDuration(d), idSuffix(id))
+	}
+}
+
+func roundDuration(d time.Duration) time.Duration { return d.Round(time.Second) }
+
+func (r *run) step(ctx context.Context, o *op, f func() (id string, notes []string, err error)) {
+	began, ok := r.begin(ctx, o)
+	if !ok {
+		return
+	}
+	id, notes, err := f()
+	r.finish(o, began, id, notes, err)
+}
+
+func (r *run) write(ctx context.Context, o *op) {
+	r.step(ctx, o, func() (string, []string, error) {
+		switch {
+		case o.glowCreate != nil:
+			spec := *o.glowCreate
+			keys, err := r.keyValues(ctx, spec.Keys)
+			if err != nil {
+				return "", nil, err
+			}
+			spec.Keys = keys
+			a, err := r.glow.Create(ctx, spec)
+			return glowOutcome(a, err)
+		case o.glowUpdate != nil:
+			u := *o.glowUpdate
+			if u.Keys != nil {
+				keys, err := r.keyValues(ctx, *u.Keys)
+				if err != nil {
+					return u.ID, nil, err
+				}
+				u.Keys = &keys
+			}
+			a, err := r.glow.Update(ctx, u)
+			return glowOutcome(a, err)
+		case o.gatewayCreate != nil:
+			spec := *o.gatewayCreate
+			creds, err := r.credentials(ctx, o.credentials)
+			if err != nil {
+				return spec.ProviderID, nil, err
+			}
+			spec.Credentials = creds
+			_, err = r.gateway.Create(ctx, spec)
+			return spec.ProviderID, nil, err
+		case o.gatewayUpdate != nil:
+			u := *o.gatewayUpdate
+			if o.credentials != nil {
+				creds, err := r.credentials(ctx, o.credentials)
+				if err != nil {
+					return u.ProviderID, nil, err
+				}
+				u.Credentials = creds
+			}
+			_, err := r.gateway.Update(ctx, u)
+			return u.ProviderID, nil, err
+		}
+		return "", nil, fmt.Errorf("nothing to do for %s", o.change.Action())
+	})
+}
+
+func glowOutcome(a *crud.Applied, err error) (string, []string, error) {
+	if a == nil {
+		return "", nil, err
+	}
+	notes := slices.Clone(a.Recovered)
+	if len(a.KeptKeys) > 0 {
+		notes = append(notes, "detached keys left in place, another provider uses them: "+strings.Join(a.KeptKeys, ", "))
+	}
+	return a.Provider.ID, notes, err
+}
+
+// keyValues fills in the value of every key the operation creates.
+func (r *run) keyValues(ctx context.Context, keys []crud.Key) ([]crud.Key, error) {
+	out := slices.Clone(keys)
+	for i := range out {
+		if out[i].ID != "" {
+			continue
+		}
+		v, err := r.secrets.get(ctx, out[i].Source)
+		if err != nil {
+			return nil, fmt.Errorf("key %q: %w", out[i].Label, err)
+		}
+		out[i].Value = v
+	}
+	return out, nil
+}
+
+func (r *run) credentials(ctx context.Context, srcs map[string]state.SecretSource) (map[string]sensitive.String, error) {
+	out := make(map[string]sensitive.String, len(srcs))
+	for _, name := range slicesSortedKeys(srcs) {
+		v, err := r.secrets.get(ctx, srcs[name])
+		if err != nil {
+			return nil, fmt.Errorf("credential %q: %w", name, err)
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+// bulkUpdate sends one guarded bulk update for updates that share a patch.
+func (r *run) bulkUpdate(ctx context.Context, grp []*op) {
+	var started []*op
+	var began time.Time
+	for _, o := range grp {
+		t, ok := r.begin(ctx, o)
+		if !ok {
+			break
+		}
+		began = t
+		started = append(started, o)
+	}
+	if len(started) == 0 {
+		return
+	}
+	items := make([]crud.Guarded, len(started))
+	for i, o := range started {
+		items[i] = crud.Guarded{ID: o.glowUpdate.ID, ExpectedVersion: o.glowUpdate.ExpectedVersion}
+	}
+	u := started[0].glowUpdate
+	patch := glow.Patch{Description: u.Description, DepartmentIDs: u.Departments, Values: u.Values}
+	results := r.glow.BulkUpdate(ctx, items, patch)
+	for _, o := range started {
+		res := results[o.glowUpdate.ID]
+		r.finish(o, began, o.glowUpdate.ID, nil, res.Err)
+	}
+}
+
+// destroyGlow deletes every Glow provider of the plan in one bulk call (per
+// glow.MaxItems), checks each item, and then deletes the keys and
+// endpoints those providers used. Glow answers in_use for one another
+// provider still uses, which is left in place.
+func (r *run) destroyGlow(ctx context.Context, ops []*op) {
+	var started []*op
+	var began time.Time
+	for _, o := range ops {
+		t, ok := r.begin(ctx, o)
+		if !ok {
+			break
+		}
+		began = t
+		started = append(started, o)
+	}
+	if len(started) == 0 {
+		return
+	}
+	ids := make([]string, len(started))
+	for i, o := range started {
+		ids[i] = o.change.ID
+	}
+	results := r.glow.DeleteProviders(ctx, ids)
+	var keyIDs, urls []string
+	for _, o := range started {
+		err := results[o.change.ID]
+		if err == nil {
+			keyIDs = append(keyIDs, o.keyIDs...)
+			urls = append(urls, o.endpointURLs...)
+		}
+		r.finish(o, began, o.change.ID, nil, err)
+	}
+	// The cleanup runs even when apply is stopping: it only removes what
+	// the deleted providers left behind, and no plan would show it again.
+	cctx := context.WithoutCancel(ctx)
+	if len(keyIDs) > 0 {
+		_, _, err := r.glow.DeleteKeys(cctx, keyIDs)
+		if err != nil {
+			r.warn(fmt.Sprintf("keys of destroyed Glow providers were not all deleted: %v", err))
+		}
+	}
+	var epIDs []string
+	for _, u := range dedupe(urls) {
+		if id, ok := r.glow.Endpoints.Known(u); ok {
+			epIDs = append(epIDs, id)
+		}
+	}
+	if len(epIDs) > 0 {
+		_, _, err := r.glow.DeleteEndpoints(cctx, epIDs)
+		if err != nil {
+			r.warn(fmt.Sprintf("endpoints of destroyed Glow providers were not all deleted: %v", err))
+		}
+	}
+}
+
+func dedupe(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+func (r *run) warn(msg string) {
+	r.resMu.Lock()
+	r.res.Warnings = append(r.res.Warnings, msg)
+	r.resMu.Unlock()
+}
+
+// verify tests every enabled Gateflow provider this apply configured or
+// changed. A failed test does not undo the change; it makes apply fail so
+// that the user looks.
+func (r *run) verify(ctx context.Context, writes []*op) {
+	g := new(errgroup.Group)
+	g.SetLimit(r.opts.Parallelism)
+	for _, o := range writes {
+		if o.change.Type != state.TypeGatewayProvider {
+			continue
+		}
+		r.resMu.Lock()
+		done := r.res.Addresses[o.index].Status == StatusDone
+		r.resMu.Unlock()
+		if !done || !o.gatewayEnabled {
+			continue
+		}
+		g.Go(func() error {
+			_, err := r.gateway.Verify(ctx, o.change.ID)
+			if err != nil {
+				r.printf("%s: Verification failed: %v", o.addr(), err)
+			} else {
+				r.printf("%s: Verification complete", o.addr())
+			}
+			r.resMu.Lock()
+			r.res.Addresses[o.index].VerifyErr = err
+			r.resMu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait()
+}
