@@ -52,8 +52,9 @@ type Error struct {
 	Message    string // the answer's error.message, or a snippet of a non-JSON body
 	Field      string // the answer's error.field: the JSON path of bad input
 
-	// RetryAfter is the server's Retry-After on a 429 or 503 the client did
-	// not wait out.
+	// RetryAfter is the Retry-After of the last 429 or 503: the client
+	// waited out earlier ones itself, and gives up on one longer than
+	// Config.RetryAfterMax.
 	RetryAfter time.Duration
 	// OutcomeUnknown is set when a call that must not be replayed blindly
 	// (a create, a draft, a publish, an update) lost its answer after the
