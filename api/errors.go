@@ -163,7 +163,9 @@ func (e *Error) Is(target error) bool {
 			// No answer at all: the service could not be reached or did not
 			// answer in time. A cancellation is the caller's doing, not the
 			// service's.
-			return e.Err != nil && !errors.Is(e.Err, context.Canceled)
+			// A request the client could not even build (ErrInvalid in
+			// the cause) is the caller's too.
+			return e.Err != nil && !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, ErrInvalid)
 		}
 	case ErrDecode:
 		return e.StatusCode >= 200 && e.StatusCode < 300 && e.Err != nil

@@ -387,3 +387,14 @@ func TestCredentialsNeverLeak(t *testing.T) {
 		})
 	}
 }
+
+func TestUnencodableSettingsAreInvalidNotUnavailable(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) { writeJSON(w, 200, map[string]any{}) })
+	_, err := f.client().UpdateSettings(context.Background(), "openai", map[string]any{"x": make(chan int)})
+	if !errors.Is(err, api.ErrInvalid) || errors.Is(err, api.ErrUnavailable) || len(f.requests()) != 0 {
+		t.Fatalf("err %v after %d calls", err, len(f.requests()))
+	}
+	if !strings.HasPrefix(err.Error(), `gateflow: update settings of provider "openai": invalid request: encode request: json: unsupported type`) {
+		t.Errorf("message %q", err)
+	}
+}

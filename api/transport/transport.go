@@ -184,7 +184,7 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	if call.Body != nil {
 		b, err := json.Marshal(call.Body)
 		if err != nil {
-			return c.finish(&call, &api.Error{Err: fmt.Errorf("encode request: %w", err)})
+			return c.finish(&call, &api.Error{Err: fmt.Errorf("%w: encode request: %w", api.ErrInvalid, err)})
 		}
 		// A []byte reader lets retryablehttp rewind the body for each
 		// attempt.
@@ -201,7 +201,7 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, call.Method, c.baseURL+call.Path, rawBody)
 	if err != nil {
-		return c.finish(&call, &api.Error{Err: fmt.Errorf("build request: %w", cause(err))})
+		return c.finish(&call, &api.Error{Err: fmt.Errorf("%w: build request: %w", api.ErrInvalid, cause(err))})
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
 	req.Header.Set("User-Agent", version.UserAgent())
