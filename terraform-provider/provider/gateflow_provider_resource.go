@@ -153,6 +153,26 @@ func (r *GateflowProviderResource) client(diags *diag.Diagnostics) *gateflow.Cli
 	return r.clients.Gateflow
 }
 
+// ValidateConfig checks the numeric settings at plan time rather than
+// letting Gateflow refuse them halfway through an apply.
+func (r *GateflowProviderResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var settings types.Map
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("settings"), &settings)...)
+	if settings.IsUnknown() || settings.IsNull() {
+		return
+	}
+	for k, v := range settings.Elements() {
+		if s, ok := v.(types.String); !ok || s.IsUnknown() || s.IsNull() {
+			return // checked again at apply, when known
+		} else if numericSettings[k] {
+			if _, err := strconv.ParseInt(s.ValueString(), 10, 64); err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("settings").AtMapKey(k), "Invalid setting",
+					fmt.Sprintf("%s must be a whole number, got %q.", k, s.ValueString()))
+			}
+		}
+	}
+}
+
 // ModifyPlan marks what an update will change among the computed fields, so
 // that Terraform does not expect their old values after apply.
 func (r *GateflowProviderResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
