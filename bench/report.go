@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"debug/buildinfo"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Targets of the plan issue. They are checked against the median run.
+const (
+	targetN      = 10000
+	targetCPU    = 2 * time.Second
+	targetRSS    = 300 << 20
+	targetRSSTxt = "300 MiB"
+)
+
+// planChecks turns a plan row into the issue's targets, met or missed.
+func planChecks(r row, w *world) []check {
+	name := fmt.Sprintf("plan N=%d (%s)", r.N, w.Spec.Style)
+	if r.Err != "" || r.Res == nil {
+		return []check{{Target: name + ": runs", Measured: "error: " + r.Err}}
+	}
+	gets := int64(w.Gateflow)
+	cs := []check{
+		{name + ": no changes (exit 0)", fmt.Sprintf("exit %d", r.Res.Exit), r.Res.Exit == 0},
+		{name + ": 0 decrypts", fmt.Sprint(r.Calls.Decrypts), r.Calls.Decrypts == 0},
+		{fmt.Sprintf("%s: Glow searches ≤ ⌈N/page_size⌉ = %d", name, (r.N+499)/500), fmt.Sprint(r.Calls.Searches), r.Calls.Searches <= int64((r.N+499)/500)},
+		{fmt.Sprintf("%s: gets ≤ those needed (%d Gateflow gets, 0 Glow gets)", name, gets), fmt.Sprint(r.Calls.Gets), r.Calls.Gets <= gets && r.Calls.Ops["glow.provider.get"] == 0},
+		{fmt.Sprintf("%s: refresh API calls ≤ %d", name, r.Bound), fmt.Sprint(r.Calls.Total), r.Calls.Total <= r.Bound},
+	}
+	if r.N >= targetN {
+		cpu := r.Res.User + r.Res.Sys
+		cs = append(cs,
+			check{fmt.Sprintf("%s: CPU (user+sys) < %s", name, targetCPU), cpu.Round(time.Millisecond).String(), cpu < targetCPU},
+			check{fmt.Sprintf("%s: peak RSS < %s", name, targetRSSTxt), mib(r.Res.MaxRSS), r.Res.MaxRSS < targetRSS},
+		)
+	}
+	return cs
+}
+
+type goBench struct {
+	Name                      string
+	Iterations                int64
+	NsPerOp, BPerOp, AllocsOp string
+}
+
+// runGoBench runs the planner's Go benchmarks: the diff alone, with no I/O,
+// which tells a slow plan's CPU apart from a slow diff.
+func runGoBench(ctx context.Context, goCmd, pattern string) ([]goBench, string) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, goCmd, "test", "-run", "^$", "-bench", pattern, "-benchmem", "-count", "1", "./planner/...")
+	// go test runs the test binary as its own child: kill the whole group.
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := kids.start(cmd)
+	if err == nil {
+		err = cmd.Wait()
+		kids.forget(cmd)
+	}
+	out := buf.Bytes()
+	var res []goBench
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		b := goBench{Name: f[0]}
+		b.Iterations, _ = strconv.ParseInt(f[1], 10, 64)
+		for i := 2; i+1 < len(f); i += 2 {
+			switch f[i+1] {
+			case "ns/op":
+				b.NsPerOp = f[i]
+			case "B/op":
+				b.BPerOp = f[i]
+			case "allocs/op":
+				b.AllocsOp = f[i]
+			}
+		}
+		res = append(res, b)
+	}
+	if err != nil {
+		return res, fmt.Sprintf("go test: %v: %s", err, oneLine(string(out), 400))
+	}
+	if len(res) == 0 {
+		return nil, fmt.Sprintf("no benchmark matched %q in ./planner/...", pattern)
+	}
+	return res, ""
+}
+
+type report struct {
+	Machine    [][2]string
+	Started    time.Time
+	Elapsed    time.Duration
+	Options    options
+	Rows       []row
+	GoBench    []goBench
+	GoBenchErr string
+}
+
+// describeMachine says what the numbers were measured on, and which
+// binary: a table without them cannot be compared with the next one.
+func describeMachine(o options) [][2]string {
+	cpu := "unknown"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	mem := "unknown"
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				if kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64); err == nil {
+					mem = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+				}
+			}
+		}
+	}
+	osName := runtime.GOOS
+	if b, err := os.ReadFile("/etc/os-release"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
+				osName = strings.Trim(v, `"`)
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		osName += ", kernel " + strings.TrimSpace(string(b))
+	}
+	osName += " (" + runtime.GOOS + "/" + runtime.GOARCH + ")"
+
+	goVersion, rev := runtime.Version()+" (harness)", "unknown"
+	if bi, err := buildinfo.ReadFile(o.switchboard); err == nil {
+		goVersion = bi.GoVersion
+		var modified bool
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if modified {
+			rev += " (with uncommitted changes)"
+		}
+	}
+	return [][2]string{
+		{"CPU", cpu},
+		{"Cores", strconv.Itoa(runtime.NumCPU())},
+		{"Memory", mem},
+		{"Go", goVersion},
+		{"OS", osName},
+		{"switchboard binary", "commit " + rev},
+	}
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+func (rep *report) markdown() string {
+	var b strings.Builder
+	o := rep.Options
+	fmt.Fprintf(&b, "# Switchboard benchmarks\n\n")
+	fmt.Fprintf(&b, "Written by `make bench` (bench/main.go) on %s; the run took %s.\n\n",
+		rep.Started.UTC().Format("2006-01-02 15:04 MST"), rep.Elapsed.Round(time.Second))
+	b.WriteString("## Machine\n\n| | |\n|---|---|\n")
+	for _, kv := range rep.Machine {
+		fmt.Fprintf(&b, "| %s | %s |\n", kv[0], kv[1])
+	}
+
+	fmt.Fprintf(&b, "\n## CLI runs\n\n`bin/switchboard` as a subprocess against `switchboard emulator --latency %s` "+
+		"and a vault-dev server, with `--parallelism %d`. Plan rows: median of %d runs of each measure; "+
+		"wall time includes process start. CPU and peak RSS are the CLI process's own (wait4 rusage). "+
+		"API calls are the emulator's /_emulator/stats before and after; Vault requests are counted by a loopback proxy.\n\n",
+		o.latency, o.parallelism, o.runs)
+	b.WriteString("| scenario | N | wall | CPU user+sys | peak RSS | API calls | searches | gets | lists | writes | decrypts | call bound | Vault requests (metadata) | exit (want) |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	for _, r := range rep.Rows {
+		switch {
+		case r.Skipped != "":
+			fmt.Fprintf(&b, "| %s | %d | skipped: %s |||||||||||\n", r.Scenario, r.N, r.Skipped)
+			continue
+		case r.Res == nil:
+			fmt.Fprintf(&b, "| %s | %d | **error**: %s |||||||||||\n", r.Scenario, r.N, oneLine(r.Err, 300))
+			continue
+		}
+		bound := "–"
+		if r.Bound > 0 {
+			bound = fmt.Sprint(r.Bound)
+		}
+		exit := fmt.Sprintf("%d (%d)", r.Res.Exit, r.WantExit)
+		if r.Res.Exit != r.WantExit {
+			exit = "**" + exit + " MISMATCH**"
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %d | %d | %d | %d | %d | %d | %s | %d (%d) | %s |\n",
+			r.Scenario, r.N, secs(r.Res.Wall), secs(r.Res.User+r.Res.Sys), mib(r.Res.MaxRSS),
+			r.Calls.Total, r.Calls.Searches, r.Calls.Gets, r.Calls.Lists, r.Calls.Writes, r.Calls.Decrypts,
+			bound, r.VaultAll, r.VaultMD, exit)
+	}
+
+	b.WriteString("\n## Targets\n\n| target | measured | result |\n|---|--:|---|\n")
+	missed := 0
+	for _, r := range rep.Rows {
+		for _, c := range r.Checks {
+			res := "met"
+			if !c.Met {
+				res, missed = "**missed**", missed+1
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", c.Target, c.Measured, res)
+		}
+	}
+	fmt.Fprintf(&b, "\n%d target(s) missed.\n", missed)
+
+	b.WriteString("\n## Go benchmarks\n\n`go test -run '^$' -bench '" + o.goBench + "' -benchmem ./planner/...`\n\n")
+	b.WriteString("| benchmark | iterations | ns/op | B/op | allocs/op |\n|---|--:|--:|--:|--:|\n")
+	for _, g := range rep.GoBench {
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", g.Name, g.Iterations, g.NsPerOp, g.BPerOp, g.AllocsOp)
+	}
+	if rep.GoBenchErr != "" {
+		fmt.Fprintf(&b, "\n**error**: %s\n", rep.GoBenchErr)
+	}
+
+	b.WriteString("\n## Notes\n\n")
+	for _, r := range rep.Rows {
+		var lines []string
+		if r.worldDesc != "" {
+			lines = append(lines, "world: "+r.worldDesc)
+		}
+		if r.BoundWhy != "" {
+			lines = append(lines, "call bound: "+r.BoundWhy)
+		}
+		if len(r.Calls.Ops) > 0 {
+			lines = append(lines, "calls: "+r.Calls.String())
+		}
+		lines = append(lines, r.Notes...)
+		if r.Err != "" {
+			lines = append(lines, "error: "+oneLine(r.Err, 600))
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "- **%s, N=%d**\n", r.Scenario, r.N)
+		for _, l := range lines {
+			fmt.Fprintf(&b, "  - %s\n", l)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,29 @@
+//go:build unix && !linux
+
+package main
+
+import (
+	"os"
+	"runtime"
+	"syscall"
+)
+
+// childAttr puts each child in its own process group so that the harness
+// can kill it with everything it started. Only Linux can also tie the
+// child's life to the harness (Pdeathsig).
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+// maxRSS reads the peak resident set size: bytes on Darwin, KiB on the
+// BSDs.
+func maxRSS(ps *os.ProcessState) int64 {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
+	}
+	if runtime.GOOS == "darwin" {
+		return int64(ru.Maxrss)
+	}
+	return int64(ru.Maxrss) * 1024
+}

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/planner/state"
+)
+
+// configStyle is how the generated configuration declares its Glow
+// providers. Both are what users write, and they load through different
+// paths (many small blocks vs. one large object expanded by for_each), so
+// either can be the slow one.
+type configStyle string
+
+const (
+	styleBlocks  configStyle = "blocks"   // one glow_provider block per provider, a file per department
+	styleForEach configStyle = "for_each" // one block with for_each over a map in locals
+)
+
+// worldSpec describes a generated world: live state (a seed), matching
+// configuration and the Vault secrets both refer to.
+type worldSpec struct {
+	N           int
+	Departments int
+	Style       configStyle
+	// Prefix namespaces this world's Vault paths, so that several worlds
+	// share one Vault without seeing each other's versions.
+	Prefix string
+	// Owner, when set, adds the value owner = Owner to every provider in the
+	// configuration only: the same one-field change for all of them, which
+	// the applier can send as one shared patch.
+	Owner string
+}
+
+// vendors spread the providers over a few endpoint hosts. Endpoints are
+// shared by URL (the applier reuses an endpoint with the same URL), so a
+// Switchboard-made world has one endpoint per department and vendor, not
+// one per provider.
+var vendors = []string{"openai", "anthropic", "mistral", "google", "cohere"}
+
+// gateflowSeed is one configured Gateflow provider per catalogue entry:
+// Gateflow's catalogue is fixed, so a world never has more than these.
+var gateflowSeed = []struct {
+	id, model string
+	enabled   bool
+}{
+	{gateflow.OpenAI, "gpt-5.2", true},
+	{gateflow.Anthropic, "claude-sonnet-4-5-20250929", true},
+	{gateflow.Google, "gemini-3-pro", true},
+	{gateflow.Mistral, "mistral-large-latest", true},
+	{gateflow.Cohere, "command-r-plus", true},
+	{gateflow.ElevenLabs, "eleven_multilingual_v2", false},
+}
+
+// secret is one Vault secret of a world; Versions writes make its current
+// version equal Versions.
+type secret struct {
+	Path     string
+	Value    string
+	Versions int
+}
+
+type provider struct {
+	Key, Name, Description, Department, Endpoint, Tier string
+	Secret                                             secret
+}
+
+// world is a generated world on disk.
+type world struct {
+	Spec      worldSpec
+	ConfigDir string
+	SeedFile  string
+	Secrets   []secret
+	Endpoints int // distinct Glow endpoints
+	Keys      int // Glow keys
+	Gateflow  int // configured Gateflow providers
+}
+
+func (s worldSpec) providers() []provider {
+	out := make([]provider, s.N)
+	for i := range s.N {
+		dept := fmt.Sprintf("dept-%02d", i%s.Departments)
+		vendor := vendors[(i/s.Departments)%len(vendors)]
+		key := fmt.Sprintf("p%05d", i)
+		versions := 1
+		// Some secrets have been rotated, so that the plan has to match a
+		// version other than 1 recorded in the key name.
+		if i%10 == 3 {
+			versions = 2
+		}
+		out[i] = provider{
+			Key:         key,
+			Name:        fmt.Sprintf("Bench %s %05d", vendor, i),
+			Description: fmt.Sprintf("Benchmark provider %s for %s", key, dept),
+			Department:  dept,
+			Endpoint:    fmt.Sprintf("https://%s.%s.example.net/v1", dept, vendor),
+			Tier:        []string{"standard", "premium", "batch"}[i%3],
+			Secret: secret{
+				Path:     fmt.Sprintf("secret/%s/%s", s.Prefix, key),
+				Value:    fmt.Sprintf("sk-ant-bench-%s-%05d", s.Prefix, i),
+				Versions: versions,
+			},
+		}
+	}
+	return out
+}
+
+func gateflowSecret(prefix, id string) secret {
+	return secret{Path: fmt.Sprintf("secret/%s/gateflow/%s", prefix, id), Value: "sk-ant-bench-gateflow-" + id, Versions: 1}
+}
+
+// writeWorld generates the seed file and configuration directory of spec
+// under dir. withLive=false leaves the seed without Glow providers, for
+// scenarios that start from nothing (apply creates).
+func writeWorld(dir string, spec worldSpec, withLive bool) (*world, error) {
+	w := &world{Spec: spec, ConfigDir: filepath.Join(dir, "config"), SeedFile: filepath.Join(dir, "seed.json")}
+	if err := os.MkdirAll(w.ConfigDir, 0o755); err != nil {
+		return nil, err
+	}
+	ps := spec.providers()
+
+	var seed emulator.Seed
+	endpoints := map[string]bool{}
+	for _, p := range ps {
+		w.Secrets = append(w.Secrets, p.Secret)
+		if !withLive {
+			continue
+		}
+		if !endpoints[p.Endpoint] {
+			endpoints[p.Endpoint] = true
+			seed.Endpoints = append(seed.Endpoints, emulator.SeedEndpoint{ID: "ep-" + strings.TrimPrefix(p.Endpoint, "https://"), Name: p.Endpoint, URL: p.Endpoint})
+		}
+		keyName := state.KeyName("primary", state.SecretSource{VaultPath: p.Secret.Path, VaultKey: "api_key", Version: p.Secret.Versions})
+		seed.Keys = append(seed.Keys, emulator.SeedKey{ID: "key-" + p.Key, Name: keyName, Value: p.Secret.Value})
+		seed.Providers = append(seed.Providers, emulator.SeedProvider{
+			ID:            "prov-" + p.Key,
+			Name:          p.Name,
+			Description:   p.Description,
+			DepartmentIDs: []string{p.Department},
+			Endpoints:     []string{"ep-" + strings.TrimPrefix(p.Endpoint, "https://")},
+			Keys:          []string{"key-" + p.Key},
+			Values:        map[string]string{"tier": p.Tier, "timeout_s": "30"},
+		})
+	}
+	for _, g := range gateflowSeed {
+		s := gateflowSecret(spec.Prefix, g.id)
+		w.Secrets = append(w.Secrets, s)
+		seed.Gateflow = append(seed.Gateflow, emulator.SeedGateflow{
+			Provider:    g.id,
+			Credentials: map[string]string{"api_key": s.Value},
+			Settings:    map[string]any{"default_model": g.model, "timeout_ms": 30000},
+			Disabled:    !g.enabled,
+		})
+	}
+	w.Endpoints, w.Keys, w.Gateflow = len(seed.Endpoints), len(seed.Keys), len(seed.Gateflow)
+	if err := writeJSON(w.SeedFile, seed); err != nil {
+		return nil, err
+	}
+	if err := writeConfig(w.ConfigDir, spec, ps); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func writeJSON(path string, v any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(f)
+	if err := json.NewEncoder(bw).Encode(v); err != nil {
+		f.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeConfig writes the configuration matching the seed exactly, so that
+// its plan has no changes. The vault() calls carry no version: the plan
+// must find the current version in Vault's metadata and match it with the
+// version the key name records.
+func writeConfig(dir string, spec worldSpec, ps []provider) error {
+	owner := ""
+	if spec.Owner != "" {
+		owner = fmt.Sprintf(", owner = %q", spec.Owner)
+	}
+	var main strings.Builder
+	main.WriteString("glow {}\n\ngateflow {}\n\nvault {}\n")
+	for _, g := range gateflowSeed {
+		fmt.Fprintf(&main, `
+gateflow_provider %q {
+  enabled     = %t
+  credentials = { api_key = vault(%q, "api_key") }
+  settings    = { default_model = %q, timeout_ms = 30000 }
+}
+`, g.id, g.enabled, gateflowSecret(spec.Prefix, g.id).Path, g.model)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(main.String()), 0o644); err != nil {
+		return err
+	}
+
+	files := map[string]*strings.Builder{}
+	if spec.Style == styleForEach {
+		var b strings.Builder
+		fmt.Fprintf(&b, `glow_provider "bench" {
+  for_each    = local.providers
+  name        = each.value.name
+  description = "Benchmark provider ${each.key} for ${each.value.department}"
+  departments = [each.value.department]
+  endpoints   = [each.value.endpoint]
+  values      = { tier = each.value.tier, timeout_s = "30"%s }
+
+  key "primary" {
+    value = vault("secret/%s/${each.key}", "api_key")
+  }
+}
+
+locals {
+  providers = {
+`, owner, spec.Prefix)
+		for _, p := range ps {
+			fmt.Fprintf(&b, "    %s = { name = %q, department = %q, endpoint = %q, tier = %q }\n", p.Key, p.Name, p.Department, p.Endpoint, p.Tier)
+		}
+		b.WriteString("  }\n}\n")
+		files["providers.hcl"] = &b
+	} else {
+		for _, p := range ps {
+			name := p.Department + ".hcl"
+			b := files[name]
+			if b == nil {
+				b = &strings.Builder{}
+				files[name] = b
+			}
+			fmt.Fprintf(b, `glow_provider %q {
+  name        = %q
+  description = %q
+  departments = [%q]
+  endpoints   = [%q]
+  values      = { tier = %q, timeout_s = "30"%s }
+
+  key "primary" {
+    value = vault(%q, "api_key")
+  }
+}
+
+`, p.Key, p.Name, p.Description, p.Department, p.Endpoint, p.Tier, owner, p.Secret.Path)
+		}
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(files[n].String()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
