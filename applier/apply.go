@@ -63,7 +63,8 @@ type Options struct {
 	// Verify tests the connection of every Gateflow provider configured or
 	// changed and enabled, once the changes are done.
 	Verify bool
-	// Progress receives one line per event, in Terraform's words.
+	// Progress receives one line per event, in Terraform's words, and the
+	// closing summary (Result.Print).
 	Progress io.Writer
 	// Stop, when closed, stops apply from starting new operations; those
 	// in flight finish (the first Ctrl-C). Cancelling the context aborts
@@ -602,9 +603,10 @@ func (r *run) destroyGlow(ctx context.Context, ops []*op) {
 		}
 		r.finish(o, began, o.change.ID, nil, err)
 	}
-	// The cleanup runs even when apply is stopping: it only removes what
-	// the deleted providers left behind, and no plan would show it again.
-	cctx := context.WithoutCancel(ctx)
+	// The cleanup runs even after Stop: it only removes what the deleted
+	// providers left behind, and no plan would show it again. Only an abort
+	// (the context) skips it, and the warning then names what is left.
+	cctx := ctx
 	if len(keyIDs) > 0 {
 		_, _, err := r.glow.DeleteKeys(cctx, keyIDs)
 		if err != nil {
