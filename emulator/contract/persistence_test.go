@@ -1,0 +1,130 @@
+package contract
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/emulator"
+)
+
+// Everything written through the clients survives a restart on the same
+// data directory.
+func TestPersistenceAcrossRestart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := emulator.Config{DataDir: dir}
+
+	var (
+		f        glowFixture
+		versions = map[string]int64{}
+		model    glow.Model
+		draft    *glow.DraftResponse
+		gwBefore *gateflow.Provider
+		disabled *gateflow.Provider
+	)
+	// Each run is a subtest so that its emulator is stopped and its
+	// database closed when it ends.
+	t.Run("write", func(t *testing.T) {
+		e := start(t, cfg)
+		f = e.glowFixture()
+		p := f.created[0].ProviderID
+		must(e.glow.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: p, Patch: glow.Patch{Description: ptr("persisted")}}))(t)
+		draft = must(e.glow.Draft(ctx, glow.DraftRequest{ProviderID: p, ExpectedVersion: ptr(int64(2)), Patch: glow.Patch{Description: ptr("staged")}}))(t)
+		model = must(e.glow.CreateModels(ctx, []glow.ModelInput{{Name: "kept", ProviderID: p}}))(t)[0]
+		for _, sp := range all2(t, e) {
+			versions[sp.ID] = sp.Version
+		}
+		if versions[p] != 3 {
+			t.Fatalf("version before restart %d, want 3", versions[p])
+		}
+		must(e.glow.Decrypt(ctx, p, f.keys[0].ID))(t)
+
+		must(e.gw.Configure(ctx, gateflow.Anthropic, creds(validConfig[gateflow.Anthropic].creds), validConfig[gateflow.Anthropic].settings))(t)
+		gwBefore = must(e.gw.Get(ctx, gateflow.Anthropic))(t)
+		must(e.gw.Configure(ctx, gateflow.ElevenLabs, creds(validConfig[gateflow.ElevenLabs].creds), nil))(t)
+		must(e.gw.Disable(ctx, gateflow.ElevenLabs))(t)
+		disabled = must(e.gw.Get(ctx, gateflow.ElevenLabs))(t)
+	})
+	if t.Failed() {
+		return
+	}
+
+	t.Run("read back", func(t *testing.T) {
+		e := start(t, cfg)
+		got := map[string]int64{}
+		for _, sp := range all2(t, e) {
+			got[sp.ID] = sp.Version
+		}
+		if len(got) != len(versions) {
+			t.Errorf("providers after restart %v, want %v", got, versions)
+		}
+		for id, v := range versions {
+			if got[id] != v {
+				t.Errorf("provider %s: version %d, want %d", id, got[id], v)
+			}
+		}
+		p := f.created[0].ProviderID
+		d := must(e.glow.GetProvider(ctx, p))(t)
+		pr := d.Provider
+		if pr.Description != "persisted" || pr.Name != "Anthropic Prod" || !slices.Equal(pr.DepartmentIDs, []string{"cs", "sales"}) ||
+			pr.Values["tier"] != "gold" || pr.ModelUsageCount != 1 || !slices.Equal(pr.ModelIDs, []string{model.ID}) ||
+			len(d.Keys.Current) != 1 || d.Keys.Current[0].ID != f.keys[0].ID || len(d.Endpoints.Current) != 1 || d.Endpoints.Current[0].ID != f.eps[1].ID {
+			t.Errorf("provider after restart: %+v", d)
+		}
+		dec := must(e.glow.Decrypt(ctx, p, f.keys[0].ID))(t)
+		if dec.Value.Reveal() != keyValue {
+			t.Errorf("decrypted value after restart differs")
+		}
+		if got := endpointIDs(all(t, e.glow.ListEndpoints(ctx))); !sameSet(got, endpointIDs(f.eps)) {
+			t.Errorf("endpoints after restart %v", got)
+		}
+		if got := all(t, e.glow.ListKeys(ctx)); len(got) != 2 {
+			t.Errorf("keys after restart %+v", got)
+		}
+		if got := all(t, e.glow.SearchModels(ctx)); len(got) != 1 || got[0].ID != model.ID {
+			t.Errorf("models after restart %+v", got)
+		}
+		// The open draft survives and can be published.
+		var found bool
+		for _, dr := range all(t, e.glow.ListDrafts(ctx)) {
+			if dr.DraftID == draft.DraftID {
+				found = dr.FormState.Description == "staged" && dr.Version == 3
+			}
+		}
+		if !found {
+			t.Errorf("draft %s lost in the restart", draft.DraftID)
+		}
+		pub := must(e.glow.Publish(ctx, glow.PublishRequest{DraftID: draft.DraftID, ExpectedVersion: ptr(int64(3))}))(t)
+		if pub.Version != 4 || pub.Description != "staged" {
+			t.Errorf("published after restart: %+v", pub)
+		}
+		// New writes get fresh ids.
+		c := must(e.glow.CreateProviders(ctx, []glow.ProviderInput{{Name: "after restart"}}))(t)[0]
+		if _, taken := versions[c.ProviderID]; taken || c.Version != 1 {
+			t.Errorf("create after restart: %+v", c)
+		}
+
+		g := must(e.gw.Get(ctx, gateflow.Anthropic))(t)
+		if !g.Configured || g.Status != gateflow.StatusActive || g.Settings["default_model"] != "claude" ||
+			!g.CredentialsUpdatedAt.Equal(*gwBefore.CredentialsUpdatedAt) || !g.ConfiguredAt.Equal(*gwBefore.ConfiguredAt) {
+			t.Errorf("gateflow after restart: %+v, before %+v", g, gwBefore)
+		}
+		el := must(e.gw.Get(ctx, gateflow.ElevenLabs))(t)
+		if el.Status != gateflow.StatusDisabled || el.DisabledAt == nil || !el.DisabledAt.Equal(*disabled.DisabledAt) {
+			t.Errorf("disabled provider after restart: %+v", el)
+		}
+		// Credentials are still there (sealed): rotating works and moves
+		// the time.
+		cr := must(e.gw.UpdateCredentials(ctx, gateflow.Anthropic, creds(map[string]string{"api_key": "sk-ant-rotated-SEKRIT"})))(t)
+		if !cr.CredentialsUpdatedAt.After(*gwBefore.CredentialsUpdatedAt) {
+			t.Errorf("rotation after restart: %+v", cr)
+		}
+		// The audit log persists too: the decrypt before the restart and
+		// the one after.
+		if a := e.srv.Audit(); len(a) != 2 || a[0].ActorName != actor || a[0].ProviderID != p || !a[0].Success || a[1].ActorName != actor {
+			t.Errorf("audit after restart: %+v", a)
+		}
+	})
+}
