@@ -147,7 +147,7 @@ func (r *GlowProviderResource) Schema(_ context.Context, _ resource.SchemaReques
 						},
 						"value_wo": schema.StringAttribute{
 							MarkdownDescription: "The key's value, write-only: never stored in the plan or the state. " +
-								"Sent when the key is created and when `value_wo_version` changes. Pass it from a variable, an ephemeral resource or `ephemeral = true` variable.",
+								"Sent when the key is created and when `value_wo_version` changes. Pass it from an ephemeral variable or an ephemeral resource.",
 							Required:  true,
 							Sensitive: true,
 							WriteOnly: true,
