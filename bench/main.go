@@ -142,18 +142,17 @@ type scenario struct {
 
 func (h *harness) scenarios() []scenario {
 	var out []scenario
+	largest := maxOf(h.o.sizes)
 	for _, n := range h.o.sizes {
 		out = append(out, scenario{fmt.Sprintf("plan N=%d", n), func(ctx context.Context, h *harness) []row {
-			return []row{h.planRow(ctx, n, styleBlocks)}
+			return h.planRows(ctx, n, styleBlocks, n == largest)
 		}})
 	}
 	// for_each expands one block into N instances from one large object,
 	// a different load path from N blocks; measure it at the largest size.
-	if largest := maxOf(h.o.sizes); largest > 0 {
-		out = append(out, scenario{fmt.Sprintf("plan for_each N=%d", largest), func(ctx context.Context, h *harness) []row {
-			return []row{h.planRow(ctx, largest, styleForEach)}
-		}})
-	}
+	out = append(out, scenario{fmt.Sprintf("plan for_each N=%d", largest), func(ctx context.Context, h *harness) []row {
+		return h.planRows(ctx, largest, styleForEach, true)
+	}})
 	out = append(out,
 		scenario{"apply", func(ctx context.Context, h *harness) []row { return h.applyRows(ctx, 1000) }},
 		scenario{"terraform", func(ctx context.Context, h *harness) []row { return h.terraformRows(ctx) }},

@@ -27,6 +27,9 @@ type row struct {
 	Calls    calls
 	VaultAll int64 // Vault requests the CLI made (through the counter)
 	VaultMD  int64 // of which metadata reads
+	// VaultPaths is the requests by kind of path, e.g. "metadata=106
+	// sys/internal/ui/mounts=106".
+	VaultPaths string
 	// Bound is the most API calls the scenario may make; 0 is no bound.
 	Bound     int64
 	BoundWhy  string
@@ -140,25 +143,28 @@ func refreshBound(w *world) (int64, string) {
 	return b, why
 }
 
-// planRow measures `switchboard plan` of an unchanged world of n providers:
-// the plan must report no changes (exit 0 with --detailed-exitcode).
-func (h *harness) planRow(ctx context.Context, n int, style configStyle) row {
+// planRows measures `switchboard plan` of an unchanged world of n providers:
+// the plan must report no changes (exit 0 with --detailed-exitcode). With
+// withValidate it also measures `switchboard validate` of the same
+// configuration, which reads it and nothing else: the share of the plan's
+// CPU and memory that loading the configuration costs.
+func (h *harness) planRows(ctx context.Context, n int, style configStyle, withValidate bool) []row {
 	r := row{Scenario: "plan, no changes (" + string(style) + ")", N: n, WantExit: 0}
 	spec := worldSpec{N: n, Departments: 50, Style: style, Prefix: fmt.Sprintf("bench/plan-%s-%d", style, n)}
 	w, err := writeWorld(filepath.Join(h.tmp, fmt.Sprintf("plan-%s-%d", style, n)), spec, true)
 	if err != nil {
-		return errRow(r, err)
+		return []row{errRow(r, err)}
 	}
 	r.worldDesc = fmt.Sprintf("%d Glow providers in %d departments, %d endpoints, %d keys, %d Gateflow providers", n, min(n, spec.Departments), w.Endpoints, w.Keys, w.Gateflow)
 	// Secrets go in before the emulator starts: Gateflow rotation compares
 	// a secret's creation time with credentials_updated_at, which the seed
 	// sets to the emulator's start.
 	if err := h.vault.write(ctx, w.Secrets); err != nil {
-		return errRow(r, err)
+		return []row{errRow(r, err)}
 	}
 	emu, url, err := startEmulator(h.o.switchboard, w.SeedFile, h.o.latency)
 	if err != nil {
-		return errRow(r, err)
+		return []row{errRow(r, err)}
 	}
 	defer emu.stop()
 
@@ -166,7 +172,12 @@ func (h *harness) planRow(ctx context.Context, n int, style configStyle) row {
 	args := []string{"plan", "--no-color", "--parallelism", fmt.Sprint(h.o.parallelism), "--detailed-exitcode", w.ConfigDir}
 	r = h.measure(ctx, r, url, args, h.o.runs)
 	r.Checks = planChecks(r, w)
-	return r
+	rows := []row{r}
+	if withValidate {
+		v := row{Scenario: "validate only (" + string(style) + ")", N: n, WantExit: 0}
+		rows = append(rows, h.measure(ctx, v, url, []string{"validate", "--no-color", w.ConfigDir}, h.o.runs))
+	}
+	return rows
 }
 
 // measure runs the CLI runs times against the emulator at url and fills r
@@ -180,6 +191,7 @@ func (h *harness) measure(ctx context.Context, r row, url string, args []string,
 			return errRow(r, err)
 		}
 		vAll0, vMD0 := h.counter.counts()
+		paths0 := h.counter.byKind()
 		res, err := runMeasured(ctx, h.o.switchboard, args, h.cliEnv(url), 5*time.Minute)
 		if err != nil {
 			return errRow(r, err)
@@ -192,6 +204,7 @@ func (h *harness) measure(ctx context.Context, r row, url string, args []string,
 		c := diffStats(before, after)
 		if i == 0 {
 			r.Calls, r.VaultAll, r.VaultMD = c, vAll1-vAll0, vMD1-vMD0
+			r.VaultPaths = kindDiff(paths0, h.counter.byKind())
 		} else if !c.equal(r.Calls) {
 			r.Notes = append(r.Notes, fmt.Sprintf("run %d made different calls: %s (first: %s)", i+1, c, r.Calls))
 		}

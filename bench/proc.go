@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -253,6 +254,43 @@ type vaultCounter struct {
 	total    atomic.Int64
 	metadata atomic.Int64
 	srv      *http.Server
+
+	mu    sync.Mutex
+	kinds map[string]int64
+}
+
+// vaultKind names a request by its method and path with the secret's own
+// path cut off: "GET secret/metadata", "GET sys/internal/ui/mounts".
+func vaultKind(r *http.Request) string {
+	p := strings.TrimPrefix(r.URL.Path, "/v1/")
+	for _, cut := range []string{"/metadata/", "/data/", "sys/internal/ui/mounts/"} {
+		if i := strings.Index(p, cut); i >= 0 {
+			p = p[:i+len(cut)-1]
+			break
+		}
+	}
+	return r.Method + " " + p
+}
+
+func (vc *vaultCounter) byKind() map[string]int64 {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	out := make(map[string]int64, len(vc.kinds))
+	for k, v := range vc.kinds {
+		out[k] = v
+	}
+	return out
+}
+
+func kindDiff(before, after map[string]int64) string {
+	var parts []string
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%d", k, d))
+		}
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }
 
 func startVaultCounter(target string) (*vaultCounter, error) {
@@ -264,7 +302,7 @@ func startVaultCounter(target string) (*vaultCounter, error) {
 	if err != nil {
 		return nil, err
 	}
-	vc := &vaultCounter{URL: "http://" + ln.Addr().String()}
+	vc := &vaultCounter{URL: "http://" + ln.Addr().String(), kinds: map[string]int64{}}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	// Keep enough idle connections to vault-dev for --parallelism 10 and
 	// more, so that the proxy does not add a TCP handshake per request.
@@ -275,6 +313,9 @@ func startVaultCounter(target string) (*vaultCounter, error) {
 			if strings.Contains(r.URL.Path, "/metadata/") {
 				vc.metadata.Add(1)
 			}
+			vc.mu.Lock()
+			vc.kinds[vaultKind(r)]++
+			vc.mu.Unlock()
 			proxy.ServeHTTP(w, r)
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -160,6 +160,13 @@ func describeMachine(o options) [][2]string {
 			rev += " (with uncommitted changes)"
 		}
 	}
+	// GOFLAGS=-buildvcs=false (set on some machines) leaves the binary
+	// without its commit; the working tree's HEAD is the next best thing.
+	if rev == "unknown" {
+		if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+			rev = strings.TrimSpace(string(out)) + " (HEAD of the working tree)"
+		}
+	}
 	return [][2]string{
 		{"CPU", cpu},
 		{"Cores", strconv.Itoa(runtime.NumCPU())},
@@ -227,7 +234,11 @@ func (rep *report) markdown() string {
 		}
 	}
 	fmt.Fprintf(&b, "\n%d target(s) missed.\n", missed)
+	b.WriteString(rep.breakdown())
 
+	if o.goBench == "" {
+		return b.String() + rep.notes()
+	}
 	b.WriteString("\n## Go benchmarks\n\n`go test -run '^$' -bench '" + o.goBench + "' -benchmem ./planner/...`\n\n")
 	b.WriteString("| benchmark | iterations | ns/op | B/op | allocs/op |\n|---|--:|--:|--:|--:|\n")
 	for _, g := range rep.GoBench {
@@ -236,7 +247,11 @@ func (rep *report) markdown() string {
 	if rep.GoBenchErr != "" {
 		fmt.Fprintf(&b, "\n**error**: %s\n", rep.GoBenchErr)
 	}
+	return b.String() + rep.notes()
+}
 
+func (rep *report) notes() string {
+	var b strings.Builder
 	b.WriteString("\n## Notes\n\n")
 	for _, r := range rep.Rows {
 		var lines []string
@@ -249,6 +264,9 @@ func (rep *report) markdown() string {
 		if len(r.Calls.Ops) > 0 {
 			lines = append(lines, "calls: "+r.Calls.String())
 		}
+		if r.VaultAll > 0 {
+			lines = append(lines, "Vault requests: "+r.VaultPaths)
+		}
 		lines = append(lines, r.Notes...)
 		if r.Err != "" {
 			lines = append(lines, "error: "+oneLine(r.Err, 600))
@@ -259,6 +277,47 @@ func (rep *report) markdown() string {
 		fmt.Fprintf(&b, "- **%s, N=%d**\n", r.Scenario, r.N)
 		for _, l := range lines {
 			fmt.Fprintf(&b, "  - %s\n", l)
+		}
+	}
+	return b.String()
+}
+
+// breakdown splits a plan's CPU into what the other rows measure alone:
+// loading the configuration (the validate row of the same world) and the
+// diff (the Go benchmark of the same size, on its own synthetic data). The
+// rest is reading Vault metadata and the live state over HTTP, and
+// rendering. It is approximate, and says so, but it points at the part to
+// work on when the CPU target is missed.
+func (rep *report) breakdown() string {
+	var diff time.Duration
+	for _, g := range rep.GoBench {
+		if strings.HasPrefix(g.Name, fmt.Sprintf("BenchmarkDiff%d", targetN)) {
+			if ns, err := strconv.ParseFloat(g.NsPerOp, 64); err == nil {
+				diff = time.Duration(ns)
+			}
+		}
+	}
+	var b strings.Builder
+	for _, p := range rep.Rows {
+		if p.Res == nil || p.N != targetN || !strings.HasPrefix(p.Scenario, "plan,") {
+			continue
+		}
+		style := p.Scenario[strings.Index(p.Scenario, "("):]
+		for _, v := range rep.Rows {
+			if v.Res == nil || v.N != p.N || v.Scenario != "validate only "+style {
+				continue
+			}
+			if b.Len() == 0 {
+				fmt.Fprintf(&b, "\nWhere the CPU of the %d-provider plan goes (approximate: medians of separate runs):\n\n", targetN)
+				b.WriteString("| plan | total CPU | config load (validate) | diff (Go benchmark) | rest: Vault metadata, live read, render | Vault requests |\n|---|--:|--:|--:|--:|--:|\n")
+			}
+			total, load := p.Res.User+p.Res.Sys, v.Res.User+v.Res.Sys
+			diffTxt := "–"
+			if diff > 0 {
+				diffTxt = secs(diff)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s (%s peak RSS) | %s | %s | %d |\n", p.Scenario, secs(total), secs(load), mib(v.Res.MaxRSS),
+				diffTxt, secs(total-load-diff), p.VaultAll)
 		}
 	}
 	return b.String()
