@@ -95,7 +95,7 @@ second aborts those in flight.`,
 // confirm asks as Terraform does. Only a terminal can answer: piping "yes"
 // into a pipeline is exactly the unreviewed change this tool exists to stop.
 func confirm(in io.Reader, out io.Writer) (bool, error) {
-	if f, ok := in.(*os.File); !ok || !isTerminal(f) {
+	if !isTerminal(in) {
 		return false, errors.New("no terminal to confirm on: review the plan and run apply with --auto-approve, or apply a saved plan file")
 	}
 	fmt.Fprint(out, "\nDo you want to perform these actions? Only 'yes' will be accepted: ")

@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/switchboard-hq/switchboard/config"
 )
@@ -73,13 +73,10 @@ for_each misuse. It exits 0 when the configuration is valid, 1 otherwise.`,
 	return cmd
 }
 
-// isTerminal reports whether w is a terminal, where colors help; anywhere
-// else (a file, a pipe, a test) they are noise.
-func isTerminal(w io.Writer) bool {
+// isTerminal reports whether w is a terminal, where colors help and where
+// apply may ask a question; anywhere else (a file, a pipe, /dev/null, a
+// test) it is not. A character-device check is not enough: /dev/null is one.
+func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
