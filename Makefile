@@ -12,7 +12,7 @@ FUZZTIME   ?= 20s
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all build test vet staticcheck unit demo fuzz clean tools
+.PHONY: all build test vet staticcheck unit demo fuzz bench clean tools
 
 all: build
 
@@ -56,7 +56,12 @@ fuzz:
 	  $(GO) test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
-demo: build
+# Speed and memory goals are measured here, never in timed tests: one run,
+# a table on stdout and in bench/results.md with the machine it ran on.
+bench: $(BIN)/switchboard $(BIN)/vault-dev
+	$(GO) run ./bench -switchboard $(BIN)/switchboard -vault-dev $(BIN)/vault-dev -go $(GO) -out bench/results.md
+
+demo: build $(BIN)/vault-dev
 	./scripts/demo.sh
 
 clean:
