@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -60,8 +61,8 @@ type Metadata struct {
 // Stats counts the requests a Resolver sent to Vault, so tests can check
 // that each secret is read once.
 type Stats struct {
-	// MountLookups are sys/internal/ui/mounts requests, one per distinct
-	// path.
+	// MountLookups are sys/internal/ui/mounts requests: at most one per
+	// distinct path, and none for a path under a mount already found.
 	MountLookups int64
 	// MetadataReads are KV v2 <mount>/metadata/<path> requests.
 	MetadataReads int64
@@ -74,8 +75,13 @@ type Resolver struct {
 	client *vaultapi.Client
 
 	mounts onceMap[string, mount]
-	meta   onceMap[secretKey, *v2Metadata]
-	data   onceMap[dataKey, *secretData]
+	// known holds the KV mounts found so far. Vault refuses overlapping
+	// mounts, so a path under a known mount is on it: a plan of 10,000
+	// secrets under secret/ looks the mount up once, not 10,000 times.
+	knownMu sync.RWMutex
+	known   []mount
+	meta    onceMap[secretKey, *v2Metadata]
+	data    onceMap[dataKey, *secretData]
 
 	mountLookups, metadataReads, dataReads atomic.Int64
 }
@@ -215,6 +221,34 @@ func (r *Resolver) locate(ctx context.Context, ref config.VaultRef) (location, e
 	if p == "" {
 		return location{}, &failure{kind: ErrNotFound, msg: "the path is empty"}
 	}
+	m, found := r.knownMount(p)
+	var err error
+	if !found {
+		m, err = r.lookupMount(ctx, p)
+	}
+	if err != nil {
+		return location{}, err
+	}
+	rest := strings.Trim(strings.TrimPrefix(p+"/", m.path), "/")
+	if rest == "" {
+		return location{}, &failure{kind: ErrNotFound, msg: fmt.Sprintf(
+			"%s is the mount itself, not a secret in it", ref.Path)}
+	}
+	return location{secretKey: secretKey{mount: m.path, path: rest}, mount: m}, nil
+}
+
+func (r *Resolver) knownMount(p string) (mount, bool) {
+	r.knownMu.RLock()
+	defer r.knownMu.RUnlock()
+	for _, m := range r.known {
+		if strings.HasPrefix(p+"/", m.path) {
+			return m, true
+		}
+	}
+	return mount{}, false
+}
+
+func (r *Resolver) lookupMount(ctx context.Context, p string) (mount, error) {
 	m, err := r.mounts.do(ctx, p, func() (mount, error) {
 		r.mountLookups.Add(1)
 		s, err := r.client.Logical().ReadWithContext(ctx, "sys/internal/ui/mounts/"+p)
@@ -246,15 +280,13 @@ func (r *Resolver) locate(ctx context.Context, ref config.VaultRef) (location, e
 		}
 		return mount{path: mp, kvVersion: version}, nil
 	})
-	if err != nil {
-		return location{}, err
+	// The pre-0.10 fallback has no mount path to match others against.
+	if err == nil && m.path != "" {
+		r.knownMu.Lock()
+		r.known = append(r.known, m)
+		r.knownMu.Unlock()
 	}
-	rest := strings.Trim(strings.TrimPrefix(p+"/", m.path), "/")
-	if rest == "" {
-		return location{}, &failure{kind: ErrNotFound, msg: fmt.Sprintf(
-			"%s is the mount itself, not a secret in it", ref.Path)}
-	}
-	return location{secretKey: secretKey{mount: m.path, path: rest}, mount: m}, nil
+	return m, err
 }
 
 // v2Metadata is a KV v2 metadata response, reduced to what resolution needs.
