@@ -54,8 +54,9 @@ func isVersionConflict(err error) bool {
 	return errors.As(err, &ae) && errors.Is(err, api.ErrConflict) && ae.Code == api.CodeVersionConflict
 }
 
-// fieldIndex splits "providers[2].name" style paths; only the first segment
-// and an optional sub-key are needed here.
+// splitField splits an error.field such as "providers[0].name" or
+// "credentials.api_key" into its first segment and the rest; that is all the
+// attribute mapping needs.
 func splitField(field string) (head, rest string) {
 	field = strings.TrimPrefix(field, "providers[0].")
 	head, rest, _ = strings.Cut(field, ".")

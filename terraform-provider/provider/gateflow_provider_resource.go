@@ -162,13 +162,13 @@ func (r *GateflowProviderResource) ValidateConfig(ctx context.Context, req resou
 		return
 	}
 	for k, v := range settings.Elements() {
-		if s, ok := v.(types.String); !ok || s.IsUnknown() || s.IsNull() {
-			return // checked again at apply, when known
-		} else if numericSettings[k] {
-			if _, err := strconv.ParseInt(s.ValueString(), 10, 64); err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root("settings").AtMapKey(k), "Invalid setting",
-					fmt.Sprintf("%s must be a whole number, got %q.", k, s.ValueString()))
-			}
+		s, ok := v.(types.String)
+		if !ok || s.IsUnknown() || s.IsNull() || !numericSettings[k] {
+			continue // an unknown value is checked again at apply
+		}
+		if _, err := strconv.ParseInt(s.ValueString(), 10, 64); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("settings").AtMapKey(k), "Invalid setting",
+				fmt.Sprintf("%s must be a whole number, got %q.", k, s.ValueString()))
 		}
 	}
 }

@@ -140,10 +140,7 @@ func (r *GlowProviderResource) Schema(_ context.Context, _ resource.SchemaReques
 						"name": schema.StringAttribute{
 							MarkdownDescription: "Key label, unique within the provider. The Glow key is named `NAME (terraform:vVERSION)`.",
 							Required:            true,
-							Validators: []validator.String{
-								stringvalidator.LengthAtLeast(1),
-								stringvalidator.NoneOf(""),
-							},
+							Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 						},
 						"value_wo": schema.StringAttribute{
 							MarkdownDescription: "The key's value, write-only: never stored in the plan or the state. " +
