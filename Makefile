@@ -12,11 +12,13 @@ FUZZTIME   ?= 20s
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all build test vet staticcheck unit demo fuzz bench clean tools
+.PHONY: all build test vet staticcheck unit demo fuzz bench clean tools provider docs docs-check terraform-check
 
 all: build
 
-build: $(BIN)/switchboard
+build: $(BIN)/switchboard $(BIN)/terraform-provider-switchboard
+
+provider: $(BIN)/terraform-provider-switchboard
 
 $(BIN)/switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum
 	$(GO) build -o $@ ./cmd/switchboard
@@ -26,6 +28,12 @@ $(BIN)/switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -nam
 # minutes the first time and is then reused from bin/.
 $(BIN)/vault-dev: tools/vault-dev/go.mod tools/vault-dev/go.sum $(wildcard tools/vault-dev/*.go)
 	cd tools/vault-dev && $(GO) build -o $(CURDIR)/$@ .
+
+$(BIN)/terraform-provider-switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum
+	$(GO) build -o $@ ./cmd/terraform-provider-switchboard
+
+$(BIN)/tfplugindocs:
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@v0.25.0
 
 $(BIN)/staticcheck:
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -39,12 +47,31 @@ vet:
 staticcheck: $(BIN)/staticcheck
 	$(BIN)/staticcheck ./...
 
+# The provider's acceptance tests run the real Terraform; it is never
+# downloaded at test time, so its absence is an error, not a skip.
+terraform-check:
+	@if ! [ -x "$(TERRAFORM)" ]; then \
+	  echo "terraform not found at $(TERRAFORM): install Terraform 1.11 or newer"; \
+	  echo "(https://developer.hashicorp.com/terraform/install, or your package manager),"; \
+	  echo "or set TERRAFORM=/path/to/terraform"; exit 1; fi
+
 # Tests find the Vault binary and Terraform through these variables.
-unit: $(BIN)/vault-dev $(BIN)/switchboard
+unit: $(BIN)/vault-dev $(BIN)/switchboard terraform-check
 	SWITCHBOARD_VAULT_DEV=$(CURDIR)/$(BIN)/vault-dev SWITCHBOARD_BIN=$(CURDIR)/$(BIN)/switchboard \
+	  TF_ACC=1 TF_ACC_TERRAFORM_PATH=$(TERRAFORM) CHECKPOINT_DISABLE=1 \
 	  $(GO) test $(RACE) -count=1 -timeout 20m ./...
 
-test: vet staticcheck unit
+# The Terraform provider's reference pages are generated from its schema
+# and examples/; docs-check fails when they are stale.
+docs: $(BIN)/tfplugindocs terraform-check
+	TERRAFORM=$(TERRAFORM) terraform-provider/gendocs.sh docs/terraform-provider
+
+docs-check: $(BIN)/tfplugindocs terraform-check
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	TERRAFORM=$(TERRAFORM) terraform-provider/gendocs.sh "$$tmp/docs" >/dev/null; \
+	diff -r docs/terraform-provider "$$tmp/docs" || { echo "docs/terraform-provider is stale: run make docs"; exit 1; }
+
+test: vet staticcheck docs-check unit
 
 # Each fuzz target runs for FUZZTIME; go test allows one target per run.
 FUZZ_TARGETS := ./config:FuzzLoad ./planner/planfile:FuzzRead ./planner/state:FuzzKeyName
