@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,7 +74,13 @@ var (
 
 func newNormaliser(w *world, dir string) *normaliser {
 	n := &normaliser{ids: map[string]string{}}
-	n.literal = append(n.literal, dir, "<dir>", w.url, "<emulator>", w.vault.Address(), "<vault>")
+	pairs := [][2]string{{dir, "<dir>"}, {w.url, "<emulator>"}, {w.vault.Address(), "<vault>"}}
+	// Longest first: a Replacer prefers the earlier of two matches at one
+	// position, and one address may be a prefix of the other (:1234, :12345).
+	slices.SortFunc(pairs, func(a, b [2]string) int { return len(b[0]) - len(a[0]) })
+	for _, p := range pairs {
+		n.literal = append(n.literal, p[0], p[1])
+	}
 	return n
 }
 
@@ -340,6 +347,14 @@ func TestPlanE2EGolden(t *testing.T) {
 			if ops := w.emu.Stats().Operations; ops["glow.provider.delete"] != 0 || ops["gateflow.providers.delete"] != 0 {
 				t.Errorf("a failed plan deleted something: %v", ops)
 			}
+			noDecrypts(t, w)
+		}},
+
+		// The way out the prevent_destroy error suggests: --destroy with a
+		// --target that leaves the protected provider out.
+		{"destroy_targeted", func(t *testing.T) {
+			w, dir := appliedWorld(t)
+			goldenPlan(t, w, "destroy_targeted", 2, dir, "--destroy", "--target", "gateflow_provider.openai")
 			noDecrypts(t, w)
 		}},
 
