@@ -65,7 +65,7 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 		Destroy:        opts.Destroy,
 		Rotate:         rotate,
 		Baseline:       opts.Baseline,
-		ConfigChecksum: cfg.Checksum,
+		ConfigChecksum: ConfigChecksum(cfg),
 		Now:            opts.Now,
 	}
 	if cfg.Glow != nil {
@@ -81,6 +81,10 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	p.LiveReadAt = readAt.UTC()
 	return &Result{Plan: p, Desired: desired}, nil
 }
+
+// ConfigChecksum identifies a configuration in plans and plan files, in the
+// "sha256:<hex>" form of every digest the plan format carries.
+func ConfigChecksum(cfg *config.Config) string { return "sha256:" + cfg.Checksum }
 
 // addresses checks addresses given on the command line with the
 // configuration's own parser, so that `glow_provider.x["cs"]` means the

@@ -60,7 +60,11 @@ second aborts those in flight.`,
 			if err != nil {
 				return err
 			}
-			res, err := planner.Make(ctx, cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata()}, flags.options())
+			opts, err := flags.options()
+			if err != nil {
+				return err
+			}
+			res, err := planner.Make(ctx, cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata()}, opts)
 			if err != nil {
 				return err
 			}
@@ -120,8 +124,8 @@ func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, file,
 	if err != nil {
 		return err
 	}
-	if payload.ConfigChecksum != cfg.Checksum {
-		return fmt.Errorf("%s was made from another configuration than the one in %s (checksum %.12s…, now %.12s…): run switchboard plan again", file, dir, payload.ConfigChecksum, cfg.Checksum)
+	if now := planner.ConfigChecksum(cfg); payload.ConfigChecksum != now {
+		return fmt.Errorf("%s was made from another configuration than the one in %s (%.19s…, now %.19s…): run switchboard plan again", file, dir, payload.ConfigChecksum, now)
 	}
 	sess, err := connect(ctx, cfg)
 	if err != nil {

@@ -21,6 +21,7 @@ type planFlags struct {
 	loadFlags
 	targets, rotate []string
 	destroy         bool
+	baseline        string
 }
 
 func (p *planFlags) register(cmd *cobra.Command) {
@@ -29,10 +30,24 @@ func (p *planFlags) register(cmd *cobra.Command) {
 	f.StringArrayVar(&p.targets, "target", nil, "limit the plan to an address and what it contains (repeatable)")
 	f.StringArrayVar(&p.rotate, "rotate", nil, "rotate the secrets of an address even if Vault shows no new version (repeatable)")
 	f.BoolVar(&p.destroy, "destroy", false, "plan the destruction of every declared object")
+	f.StringVar(&p.baseline, "baseline", "", "the plan file last applied: updates of objects whose configuration has not changed since are labelled drift")
 }
 
-func (p *planFlags) options() planner.Options {
-	return planner.Options{Targets: p.targets, Rotate: p.rotate, Destroy: p.destroy, Parallelism: p.parallelism}
+func (p *planFlags) options() (planner.Options, error) {
+	opts := planner.Options{Targets: p.targets, Rotate: p.rotate, Destroy: p.destroy, Parallelism: p.parallelism}
+	if p.baseline != "" {
+		f, err := os.Open(p.baseline)
+		if err != nil {
+			return opts, fmt.Errorf("--baseline: %w", err)
+		}
+		defer f.Close()
+		applied, err := planfile.Read(f)
+		if err != nil {
+			return opts, fmt.Errorf("--baseline %s: %w", p.baseline, err)
+		}
+		opts.Baseline = applied.Plan.Digests()
+	}
+	return opts, nil
 }
 
 func newPlanCommand() *cobra.Command {
@@ -66,7 +81,11 @@ With --detailed-exitcode it exits 0 when there are no changes, 1 on error and
 			if err != nil {
 				return err
 			}
-			res, err := planner.Make(cmd.Context(), cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata()}, flags.options())
+			opts, err := flags.options()
+			if err != nil {
+				return err
+			}
+			res, err := planner.Make(cmd.Context(), cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata()}, opts)
 			if err != nil {
 				return err
 			}

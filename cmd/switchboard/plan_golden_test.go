@@ -407,18 +407,13 @@ func TestPlanE2EDriftWithBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, _, errOut := runSwitchboard(t, "plan", "--no-color", "--baseline", applied, dir)
-	if code != 0 && strings.Contains(errOut, "unknown flag: --baseline") {
-		t.Skip("BUG: docs/plan-format.md (Drift) says the CLI reads the baseline with --baseline FILE; plan has no such flag (cmd/switchboard/plan.go, planFlags)")
-	}
 	goldenPlan(t, w, "drift_baseline", 2, dir, "--baseline", applied)
 	noDecrypts(t, w)
 }
 
 // TestPlanE2EConfigChecksumFormat checks config_checksum against the
 // documented form "sha256:<hex>" (docs/plan-format.md, JSON), the form of
-// desired_digest and of the planner's own golden files. The CLI writes the
-// bare hex; the test skips, saying so, until the two agree.
+// desired_digest and of the planner's own golden files.
 func TestPlanE2EConfigChecksumFormat(t *testing.T) {
 	w := newWorld(t)
 	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": openaiV1})
@@ -430,6 +425,6 @@ func TestPlanE2EConfigChecksumFormat(t *testing.T) {
 		t.Fatalf("%v\n%s%s", err, js, errOut)
 	}
 	if !strings.HasPrefix(doc.ConfigChecksum, "sha256:") {
-		t.Skipf("BUG: config_checksum is %q, documented as \"sha256:…\" (planner/planner.go:68 passes config.Checksum, bare hex; cmd/switchboard/apply.go:123 compares the same bare form)", doc.ConfigChecksum)
+		t.Errorf("config_checksum is %q, documented as \"sha256:…\"", doc.ConfigChecksum)
 	}
 }
