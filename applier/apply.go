@@ -543,11 +543,10 @@ func (r *run) credentials(ctx context.Context, srcs map[string]state.SecretSourc
 	return out, nil
 }
 
-// bulkUpdate sends one guarded bulk update for updates that share a patch.
-func (r *run) bulkUpdate(ctx context.Context, grp []*op) {
-	var started []*op
-	var began time.Time
-	for _, o := range grp {
+// beginAll starts the operations of one batched call, in order, until
+// apply is stopped; the call then carries only those that started.
+func (r *run) beginAll(ctx context.Context, ops []*op) (started []*op, began time.Time) {
+	for _, o := range ops {
 		t, ok := r.begin(ctx, o)
 		if !ok {
 			break
@@ -555,6 +554,12 @@ func (r *run) bulkUpdate(ctx context.Context, grp []*op) {
 		began = t
 		started = append(started, o)
 	}
+	return started, began
+}
+
+// bulkUpdate sends one guarded bulk update for updates that share a patch.
+func (r *run) bulkUpdate(ctx context.Context, grp []*op) {
+	started, began := r.beginAll(ctx, grp)
 	if len(started) == 0 {
 		return
 	}
@@ -576,16 +581,7 @@ func (r *run) bulkUpdate(ctx context.Context, grp []*op) {
 // endpoints those providers used. Glow answers in_use for one another
 // provider still uses, which is left in place.
 func (r *run) destroyGlow(ctx context.Context, ops []*op) {
-	var started []*op
-	var began time.Time
-	for _, o := range ops {
-		t, ok := r.begin(ctx, o)
-		if !ok {
-			break
-		}
-		began = t
-		started = append(started, o)
-	}
+	started, began := r.beginAll(ctx, ops)
 	if len(started) == 0 {
 		return
 	}

@@ -162,7 +162,7 @@ func staleGlow(ctx context.Context, c *glow.Client, ops []*op, add func(string, 
 			spec := o.glowCreate
 			want := state.NewSet(spec.Departments...)
 			for _, lp := range all {
-				if lp.Name == spec.Name && sameScope(want, state.NewSet(lp.DepartmentIDs...)) {
+				if lp.Name == spec.Name && state.SameNameScope(want, state.NewSet(lp.DepartmentIDs...)) {
 					add(ch.Address, "Glow provider %s named %q now exists in its departments; the plan creates one", lp.ID, lp.Name)
 				}
 			}
@@ -179,18 +179,6 @@ func staleGlow(ctx context.Context, c *glow.Client, ops []*op, add func(string, 
 		}
 	}
 	return nil
-}
-
-func sameScope(a, b state.Set) bool {
-	if len(a) == 0 || len(b) == 0 {
-		return len(a) == 0 && len(b) == 0
-	}
-	for _, x := range a {
-		if b.Has(x) {
-			return true
-		}
-	}
-	return false
 }
 
 func staleGateway(ctx context.Context, deps Deps, o *op, add func(string, string, ...any)) error {

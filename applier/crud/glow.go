@@ -218,7 +218,7 @@ func (g *Glow) findCreated(ctx context.Context, spec ProviderSpec) (*glow.Create
 		if err != nil {
 			return nil, fmt.Errorf("%s: looking for the provider the lost create may have made: %w", obj, err)
 		}
-		if p.Name == spec.Name && sameScope(want, state.NewSet(p.DepartmentIDs...)) {
+		if p.Name == spec.Name && state.SameNameScope(want, state.NewSet(p.DepartmentIDs...)) {
 			matches = append(matches, p)
 		}
 	}
@@ -250,20 +250,6 @@ func (g *Glow) findCreated(ctx context.Context, spec ProviderSpec) (*glow.Create
 		}
 	}
 	return c, nil
-}
-
-// sameScope reports whether two providers could share a name in Glow: they
-// share a department, or both are global.
-func sameScope(a, b state.Set) bool {
-	if len(a) == 0 || len(b) == 0 {
-		return len(a) == 0 && len(b) == 0
-	}
-	for _, x := range a {
-		if b.Has(x) {
-			return true
-		}
-	}
-	return false
 }
 
 // createKeys creates the keys without an ID in one call and returns every

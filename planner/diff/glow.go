@@ -65,7 +65,7 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 		} else {
 			var found []int
 			for _, j := range byName[want.Name] {
-				if sameDepartmentScope(want.Departments, live[j].Departments) {
+				if state.SameNameScope(want.Departments, live[j].Departments) {
 					found = append(found, j)
 				}
 			}
@@ -123,20 +123,6 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 			Type: state.TypeGlowProvider, ID: l.ID, Name: l.Name, Departments: state.NewSet(l.Departments...),
 		})
 	}
-}
-
-// sameDepartmentScope reports whether two providers could collide on their
-// name in Glow: they share a department, or both are global.
-func sameDepartmentScope(a, b state.Set) bool {
-	if len(a) == 0 || len(b) == 0 {
-		return len(a) == 0 && len(b) == 0
-	}
-	for _, x := range a {
-		if slices.Contains(b, x) {
-			return true
-		}
-	}
-	return false
 }
 
 func allIn(elems, set state.Set) bool {
