@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/importer"
+	"github.com/switchboard-hq/switchboard/planner/dump"
+	"github.com/switchboard-hq/switchboard/secrets"
+	"github.com/switchboard-hq/switchboard/sensitive"
+)
+
+func init() { subcommands = append(subcommands, newImportCommand) }
+
+type importFlags struct {
+	glow, gateflow   bool
+	departments      []string
+	nameFilter       string
+	out, vaultPrefix string
+	force, migrate   bool
+	yes              bool
+	parallelism      int
+}
+
+func newImportCommand() *cobra.Command {
+	var flags importFlags
+	cmd := &cobra.Command{
+		Use:   "import [--glow] [--gateflow] [--department ID]... [--name-filter TEXT] [-o DIR]",
+		Short: "Write the configuration of an existing Glow and Gateflow installation",
+		Long: `Import reads the providers of Glow and Gateflow (both unless --glow or
+--gateflow chooses one) and writes their configuration to DIR (-o, default:
+the current directory) as main.hcl, glow.hcl and gateflow.hcl. Each Glow
+provider's block pins its id, so the next plan matches it exactly.
+
+Connections come from the environment: GLOW_INSTANCE_URL, GLOW_TOKEN,
+GATEFLOW_URL, GATEFLOW_ADMIN_KEY, and VAULT_ADDR with VAULT_TOKEN (optional
+unless --migrate-keys-to-vault: with it, references are checked against
+Vault).
+
+No key or credential is read or written to a file. A Glow key that
+Switchboard created names its Vault secret (or environment variable) and is
+written as that reference. Every other key, and every Gateflow credential, is
+written as vault("PREFIX/<address>/<key>", "value"), and import lists those
+paths: they must exist before apply.
+
+--migrate-keys-to-vault moves Glow keys into Vault for you: it decrypts each
+key once (every decrypt is in Glow's audit log), stores it in Vault without
+ever overwriting a secret, and replaces the key in Glow by an identical key
+whose name records that origin, so that the next plan has no changes. It asks
+for confirmation first, unless --yes. Gateflow credentials cannot be read by
+anyone: store them yourself.
+
+Import refuses to write into a directory that already has *.hcl files unless
+--force, which replaces only the files import writes.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runImport(cmd, flags)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&flags.glow, "glow", false, "import Glow providers (default: both services)")
+	f.BoolVar(&flags.gateflow, "gateflow", false, "import Gateflow providers (default: both services)")
+	f.StringArrayVar(&flags.departments, "department", nil, "keep Glow providers in this department (repeatable: any of them)")
+	f.StringVar(&flags.nameFilter, "name-filter", "", "keep Glow providers whose name or description contains TEXT (Glow's search)")
+	f.StringVarP(&flags.out, "out", "o", ".", "write the configuration to DIR")
+	f.BoolVar(&flags.force, "force", false, "replace main.hcl, glow.hcl and gateflow.hcl in a directory that has configuration files")
+	f.StringVar(&flags.vaultPrefix, "vault-prefix", importer.DefaultVaultPrefix, "Vault path under which keys of unknown origin and Gateflow credentials are referenced")
+	f.BoolVar(&flags.migrate, "migrate-keys-to-vault", false, "decrypt Glow keys of unknown origin once, store them in Vault and mark them in Glow")
+	f.BoolVar(&flags.yes, "yes", false, "with --migrate-keys-to-vault: do not ask for confirmation")
+	f.IntVar(&flags.parallelism, "parallelism", 10, "limit the number of concurrent API calls")
+	return cmd
+}
+
+func runImport(cmd *cobra.Command, flags importFlags) error {
+	ctx := cmd.Context()
+	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	svc := importer.Services{Glow: flags.glow, Gateflow: flags.gateflow}
+	if !svc.Glow && !svc.Gateflow {
+		svc = importer.Services{Glow: true, Gateflow: true}
+	}
+	if (len(flags.departments) > 0 || flags.nameFilter != "") && !svc.Glow {
+		return errors.New("--department and --name-filter select Glow providers: they need --glow")
+	}
+	if flags.migrate && !svc.Glow {
+		return errors.New("--migrate-keys-to-vault moves Glow keys: it needs --glow")
+	}
+	// Refuse before reading anything: a migration must never run for files
+	// that cannot be written.
+	others, err := checkImportDir(flags.out, flags.force)
+	if err != nil {
+		return err
+	}
+	if flags.migrate && !flags.yes && !isTerminal(cmd.InOrStdin()) {
+		return errors.New("--migrate-keys-to-vault decrypts keys and changes Glow: run it on a terminal to confirm, or add --yes")
+	}
+
+	clients, err := importClients(ctx, svc)
+	if err != nil {
+		return err
+	}
+	vault, vaultErr := secrets.NewResolverFromEnv("")
+	if vaultErr != nil && flags.migrate {
+		return fmt.Errorf("--migrate-keys-to-vault writes to Vault: %w", vaultErr)
+	}
+	snap, err := importer.Read(ctx, clients, importer.Filter{Departments: flags.departments, Search: flags.nameFilter, Parallelism: flags.parallelism})
+	if err != nil {
+		return err
+	}
+	opts := importer.Options{VaultPrefix: flags.vaultPrefix}
+	if vault != nil {
+		opts.Vault = vault
+	}
+	im, err := importer.Build(ctx, snap, opts)
+	if err != nil {
+		return err
+	}
+
+	if flags.migrate {
+		if err := migrateKeys(ctx, cmd, flags, im, clients.Glow, vault); err != nil {
+			// What is done is consistent; the files still describe it.
+			if werr := writeImport(flags.out, im, svc); werr != nil {
+				return errors.Join(err, werr)
+			}
+			fmt.Fprintf(errOut, "The configuration was written to %s; running import again resumes the migration.\n", flags.out)
+			return err
+		}
+	}
+	if err := writeImport(flags.out, im, svc); err != nil {
+		return err
+	}
+	reportImport(out, flags, im, svc, others, vaultErr)
+	return nil
+}
+
+// importClients connects to the services the way a configuration without
+// glow and gateflow blocks would: from the environment.
+func importClients(ctx context.Context, svc importer.Services) (dump.Clients, error) {
+	cfg := &config.Config{}
+	if svc.Glow {
+		cfg.Glow = &config.GlowSettings{URL: os.Getenv(glow.EnvURL), Token: envSecret(glow.EnvToken)}
+	}
+	if svc.Gateflow {
+		cfg.Gateflow = &config.GatewaySettings{URL: os.Getenv(gateflow.EnvURL), AdminKey: envSecret(gateflow.EnvAdminKey)}
+	}
+	sess, err := connect(ctx, cfg)
+	if err != nil {
+		return dump.Clients{}, err
+	}
+	return sess.clients, nil
+}
+
+func envSecret(name string) config.Secret {
+	return config.Secret{Literal: sensitive.New(os.Getenv(name)), Source: "env:" + name}
+}
+
+// checkImportDir refuses a directory with configuration files unless force,
+// and returns the ones import would not replace: they are read together
+// with the imported files, so the user must hear about them.
+func checkImportDir(dir string, force bool) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var existing, others []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !(strings.HasSuffix(n, ".hcl") || strings.HasSuffix(n, ".hcl.json")) {
+			continue
+		}
+		existing = append(existing, n)
+		if n != importer.FileMain && n != importer.FileGlow && n != importer.FileGateflow {
+			others = append(others, n)
+		}
+	}
+	if len(existing) > 0 && !force {
+		return nil, fmt.Errorf("%s already has configuration files (%s): import does not overwrite them; choose another directory with -o, or use --force to replace %s, %s and %s",
+			dir, strings.Join(existing, ", "), importer.FileMain, importer.FileGlow, importer.FileGateflow)
+	}
+	return others, nil
+}
+
+// writeImport writes each file through a temporary file and a rename, so
+// that an interrupted import never leaves half a configuration. A file of a
+// service that has nothing now (after --force) is removed, or the next plan
+// would read blocks the live state no longer has.
+func writeImport(dir string, im *importer.Import, svc importer.Services) error {
+	files, err := importer.Render(im, svc)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{importer.FileMain, importer.FileGlow, importer.FileGateflow} {
+		src, ok := files[name]
+		path := filepath.Join(dir, name)
+		if !ok {
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			continue
+		}
+		tmp, err := os.CreateTemp(dir, ".switchboard-import-*")
+		if err != nil {
+			return err
+		}
+		_, werr := tmp.Write(src)
+		cerr := tmp.Close()
+		if err := errors.Join(werr, cerr); err != nil {
+			os.Remove(tmp.Name())
+			return err
+		}
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			os.Remove(tmp.Name())
+			return err
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			os.Remove(tmp.Name())
+			return err
+		}
+	}
+	return nil
+}
+
+func migrateKeys(ctx context.Context, cmd *cobra.Command, flags importFlags, im *importer.Import, g *glow.Client, vault *secrets.Resolver) error {
+	out := cmd.OutOrStdout()
+	mp := importer.PlanMigration(im)
+	if len(mp.Keys) == 0 {
+		fmt.Fprintln(out, "Every imported Glow key already names its origin: nothing to migrate.")
+		return nil
+	}
+	fmt.Fprintf(out, "--migrate-keys-to-vault will, for %s of unknown origin on %s:\n\n",
+		plural(len(mp.Keys), "Glow key"), plural(len(mp.Providers), "provider"))
+	fmt.Fprintln(out, "  1. decrypt it once in Glow: every decrypt is written to Glow's audit log under your token's actor;")
+	fmt.Fprintln(out, "  2. store it in Vault (check-and-set: an existing secret is never overwritten);")
+	fmt.Fprintln(out, "  3. replace it on each provider by an identical key whose name records its Vault origin:")
+	fmt.Fprintln(out, "     create the new key, swap it in with one draft and publish guarded by the provider's")
+	fmt.Fprintln(out, "     version, then delete the old key once no provider uses it. Key ids change; names gain")
+	fmt.Fprintln(out, "     a suffix such as \" (vault:PATH#value@v1)\". No provider is ever without its key.")
+	fmt.Fprintln(out)
+	for _, s := range mp.Keys {
+		fmt.Fprintf(out, "  %s → %s\n", strings.TrimPrefix(s.Detail, "the value of "), s.Path)
+	}
+	fmt.Fprintln(out, "\nValues are never printed or written to a file.")
+	if len(mp.Credentials) > 0 {
+		fmt.Fprintf(out, "Gateflow never returns credentials, so %s cannot be migrated: store them yourself (listed at the end).\n",
+			plural(len(mp.Credentials), "credential"))
+	}
+	if !flags.yes {
+		ok, err := askYes(cmd.InOrStdin(), out)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("migration cancelled: nothing was decrypted or written")
+		}
+	}
+	fmt.Fprintln(out, "\nMigrating:")
+	if err := importer.Migrate(ctx, im, g, vault, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Migrated %s.\n\n", plural(len(mp.Keys), "key"))
+	return nil
+}
+
+func askYes(in io.Reader, out io.Writer) (bool, error) {
+	if !isTerminal(in) {
+		return false, errors.New("no terminal to confirm on: add --yes")
+	}
+	fmt.Fprint(out, "\nDo you want to migrate these keys? Only 'yes' will be accepted: ")
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+func reportImport(out io.Writer, flags importFlags, im *importer.Import, svc importer.Services, others []string, vaultErr error) {
+	var written []string
+	for _, n := range []string{importer.FileMain, importer.FileGlow, importer.FileGateflow} {
+		if n == importer.FileMain || n == importer.FileGlow && len(im.Glow) > 0 || n == importer.FileGateflow && len(im.Gateway) > 0 {
+			written = append(written, n)
+		}
+	}
+	fmt.Fprintf(out, "Imported %s and %s into %s (%s).\n",
+		plural(len(im.Glow), "Glow provider"), plural(len(im.Gateway), "Gateflow provider"), flags.out, strings.Join(written, ", "))
+	if len(others) > 0 {
+		fmt.Fprintf(out, "\nWarning: %s also has %s, which plan reads together with the imported files.\n", flags.out, strings.Join(others, ", "))
+	}
+	if vaultErr != nil && len(im.Secrets)+len(im.Glow) > 0 {
+		fmt.Fprintf(out, "\nVault was not checked (%v): the references are written as recorded.\n", vaultErr)
+	}
+
+	var todo []importer.Secret
+	for _, s := range im.Secrets {
+		if s.State != importer.SecretPresent {
+			todo = append(todo, s)
+		}
+	}
+	if len(todo) == 0 {
+		fmt.Fprintln(out, "\nEvery Vault secret the configuration references exists. Run `switchboard plan` to check.")
+		return
+	}
+	fmt.Fprintf(out, "\nThese Vault secrets must exist before apply (field %q):\n\n", importer.VaultField)
+	for _, s := range todo {
+		state := ""
+		if s.State == importer.SecretUnchecked {
+			state = " (not checked)"
+		}
+		fmt.Fprintf(out, "  %s%s\n      %s, for %s\n", s.Path, state, s.Detail, strings.Join(s.Users, ", "))
+	}
+	fmt.Fprintf(out, "\nStore each one without leaving it in your shell history, e.g.:\n\n    vault kv put %s %s=-\n", todo[0].Path, importer.VaultField)
+	if slices.ContainsFunc(todo, func(s importer.Secret) bool { return s.GlowKey != "" }) {
+		fmt.Fprintln(out, "\nA Glow key made outside Switchboard is replaced by a key from Vault on the first apply (plan says")
+		fmt.Fprintln(out, "its origin is unknown); --migrate-keys-to-vault does this for you with no change left to plan.")
+	}
+	if slices.ContainsFunc(todo, func(s importer.Secret) bool { return s.GlowKey == "" }) {
+		fmt.Fprintln(out, "\nGateflow never returns credentials: once stored, the next plan sends them to Gateflow once,")
+		fmt.Fprintln(out, "since nothing can show that Gateflow already holds the same value.")
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

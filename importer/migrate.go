@@ -1,0 +1,190 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/applier/crud"
+	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secrets"
+	"github.com/switchboard-hq/switchboard/sensitive"
+)
+
+// Vault is what a migration needs of Vault: a create-only write, and a read
+// to recognize a value an earlier, interrupted run already stored.
+// *secrets.Resolver implements it.
+type Vault interface {
+	WriteNew(ctx context.Context, path, key string, value sensitive.String) (int, error)
+	Value(ctx context.Context, ref config.VaultRef) (sensitive.String, secrets.Metadata, error)
+}
+
+// MigrationPlan is what Migrate will do, for the confirmation question.
+type MigrationPlan struct {
+	// Keys are the Glow keys to decrypt, one decrypt each.
+	Keys []Secret
+	// Providers are the addresses whose keys are replaced.
+	Providers []string
+	// Credentials are the Gateflow credentials nobody can read.
+	Credentials []Secret
+}
+
+// PlanMigration lists what Migrate would do with im.
+func PlanMigration(im *Import) MigrationPlan {
+	var mp MigrationPlan
+	for _, s := range im.Secrets {
+		if s.GlowKey != "" {
+			mp.Keys = append(mp.Keys, s)
+		} else {
+			mp.Credentials = append(mp.Credentials, s)
+		}
+	}
+	for _, p := range im.Glow {
+		if slices.ContainsFunc(p.Keys, func(k Key) bool { return k.Origin == OriginUnknown }) {
+			mp.Providers = append(mp.Providers, p.Address())
+		}
+	}
+	return mp
+}
+
+// Migrate moves every Glow key of unknown origin into Vault, so that the
+// configuration import wrote plans no change:
+//
+//  1. decrypt the key, once however many providers share it (each decrypt
+//     is in Glow's audit log);
+//  2. store the value at the key's Vault path with WriteNew, which never
+//     overwrites: a secret already there is used only if it holds the same
+//     value (an earlier run that stopped after this step), and is otherwise
+//     an error that leaves the key alone;
+//  3. replace the key, on each provider that uses it, by a new key with the
+//     same label and value whose name carries the origin marker of the
+//     version just written: one draft guarded by the version import read,
+//     published, and the old key deleted once no provider uses it. This is
+//     crud.Update's rotation, so no provider is ever without a key.
+//
+// Glow cannot rename a key, and the marker is what tells the planner where
+// a value came from; without step 3 the next plan would rotate every such
+// key ("origin unknown"). The configuration's reference is unpinned and
+// names the same path before and after, so the files do not depend on the
+// outcome.
+//
+// Migrate stops at the first failure and reports what it finished: every
+// provider it got to is consistent, and running import again resumes, since
+// a migrated key carries its marker and a stored value is recognized.
+// Values are held only between their decrypt and their last provider's
+// publish, and are never written anywhere but Vault and Glow.
+func Migrate(ctx context.Context, im *Import, g *glow.Client, v Vault, progress io.Writer) error {
+	ops := crud.NewGlow(g, nil)
+	type stored struct {
+		value   sensitive.String
+		version int
+	}
+	done := map[string]stored{}
+	secretOf := map[string]Secret{}
+	for _, s := range im.Secrets {
+		if s.GlowKey != "" {
+			secretOf[s.GlowKey] = s
+		}
+	}
+	defer clear(done)
+
+	for i := range im.Glow {
+		p := &im.Glow[i]
+		var keys []crud.Key
+		migrating := false
+		for _, k := range p.Keys {
+			if k.Origin != OriginUnknown {
+				keys = append(keys, crud.Key{Label: k.Label, ID: k.KeyID})
+				continue
+			}
+			migrating = true
+			st, ok := done[k.KeyID]
+			if !ok {
+				s := secretOf[k.KeyID]
+				d, err := g.Decrypt(ctx, p.Live.ID, k.KeyID)
+				if err != nil {
+					return fmt.Errorf("%s: decrypting Glow key %s: %w", p.Address(), k.KeyID, err)
+				}
+				version, err := store(ctx, v, s, d.Value)
+				if err != nil {
+					return fmt.Errorf("%s key %q: %w", p.Address(), k.Label, err)
+				}
+				st = stored{value: d.Value, version: version}
+				done[k.KeyID] = st
+				fmt.Fprintf(progress, "  stored Glow key %s in Vault at %s (version %d)\n", k.KeyID, s.Path, version)
+			}
+			keys = append(keys, crud.Key{
+				Label:  k.Label,
+				Source: state.SecretSource{VaultPath: k.Ref.VaultPath, VaultKey: k.Ref.VaultKey, Version: st.version},
+				Value:  st.value,
+			})
+		}
+		if !migrating {
+			continue
+		}
+		a, err := ops.Update(ctx, crud.Update{
+			ID:              p.Live.ID,
+			Name:            p.Live.Name,
+			ExpectedVersion: p.Live.Version,
+			Keys:            &keys,
+			PreviousKeyIDs:  liveKeyIDs(p.Live),
+		})
+		if err != nil {
+			if errors.Is(err, crud.ErrConflict) {
+				return fmt.Errorf("%s: %w; run import again to read it anew", p.Address(), err)
+			}
+			return fmt.Errorf("%s: replacing its keys: %w", p.Address(), err)
+		}
+		fmt.Fprintf(progress, "  %s: keys replaced by marked copies (created %s; deleted %s)\n",
+			p.Address(), list(a.CreatedKeys), list(a.DeletedKeys))
+		for j := range p.Keys {
+			k := &p.Keys[j]
+			if k.Origin == OriginUnknown {
+				k.Origin = OriginVault
+				k.KeyID = a.Keys[k.Label]
+				k.Note = fmt.Sprintf("Moved into Vault by `switchboard import --migrate-keys-to-vault` from Glow key %q; Glow key %s now carries the marker.", k.Name, k.KeyID)
+			}
+		}
+	}
+	for i := range im.Secrets {
+		if _, ok := done[im.Secrets[i].GlowKey]; ok {
+			im.Secrets[i].State = SecretPresent
+		}
+	}
+	return nil
+}
+
+// store writes value at s's path, or accepts what is there if it is the
+// same value.
+func store(ctx context.Context, v Vault, s Secret, value sensitive.String) (int, error) {
+	version, err := v.WriteNew(ctx, s.Path, s.Key, value)
+	if err == nil || !errors.Is(err, secrets.ErrExists) {
+		return version, err
+	}
+	have, md, rerr := v.Value(ctx, config.VaultRef{Path: s.Path, Key: s.Key})
+	if rerr != nil || !have.Equal(value) {
+		return 0, fmt.Errorf("%s already holds another secret, which import never overwrites: move it, or import with another --vault-prefix", s.Path)
+	}
+	return md.Version, nil
+}
+
+func liveKeyIDs(p state.GlowProvider) []string {
+	ids := make([]string, 0, len(p.Keys))
+	for _, k := range p.Keys {
+		ids = append(ids, k.KeyID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func list(ids []string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	return strings.Join(ids, ", ")
+}
