@@ -3,8 +3,10 @@ package importer
 import (
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"golang.org/x/text/unicode/norm"
 )
 
 func compareIDs(a, b string) int { return strings.Compare(a, b) }
@@ -16,7 +18,8 @@ func compareIDs(a, b string) int { return strings.Compare(a, b) }
 func slug(name string) string {
 	var b strings.Builder
 	gap := false
-	for _, r := range strings.ToLower(name) {
+	// Decomposing first keeps the letter of an accented one: "Über" → "uber".
+	for _, r := range norm.NFD.String(strings.ToLower(name)) {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 			if gap && b.Len() > 0 {
 				b.WriteByte('_')
@@ -25,7 +28,9 @@ func slug(name string) string {
 			b.WriteRune(r)
 			continue
 		}
-		gap = true
+		if !unicode.Is(unicode.Mn, r) {
+			gap = true
+		}
 	}
 	return b.String()
 }

@@ -474,3 +474,43 @@ func TestImportNeedsNoVault(t *testing.T) {
 	}
 	checkGenerated(t, dir)
 }
+
+// A secret already at a key's path is never overwritten: holding the same
+// value (an interrupted earlier run) it is used; holding another, the key
+// is left alone and import says why.
+func TestImportMigrateNeverOverwrites(t *testing.T) {
+	w := newWorld(t)
+	seedImportWorld(t, w)
+	w.putSecret(t, pathShared, map[string]string{"value": valHandShared})
+	w.putSecret(t, pathSolo, map[string]string{"value": "sk-someone-elses-0010"})
+	dir := t.TempDir()
+	code, out, errOut := runSwitchboard(t, "import", "--glow", "--migrate-keys-to-vault", "--yes", "-o", dir)
+	if code != 1 || !strings.Contains(errOut, pathSolo+" already holds another secret") {
+		t.Fatalf("exit %d, want 1 refusing to overwrite %s\n%s%s", code, pathSolo, out, errOut)
+	}
+	mount, rest, _ := strings.Cut(pathSolo, "/")
+	if s, err := w.vault.KVv2(mount).Get(t.Context(), rest); err != nil || s.Data["value"] != "sk-someone-elses-0010" || s.VersionMetadata.Version != 1 {
+		t.Errorf("the existing secret changed: %v", err)
+	}
+	// The providers done before the failure are migrated, the shared key
+	// with the version already in Vault; the files were written.
+	if !strings.Contains(out, "stored Glow key k-hand-shared in Vault at "+pathShared+" (version 1)") {
+		t.Errorf("the matching secret was not reused:\n%s", out)
+	}
+	if _, ok := readDir(t, dir)["glow.hcl"]; !ok {
+		t.Errorf("no configuration written after a partial migration")
+	}
+	w.assertNoSecret(t, out, errOut)
+
+	// Once the user moves the other secret away, running again resumes:
+	// only the key that was left is decrypted again.
+	if err := w.vault.KVv2(mount).DeleteMetadata(t.Context(), rest); err != nil {
+		t.Fatal(err)
+	}
+	before := len(w.emu.Audit())
+	runOK(t, "import", "--glow", "--migrate-keys-to-vault", "--yes", "--force", "-o", dir)
+	if n := len(w.emu.Audit()) - before; n != 1 {
+		t.Errorf("resuming decrypted %d keys, want 1", n)
+	}
+	noChanges(t, dir)
+}
