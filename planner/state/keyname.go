@@ -14,12 +14,17 @@ import (
 //	LABEL (vault:PATH#KEY@vVERSION)
 //	LABEL (vault:PATH#KEY)           KV v1: no versions
 //	LABEL (env:NAME)                 env() secret
+//	LABEL (terraform:vN)             written by terraform-provider-switchboard
+//
+// N in the Terraform marker is the key block's value_wo_version (at least
+// 1): the value came from a write-only argument, so no Vault path or
+// variable names it, and the version is all the provider can record.
 //
 // PATH, KEY and NAME escape '%', '#', '@', '(' and ')' as %XX so that any
 // path round-trips; ordinary Vault paths need no escaping and stay readable
 // in the Glow UI.
 
-var markerRE = regexp.MustCompile(`(?s)^(.*) \((vault:([^#()@]*)#([^#()@]*)(?:@v([1-9][0-9]{0,8}))?|env:([^#()@]+))\)$`)
+var markerRE = regexp.MustCompile(`(?s)^(.*) \((vault:([^#()@]*)#([^#()@]*)(?:@v([1-9][0-9]{0,8}))?|env:([^#()@]+)|terraform:v([1-9][0-9]{0,18}))\)$`)
 
 var markerEscaper = strings.NewReplacer("%", "%25", "#", "%23", "@", "%40", "(", "%28", ")", "%29")
 
@@ -35,6 +40,8 @@ func KeyName(label string, source SecretSource) string {
 			m += "@v" + strconv.Itoa(source.Version)
 		}
 		return label + " (" + m + ")"
+	case source.TerraformVersion > 0:
+		return label + " (terraform:v" + strconv.FormatInt(source.TerraformVersion, 10) + ")"
 	default:
 		return label
 	}
@@ -54,6 +61,13 @@ func ParseKeyName(name string) (label string, source SecretSource, ok bool) {
 			return name, SecretSource{}, false
 		}
 		return m[1], SecretSource{Env: env}, true
+	}
+	if m[7] != "" {
+		v, err := strconv.ParseInt(m[7], 10, 64) // 19 digits can overflow
+		if err != nil {
+			return name, SecretSource{}, false
+		}
+		return m[1], SecretSource{TerraformVersion: v}, true
 	}
 	path, err1 := unescape(m[3])
 	key, err2 := unescape(m[4])

@@ -11,6 +11,7 @@ package state
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -106,7 +107,7 @@ func (s Set) Has(e string) bool {
 }
 
 // SecretSource says where a secret comes from, never what it is. Exactly
-// one of VaultPath or Env is set.
+// one of VaultPath, Env or TerraformVersion is set.
 type SecretSource struct {
 	// VaultPath and VaultKey are what `vault kv get -field=KEY PATH` reads.
 	VaultPath string `json:"vault_path,omitempty"`
@@ -120,19 +121,28 @@ type SecretSource struct {
 	CreatedTime time.Time `json:"created_time,omitzero"`
 	// Env names an environment variable for env() secrets.
 	Env string `json:"env,omitempty"`
+	// TerraformVersion is set for a key written by
+	// terraform-provider-switchboard from a write-only argument, whose name
+	// ends in `(terraform:vN)`; N is value_wo_version, at least 1. Only live
+	// keys have it: the CLI cannot read such a value, so no desired source
+	// does, and a desired source always differs from it (a rotation).
+	TerraformVersion int64 `json:"terraform_version,omitempty"`
 }
 
 // IsZero reports whether no source is known (a Glow key made by hand).
-func (s SecretSource) IsZero() bool { return s.VaultPath == "" && s.Env == "" }
+func (s SecretSource) IsZero() bool {
+	return s.VaultPath == "" && s.Env == "" && s.TerraformVersion == 0
+}
 
 // SameOrigin reports whether both name the same secret and version,
 // ignoring CreatedTime, which only desired sources carry.
 func (s SecretSource) SameOrigin(o SecretSource) bool {
-	return s.VaultPath == o.VaultPath && s.VaultKey == o.VaultKey && s.Version == o.Version && s.Env == o.Env
+	return s.VaultPath == o.VaultPath && s.VaultKey == o.VaultKey && s.Version == o.Version && s.Env == o.Env &&
+		s.TerraformVersion == o.TerraformVersion
 }
 
-// String names the source the way plans show it: `vault:PATH#KEY@v3` or
-// `env:NAME`. It holds no secret.
+// String names the source the way plans show it: `vault:PATH#KEY@v3`,
+// `env:NAME` or `terraform:v3`. It holds no secret.
 func (s SecretSource) String() string {
 	switch {
 	case s.Env != "":
@@ -143,6 +153,8 @@ func (s SecretSource) String() string {
 			r += "@v" + itoa(s.Version)
 		}
 		return r
+	case s.TerraformVersion > 0:
+		return "terraform:v" + strconv.FormatInt(s.TerraformVersion, 10)
 	default:
 		return "unknown origin"
 	}

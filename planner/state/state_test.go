@@ -1,6 +1,8 @@
 package state
 
 import (
+	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,11 @@ func TestKeyNameRoundTrip(t *testing.T) {
 		{"primary", SecretSource{VaultPath: "kv1/llm/openai", VaultKey: "api_key"}, "primary (vault:kv1/llm/openai#api_key)"},
 		{"fallback", SecretSource{Env: "OPENAI_KEY"}, "fallback (env:OPENAI_KEY)"},
 		{"odd (label)", SecretSource{VaultPath: "secret/a#b@c(d)", VaultKey: "k%1", Version: 12}, "odd (label) (vault:secret/a%23b%40c%28d%29#k%251@v12)"},
+		{"primary", SecretSource{TerraformVersion: 1}, "primary (terraform:v1)"},
+		{"primary", SecretSource{TerraformVersion: 20240501}, "primary (terraform:v20240501)"},
+		{"max", SecretSource{TerraformVersion: math.MaxInt64}, "max (terraform:v9223372036854775807)"},
+		{"a (terraform:v1)", SecretSource{TerraformVersion: 2}, "a (terraform:v1) (terraform:v2)"},
+		{"multi\nline", SecretSource{TerraformVersion: 7}, "multi\nline (terraform:v7)"},
 	} {
 		got := KeyName(tc.label, tc.src)
 		if got != tc.name {
@@ -37,6 +44,9 @@ func TestParseKeyNameWithoutMarker(t *testing.T) {
 	for _, name := range []string{
 		"primary", "primary (made by hand)", "(vault:a#b@v1)", "x (vault:a#b@v0)", "x (vault:#b@v1)",
 		"x (vault:a#@v1)", "x (vault:a#b@v1) ", "x (vault:a%2#b)", "x (env:)", "x (vault:a#b@v01)",
+		"(terraform:v1)", "x (terraform:v0)", "x (terraform:v-1)", "x (terraform:v01)", "x (terraform:)",
+		"x (terraform:1)", "x (terraform:v1) ", "x (terraform:v1x)", "x (Terraform:v1)",
+		"x (terraform:v9223372036854775808)", "x (terraform:v12345678901234567890)",
 	} {
 		label, src, ok := ParseKeyName(name)
 		if ok || label != name || !src.IsZero() {
@@ -45,16 +55,55 @@ func TestParseKeyNameWithoutMarker(t *testing.T) {
 	}
 }
 
-func FuzzKeyName(f *testing.F) {
-	f.Add("primary", "secret/llm/openai", "api_key", 3, "")
-	f.Add("a (b)", "p#q", "k@", 0, "")
-	f.Add("x", "", "", 0, "ENV")
-	f.Fuzz(func(t *testing.T, label, path, key string, version int, env string) {
-		src := SecretSource{VaultPath: path, VaultKey: key, Version: version, Env: env}
-		if env != "" {
-			src = SecretSource{Env: env}
+func TestTerraformSource(t *testing.T) {
+	tf := SecretSource{TerraformVersion: 3}
+	if tf.IsZero() {
+		t.Error("terraform source is zero")
+	}
+	if got := tf.String(); got != "terraform:v3" {
+		t.Errorf("String() = %q", got)
+	}
+	if !tf.SameOrigin(SecretSource{TerraformVersion: 3}) {
+		t.Error("terraform:v3 differs from itself")
+	}
+	for _, o := range []SecretSource{
+		{TerraformVersion: 4},
+		{},
+		{VaultPath: "secret/x", VaultKey: "api_key", Version: 3},
+		{Env: "KEY"},
+	} {
+		if tf.SameOrigin(o) || o.SameOrigin(tf) {
+			t.Errorf("terraform:v3 has the same origin as %s", o)
 		}
-		if label == "" || version < 0 || version > 999_999_999 || (env == "" && (path == "" || key == "")) {
+	}
+	b, err := json.Marshal(tf)
+	if err != nil || string(b) != `{"terraform_version":3}` {
+		t.Errorf("json %s, %v", b, err)
+	}
+	b, err = json.Marshal(SecretSource{Env: "KEY"})
+	if err != nil || string(b) != `{"env":"KEY"}` {
+		t.Errorf("json %s, %v", b, err)
+	}
+}
+
+func FuzzKeyName(f *testing.F) {
+	f.Add("primary", "secret/llm/openai", "api_key", 3, "", int64(0))
+	f.Add("a (b)", "p#q", "k@", 0, "", int64(0))
+	f.Add("x", "", "", 0, "ENV", int64(0))
+	f.Add("primary", "", "", 0, "", int64(1))
+	f.Add("a (terraform:v1)", "", "", 0, "", int64(math.MaxInt64))
+	f.Fuzz(func(t *testing.T, label, path, key string, version int, env string, tfVersion int64) {
+		src := SecretSource{VaultPath: path, VaultKey: key, Version: version, Env: env}
+		switch {
+		case env != "":
+			src = SecretSource{Env: env}
+		case tfVersion != 0:
+			if tfVersion < 0 {
+				return
+			}
+			src = SecretSource{TerraformVersion: tfVersion}
+		}
+		if label == "" || version < 0 || version > 999_999_999 || (env == "" && tfVersion == 0 && (path == "" || key == "")) {
 			return
 		}
 		l, s, ok := ParseKeyName(KeyName(label, src))
@@ -86,7 +135,7 @@ func TestAddress(t *testing.T) {
 func TestGlowFromLive(t *testing.T) {
 	p := glow.Provider{
 		ID: "prv_1", Name: "openai", DepartmentIDs: []string{"d2", "d1", "d2"},
-		EndpointIDs: []string{"e2", "e1"}, KeyIDs: []string{"k3", "k1", "k2"},
+		EndpointIDs: []string{"e2", "e1"}, KeyIDs: []string{"k3", "k1", "k2", "k4"},
 		Values: map[string]string{}, Version: 4, ModelUsageCount: 1, ModelIDs: []string{"m1"},
 	}
 	urls := map[string]string{"e1": "https://a", "e2": "https://b"}
@@ -94,6 +143,7 @@ func TestGlowFromLive(t *testing.T) {
 		"k1": {ID: "k1", Name: "primary (vault:secret/x#api_key@v2)"},
 		"k2": {ID: "k2", Name: "primary"},
 		"k3": {ID: "k3", Name: "manual"},
+		"k4": {ID: "k4", Name: "fallback (terraform:v5)"},
 	}
 	got, err := GlowFromLive(p, urls, keys)
 	if err != nil {
@@ -105,6 +155,7 @@ func TestGlowFromLive(t *testing.T) {
 			"primary":      {Source: SecretSource{VaultPath: "secret/x", VaultKey: "api_key", Version: 2}, KeyID: "k1", Name: "primary (vault:secret/x#api_key@v2)", Marked: true},
 			"primary [k2]": {KeyID: "k2", Name: "primary"},
 			"manual":       {KeyID: "k3", Name: "manual"},
+			"fallback":     {Source: SecretSource{TerraformVersion: 5}, KeyID: "k4", Name: "fallback (terraform:v5)", Marked: true},
 		},
 		ModelUsageCount: 1, ModelIDs: Set{"m1"}, Version: 4,
 	}

@@ -11,11 +11,16 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 // glowKeyView is a live key as the provider shows it: the label from its
-// name, and the value_wo_version its Terraform marker records (null when the
-// key was not made by Terraform).
+// name, and the value_wo_version its `(terraform:vN)` marker records (null
+// when the key was not made by Terraform). Glow returns a key's value only
+// through an audited decrypt, so the provider never reads a key back; reading
+// the marker on refresh and import is what lets Terraform notice a key
+// replaced outside it (the version goes missing) and know which version an
+// imported key holds.
 type glowKeyView struct {
 	Label   string
 	Name    string
@@ -26,10 +31,13 @@ type glowKeyView struct {
 func glowKeyViews(keys []glow.Key) []glowKeyView {
 	out := make([]glowKeyView, 0, len(keys))
 	for _, k := range keys {
-		label, v, ok := parseTerraformKeyName(k.Name)
+		// Keys the switchboard CLI made keep their label (their marker
+		// records a Vault or env() source), and a key made by hand is
+		// labelled by its whole name.
+		label, src, _ := state.ParseKeyName(k.Name)
 		kv := glowKeyView{Label: label, Name: k.Name, ID: k.ID, Version: types.Int64Null()}
-		if ok {
-			kv.Version = types.Int64Value(v)
+		if src.TerraformVersion > 0 {
+			kv.Version = types.Int64Value(src.TerraformVersion)
 		}
 		out = append(out, kv)
 	}

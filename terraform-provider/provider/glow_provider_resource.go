@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -24,6 +25,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
+	"github.com/switchboard-hq/switchboard/planner/state"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -150,9 +152,10 @@ func (r *GlowProviderResource) Schema(_ context.Context, _ resource.SchemaReques
 							WriteOnly: true,
 						},
 						"value_wo_version": schema.Int64Attribute{
-							MarkdownDescription: "Version of `value_wo`. Changing it rotates the key: a new Glow key is created and attached " +
+							MarkdownDescription: "Version of `value_wo`, at least 1. Changing it rotates the key: a new Glow key is created and attached " +
 								"by the same publish that detaches the old one, which is then deleted.",
-							Required: true,
+							Required:   true,
+							Validators: []validator.Int64{int64validator.AtLeast(1)},
 						},
 						"key_id": schema.StringAttribute{
 							MarkdownDescription: "Glow key id.",
@@ -321,14 +324,19 @@ func (r *GlowProviderResource) Create(ctx context.Context, req resource.CreateRe
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// newKey is the crud key for a key block that needs a new Glow key. crud
-// names a new key state.KeyName(Label, Source), which can only record Vault
-// and env() origins, so the Terraform marker goes in as the label with no
-// source (KeyName then returns the label as is).
+// keySource is the origin a key block's Glow key records: crud names a new
+// key state.KeyName(Label, Source), that is `LABEL (terraform:vN)` with N the
+// block's value_wo_version.
+func keySource(k GlowKeyModel) state.SecretSource {
+	return state.SecretSource{TerraformVersion: k.ValueWOVersion.ValueInt64()}
+}
+
+// newKey is the crud key for a key block that needs a new Glow key.
 func newKey(k GlowKeyModel, values map[string]sensitive.String) crud.Key {
 	return crud.Key{
-		Label: terraformKeyName(k.Name.ValueString(), k.ValueWOVersion.ValueInt64()),
-		Value: values[k.Name.ValueString()],
+		Label:  k.Name.ValueString(),
+		Source: keySource(k),
+		Value:  values[k.Name.ValueString()],
 	}
 }
 
@@ -449,8 +457,9 @@ func (r *GlowProviderResource) Update(ctx context.Context, req resource.UpdateRe
 		for _, k := range plan.Keys {
 			if !k.KeyID.IsUnknown() && !k.KeyID.IsNull() {
 				keys = append(keys, crud.Key{
-					Label: terraformKeyName(k.Name.ValueString(), k.ValueWOVersion.ValueInt64()),
-					ID:    k.KeyID.ValueString(),
+					Label:  k.Name.ValueString(),
+					Source: keySource(k),
+					ID:     k.KeyID.ValueString(),
 				})
 				continue
 			}

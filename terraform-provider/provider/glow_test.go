@@ -1,0 +1,86 @@
+package provider
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/planner/state"
+)
+
+// Keys are named with the CLI's own marker scheme (state.KeyName), so the
+// CLI's planner sees a Terraform-made key's origin instead of a hand-made
+// key.
+func TestNewKeyName(t *testing.T) {
+	for _, tc := range []struct {
+		label   string
+		version int64
+		want    string
+	}{
+		{"primary", 1, "primary (terraform:v1)"},
+		{"primary", 20240501, "primary (terraform:v20240501)"},
+		{"odd (terraform:v1)", 2, "odd (terraform:v1) (terraform:v2)"},
+	} {
+		k := newKey(GlowKeyModel{Name: types.StringValue(tc.label), ValueWOVersion: types.Int64Value(tc.version)}, nil)
+		if k.Label != tc.label || k.Name() != tc.want {
+			t.Errorf("newKey(%q, %d): label %q, name %q; want %q, %q", tc.label, tc.version, k.Label, k.Name(), tc.label, tc.want)
+		}
+		label, src, ok := state.ParseKeyName(k.Name())
+		if !ok || label != tc.label || src != (state.SecretSource{TerraformVersion: tc.version}) {
+			t.Errorf("ParseKeyName(%q) = %q, %+v, %v", k.Name(), label, src, ok)
+		}
+	}
+}
+
+func TestGlowKeyViews(t *testing.T) {
+	got := glowKeyViews([]glow.Key{
+		{ID: "k1", Name: "primary (terraform:v3)"},
+		{ID: "k2", Name: "cli (vault:secret/x#api_key@v2)"},
+		{ID: "k3", Name: "env (env:OPENAI_KEY)"},
+		{ID: "k4", Name: "manual"},
+		{ID: "k5", Name: "zero (terraform:v0)"},
+		{ID: "k6", Name: "negative (terraform:v-1)"},
+		{ID: "k7", Name: "nested (terraform:v1) (terraform:v2)"},
+	})
+	null := types.Int64Null()
+	want := []glowKeyView{
+		{Label: "cli", Name: "cli (vault:secret/x#api_key@v2)", ID: "k2", Version: null},
+		{Label: "env", Name: "env (env:OPENAI_KEY)", ID: "k3", Version: null},
+		{Label: "manual", Name: "manual", ID: "k4", Version: null},
+		{Label: "negative (terraform:v-1)", Name: "negative (terraform:v-1)", ID: "k6", Version: null},
+		{Label: "nested (terraform:v1)", Name: "nested (terraform:v1) (terraform:v2)", ID: "k7", Version: types.Int64Value(2)},
+		{Label: "primary", Name: "primary (terraform:v3)", ID: "k1", Version: types.Int64Value(3)},
+		{Label: "zero (terraform:v0)", Name: "zero (terraform:v0)", ID: "k5", Version: null},
+	}
+	if d := cmp.Diff(want, got, cmp.Comparer(func(a, b types.Int64) bool { return a.Equal(b) })); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// A version below 1 has no marker (`terraform:v0` would read back as a key
+// made by hand), so it is refused before anything is created.
+func TestAccGlowProviderResourceVersionAtLeastOne(t *testing.T) {
+	e := newTestEnv(t)
+	p := glowParams{description: "d", keyValue: "sk-never-sent"}
+	zero, negative := p, p
+	negative.keyVersion = -1
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factories(),
+		Steps: []resource.TestStep{
+			{
+				Config:      e.glowConfig(zero),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)value_wo_version.*must be at least 1, got: 0`),
+			},
+			{
+				Config:      e.glowConfig(negative),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)value_wo_version.*must be at least 1, got: -1`),
+			},
+		},
+	})
+}
