@@ -28,6 +28,12 @@ type Clients struct {
 type Options struct {
 	// Parallelism bounds the calls in flight; 0 means 10.
 	Parallelism int
+	// Search and Departments narrow the Glow read with Glow's own search
+	// filters (text on name and description; any of the departments), for
+	// import. A plan reads everything: pruning and unmanaged listing need
+	// the whole picture.
+	Search      string
+	Departments []string
 }
 
 // Read returns every provider of both services. Glow's search results carry
@@ -43,7 +49,7 @@ func Read(ctx context.Context, c Clients, opts Options) (state.Snapshot, error) 
 	if c.Glow != nil {
 		g.Go(func() error {
 			var err error
-			snap.Glow, err = readGlow(gctx, c.Glow)
+			snap.Glow, err = readGlow(gctx, c.Glow, glow.SearchRequest{Search: opts.Search, FilterDepartmentIDs: opts.Departments})
 			return err
 		})
 	}
@@ -57,7 +63,7 @@ func Read(ctx context.Context, c Clients, opts Options) (state.Snapshot, error) 
 	return snap, g.Wait()
 }
 
-func readGlow(ctx context.Context, c *glow.Client) ([]state.GlowProvider, error) {
+func readGlow(ctx context.Context, c *glow.Client, filter glow.SearchRequest) ([]state.GlowProvider, error) {
 	var (
 		providers []glow.Provider
 		endpoints []glow.Endpoint
@@ -66,9 +72,12 @@ func readGlow(ctx context.Context, c *glow.Client) ([]state.GlowProvider, error)
 	// Providers first, then the lists: an endpoint or key a provider uses
 	// cannot be deleted (Glow answers in_use), so lists read after the
 	// providers contain every id they reference.
-	providers, err := api.Collect(c.Search(ctx, glow.SearchRequest{}))
+	providers, err := api.Collect(c.Search(ctx, filter))
 	if err != nil {
 		return nil, fmt.Errorf("reading Glow: %w", err)
+	}
+	if len(providers) == 0 {
+		return nil, nil
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
