@@ -213,6 +213,24 @@ func TestGlowKeyRotation(t *testing.T) {
 	}
 }
 
+// A key the Terraform provider wrote has a known origin: taking it over
+// from the CLI is a rotation to the configured secret, not drift.
+func TestTerraformKeyRotatesWithoutDrift(t *testing.T) {
+	want := desired("glow_provider.a", "a")
+	want.Keys = map[string]state.KeyState{"primary": {Source: src("s/a", 1, t0)}}
+	got := live("prv_1", "a")
+	got.Keys = map[string]state.KeyState{"primary": markedKey("k1", "primary", state.SecretSource{TerraformVersion: 3})}
+	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}}, state.Snapshot{Glow: []state.GlowProvider{got}}, Options{})
+	c := p.Changes[0]
+	if len(c.Rotations) != 1 || !strings.Contains(c.Rotations[0].Reason, "terraform:v3") || c.Drift || len(c.Warnings) != 0 {
+		t.Fatalf("rotations %+v, drift %v, warnings %+v", c.Rotations, c.Drift, c.Warnings)
+	}
+	before := c.Before["keys"].(map[string]any)["primary"].(map[string]any)
+	if before["terraform_version"] != float64(3) || before["origin"] != nil {
+		t.Errorf("before reference: %v", before)
+	}
+}
+
 func TestGatewayRotation(t *testing.T) {
 	want := state.GatewayProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 		Credentials: map[string]state.SecretSource{"api_key": src("s/o", 2, t0), "organization_id": {Env: "ORG"}}}

@@ -50,6 +50,8 @@ func refValue(src state.SecretSource, keyID string) map[string]any {
 		if src.Version > 0 {
 			r["version"] = float64(src.Version)
 		}
+	case src.TerraformVersion > 0:
+		r["terraform_version"] = float64(src.TerraformVersion)
 	default:
 		r["origin"] = "unknown"
 	}
