@@ -222,10 +222,14 @@ func (s *Server) LoadSeed(seed Seed) error {
 		if err := checkCredentials(g.Provider, g.Credentials, "credentials."); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
-		if err := checkSettings(g.Provider, g.Settings, false); err != nil {
+		settings, err := asDecoded(g.Settings)
+		if err != nil {
+			return fmt.Errorf("%s.settings: %w", f, err)
+		}
+		if err := checkSettings(g.Provider, settings, false); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
-		rec := &gateflowRec{ID: g.Provider, SealedCredentials: s.sealCredentials(g.Credentials), Settings: normalize(g.Settings),
+		rec := &gateflowRec{ID: g.Provider, SealedCredentials: s.sealCredentials(g.Credentials), Settings: normalize(settings),
 			Disabled: g.Disabled, ConfiguredAt: at, UpdatedAt: at, CredentialsUpdatedAt: at, EnabledAt: at}
 		if g.Disabled {
 			d := at
@@ -243,4 +247,18 @@ func (s *Server) exists(id string) bool {
 	_, k := s.st.keys.get(id)
 	_, m := s.st.models.get(id)
 	return p || e || k || m
+}
+
+// asDecoded gives settings built in Go (ints, float64s) the shape a request
+// body decodes to (json.Number), so that a seed from Go and a seed file are
+// checked by the same rules.
+func asDecoded(settings map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(settings)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out map[string]any
+	return out, dec.Decode(&out)
 }

@@ -44,6 +44,29 @@ func TestSeedFile(t *testing.T) {
 	}
 }
 
+// A seed built in Go holds ints where a seed file holds JSON numbers; both
+// load under the same rules.
+func TestSeedFromGoNumbers(t *testing.T) {
+	s, _, gw := start(t, emulator.Config{})
+	err := s.LoadSeed(emulator.Seed{Gateflow: []emulator.SeedGateflow{{
+		Provider: "openai", Credentials: map[string]string{"api_key": "sk-seed-go"},
+		Settings: map[string]any{"timeout_ms": 1500, "default_model": "gpt-5"},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gw.do("GET", gp+"/openai", "").num("settings", "timeout_ms") != 1500 {
+		t.Fatal("seeded setting")
+	}
+	bad := s.LoadSeed(emulator.Seed{Gateflow: []emulator.SeedGateflow{{
+		Provider: "anthropic", Credentials: map[string]string{"api_key": "sk-ant-seed"},
+		Settings: map[string]any{"timeout_ms": -1},
+	}}})
+	if bad == nil || !strings.Contains(bad.Error(), "timeout_ms") {
+		t.Errorf("negative timeout_ms: %v", bad)
+	}
+}
+
 func TestSeedErrors(t *testing.T) {
 	dir := t.TempDir()
 	cases := map[string]string{
