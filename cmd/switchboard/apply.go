@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -76,7 +72,8 @@ second aborts those in flight.`,
 				return nil
 			}
 			if !autoApprove {
-				ok, err := confirm(cmd.InOrStdin(), out)
+				ok, err := confirm(cmd.InOrStdin(), out, "Do you want to perform these actions?",
+					"review the plan and run apply with --auto-approve, or apply a saved plan file")
 				if err != nil {
 					return err
 				}
@@ -94,20 +91,6 @@ second aborts those in flight.`,
 	f.BoolVar(&verify, "verify", false, "test the connection of every configured Gateflow provider after applying")
 	f.StringVar(&dir, "dir", ".", "with a plan file: the configuration directory it was made from")
 	return cmd
-}
-
-// confirm asks as Terraform does. Only a terminal can answer: piping "yes"
-// into a pipeline is exactly the unreviewed change this tool exists to stop.
-func confirm(in io.Reader, out io.Writer) (bool, error) {
-	if !isTerminal(in) {
-		return false, errors.New("no terminal to confirm on: review the plan and run apply with --auto-approve, or apply a saved plan file")
-	}
-	fmt.Fprint(out, "\nDo you want to perform these actions? Only 'yes' will be accepted: ")
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, err
-	}
-	return strings.TrimSpace(line) == "yes", nil
 }
 
 func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, file, dir string, verify bool) error {

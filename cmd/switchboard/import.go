@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -262,7 +261,7 @@ func migrateKeys(ctx context.Context, cmd *cobra.Command, flags importFlags, im 
 			plural(len(mp.Credentials), "credential"))
 	}
 	if !flags.yes {
-		ok, err := askYes(cmd.InOrStdin(), out)
+		ok, err := confirm(cmd.InOrStdin(), out, "Do you want to migrate these keys?", "add --yes")
 		if err != nil {
 			return err
 		}
@@ -276,18 +275,6 @@ func migrateKeys(ctx context.Context, cmd *cobra.Command, flags importFlags, im 
 	}
 	fmt.Fprintf(out, "Migrated %s.\n\n", plural(len(mp.Keys), "key"))
 	return nil
-}
-
-func askYes(in io.Reader, out io.Writer) (bool, error) {
-	if !isTerminal(in) {
-		return false, errors.New("no terminal to confirm on: add --yes")
-	}
-	fmt.Fprint(out, "\nDo you want to migrate these keys? Only 'yes' will be accepted: ")
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, err
-	}
-	return strings.TrimSpace(line) == "yes", nil
 }
 
 func reportImport(out io.Writer, flags importFlags, im *importer.Import, svc importer.Services, others []string, vaultErr error) {
