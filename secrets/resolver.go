@@ -11,10 +11,12 @@
 package secrets
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -308,15 +310,18 @@ func (v versionInfo) deleted(now time.Time) bool {
 func (r *Resolver) v2Metadata(ctx context.Context, loc location) (*v2Metadata, error) {
 	return r.meta.do(ctx, loc.secretKey, func() (*v2Metadata, error) {
 		r.metadataReads.Add(1)
-		s, err := r.client.Logical().ReadWithContext(ctx, loc.mount.path+"metadata/"+loc.path)
+		m, s, err := r.readMetadata(ctx, loc.mount.path+"metadata/"+loc.path)
 		if err != nil {
 			return nil, r.classify(ctx, err, "reading the metadata of "+loc.mount.path+loc.path)
+		}
+		if m != nil {
+			return m, nil
 		}
 		if s == nil || s.Data == nil {
 			return nil, &failure{kind: ErrNotFound, msg: fmt.Sprintf(
 				"no secret at %s (KV v2 mount %s)", loc.mount.path+loc.path, loc.mount.path)}
 		}
-		m := &v2Metadata{
+		m = &v2Metadata{
 			current:  toInt(s.Data["current_version"]),
 			oldest:   toInt(s.Data["oldest_version"]),
 			versions: map[int]versionInfo{},
@@ -332,6 +337,86 @@ func (r *Resolver) v2Metadata(ctx context.Context, loc location) (*v2Metadata, e
 		}
 		return m, nil
 	})
+}
+
+// v2MetadataJSON is the part of a KV v2 metadata response that resolution
+// reads, for decoding without the generic map of api.ParseSecret.
+type v2MetadataJSON struct {
+	Data *struct {
+		CurrentVersion int `json:"current_version"`
+		OldestVersion  int `json:"oldest_version"`
+		Versions       map[string]struct {
+			CreatedTime  string `json:"created_time"`
+			DeletionTime string `json:"deletion_time"`
+			Destroyed    bool   `json:"destroyed"`
+		} `json:"versions"`
+	} `json:"data"`
+}
+
+// readMetadata is Logical().ReadWithContext(path) for a KV v2 metadata
+// path, made cheaper for the common answer: a plan of 10,000 secrets reads
+// 10,000 of them, and api.ParseSecret's generic decoding (a map per
+// version, json.Number, the body buffered twice) was most of their CPU.
+// A response with a "data" object of the expected shape is decoded into
+// m directly; anything else is handed to api.ParseSecret and returned as
+// s, exactly as ReadWithContext would return it.
+func (r *Resolver) readMetadata(ctx context.Context, path string) (m *v2Metadata, s *vaultapi.Secret, err error) {
+	if t := r.client.ClientTimeout(); t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
+	resp, err := r.client.Logical().ReadRawWithContext(ctx, path)
+	if resp != nil {
+		defer resp.Body.Close()
+	}
+	// As Logical().ParseRawResponseAndCloseBody: a 404 is no secret, unless
+	// its body carries data or warnings.
+	notFound := resp != nil && resp.StatusCode == 404
+	if err != nil && !notFound {
+		return nil, nil, err
+	}
+	if resp == nil {
+		return nil, nil, errors.New("no response from Vault")
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	var typed v2MetadataJSON
+	if !notFound && json.Unmarshal(body, &typed) == nil && typed.Data != nil {
+		d := typed.Data
+		m := &v2Metadata{current: d.CurrentVersion, oldest: d.OldestVersion, versions: make(map[int]versionInfo, len(d.Versions))}
+		for k, v := range d.Versions {
+			n, err := strconv.Atoi(k)
+			if err != nil {
+				continue
+			}
+			var info versionInfo
+			if v.CreatedTime != "" {
+				info.created, _ = time.Parse(time.RFC3339Nano, v.CreatedTime)
+			}
+			if v.DeletionTime != "" {
+				info.deletion, _ = time.Parse(time.RFC3339Nano, v.DeletionTime)
+			}
+			info.destroyed = v.Destroyed
+			m.versions[n] = info
+		}
+		return m, nil, nil
+	}
+	s, err = vaultapi.ParseSecret(bytes.NewReader(body))
+	if notFound {
+		switch {
+		case err == io.EOF:
+			return nil, nil, nil
+		case err != nil:
+			return nil, nil, err
+		case s != nil && (len(s.Warnings) > 0 || len(s.Data) > 0):
+			return nil, s, nil
+		}
+		return nil, nil, nil
+	}
+	return nil, s, err
 }
 
 func (m *v2Metadata) resolve(ref config.VaultRef, loc location) (Metadata, error) {

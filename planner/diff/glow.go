@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -205,8 +206,15 @@ func (d *differ) glowUpdate(want, l *state.GlowProvider) plan.Change {
 	return c
 }
 
+// gocmpEqualGlow reports whether the managed fields of a and b are equal,
+// with go-cmp's semantics under cmpOpts (nil and empty alike, sets
+// normalized) but without its reflection, which was most of the diff's
+// CPU in a 10,000-provider plan where almost every provider is unchanged.
 func gocmpEqualGlow(a, b *state.GlowProvider) bool {
-	return gocmpEqual(managedGlow(a), managedGlow(b))
+	return a.Name == b.Name && a.Description == b.Description &&
+		slices.Equal(a.Departments.Normalized(), b.Departments.Normalized()) &&
+		slices.Equal(a.Endpoints.Normalized(), b.Endpoints.Normalized()) &&
+		maps.Equal(a.Values, b.Values)
 }
 
 // glowKeys plans the keys: attach new labels, detach dropped ones, and
