@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -40,6 +41,16 @@ type options struct {
 	runs                         int
 	goBench                      string
 	keep                         bool
+	// only, when set, runs the scenarios whose name matches it.
+	only *regexp.Regexp
+	// cpuProfile, when set, is a directory: each CLI run gets
+	// SWITCHBOARD_CPUPROFILE=<dir>/<scenario>-<N>-<run>.pprof. The product
+	// ignores the variable; a binary built with bench/profile.go's overlay
+	// (see -profile-build) writes a CPU profile there.
+	cpuProfile string
+	// env is added to every CLI run's environment (-env, repeatable), for
+	// experiments such as GODEBUG=gctrace=1 or GOGC.
+	env []string
 }
 
 func main() {
@@ -61,7 +72,25 @@ func run() int {
 	flag.IntVar(&o.runs, "runs", 3, "runs per plan row; the table shows the median of each measure")
 	flag.StringVar(&o.goBench, "gobench", "^BenchmarkDiff10000$", "regexp of the planner's Go benchmarks to run (\"\" to skip)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the generated worlds (printed at the end)")
+	flag.Func("env", "KEY=VALUE added to the CLI's environment (repeatable; with -cpuprofile, each run's stderr is kept next to its profile)", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("%q is not KEY=VALUE", v)
+		}
+		o.env = append(o.env, v)
+		return nil
+	})
+	var only string
+	flag.StringVar(&only, "only", "", "run only the scenarios whose name matches this regexp (e.g. 'plan N=10000|terraform')")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "build a profiling copy of the CLI and write a CPU profile of each run into this directory")
 	flag.Parse()
+	if only != "" {
+		re, err := regexp.Compile(only)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: -only:", err)
+			return 2
+		}
+		o.only = re
+	}
 	var err error
 	if o.sizes, err = parseSizes(sizes); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -196,12 +225,27 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 	}
 	defer counter.close()
 
+	if o.cpuProfile != "" {
+		if o.cpuProfile, err = filepath.Abs(o.cpuProfile); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(o.cpuProfile, 0o755); err != nil {
+			return nil, err
+		}
+		logf("building a profiling CLI (profiles go to %s)", o.cpuProfile)
+		if o.switchboard, err = buildProfiling(ctx, o.goCmd, tmp); err != nil {
+			return nil, err
+		}
+	}
 	h := &harness{o: o, tmp: tmp, vault: vw, counter: counter}
 	h.hasApply, h.applyHasDest = detectApply(ctx, o.switchboard)
 
 	for _, sc := range h.scenarios() {
 		if ctx.Err() != nil {
 			break
+		}
+		if o.only != nil && !o.only.MatchString(sc.name) {
+			continue
 		}
 		logf("scenario %s", sc.name)
 		rep.Rows = append(rep.Rows, sc.run(ctx, h)...)

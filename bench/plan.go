@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -192,9 +193,12 @@ func (h *harness) measure(ctx context.Context, r row, url string, args []string,
 		}
 		vAll0, vMD0 := h.counter.counts()
 		paths0 := h.counter.byKind()
-		res, err := runMeasured(ctx, h.o.switchboard, args, h.cliEnv(url), 5*time.Minute)
+		res, err := runMeasured(ctx, h.o.switchboard, args, append(h.cliEnv(url), h.profileEnv(r, i)...), 5*time.Minute)
 		if err != nil {
 			return errRow(r, err)
+		}
+		if h.o.cpuProfile != "" {
+			_ = os.WriteFile(h.profilePath(r, i, ".stderr"), []byte(res.Stderr), 0o644)
 		}
 		after, err := fetchStats(ctx, url)
 		if err != nil {
