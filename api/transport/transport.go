@@ -259,10 +259,18 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 		// The body is never quoted in the error: a 2xx may carry a secret
 		// (decrypt) that the client cannot know in advance to scrub.
 		b, err := io.ReadAll(io.LimitReader(resp.Body, answerLimit))
-		if err == nil {
-			err = json.Unmarshal(b, call.Out)
-		}
 		if err != nil {
+			// The answer was cut off (a stall past the attempt timeout, a
+			// dropped connection): a transport failure, not an answer of
+			// the wrong shape, and after a 2xx the server did act, so a
+			// call that must not be replayed blindly has an unknown
+			// outcome.
+			return c.finish(&call, &api.Error{
+				Err:            fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err),
+				OutcomeUnknown: call.Replay == NotIdempotent,
+			})
+		}
+		if err := json.Unmarshal(b, call.Out); err != nil {
 			return c.finish(&call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("decode answer: %w", err)})
 		}
 	}
