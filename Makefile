@@ -12,7 +12,7 @@ FUZZTIME   ?= 20s
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all build test vet staticcheck unit demo fuzz bench clean tools provider docs docs-check terraform-check
+.PHONY: all build test vet staticcheck unit demo fuzz bench soak clean tools provider docs docs-check terraform-check
 
 all: build
 
@@ -74,7 +74,8 @@ docs-check: $(BIN)/tfplugindocs terraform-check
 test: vet staticcheck docs-check unit
 
 # Each fuzz target runs for FUZZTIME; go test allows one target per run.
-FUZZ_TARGETS := ./config:FuzzLoad ./planner/planfile:FuzzRead ./planner/state:FuzzKeyName
+FUZZ_TARGETS := ./config:FuzzLoad ./planner/planfile:FuzzRead ./planner/state:FuzzKeyName \
+                ./api/glow:FuzzGlowDecode ./api/gateflow:FuzzGateflowDecode
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
@@ -87,6 +88,12 @@ fuzz:
 # a table on stdout and in bench/results.md with the machine it ran on.
 bench: $(BIN)/switchboard $(BIN)/vault-dev
 	$(GO) run ./bench -switchboard $(BIN)/switchboard -vault-dev $(BIN)/vault-dev -go $(GO) -out bench/results.md
+
+# Correctness under faults: the real CLI against the emulator (503/429/drops,
+# SIGKILL restarts, two appliers at once) and Vault; ≤ 10 minutes, loopback
+# only; exits non-zero on any invariant violation.
+soak: $(BIN)/switchboard $(BIN)/vault-dev
+	$(GO) run ./soak -switchboard $(BIN)/switchboard -vault-dev $(BIN)/vault-dev -out bench/soak.md
 
 demo: build $(BIN)/vault-dev
 	./scripts/demo.sh
