@@ -54,6 +54,11 @@ type options struct {
 }
 
 func main() {
+	// Terraform starts this binary as its provider plugin (see
+	// bench/terraform.go): it then only wraps the real provider.
+	if real := os.Getenv(envPluginReal); real != "" {
+		os.Exit(pluginWrapper(real))
+	}
 	code := run()
 	kids.killAll()
 	os.Exit(code)
