@@ -35,9 +35,17 @@ type worldSpec struct {
 	// share one Vault without seeing each other's versions.
 	Prefix string
 	// Owner, when set, adds the value owner = Owner to every provider in the
-	// configuration only: the same one-field change for all of them, which
-	// the applier can send as one shared patch.
+	// configuration only: the same one-field change for all of them. Glow
+	// replaces values whole, so the change is one shared patch only when the
+	// rest of the values are equal too: such a world has a single tier.
 	Owner string
+}
+
+func (s worldSpec) tier(i int) string {
+	if s.Owner != "" {
+		return "standard"
+	}
+	return []string{"standard", "premium", "batch"}[i%3]
 }
 
 // vendors spread the providers over a few endpoint hosts. Endpoints are
@@ -102,7 +110,7 @@ func (s worldSpec) providers() []provider {
 			Description: fmt.Sprintf("Benchmark provider %s for %s", key, dept),
 			Department:  dept,
 			Endpoint:    fmt.Sprintf("https://%s.%s.example.net/v1", dept, vendor),
-			Tier:        []string{"standard", "premium", "batch"}[i%3],
+			Tier:        s.tier(i),
 			Secret: secret{
 				Path:     fmt.Sprintf("secret/%s/%s", s.Prefix, key),
 				Value:    fmt.Sprintf("sk-ant-bench-%s-%05d", s.Prefix, i),
