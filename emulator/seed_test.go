@@ -90,9 +90,6 @@ func TestSeedErrors(t *testing.T) {
 // TestTenThousandProviders seeds 10,000 providers into a database and pages
 // through them all.
 func TestTenThousandProviders(t *testing.T) {
-	if testing.Short() {
-		t.Skip("large seed")
-	}
 	const n = 10000
 	seed := emulator.Seed{}
 	for i := range n {
