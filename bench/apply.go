@@ -75,7 +75,7 @@ func (h *harness) applyRow(ctx context.Context, r row, n int, live bool, owner s
 	if err != nil {
 		return errRow(r, err)
 	}
-	defer emu.stop()
+	defer emu.Stop()
 
 	args := []string{"apply", "--auto-approve", "--no-color", "--parallelism", fmt.Sprint(h.o.parallelism)}
 	if destroy {

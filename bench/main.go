@@ -23,6 +23,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/switchboard-hq/switchboard/internal/childproc"
 )
 
 const (
@@ -60,7 +62,7 @@ func main() {
 		os.Exit(pluginWrapper(real))
 	}
 	code := run()
-	kids.killAll()
+	childproc.KillAll()
 	os.Exit(code)
 }
 
@@ -219,7 +221,7 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer vsrv.stop()
+	defer vsrv.Stop()
 	vw, err := newVaultWriter(vaddr, vaultToken)
 	if err != nil {
 		return nil, err

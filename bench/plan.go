@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/internal/childproc"
 )
 
 // row is one measured line of the table.
@@ -103,26 +103,13 @@ func (c calls) String() string {
 }
 
 func fetchStats(ctx context.Context, base string) (emulator.Stats, error) {
-	var st emulator.Stats
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/_emulator/stats", nil)
-	if err != nil {
-		return st, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return st, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return st, fmt.Errorf("GET /_emulator/stats: %s", resp.Status)
-	}
-	return st, json.NewDecoder(resp.Body).Decode(&st)
+	return childproc.EmulatorStats(ctx, http.DefaultClient, base)
 }
 
 // cliEnv points the CLI at the emulator and, through the counting proxy,
 // at Vault.
 func (h *harness) cliEnv(emuURL string) []string {
-	return childEnv(
+	return childproc.Env(
 		"GLOW_INSTANCE_URL="+emuURL, "GLOW_TOKEN="+glowToken,
 		"GATEFLOW_URL="+emuURL, "GATEFLOW_ADMIN_KEY="+adminKey,
 		"VAULT_ADDR="+h.counter.URL, "VAULT_TOKEN="+vaultToken,
@@ -167,7 +154,7 @@ func (h *harness) planRows(ctx context.Context, n int, style configStyle, withVa
 	if err != nil {
 		return []row{errRow(r, err)}
 	}
-	defer emu.stop()
+	defer emu.Stop()
 
 	r.Bound, r.BoundWhy = refreshBound(w)
 	args := []string{"plan", "--no-color", "--parallelism", fmt.Sprint(h.o.parallelism), "--detailed-exitcode", w.ConfigDir}

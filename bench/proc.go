@@ -1,172 +1,36 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"os/exec"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/switchboard-hq/switchboard/internal/childproc"
 )
 
-// children tracks every process the harness starts so that they all die
-// with it: on a normal end, on an error, and on SIGINT/SIGTERM. Each child
-// leads its own process group, so killing the group also reaches anything
-// it started.
-type children struct {
-	mu    sync.Mutex
-	procs map[*exec.Cmd]bool
+// The bench's servers keep the last 8 KiB of their output: enough to
+// explain a failed start.
+const serverKeep = 8 << 10
+
+func startVault(bin, token string) (*childproc.Server, string, error) {
+	return childproc.StartVault(bin, token, childproc.Env(), serverKeep)
 }
 
-var kids = &children{procs: map[*exec.Cmd]bool{}}
-
-func (c *children) start(cmd *exec.Cmd) error {
-	cmd.SysProcAttr = childAttr()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	c.procs[cmd] = true
-	return nil
-}
-
-func (c *children) forget(cmd *exec.Cmd) {
-	c.mu.Lock()
-	delete(c.procs, cmd)
-	c.mu.Unlock()
-}
-
-// killAll is the last resort; servers are stopped politely by their
-// owners first.
-func (c *children) killAll() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for cmd := range c.procs {
-		if cmd.Process != nil {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		}
-		delete(c.procs, cmd)
-	}
-}
-
-// server is a long-running child: vault-dev or the emulator.
-type server struct {
-	name   string
-	cmd    *exec.Cmd
-	exited chan struct{}
-	stderr *tailBuffer
-	// lifeline is vault-dev's stdin: closing it stops the server even if
-	// this process is killed without a chance to clean up.
-	lifeline io.Closer
-}
-
-// startServer starts cmd and waits for a stdout line matching ready,
-// returning its first submatch (the address). Stdout is drained afterwards
-// so that the server never blocks on a full pipe.
-func startServer(name string, cmd *exec.Cmd, ready *regexp.Regexp, timeout time.Duration) (*server, string, error) {
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, "", err
-	}
-	s := &server{name: name, cmd: cmd, exited: make(chan struct{}), stderr: &tailBuffer{max: 8 << 10}}
-	cmd.Stderr = s.stderr
-	if cmd.Stdin == nil {
-		lifeline, err := cmd.StdinPipe()
-		if err != nil {
-			return nil, "", err
-		}
-		s.lifeline = lifeline
-	}
-	if err := kids.start(cmd); err != nil {
-		return nil, "", fmt.Errorf("starting %s: %w", name, err)
-	}
-	go func() {
-		_ = cmd.Wait()
-		kids.forget(cmd)
-		close(s.exited)
-	}()
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sent := false
-		for sc.Scan() {
-			if m := ready.FindStringSubmatch(sc.Text()); m != nil && !sent {
-				found <- m[1]
-				sent = true
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case addr := <-found:
-		return s, addr, nil
-	case <-s.exited:
-		return nil, "", fmt.Errorf("%s exited before it was ready: %s", name, s.stderr)
-	case <-time.After(timeout):
-		s.stop()
-		return nil, "", fmt.Errorf("%s not ready within %s: %s", name, timeout, s.stderr)
-	}
-}
-
-func (s *server) stop() {
-	if s.lifeline != nil {
-		_ = s.lifeline.Close()
-	}
-	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
-	}
-}
-
-var (
-	vaultReady    = regexp.MustCompile(`^VAULT_ADDR=(\S+)`)
-	emulatorReady = regexp.MustCompile(`listening on (http://\S+)`)
-)
-
-func startVault(bin, token string) (*server, string, error) {
-	cmd := exec.Command(bin, "-dev-listen-address", "127.0.0.1:0", "-dev-root-token-id", token, "-stdin-lifeline")
-	cmd.Env = childEnv()
-	// Building the dev server's state takes a few seconds on a slow machine.
-	return startServer("vault-dev", cmd, vaultReady, 90*time.Second)
-}
-
-func startEmulator(bin, seedFile string, latency time.Duration) (*server, string, error) {
-	cmd := exec.Command(bin, "emulator", "--addr", "127.0.0.1:0", "--seed", seedFile,
+func startEmulator(bin, seedFile string, latency time.Duration) (*childproc.Server, string, error) {
+	return childproc.StartEmulator(bin, "127.0.0.1:0", []string{"--seed", seedFile,
 		"--latency", latency.String(), "--quiet",
-		"--glow-token", glowToken, "--gateflow-admin-key", adminKey)
-	cmd.Env = childEnv()
-	// The emulator takes no stdin; an open pipe it never reads is harmless.
-	cmd.Stdin = strings.NewReader("")
-	return startServer("emulator", cmd, emulatorReady, 120*time.Second)
-}
-
-// childEnv is a minimal environment, so that a developer's own
-// GLOW_*, VAULT_* or SWITCHBOARD_VAR_* settings cannot change what is
-// measured.
-func childEnv(extra ...string) []string {
-	env := []string{}
-	for _, k := range []string{"PATH", "HOME", "TMPDIR", "LANG"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	return append(env, extra...)
+		"--glow-token", glowToken, "--gateflow-admin-key", adminKey},
+		childproc.Env(), 120*time.Second, serverKeep)
 }
 
 // procResult is what one measured run of the CLI cost.
@@ -186,10 +50,10 @@ func runMeasured(ctx context.Context, bin string, args, env []string, timeout ti
 	defer cancel()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	stdout, stderr := &tailBuffer{max: 16 << 10}, &tailBuffer{max: 16 << 10}
+	stdout, stderr := &childproc.Buffer{Max: 16 << 10}, &childproc.Buffer{Max: 16 << 10}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	start := time.Now()
-	if err := kids.start(cmd); err != nil {
+	if err := childproc.Start(cmd); err != nil {
 		return procResult{}, err
 	}
 	done := make(chan error, 1)
@@ -198,13 +62,13 @@ func runMeasured(ctx context.Context, bin string, args, env []string, timeout ti
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = childproc.Kill(cmd)
 		<-done
-		kids.forget(cmd)
+		childproc.Forget(cmd)
 		return procResult{}, fmt.Errorf("%s %s: %w", bin, strings.Join(args, " "), ctx.Err())
 	}
 	wall := time.Since(start)
-	kids.forget(cmd)
+	childproc.Forget(cmd)
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
 		return procResult{}, err
@@ -219,30 +83,6 @@ func runMeasured(ctx context.Context, bin string, args, env []string, timeout ti
 		Stdout: stdout.String(),
 		Stderr: stderr.String(),
 	}, nil
-}
-
-// tailBuffer keeps the last max bytes written: enough to explain a
-// failure without holding a 10,000-line plan in memory.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if len(t.b) > t.max {
-		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
 }
 
 // vaultCounter is a loopback reverse proxy in front of vault-dev that

@@ -12,8 +12,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/switchboard-hq/switchboard/internal/childproc"
 )
 
 // Targets of the plan issue. They are checked against the median run.
@@ -61,13 +62,13 @@ func runGoBench(ctx context.Context, goCmd, pattern string) ([]goBench, string) 
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goCmd, "test", "-run", "^$", "-bench", pattern, "-benchmem", "-count", "1", "./planner/...")
 	// go test runs the test binary as its own child: kill the whole group.
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.Cancel = func() error { return childproc.Kill(cmd) }
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
-	err := kids.start(cmd)
+	err := childproc.Start(cmd)
 	if err == nil {
 		err = cmd.Wait()
-		kids.forget(cmd)
+		childproc.Forget(cmd)
 	}
 	out := buf.Bytes()
 	var res []goBench

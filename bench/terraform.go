@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/internal/childproc"
 )
 
 // The Terraform comparison: the same worlds planned and applied through
@@ -143,14 +144,14 @@ func copyFile(from, to string) error {
 // env is terraform's environment against the emulator at url; report and
 // burn configure the plugin wrapper.
 func (e *tfEnv) env(url, report string, burn time.Duration) []string {
-	env := childEnv(
+	env := childproc.Env(
 		"TF_CLI_CONFIG_FILE="+e.cliConf, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=",
 		"GLOW_INSTANCE_URL="+url, "GLOW_TOKEN="+glowToken,
 		"GATEFLOW_URL="+url, "GATEFLOW_ADMIN_KEY="+adminKey,
 		envPluginReal+"="+e.real, envPluginReport+"="+report,
 	)
-	// childEnv keeps the harness's HOME; terraform gets its own.
+	// childproc.Env keeps the harness's HOME; terraform gets its own.
 	env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "HOME=") })
 	env = append(env, "HOME="+e.home)
 	if burn > 0 {
@@ -165,7 +166,7 @@ type tfWorld struct {
 	spec worldSpec
 	ps   []provider
 	url  string
-	emu  *server
+	emu  *childproc.Server
 }
 
 // tfKeyName is the provider's name for a key block (LABEL (terraform:vN)),
@@ -328,7 +329,7 @@ func (h *harness) terraformRows(ctx context.Context) []row {
 		prs, w := h.tfPlanRows(ctx, e, n)
 		rows = append(rows, prs...)
 		if w != nil {
-			w.emu.stop()
+			w.emu.Stop()
 		}
 	}
 	if ctx.Err() != nil {
@@ -337,7 +338,7 @@ func (h *harness) terraformRows(ctx context.Context) []row {
 	rows = append(rows, h.tfApplyCreates(ctx, e, tfApplyN))
 	w, err := h.startTFWorld("tf-apply", tfApplyN, true)
 	if err == nil {
-		defer w.emu.stop()
+		defer w.emu.Stop()
 		var res procResult
 		res, _, err = h.tfRun(ctx, e, w, 0, "apply", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
 		if err == nil && res.Exit != 0 {
@@ -374,11 +375,11 @@ func (h *harness) tfPlanRows(ctx context.Context, e *tfEnv, n int) ([]row, *tfWo
 		if imp.Err == "" {
 			imp.Err = "terraform apply of the imports failed"
 		}
-		w.emu.stop()
+		w.emu.Stop()
 		return []row{errRow(r, fmt.Errorf("%s", imp.Err)), imp}, nil
 	}
 	if err := w.writeConfig("", false); err != nil {
-		w.emu.stop()
+		w.emu.Stop()
 		return []row{errRow(r, err), imp}, nil
 	}
 	runs := h.o.runs
@@ -473,7 +474,7 @@ func (h *harness) tfApplyCreates(ctx context.Context, e *tfEnv, n int) row {
 	if err != nil {
 		return errRow(r, err)
 	}
-	defer w.emu.stop()
+	defer w.emu.Stop()
 	r.worldDesc = fmt.Sprintf("%d switchboard_glow_provider resources, none live", n)
 	r = h.tfMeasure(ctx, e, w, r, 1, "apply", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
 	return h.tfConverged(ctx, e, w, r)

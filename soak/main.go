@@ -52,6 +52,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/internal/childproc"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -102,12 +103,12 @@ func main() {
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		<-sig
-		kids.killAll()
+		childproc.KillAll()
 		os.Exit(130)
 	}()
 
 	code, err := runSoak(o)
-	kids.killAll()
+	childproc.KillAll()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		if code == 0 {
@@ -125,7 +126,7 @@ type soak struct {
 	rng      *mrand.Rand
 
 	spec       emulatorSpec
-	emuSrv     *server
+	emuSrv     *childproc.Server
 	emuURL     string
 	emu        *emuClient
 	vaultAddr  string
@@ -192,7 +193,7 @@ func runSoak(o options) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	defer vsrv.stop()
+	defer vsrv.Stop()
 	s.vaultAddr = vaddr
 	vcfg := vaultapi.DefaultConfig()
 	vcfg.Address = vaddr
@@ -216,8 +217,8 @@ func runSoak(o options) (int, error) {
 	}
 	defer func() {
 		if s.emuSrv != nil {
-			s.emuSrv.stop()
-			s.runs = append(s.runs, run{Args: []string{"emulator"}, Stdout: s.emuSrv.stdout.String(), Stderr: s.emuSrv.stderr.String()})
+			s.emuSrv.Stop()
+			s.runs = append(s.runs, run{Args: []string{"emulator"}, Stdout: s.emuSrv.Stdout.String(), Stderr: s.emuSrv.Stderr.String()})
 		}
 	}()
 
@@ -242,8 +243,8 @@ func runSoak(o options) (int, error) {
 		s.lastStats = st
 	}
 	// The emulator's own output is part of "every output".
-	s.emuSrv.stop()
-	s.runs = append(s.runs, run{Args: []string{"emulator"}, Stdout: s.emuSrv.stdout.String(), Stderr: s.emuSrv.stderr.String()})
+	s.emuSrv.Stop()
+	s.runs = append(s.runs, run{Args: []string{"emulator"}, Stdout: s.emuSrv.Stdout.String(), Stderr: s.emuSrv.Stderr.String()})
 	s.emuSrv = nil
 	for _, rn := range s.runs {
 		for _, what := range s.secretsIn(rn.output()) {
@@ -592,9 +593,9 @@ watch:
 	default:
 	}
 	s.absorb(last)
-	s.emuSrv.kill()
+	s.emuSrv.Kill()
 	s.restarts++
-	s.runs = append(s.runs, run{Args: []string{"emulator"}, Stdout: s.emuSrv.stdout.String(), Stderr: s.emuSrv.stderr.String()})
+	s.runs = append(s.runs, run{Args: []string{"emulator"}, Stdout: s.emuSrv.Stdout.String(), Stderr: s.emuSrv.Stderr.String()})
 	addr := strings.TrimPrefix(s.emuURL, "http://")
 	where := "the same address"
 	if err := s.startEmulator(addr); err != nil {
