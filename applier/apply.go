@@ -175,20 +175,13 @@ func Apply(ctx context.Context, p *plan.Plan, desired state.Snapshot, deps Deps,
 	if p == nil {
 		return nil, errors.New("apply: no plan")
 	}
-	ix := indexDesired(desired)
-	var ops []*op
+	ops, err := buildOps(p, desired)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{}
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if c.Action() == plan.ActionNoOp {
-			continue
-		}
-		o, err := buildOp(c, ix)
-		if err != nil {
-			return nil, fmt.Errorf("apply: the plan does not fit its desired state (%w); plan again", err)
-		}
-		o.index = len(res.Addresses)
-		ops = append(ops, o)
+	for _, o := range ops {
+		c := o.change
 		res.Addresses = append(res.Addresses, AddressResult{Address: c.Address, Action: c.Action(), ID: c.ID, Status: StatusNotStarted})
 	}
 	if len(ops) == 0 {
@@ -541,6 +534,26 @@ func (r *run) credentials(ctx context.Context, srcs map[string]state.SecretSourc
 		out[name] = v
 	}
 	return out, nil
+}
+
+// buildOps turns every change of p but the no-ops into an operation, in
+// plan order; op.index is its place in Result.Addresses.
+func buildOps(p *plan.Plan, desired state.Snapshot) ([]*op, error) {
+	ix := indexDesired(desired)
+	var ops []*op
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Action() == plan.ActionNoOp {
+			continue
+		}
+		o, err := buildOp(c, ix)
+		if err != nil {
+			return nil, fmt.Errorf("apply: the plan does not fit its desired state (%w); plan again", err)
+		}
+		o.index = len(ops)
+		ops = append(ops, o)
+	}
+	return ops, nil
 }
 
 // beginAll starts the operations of one batched call, in order, until

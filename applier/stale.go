@@ -59,18 +59,9 @@ const glowSearchThreshold = 10
 // never a secret value. The error is a *StaleError naming every moved
 // object, or the error of a read that failed.
 func CheckStale(ctx context.Context, p *plan.Plan, desired state.Snapshot, deps Deps) error {
-	ix := indexDesired(desired)
-	var ops []*op
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if c.Action() == plan.ActionNoOp {
-			continue
-		}
-		o, err := buildOp(c, ix)
-		if err != nil {
-			return fmt.Errorf("apply: the plan does not fit its desired state (%w); plan again", err)
-		}
-		ops = append(ops, o)
+	ops, err := buildOps(p, desired)
+	if err != nil {
+		return err
 	}
 	return checkStale(ctx, p, ops, deps)
 }
