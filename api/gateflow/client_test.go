@@ -3,21 +3,19 @@ package gateflow_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/apitest"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/internal/version"
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -25,72 +23,29 @@ import (
 
 const adminKey = "gw_admin_RECOGNISABLE-c0ffee"
 
-type request struct {
-	Method, Path string
-	Header       http.Header
-	Body         map[string]any
-	Raw          string
-}
-
+// fake is a Gateflow server whose answers each test scripts.
 type fake struct {
-	t      *testing.T
-	srv    *httptest.Server
-	mu     sync.Mutex
-	reqs   []request
-	handle func(w http.ResponseWriter, r *http.Request, req request, n int)
+	*apitest.Recorder
+	t *testing.T
 }
 
-func newFake(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, req request, n int)) *fake {
+func newFake(t *testing.T, handle apitest.Handler) *fake {
 	t.Helper()
-	f := &fake{t: t, handle: handle}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, _ := io.ReadAll(r.Body)
-		req := request{Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header.Clone(), Raw: string(raw)}
-		if len(raw) > 0 {
-			_ = json.Unmarshal(raw, &req.Body)
-		}
-		f.mu.Lock()
-		f.reqs = append(f.reqs, req)
-		n := len(f.reqs)
-		f.mu.Unlock()
-		f.handle(w, r, req, n)
-	}))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fake) requests() []request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]request(nil), f.reqs...)
+	return &fake{Recorder: apitest.NewRecorder(t, handle), t: t}
 }
 
 func (f *fake) client(opts ...api.Option) *gateflow.Client {
 	f.t.Helper()
 	base := []api.Option{api.WithRetryWait(time.Millisecond, 5*time.Millisecond)}
-	c, err := gateflow.New(f.srv.URL, sensitive.New(adminKey), append(base, opts...)...)
+	c, err := gateflow.New(f.URL, sensitive.New(adminKey), append(base, opts...)...)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	return c
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func writeError(w http.ResponseWriter, status int, code, msg, field string) {
-	writeJSON(w, status, gateflow.ErrorBody{Error: gateflow.ErrorDetail{Code: code, Message: msg, Field: field}})
-}
-
-func drop(w http.ResponseWriter) {
-	conn, _, err := w.(http.Hijacker).Hijack()
-	if err != nil {
-		panic(err)
-	}
-	_ = conn.Close()
+	apitest.WriteJSON(w, status, gateflow.ErrorBody{Error: gateflow.ErrorDetail{Code: code, Message: msg, Field: field}})
 }
 
 func TestRequestShapes(t *testing.T) {
@@ -180,12 +135,12 @@ func TestRequestShapes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 				if tc.status == 204 {
 					w.WriteHeader(204)
 					return
 				}
-				writeJSON(w, 200, tc.answer)
+				apitest.WriteJSON(w, 200, tc.answer)
 			})
 			got, err := tc.call(f.client())
 			if err != nil {
@@ -194,9 +149,9 @@ func TestRequestShapes(t *testing.T) {
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("answer (-want +got):\n%s", d)
 			}
-			r := f.requests()[0]
-			if r.Method != tc.method || r.Path != tc.path {
-				t.Errorf("request %s %s, want %s %s", r.Method, r.Path, tc.method, tc.path)
+			r := f.Requests()[0]
+			if r.Method != tc.method || r.EscapedPath != tc.path {
+				t.Errorf("request %s %s, want %s %s", r.Method, r.EscapedPath, tc.method, tc.path)
 			}
 			if got := r.Header.Get("Authorization"); got != "Bearer "+adminKey {
 				t.Errorf("Authorization = %q", got)
@@ -218,10 +173,10 @@ func TestRequestShapes(t *testing.T) {
 }
 
 func TestBaseURLWithManagementPath(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
-		writeJSON(w, 200, gateflow.ListResponse{})
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
+		apitest.WriteJSON(w, 200, gateflow.ListResponse{})
 	})
-	t.Setenv(gateflow.EnvURL, f.srv.URL+"/v1/management/")
+	t.Setenv(gateflow.EnvURL, f.URL+"/v1/management/")
 	t.Setenv(gateflow.EnvAdminKey, adminKey)
 	c, err := gateflow.NewFromEnv()
 	if err != nil {
@@ -230,7 +185,7 @@ func TestBaseURLWithManagementPath(t *testing.T) {
 	if _, err := c.List(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if p := f.requests()[0].Path; p != "/v1/management/providers" {
+	if p := f.Requests()[0].EscapedPath; p != "/v1/management/providers" {
 		t.Errorf("path %s", p)
 	}
 	t.Setenv(gateflow.EnvAdminKey, "")
@@ -261,7 +216,7 @@ func TestErrorTable(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
-			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 				writeError(w, tc.status, tc.code, tc.msg, tc.field)
 			})
 			_, err := f.client().Configure(context.Background(), gateflow.OpenAI,
@@ -276,8 +231,8 @@ func TestErrorTable(t *testing.T) {
 			if !errors.As(err, &ae) || ae.Service != "gateflow" || ae.Code != tc.code || ae.Field != tc.field {
 				t.Errorf("fields %+v", ae)
 			}
-			if len(f.requests()) != 1 {
-				t.Errorf("%d calls", len(f.requests()))
+			if len(f.Requests()) != 1 {
+				t.Errorf("%d calls", len(f.Requests()))
 			}
 		})
 	}
@@ -287,21 +242,21 @@ func TestRetryPolicy(t *testing.T) {
 	ctx := context.Background()
 	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-x")}
 	t.Run("configure is not retried after a drop", func(t *testing.T) {
-		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) { drop(w) })
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) { apitest.Drop(w) })
 		_, err := f.client().Configure(ctx, gateflow.OpenAI, creds, nil)
-		if !errors.Is(err, api.ErrOutcomeUnknown) || len(f.requests()) != 1 {
-			t.Fatalf("err %v after %d calls", err, len(f.requests()))
+		if !errors.Is(err, api.ErrOutcomeUnknown) || len(f.Requests()) != 1 {
+			t.Fatalf("err %v after %d calls", err, len(f.Requests()))
 		}
 	})
 	t.Run("configure is not retried after 504", func(t *testing.T) {
-		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) { w.WriteHeader(504) })
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) { w.WriteHeader(504) })
 		_, err := f.client().Configure(ctx, gateflow.OpenAI, creds, nil)
-		if !errors.Is(err, api.ErrOutcomeUnknown) || !errors.Is(err, api.ErrUnavailable) || len(f.requests()) != 1 {
-			t.Fatalf("err %v after %d calls", err, len(f.requests()))
+		if !errors.Is(err, api.ErrOutcomeUnknown) || !errors.Is(err, api.ErrUnavailable) || len(f.Requests()) != 1 {
+			t.Fatalf("err %v after %d calls", err, len(f.Requests()))
 		}
 	})
 	t.Run("configure is retried on 429 and 503", func(t *testing.T) {
-		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, n int) {
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, n int) {
 			switch n {
 			case 1:
 				w.Header().Set("Retry-After", "0")
@@ -309,7 +264,7 @@ func TestRetryPolicy(t *testing.T) {
 			case 2:
 				writeError(w, 503, "unavailable", "", "")
 			default:
-				writeJSON(w, 200, gateflow.ConfigureResponse{ID: "openai"})
+				apitest.WriteJSON(w, 200, gateflow.ConfigureResponse{ID: "openai"})
 			}
 		})
 		c := f.client()
@@ -332,20 +287,20 @@ func TestRetryPolicy(t *testing.T) {
 	}
 	for name, call := range idempotent {
 		t.Run(name+" is retried after a drop, 502 and 504", func(t *testing.T) {
-			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, n int) {
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, n int) {
 				switch n {
 				case 1:
-					drop(w)
+					apitest.Drop(w)
 				case 2:
 					w.WriteHeader(502)
 				case 3:
 					w.WriteHeader(504)
 				default:
-					writeJSON(w, 200, map[string]any{})
+					apitest.WriteJSON(w, 200, map[string]any{})
 				}
 			})
-			if err := call(f.client()); err != nil || len(f.requests()) != 4 {
-				t.Fatalf("err %v after %d calls", err, len(f.requests()))
+			if err := call(f.client()); err != nil || len(f.Requests()) != 4 {
+				t.Fatalf("err %v after %d calls", err, len(f.Requests()))
 			}
 		})
 	}
@@ -353,23 +308,23 @@ func TestRetryPolicy(t *testing.T) {
 
 func TestCredentialsNeverLeak(t *testing.T) {
 	const secret = "sk-CREDENTIAL-RECOGNISABLE-99"
-	echo := func(r *http.Request, req request) string {
+	echo := func(r *http.Request, req apitest.Request) string {
 		return req.Raw + " key=" + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
-	modes := map[string]func(w http.ResponseWriter, r *http.Request, req request){
-		"422 echo": func(w http.ResponseWriter, r *http.Request, req request) {
+	modes := map[string]func(w http.ResponseWriter, r *http.Request, req apitest.Request){
+		"422 echo": func(w http.ResponseWriter, r *http.Request, req apitest.Request) {
 			writeError(w, 422, "invalid_credentials", echo(r, req), "credentials.api_key")
 		},
-		"garbage": func(w http.ResponseWriter, r *http.Request, req request) {
+		"garbage": func(w http.ResponseWriter, r *http.Request, req apitest.Request) {
 			w.WriteHeader(400)
 			_, _ = io.WriteString(w, echo(r, req))
 		},
-		"drop": func(w http.ResponseWriter, _ *http.Request, _ request) { drop(w) },
+		"drop": func(w http.ResponseWriter, _ *http.Request, _ apitest.Request) { apitest.Drop(w) },
 	}
 	for name, mode := range modes {
 		t.Run(name, func(t *testing.T) {
 			var logs bytes.Buffer
-			f := newFake(t, func(w http.ResponseWriter, r *http.Request, req request, _ int) { mode(w, r, req) })
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request, req apitest.Request, _ int) { mode(w, r, req) })
 			c := f.client(api.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			creds := map[string]sensitive.String{"api_key": sensitive.New(secret)}
 			_, err1 := c.Configure(context.Background(), gateflow.OpenAI, creds, nil)
@@ -389,10 +344,12 @@ func TestCredentialsNeverLeak(t *testing.T) {
 }
 
 func TestUnencodableSettingsAreInvalidNotUnavailable(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) { writeJSON(w, 200, map[string]any{}) })
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
+		apitest.WriteJSON(w, 200, map[string]any{})
+	})
 	_, err := f.client().UpdateSettings(context.Background(), "openai", map[string]any{"x": make(chan int)})
-	if !errors.Is(err, api.ErrInvalid) || errors.Is(err, api.ErrUnavailable) || len(f.requests()) != 0 {
-		t.Fatalf("err %v after %d calls", err, len(f.requests()))
+	if !errors.Is(err, api.ErrInvalid) || errors.Is(err, api.ErrUnavailable) || len(f.Requests()) != 0 {
+		t.Fatalf("err %v after %d calls", err, len(f.Requests()))
 	}
 	if !strings.HasPrefix(err.Error(), `gateflow: update settings of provider "openai": invalid request: encode request: json: unsupported type`) {
 		t.Errorf("message %q", err)

@@ -4,53 +4,20 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/apitest"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
 // Servers that are not Gateflow, or not well: the client fails, says so in
 // a sentence that names the call, and never hangs past its attempt timeout.
-
-// stalledListener accepts connections and never answers on them.
-func stalledListener(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			go func() { _, _ = io.Copy(io.Discard, c) }()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return "http://" + ln.Addr().String()
-}
 
 func robustClient(t *testing.T, url string, opts ...api.Option) *gateflow.Client {
 	t.Helper()
@@ -63,7 +30,7 @@ func robustClient(t *testing.T, url string, opts ...api.Option) *gateflow.Client
 }
 
 func TestStalledServerTimesOut(t *testing.T) {
-	url := stalledListener(t)
+	url := apitest.StalledServer(t)
 	t.Run("get: retried, then unavailable", func(t *testing.T) {
 		var retries int
 		c := robustClient(t, url, api.WithRetryMax(2), api.WithRetryHook(func(api.RetryEvent) { retries++ }))

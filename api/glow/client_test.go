@@ -3,14 +3,12 @@ package glow_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/apitest"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/internal/version"
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -29,77 +28,29 @@ import (
 
 const testToken = "glow-tok-RECOGNISABLE-7f3a9"
 
-// request is what the fake server saw.
-type request struct {
-	Method, Path string
-	Header       http.Header
-	Body         map[string]any
-	Raw          string
-}
-
 // fake is a Glow server whose answers each test scripts.
 type fake struct {
-	t    *testing.T
-	srv  *httptest.Server
-	mu   sync.Mutex
-	reqs []request
-	// handle answers a request; n counts requests from 1.
-	handle func(w http.ResponseWriter, r *http.Request, req request, n int)
+	*apitest.Recorder
+	t *testing.T
 }
 
-func newFake(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, req request, n int)) *fake {
+func newFake(t *testing.T, handle apitest.Handler) *fake {
 	t.Helper()
-	f := &fake{t: t, handle: handle}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, _ := io.ReadAll(r.Body)
-		req := request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Raw: string(raw)}
-		if len(raw) > 0 {
-			_ = json.Unmarshal(raw, &req.Body)
-		}
-		f.mu.Lock()
-		f.reqs = append(f.reqs, req)
-		n := len(f.reqs)
-		f.mu.Unlock()
-		f.handle(w, r, req, n)
-	}))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fake) requests() []request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]request(nil), f.reqs...)
+	return &fake{Recorder: apitest.NewRecorder(t, handle), t: t}
 }
 
 func (f *fake) client(opts ...api.Option) *glow.Client {
 	f.t.Helper()
 	base := []api.Option{api.WithRetryWait(time.Millisecond, 5*time.Millisecond)}
-	c, err := glow.New(f.srv.URL, sensitive.New(testToken), append(base, opts...)...)
+	c, err := glow.New(f.URL, sensitive.New(testToken), append(base, opts...)...)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	return c
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func writeError(w http.ResponseWriter, status int, code, msg, field string) {
-	writeJSON(w, status, glow.ErrorBody{Error: glow.ErrorDetail{Code: code, Message: msg, Field: field}})
-}
-
-// drop closes the connection after reading the request: the server may have
-// acted, the client gets no answer.
-func drop(w http.ResponseWriter) {
-	conn, _, err := w.(http.Hijacker).Hijack()
-	if err != nil {
-		panic(err)
-	}
-	_ = conn.Close()
+	apitest.WriteJSON(w, status, glow.ErrorBody{Error: glow.ErrorDetail{Code: code, Message: msg, Field: field}})
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -253,8 +204,8 @@ func TestRequestShapes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
-				writeJSON(w, 200, tc.answer)
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
+				apitest.WriteJSON(w, 200, tc.answer)
 			})
 			got, err := tc.call(f.client())
 			if err != nil {
@@ -263,7 +214,7 @@ func TestRequestShapes(t *testing.T) {
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("answer (-want +got):\n%s", d)
 			}
-			reqs := f.requests()
+			reqs := f.Requests()
 			if len(reqs) != 1 {
 				t.Fatalf("%d requests, want 1", len(reqs))
 			}
@@ -279,7 +230,7 @@ func TestRequestShapes(t *testing.T) {
 	}
 }
 
-func checkHeaders(t *testing.T, r request, accept string) {
+func checkHeaders(t *testing.T, r apitest.Request, accept string) {
 	t.Helper()
 	if got := r.Header.Get("Authorization"); got != "Bearer "+testToken {
 		t.Errorf("Authorization = %q", got)
@@ -296,7 +247,7 @@ func checkHeaders(t *testing.T, r request, accept string) {
 }
 
 func TestDecryptReturnsSensitiveValue(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 		_, _ = io.WriteString(w, `{"key_id":"k1","name":"prod","value":"sk-live-DECRYPTED","actor_name":"ci"}`)
 	})
 	got, err := f.client().Decrypt(context.Background(), "p1", "k1")
@@ -309,7 +260,7 @@ func TestDecryptReturnsSensitiveValue(t *testing.T) {
 	if s := fmt.Sprintf("%v %+v", got, got); strings.Contains(s, "DECRYPTED") {
 		t.Errorf("decrypted value printable: %s", s)
 	}
-	r := f.requests()[0]
+	r := f.Requests()[0]
 	if r.Path != "/provider/decrypt" || !cmp.Equal(r.Body, map[string]any{"provider_id": "p1", "key_id": "k1"}) {
 		t.Errorf("request %s %v", r.Path, r.Body)
 	}
@@ -317,7 +268,7 @@ func TestDecryptReturnsSensitiveValue(t *testing.T) {
 
 func TestExportStreamsCSV(t *testing.T) {
 	const csv = "provider_id,name,description,department_ids,endpoint_ids,key_ids,values,version,model_usage_count\np1,A,,d1;d2,,,a=b,3,0\n"
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 		w.Header().Set("Content-Type", "text/csv")
 		_, _ = io.WriteString(w, csv)
 	})
@@ -329,7 +280,7 @@ func TestExportStreamsCSV(t *testing.T) {
 	if buf.String() != csv {
 		t.Errorf("csv = %q", buf.String())
 	}
-	r := f.requests()[0]
+	r := f.Requests()[0]
 	checkHeaders(t, r, "text/csv")
 	if r.Path != "/provider/export" || !cmp.Equal(r.Body, map[string]any{"search": "open"}) {
 		t.Errorf("request %s %v (paging must not be sent)", r.Path, r.Body)
@@ -343,7 +294,7 @@ func TestSearchPagesThroughEveryPage(t *testing.T) {
 	for i := range all {
 		all[i] = glow.Provider{ID: fmt.Sprintf("p%d", i), Name: fmt.Sprintf("n%d", i)}
 	}
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, req request, _ int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, req apitest.Request, _ int) {
 		start := 0
 		if tok, _ := req.Body["page_token"].(string); tok != "" {
 			start, _ = strconv.Atoi(strings.TrimPrefix(tok, "after-"))
@@ -354,7 +305,7 @@ func TestSearchPagesThroughEveryPage(t *testing.T) {
 		if end < len(all) {
 			resp.NextPageToken = fmt.Sprintf("after-%d", end)
 		}
-		writeJSON(w, 200, resp)
+		apitest.WriteJSON(w, 200, resp)
 	})
 	c := f.client(api.WithPageSize(3))
 	got, err := api.Collect(c.Search(context.Background(), glow.SearchRequest{Search: "n"}))
@@ -364,7 +315,7 @@ func TestSearchPagesThroughEveryPage(t *testing.T) {
 	if d := cmp.Diff(all, got); d != "" {
 		t.Errorf("providers (-want +got):\n%s", d)
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	if len(reqs) != 3 {
 		t.Fatalf("%d calls, want 3", len(reqs))
 	}
@@ -382,21 +333,21 @@ func TestSearchPagesThroughEveryPage(t *testing.T) {
 			break
 		}
 	}
-	if got := len(f.requests()); got != 4 {
+	if got := len(f.Requests()); got != 4 {
 		t.Errorf("%d calls after an early break, want 4", got)
 	}
 }
 
 func TestListIteratorsPage(t *testing.T) {
 	// Every list call pages the same way; the fake answers two pages.
-	page := func(w http.ResponseWriter, req request, first, second any) {
+	page := func(w http.ResponseWriter, req apitest.Request, first, second any) {
 		if req.Body["page_token"] == nil {
-			writeJSON(w, 200, first)
+			apitest.WriteJSON(w, 200, first)
 		} else {
-			writeJSON(w, 200, second)
+			apitest.WriteJSON(w, 200, second)
 		}
 	}
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, req request, _ int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, req apitest.Request, _ int) {
 		switch req.Path {
 		case "/provider/drafts":
 			page(w, req, glow.ListDraftsResponse{Drafts: []glow.Draft{{DraftID: "d1"}}, NextPageToken: "t"}, glow.ListDraftsResponse{Drafts: []glow.Draft{{DraftID: "d2"}}})
@@ -421,7 +372,7 @@ func TestListIteratorsPage(t *testing.T) {
 	if d[1].DraftID != "d2" || e[1].ID != "e2" || k[1].ID != "k2" || m[1].ID != "m2" {
 		t.Errorf("second pages not read: %v %v %v %v", d, e, k, m)
 	}
-	for _, r := range f.requests() {
+	for _, r := range f.Requests() {
 		if r.Body["page_size"] != float64(api.DefaultPageSize) {
 			t.Errorf("%s page_size = %v", r.Path, r.Body["page_size"])
 		}
@@ -429,9 +380,9 @@ func TestListIteratorsPage(t *testing.T) {
 }
 
 func TestPagingErrorEndsSequence(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, n int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, n int) {
 		if n == 1 {
-			writeJSON(w, 200, glow.SearchResponse{Providers: []glow.Provider{{ID: "p1"}}, NextPageToken: "t"})
+			apitest.WriteJSON(w, 200, glow.SearchResponse{Providers: []glow.Provider{{ID: "p1"}}, NextPageToken: "t"})
 			return
 		}
 		writeError(w, 400, "invalid_field", "page_token is not valid", "page_token")
@@ -443,8 +394,8 @@ func TestPagingErrorEndsSequence(t *testing.T) {
 }
 
 func TestPagingLoopIsAnError(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
-		writeJSON(w, 200, glow.KeysResponse{Keys: []glow.Key{{ID: "k"}}, NextPageToken: "same"})
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
+		apitest.WriteJSON(w, 200, glow.KeysResponse{Keys: []glow.Key{{ID: "k"}}, NextPageToken: "same"})
 	})
 	_, err := api.Collect(f.client().ListKeys(context.Background()))
 	if err == nil || !strings.Contains(err.Error(), "page token repeated") {
@@ -457,7 +408,7 @@ func TestDeleteProvidersChunks(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("p%04d", i)
 	}
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, req request, _ int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, req apitest.Request, _ int) {
 		var res glow.BulkResponse
 		list := req.Body["provider_ids"].([]any)
 		if len(list) > glow.MaxItems {
@@ -467,7 +418,7 @@ func TestDeleteProvidersChunks(t *testing.T) {
 		for _, id := range list {
 			res.Results = append(res.Results, glow.ItemResult{ProviderID: id.(string), Success: true})
 		}
-		writeJSON(w, 200, res)
+		apitest.WriteJSON(w, 200, res)
 	})
 	got, err := f.client().DeleteProviders(context.Background(), ids)
 	if err != nil {
@@ -482,7 +433,7 @@ func TestDeleteProvidersChunks(t *testing.T) {
 		}
 	}
 	var sizes []int
-	for _, r := range f.requests() {
+	for _, r := range f.Requests() {
 		sizes = append(sizes, len(r.Body["provider_ids"].([]any)))
 	}
 	if !cmp.Equal(sizes, []int{500, 500, 201}) {
@@ -495,7 +446,7 @@ func TestDeleteProvidersReturnsEarlierChunksOnError(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprint(i)
 	}
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, req request, n int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, req apitest.Request, n int) {
 		if n == 2 {
 			writeError(w, 401, "unauthorized", "token expired", "")
 			return
@@ -504,7 +455,7 @@ func TestDeleteProvidersReturnsEarlierChunksOnError(t *testing.T) {
 		for _, id := range req.Body["provider_ids"].([]any) {
 			res.Results = append(res.Results, glow.ItemResult{ProviderID: id.(string), Success: true})
 		}
-		writeJSON(w, 200, res)
+		apitest.WriteJSON(w, 200, res)
 	})
 	got, err := f.client().DeleteProviders(context.Background(), ids)
 	if !errors.Is(err, api.ErrUnauthorized) || len(got) != 500 {
@@ -513,10 +464,10 @@ func TestDeleteProvidersReturnsEarlierChunksOnError(t *testing.T) {
 }
 
 func TestCreateRejectsMoreThanMaxItemsWithoutACall(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) { writeJSON(w, 200, nil) })
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) { apitest.WriteJSON(w, 200, nil) })
 	_, err := f.client().CreateProviders(context.Background(), make([]glow.ProviderInput, 501))
-	if !errors.Is(err, api.ErrInvalid) || len(f.requests()) != 0 {
-		t.Fatalf("err = %v, %d calls", err, len(f.requests()))
+	if !errors.Is(err, api.ErrInvalid) || len(f.Requests()) != 0 {
+		t.Fatalf("err = %v, %d calls", err, len(f.Requests()))
 	}
 }
 
@@ -567,7 +518,7 @@ func TestErrorStatuses(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprint(tc.status, tc.code), func(t *testing.T) {
-			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 				writeError(w, tc.status, tc.code, tc.msg, tc.field)
 			})
 			err := tc.call(f.client(api.WithRetryMax(2)))
@@ -588,7 +539,7 @@ func TestErrorStatuses(t *testing.T) {
 			if tc.notRetried {
 				wantCalls = 1
 			}
-			if got := len(f.requests()); got != wantCalls {
+			if got := len(f.Requests()); got != wantCalls {
 				t.Errorf("%d calls, want %d", got, wantCalls)
 			}
 		})
@@ -598,7 +549,7 @@ func TestErrorStatuses(t *testing.T) {
 func TestGarbageAnswers(t *testing.T) {
 	html := "<html><body><h1>502 Bad Gateway</h1>" + strings.Repeat("x", 1000) + "</body></html>"
 	t.Run("non-JSON error body", func(t *testing.T) {
-		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 			w.WriteHeader(500)
 			_, _ = io.WriteString(w, html)
 		})
@@ -607,12 +558,12 @@ func TestGarbageAnswers(t *testing.T) {
 		if !strings.HasPrefix(msg, "glow: get provider id p1: 500 internal server error: <html><body><h1>502 Bad Gateway</h1>xxx") || !strings.HasSuffix(msg, "…") || len(msg) > 300 {
 			t.Errorf("message %q", msg)
 		}
-		if len(f.requests()) != 1 {
+		if len(f.Requests()) != 1 {
 			t.Errorf("a 500 is not retried")
 		}
 	})
 	t.Run("empty error body", func(t *testing.T) {
-		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) { w.WriteHeader(404) })
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) { w.WriteHeader(404) })
 		_, err := f.client().GetProvider(context.Background(), "p1")
 		if !errors.Is(err, api.ErrNotFound) || err.Error() != "glow: get provider id p1: 404 not found" {
 			t.Errorf("err %v", err)
@@ -620,7 +571,7 @@ func TestGarbageAnswers(t *testing.T) {
 	})
 	t.Run("undecodable 200", func(t *testing.T) {
 		for _, body := range []string{"", "{", "not json", `{"provider": {"version": "three"}}`, `[1,2]`} {
-			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) { _, _ = io.WriteString(w, body) })
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) { _, _ = io.WriteString(w, body) })
 			_, err := f.client().GetProvider(context.Background(), "p1")
 			if !errors.Is(err, api.ErrDecode) || !strings.Contains(err.Error(), "200 answer could not be decoded") {
 				t.Errorf("body %q: err %v", body, err)
@@ -648,12 +599,12 @@ func (r *retryCounter) get() []api.RetryEvent {
 }
 
 func TestRetry503ThenSuccess(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, n int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, n int) {
 		if n == 1 {
 			writeError(w, 503, "unavailable", "try again", "")
 			return
 		}
-		writeJSON(w, 200, glow.CreateProvidersResponse{Providers: []glow.Created{{ProviderID: "p1"}}})
+		apitest.WriteJSON(w, 200, glow.CreateProvidersResponse{Providers: []glow.Created{{ProviderID: "p1"}}})
 	})
 	var rc retryCounter
 	c := f.client(api.WithRetryHook(rc.hook))
@@ -672,13 +623,13 @@ func TestRetry503ThenSuccess(t *testing.T) {
 
 func TestRetry429HonoursRetryAfter(t *testing.T) {
 	t.Parallel()
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, n int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, n int) {
 		if n == 1 {
 			w.Header().Set("Retry-After", "1")
 			writeError(w, 429, "rate_limited", "slow down", "")
 			return
 		}
-		writeJSON(w, 200, glow.Created{ProviderID: "p2"})
+		apitest.WriteJSON(w, 200, glow.Created{ProviderID: "p2"})
 	})
 	var rc retryCounter
 	start := time.Now()
@@ -696,7 +647,7 @@ func TestRetry429HonoursRetryAfter(t *testing.T) {
 }
 
 func TestRetryAfterBeyondMaxIsReturned(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 		w.Header().Set("Retry-After", "120")
 		writeError(w, 429, "rate_limited", "slow down", "")
 	})
@@ -705,19 +656,19 @@ func TestRetryAfterBeyondMaxIsReturned(t *testing.T) {
 	if !errors.As(err, &ae) || !errors.Is(err, api.ErrRateLimited) || ae.RetryAfter != 2*time.Minute {
 		t.Fatalf("err %v", err)
 	}
-	if !strings.HasSuffix(err.Error(), "(retry after 2m0s)") || len(f.requests()) != 1 {
-		t.Errorf("err %v after %d calls", err, len(f.requests()))
+	if !strings.HasSuffix(err.Error(), "(retry after 2m0s)") || len(f.Requests()) != 1 {
+		t.Errorf("err %v after %d calls", err, len(f.Requests()))
 	}
 }
 
 func TestConnectionDrop(t *testing.T) {
 	t.Run("idempotent call is retried", func(t *testing.T) {
-		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, n int) {
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, n int) {
 			if n == 1 {
-				drop(w)
+				apitest.Drop(w)
 				return
 			}
-			writeJSON(w, 200, glow.SearchResponse{Providers: []glow.Provider{{ID: "p1"}}})
+			apitest.WriteJSON(w, 200, glow.SearchResponse{Providers: []glow.Provider{{ID: "p1"}}})
 		})
 		c := f.client()
 		got, err := api.Collect(c.Search(context.Background(), glow.SearchRequest{}))
@@ -729,13 +680,13 @@ func TestConnectionDrop(t *testing.T) {
 		}
 	})
 	t.Run("create is not retried", func(t *testing.T) {
-		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) { drop(w) })
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) { apitest.Drop(w) })
 		c := f.client()
 		_, err := c.CreateProviders(context.Background(), []glow.ProviderInput{{Name: "OpenAI Production"}})
 		if !errors.Is(err, api.ErrOutcomeUnknown) {
 			t.Fatalf("err %v is not ErrOutcomeUnknown", err)
 		}
-		if n := len(f.requests()); n != 1 {
+		if n := len(f.Requests()); n != 1 {
 			t.Errorf("%d calls, want 1", n)
 		}
 		if !strings.HasPrefix(err.Error(), `glow: create provider "OpenAI Production": outcome unknown`) ||
@@ -777,40 +728,40 @@ func TestConnectionDrop(t *testing.T) {
 	} {
 		t.Run(op.name+" is not retried on 502/504 or a drop", func(t *testing.T) {
 			for _, fault := range []int{0, 502, 504} {
-				f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+				f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 					if fault == 0 {
-						drop(w)
+						apitest.Drop(w)
 						return
 					}
 					writeError(w, fault, "bad_gateway", "upstream failed", "")
 				})
 				err := op.call(f.client())
-				if !errors.Is(err, api.ErrOutcomeUnknown) || len(f.requests()) != 1 {
-					t.Errorf("fault %d: err %v after %d calls", fault, err, len(f.requests()))
+				if !errors.Is(err, api.ErrOutcomeUnknown) || len(f.Requests()) != 1 {
+					t.Errorf("fault %d: err %v after %d calls", fault, err, len(f.Requests()))
 				}
 			}
 		})
 	}
 	t.Run("idempotent call is retried on 502 and 504", func(t *testing.T) {
-		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, n int) {
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, n int) {
 			switch n {
 			case 1:
 				w.WriteHeader(502)
 			case 2:
 				w.WriteHeader(504)
 			default:
-				writeJSON(w, 200, glow.IDResults{})
+				apitest.WriteJSON(w, 200, glow.IDResults{})
 			}
 		})
-		if _, err := f.client().DeleteKeys(context.Background(), []string{"k"}); err != nil || len(f.requests()) != 3 {
-			t.Fatalf("err %v after %d calls", err, len(f.requests()))
+		if _, err := f.client().DeleteKeys(context.Background(), []string{"k"}); err != nil || len(f.Requests()) != 3 {
+			t.Fatalf("err %v after %d calls", err, len(f.Requests()))
 		}
 	})
 }
 
 func TestDialErrorOnCreateIsRetried(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
-		writeJSON(w, 200, glow.CreateProvidersResponse{Providers: []glow.Created{{ProviderID: "p1"}}})
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
+		apitest.WriteJSON(w, 200, glow.CreateProvidersResponse{Providers: []glow.Created{{ProviderID: "p1"}}})
 	})
 	var dials atomic.Int32
 	hc := &http.Client{Transport: &http.Transport{
@@ -826,8 +777,8 @@ func TestDialErrorOnCreateIsRetried(t *testing.T) {
 	if _, err := c.CreateProviders(context.Background(), []glow.ProviderInput{{Name: "A"}}); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.requests()) != 1 || dials.Load() != 2 || c.Stats().Retries != 1 {
-		t.Errorf("%d calls, %d dials, stats %+v", len(f.requests()), dials.Load(), c.Stats())
+	if len(f.Requests()) != 1 || dials.Load() != 2 || c.Stats().Retries != 1 {
+		t.Errorf("%d calls, %d dials, stats %+v", len(f.Requests()), dials.Load(), c.Stats())
 	}
 }
 
@@ -856,7 +807,7 @@ func TestUnreachableServer(t *testing.T) {
 
 func TestContextCancelStopsRetries(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 		cancel()
 		writeError(w, 503, "unavailable", "", "")
 	})
@@ -872,7 +823,7 @@ func TestContextCancelStopsRetries(t *testing.T) {
 func TestAttemptTimeout(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request, _ request, n int) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, _ apitest.Request, n int) {
 		if n == 1 {
 			select {
 			case <-release:
@@ -880,7 +831,7 @@ func TestAttemptTimeout(t *testing.T) {
 			}
 			return
 		}
-		writeJSON(w, 200, glow.ProviderDetail{})
+		apitest.WriteJSON(w, 200, glow.ProviderDetail{})
 	})
 	c := f.client(api.WithTimeout(50 * time.Millisecond))
 	if _, err := c.GetProvider(context.Background(), "p1"); err != nil {
@@ -896,29 +847,29 @@ func TestAttemptTimeout(t *testing.T) {
 // checks errors and debug logs.
 func TestSecretsNeverLeak(t *testing.T) {
 	const keyValue = "sk-KEYVALUE-RECOGNISABLE-42"
-	echo := func(r *http.Request, req request) string {
+	echo := func(r *http.Request, req apitest.Request) string {
 		return req.Raw + " token=" + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
-	modes := map[string]func(w http.ResponseWriter, r *http.Request, req request){
-		"json error echo": func(w http.ResponseWriter, r *http.Request, req request) {
+	modes := map[string]func(w http.ResponseWriter, r *http.Request, req apitest.Request){
+		"json error echo": func(w http.ResponseWriter, r *http.Request, req apitest.Request) {
 			writeError(w, 400, "invalid_field", echo(r, req), echo(r, req))
 		},
-		"garbage echo": func(w http.ResponseWriter, r *http.Request, req request) {
+		"garbage echo": func(w http.ResponseWriter, r *http.Request, req apitest.Request) {
 			w.WriteHeader(500)
 			_, _ = io.WriteString(w, "<html>"+echo(r, req))
 		},
-		"echo with 422": func(w http.ResponseWriter, r *http.Request, req request) {
+		"echo with 422": func(w http.ResponseWriter, r *http.Request, req apitest.Request) {
 			writeError(w, 422, echo(r, req), "bad", "")
 		},
-		"503 echo": func(w http.ResponseWriter, r *http.Request, req request) {
+		"503 echo": func(w http.ResponseWriter, r *http.Request, req apitest.Request) {
 			writeError(w, 503, "unavailable", echo(r, req), "")
 		},
-		"drop": func(w http.ResponseWriter, _ *http.Request, _ request) { drop(w) },
-		"502 echo": func(w http.ResponseWriter, r *http.Request, req request) {
+		"drop": func(w http.ResponseWriter, _ *http.Request, _ apitest.Request) { apitest.Drop(w) },
+		"502 echo": func(w http.ResponseWriter, r *http.Request, req apitest.Request) {
 			w.WriteHeader(502)
 			_, _ = io.WriteString(w, echo(r, req))
 		},
-		"200 garbage with secret": func(w http.ResponseWriter, r *http.Request, req request) {
+		"200 garbage with secret": func(w http.ResponseWriter, r *http.Request, req apitest.Request) {
 			_, _ = io.WriteString(w, `{"keys": "`+echo(r, req))
 		},
 	}
@@ -926,14 +877,14 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var logs bytes.Buffer
 			logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			f := newFake(t, func(w http.ResponseWriter, r *http.Request, req request, _ int) { mode(w, r, req) })
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request, req apitest.Request, _ int) { mode(w, r, req) })
 			var rc retryCounter
 			c := f.client(api.WithLogger(logger), api.WithRetryMax(1), api.WithRetryHook(rc.hook))
 			_, err := c.CreateKeys(context.Background(), []glow.KeyInput{{Name: "prod", Value: sensitive.New(keyValue)}})
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if !strings.Contains(f.requests()[0].Raw, keyValue) {
+			if !strings.Contains(f.Requests()[0].Raw, keyValue) {
 				t.Fatal("the key value was not sent")
 			}
 			var ae *api.Error
@@ -957,7 +908,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 }
 
 func TestSecretsNeverInDecryptDecodeError(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 		_, _ = io.WriteString(w, `{"key_id":"k1","value":"sk-live-DECRYPTED-VALUE","actor_name":`)
 	})
 	_, err := f.client().Decrypt(context.Background(), "p1", "k1")
@@ -967,10 +918,10 @@ func TestSecretsNeverInDecryptDecodeError(t *testing.T) {
 }
 
 func TestNewFromEnv(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ request, _ int) {
-		writeJSON(w, 200, glow.ProviderDetail{})
+	f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
+		apitest.WriteJSON(w, 200, glow.ProviderDetail{})
 	})
-	t.Setenv(glow.EnvURL, f.srv.URL+"/")
+	t.Setenv(glow.EnvURL, f.URL+"/")
 	t.Setenv(glow.EnvToken, testToken)
 	c, err := glow.NewFromEnv()
 	if err != nil {
@@ -979,9 +930,9 @@ func TestNewFromEnv(t *testing.T) {
 	if _, err := c.GetProvider(context.Background(), "p1"); err != nil {
 		t.Fatal(err)
 	}
-	checkHeaders(t, f.requests()[0], "application/json")
-	if f.requests()[0].Path != "/provider/get" {
-		t.Errorf("path %s", f.requests()[0].Path)
+	checkHeaders(t, f.Requests()[0], "application/json")
+	if f.Requests()[0].Path != "/provider/get" {
+		t.Errorf("path %s", f.Requests()[0].Path)
 	}
 
 	t.Setenv(glow.EnvToken, "")

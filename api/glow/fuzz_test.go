@@ -2,17 +2,13 @@ package glow_test
 
 import (
 	"context"
-	"errors"
 	"io"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/apitest"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -114,80 +110,6 @@ var fuzzCalls = []struct {
 	}},
 }
 
-// fuzzStatuses are the statuses a fuzzed answer comes with.
-var fuzzStatuses = []int{200, 201, 204, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504}
-
-// fuzzServer answers every request with the current input.
-type fuzzServer struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	status int
-	body   []byte
-}
-
-func newFuzzServer(t testing.TB) *fuzzServer {
-	s := &fuzzServer{}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		s.mu.Lock()
-		status, body := s.status, s.body
-		s.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = w.Write(body)
-	}))
-	t.Cleanup(s.srv.Close)
-	return s
-}
-
-func (s *fuzzServer) set(status int, body []byte) {
-	s.mu.Lock()
-	s.status, s.body = status, body
-	s.mu.Unlock()
-}
-
-// checkFuzzError is what every answer must lead to: no panic (the fuzzer
-// catches those), a success only for a 2xx, and otherwise an *api.Error
-// that names the service and the status and quotes no secret.
-func checkFuzzError(t *testing.T, service, op string, status int, body []byte, err error, secrets ...string) {
-	t.Helper()
-	ok := status >= 200 && status <= 299
-	if err == nil {
-		if !ok {
-			t.Fatalf("%s: status %d answered success", op, status)
-		}
-		return
-	}
-	var ae *api.Error
-	if !errors.As(err, &ae) {
-		t.Fatalf("%s: status %d: error %T is not an *api.Error: %v", op, status, err, err)
-	}
-	msg := err.Error()
-	if !strings.HasPrefix(msg, service+": ") {
-		t.Errorf("%s: message does not name the service: %q", op, msg)
-	}
-	if len(msg) > 2000 {
-		t.Errorf("%s: message of %d bytes", op, len(msg))
-	}
-	for _, s := range secrets {
-		if strings.Contains(msg, s) {
-			t.Fatalf("%s: message quotes a secret: %q", op, msg)
-		}
-	}
-	if ok {
-		if !errors.Is(err, api.ErrDecode) || !strings.Contains(msg, "could not be decoded") {
-			t.Errorf("%s: status %d with body %.100q: want a decode error, got %q", op, status, body, msg)
-		}
-		return
-	}
-	if errors.Is(err, api.ErrDecode) {
-		t.Errorf("%s: status %d is not a decode error: %q", op, status, msg)
-	}
-	if !strings.Contains(msg, strconv.Itoa(status)) {
-		t.Errorf("%s: status %d not in the message %q", op, status, msg)
-	}
-}
-
 // fuzzSeeds are answers real servers and proxies send by mistake.
 func fuzzSeeds() [][]byte {
 	huge := "[" + strings.Repeat(`{"provider_id":"p","name":"n"},`, 200) + `{}]`
@@ -216,16 +138,16 @@ func FuzzGlowDecode(f *testing.F) {
 		f.Add(uint8(i), uint8(0), body)
 		f.Add(uint8(i+7), uint8(i), body)
 	}
-	srv := newFuzzServer(f)
-	c, err := glow.New(srv.srv.URL, sensitive.New(testToken), api.WithRetryMax(0), api.WithTimeout(2*time.Second))
+	srv := apitest.NewFuzzServer(f)
+	c, err := glow.New(srv.URL, sensitive.New(testToken), api.WithRetryMax(0), api.WithTimeout(2*time.Second))
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, op, status uint8, body []byte) {
 		fc := fuzzCalls[int(op)%len(fuzzCalls)]
-		st := fuzzStatuses[int(status)%len(fuzzStatuses)]
-		srv.set(st, body)
+		st := apitest.FuzzStatuses[int(status)%len(apitest.FuzzStatuses)]
+		srv.Set(st, body)
 		err := fc.call(context.Background(), c)
-		checkFuzzError(t, "glow", fc.name, st, body, err, testToken, fuzzKeyValue)
+		apitest.CheckFuzzError(t, "glow", fc.name, st, body, err, testToken, fuzzKeyValue)
 	})
 }
