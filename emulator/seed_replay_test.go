@@ -1,7 +1,10 @@
 package emulator_test
 
 import (
+	"cmp"
 	"encoding/csv"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,10 +18,14 @@ import (
 // of objects created for real), and check the documented answer shapes.
 // They pin the JSON names independently of the Go wire types.
 
-// fill replaces the documents' placeholders.
+// fill replaces the documents' placeholders, longest first: KEY_UUID is
+// inside NEW_KEY_UUID, so map order would otherwise decide which one wins.
 func fill(body string, ids map[string]string) string {
-	for k, v := range ids {
-		body = strings.ReplaceAll(body, k, v)
+	keys := slices.SortedFunc(maps.Keys(ids), func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(b), len(a)), cmp.Compare(a, b))
+	})
+	for _, k := range keys {
+		body = strings.ReplaceAll(body, k, ids[k])
 	}
 	return body
 }
