@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 )
@@ -28,15 +30,41 @@ func main() {
 		cancel()
 	}()
 
-	err := newRootCommand().ExecuteContext(ctx)
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the exit status. Everything it
+// prints, the final "Error: ..." included, goes through the redacting
+// writers of redactOutput, flushed before it returns: os.Exit would drop
+// what they hold back.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	root := newRootCommand()
+	root.SetArgs(args)
+	flush := redactOutput(root, stdout, stderr)
+	defer func() {
+		// A panic's message may quote what the code was handling; the
+		// runtime would print it unredacted. It still exits 2, as Go does.
+		if p := recover(); p != nil {
+			fmt.Fprintf(root.ErrOrStderr(), "panic: %v\n\n%s", p, debug.Stack())
+			code = 2
+		}
+		if err := flush(); err != nil && code == 0 {
+			// The output is incomplete: a script must not take it for a
+			// result.
+			fmt.Fprintln(stderr, credentials(root).String("Error: writing the output: "+err.Error()))
+			code = 1
+		}
+	}()
+	err := root.ExecuteContext(withCredentials(ctx, credentials(root)))
 	var ec exitCode
 	switch {
 	case errors.As(err, &ec):
-		os.Exit(int(ec))
+		return int(ec)
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "Error:", err)
-		os.Exit(1)
+		fmt.Fprintln(root.ErrOrStderr(), "Error:", err)
+		return 1
 	}
+	return 0
 }
 
 // exitCode ends the program with a status and no further message: the

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard-hq/switchboard/internal/version"
@@ -21,5 +23,9 @@ func newRootCommand() *cobra.Command {
 	for _, sub := range subcommands {
 		root.AddCommand(sub())
 	}
+	// Subcommands inherit this context unless a caller replaces it, so
+	// that credentials(cmd) reaches this run's registry even when a test
+	// executes the command without run.
+	root.SetContext(withCredentials(context.Background(), newCredentials()))
 	return root
 }

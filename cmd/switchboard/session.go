@@ -68,7 +68,11 @@ type session struct {
 // read it; keys and credentials are not read (plan needs only metadata).
 func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*session, error) {
 	s := &session{}
+	// Every credential is registered as soon as it is held, before any
+	// error could quote it.
+	creds := credentialsIn(ctx)
 	if cfg.Vault != nil {
+		creds.Add("VAULT_TOKEN", vaultToken())
 		r, err := secrets.NewResolverFromEnv(cfg.Vault.Address)
 		if err != nil {
 			return nil, fmt.Errorf("vault: %w", err)
@@ -80,6 +84,7 @@ func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*sess
 		if err != nil {
 			return nil, err
 		}
+		creds.Add(credentialName("glow token", "GLOW_TOKEN", cfg.Glow.Token), token)
 		if cfg.Glow.URL == "" {
 			return nil, errors.New("glow: no URL: set url in the glow block or GLOW_INSTANCE_URL")
 		}
@@ -92,6 +97,7 @@ func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*sess
 		if err != nil {
 			return nil, err
 		}
+		creds.Add(credentialName("gateflow admin_key", "GATEFLOW_ADMIN_KEY", cfg.Gateflow.AdminKey), key)
 		if cfg.Gateflow.URL == "" {
 			return nil, errors.New("gateflow: no URL: set url in the gateflow block or GATEFLOW_URL")
 		}
