@@ -18,9 +18,14 @@ type Config struct {
 	// Dir is the directory the files were read from, as given to Load.
 	Dir string
 	// Checksum is the hex sha256 of the configuration files (name and
-	// content, sorted by name). Variable values are not part of it: a plan
-	// records them separately.
+	// content, sorted by name). Variable values and the files file() read
+	// are not part of it: a plan records them separately.
 	Checksum string
+	// Files are every file the configuration read, sorted by name: the
+	// configuration files and the files file() read. Loading them again
+	// with LoadOptions.FS = MemFS(Files), the same dir and the recorded
+	// variables gives the same Config.
+	Files []SourceFile
 
 	// Glow is set when the configuration has a glow block or a
 	// glow_provider; its fields fall back to GLOW_INSTANCE_URL and
@@ -50,8 +55,14 @@ func (c Config) Format(f fmt.State, verb rune) {
 	if f.Flag('+') || f.Flag('#') {
 		v = "%+v"
 	}
-	fmt.Fprintf(f, "{Dir:%s Checksum:%s Glow:"+v+" Gateflow:"+v+" Vault:"+v+" GlowProviders:"+v+" GatewayProviders:"+v+"}",
-		c.Dir, c.Checksum, deref(c.Glow), deref(c.Gateflow), deref(c.Vault), c.GlowProviders, c.GatewayProviders)
+	names := make([]string, len(c.Files))
+	for i, sf := range c.Files {
+		names[i] = sf.Name
+	}
+	// Files by name only: their content is the configuration itself, and
+	// may be large.
+	fmt.Fprintf(f, "{Dir:%s Checksum:%s Files:%v Glow:"+v+" Gateflow:"+v+" Vault:"+v+" GlowProviders:"+v+" GatewayProviders:"+v+"}",
+		c.Dir, c.Checksum, names, deref(c.Glow), deref(c.Gateflow), deref(c.Vault), c.GlowProviders, c.GatewayProviders)
 }
 
 // deref returns *p, or nil, as an interface that fmt prints with methods.

@@ -23,6 +23,19 @@
 // a missing glow or gateflow block is taken from the environment when a
 // provider of that kind is declared.
 //
+// # Files
+//
+// Load reads the directory through an os.Root, or through LoadOptions.FS
+// (see MemFS): configuration files must be regular files inside the
+// directory, at most MaxConfigFileSize each and MaxConfigTotalSize in all,
+// counting what file() reads. file(path) takes a path relative to the
+// directory (or starting with path.module) and reads only a regular file
+// inside it, of at most MaxFileFunctionSize: an absolute path, "..", a
+// symbolic link leading out, a directory, a device or a named pipe is an
+// error at the call, and nothing is opened before it is known to be a
+// regular file. Config.Files records every file read, so that a saved plan
+// can load the same configuration again from memory.
+//
 // # Secrets
 //
 // vault(path, key[, version]) never reads Vault: it evaluates to a value
@@ -76,7 +89,7 @@
 // are cty's standard library under Terraform's names (upper, format, join,
 // merge, toset, jsonencode, regex, flatten, ...), try and can, alltrue,
 // anytrue, startswith, endswith, strcontains, sensitive, nonsensitive, and
-// env, file (relative to the configuration directory) and vault.
+// env, file (see Files) and vault.
 //
 // for_each takes a set of strings or a map (or object); a list is refused
 // (convert it with toset(), as in Terraform) so that no instance's address

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -209,28 +212,56 @@ func (l *loader) envFunc() function.Function {
 	})
 }
 
+// fileFunc is file(path): the content of a file of the configuration
+// directory. It reads through the configuration's file system, so a saved
+// plan that embeds what it read replays it from memory, and it reads only
+// regular files inside the directory: an absolute path, a ".." or a
+// symbolic link leading out, a device or a named pipe (which would block)
+// is refused before anything is opened.
 func (l *loader) fileFunc() function.Function {
 	return function.New(&function.Spec{
 		Description: "The content of a file, relative to the configuration directory.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			p := args[0].AsString()
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(l.dir, p)
-			}
-			b, err := os.ReadFile(p)
+			// The errors name the path, which the user wrote: no value of
+			// any secret is in it.
+			given := args[0].AsString()
+			name, err := configRelativePath(given, l.dir)
 			if err != nil {
-				// The OS error names the path, which the user wrote: no
-				// value of any secret is in it.
-				return cty.NilVal, function.NewArgErrorf(0, "cannot read %s: %s", args[0].AsString(), describeFileError(err))
+				return cty.NilVal, function.NewArgErrorf(0, "%s", err)
+			}
+			b, err := l.readSource(name, MaxFileFunctionSize)
+			if err != nil {
+				return cty.NilVal, function.NewArgErrorf(0, "%q %s", given, err)
 			}
 			if !utf8.Valid(b) {
-				return cty.NilVal, function.NewArgErrorf(0, "%s is not valid UTF-8", args[0].AsString())
+				return cty.NilVal, function.NewArgErrorf(0, "%q is not valid UTF-8", given)
 			}
 			return cty.StringVal(string(b)), nil
 		},
 	})
+}
+
+// configRelativePath turns a path file() was given into the slash path
+// of a file inside the configuration directory dir. A path under dir as
+// Load was given it is taken relative to dir, since Terraform users write
+// file("${path.module}/x"), and path.module is dir.
+func configRelativePath(p, dir string) (string, error) {
+	if p == "" {
+		return "", errors.New("the path is empty")
+	}
+	rel := filepath.ToSlash(p)
+	if d := path.Clean(filepath.ToSlash(dir)); d != "." && d != "/" && strings.HasPrefix(rel, d+"/") {
+		rel = strings.TrimLeft(rel[len(d):], "/")
+	} else if filepath.IsAbs(p) || strings.HasPrefix(p, "/") || filepath.VolumeName(p) != "" {
+		return "", fmt.Errorf("%q is an absolute path; file() reads only files inside the configuration directory, given relative to it", p)
+	}
+	name := path.Clean(rel)
+	if name == ".." || strings.HasPrefix(name, "../") || !fs.ValidPath(name) {
+		return "", fmt.Errorf("%q leads out of the configuration directory; file() reads only files inside it", p)
+	}
+	return name, nil
 }
 
 func describeFileError(err error) string {

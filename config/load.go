@@ -3,7 +3,9 @@ package config
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,6 +18,15 @@ import (
 
 // LoadOptions are the inputs of Load besides the files.
 type LoadOptions struct {
+	// FS holds the configuration directory's files, for a configuration
+	// loaded from memory (see MemFS). Nil means the directory dir on disk,
+	// read through os.Root so that no symbolic link or ".." leads out of
+	// it. Either way, dir names the files in Config.Dir, diagnostics and
+	// path.module, so that the same files give the same Config wherever
+	// they are read from. FS should implement fs.StatFS: a file is
+	// examined before it is opened, and without Stat examining it means
+	// opening it.
+	FS fs.FS
 	// Vars are --var values by variable name.
 	Vars map[string]string
 	// VarFiles are --var-file paths, applied in order (a later file wins).
@@ -42,8 +53,25 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 	l := &loader{
 		dir:     dir,
 		opts:    opts,
+		fsys:    opts.FS,
 		parser:  hclparse.NewParser(),
 		secrets: map[string]struct{}{},
+		read:    map[string][]byte{},
+	}
+	if l.fsys == nil {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read the configuration directory",
+				Detail:   fmt.Sprintf("Switchboard reads *.hcl and *.hcl.json files from %s: %s.", dir, describeFileError(err)),
+			})
+			return nil, l.finish()
+		}
+		// file() reads through the root while the configuration is
+		// evaluated, so it stays open until Load returns.
+		defer root.Close()
+		l.fsys = root.FS()
 	}
 	cfg := l.load()
 	diags := l.finish()
@@ -57,6 +85,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 type loader struct {
 	dir    string
 	opts   LoadOptions
+	fsys   fs.FS
 	parser *hclparse.Parser
 	diags  hcl.Diagnostics
 
@@ -69,6 +98,14 @@ type loader struct {
 	// each reference the range where it is written even when it reaches a
 	// key through a local.
 	vaultCalls map[VaultRef][]hcl.Range
+
+	// read holds every file read, by slash path relative to dir: the
+	// configuration files and what file() read. A file is read once, so
+	// that Config.Files holds exactly what the evaluation saw.
+	read map[string][]byte
+	// total is the size of everything in read, bounded by
+	// MaxConfigTotalSize.
+	total int64
 
 	vars      map[string]*variable
 	varOrder  []string
@@ -84,9 +121,12 @@ func (l *loader) rememberSecret(s string) {
 	}
 }
 
-// configFiles lists the configuration files of dir, sorted by name.
-func configFiles(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+// configFiles lists the configuration files of fsys's top directory,
+// sorted by name. A directory is skipped whatever its name; anything else
+// named like a configuration file must be a regular file, which the
+// caller checks.
+func configFiles(fsys fs.FS) ([]string, error) {
+	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +146,48 @@ func isConfigFile(name string) bool {
 	return strings.HasSuffix(name, ".hcl") || strings.HasSuffix(name, ".hcl.json")
 }
 
+// readSource reads name from the configuration's file system: a regular
+// file of at most limit bytes, within what MaxConfigTotalSize leaves.
+func (l *loader) readSource(name string, limit int64) ([]byte, error) {
+	if b, ok := l.read[name]; ok {
+		if int64(len(b)) > limit {
+			return nil, sizeError{limit: limit}
+		}
+		return b, nil
+	}
+	info, err := statRegular(l.fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if info.Size() > limit {
+		return nil, sizeError{limit: limit}
+	}
+	if l.total+info.Size() > MaxConfigTotalSize {
+		return nil, sizeError{limit: MaxConfigTotalSize, total: true}
+	}
+	b, err := readLimited(l.fsys, name, limit)
+	if err != nil {
+		return nil, err
+	}
+	if l.total+int64(len(b)) > MaxConfigTotalSize {
+		return nil, sizeError{limit: MaxConfigTotalSize, total: true}
+	}
+	l.total += int64(len(b))
+	l.read[name] = b
+	return b, nil
+}
+
+// sourceFiles is what Config.Files holds: every file read, by name.
+func (l *loader) sourceFiles() []SourceFile {
+	out := make([]SourceFile, 0, len(l.read))
+	for _, name := range sortedKeys(l.read) {
+		out = append(out, SourceFile{Name: name, Content: l.read[name]})
+	}
+	return out
+}
+
 func (l *loader) load() *Config {
-	names, err := configFiles(l.dir)
+	names, err := configFiles(l.fsys)
 	if err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -124,17 +204,52 @@ func (l *loader) load() *Config {
 		})
 		return nil
 	}
-	sum := sha256.New()
-	var files []*hcl.File
+	// Every file is examined before any is read, so that a configuration
+	// too large as a whole is refused without reading it.
+	var total int64
+	readable := names[:0:0]
 	for _, name := range names {
 		path := filepath.Join(l.dir, name)
-		src, err := os.ReadFile(path)
-		if err != nil {
+		info, err := statRegular(l.fsys, name)
+		switch {
+		case err != nil:
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Cannot read a configuration file",
-				Detail:   fmt.Sprintf("%s: %s.", path, describeFileError(err)),
+				Detail:   fmt.Sprintf("%s %s. Configuration files must be regular files inside the configuration directory.", path, err),
 			})
+		case info.Size() > MaxConfigFileSize:
+			l.diags = append(l.diags, fileTooLarge(path, sizeError{limit: MaxConfigFileSize}))
+		default:
+			total += info.Size()
+			readable = append(readable, name)
+		}
+	}
+	if total > MaxConfigTotalSize {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Configuration too large",
+			Detail:   fmt.Sprintf("The configuration files in %s are larger than %s together, the most a configuration may read.", l.dir, sizeString(MaxConfigTotalSize)),
+		})
+		return nil
+	}
+	sum := sha256.New()
+	var files []*hcl.File
+	for _, name := range readable {
+		path := filepath.Join(l.dir, name)
+		src, err := l.readSource(name, MaxConfigFileSize)
+		if err != nil {
+			// The file changed since it was examined.
+			var size sizeError
+			if errors.As(err, &size) {
+				l.diags = append(l.diags, fileTooLarge(path, size))
+			} else {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Cannot read a configuration file",
+					Detail:   fmt.Sprintf("%s %s.", path, err),
+				})
+			}
 			continue
 		}
 		// Name and length frame each file, so that moving text from one
@@ -161,7 +276,23 @@ func (l *loader) load() *Config {
 	cfg := &Config{Dir: l.dir, Checksum: hex.EncodeToString(sum.Sum(nil))}
 	l.indexVaultCalls(files)
 	l.decode(cfg, hcl.MergeFiles(files))
+	cfg.Files = l.sourceFiles()
 	return cfg
+}
+
+func fileTooLarge(path string, err sizeError) *hcl.Diagnostic {
+	if err.total {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Configuration too large",
+			Detail:   fmt.Sprintf("%s %s, the most a configuration may read.", path, err),
+		}
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Configuration file too large",
+		Detail:   fmt.Sprintf("%s %s, the most a configuration file may hold.", path, err),
+	}
 }
 
 // finish makes the diagnostics safe and tidy: identical ones (an error in a
