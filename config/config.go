@@ -73,10 +73,23 @@ func deref[T any](p *T) any {
 	return *p
 }
 
+// DefaultOwner is GlowSettings.Owner when the glow block sets no owner.
+const DefaultOwner = "default"
+
+// ReservedValuePrefix starts the Glow value keys that Switchboard keeps for
+// its ownership marker; a configuration cannot set them.
+const ReservedValuePrefix = "switchboard."
+
 // GlowSettings is the glow block: where Glow is and how to authenticate.
 type GlowSettings struct {
 	URL   string
 	Token Secret
+	// Owner names who manages the Glow providers this configuration
+	// declares, in the ownership marker: 1 to 64 ASCII letters, digits,
+	// '-', '_' and '.'. It is DefaultOwner when the glow block does not
+	// set it; OwnerSet tells the two apart.
+	Owner    string
+	OwnerSet bool
 	// PruneDepartments lists the departments in which Glow providers that
 	// the configuration does not declare are destroyed. Empty means none:
 	// pruning is never implied.
@@ -109,7 +122,7 @@ type GlowProvider struct {
 	Address Address
 	// ID is the Glow provider_id when the configuration pins it (import
 	// writes it). When set, the provider is matched by id; otherwise by
-	// address in the state.
+	// its address, which plans and the ownership marker record.
 	ID          string
 	Name        string
 	Description string
@@ -121,7 +134,13 @@ type GlowProvider struct {
 	Keys      []Key
 	// PreventDestroy is lifecycle.prevent_destroy.
 	PreventDestroy bool
-	DeclRange      hcl.Range
+	// Adopt is the adopt argument (false when absent): whether Switchboard
+	// may take over a matching provider that Glow already has and that no
+	// ownership marker gives to this configuration. AdoptRange is the
+	// argument, or zero when it is absent.
+	Adopt      bool
+	AdoptRange hcl.Range
+	DeclRange  hcl.Range
 }
 
 // Key is a key block of a glow_provider.

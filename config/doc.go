@@ -5,13 +5,13 @@
 //
 // # Blocks
 //
-//	glow     { url, token, prune_departments }     url ← GLOW_INSTANCE_URL, token ← GLOW_TOKEN
-//	gateflow { url, admin_key, prune }             url ← GATEFLOW_URL, admin_key ← GATEFLOW_ADMIN_KEY
-//	vault    { address }                           address ← VAULT_ADDR (the token is VAULT_TOKEN, never in a file)
+//	glow     { url, token, prune_departments, owner }   url ← GLOW_INSTANCE_URL, token ← GLOW_TOKEN
+//	gateflow { url, admin_key, prune }                  url ← GATEFLOW_URL, admin_key ← GATEFLOW_ADMIN_KEY
+//	vault    { address }                                address ← VAULT_ADDR (the token is VAULT_TOKEN, never in a file)
 //	variable "NAME" { type, default, description, sensitive, validation { condition, error_message } }
 //	locals   { NAME = EXPR ... }
 //	glow_provider "NAME" {
-//	  for_each, id, name (required), description, departments, endpoints, values
+//	  for_each, id, name (required), description, departments, endpoints, values, adopt (default false)
 //	  key "NAME" { value }
 //	  lifecycle { prevent_destroy }
 //	}
@@ -22,6 +22,13 @@
 // since every instance shares the label. The settings blocks are optional:
 // a missing glow or gateflow block is taken from the environment when a
 // provider of that kind is declared.
+//
+// glow.owner (1 to 64 ASCII letters, digits, '-', '_' and '.'; DefaultOwner
+// when unset) names who manages the configuration's Glow providers in the
+// ownership marker Switchboard keeps in their values, under the keys
+// starting with ReservedValuePrefix, which a configuration cannot set.
+// adopt = true allows a glow_provider to take over a provider Glow already
+// has that Switchboard does not own.
 //
 // # Files
 //

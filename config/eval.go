@@ -116,7 +116,7 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 				l.diags = append(l.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
-					Detail:   fmt.Sprintf("A %s named %q was already declared at %s. Each provider block needs a unique name, since its address (%s) identifies it in the state.", b.Type, b.Labels[0], rangeString(prev.DefRange), key),
+					Detail:   fmt.Sprintf("A %s named %q was already declared at %s. Each provider block needs a unique name, since its address (%s) identifies it in plans and in the ownership marker.", b.Type, b.Labels[0], rangeString(prev.DefRange), key),
 					Subject:  b.DefRange.Ptr(),
 				})
 				continue

@@ -17,7 +17,7 @@ import (
 )
 
 var glowSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "token"}, {Name: "prune_departments"}},
+	Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "token"}, {Name: "prune_departments"}, {Name: "owner"}},
 }
 
 var gatewaySchema = &hcl.BodySchema{
@@ -37,6 +37,7 @@ var glowProviderSchema = &hcl.BodySchema{
 		{Name: "departments"},
 		{Name: "endpoints"},
 		{Name: "values"},
+		{Name: "adopt"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "key", LabelNames: []string{"name"}},
@@ -121,7 +122,18 @@ func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.B
 			}
 			if v, a := l.plainAttr(attrs, "values", ctx, cty.Map(cty.String)); v != cty.NilVal {
 				p.Values = map[string]string{}
-				for k, e := range v.AsValueMap() {
+				m := v.AsValueMap()
+				for _, k := range sortedKeys(m) {
+					e := m[k]
+					if strings.HasPrefix(k, ReservedValuePrefix) {
+						l.diags = append(l.diags, &hcl.Diagnostic{
+							Severity: hcl.DiagError,
+							Summary:  "Reserved value key",
+							Detail:   fmt.Sprintf("The key %q of \"values\" starts with %q, which is reserved: Switchboard keeps its ownership marker in the values under that prefix.", k, ReservedValuePrefix),
+							Subject:  objectKeyRange(a.Expr, k).Ptr(),
+						})
+						continue
+					}
 					if e.IsNull() {
 						l.diags = append(l.diags, &hcl.Diagnostic{
 							Severity: hcl.DiagError,
@@ -133,6 +145,10 @@ func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.B
 					}
 					p.Values[k] = e.AsString()
 				}
+			}
+			if v, a := l.plainAttr(attrs, "adopt", ctx, cty.Bool); a != nil {
+				p.AdoptRange = a.Range
+				p.Adopt = v != cty.NilVal && v.True()
 			}
 			for _, kb := range keyBlocks {
 				kc, _ := kb.Body.Content(keySchema)
@@ -453,6 +469,22 @@ func (l *loader) stringList(a *hcl.Attribute, v cty.Value, what string, check fu
 	return out
 }
 
+// validOwner accepts what GlowSettings.Owner documents: a name that fits
+// in a marker without quoting.
+func validOwner(s string) bool {
+	if len(s) < 1 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // checkURL accepts what Glow and Gateflow accept as a base URL.
 func checkURL(s string) error {
 	u, err := url.Parse(s)
@@ -474,11 +506,27 @@ func listItemRange(expr hcl.Expression, i int) hcl.Range {
 // objectItemRange is the range of the value of key in an object written
 // literally, or the whole expression.
 func objectItemRange(expr hcl.Expression, key string) hcl.Range {
+	if item := objectItem(expr, key); item != nil {
+		return item.ValueExpr.Range()
+	}
+	return expr.Range()
+}
+
+// objectKeyRange is the range of key in an object written literally, or
+// the whole expression.
+func objectKeyRange(expr hcl.Expression, key string) hcl.Range {
+	if item := objectItem(expr, key); item != nil {
+		return item.KeyExpr.Range()
+	}
+	return expr.Range()
+}
+
+func objectItem(expr hcl.Expression, key string) *hclsyntax.ObjectConsItem {
 	o, ok := expr.(*hclsyntax.ObjectConsExpr)
 	if !ok {
-		return expr.Range()
+		return nil
 	}
-	for _, item := range o.Items {
+	for i, item := range o.Items {
 		k := hcl.ExprAsKeyword(item.KeyExpr)
 		if k == "" {
 			if v, diags := item.KeyExpr.Value(nil); !diags.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
@@ -486,10 +534,10 @@ func objectItemRange(expr hcl.Expression, key string) hcl.Range {
 			}
 		}
 		if k == key {
-			return item.ValueExpr.Range()
+			return &o.Items[i]
 		}
 	}
-	return expr.Range()
+	return nil
 }
 
 func (l *loader) credentials(a *hcl.Attribute, ctx *hcl.EvalContext) map[string]Secret {
@@ -807,6 +855,19 @@ func (l *loader) decodeSettings(cfg *Config, blocks map[string]*hcl.Block, glowP
 		s.Token = authAttr(attrs, "token", "GLOW_TOKEN")
 		if v, a := l.plainAttr(attrs, "prune_departments", l.ctx, cty.List(cty.String)); v != cty.NilVal {
 			s.PruneDepartments = l.stringList(a, v, "department", nil)
+		}
+		s.Owner = DefaultOwner
+		if v, a := l.plainAttr(attrs, "owner", l.ctx, cty.String); v != cty.NilVal {
+			if o := v.AsString(); validOwner(o) {
+				s.Owner, s.OwnerSet = o, true
+			} else {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid owner",
+					Detail:   fmt.Sprintf("The owner %q is not 1 to 64 characters of ASCII letters, digits, '-', '_' and '.'. The owner is written into the ownership marker of every Glow provider this configuration manages.", o),
+					Subject:  a.Expr.Range().Ptr(),
+				})
+			}
 		}
 		cfg.Glow = s
 	}
