@@ -55,7 +55,10 @@
 // unset), marked Sensitive: Switchboard cannot know where the value ends up,
 // so it is treated as a secret until the user says otherwise with
 // nonsensitive(), e.g. url = nonsensitive(env("GLOW_URL")). The values of
-// variables declared sensitive are marked Sensitive too.
+// variables declared sensitive are marked Sensitive too. nonsensitive()
+// leaves a string sensitive when it is, or holds, a credential of the run
+// (LoadOptions.Credentials, GLOW_TOKEN, GATEFLOW_ADMIN_KEY, VAULT_TOKEN), so
+// no configuration can print the token it runs with.
 //
 // Which sources each secret argument accepts:
 //

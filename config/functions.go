@@ -130,7 +130,7 @@ func (l *loader) functions() map[string]function.Function {
 		"strcontains": stringTestFunc(strings.Contains),
 
 		"sensitive":    sensitiveFunc,
-		"nonsensitive": nonsensitiveFunc,
+		"nonsensitive": l.nonsensitiveFunc(),
 		"env":          l.envFunc(),
 		"file":         l.fileFunc(),
 		"vault":        l.vaultFunc(),
@@ -151,33 +151,110 @@ var sensitiveFunc = function.New(&function.Spec{
 	},
 })
 
+// credentialMark is put, with Sensitive, on a string nonsensitive() left
+// sensitive because it holds a credential of the run, so that the
+// diagnostic about it can say why nonsensitive() did not help.
+type credentialMark struct{}
+
 // nonsensitiveFunc is Terraform's nonsensitive(): the user states that a
 // value derived from env() (a URL, a list of departments) is not a secret,
 // so that it may go where a plan prints it. Provenance marks stay: a key
-// still knows it came from env().
-var nonsensitiveFunc = function.New(&function.Spec{
-	Params: []function.Parameter{{
-		Name: "value", Type: cty.DynamicPseudoType,
-		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
-	}},
-	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		v, pvm := args[0].UnmarkDeepWithPaths()
-		kept := make([]cty.PathValueMarks, 0, len(pvm))
-		for _, p := range pvm {
-			m := make(cty.ValueMarks)
-			for k := range p.Marks {
-				if k != Sensitive {
-					m[k] = struct{}{}
+// still knows it came from env(). A string that is, or holds, one of the
+// run's credentials stays sensitive wherever it is in the value: a
+// configuration can say that its own values are not secret, not that the
+// token it runs with is not.
+func (l *loader) nonsensitiveFunc() function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{
+			Name: "value", Type: cty.DynamicPseudoType,
+			AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
+		}},
+		Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			v, pvm := args[0].UnmarkDeepWithPaths()
+			var sensitivePaths []cty.Path
+			kept := make([]cty.PathValueMarks, 0, len(pvm))
+			for _, p := range pvm {
+				m := make(cty.ValueMarks)
+				for k := range p.Marks {
+					if k != Sensitive {
+						m[k] = struct{}{}
+					} else {
+						sensitivePaths = append(sensitivePaths, p.Path)
+					}
+				}
+				if len(m) > 0 {
+					kept = append(kept, cty.PathValueMarks{Path: p.Path, Marks: m})
 				}
 			}
-			if len(m) > 0 {
-				kept = append(kept, cty.PathValueMarks{Path: p.Path, Marks: m})
+			if len(sensitivePaths) > 0 && len(l.creds) > 0 {
+				kept = append(kept, l.credentialPaths(v, sensitivePaths)...)
 			}
+			return v.MarkWithPaths(kept), nil
+		},
+	})
+}
+
+// credentialPaths finds the strings of v that were sensitive (at or below
+// one of sensitivePaths) and hold a credential, and marks them again. A
+// set's elements cannot carry marks of their own, so a credential in a set
+// marks the set.
+func (l *loader) credentialPaths(v cty.Value, sensitivePaths []cty.Path) []cty.PathValueMarks {
+	var out []cty.PathValueMarks
+	_ = cty.Walk(v, func(p cty.Path, e cty.Value) (bool, error) {
+		if e.Type() != cty.String || !e.IsKnown() || e.IsNull() || !l.isCredential(e.AsString()) {
+			return true, nil
 		}
-		return v.MarkWithPaths(kept), nil
-	},
-})
+		if !underAny(p, sensitivePaths) {
+			return true, nil
+		}
+		out = append(out, cty.PathValueMarks{
+			Path:  markablePath(v, p),
+			Marks: cty.NewValueMarks(Sensitive, credentialMark{}),
+		})
+		return true, nil
+	})
+	return out
+}
+
+// isCredential reports whether s is a credential of the run or holds one.
+// Only credentials as long as minCredentialLen are looked for inside
+// other strings: a short one would be found in ordinary words.
+func (l *loader) isCredential(s string) bool {
+	for _, c := range l.creds {
+		if s == c || (len(c) >= minCredentialLen && strings.Contains(s, c)) {
+			return true
+		}
+	}
+	return false
+}
+
+// underAny reports whether p is one of paths or inside one of them.
+func underAny(p cty.Path, paths []cty.Path) bool {
+	for _, q := range paths {
+		if len(q) <= len(p) && p[:len(q)].Equals(q) {
+			return true
+		}
+	}
+	return false
+}
+
+// markablePath is p cut at the first set it goes through, as a copy (Walk
+// reuses its path).
+func markablePath(v cty.Value, p cty.Path) cty.Path {
+	cur := v
+	for i, step := range p {
+		if cur.Type().IsSetType() {
+			return p[:i].Copy()
+		}
+		next, err := step.Apply(cur)
+		if err != nil {
+			return p[:i].Copy()
+		}
+		cur = next
+	}
+	return p.Copy()
+}
 
 // stringArg reads a string argument that may carry marks: the arguments of
 // env() and vault() name a secret, they are not one, so where they come from

@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
 // LoadOptions are the inputs of Load besides the files.
@@ -31,6 +33,11 @@ type LoadOptions struct {
 	Vars map[string]string
 	// VarFiles are --var-file paths, applied in order (a later file wins).
 	VarFiles []string
+	// Credentials are the values this run holds as credentials (tokens,
+	// admin keys). nonsensitive() leaves them sensitive, and diagnostics
+	// never show them. The values of GLOW_TOKEN, GATEFLOW_ADMIN_KEY and
+	// VAULT_TOKEN are credentials too, without being listed here.
+	Credentials []sensitive.String
 	// Env looks up environment variables: env(), SWITCHBOARD_VAR_<name> and
 	// the defaults of the glow, gateflow and vault blocks. Nil means the
 	// process environment.
@@ -42,10 +49,10 @@ type LoadOptions struct {
 // Config is nil when there is an error. Nothing here touches the network:
 // vault() only records a reference.
 //
-// No diagnostic carries a sensitive value: every value env() read and
-// every sensitive variable's value is removed from the summaries and
-// details, and a diagnostic whose source line holds one is marked so that
-// the printer leaves the line out (see SnippetHidden).
+// No diagnostic carries a sensitive value: every value env() read, every
+// sensitive variable's value and every credential is removed from the
+// summaries and details, and a diagnostic whose source line holds one is
+// marked so that the printer leaves the line out (see SnippetHidden).
 func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 	if opts.Env == nil {
 		opts.Env = os.LookupEnv
@@ -58,6 +65,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		secrets: map[string]struct{}{},
 		read:    map[string][]byte{},
 	}
+	l.collectCredentials()
 	if l.fsys == nil {
 		root, err := os.OpenRoot(dir)
 		if err != nil {
@@ -91,6 +99,9 @@ type loader struct {
 
 	// secrets are the values that must not appear in any output.
 	secrets map[string]struct{}
+	// creds are the credentials of the run (LoadOptions.Credentials),
+	// which nonsensitive() leaves sensitive.
+	creds []string
 	// usedVault is set when vault() was called, so that the Vault
 	// settings are filled in.
 	usedVault bool
@@ -118,6 +129,33 @@ type loader struct {
 func (l *loader) rememberSecret(s string) {
 	if s != "" {
 		l.secrets[s] = struct{}{}
+	}
+}
+
+// minCredentialLen is the shortest value of GLOW_TOKEN, GATEFLOW_ADMIN_KEY
+// or VAULT_TOKEN taken as a credential: a shorter one (a placeholder like
+// "x" in a test environment) would make ordinary strings unprintable.
+const minCredentialLen = 8
+
+// collectCredentials gathers the credentials of the run before anything is
+// evaluated, since nonsensitive() needs them.
+func (l *loader) collectCredentials() {
+	seen := map[string]bool{}
+	add := func(s string) {
+		if s == "" || seen[s] {
+			return
+		}
+		seen[s] = true
+		l.creds = append(l.creds, s)
+		l.rememberSecret(s)
+	}
+	for _, c := range l.opts.Credentials {
+		add(c.Reveal())
+	}
+	for _, name := range []string{"GLOW_TOKEN", "GATEFLOW_ADMIN_KEY", "VAULT_TOKEN"} {
+		if v, ok := l.opts.Env(name); ok && len(v) >= minCredentialLen {
+			add(v)
+		}
 	}
 }
 

@@ -277,10 +277,8 @@ func forEachInstances(val cty.Value, rng hcl.Range) ([]instance, hcl.Diagnostics
 		}}
 	}
 	raw, pvm := val.UnmarkDeepWithPaths()
-	for _, p := range pvm {
-		if _, ok := p.Marks[Sensitive]; ok {
-			return nil, invalid("The for_each value is derived from a sensitive value (vault(), env() or a sensitive variable). Instance keys are part of addresses, which every plan prints. If the value is not a secret, wrap it in nonsensitive().")
-		}
+	if isSensitive(pvm) {
+		return nil, invalid("The for_each value is derived from a sensitive value (vault(), env() or a sensitive variable). Instance keys are part of addresses, which every plan prints. If the value is not a secret, wrap it in nonsensitive()." + credentialNote(pvm))
 	}
 	if raw.IsNull() {
 		return nil, invalid("The given for_each value is null. A map, or a set of strings, is allowed.")
@@ -389,16 +387,14 @@ func (l *loader) plainAttr(attrs hcl.Attributes, name string, ctx *hcl.EvalConte
 		return cty.NilVal, a
 	}
 	raw, pvm := val.UnmarkDeepWithPaths()
-	for _, p := range pvm {
-		if _, ok := p.Marks[Sensitive]; ok {
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Sensitive value in a non-secret argument",
-				Detail:   fmt.Sprintf("The value of %q is derived from a sensitive value (vault(), env() or a sensitive variable), and plans print it. Only key values, credentials, token and admin_key take secrets. If the value is not a secret, wrap it in nonsensitive().", name),
-				Subject:  a.Expr.Range().Ptr(),
-			})
-			return cty.NilVal, a
-		}
+	if isSensitive(pvm) {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Sensitive value in a non-secret argument",
+			Detail:   fmt.Sprintf("The value of %q is derived from a sensitive value (vault(), env() or a sensitive variable), and plans print it. Only key values, credentials, token and admin_key take secrets. If the value is not a secret, wrap it in nonsensitive().", name) + credentialNote(pvm),
+			Subject:  a.Expr.Range().Ptr(),
+		})
+		return cty.NilVal, a
 	}
 	if !raw.IsWhollyKnown() {
 		// Only an earlier error makes a value unknown here.
@@ -413,6 +409,26 @@ func (l *loader) plainAttr(attrs hcl.Attributes, name string, ctx *hcl.EvalConte
 		return cty.NilVal, a
 	}
 	return conv, a
+}
+
+func isSensitive(pvm []cty.PathValueMarks) bool {
+	for _, p := range pvm {
+		if _, ok := p.Marks[Sensitive]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// credentialNote explains, when nonsensitive() kept a credential
+// sensitive, why wrapping the value in it did not help.
+func credentialNote(pvm []cty.PathValueMarks) string {
+	for _, p := range pvm {
+		if _, ok := p.Marks[credentialMark{}]; ok {
+			return " Here the value is, or holds, a credential this run uses (GLOW_TOKEN, GATEFLOW_ADMIN_KEY, VAULT_TOKEN or another token or admin key it was given): nonsensitive() cannot make a credential of this run printable."
+		}
+	}
+	return ""
 }
 
 func convertMessage(ty cty.Type, err error) string {
