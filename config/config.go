@@ -26,6 +26,9 @@ type Config struct {
 	// with LoadOptions.FS = MemFS(Files), the same dir and the recorded
 	// variables gives the same Config.
 	Files []SourceFile
+	// Variables are the declared variables with their final values, in
+	// declaration order.
+	Variables []Variable
 
 	// Glow is set when the configuration has a glow block or a
 	// glow_provider; its fields fall back to GLOW_INSTANCE_URL and
@@ -61,8 +64,32 @@ func (c Config) Format(f fmt.State, verb rune) {
 	}
 	// Files by name only: their content is the configuration itself, and
 	// may be large.
-	fmt.Fprintf(f, "{Dir:%s Checksum:%s Files:%v Glow:"+v+" Gateflow:"+v+" Vault:"+v+" GlowProviders:"+v+" GatewayProviders:"+v+"}",
-		c.Dir, c.Checksum, names, deref(c.Glow), deref(c.Gateflow), deref(c.Vault), c.GlowProviders, c.GatewayProviders)
+	fmt.Fprintf(f, "{Dir:%s Checksum:%s Files:%v Variables:"+v+" Glow:"+v+" Gateflow:"+v+" Vault:"+v+" GlowProviders:"+v+" GatewayProviders:"+v+"}",
+		c.Dir, c.Checksum, names, c.Variables, deref(c.Glow), deref(c.Gateflow), deref(c.Vault), c.GlowProviders, c.GatewayProviders)
+}
+
+// Variable is a declared variable and the value the configuration was
+// evaluated with.
+type Variable struct {
+	Name      string
+	Sensitive bool
+	// Value is the value of a variable not declared sensitive, as JSON
+	// with its type: {"value":["cs"],"type":["list","string"]} (go-cty's
+	// JSON encodings of the value and of the type). LoadOptions.PlannedVars
+	// takes it back unchanged. It is empty for a sensitive variable.
+	Value string
+	// Secret is a sensitive variable's value, in the form of Value.
+	Secret sensitive.String
+	// Source is where the value came from: "default", "planned"
+	// (LoadOptions.PlannedVars), "env" (SWITCHBOARD_VAR_<name>),
+	// "var-file" or "var".
+	Source string
+	// CredentialOnly reports that nothing the configuration evaluates
+	// depends on the value except the glow token and the gateflow
+	// admin_key: no provider, setting, for_each, local or other variable's
+	// validation. Another value therefore gives the same desired state
+	// with other credentials. An unused variable is CredentialOnly too.
+	CredentialOnly bool
 }
 
 // deref returns *p, or nil, as an interface that fmt prints with methods.

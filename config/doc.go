@@ -84,9 +84,12 @@
 //
 // # Variables
 //
-// Values come from, lowest precedence first: the default, the environment
-// variable SWITCHBOARD_VAR_<name>, each --var-file in order (HCL syntax, or
-// JSON for *.json), and --var NAME=VALUE. Text values (--var, the
+// Values come from, lowest precedence first: the default, the value a saved
+// plan recorded (LoadOptions.PlannedVars), the environment variable
+// SWITCHBOARD_VAR_<name>, each --var-file in order (HCL syntax, or JSON for
+// *.json), and --var NAME=VALUE. Config.Variables records each final value
+// and whether anything but the glow token and gateflow admin_key depends on
+// it (Variable.CredentialOnly). Text values (--var, the
 // environment) are taken as strings for primitive types and parsed as HCL
 // expressions for lists, maps and objects, as in Terraform. All required
 // variables without a value are reported in one error.

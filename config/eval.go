@@ -54,6 +54,8 @@ type variable struct {
 	validations []*hcl.Block
 	// valueRange is where the value was given, when that was a file.
 	valueRange *hcl.Range
+	// source is Variable.Source for the value given, if any.
+	source string
 	// invalid is set when the declaration has an error already reported:
 	// its value is unknown, and no further error is reported about it.
 	invalid bool
@@ -143,6 +145,7 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 
 	l.decodeProviders(cfg, glowBlocks, gatewayBlocks)
 	l.decodeSettings(cfg, single, len(glowBlocks) > 0, len(gatewayBlocks) > 0)
+	cfg.Variables = l.variables()
 }
 
 func (l *loader) pathObject() cty.Value {
@@ -306,8 +309,8 @@ func (l *loader) rawVarValue(v *variable, raw, source string) (cty.Value, hcl.Di
 }
 
 // evalVariables sets every variable's value from its sources, by Terraform's
-// precedence: default, then SWITCHBOARD_VAR_<name>, then each --var-file in
-// order, then --var.
+// precedence: default, then the value a saved plan recorded, then
+// SWITCHBOARD_VAR_<name>, then each --var-file in order, then --var.
 func (l *loader) evalVariables() {
 	given := map[string]cty.Value{}
 	sensitiveDiag := func(v *variable, diags hcl.Diagnostics) hcl.Diagnostics {
@@ -317,6 +320,37 @@ func (l *loader) evalVariables() {
 			}
 		}
 		return diags
+	}
+	for _, name := range sortedKeys(l.opts.PlannedVars) {
+		raw := l.opts.PlannedVars[name]
+		v := l.vars[name]
+		if v == nil {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Value for undeclared variable",
+				Detail:   fmt.Sprintf("The saved plan holds a value for a variable named %q, but the configuration declares no such variable. The plan was not made from this configuration.", name),
+			})
+			continue
+		}
+		if v.sensitive {
+			l.rememberSecret(raw)
+		}
+		val, err := decodeVariableValue(raw)
+		if err != nil {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid planned value for variable",
+				Detail:   fmt.Sprintf("The saved plan's value for var.%s cannot be read: %s.", name, err),
+			})
+			// Reported: not also as a missing value.
+			v.invalid = true
+			continue
+		}
+		if v.sensitive {
+			l.rememberValue(val)
+		}
+		given[name] = val
+		v.source, v.valueRange = "planned", nil
 	}
 	for _, name := range l.varOrder {
 		v := l.vars[name]
@@ -331,6 +365,7 @@ func (l *loader) evalVariables() {
 		l.diags = append(l.diags, sensitiveDiag(v, diags)...)
 		if !diags.HasErrors() {
 			given[name] = val
+			v.source, v.valueRange = "env", nil
 		}
 	}
 	for _, path := range l.opts.VarFiles {
@@ -354,7 +389,7 @@ func (l *loader) evalVariables() {
 		l.diags = append(l.diags, sensitiveDiag(v, diags)...)
 		if !diags.HasErrors() {
 			given[name] = val
-			v.valueRange = nil
+			v.source, v.valueRange = "var", nil
 		}
 	}
 
@@ -384,7 +419,7 @@ func (l *loader) evalVariables() {
 			val = cty.DynamicVal
 		} else if v.def != cty.NilVal {
 			val = v.def
-			v.valueRange = v.defRange.Ptr()
+			v.source, v.valueRange = "default", v.defRange.Ptr()
 		} else {
 			missing = append(missing, v)
 			val = cty.DynamicVal
@@ -479,7 +514,7 @@ func (l *loader) readVarFile(path string, given map[string]cty.Value, sensitiveD
 		l.diags = append(l.diags, sensitiveDiag(v, diags)...)
 		if !diags.HasErrors() {
 			given[a.Name] = val
-			v.valueRange = a.Expr.Range().Ptr()
+			v.source, v.valueRange = "var-file", a.Expr.Range().Ptr()
 		}
 	}
 }
@@ -494,7 +529,10 @@ func (l *loader) evalVariableValidations() {
 			content, _ := vb.Body.Content(validationSchema)
 			cond := content.Attributes["condition"]
 			msgAttr := content.Attributes["error_message"]
-			val, ok := l.eval(cond.Expr, l.ctx, false)
+			// A variable's own validation is not a use of it: it decides
+			// nothing but whether the value is accepted.
+			val, ok := l.evaluate(cond.Expr, l.ctx, false)
+			l.noteUses(cond.Expr, val, name)
 			if !ok {
 				continue
 			}
@@ -516,7 +554,9 @@ func (l *loader) evalVariableValidations() {
 				continue
 			}
 			msg := "The value does not satisfy the validation rule."
-			if mv, ok := l.eval(msgAttr.Expr, l.ctx, false); ok {
+			mv, ok := l.evaluate(msgAttr.Expr, l.ctx, false)
+			l.noteUses(msgAttr.Expr, mv, name)
+			if ok {
 				mv, err := convert.Convert(mv, cty.String)
 				switch {
 				case err != nil || mv.IsNull() || !mv.IsKnown():
@@ -620,8 +660,18 @@ func (l *loader) evalLocals(order []string) {
 }
 
 // eval checks an expression's references, then evaluates it. ok is false
-// when there was an error (reported).
+// when there was an error (reported). Every variable it uses is recorded
+// as used (see Variable.CredentialOnly).
 func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool) (cty.Value, bool) {
+	val, ok := l.evaluate(expr, ctx, allowEach)
+	l.noteUses(expr, val, "")
+	return val, ok
+}
+
+// evaluate is eval without recording uses: for the glow token and the
+// gateflow admin_key, which are not uses, and for validations, which
+// record theirs without their own variable.
+func (l *loader) evaluate(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool) (cty.Value, bool) {
 	if diags := l.checkRefs(expr, allowEach); diags.HasErrors() {
 		l.diags = append(l.diags, diags...)
 		return cty.DynamicVal, false
@@ -632,6 +682,30 @@ func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool)
 		return cty.DynamicVal, false
 	}
 	return val, true
+}
+
+// noteUses records the variables an evaluation depended on, except self:
+// those the expression names and those whose mark its result carries.
+// Both are needed: a function that takes marked arguments (env(var.name),
+// can()) drops their marks, and a local carries its variables' marks to
+// the expressions that use it without naming them.
+func (l *loader) noteUses(expr hcl.Expression, val cty.Value, self string) {
+	for _, t := range expr.Variables() {
+		if t.RootName() != "var" || len(t) < 2 {
+			continue
+		}
+		if a, ok := t[1].(hcl.TraverseAttr); ok && a.Name != self {
+			l.uses[a.Name] = true
+		}
+	}
+	_, pvm := val.UnmarkDeepWithPaths()
+	for _, p := range pvm {
+		for m := range p.Marks {
+			if vm, ok := m.(varMark); ok && vm.Name != self {
+				l.uses[vm.Name] = true
+			}
+		}
+	}
 }
 
 // checkRefs reports references to things the configuration does not

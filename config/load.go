@@ -33,6 +33,11 @@ type LoadOptions struct {
 	Vars map[string]string
 	// VarFiles are --var-file paths, applied in order (a later file wins).
 	VarFiles []string
+	// PlannedVars are variable values a saved plan recorded, by name, each
+	// in the form of Variable.Value. They take precedence over the
+	// defaults only: SWITCHBOARD_VAR_<name>, --var-file and --var still
+	// override them.
+	PlannedVars map[string]string
 	// Credentials are the values this run holds as credentials (tokens,
 	// admin keys). nonsensitive() leaves them sensitive, and diagnostics
 	// never show them. The values of GLOW_TOKEN, GATEFLOW_ADMIN_KEY and
@@ -64,6 +69,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		parser:  hclparse.NewParser(),
 		secrets: map[string]struct{}{},
 		read:    map[string][]byte{},
+		uses:    map[string]bool{},
 	}
 	l.collectCredentials()
 	if l.fsys == nil {
@@ -121,6 +127,9 @@ type loader struct {
 	vars      map[string]*variable
 	varOrder  []string
 	varValues map[string]cty.Value
+	// uses are the variables that something other than the glow token
+	// and the gateflow admin_key depends on (see Variable.CredentialOnly).
+	uses      map[string]bool
 	locals    map[string]*hcl.Attribute
 	localVals map[string]cty.Value
 	ctx       *hcl.EvalContext

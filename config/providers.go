@@ -842,7 +842,8 @@ func (l *loader) decodeSettings(cfg *Config, blocks map[string]*hcl.Block, glowP
 		if a == nil {
 			return envSecret(env)
 		}
-		val, ok := l.eval(a.Expr, l.ctx, false)
+		// Not a use of the variables in it: see Variable.CredentialOnly.
+		val, ok := l.evaluate(a.Expr, l.ctx, false)
 		if !ok {
 			return Secret{}
 		}
