@@ -14,7 +14,8 @@ import (
 // so callers branch on meaning rather than on numbers.
 var (
 	ErrNotFound           = errors.New("not found")           // 404
-	ErrConflict           = errors.New("conflict")            // 409; Error.Code tells version from name conflicts
+	ErrConflict           = errors.New("conflict")            // 409 and 412; Error.Code tells version from name conflicts and failed preconditions
+	ErrPreconditionFailed = errors.New("precondition failed") // 412: an If-Match tag is stale (Gateflow)
 	ErrUnauthorized       = errors.New("unauthorized")        // 401
 	ErrForbidden          = errors.New("forbidden")           // 403
 	ErrInvalid            = errors.New("invalid request")     // 400
@@ -34,6 +35,7 @@ const (
 	CodeInvalidCredentials = "invalid_credentials"
 	CodeNotFound           = "not_found"
 	CodeInUse              = "in_use"
+	CodePreconditionFailed = "precondition_failed"
 )
 
 // Error is a failed call. It says which service and operation failed, on what
@@ -144,7 +146,12 @@ func (e *Error) Is(target error) bool {
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
 	case ErrConflict:
-		return e.StatusCode == http.StatusConflict
+		// A failed precondition is a conflict too: someone changed the
+		// object since it was read, which is what callers that branch on
+		// ErrConflict mean.
+		return e.StatusCode == http.StatusConflict || e.StatusCode == http.StatusPreconditionFailed
+	case ErrPreconditionFailed:
+		return e.StatusCode == http.StatusPreconditionFailed
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:

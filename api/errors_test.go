@@ -12,7 +12,7 @@ import (
 )
 
 func TestErrorIsMapsStatuses(t *testing.T) {
-	all := []error{api.ErrNotFound, api.ErrConflict, api.ErrUnauthorized, api.ErrForbidden, api.ErrInvalid,
+	all := []error{api.ErrNotFound, api.ErrConflict, api.ErrPreconditionFailed, api.ErrUnauthorized, api.ErrForbidden, api.ErrInvalid,
 		api.ErrInvalidCredentials, api.ErrRateLimited, api.ErrUnavailable, api.ErrDecode, api.ErrOutcomeUnknown}
 	for _, tc := range []struct {
 		err  *api.Error
@@ -23,6 +23,7 @@ func TestErrorIsMapsStatuses(t *testing.T) {
 		{&api.Error{StatusCode: 403}, []error{api.ErrForbidden}},
 		{&api.Error{StatusCode: 404}, []error{api.ErrNotFound}},
 		{&api.Error{StatusCode: 409, Code: api.CodeVersionConflict}, []error{api.ErrConflict}},
+		{&api.Error{StatusCode: 412, Code: api.CodePreconditionFailed}, []error{api.ErrPreconditionFailed, api.ErrConflict}},
 		{&api.Error{StatusCode: 422}, []error{api.ErrInvalidCredentials}},
 		{&api.Error{StatusCode: 429}, []error{api.ErrRateLimited}},
 		{&api.Error{StatusCode: 500}, nil},

@@ -33,6 +33,7 @@ func TestPolicyTable(t *testing.T) {
 		{"200", 200, nil, true, outcome{}, outcome{}},
 		{"400", 400, nil, true, outcome{}, outcome{}},
 		{"409", 409, nil, true, outcome{}, outcome{}},
+		{"412", 412, nil, true, outcome{}, outcome{}},
 		{"500", 500, nil, true, outcome{}, outcome{}},
 		{"429", 429, nil, true, outcome{retry: true}, outcome{retry: true}},
 		{"503", 503, nil, true, outcome{retry: true}, outcome{retry: true}},

@@ -150,6 +150,12 @@ type Call struct {
 	Writer io.Writer
 	// Accept overrides the Accept header (default application/json).
 	Accept string
+	// Header holds extra request headers (If-Match). They must not carry
+	// secrets: only the token and Secrets are scrubbed from errors.
+	Header http.Header
+	// AnswerHeader, when set, receives the headers of the 2xx answer (the
+	// ETag of a Gateflow write).
+	AnswerHeader *http.Header
 
 	Replay Replay
 
@@ -213,6 +219,11 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	for k, vs := range call.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
 
 	rc := &retryablehttp.Client{
 		HTTPClient:   c.hc,
@@ -249,6 +260,9 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return c.finish(&call, c.statusError(&call, st, resp))
+	}
+	if call.AnswerHeader != nil {
+		*call.AnswerHeader = resp.Header.Clone()
 	}
 	switch {
 	case call.Writer != nil:
