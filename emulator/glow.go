@@ -157,6 +157,23 @@ func (s *Server) checkName(p *providerRec, field string, claimed map[string]stri
 	return nil
 }
 
+// patchLists are the patch fields that hold a whole list or map.
+var patchLists = []string{"department_ids", "endpoint_ids", "key_ids", "values"}
+
+// refuseNullLists answers 400 for a patch list given as null. A null is
+// neither "absent" (keep) nor "empty" (remove everything), and either guess
+// would silently do the opposite of what some client meant; the client
+// sends [] to empty a list.
+func refuseNullLists(patch map[string]any, prefix string) error {
+	for _, k := range patchLists {
+		if v, ok := patch[k]; ok && v == nil {
+			return badInput("invalid_field", prefix+k,
+				"%s%s must not be null: an empty one removes every item, leaving it out keeps them", prefix, k)
+		}
+	}
+	return nil
+}
+
 func versionConflict(field string, expected, has int64) *apiError {
 	return errf(http.StatusConflict, "version_conflict", field, "expected version %d, server has %d", expected, has)
 }
@@ -251,7 +268,11 @@ func (s *Server) glowUpdate(r *http.Request, c *caller) (any, error) {
 	}
 	if shape, _ := peekObject(data); has(shape, "provider_id") {
 		var req glow.UpdateRequest
-		if _, err := decodeBytes(data, &req, typeCodeGlow); err != nil {
+		raw, err := decodeBytes(data, &req, typeCodeGlow)
+		if err != nil {
+			return nil, err
+		}
+		if err := refuseNullLists(raw, ""); err != nil {
 			return nil, err
 		}
 		return s.updateOne(c, req)
@@ -263,6 +284,11 @@ func (s *Server) glowUpdate(r *http.Request, c *caller) (any, error) {
 	}
 	if !has(raw, "patch") {
 		return nil, badInput("missing_field", "patch", "patch is required for a bulk update (or give provider_id for a single one)")
+	}
+	if patch, _ := raw["patch"].(map[string]any); patch != nil {
+		if err := refuseNullLists(patch, "patch."); err != nil {
+			return nil, err
+		}
 	}
 	return s.updateMany(c, req)
 }

@@ -127,7 +127,11 @@ func (s *Server) visibleDraft(c *caller, id, field string) (*draftRec, error) {
 // checks: a draft may stage a name that is free only once it is published.
 func (s *Server) glowDraft(r *http.Request, c *caller) (any, error) {
 	var req glow.DraftRequest
-	if _, err := decodeBody(r, &req, typeCodeGlow); err != nil {
+	raw, err := decodeBody(r, &req, typeCodeGlow)
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseNullLists(raw, ""); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()

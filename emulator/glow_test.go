@@ -523,3 +523,30 @@ func TestConcurrentWritersOneWins(t *testing.T) {
 		t.Fatalf("version %d", v)
 	}
 }
+
+// A patch list given as null is refused, not read as absent: "key_ids": []
+// detaches every key, and leaving the field out keeps them.
+func TestGlowNullListsRefused(t *testing.T) {
+	_, g, _ := start(t, emulator.Config{})
+	key := g.post("/key/create", `{"keys":[{"name":"k","value":"sk-v"}]}`).want(200).str("keys", 0, "key_id")
+	id, _ := g.createProvider(fmt.Sprintf(`{"name":"p","key_ids":[%q],"values":{"a":"b"}}`, key))
+	for _, f := range []string{"key_ids", "endpoint_ids", "department_ids", "values"} {
+		g.postf("/provider/update", `{"provider_id":%q,%q:null}`, id, f).wantError(400, "invalid_field", f)
+		g.do("PATCH", "/provider/draft", fmt.Sprintf(`{"provider_id":%q,"expected_version":1,%q:null}`, id, f)).wantError(400, "invalid_field", f)
+		g.postf("/provider/update", `{"provider_ids":[%q],"patch":{%q:null}}`, id, f).wantError(400, "invalid_field", "patch."+f)
+	}
+	// Nothing of that changed the provider, not even its version.
+	live := g.postf("/provider/get", `{"provider_id":%q}`, id).want(200)
+	if live.num("provider", "version") != 1 || len(live.list("provider", "key_ids")) != 1 {
+		t.Fatalf("after refused nulls: %s", live.raw)
+	}
+	// An absent list stays; an empty one empties.
+	g.postf("/provider/update", `{"provider_id":%q,"description":"d"}`, id).want(200)
+	if n := len(g.postf("/provider/get", `{"provider_id":%q}`, id).want(200).list("provider", "key_ids")); n != 1 {
+		t.Fatalf("absent key_ids changed the keys: %d left", n)
+	}
+	up := g.postf("/provider/update", `{"provider_id":%q,"key_ids":[]}`, id).want(200)
+	if len(up.list("key_ids")) != 0 {
+		t.Fatalf("key_ids [] kept keys: %s", up.raw)
+	}
+}

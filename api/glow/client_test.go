@@ -154,6 +154,37 @@ func TestRequestShapes(t *testing.T) {
 			want: &prov,
 		},
 		{
+			// Lists built from diffs are often nil: set but nil is still
+			// "replace with nothing", so it goes as [] (and {}), never null.
+			name: "update with nil lists", method: "POST", path: "/provider/update",
+			wantBody: map[string]any{"provider_id": "p1", "key_ids": []any{}, "endpoint_ids": []any{}, "department_ids": []any{}, "values": map[string]any{}},
+			answer:   prov,
+			call: func(c *glow.Client) (any, error) {
+				return c.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: "p1", Patch: glow.Patch{
+					KeyIDs: ptr([]string(nil)), EndpointIDs: new([]string), DepartmentIDs: ptr([]string(nil)), Values: new(map[string]string),
+				}})
+			},
+			want: &prov,
+		},
+		{
+			name: "draft with nil keys", method: "PATCH", path: "/provider/draft",
+			wantBody: map[string]any{"provider_id": "p1", "expected_version": float64(3), "key_ids": []any{}},
+			answer:   glow.DraftResponse{DraftID: "d1", NewVersion: 4},
+			call: func(c *glow.Client) (any, error) {
+				return c.Draft(ctx, glow.DraftRequest{ProviderID: "p1", ExpectedVersion: ptr(int64(3)), Patch: glow.Patch{KeyIDs: ptr([]string(nil))}})
+			},
+			want: &glow.DraftResponse{DraftID: "d1", NewVersion: 4},
+		},
+		{
+			name: "bulk update with nil endpoints", method: "POST", path: "/provider/update",
+			wantBody: map[string]any{"provider_ids": []any{"p1"}, "patch": map[string]any{"endpoint_ids": []any{}}},
+			answer:   glow.BulkResponse{Results: []glow.ItemResult{{ProviderID: "p1", Success: true, Version: 3}}},
+			call: func(c *glow.Client) (any, error) {
+				return c.BulkUpdate(ctx, glow.BulkUpdateRequest{Selector: glow.Selector{ProviderIDs: []string{"p1"}}, Patch: glow.Patch{EndpointIDs: ptr([]string(nil))}})
+			},
+			want: []glow.ItemResult{{ProviderID: "p1", Success: true, Version: 3}},
+		},
+		{
 			name: "create endpoints", method: "POST", path: "/endpoint/create",
 			wantBody: map[string]any{"endpoints": []any{map[string]any{"url": "https://api.openai.com/v1", "name": "oai"}}},
 			answer:   glow.EndpointsResponse{Endpoints: []glow.Endpoint{{ID: "e1", URL: "https://api.openai.com/v1", Name: "oai", CreatedAt: now}}},

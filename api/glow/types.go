@@ -1,6 +1,7 @@
 package glow
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -108,12 +109,36 @@ type Patch struct {
 	Values        *map[string]string `json:"values,omitempty"`
 }
 
+// wire is p as it goes on the wire: a list or map that is set but nil is
+// sent empty ([] or {}), never as null. Callers build lists from diffs, where
+// "no keys" is easily a nil slice; sent as null, Glow refuses it (a null is
+// neither "absent" nor "empty"), and to a server that read it as absent,
+// "remove every key" would mean "leave the keys alone".
+func (p Patch) wire() Patch {
+	for _, l := range []**[]string{&p.DepartmentIDs, &p.EndpointIDs, &p.KeyIDs} {
+		if *l != nil && **l == nil {
+			*l = &[]string{}
+		}
+	}
+	if p.Values != nil && *p.Values == nil {
+		p.Values = &map[string]string{}
+	}
+	return p
+}
+
 // UpdateRequest is the single-provider body of POST /provider/update: the
 // provider id, an optional optimistic version and flat patch fields.
 type UpdateRequest struct {
 	ProviderID      string `json:"provider_id"`
 	ExpectedVersion *int64 `json:"expected_version,omitempty"`
 	Patch
+}
+
+// MarshalJSON sends set lists as [] rather than null (see Patch).
+func (r UpdateRequest) MarshalJSON() ([]byte, error) {
+	type plain UpdateRequest
+	r.Patch = r.Patch.wire()
+	return json.Marshal(plain(r))
 }
 
 // Selector picks providers for bulk calls: explicit ids, or all providers
@@ -134,6 +159,13 @@ type BulkUpdateRequest struct {
 	Selector
 	ExpectedVersions map[string]int64 `json:"expected_versions,omitempty"`
 	Patch            Patch            `json:"patch"`
+}
+
+// MarshalJSON sends set lists as [] rather than null (see Patch).
+func (r BulkUpdateRequest) MarshalJSON() ([]byte, error) {
+	type plain BulkUpdateRequest
+	r.Patch = r.Patch.wire()
+	return json.Marshal(plain(r))
 }
 
 // DeleteRequest is the body of POST /provider/delete. ProviderID is the
@@ -188,6 +220,13 @@ type DraftRequest struct {
 	InputDraftID    string `json:"input_draft_id,omitempty"`
 	ExpectedVersion *int64 `json:"expected_version,omitempty"`
 	Patch
+}
+
+// MarshalJSON sends set lists as [] rather than null (see Patch).
+func (r DraftRequest) MarshalJSON() ([]byte, error) {
+	type plain DraftRequest
+	r.Patch = r.Patch.wire()
+	return json.Marshal(plain(r))
 }
 
 // FormState is the server-authoritative state of every field of a draft:
