@@ -174,6 +174,20 @@ func refuseNullLists(patch map[string]any, prefix string) error {
 	return nil
 }
 
+// glowTokenSelf describes the caller's token, so that a client of a scoped
+// token knows what it cannot see.
+func (s *Server) glowTokenSelf(r *http.Request, c *caller) (any, error) {
+	var req struct{}
+	if _, err := decodeBody(r, &req, typeCodeGlow); err != nil {
+		return nil, err
+	}
+	out := glow.TokenInfo{ActorName: c.actor, Scoped: c.scoped}
+	if c.scoped {
+		out.DepartmentIDs = sortedKeys(c.scope)
+	}
+	return out, nil
+}
+
 func versionConflict(field string, expected, has int64) *apiError {
 	return errf(http.StatusConflict, "version_conflict", field, "expected version %d, server has %d", expected, has)
 }

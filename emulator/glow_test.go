@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
 )
 
 func TestGlowAuth(t *testing.T) {
@@ -549,4 +550,19 @@ func TestGlowNullListsRefused(t *testing.T) {
 	if len(up.list("key_ids")) != 0 {
 		t.Fatalf("key_ids [] kept keys: %s", up.raw)
 	}
+}
+
+func TestGlowTokenSelfBody(t *testing.T) {
+	_, g, _ := start(t, emulator.Config{})
+	r := g.post("/token/self", `{}`).want(200)
+	if r.str("actor_name") != emulatortest.ActorName || r.get("scoped") != false {
+		t.Fatalf("self: %s", r.raw)
+	}
+	if _, has := r.body["department_ids"]; has {
+		t.Errorf("an unscoped token reports department_ids: %s", r.raw)
+	}
+	g.post("/token/self", "").want(200)
+	g.post("/token/self", `{"actor_name":"someone else"}`).wantError(400, "unknown_field", "actor_name")
+	g.do("GET", "/token/self", "").wantError(405, "method_not_allowed", "")
+	g.as("").post("/token/self", `{}`).wantError(401, "unauthorized", "")
 }

@@ -288,6 +288,22 @@ func (c *Client) Publish(ctx context.Context, req PublishRequest) (*Provider, er
 	return &out, nil
 }
 
+// Self describes the client's token: the actor it speaks for and its
+// department scope. It is a read. A Glow that predates the call answers 404,
+// so callers treat api.ErrNotFound as "scope unknown" rather than as a
+// failure.
+func (c *Client) Self(ctx context.Context) (TokenInfo, error) {
+	var out TokenInfo
+	err := c.post(ctx, transport.Call{
+		Operation: "describe token", Path: "/token/self", Replay: transport.Idempotent,
+		Body: struct{}{}, Out: &out,
+	})
+	if err != nil {
+		return TokenInfo{}, err
+	}
+	return out, nil
+}
+
 // ListDrafts yields the caller's open drafts.
 func (c *Client) ListDrafts(ctx context.Context) iter.Seq2[Draft, error] {
 	const op = "list drafts"

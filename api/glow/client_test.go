@@ -185,6 +185,13 @@ func TestRequestShapes(t *testing.T) {
 			want: []glow.ItemResult{{ProviderID: "p1", Success: true, Version: 3}},
 		},
 		{
+			name: "token self", method: "POST", path: "/token/self",
+			wantBody: map[string]any{},
+			answer:   glow.TokenInfo{ActorName: "ci", Scoped: true, DepartmentIDs: []string{"cs", "math"}},
+			call:     func(c *glow.Client) (any, error) { return c.Self(ctx) },
+			want:     glow.TokenInfo{ActorName: "ci", Scoped: true, DepartmentIDs: []string{"cs", "math"}},
+		},
+		{
 			name: "create endpoints", method: "POST", path: "/endpoint/create",
 			wantBody: map[string]any{"endpoints": []any{map[string]any{"url": "https://api.openai.com/v1", "name": "oai"}}},
 			answer:   glow.EndpointsResponse{Endpoints: []glow.Endpoint{{ID: "e1", URL: "https://api.openai.com/v1", Name: "oai", CreatedAt: now}}},
@@ -974,5 +981,29 @@ func TestNewFromEnv(t *testing.T) {
 	t.Setenv(glow.EnvURL, "ftp://user:"+testToken+"@host")
 	if _, err := glow.NewFromEnv(); err == nil || strings.Contains(err.Error(), testToken) {
 		t.Errorf("err %v", err)
+	}
+}
+
+// A Glow that predates token/self answers 404, in its own words or a
+// router's; either way callers can tell "scope unknown" by api.ErrNotFound,
+// and the call is not retried.
+func TestSelfOnAGlowWithoutIt(t *testing.T) {
+	for name, answer := range map[string]func(w http.ResponseWriter){
+		"json":  func(w http.ResponseWriter) { writeError(w, 404, "not_found", "no such operation", "") },
+		"plain": func(w http.ResponseWriter) { http.Error(w, "404 page not found", 404) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) { answer(w) })
+			info, err := f.client().Self(context.Background())
+			if !errors.Is(err, api.ErrNotFound) {
+				t.Fatalf("err %v, want api.ErrNotFound", err)
+			}
+			if info.ActorName != "" || info.Scoped || info.DepartmentIDs != nil {
+				t.Errorf("info %+v alongside the error", info)
+			}
+			if n := len(f.Requests()); n != 1 {
+				t.Errorf("%d calls, want 1", n)
+			}
+		})
 	}
 }

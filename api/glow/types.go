@@ -265,6 +265,19 @@ type PublishRequest struct {
 	ExpectedVersion *int64 `json:"expected_version,omitempty"`
 }
 
+// TokenInfo is the answer of POST /token/self: who the token speaks for and
+// what it may see.
+type TokenInfo struct {
+	// ActorName is the name decrypts are audited under and drafts are
+	// listed by.
+	ActorName string `json:"actor_name"`
+	// Scoped is set for a department-scoped token, which sees only the
+	// providers whose departments are all in DepartmentIDs.
+	Scoped bool `json:"scoped"`
+	// DepartmentIDs is the scope, sorted; empty when unscoped.
+	DepartmentIDs []string `json:"department_ids,omitempty"`
+}
+
 // SearchRequest is the body of POST /provider/search and, without paging,
 // of POST /provider/export.
 type SearchRequest struct {

@@ -26,6 +26,7 @@ const (
 
 	glowToken   = "glow-tok-SEKRIT-4b1d"
 	scopedToken = "glow-scoped-SEKRIT-9e2c"
+	csToken     = "glow-cs-SEKRIT-5c5c"
 	wrongToken  = "glow-wrong-SEKRIT-0000"
 	adminKey    = "gw_admin_SEKRIT_a11ce"
 	roAdminKey  = "gw_admin_SEKRIT_r0"
@@ -35,6 +36,7 @@ const (
 
 	actor       = "alice-contract"
 	scopedActor = "bob-scoped"
+	csActor     = "carol-cs"
 )
 
 // scopedDepts is the scope of scopedToken.
@@ -103,6 +105,7 @@ func withCreds(cfg emulator.Config) emulator.Config {
 	cfg.GlowTokens = []emulator.GlowToken{
 		{Token: glowToken, ActorName: actor},
 		{Token: scopedToken, ActorName: scopedActor, Departments: scopedDepts},
+		{Token: csToken, ActorName: csActor, Departments: []string{"cs"}},
 	}
 	cfg.GatewayAdminKeys = []emulator.AdminKey{
 		{Key: adminKey},
