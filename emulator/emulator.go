@@ -249,6 +249,7 @@ func (s *Server) routes() http.Handler {
 	glow("PATCH", "/provider/draft", "glow.provider.draft", s.glowDraft)
 	glow("POST", "/provider/publish", "glow.provider.publish", s.glowPublish)
 	glow("POST", "/provider/drafts", "glow.provider.drafts", s.glowDrafts)
+	glow("POST", "/provider/draft/discard", "glow.provider.draft_discard", s.glowDiscardDraft)
 	glow("POST", "/token/self", "glow.token.self", s.glowTokenSelf)
 	glow("POST", "/endpoint/create", "glow.endpoint.create", s.glowEndpointCreate)
 	glow("POST", "/endpoint/list", "glow.endpoint.list", s.glowEndpointList)

@@ -257,6 +257,31 @@ func (s *Server) glowPublish(r *http.Request, c *caller) (any, error) {
 	return s.wireProvider(np), nil
 }
 
+// glowDiscardDraft closes a draft without publishing it. Nothing live
+// changes: the version the draft's staging grew stays, since other writers
+// may already have read it, and a version never goes back.
+func (s *Server) glowDiscardDraft(r *http.Request, c *caller) (any, error) {
+	var req glow.DiscardDraftRequest
+	if _, err := decodeBody(r, &req, typeCodeGlow); err != nil {
+		return nil, err
+	}
+	if req.DraftID == "" {
+		return nil, badInput("missing_field", "draft_id", "draft_id is required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, err := s.visibleDraft(c, req.DraftID, "draft_id")
+	if err != nil {
+		return nil, err
+	}
+	t := &tx{}
+	t.deleteDraft(d.ID)
+	if err := s.commit(t); err != nil {
+		return nil, err
+	}
+	return glow.DiscardDraftResponse{DraftID: d.ID, Discarded: true}, nil
+}
+
 func (s *Server) glowDrafts(r *http.Request, c *caller) (any, error) {
 	var req glow.ListRequest
 	if _, err := decodeBody(r, &req, typeCodeGlow); err != nil {

@@ -565,4 +565,5 @@ func TestGlowTokenSelfBody(t *testing.T) {
 	g.post("/token/self", `{"actor_name":"someone else"}`).wantError(400, "unknown_field", "actor_name")
 	g.do("GET", "/token/self", "").wantError(405, "method_not_allowed", "")
 	g.as("").post("/token/self", `{}`).wantError(401, "unauthorized", "")
+	g.post("/provider/draft/discard", `{}`).wantError(400, "missing_field", "draft_id")
 }

@@ -288,6 +288,18 @@ func (c *Client) Publish(ctx context.Context, req PublishRequest) (*Provider, er
 	return &out, nil
 }
 
+// DiscardDraft closes an open draft without publishing it; nothing live
+// changes (the provider's version and updated_at stay). It is replayed like
+// a read: the replay of a discard that landed answers 404, so callers treat
+// api.ErrNotFound as already discarded.
+func (c *Client) DiscardDraft(ctx context.Context, draftID string) error {
+	var out DiscardDraftResponse
+	return c.post(ctx, transport.Call{
+		Operation: "discard draft", ID: draftID, Path: "/provider/draft/discard",
+		Replay: transport.Idempotent, Body: DiscardDraftRequest{DraftID: draftID}, Out: &out,
+	})
+}
+
 // Self describes the client's token: the actor it speaks for and its
 // department scope. It is a read. A Glow that predates the call answers 404,
 // so callers treat api.ErrNotFound as "scope unknown" rather than as a

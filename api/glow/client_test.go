@@ -185,6 +185,13 @@ func TestRequestShapes(t *testing.T) {
 			want: []glow.ItemResult{{ProviderID: "p1", Success: true, Version: 3}},
 		},
 		{
+			name: "discard draft", method: "POST", path: "/provider/draft/discard",
+			wantBody: map[string]any{"draft_id": "d1"},
+			answer:   glow.DiscardDraftResponse{DraftID: "d1", Discarded: true},
+			call:     func(c *glow.Client) (any, error) { return nil, c.DiscardDraft(ctx, "d1") },
+			want:     nil,
+		},
+		{
 			name: "token self", method: "POST", path: "/token/self",
 			wantBody: map[string]any{},
 			answer:   glow.TokenInfo{ActorName: "ci", Scoped: true, DepartmentIDs: []string{"cs", "math"}},

@@ -265,6 +265,18 @@ type PublishRequest struct {
 	ExpectedVersion *int64 `json:"expected_version,omitempty"`
 }
 
+// DiscardDraftRequest is the body of POST /provider/draft/discard, which
+// closes a draft without publishing it.
+type DiscardDraftRequest struct {
+	DraftID string `json:"draft_id"`
+}
+
+// DiscardDraftResponse is the answer of POST /provider/draft/discard.
+type DiscardDraftResponse struct {
+	DraftID   string `json:"draft_id"`
+	Discarded bool   `json:"discarded"`
+}
+
 // TokenInfo is the answer of POST /token/self: who the token speaks for and
 // what it may see.
 type TokenInfo struct {
