@@ -365,7 +365,17 @@ type rawBody struct {
 	data        []byte
 }
 
+// tagged is an answer with an entity tag (Gateflow's ETag header).
+type tagged struct {
+	v    any
+	etag string
+}
+
 func respond(w http.ResponseWriter, v any, err error) {
+	if tv, ok := v.(tagged); ok && err == nil {
+		w.Header().Set("ETag", tv.etag)
+		v = tv.v
+	}
 	switch {
 	case err != nil:
 		writeError(w, err)

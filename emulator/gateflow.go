@@ -1,6 +1,9 @@
 package emulator
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -88,6 +91,59 @@ func status(g *gateflowRec) string {
 		return gateflow.StatusDisabled
 	}
 	return gateflow.StatusActive
+}
+
+// etag is the entity tag of a provider: a digest of the fields of its
+// persisted record that make up its settings, credentials, state and
+// configuration, so that it changes with each of them and is the same after
+// a restart without being stored. Credentials enter sealed: each sealing
+// uses a fresh nonce, so a rotation changes the tag even within one
+// microsecond, and the digest of a ciphertext says nothing of the secret.
+func etag(id string, g *gateflowRec) string {
+	h := sha256.New()
+	if g == nil {
+		fmt.Fprintf(h, "unconfigured\x00%s", id)
+	} else {
+		settings, _ := json.Marshal(g.Settings) // map keys sorted: canonical
+		micros := func(t time.Time) {
+			_ = binary.Write(h, binary.BigEndian, t.UnixMicro())
+		}
+		fmt.Fprintf(h, "configured\x00%s\x00%d:", g.ID, len(g.SealedCredentials))
+		h.Write(g.SealedCredentials)
+		fmt.Fprintf(h, "%d:", len(settings))
+		h.Write(settings)
+		fmt.Fprintf(h, "\x00%t", g.Disabled)
+		micros(g.ConfiguredAt)
+		micros(g.UpdatedAt)
+		micros(g.CredentialsUpdatedAt)
+		micros(g.EnabledAt)
+		if g.DisabledAt != nil {
+			micros(*g.DisabledAt)
+		}
+	}
+	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
+}
+
+// checkIfMatch applies the request's If-Match to the provider as it is now
+// (g nil: not configured). Absent, the write is unconditional. "*" matches
+// a configured provider; otherwise one of the listed tags must be the
+// current one, compared strongly, so a weak W/ tag never matches.
+func checkIfMatch(r *http.Request, id string, g *gateflowRec) error {
+	lines := r.Header.Values("If-Match")
+	if len(lines) == 0 {
+		return nil
+	}
+	cur := etag(id, g)
+	for _, line := range lines {
+		for _, tag := range strings.Split(line, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == cur || (tag == "*" && g != nil) {
+				return nil
+			}
+		}
+	}
+	return errf(http.StatusPreconditionFailed, "precondition_failed", "",
+		"provider %s changed since the ETag given in If-Match; read it again", id)
 }
 
 // catalogued finds the provider of the path, 404 for an unknown id.
@@ -255,6 +311,9 @@ func (s *Server) gateConfigure(r *http.Request) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := checkIfMatch(r, req.Provider, s.st.gateflow[req.Provider]); err != nil {
+		return nil, err
+	}
 	if _, ok := s.st.gateflow[req.Provider]; ok {
 		return nil, errf(http.StatusConflict, "already_configured", "provider",
 			"provider %s is already configured; change it with PATCH and /credentials", req.Provider)
@@ -269,10 +328,10 @@ func (s *Server) gateConfigure(r *http.Request) (any, error) {
 	if err := s.commit(t); err != nil {
 		return nil, err
 	}
-	return gateflow.ConfigureResponse{
+	return tagged{gateflow.ConfigureResponse{
 		ID: g.ID, Name: catalogue[g.ID].name, Status: status(g), Configured: true,
 		ConfiguredAt: g.ConfiguredAt, Models: modelIDs(g.ID),
-	}, nil
+	}, etag(g.ID, g)}, nil
 }
 
 func (s *Server) gateGet(r *http.Request) (any, error) {
@@ -282,7 +341,7 @@ func (s *Server) gateGet(r *http.Request) (any, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.gateProvider(id), nil
+	return tagged{s.gateProvider(id), etag(id, s.st.gateflow[id])}, nil
 }
 
 func (s *Server) gateUpdate(r *http.Request) (any, error) {
@@ -304,6 +363,9 @@ func (s *Server) gateUpdate(r *http.Request) (any, error) {
 	if err := checkSettings(g.ID, patch, true); err != nil {
 		return nil, err
 	}
+	if err := checkIfMatch(r, g.ID, g); err != nil {
+		return nil, err
+	}
 	ng := *g
 	ng.Settings = maps.Clone(g.Settings)
 	if ng.Settings == nil {
@@ -322,7 +384,7 @@ func (s *Server) gateUpdate(r *http.Request) (any, error) {
 	if err := s.commit(t); err != nil {
 		return nil, err
 	}
-	return s.gateProvider(g.ID), nil
+	return tagged{s.gateProvider(g.ID), etag(g.ID, &ng)}, nil
 }
 
 func (s *Server) gateCredentials(r *http.Request) (any, error) {
@@ -339,6 +401,9 @@ func (s *Server) gateCredentials(r *http.Request) (any, error) {
 	if err := checkCredentials(g.ID, creds, ""); err != nil {
 		return nil, err
 	}
+	if err := checkIfMatch(r, g.ID, g); err != nil {
+		return nil, err
+	}
 	ng := *g
 	at := now()
 	ng.SealedCredentials = s.sealCredentials(creds)
@@ -348,7 +413,7 @@ func (s *Server) gateCredentials(r *http.Request) (any, error) {
 	if err := s.commit(t); err != nil {
 		return nil, err
 	}
-	return gateflow.CredentialsResponse{ID: ng.ID, CredentialsUpdatedAt: at, Status: status(&ng)}, nil
+	return tagged{gateflow.CredentialsResponse{ID: ng.ID, CredentialsUpdatedAt: at, Status: status(&ng)}, etag(ng.ID, &ng)}, nil
 }
 
 func (s *Server) gateTest(r *http.Request) (any, error) {
@@ -379,6 +444,9 @@ func (s *Server) setDisabled(r *http.Request, disabled bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkIfMatch(r, g.ID, g); err != nil {
+		return nil, err
+	}
 	if g.Disabled != disabled {
 		ng := *g
 		at := now()
@@ -400,7 +468,7 @@ func (s *Server) setDisabled(r *http.Request, disabled bool) (any, error) {
 		at := g.EnabledAt
 		out.EnabledAt = &at
 	}
-	return out, nil
+	return tagged{out, etag(g.ID, g)}, nil
 }
 
 func (s *Server) gateDisable(r *http.Request) (any, error) { return s.setDisabled(r, true) }
@@ -413,10 +481,13 @@ func (s *Server) gateDelete(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkIfMatch(r, g.ID, g); err != nil {
+		return nil, err
+	}
 	t := &tx{}
 	t.deleteGateflow(g.ID)
 	if err := s.commit(t); err != nil {
 		return nil, err
 	}
-	return nil, nil
+	return tagged{nil, etag(g.ID, nil)}, nil
 }

@@ -74,69 +74,117 @@ func (c *Client) List(ctx context.Context) ([]ProviderSummary, error) {
 	return out.Providers, nil
 }
 
+// WriteOption changes one write call (Configure, UpdateSettings,
+// UpdateCredentials, Disable, Enable, Delete).
+type WriteOption func(*writeOptions)
+
+type writeOptions struct {
+	ifMatch string
+}
+
+// IfMatch makes a write conditional on the provider being as it was when
+// Gateflow answered etag (Provider.ETag, or the ETag of a write's result).
+// If it changed since, the write changes nothing and fails with
+// api.ErrPreconditionFailed (which also matches api.ErrConflict). An empty
+// etag leaves the write unconditional.
+//
+// A conditional write is replayed after a lost answer even where the
+// unconditional one is not (Configure): the replay of a write that landed
+// answers 412 rather than acting twice, and the caller reads the provider
+// again to tell its own write from someone else's.
+func IfMatch(etag string) WriteOption {
+	return func(o *writeOptions) { o.ifMatch = etag }
+}
+
+// write builds a write call with the options applied. replay is the call's
+// replay when it is unconditional.
+func write(call transport.Call, replay transport.Replay, opts []WriteOption) (transport.Call, *http.Header) {
+	var o writeOptions
+	for _, f := range opts {
+		if f != nil {
+			f(&o)
+		}
+	}
+	call.Replay = replay
+	if o.ifMatch != "" {
+		call.Header = http.Header{"If-Match": {o.ifMatch}}
+		call.Replay = transport.Idempotent
+	}
+	h := new(http.Header)
+	call.AnswerHeader = h
+	return call, h
+}
+
 // Configure sets up a provider that is not configured yet (409
 // already_configured otherwise; use UpdateSettings and UpdateCredentials).
 // The credential values are revealed only into the request body built here.
-// It is not replayed after an ambiguous failure: the replay of a configure
-// that succeeded answers a false 409.
-func (c *Client) Configure(ctx context.Context, id string, credentials map[string]sensitive.String, settings map[string]any) (*ConfigureResponse, error) {
+// Unconditional, it is not replayed after an ambiguous failure: the replay
+// of a configure that succeeded answers a false 409. With IfMatch (the tag
+// of the unconfigured provider, from Get) it is replayed, and a replay of
+// one that landed answers 412.
+func (c *Client) Configure(ctx context.Context, id string, credentials map[string]sensitive.String, settings map[string]any, opts ...WriteOption) (*ConfigureResponse, error) {
 	creds, secrets := reveal(credentials)
 	var out ConfigureResponse
-	err := c.t.Do(ctx, transport.Call{
+	call, h := write(transport.Call{
 		Operation: "configure provider", Name: id, Method: http.MethodPost, Path: "/providers",
-		Replay: transport.NotIdempotent, Secrets: secrets, Out: &out,
+		Secrets: secrets, Out: &out,
 		Body: ConfigureRequest{Provider: id, Credentials: creds, Settings: settings},
-	})
-	if err != nil {
+	}, transport.NotIdempotent, opts)
+	if err := c.t.Do(ctx, call); err != nil {
 		return nil, err
 	}
+	out.ETag = h.Get("ETag")
 	return &out, nil
 }
 
-// Get reads a provider. An unconfigured provider answers with Configured
-// false; an unknown id is api.ErrNotFound.
+// Get reads a provider, with its ETag. An unconfigured provider answers
+// with Configured false (and a tag that Configure can be made conditional
+// on); an unknown id is api.ErrNotFound.
 func (c *Client) Get(ctx context.Context, id string) (*Provider, error) {
 	var out Provider
+	var h http.Header
 	err := c.t.Do(ctx, transport.Call{
 		Operation: "get provider", Name: id, Method: http.MethodGet, Path: providerPath(id, ""),
-		Replay: transport.Idempotent, Out: &out,
+		Replay: transport.Idempotent, Out: &out, AnswerHeader: &h,
 	})
 	if err != nil {
 		return nil, err
 	}
+	out.ETag = h.Get("ETag")
 	return &out, nil
 }
 
 // UpdateSettings merges settings into the provider's; a nil value removes a
 // setting. A merge is idempotent, so it is replayed like a read.
-func (c *Client) UpdateSettings(ctx context.Context, id string, settings map[string]any) (*Provider, error) {
+func (c *Client) UpdateSettings(ctx context.Context, id string, settings map[string]any, opts ...WriteOption) (*Provider, error) {
 	if settings == nil {
 		settings = map[string]any{}
 	}
 	var out Provider
-	err := c.t.Do(ctx, transport.Call{
+	call, h := write(transport.Call{
 		Operation: "update settings of provider", Name: id, Method: http.MethodPatch, Path: providerPath(id, ""),
-		Replay: transport.Idempotent, Body: UpdateRequest{Settings: settings}, Out: &out,
-	})
-	if err != nil {
+		Body: UpdateRequest{Settings: settings}, Out: &out,
+	}, transport.Idempotent, opts)
+	if err := c.t.Do(ctx, call); err != nil {
 		return nil, err
 	}
+	out.ETag = h.Get("ETag")
 	return &out, nil
 }
 
 // UpdateCredentials replaces the provider's credentials. Replacing with the
 // same values twice leaves the same state, so it is replayed like a read.
-func (c *Client) UpdateCredentials(ctx context.Context, id string, credentials map[string]sensitive.String) (*CredentialsResponse, error) {
+func (c *Client) UpdateCredentials(ctx context.Context, id string, credentials map[string]sensitive.String, opts ...WriteOption) (*CredentialsResponse, error) {
 	creds, secrets := reveal(credentials)
 	var out CredentialsResponse
-	err := c.t.Do(ctx, transport.Call{
+	call, h := write(transport.Call{
 		Operation: "update credentials of provider", Name: id, Method: http.MethodPost,
-		Path: providerPath(id, "/credentials"), Replay: transport.Idempotent,
-		Secrets: secrets, Body: creds, Out: &out,
-	})
-	if err != nil {
+		Path: providerPath(id, "/credentials"), Secrets: secrets, Body: creds, Out: &out,
+	}, transport.Idempotent, opts)
+	if err := c.t.Do(ctx, call); err != nil {
 		return nil, err
 	}
+	out.ETag = h.Get("ETag")
 	return &out, nil
 }
 
@@ -155,34 +203,45 @@ func (c *Client) Test(ctx context.Context, id string) (*TestResult, error) {
 }
 
 // Disable stops routing to the provider, keeping its configuration.
-func (c *Client) Disable(ctx context.Context, id string) (*StateResponse, error) {
-	return c.state(ctx, "disable provider", id, "/disable")
+func (c *Client) Disable(ctx context.Context, id string, opts ...WriteOption) (*StateResponse, error) {
+	return c.state(ctx, "disable provider", id, "/disable", opts)
 }
 
 // Enable resumes routing to a disabled provider.
-func (c *Client) Enable(ctx context.Context, id string) (*StateResponse, error) {
-	return c.state(ctx, "enable provider", id, "/enable")
+func (c *Client) Enable(ctx context.Context, id string, opts ...WriteOption) (*StateResponse, error) {
+	return c.state(ctx, "enable provider", id, "/enable", opts)
 }
 
-func (c *Client) state(ctx context.Context, op, id, suffix string) (*StateResponse, error) {
+func (c *Client) state(ctx context.Context, op, id, suffix string, opts []WriteOption) (*StateResponse, error) {
 	var out StateResponse
-	err := c.t.Do(ctx, transport.Call{
-		Operation: op, Name: id, Method: http.MethodPost, Path: providerPath(id, suffix),
-		Replay: transport.Idempotent, Out: &out,
-	})
-	if err != nil {
+	call, h := write(transport.Call{
+		Operation: op, Name: id, Method: http.MethodPost, Path: providerPath(id, suffix), Out: &out,
+	}, transport.Idempotent, opts)
+	if err := c.t.Do(ctx, call); err != nil {
 		return nil, err
 	}
+	out.ETag = h.Get("ETag")
 	return &out, nil
 }
 
 // Delete removes the provider's configuration; it is listed as inactive
-// afterwards.
-func (c *Client) Delete(ctx context.Context, id string) error {
-	return c.t.Do(ctx, transport.Call{
+// afterwards. A replay after a lost answer finds it unconfigured and
+// answers 404, which callers count as deleted.
+func (c *Client) Delete(ctx context.Context, id string, opts ...WriteOption) error {
+	_, err := c.DeleteWithETag(ctx, id, opts...)
+	return err
+}
+
+// DeleteWithETag is Delete that also returns the tag of the now
+// unconfigured provider.
+func (c *Client) DeleteWithETag(ctx context.Context, id string, opts ...WriteOption) (*DeleteResult, error) {
+	call, h := write(transport.Call{
 		Operation: "delete provider", Name: id, Method: http.MethodDelete, Path: providerPath(id, ""),
-		Replay: transport.Idempotent,
-	})
+	}, transport.Idempotent, opts)
+	if err := c.t.Do(ctx, call); err != nil {
+		return nil, err
+	}
+	return &DeleteResult{ID: id, ETag: h.Get("ETag")}, nil
 }
 
 func reveal(in map[string]sensitive.String) (map[string]string, []string) {

@@ -211,6 +211,8 @@ func TestErrorTable(t *testing.T) {
 			`gateflow: configure provider "openai": 404 not found: provider not found`},
 		{409, "already_configured", "openai is already configured", "", api.ErrConflict,
 			`gateflow: configure provider "openai": 409 already configured: openai is already configured`},
+		{412, "precondition_failed", "provider openai changed since the ETag in If-Match", "", api.ErrPreconditionFailed,
+			`gateflow: configure provider "openai": 412 precondition failed: provider openai changed since the ETag in If-Match`},
 		{422, "invalid_credentials", `credentials.api_key must start with "sk-"`, "credentials.api_key", api.ErrInvalidCredentials,
 			`gateflow: configure provider "openai": 422 invalid credentials: credentials.api_key must start with "sk-"`},
 	}
@@ -304,6 +306,114 @@ func TestRetryPolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Every write sends If-Match only when asked to, and hands back the tag
+// the answer carries; Get reads the tag too.
+func TestConditionalWrites(t *testing.T) {
+	ctx := context.Background()
+	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-x")}
+	const sent, answered = `"t1"`, `"t2"`
+	writes := map[string]func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error){
+		"configure": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
+			r, err := c.Configure(ctx, "openai", creds, nil, opts...)
+			if err != nil {
+				return "", err
+			}
+			return r.ETag, nil
+		},
+		"patch": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
+			r, err := c.UpdateSettings(ctx, "openai", nil, opts...)
+			if err != nil {
+				return "", err
+			}
+			return r.ETag, nil
+		},
+		"credentials": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
+			r, err := c.UpdateCredentials(ctx, "openai", creds, opts...)
+			if err != nil {
+				return "", err
+			}
+			return r.ETag, nil
+		},
+		"disable": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
+			r, err := c.Disable(ctx, "openai", opts...)
+			if err != nil {
+				return "", err
+			}
+			return r.ETag, nil
+		},
+		"enable": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
+			r, err := c.Enable(ctx, "openai", opts...)
+			if err != nil {
+				return "", err
+			}
+			return r.ETag, nil
+		},
+		"delete": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
+			r, err := c.DeleteWithETag(ctx, "openai", opts...)
+			if err != nil {
+				return "", err
+			}
+			return r.ETag, nil
+		},
+	}
+	for name, call := range writes {
+		t.Run(name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
+				w.Header().Set("ETag", answered)
+				apitest.WriteJSON(w, 200, map[string]any{})
+			})
+			c := f.client()
+			tag, err := call(c, gateflow.IfMatch(sent))
+			if err != nil || tag != answered {
+				t.Fatalf("conditional: tag %q, err %v", tag, err)
+			}
+			if _, err := call(c); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := call(c, gateflow.IfMatch("")); err != nil {
+				t.Fatal(err)
+			}
+			reqs := f.Requests()
+			if got := reqs[0].Header.Values("If-Match"); len(got) != 1 || got[0] != sent {
+				t.Errorf("If-Match %q, want %q", got, sent)
+			}
+			for _, r := range reqs[1:] {
+				if got := r.Header.Values("If-Match"); len(got) != 0 {
+					t.Errorf("unconditional write sent If-Match %q", got)
+				}
+			}
+		})
+	}
+	t.Run("get", func(t *testing.T) {
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
+			w.Header().Set("ETag", answered)
+			apitest.WriteJSON(w, 200, gateflow.Provider{ID: "openai"})
+		})
+		p, err := f.client().Get(ctx, "openai")
+		if err != nil || p.ETag != answered {
+			t.Fatalf("get: %+v, %v", p, err)
+		}
+	})
+	// A conditional configure may be replayed: the replay of one that
+	// landed answers 412 instead of configuring twice.
+	t.Run("conditional configure is retried after a drop", func(t *testing.T) {
+		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, n int) {
+			if n == 1 {
+				apitest.Drop(w)
+				return
+			}
+			writeError(w, 412, "precondition_failed", "provider openai changed", "")
+		})
+		_, err := f.client().Configure(ctx, "openai", creds, nil, gateflow.IfMatch(sent))
+		if !errors.Is(err, api.ErrPreconditionFailed) || !errors.Is(err, api.ErrConflict) || errors.Is(err, api.ErrOutcomeUnknown) || len(f.Requests()) != 2 {
+			t.Fatalf("err %v after %d calls", err, len(f.Requests()))
+		}
+		if got := f.Requests()[1].Header.Get("If-Match"); got != sent {
+			t.Errorf("replay If-Match %q", got)
+		}
+	})
 }
 
 func TestCredentialsNeverLeak(t *testing.T) {

@@ -76,6 +76,9 @@ type ConfigureResponse struct {
 	Configured   bool      `json:"configured"`
 	ConfiguredAt time.Time `json:"configured_at"`
 	Models       []string  `json:"models"`
+	// ETag is the provider's entity tag after the write, from the answer's
+	// ETag header; pass it to IfMatch to guard the next write.
+	ETag string `json:"-"`
 }
 
 // Model is a model entry of the get answer.
@@ -110,6 +113,12 @@ type Provider struct {
 	Models               []Model        `json:"models"`
 	Health               *Health        `json:"health"`
 	Usage                *Usage         `json:"usage,omitempty"`
+	// ETag is the entity tag of what was read (the answer's ETag header,
+	// not a JSON field). It changes whenever settings, credentials, state
+	// or configuration change; pass it to IfMatch so that a write fails
+	// with api.ErrPreconditionFailed instead of overwriting a change made
+	// since this read. Empty when the server sends none.
+	ETag string `json:"-"`
 }
 
 // UpdateRequest is the body of PATCH /v1/management/providers/{provider_id}:
@@ -124,6 +133,8 @@ type CredentialsResponse struct {
 	ID                   string    `json:"id"`
 	CredentialsUpdatedAt time.Time `json:"credentials_updated_at"`
 	Status               string    `json:"status"`
+	// ETag is the provider's entity tag after the write.
+	ETag string `json:"-"`
 }
 
 // TestResult is the answer of POST .../{provider_id}/test.
@@ -142,6 +153,17 @@ type StateResponse struct {
 	Status     string     `json:"status"`
 	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 	EnabledAt  *time.Time `json:"enabled_at,omitempty"`
+	// ETag is the provider's entity tag after the write.
+	ETag string `json:"-"`
+}
+
+// DeleteResult is what DeleteWithETag learns from the 204 of DELETE
+// .../{provider_id}, which has no body.
+type DeleteResult struct {
+	ID string
+	// ETag is the tag of the now unconfigured provider: IfMatch(ETag) on
+	// Configure configures it only if nobody did in between.
+	ETag string
 }
 
 // ErrorBody is the body of every non-2xx answer.

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
@@ -126,5 +127,57 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 		if a := e.srv.Audit(); len(a) != 2 || a[0].ActorName != actor || a[0].ProviderID != p || !a[0].Success || a[1].ActorName != actor {
 			t.Errorf("audit after restart: %+v", a)
 		}
+	})
+}
+
+// A discarded draft stays discarded, and Gateflow tags are the same after a
+// restart: a write guarded by a tag read before it still goes through, and
+// one guarded by an older tag still fails.
+func TestDiscardAndETagsSurviveRestart(t *testing.T) {
+	t.Parallel()
+	cfg := emulator.Config{DataDir: t.TempDir()}
+	var (
+		kept, discarded string
+		tags            = map[string]string{}
+		stale           string
+	)
+	t.Run("write", func(t *testing.T) {
+		e := start(t, cfg)
+		c := must(e.glow.CreateProviders(ctx, []glow.ProviderInput{{Name: "restarted"}}))(t)[0]
+		kept = c.DraftID
+		d := must(e.glow.Draft(ctx, glow.DraftRequest{ProviderID: c.ProviderID, ExpectedVersion: ptr(c.Version), Patch: glow.Patch{Description: ptr("gone")}}))(t)
+		discarded = d.DraftID
+		ok(t, e.glow.DiscardDraft(ctx, discarded))
+
+		for id, c := range validConfig {
+			must(e.gw.Configure(ctx, id, creds(c.creds), c.settings))(t)
+		}
+		stale = must(e.gw.Get(ctx, gateflow.OpenAI))(t).ETag
+		must(e.gw.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"timeout_ms": 5}))(t)
+		must(e.gw.Disable(ctx, gateflow.ElevenLabs))(t)
+		ok(t, e.gw.Delete(ctx, gateflow.Cohere))
+		for _, id := range gateflow.ProviderIDs {
+			tags[id] = must(e.gw.Get(ctx, id))(t).ETag
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	t.Run("read back", func(t *testing.T) {
+		e := start(t, cfg)
+		if got := draftIDs(all(t, e.glow.ListDrafts(ctx))); !slices.Equal(got, []string{kept}) {
+			t.Errorf("drafts after restart %v, want only %s", got, kept)
+		}
+		wantErr(t, e.glow.DiscardDraft(ctx, discarded), api.ErrNotFound, 404, api.CodeNotFound, "draft_id")
+		for _, id := range gateflow.ProviderIDs {
+			if got := must(e.gw.Get(ctx, id))(t).ETag; got != tags[id] {
+				t.Errorf("%s: ETag %s after restart, %s before", id, got, tags[id])
+			}
+		}
+		_, err := e.gw.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"timeout_ms": 6}, gateflow.IfMatch(stale))
+		wantErr(t, err, api.ErrPreconditionFailed, 412, api.CodePreconditionFailed, "")
+		must(e.gw.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"timeout_ms": 6}, gateflow.IfMatch(tags[gateflow.OpenAI])))(t)
+		must(e.gw.Enable(ctx, gateflow.ElevenLabs, gateflow.IfMatch(tags[gateflow.ElevenLabs])))(t)
+		must(e.gw.Configure(ctx, gateflow.Cohere, creds(validConfig[gateflow.Cohere].creds), nil, gateflow.IfMatch(tags[gateflow.Cohere])))(t)
 	})
 }
