@@ -53,6 +53,7 @@ func liveOf(g state.GlowProvider, id string) state.GlowProvider {
 	l.Version = 7
 	l.UpdatedAt = lastSet
 	l.PreventDestroy = false
+	l.Ownership = state.Ownership{Marker: &state.OwnerMarker{Owner: goldenOwner, Address: g.Address, PreventDestroy: g.PreventDestroy}}
 	l.Keys = map[string]state.KeyState{}
 	n := 0
 	for label, k := range g.Keys {
@@ -63,6 +64,10 @@ func liveOf(g state.GlowProvider, id string) state.GlowProvider {
 	}
 	return l
 }
+
+// goldenOwner is the owner identity of the configuration every scenario
+// plans.
+const goldenOwner = "platform-team"
 
 func desiredGateway() state.GatewayProvider {
 	return state.GatewayProvider{
@@ -142,6 +147,27 @@ func scenarios() []scenario {
 	}
 	anthropicDev := state.GlowProvider{Address: `glow_provider.claude["dev"]`, Name: "claude-dev", Departments: state.NewSet("dep_ml")}
 
+	adopted := desiredOpenAI()
+	adopted.Adopt = true
+	byHand := liveOf(openai, "prv_5")
+	byHand.Ownership = state.Ownership{}
+	byHand.Description = "made in the Glow UI"
+	byHand.Values = map[string]string{"tier": "gold"}
+	renamed := desiredOpenAI()
+	renamed.Address = "glow_provider.openai"
+	renamed.Description = "OpenAI, renamed block"
+	removed := liveOf(anthropic, "prv_3")
+	removed.ModelUsageCount, removed.ModelIDs = 1, state.NewSet("mdl_claude")
+	leftBehind := state.Snapshot{
+		Glow: []state.GlowProvider{liveOf(openai, "prv_1")},
+		GlowKeys: []state.LiveKey{
+			{ID: "prv_1_key1", Name: state.KeyName("primary", vault("secret/llm/openai", "api_key", 3, older))},
+			{ID: "key_orphan", Name: state.OwnedKeyName("primary", vault("secret/llm/openai", "api_key", 4, newer), goldenOwner)},
+		},
+		GlowEndpoints: []state.LiveEndpoint{{ID: "ep_orphan", URL: "https://old.example.com/v1", Name: state.EndpointName(goldenOwner)}},
+		GlowDrafts:    []state.LiveDraft{{ID: "dr_1", ProviderID: "prv_1", Name: "openai-prod", Ownership: liveOf(openai, "prv_1").Ownership}},
+	}
+
 	return []scenario{
 		{name: "create",
 			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateway: []state.GatewayProvider{gw}},
@@ -190,6 +216,21 @@ func scenarios() []scenario {
 			desired: state.Snapshot{Glow: []state.GlowProvider{protected}},
 			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}},
 			opts:    diff.Options{Destroy: true}},
+		{name: "adopt",
+			desired: state.Snapshot{Glow: []state.GlowProvider{adopted}},
+			live:    state.Snapshot{Glow: []state.GlowProvider{byHand}}},
+		{name: "adopt_refused",
+			desired: state.Snapshot{Glow: []state.GlowProvider{openai}},
+			live:    state.Snapshot{Glow: []state.GlowProvider{byHand}}},
+		{name: "moved",
+			desired: state.Snapshot{Glow: []state.GlowProvider{renamed}},
+			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}}},
+		{name: "removed_block",
+			desired: state.Snapshot{Glow: []state.GlowProvider{openai}},
+			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1"), removed}}},
+		{name: "orphans",
+			desired: state.Snapshot{Glow: []state.GlowProvider{openai}},
+			live:    leftBehind},
 		{name: "target",
 			desired: state.Snapshot{Glow: []state.GlowProvider{changed, anthropic, anthropicDev}, Gateway: []state.GatewayProvider{gw}},
 			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}, Gateway: []state.GatewayProvider{unconfigured("openai")}},
@@ -199,7 +240,7 @@ func scenarios() []scenario {
 
 // baselineOf is the drift baseline an apply of desired would leave.
 func baselineOf(desired state.Snapshot) map[string]string {
-	p, err := diff.Diff(desired, state.Snapshot{}, diff.Options{Now: now})
+	p, err := diff.Diff(desired, state.Snapshot{}, diff.Options{Now: now, Owner: goldenOwner})
 	if err != nil {
 		panic(err)
 	}
@@ -211,6 +252,7 @@ func TestGolden(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			sc.opts.Now = now
 			sc.opts.ConfigChecksum = "sha256:0123456789abcdef"
+			sc.opts.Owner = goldenOwner
 			p, err := diff.Diff(sc.desired, sc.live, sc.opts)
 			if err != nil {
 				golden(t, sc.name+".err", []byte(err.Error()+"\n"))

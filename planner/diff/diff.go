@@ -46,6 +46,11 @@ type Options struct {
 	Baseline map[string]string
 	// ConfigChecksum is copied into the plan.
 	ConfigChecksum string
+	// Owner is the configuration's owner identity: live providers whose
+	// ownership marker names it are this configuration's (docs/ownership.md).
+	Owner string
+	// Scope is what the Glow token can see; nil when unknown.
+	Scope *state.TokenScope
 	// Now stamps the plan; the zero value means time.Now.
 	Now time.Time
 }
@@ -66,20 +71,35 @@ var TargetingWarning = plan.Diagnostic{
 		"error message.",
 }
 
+// ScopeUnknownWarning is the warning of a plan whose Glow does not say what
+// the token can see.
+var ScopeUnknownWarning = plan.Diagnostic{
+	Summary: "Glow does not say what this token can see",
+	Detail: "Glow answered 404 to POST /token/self, so the plan cannot tell a provider that does not exist from one " +
+		"outside a department-scoped token's reach. If the token is scoped, a planned create may fail at apply with 403 " +
+		"or a name conflict.",
+}
+
 // Diff plans the changes that make live match desired. The error lists
 // every problem found (ambiguous identities, prevent_destroy), joined; no
 // partial plan is returned with it.
 func Diff(desired, live state.Snapshot, opts Options) (*plan.Plan, error) {
-	d := &differ{opts: opts, prune: state.NewSet(opts.PruneDepartments...)}
+	d := &differ{opts: opts, prune: state.NewSet(opts.PruneDepartments...), scope: opts.Scope}
 	d.glow(desired.Glow, live.Glow)
 	d.gateway(desired.Gateway, live.Gateway)
+	d.orphans(live)
 
 	p := &plan.Plan{
 		FormatVersion:  plan.FormatVersion,
 		ConfigChecksum: opts.ConfigChecksum,
 		CreatedAt:      opts.Now,
 		DriftBaseline:  opts.Baseline != nil,
+		Owner:          opts.Owner,
 		Unmanaged:      d.unmanaged,
+		Orphans:        d.orphaned,
+	}
+	if opts.Scope != nil && !opts.Scope.Known {
+		p.Warnings = append(p.Warnings, ScopeUnknownWarning)
 	}
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = time.Now().UTC()
@@ -88,8 +108,8 @@ func Diff(desired, live state.Snapshot, opts Options) (*plan.Plan, error) {
 	if len(opts.Targets) > 0 {
 		changes, p.Warnings = d.target(changes)
 		// Objects outside the targets are not part of the plan, and neither
-		// is the list of objects nobody declared.
-		p.Unmanaged = nil
+		// are the lists of objects nobody declared or that nothing uses.
+		p.Unmanaged, p.Orphans = nil, nil
 		for _, t := range opts.Targets {
 			p.Targets = append(p.Targets, string(t))
 		}
@@ -115,7 +135,9 @@ func Diff(desired, live state.Snapshot, opts Options) (*plan.Plan, error) {
 
 type differ struct {
 	opts      Options
+	orphaned  []plan.Orphan
 	prune     state.Set
+	scope     *state.TokenScope
 	changes   []plan.Change
 	unmanaged []plan.Unmanaged
 	protected map[string]bool
@@ -185,9 +207,10 @@ func changeFor(addr state.Address, providerName, id string) plan.Change {
 	}
 }
 
-// finish sets the action from the fields and rotations found.
+// finish sets the action from the fields, rotations and marker writes
+// found.
 func finish(c *plan.Change) {
-	if len(c.Fields) > 0 || len(c.Rotations) > 0 {
+	if len(c.Fields) > 0 || len(c.Rotations) > 0 || c.Marker != nil {
 		c.Actions = []plan.Action{plan.ActionUpdate}
 	} else {
 		c.Actions = []plan.Action{plan.ActionNoOp}
@@ -197,8 +220,12 @@ func finish(c *plan.Change) {
 // drift applies the baseline rule (see docs/plan-format.md): an update of an
 // object whose configuration is unchanged since the last apply can only come
 // from a change made outside Switchboard.
+//
+// A rotation is never drift: a new Vault version changes no configuration
+// and no live field, so only changes of fields other than rotated secrets
+// count.
 func (d *differ) drift(c *plan.Change, updatedAt *time.Time) {
-	if c.Action() != plan.ActionUpdate || d.opts.Baseline == nil || len(c.Fields) == 0 {
+	if c.Action() != plan.ActionUpdate || d.opts.Baseline == nil || c.Adopt != nil || !changesBesidesRotations(c) {
 		return
 	}
 	if d.opts.Baseline[c.Address] != c.DesiredDigest {
@@ -210,6 +237,20 @@ func (d *differ) drift(c *plan.Change, updatedAt *time.Time) {
 	}
 	c.Drift = true
 	c.DriftReasons = append(c.DriftReasons, reason)
+}
+
+func changesBesidesRotations(c *plan.Change) bool {
+	for _, f := range c.Fields {
+		if !f.Sensitive {
+			return true
+		}
+		for _, e := range f.Entries {
+			if !e.Rotate {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // scalarField records a scalar change when before and after differ.
@@ -275,3 +316,39 @@ func joinIDs(ids []string) string {
 // gatewayKnown reports whether id can be configured although the live
 // snapshot has no entry for it (Gateflow's catalogue is fixed).
 func gatewayKnown(id string) bool { return gateflow.IsProviderID(id) }
+
+// orphans lists what this owner made that nothing uses: keys attached to no
+// provider, endpoints no provider uses, and this token's open drafts of
+// providers this owner marked. They are what an interrupted apply leaves
+// behind, and apply deletes them last.
+func (d *differ) orphans(live state.Snapshot) {
+	if d.opts.Owner == "" {
+		return
+	}
+	keys := map[string]bool{}
+	endpoints := map[string]bool{}
+	for i := range live.Glow {
+		for _, k := range live.Glow[i].Keys {
+			keys[k.KeyID] = true
+		}
+		for _, id := range live.Glow[i].EndpointIDs {
+			endpoints[id] = true
+		}
+	}
+	for _, k := range live.GlowKeys {
+		if _, _, owner, ok := state.ParseOwnedKeyName(k.Name); ok && owner == d.opts.Owner && !keys[k.ID] {
+			d.orphaned = append(d.orphaned, plan.Orphan{Kind: plan.OrphanKey, ID: k.ID, Name: k.Name})
+		}
+	}
+	for _, e := range live.GlowEndpoints {
+		if state.EndpointOwner(e.Name) == d.opts.Owner && !endpoints[e.ID] {
+			d.orphaned = append(d.orphaned, plan.Orphan{Kind: plan.OrphanEndpoint, ID: e.ID, Name: e.Name, URL: e.URL})
+		}
+	}
+	for _, dr := range live.GlowDrafts {
+		if dr.Ownership.OwnedBy(d.opts.Owner) {
+			d.orphaned = append(d.orphaned, plan.Orphan{Kind: plan.OrphanDraft, ID: dr.ID, Name: dr.Name, ProviderID: dr.ProviderID})
+		}
+	}
+	slices.SortFunc(d.orphaned, func(a, b plan.Orphan) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID)) })
+}

@@ -25,8 +25,19 @@ func desired(addr, name string, deps ...string) state.GlowProvider {
 	return state.GlowProvider{Address: state.Address(addr), Name: name, Departments: state.NewSet(deps...)}
 }
 
+// live is a provider made outside Switchboard: it carries no marker.
 func live(id, name string, deps ...string) state.GlowProvider {
 	return state.GlowProvider{ID: id, Name: name, Departments: state.NewSet(deps...), Version: 1}
+}
+
+// owner is the owner identity of the configuration every test plans.
+const owner = "team"
+
+// owned is a provider this configuration created for addr.
+func owned(id, addr, name string, deps ...string) state.GlowProvider {
+	l := live(id, name, deps...)
+	l.Ownership = state.Ownership{Marker: &state.OwnerMarker{Owner: owner, Address: state.Address(addr)}}
+	return l
 }
 
 // markedKey is a live key that Switchboard made from s.
@@ -39,6 +50,9 @@ func markedKey(id, label string, s state.SecretSource) state.KeyState {
 func mustDiff(t *testing.T, d, l state.Snapshot, opts Options) *plan.Plan {
 	t.Helper()
 	opts.Now = t0
+	if opts.Owner == "" {
+		opts.Owner = owner
+	}
 	p, err := Diff(d, l, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +74,7 @@ func TestOrderIsNeverAChange(t *testing.T) {
 	want.Endpoints = state.Set{"https://b", "https://a"}
 	want.Values = map[string]string{"x": "1", "y": "2"}
 	want.Keys = map[string]state.KeyState{"k1": {Source: src("s/a", 1, t0)}, "k2": {Source: src("s/b", 2, t0)}}
-	got := live("prv_1", "a", "d2", "d3", "d1")
+	got := owned("prv_1", "glow_provider.a", "a", "d2", "d3", "d1")
 	got.Departments = state.Set{"d2", "d3", "d1"}
 	got.Endpoints = state.Set{"https://a", "https://b"}
 	got.Values = map[string]string{"y": "2", "x": "1"}
@@ -84,7 +98,7 @@ func TestOrderIsNeverAChange(t *testing.T) {
 
 func TestEmptyEqualsAbsent(t *testing.T) {
 	want := desired("glow_provider.a", "a")
-	got := live("prv_1", "a")
+	got := owned("prv_1", "glow_provider.a", "a")
 	got.Values, got.Endpoints = map[string]string{}, state.Set{}
 	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}}, state.Snapshot{Glow: []state.GlowProvider{got}}, Options{})
 	if p.HasChanges() {
@@ -95,23 +109,38 @@ func TestEmptyEqualsAbsent(t *testing.T) {
 func TestIdentity(t *testing.T) {
 	byID := desired("glow_provider.pinned", "renamed", "d1")
 	byID.ID = "prv_2"
+	byMarker := desired("glow_provider.marked", "new-name", "d8")
 	byName := desired("glow_provider.named", "shared-name", "d1", "d2")
+	byName.Adopt = true
 	global := desired("glow_provider.global", "global-name")
+	global.Adopt = true
 	liveSide := []state.GlowProvider{
-		live("prv_1", "shared-name", "d9"),       // same name, other department: not a match
-		live("prv_2", "old-name", "d1"),          // matched by id despite its name
-		live("prv_3", "shared-name", "d2", "d5"), // shares d2: the match
-		live("prv_4", "global-name"),             // global: matches the global desired
-		live("prv_5", "global-name", "d1"),       // has a department: not global
+		live("prv_1", "shared-name", "d9"),                              // same name, other department: not a match
+		live("prv_2", "old-name", "d1"),                                 // matched by id despite its name
+		live("prv_3", "shared-name", "d2", "d5"),                        // shares d2: the match
+		live("prv_4", "global-name"),                                    // global: matches the global desired
+		live("prv_5", "global-name", "d1"),                              // has a department: not global
+		owned("prv_6", "glow_provider.marked", "old-marked-name", "d7"), // its marker binds it, whatever its name
 	}
-	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{byID, byName, global}}, state.Snapshot{Glow: liveSide}, Options{})
+	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{byID, byMarker, byName, global}}, state.Snapshot{Glow: liveSide}, Options{})
 	ids := map[string]string{}
+	adopted := map[string]string{}
 	for _, c := range p.Changes {
 		ids[c.Address] = c.ID
+		if c.Adopt != nil {
+			adopted[c.Address] = c.Adopt.Reason
+		}
 	}
-	want := map[string]string{"glow_provider.pinned": "prv_2", "glow_provider.named": "prv_3", "glow_provider.global": "prv_4"}
+	want := map[string]string{"glow_provider.pinned": "prv_2", "glow_provider.marked": "prv_6", "glow_provider.named": "prv_3", "glow_provider.global": "prv_4"}
 	if d := cmp.Diff(want, ids); d != "" {
 		t.Errorf("matches (-want +got):\n%s", d)
+	}
+	wantAdopted := map[string]string{"glow_provider.pinned": "id", "glow_provider.named": "adopt", "glow_provider.global": "adopt"}
+	if d := cmp.Diff(wantAdopted, adopted); d != "" {
+		t.Errorf("adoptions (-want +got):\n%s", d)
+	}
+	if p.Summary.Adopt != 3 {
+		t.Errorf("summary %+v", p.Summary)
 	}
 	var unmanaged []string
 	for _, u := range p.Unmanaged {
@@ -120,9 +149,24 @@ func TestIdentity(t *testing.T) {
 	if d := cmp.Diff([]string{"prv_1", "prv_5"}, unmanaged); d != "" {
 		t.Errorf("unmanaged (-want +got):\n%s", d)
 	}
-	if f := p.Changes[slicesIndex(p.Changes, "glow_provider.pinned")].Fields; len(f) == 0 || f[0].Field != "name" {
-		t.Errorf("pinned rename: fields %+v", f)
+	// Renaming and moving a marked provider is an update in place: it keeps
+	// its id, so models keep pointing at it.
+	marked := p.Changes[slicesIndex(p.Changes, "glow_provider.marked")]
+	if marked.Action() != plan.ActionUpdate || fieldNames(marked) != "name,departments" || marked.Marker != nil {
+		t.Errorf("marked rename: %v, fields %s, marker %+v", marked.Actions, fieldNames(marked), marked.Marker)
 	}
+	pinned := p.Changes[slicesIndex(p.Changes, "glow_provider.pinned")]
+	if fieldNames(pinned) != "name" || pinned.Marker == nil || pinned.Marker.Address != "glow_provider.pinned" || pinned.Marker.Owner != owner {
+		t.Errorf("pinned adoption: fields %s, marker %+v", fieldNames(pinned), pinned.Marker)
+	}
+}
+
+func fieldNames(c plan.Change) string {
+	var names []string
+	for _, f := range c.Fields {
+		names = append(names, f.Field)
+	}
+	return strings.Join(names, ",")
 }
 
 func slicesIndex(cs []plan.Change, addr string) int {
@@ -143,8 +187,8 @@ func TestIdentityErrors(t *testing.T) {
 		desired("glow_provider.first", "same", "d7"),
 		desired("glow_provider.second", "same", "d7", "d8"),
 	}}, state.Snapshot{Glow: []state.GlowProvider{
-		live("prv_a", "dup", "d1"), live("prv_b", "dup", "d2"), live("prv_c", "same", "d7"),
-	}}, Options{})
+		live("prv_a", "dup", "d1"), live("prv_b", "dup", "d2"), owned("prv_c", "glow_provider.old", "same", "d7"),
+	}}, Options{Owner: owner})
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -170,7 +214,7 @@ func TestGlowKeyRotation(t *testing.T) {
 		"env":     {Source: state.SecretSource{Env: "TOKEN"}},
 		"added":   {Source: src("s/add", 1, t0)},
 	}
-	got := live("prv_1", "a")
+	got := owned("prv_1", "glow_provider.a", "a")
 	got.Keys = map[string]state.KeyState{
 		"same":    markedKey("k1", "same", src("s/same", 2, t0)),
 		"newver":  markedKey("k2", "newver", src("s/v", 4, t0)),
@@ -218,7 +262,7 @@ func TestGlowKeyRotation(t *testing.T) {
 func TestTerraformKeyRotatesWithoutDrift(t *testing.T) {
 	want := desired("glow_provider.a", "a")
 	want.Keys = map[string]state.KeyState{"primary": {Source: src("s/a", 1, t0)}}
-	got := live("prv_1", "a")
+	got := owned("prv_1", "glow_provider.a", "a")
 	got.Keys = map[string]state.KeyState{"primary": markedKey("k1", "primary", state.SecretSource{TerraformVersion: 3})}
 	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}}, state.Snapshot{Glow: []state.GlowProvider{got}}, Options{})
 	c := p.Changes[0]
@@ -308,8 +352,8 @@ func TestPreventDestroyAndTargets(t *testing.T) {
 	a := desired("glow_provider.a", "a")
 	a.PreventDestroy = true
 	b := desired(`glow_provider.b["x"]`, "b")
-	liveSide := state.Snapshot{Glow: []state.GlowProvider{live("prv_a", "a"), live("prv_b", "b")}}
-	_, err := Diff(state.Snapshot{Glow: []state.GlowProvider{a, b}}, liveSide, Options{Destroy: true})
+	liveSide := state.Snapshot{Glow: []state.GlowProvider{owned("prv_a", "glow_provider.a", "a"), owned("prv_b", `glow_provider.b["x"]`, "b")}}
+	_, err := Diff(state.Snapshot{Glow: []state.GlowProvider{a, b}}, liveSide, Options{Destroy: true, Owner: owner})
 	if err == nil || !strings.Contains(err.Error(), "glow_provider.a has lifecycle.prevent_destroy set") {
 		t.Fatalf("err = %v", err)
 	}
@@ -326,7 +370,7 @@ func TestPreventDestroyAndTargets(t *testing.T) {
 func TestDriftNeedsBaseline(t *testing.T) {
 	want := desired("glow_provider.a", "a")
 	want.Description = "new"
-	got := live("prv_a", "a")
+	got := owned("prv_a", "glow_provider.a", "a")
 	d := state.Snapshot{Glow: []state.GlowProvider{want}}
 	l := state.Snapshot{Glow: []state.GlowProvider{got}}
 
@@ -377,6 +421,7 @@ func synthetic(n int) (state.Snapshot, state.Snapshot) {
 		}
 		g := w
 		g.Address, g.ID, g.Version = "", fmt.Sprintf("prv_%06d", i), 3
+		g.Ownership = state.Ownership{Marker: &state.OwnerMarker{Owner: owner, Address: w.Address}}
 		g.Keys = map[string]state.KeyState{"primary": markedKey("k", "primary", src(fmt.Sprintf("secret/p%d", i), 2, t0))}
 		if i%10 == 0 {
 			g.Description = "edited"
@@ -403,7 +448,7 @@ func BenchmarkDiff10000(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := Diff(d, l, Options{Now: t0}); err != nil {
+		if _, err := Diff(d, l, Options{Now: t0, Owner: owner}); err != nil {
 			b.Fatal(err)
 		}
 	}

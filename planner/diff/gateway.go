@@ -42,7 +42,9 @@ func (d *differ) gateway(desired, live []state.GatewayProvider) {
 			if want.PreventDestroy {
 				d.protect(string(want.Address))
 			}
-			d.changes = append(d.changes, gatewayDelete(want.Address, l))
+			c := gatewayDelete(want.Address, l)
+			c.Subjects.GatewayDesired = want
+			d.changes = append(d.changes, c)
 		default:
 			d.changes = append(d.changes, d.gatewayUpdate(want, l))
 		}
@@ -53,7 +55,9 @@ func (d *differ) gateway(desired, live []state.GatewayProvider) {
 			continue
 		}
 		if d.opts.PruneGateway {
-			d.changes = append(d.changes, gatewayDelete(state.UndeclaredAddress(state.TypeGatewayProvider, l.ProviderID), l))
+			c := gatewayDelete(state.UndeclaredAddress(state.TypeGatewayProvider, l.ProviderID), l)
+			c.ActionReason = plan.ReasonPruned
+			d.changes = append(d.changes, c)
 			continue
 		}
 		d.unmanaged = append(d.unmanaged, plan.Unmanaged{Type: state.TypeGatewayProvider, ID: l.ProviderID})
@@ -65,6 +69,7 @@ func gatewayCreate(want *state.GatewayProvider) plan.Change {
 	c.Actions = []plan.Action{plan.ActionCreate}
 	c.After, c.AfterSensitive = gatewayValue(*want, false)
 	c.DesiredDigest = gatewayDigest(*want)
+	c.Subjects.GatewayDesired = want
 	return c
 }
 
@@ -73,6 +78,7 @@ func gatewayDelete(addr state.Address, l *state.GatewayProvider) plan.Change {
 	c.Actions = []plan.Action{plan.ActionDelete}
 	c.LiveUpdatedAt = l.UpdatedAt
 	c.Before, c.BeforeSensitive = gatewayValue(*l, true)
+	c.Subjects.GatewayLive = l
 	return c
 }
 
@@ -80,6 +86,7 @@ func (d *differ) gatewayUpdate(want, l *state.GatewayProvider) plan.Change {
 	c := changeFor(want.Address, want.ProviderID, l.ProviderID)
 	c.LiveUpdatedAt = l.UpdatedAt
 	c.DesiredDigest = gatewayDigest(*want)
+	c.Subjects.GatewayDesired, c.Subjects.GatewayLive = want, l
 	c.Before, c.BeforeSensitive = gatewayValue(*l, true)
 	c.After, c.AfterSensitive = gatewayValue(*want, false)
 	// The live object has no credentials to show; keep the after side

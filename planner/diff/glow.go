@@ -25,26 +25,48 @@ func managedGlow(g *state.GlowProvider) glowManaged {
 	return glowManaged{g.Name, g.Description, g.Departments.Normalized(), g.Endpoints.Normalized(), g.Values}
 }
 
-// glow matches desired to live providers and plans each of them.
+// glow matches desired to live providers and plans each of them
+// (docs/ownership.md). A block binds, in this order:
 //
-// Identity: a desired provider that sets an id is that provider. Otherwise it
-// is the live provider with the same name that shares at least one of its
-// departments (or, for a provider without departments, the global provider
-// with that name): Glow's names are unique per department, so this finds at
-// most one provider unless departments overlap in ways the configuration
-// does not disambiguate, and then the plan stops rather than guess.
+//  1. to the live provider whose ownership marker names this owner and the
+//     block's address;
+//  2. to the provider its id pins;
+//  3. by name within a shared department: to a provider this owner marked
+//     under an address that is no longer declared (the block was renamed),
+//     or to an unmarked provider, which is an adoption and needs adopt =
+//     true, a pinned id or prune_departments covering the provider. A name
+//     match with an object another configuration owns is an error.
+//
+// Live providers this owner marked that no block binds were removed from the
+// configuration and are destroyed; everything else is unmanaged.
 func (d *differ) glow(desired, live []state.GlowProvider) {
 	byID := make(map[string]int, len(live))
 	byName := make(map[string][]int, len(live))
+	byMarker := make(map[state.Address]int, len(live))
 	for i := range live {
 		byID[live[i].ID] = i
 		byName[live[i].Name] = append(byName[live[i].Name], i)
+		if live[i].Ownership.OwnedBy(d.opts.Owner) {
+			addr := live[i].Ownership.Marker.Address
+			if j, dup := byMarker[addr]; dup {
+				d.errorf("Glow providers %s and %s both carry this configuration's ownership marker for %s; delete one of them or remove the marker from one by hand",
+					glowRef(&live[j]), glowRef(&live[i]), addr)
+				continue
+			}
+			byMarker[addr] = i
+		}
+	}
+	declared := make(map[state.Address]bool, len(desired))
+	for i := range desired {
+		declared[desired[i].Address] = true
 	}
 	claimedBy := make(map[int]state.Address, len(desired))
 	seen := make(map[state.Address]bool, len(desired))
 	type pair struct {
 		desired *state.GlowProvider
 		live    *state.GlowProvider
+		adopt   *plan.Adoption
+		moved   state.Address
 	}
 	pairs := make([]pair, 0, len(desired))
 
@@ -55,14 +77,37 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 			continue
 		}
 		seen[want.Address] = true
+		p := pair{desired: want}
 		match := -1
-		if want.ID != "" {
+		if j, ok := byMarker[want.Address]; ok {
+			match = j
+			if want.ID != "" && want.ID != live[j].ID {
+				d.errorf("%s pins id %s, but this configuration's ownership marker for it is on %s; remove the id or the marker",
+					want.Address, want.ID, glowRef(&live[j]))
+				continue
+			}
+		} else if want.ID != "" {
 			j, ok := byID[want.ID]
 			if !ok {
 				d.errorf("%s: Glow has no provider with id %s (deleted, or outside the token's departments)", want.Address, want.ID)
 				continue
 			}
 			match = j
+			l := &live[j]
+			switch own := l.Ownership; {
+			case own.OwnedBy(d.opts.Owner) && declared[own.Marker.Address]:
+				d.errorf("%s pins id %s, which this configuration manages as %s", want.Address, want.ID, own.Marker.Address)
+				continue
+			case own.OwnedBy(d.opts.Owner):
+				p.moved = own.Marker.Address
+			case own.Unmarked():
+				p.adopt = &plan.Adoption{Reason: "id"}
+			case want.Adopt:
+				p.adopt = &plan.Adoption{Reason: "adopt", PreviousOwner: markerOwner(own)}
+			default:
+				d.errorf("%s pins id %s, which belongs to %s; set adopt = true to take it over from that configuration", want.Address, want.ID, own.Describe())
+				continue
+			}
 		} else {
 			var found []int
 			for _, j := range byName[want.Name] {
@@ -80,11 +125,41 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 				continue
 			}
 			if len(found) == 1 {
-				match = found[0]
+				j := found[0]
+				l := &live[j]
+				switch own := l.Ownership; {
+				case own.OwnedBy(d.opts.Owner) && !declared[own.Marker.Address]:
+					// The block was renamed: the object keeps its id.
+					match, p.moved = j, own.Marker.Address
+				case own.OwnedBy(d.opts.Owner):
+					// Declared under its own address; that block binds it,
+					// and this one would collide with it on the name.
+					d.errorf("%s: Glow provider %s already has the name %q in its departments, and this configuration manages it as %s",
+						want.Address, glowRef(l), want.Name, own.Marker.Address)
+					continue
+				case own.Unmarked() && want.Adopt:
+					match, p.adopt = j, &plan.Adoption{Reason: "adopt"}
+				case own.Unmarked() && d.claimsAll(l.Departments):
+					match, p.adopt = j, &plan.Adoption{Reason: "prune_departments"}
+				case own.Unmarked():
+					d.errs = append(d.errs, adoptionRefused(want, l))
+					continue
+				case want.Adopt:
+					match, p.adopt = j, &plan.Adoption{Reason: "adopt", PreviousOwner: markerOwner(own)}
+				default:
+					d.errorf("%s: Glow provider %s (%q) has the same name in its departments and belongs to %s. It is never taken over by name; set adopt = true on the block to take it over, or rename the block's provider",
+						want.Address, l.ID, l.Name, own.Describe())
+					continue
+				}
 			}
 		}
 		if match < 0 {
-			pairs = append(pairs, pair{desired: want})
+			if !d.scope.Sees(want.Departments) {
+				d.errorf("%s: the Glow token is scoped to departments %s and cannot see providers in %s, so the plan cannot tell whether this provider exists; plan with a token whose scope covers them",
+					want.Address, joinIDs(d.scope.Departments), departmentsWord(want.Departments))
+				continue
+			}
+			pairs = append(pairs, p)
 			continue
 		}
 		if other, ok := claimedBy[match]; ok {
@@ -92,7 +167,8 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 			continue
 		}
 		claimedBy[match] = want.Address
-		pairs = append(pairs, pair{desired: want, live: &live[match]})
+		p.live = &live[match]
+		pairs = append(pairs, p)
 	}
 
 	for _, p := range pairs {
@@ -102,12 +178,12 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 		case p.live == nil:
 			d.changes = append(d.changes, d.glowCreate(p.desired))
 		case d.opts.Destroy:
-			if p.desired.PreventDestroy {
+			if p.desired.PreventDestroy || p.live.Ownership.OwnedBy(d.opts.Owner) && p.live.Ownership.Marker.PreventDestroy {
 				d.protect(string(p.desired.Address))
 			}
-			d.changes = append(d.changes, glowDelete(p.desired.Address, p.live))
+			d.changes = append(d.changes, glowDelete(p.desired.Address, p.live, p.desired, ""))
 		default:
-			d.changes = append(d.changes, d.glowUpdate(p.desired, p.live))
+			d.changes = append(d.changes, d.glowUpdate(p.desired, p.live, p.adopt, p.moved))
 		}
 	}
 
@@ -116,14 +192,63 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 			continue
 		}
 		l := &live[i]
-		if len(d.prune) > 0 && len(l.Departments) > 0 && allIn(l.Departments, d.prune) {
-			d.changes = append(d.changes, glowDelete(state.UndeclaredAddress(state.TypeGlowProvider, l.ID), l))
-			continue
+		own := l.Ownership
+		switch {
+		case own.OwnedBy(d.opts.Owner):
+			// Removed from the configuration: Terraform's behaviour, with
+			// the marker standing in for the state file.
+			if own.Marker.PreventDestroy {
+				d.errorf("%s (Glow provider %s, %q) was removed from the configuration, but its ownership marker records lifecycle.prevent_destroy: put the block back with prevent_destroy = false and apply, then remove it",
+					own.Marker.Address, l.ID, l.Name)
+				continue
+			}
+			d.changes = append(d.changes, glowDelete(own.Marker.Address, l, nil, plan.ReasonRemoved))
+		case own.Unmarked() && d.claimsAll(l.Departments):
+			d.changes = append(d.changes, glowDelete(state.UndeclaredAddress(state.TypeGlowProvider, l.ID), l, nil, plan.ReasonPruned))
+		default:
+			d.unmanaged = append(d.unmanaged, plan.Unmanaged{
+				Type: state.TypeGlowProvider, ID: l.ID, Name: l.Name, Departments: state.NewSet(l.Departments...), Owner: markerOwner(own),
+			})
 		}
-		d.unmanaged = append(d.unmanaged, plan.Unmanaged{
-			Type: state.TypeGlowProvider, ID: l.ID, Name: l.Name, Departments: state.NewSet(l.Departments...),
-		})
 	}
+}
+
+// claimsAll reports whether prune_departments covers every department of a
+// provider: the configuration then speaks for it (decK's "this department
+// is ours"). A global provider is never claimed this way.
+func (d *differ) claimsAll(departments state.Set) bool {
+	return len(d.prune) > 0 && len(departments) > 0 && allIn(departments, d.prune)
+}
+
+func markerOwner(o state.Ownership) string {
+	switch {
+	case o.Marker != nil:
+		return o.Marker.Owner
+	case o.Invalid != "":
+		return "(invalid marker)"
+	}
+	return ""
+}
+
+func glowRef(l *state.GlowProvider) string {
+	return fmt.Sprintf("%s (%q, %s)", l.ID, l.Name, departmentsWord(l.Departments))
+}
+
+func departmentsWord(deps state.Set) string {
+	if len(deps) == 0 {
+		return "no departments"
+	}
+	return "departments " + joinIDs(deps)
+}
+
+// adoptionRefused is the error for a block whose name matches a provider
+// made outside this configuration: taking it over silently would strip
+// whatever the configuration does not declare.
+func adoptionRefused(want, l *state.GlowProvider) error {
+	return fmt.Errorf("%s: Glow provider %s (%q, %s) has the same name in its departments but was not made by this configuration. "+
+		"Switchboard does not take over an existing provider silently. To manage it, run switchboard import, pin its id (id = %q), "+
+		"or set adopt = true on the block; the plan then shows the adoption and every field it changes. Otherwise give the block another name",
+		want.Address, l.ID, l.Name, departmentsWord(l.Departments), l.ID)
 }
 
 func allIn(elems, set state.Set) bool {
@@ -135,23 +260,35 @@ func allIn(elems, set state.Set) bool {
 	return true
 }
 
+func (d *differ) marker(want *state.GlowProvider) *state.OwnerMarker {
+	return &state.OwnerMarker{Owner: d.opts.Owner, Address: want.Address, PreventDestroy: want.PreventDestroy}
+}
+
 func (d *differ) glowCreate(want *state.GlowProvider) plan.Change {
 	c := changeFor(want.Address, want.Name, "")
 	c.Actions = []plan.Action{plan.ActionCreate}
 	c.After, c.AfterSensitive = glowValue(*want)
 	c.DesiredDigest = glowDigest(*want)
+	c.Marker = d.marker(want)
+	c.Departments = slices.Clone(want.Departments.Normalized())
+	c.Subjects.GlowDesired = want
 	return c
 }
 
-func glowDelete(addr state.Address, l *state.GlowProvider) plan.Change {
+// glowDelete plans the destruction of l; want is its block (nil when the
+// block was removed or never existed).
+func glowDelete(addr state.Address, l, want *state.GlowProvider, reason string) plan.Change {
 	c := changeFor(addr, l.Name, l.ID)
 	c.Actions = []plan.Action{plan.ActionDelete}
+	c.ActionReason = reason
 	c.LiveVersion = l.Version
 	if !l.UpdatedAt.IsZero() {
 		t := l.UpdatedAt
 		c.LiveUpdatedAt = &t
 	}
 	c.Before, c.BeforeSensitive = glowValue(*l)
+	c.Departments = slices.Clone(l.Departments.Normalized())
+	c.Subjects.GlowLive, c.Subjects.GlowDesired = l, want
 	if l.ModelUsageCount > 0 {
 		c.ModelUsageCount = l.ModelUsageCount
 		c.InUseBy = slices.Clone(l.ModelIDs)
@@ -171,14 +308,17 @@ func glowDelete(addr state.Address, l *state.GlowProvider) plan.Change {
 	return c
 }
 
-func (d *differ) glowUpdate(want, l *state.GlowProvider) plan.Change {
+func (d *differ) glowUpdate(want, l *state.GlowProvider, adopt *plan.Adoption, moved state.Address) plan.Change {
 	c := changeFor(want.Address, want.Name, l.ID)
 	c.LiveVersion = l.Version
 	if !l.UpdatedAt.IsZero() {
 		t := l.UpdatedAt
 		c.LiveUpdatedAt = &t
 	}
+	c.Adopt, c.PreviousAddress = adopt, string(moved)
 	c.DesiredDigest = glowDigest(*want)
+	c.Departments = slices.Clone(want.Departments.Normalized())
+	c.Subjects.GlowDesired, c.Subjects.GlowLive = want, l
 	c.Before, c.BeforeSensitive = glowValue(*l)
 	after := *want
 	after.ID = l.ID
@@ -200,10 +340,28 @@ func (d *differ) glowUpdate(want, l *state.GlowProvider) plan.Change {
 		setField(&c, "endpoints", l.Endpoints, want.Endpoints)
 		mapField(&c, "values", stringMapValue(l.Values), stringMapValue(want.Values))
 	}
+	own := l.Ownership
+	if adopt == nil && own.OwnedBy(d.opts.Owner) && own.Marker.PreventDestroy != want.PreventDestroy {
+		scalarField(&c, "prevent_destroy", own.Marker.PreventDestroy, want.PreventDestroy)
+	}
 	d.glowKeys(&c, want, l)
+	// Glow replaces values whole, so every values write carries the marker
+	// too; otherwise the marker is written only when it changes.
+	if adopt != nil || moved != "" || hasField(&c, "values") || hasField(&c, "prevent_destroy") {
+		c.Marker = d.marker(want)
+	}
 	finish(&c)
 	d.drift(&c, c.LiveUpdatedAt)
 	return c
+}
+
+func hasField(c *plan.Change, name string) bool {
+	for _, f := range c.Fields {
+		if f.Field == name {
+			return true
+		}
+	}
+	return false
 }
 
 // gocmpEqualGlow reports whether the managed fields of a and b are equal,

@@ -6,6 +6,7 @@ package dump
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"golang.org/x/sync/errgroup"
@@ -38,7 +39,10 @@ type Options struct {
 
 // Read returns every provider of both services. Glow's search results carry
 // every field the planner compares, so no per-provider get is needed; the
-// endpoint and key lists turn ids into URLs and key names.
+// endpoint and key lists turn ids into URLs and key names. The snapshot
+// also holds those lists, the caller's open drafts and the token's scope,
+// which the plan needs to find what is attached to nothing and what it
+// cannot see.
 func Read(ctx context.Context, c Clients, opts Options) (state.Snapshot, error) {
 	par := opts.Parallelism
 	if par <= 0 {
@@ -48,9 +52,7 @@ func Read(ctx context.Context, c Clients, opts Options) (state.Snapshot, error) 
 	g, gctx := errgroup.WithContext(ctx)
 	if c.Glow != nil {
 		g.Go(func() error {
-			var err error
-			snap.Glow, err = readGlow(gctx, c.Glow, glow.SearchRequest{Search: opts.Search, FilterDepartmentIDs: opts.Departments})
-			return err
+			return readGlow(gctx, c.Glow, glow.SearchRequest{Search: opts.Search, FilterDepartmentIDs: opts.Departments}, &snap)
 		})
 	}
 	if c.Gateflow != nil {
@@ -63,21 +65,21 @@ func Read(ctx context.Context, c Clients, opts Options) (state.Snapshot, error) 
 	return snap, g.Wait()
 }
 
-func readGlow(ctx context.Context, c *glow.Client, filter glow.SearchRequest) ([]state.GlowProvider, error) {
+func readGlow(ctx context.Context, c *glow.Client, filter glow.SearchRequest, snap *state.Snapshot) error {
 	var (
 		providers []glow.Provider
 		endpoints []glow.Endpoint
 		keys      []glow.Key
+		drafts    []glow.Draft
 	)
 	// Providers first, then the lists: an endpoint or key a provider uses
 	// cannot be deleted (Glow answers in_use), so lists read after the
-	// providers contain every id they reference.
+	// providers contain every id they reference. The lists are read even
+	// when there is no provider: keys and endpoints an interrupted apply
+	// left behind are attached to nothing.
 	providers, err := api.Collect(c.Search(ctx, filter))
 	if err != nil {
-		return nil, fmt.Errorf("reading Glow: %w", err)
-	}
-	if len(providers) == 0 {
-		return nil, nil
+		return fmt.Errorf("reading Glow: %w", err)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
@@ -88,27 +90,55 @@ func readGlow(ctx context.Context, c *glow.Client, filter glow.SearchRequest) ([
 		keys, err = api.Collect(c.ListKeys(gctx))
 		return err
 	})
+	g.Go(func() (err error) {
+		drafts, err = api.Collect(c.ListDrafts(gctx))
+		return err
+	})
+	g.Go(func() error {
+		info, err := c.Self(gctx)
+		switch {
+		case errors.Is(err, api.ErrNotFound):
+			// A Glow without the call: what the token sees is unknown,
+			// and the plan says so.
+			snap.GlowScope = &state.TokenScope{}
+		case err != nil:
+			return err
+		default:
+			snap.GlowScope = &state.TokenScope{Known: true, Actor: info.ActorName, Scoped: info.Scoped,
+				Departments: state.NewSet(info.DepartmentIDs...)}
+		}
+		return nil
+	})
 	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("reading Glow: %w", err)
+		return fmt.Errorf("reading Glow: %w", err)
 	}
 
 	urls := make(map[string]string, len(endpoints))
 	for _, e := range endpoints {
 		urls[e.ID] = e.URL
+		snap.GlowEndpoints = append(snap.GlowEndpoints, state.LiveEndpoint{ID: e.ID, URL: e.URL, Name: e.Name})
 	}
 	byID := make(map[string]glow.Key, len(keys))
 	for _, k := range keys {
 		byID[k.ID] = k
+		snap.GlowKeys = append(snap.GlowKeys, state.LiveKey{ID: k.ID, Name: k.Name})
 	}
-	out := make([]state.GlowProvider, 0, len(providers))
+	for _, d := range drafts {
+		_, own := state.SplitMarker(d.FormState.Values)
+		snap.GlowDrafts = append(snap.GlowDrafts, state.LiveDraft{ID: d.DraftID, ProviderID: d.ProviderID, Name: d.FormState.Name, Ownership: own})
+	}
+	snap.Glow = make([]state.GlowProvider, 0, len(providers))
 	for _, p := range providers {
 		sp, err := state.GlowFromLive(p, urls, byID)
 		if err != nil {
-			return nil, fmt.Errorf("reading Glow: %w", err)
+			return fmt.Errorf("reading Glow: %w", err)
 		}
-		out = append(out, sp)
+		snap.Glow = append(snap.Glow, sp)
 	}
-	return out, nil
+	if len(snap.Glow) == 0 {
+		snap.Glow = nil
+	}
+	return nil
 }
 
 func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]state.GatewayProvider, error) {

@@ -9,11 +9,16 @@
 // value is its reference, and the matching sensitive mask is true.
 package plan
 
-import "time"
+import (
+	"time"
+
+	"github.com/switchboard-hq/switchboard/planner/state"
+)
 
 // FormatVersion is the version of the JSON schema. Minor versions add
-// fields; a major version changes or removes them.
-const FormatVersion = "1.0"
+// fields; a major version changes or removes them. 1.1 added ownership:
+// owner, adopt, previous_address, action_reason, marker, orphans.
+const FormatVersion = "1.1"
 
 // Action is what apply does to one object. A change has one action; Actions
 // is a list only to keep the shape of `terraform show -json`.
@@ -42,11 +47,18 @@ type Plan struct {
 	// the last apply to tell drift apart from configuration changes; without
 	// them, Drift is only set where the live objects alone prove it.
 	DriftBaseline bool `json:"drift_baseline"`
+	// Owner is the configuration's owner identity (glow { owner }), which
+	// the ownership markers of the objects it manages carry.
+	Owner string `json:"owner,omitempty"`
 	// Changes has one entry per object, no-ops included, sorted by address.
-	Changes   []Change     `json:"resource_changes"`
-	Unmanaged []Unmanaged  `json:"unmanaged,omitempty"`
-	Warnings  []Diagnostic `json:"warnings,omitempty"`
-	Summary   Summary      `json:"summary"`
+	Changes   []Change    `json:"resource_changes"`
+	Unmanaged []Unmanaged `json:"unmanaged,omitempty"`
+	// Orphans are keys, endpoints and drafts that carry this owner's marker
+	// but belong to no provider (what an interrupted apply leaves behind);
+	// apply deletes them after every other change succeeded.
+	Orphans  []Orphan     `json:"orphans,omitempty"`
+	Warnings []Diagnostic `json:"warnings,omitempty"`
+	Summary  Summary      `json:"summary"`
 }
 
 // Change is the planned change of one object.
@@ -92,6 +104,71 @@ type Change struct {
 	// by reference, without versions). Pass the digests of the last applied
 	// plan as the drift baseline of the next one.
 	DesiredDigest string `json:"desired_digest,omitempty"`
+
+	// Adopt is set when apply takes over a live object this configuration
+	// did not own (its own action in the plan, as Terraform's import).
+	Adopt *Adoption `json:"adopt,omitempty"`
+	// PreviousAddress is the address the object's ownership marker
+	// recorded when the block was renamed (Terraform's moved objects).
+	PreviousAddress string `json:"previous_address,omitempty"`
+	// ActionReason says why an object is destroyed: ReasonRemoved or
+	// ReasonPruned; empty otherwise.
+	ActionReason string `json:"action_reason,omitempty"`
+	// Marker is the ownership marker apply writes (creates, adoptions,
+	// moves, prevent_destroy changes, and every values write, since Glow
+	// replaces values whole); nil when apply leaves it as it is.
+	Marker *state.OwnerMarker `json:"marker,omitempty"`
+	// Departments of the object the change is about (live for destroys),
+	// for messages that must name it.
+	Departments []string `json:"departments,omitempty"`
+
+	// Subjects are the typed objects the change was decided from. They
+	// are not part of the JSON: apply re-derives every change from the
+	// configuration and the recorded live snapshot, so they are set
+	// wherever a plan is applied.
+	Subjects Subjects `json:"-"`
+}
+
+// Subjects are the typed desired and live objects of a change; the side
+// that does not exist is nil.
+type Subjects struct {
+	GlowDesired, GlowLive       *state.GlowProvider
+	GatewayDesired, GatewayLive *state.GatewayProvider
+}
+
+// Action reasons for destroys, in Terraform's spelling where it has one.
+const (
+	ReasonRemoved = "delete_because_no_resource_config"
+	ReasonPruned  = "delete_because_pruned"
+)
+
+// Adoption says how a change takes over a live object.
+type Adoption struct {
+	// Reason is "adopt", "id" (the block pins the object's id) or
+	// "prune_departments" (the configuration claims every department of
+	// the object).
+	Reason string `json:"reason"`
+	// PreviousOwner is the owner the object's marker named, when the block
+	// takes over another configuration's object with adopt = true.
+	PreviousOwner string `json:"previous_owner,omitempty"`
+}
+
+// Orphan kinds.
+const (
+	OrphanKey      = "key"
+	OrphanEndpoint = "endpoint"
+	OrphanDraft    = "draft"
+)
+
+// Orphan is a key, endpoint or draft this owner made that nothing uses.
+type Orphan struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	// Name is the key or endpoint name, or the draft's provider name.
+	Name string `json:"name,omitempty"`
+	// URL is an endpoint's URL; ProviderID a draft's provider.
+	URL        string `json:"url,omitempty"`
+	ProviderID string `json:"provider_id,omitempty"`
 }
 
 // Action is the change's single action.
@@ -160,6 +237,9 @@ type Unmanaged struct {
 	ID          string   `json:"id"`
 	Name        string   `json:"name,omitempty"`
 	Departments []string `json:"departments,omitempty"`
+	// Owner is the other configuration whose marker the object carries;
+	// empty for objects made outside Switchboard.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Diagnostic is a warning: a one-line summary and an optional explanation.
@@ -175,13 +255,17 @@ type Summary struct {
 	Change  int `json:"change"`
 	Destroy int `json:"destroy"`
 	// Rotate counts changes with at least one rotation (also in Change).
-	Rotate    int `json:"rotate"`
+	Rotate int `json:"rotate"`
+	// Adopt counts adoptions (also in Change).
+	Adopt     int `json:"adopt"`
 	Unmanaged int `json:"unmanaged"`
+	// Orphans counts the orphans apply deletes.
+	Orphans int `json:"orphans"`
 }
 
 // HasChanges reports whether apply would do anything.
 func (p *Plan) HasChanges() bool {
-	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy > 0
+	return p.Summary.Add+p.Summary.Change+p.Summary.Destroy+p.Summary.Orphans > 0
 }
 
 // Digests returns the desired digest of every declared object, the drift
@@ -198,7 +282,7 @@ func (p *Plan) Digests() map[string]string {
 
 // Summarize recomputes Summary from Changes and Unmanaged.
 func (p *Plan) Summarize() {
-	s := Summary{Unmanaged: len(p.Unmanaged)}
+	s := Summary{Unmanaged: len(p.Unmanaged), Orphans: len(p.Orphans)}
 	for _, c := range p.Changes {
 		switch c.Action() {
 		case ActionCreate:
@@ -207,6 +291,9 @@ func (p *Plan) Summarize() {
 			s.Change++
 			if len(c.Rotations) > 0 {
 				s.Rotate++
+			}
+			if c.Adopt != nil {
+				s.Adopt++
 			}
 		case ActionDelete:
 			s.Destroy++

@@ -28,14 +28,17 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	if !p.HasChanges() {
 		line("## " + title + ": no changes")
 	} else {
-		line(fmt.Sprintf("## %s: %d to add, %d to change, %d to destroy", title, p.Summary.Add, p.Summary.Change, p.Summary.Destroy))
+		line("## " + title + ": " + strings.TrimSuffix(strings.TrimPrefix(SummaryLine(p), "Plan: "), "."))
 	}
 	line("")
 
 	groups := map[plan.Action][]plan.Change{}
-	var inUse, drift []plan.Change
+	var inUse, drift, adopt []plan.Change
 	for _, c := range p.Changes {
 		groups[c.Action()] = append(groups[c.Action()], c)
+		if c.Adopt != nil {
+			adopt = append(adopt, c)
+		}
 		if c.Action() == plan.ActionDelete && c.ModelUsageCount > 0 {
 			inUse = append(inUse, c)
 		}
@@ -67,6 +70,16 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 				s += ": " + strings.Join(models, ", ")
 			}
 			line(s)
+		}
+		line("")
+	}
+	if len(adopt) > 0 {
+		line("> [!WARNING]")
+		line(fmt.Sprintf("> **This plan adopts %d %s made outside this configuration.** From now on this configuration owns %s: removing %s block destroys %s.",
+			len(adopt), plural(len(adopt), "provider", "providers"), plural(len(adopt), "it", "them"), plural(len(adopt), "its", "their"), plural(len(adopt), "it", "them")))
+		line(">")
+		for _, c := range adopt {
+			line("> - " + code(c.Address) + idSuffix(c) + ": " + escapeMarkdown(adoptionWhy(c.Adopt)))
 		}
 		line("")
 	}

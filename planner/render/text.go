@@ -33,12 +33,22 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	return err
 }
 
-// SummaryLine is the plan's last line.
+// SummaryLine is the plan's last line. Adoptions are counted first, as
+// Terraform counts imports, and also in "to change", since apply writes
+// their ownership markers; orphans come last.
 func SummaryLine(p *plan.Plan) string {
 	if !p.HasChanges() {
 		return NoChanges
 	}
-	return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
+	s := "Plan: "
+	if p.Summary.Adopt > 0 {
+		s += fmt.Sprintf("%d to adopt, ", p.Summary.Adopt)
+	}
+	s += fmt.Sprintf("%d to add, %d to change, %d to destroy", p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
+	if p.Summary.Orphans > 0 {
+		s += fmt.Sprintf(", %d to clean up", p.Summary.Orphans)
+	}
+	return s + "."
 }
 
 const (
@@ -107,6 +117,13 @@ func (t *textWriter) plan(p *plan.Plan) {
 		}
 		t.line(0, "")
 	}
+	if len(p.Orphans) > 0 {
+		t.line(0, t.paint(ansiBold, "Left behind")+" (made by this configuration, attached to nothing, e.g. by an interrupted apply; apply deletes them last):")
+		for _, o := range p.Orphans {
+			t.line(2, t.sym(plan.ActionDelete)+" "+describeOrphan(o))
+		}
+		t.line(0, "")
+	}
 	if len(p.Unmanaged) > 0 {
 		t.line(0, t.paint(ansiBold, "Unmanaged objects")+" (in Glow or Gateflow, not in the configuration; left as they are):")
 		for _, u := range p.Unmanaged {
@@ -119,6 +136,22 @@ func (t *textWriter) plan(p *plan.Plan) {
 		t.diagnostic(d)
 	}
 	t.line(0, t.paint(ansiBold, SummaryLine(p)))
+}
+
+func adoptionWhy(a *plan.Adoption) string {
+	var s string
+	switch a.Reason {
+	case "id":
+		s = "made outside this configuration; the block pins its id"
+	case "prune_departments":
+		s = "made outside this configuration; prune_departments claims all its departments"
+	default:
+		s = "made outside this configuration; the block sets adopt = true"
+	}
+	if a.PreviousOwner != "" {
+		s += fmt.Sprintf(", taking it over from configuration %q", a.PreviousOwner)
+	}
+	return s
 }
 
 func actionWord(a plan.Action) string {
@@ -142,7 +175,25 @@ func describeUnmanaged(u plan.Unmanaged) string {
 		}
 		s += ")"
 	}
+	if u.Owner != "" {
+		s += fmt.Sprintf(", owned by configuration %q", u.Owner)
+	}
 	return s
+}
+
+func describeOrphan(o plan.Orphan) string {
+	switch o.Kind {
+	case plan.OrphanEndpoint:
+		return fmt.Sprintf("endpoint %q (%s)", o.ID, o.URL)
+	case plan.OrphanDraft:
+		s := fmt.Sprintf("draft %q of provider %q", o.ID, o.ProviderID)
+		if o.Name != "" {
+			s += fmt.Sprintf(" (%q)", o.Name)
+		}
+		return s
+	default:
+		return fmt.Sprintf("%s %q (%q)", o.Kind, o.ID, o.Name)
+	}
 }
 
 // collectWarnings lists the plan's warnings, then each change's, in address
@@ -173,20 +224,31 @@ func (t *textWriter) diagnostic(d plan.Diagnostic) {
 func (t *textWriter) change(c plan.Change) {
 	a := c.Action()
 	head := "# " + c.Address
-	switch a {
-	case plan.ActionCreate:
+	if c.PreviousAddress != "" {
+		head += " (moved from " + c.PreviousAddress + ")"
+	}
+	switch {
+	case a == plan.ActionCreate:
 		head += " will be created"
-	case plan.ActionDelete:
+	case a == plan.ActionDelete:
 		head += " will be " + t.paint(ansiRed, "destroyed")
-	case plan.ActionUpdate:
+	case c.Adopt != nil:
+		head += " will be adopted and updated in-place"
+	case a == plan.ActionUpdate:
 		head += " will be updated in-place"
 		if len(c.Rotations) > 0 {
 			head += " (secret rotation)"
 		}
 	}
 	t.line(2, t.paint(ansiBold, head))
-	if strings.HasPrefix(c.Address, state.UndeclaredPrefix) {
+	switch {
+	case c.ActionReason == plan.ReasonRemoved:
+		t.line(2, "# (because "+c.Address+" is not in the configuration)")
+	case c.ActionReason == plan.ReasonPruned || strings.HasPrefix(c.Address, state.UndeclaredPrefix):
 		t.line(2, "# (because it is not in the configuration and pruning is on)")
+	}
+	if c.Adopt != nil {
+		t.line(2, "# ("+adoptionWhy(c.Adopt)+"; apply writes this configuration's ownership marker)")
 	}
 	for _, r := range c.DriftReasons {
 		t.line(2, "# (drift: "+r+")")

@@ -16,6 +16,12 @@ import (
 //	LABEL (env:NAME)                 env() secret
 //	LABEL (terraform:vN)             written by terraform-provider-switchboard
 //
+// A key the CLI creates also names the owning configuration after the
+// origin (`LABEL (vault:PATH#KEY@vN owner:OWNER)`), so that a key an
+// interrupted apply left attached to nothing can be attributed and deleted
+// by its owner alone (docs/ownership.md). Names without it, written before
+// owners existed or by the Terraform provider, still parse.
+//
 // N in the Terraform marker is the key block's value_wo_version (at least
 // 1): the value came from a write-only argument, so no Vault path or
 // variable names it, and the version is all the provider can record.
@@ -24,61 +30,77 @@ import (
 // path round-trips; ordinary Vault paths need no escaping and stay readable
 // in the Glow UI.
 
-var markerRE = regexp.MustCompile(`(?s)^(.*) \((vault:([^#()@]*)#([^#()@]*)(?:@v([1-9][0-9]{0,8}))?|env:([^#()@]+)|terraform:v([1-9][0-9]{0,18}))\)$`)
+var markerRE = regexp.MustCompile(`(?s)^(.*) \((vault:([^#()@ ]*)#([^#()@ ]*)(?:@v([1-9][0-9]{0,8}))?|env:([^#()@ ]+)|terraform:v([1-9][0-9]{0,18}))(?: owner:([A-Za-z0-9_.-]{1,64}))?\)$`)
 
-var markerEscaper = strings.NewReplacer("%", "%25", "#", "%23", "@", "%40", "(", "%28", ")", "%29")
+var markerEscaper = strings.NewReplacer("%", "%25", "#", "%23", "@", "%40", "(", "%28", ")", "%29", " ", "%20")
 
 // KeyName is the Glow key name that records source under label.
-func KeyName(label string, source SecretSource) string {
+func KeyName(label string, source SecretSource) string { return OwnedKeyName(label, source, "") }
+
+// OwnedKeyName is KeyName with the owning configuration recorded; an empty
+// owner is left out. A source of unknown origin gets no marker at all.
+func OwnedKeyName(label string, source SecretSource, owner string) string {
 	esc := markerEscaper.Replace
+	var m string
 	switch {
 	case source.Env != "":
-		return label + " (env:" + esc(source.Env) + ")"
+		m = "env:" + esc(source.Env)
 	case source.VaultPath != "":
-		m := "vault:" + esc(source.VaultPath) + "#" + esc(source.VaultKey)
+		m = "vault:" + esc(source.VaultPath) + "#" + esc(source.VaultKey)
 		if source.Version > 0 {
 			m += "@v" + strconv.Itoa(source.Version)
 		}
-		return label + " (" + m + ")"
 	case source.TerraformVersion > 0:
-		return label + " (terraform:v" + strconv.FormatInt(source.TerraformVersion, 10) + ")"
+		m = "terraform:v" + strconv.FormatInt(source.TerraformVersion, 10)
 	default:
 		return label
 	}
+	if owner != "" {
+		m += " owner:" + owner
+	}
+	return label + " (" + m + ")"
 }
 
 // ParseKeyName splits a Glow key name into its label and the source its
 // marker records. ok is false when the name has no well-formed marker (a key
 // made by hand); label is then the whole name.
 func ParseKeyName(name string) (label string, source SecretSource, ok bool) {
+	label, source, _, ok = ParseOwnedKeyName(name)
+	return label, source, ok
+}
+
+// ParseOwnedKeyName is ParseKeyName that also returns the owner the name
+// records ("" for names written without one).
+func ParseOwnedKeyName(name string) (label string, source SecretSource, owner string, ok bool) {
 	m := markerRE.FindStringSubmatch(name)
 	if m == nil || m[1] == "" {
-		return name, SecretSource{}, false
+		return name, SecretSource{}, "", false
 	}
+	owner = m[8]
 	if m[6] != "" {
 		env, err := unescape(m[6])
 		if err != nil {
-			return name, SecretSource{}, false
+			return name, SecretSource{}, "", false
 		}
-		return m[1], SecretSource{Env: env}, true
+		return m[1], SecretSource{Env: env}, owner, true
 	}
 	if m[7] != "" {
 		v, err := strconv.ParseInt(m[7], 10, 64) // 19 digits can overflow
 		if err != nil {
-			return name, SecretSource{}, false
+			return name, SecretSource{}, "", false
 		}
-		return m[1], SecretSource{TerraformVersion: v}, true
+		return m[1], SecretSource{TerraformVersion: v}, owner, true
 	}
 	path, err1 := unescape(m[3])
 	key, err2 := unescape(m[4])
 	if err1 != nil || err2 != nil || path == "" || key == "" {
-		return name, SecretSource{}, false
+		return name, SecretSource{}, "", false
 	}
 	src := SecretSource{VaultPath: path, VaultKey: key}
 	if m[5] != "" {
 		src.Version, _ = strconv.Atoi(m[5]) // at most 9 digits: cannot overflow
 	}
-	return m[1], src, true
+	return m[1], src, owner, true
 }
 
 func unescape(s string) (string, error) {

@@ -30,6 +30,7 @@ func GlowFromLive(p glow.Provider, endpointURLs map[string]string, keys map[stri
 		Version:         p.Version,
 		UpdatedAt:       p.UpdatedAt,
 	}
+	g.Values, g.Ownership = SplitMarker(g.Values)
 	if len(g.Values) == 0 {
 		g.Values = nil
 	}
@@ -42,6 +43,7 @@ func GlowFromLive(p glow.Provider, endpointURLs map[string]string, keys map[stri
 		urls = append(urls, u)
 	}
 	g.Endpoints = NewSet(urls...)
+	g.EndpointIDs = NewSet(p.EndpointIDs...)
 	// Sorting by id makes the label given to a duplicate stable between runs.
 	keyIDs := slices.Clone(p.KeyIDs)
 	slices.Sort(keyIDs)
@@ -50,7 +52,7 @@ func GlowFromLive(p glow.Provider, endpointURLs map[string]string, keys map[stri
 		if !ok {
 			return GlowProvider{}, fmt.Errorf("glow provider %s (%q): key %s is attached but not in the key list", p.ID, p.Name, id)
 		}
-		label, src, marked := ParseKeyName(k.Name)
+		label, src, owner, marked := ParseOwnedKeyName(k.Name)
 		if _, dup := g.Keys[label]; dup {
 			// Two keys with one label: the second gets a label no
 			// configuration uses, so the plan detaches it instead of
@@ -60,7 +62,7 @@ func GlowFromLive(p glow.Provider, endpointURLs map[string]string, keys map[stri
 		if g.Keys == nil {
 			g.Keys = make(map[string]KeyState, len(p.KeyIDs))
 		}
-		g.Keys[label] = KeyState{Source: src, KeyID: id, Name: k.Name, Marked: marked}
+		g.Keys[label] = KeyState{Source: src, KeyID: id, Name: k.Name, Marked: marked, Owner: owner}
 	}
 	return g, nil
 }

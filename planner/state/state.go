@@ -171,6 +171,9 @@ type KeyState struct {
 	// Marked reports whether the live key's name carries an origin marker,
 	// that is, whether Switchboard created it.
 	Marked bool `json:"marked,omitempty"`
+	// Owner is the configuration the live key's name records ("" for keys
+	// named before owners existed, and for the Terraform provider's).
+	Owner string `json:"owner,omitempty"`
 }
 
 // GlowProvider is a Glow provider, desired or live.
@@ -191,13 +194,22 @@ type GlowProvider struct {
 	Keys map[string]KeyState `json:"keys,omitempty"`
 
 	// Live only.
+	// EndpointIDs are the attached endpoints' ids (Endpoints has their
+	// URLs): several endpoints may share a URL.
+	EndpointIDs     Set       `json:"endpoint_ids,omitempty"`
 	ModelUsageCount int       `json:"model_usage_count,omitempty"`
 	ModelIDs        Set       `json:"model_ids,omitempty"`
 	Version         int64     `json:"version,omitempty"`
 	UpdatedAt       time.Time `json:"updated_at,omitzero"`
+	// Ownership is what the reserved values entry says; Values never
+	// holds that entry.
+	Ownership Ownership `json:"ownership,omitzero"`
 
 	// Desired only: lifecycle { prevent_destroy = true }.
 	PreventDestroy bool `json:"prevent_destroy,omitempty"`
+	// Adopt is the block's adopt = true: it may take over a live provider
+	// that this configuration does not own.
+	Adopt bool `json:"adopt,omitempty"`
 }
 
 // GatewayProvider is a Gateflow provider, desired or live.
@@ -227,4 +239,61 @@ type GatewayProvider struct {
 type Snapshot struct {
 	Glow    []GlowProvider    `json:"glow,omitempty"`
 	Gateway []GatewayProvider `json:"gateway,omitempty"`
+
+	// Live only: what the plan needs to find objects that an interrupted
+	// apply left attached to nothing, and what the Glow token can see.
+	GlowKeys      []LiveKey      `json:"glow_keys,omitempty"`
+	GlowEndpoints []LiveEndpoint `json:"glow_endpoints,omitempty"`
+	GlowDrafts    []LiveDraft    `json:"glow_drafts,omitempty"`
+	GlowScope     *TokenScope    `json:"glow_scope,omitempty"`
+}
+
+// LiveKey is a Glow key as the key list shows it (never its value).
+type LiveKey struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// LiveEndpoint is a Glow endpoint as the endpoint list shows it.
+type LiveEndpoint struct {
+	ID   string `json:"id"`
+	URL  string `json:"url"`
+	Name string `json:"name,omitempty"`
+}
+
+// LiveDraft is an open Glow draft of the caller's, as the drafts list
+// shows it: the owner comes from the marker in its form state.
+type LiveDraft struct {
+	ID         string    `json:"id"`
+	ProviderID string    `json:"provider_id,omitempty"`
+	Name       string    `json:"name,omitempty"`
+	Ownership  Ownership `json:"ownership,omitzero"`
+}
+
+// TokenScope is what the Glow token can see. Known is false when Glow does
+// not say (a Glow without the token call); Departments is nil for an
+// unscoped token.
+type TokenScope struct {
+	Known       bool   `json:"known"`
+	Actor       string `json:"actor,omitempty"`
+	Scoped      bool   `json:"scoped,omitempty"`
+	Departments Set    `json:"departments,omitempty"`
+}
+
+// Sees reports whether a provider with these departments is visible to the
+// token: Glow shows a scoped token the providers whose departments are all
+// in its scope (a global provider is never in scope).
+func (s *TokenScope) Sees(departments Set) bool {
+	if s == nil || !s.Known || !s.Scoped {
+		return true
+	}
+	if len(departments) == 0 {
+		return false
+	}
+	for _, d := range departments {
+		if !s.Departments.Has(d) {
+			return false
+		}
+	}
+	return true
 }

@@ -40,6 +40,47 @@ func TestKeyNameRoundTrip(t *testing.T) {
 	}
 }
 
+func TestOwnedKeyNameRoundTrip(t *testing.T) {
+	src := SecretSource{VaultPath: "secret/my path", VaultKey: "api_key", Version: 3}
+	name := OwnedKeyName("primary", src, "platform-team")
+	if name != "primary (vault:secret/my%20path#api_key@v3 owner:platform-team)" {
+		t.Errorf("name %q", name)
+	}
+	label, got, owner, ok := ParseOwnedKeyName(name)
+	if !ok || label != "primary" || got != src || owner != "platform-team" {
+		t.Errorf("ParseOwnedKeyName(%q) = %q, %+v, %q, %v", name, label, got, owner, ok)
+	}
+	// Names written before owners existed still parse, without an owner.
+	if _, _, owner, ok := ParseOwnedKeyName("primary (vault:secret/x#api_key@v2)"); !ok || owner != "" {
+		t.Errorf("old name: owner %q ok %v", owner, ok)
+	}
+	for _, bad := range []string{"x (vault:a#b owner:)", "x (vault:a#b owner:a b)", "x (vault:a#b owner:" + strings.Repeat("o", 65) + ")"} {
+		if _, _, _, ok := ParseOwnedKeyName(bad); ok {
+			t.Errorf("ParseOwnedKeyName(%q) accepted", bad)
+		}
+	}
+}
+
+func TestOwnerMarker(t *testing.T) {
+	m := OwnerMarker{Owner: "platform-team", Address: `glow_provider.x["a\"b"]`, PreventDestroy: true}
+	values, own := SplitMarker(WithMarker(map[string]string{"tier": "gold"}, m))
+	if own.Marker == nil || *own.Marker != m || len(values) != 1 || values["tier"] != "gold" {
+		t.Fatalf("values %v ownership %+v", values, own)
+	}
+	for _, bad := range []string{"", "{}", `{"owner":"a b","address":"x"}`, `{"owner":"a","address":"x","extra":1}`, `{"owner":"a","address":"x"} {}`, strings.Repeat("x", 5000)} {
+		_, own := SplitMarker(map[string]string{MarkerKey: bad})
+		if own.Invalid == "" || own.Marker != nil || own.Unmarked() || own.OwnedBy("a") {
+			t.Errorf("marker %.40q: ownership %+v", bad, own)
+		}
+	}
+	if _, own := SplitMarker(map[string]string{"x": "1"}); !own.Unmarked() {
+		t.Errorf("no marker: %+v", own)
+	}
+	if EndpointOwner(EndpointName("team")) != "team" || EndpointOwner("switchboard") != "" || EndpointOwner("") != "" {
+		t.Error("endpoint owner")
+	}
+}
+
 func TestParseKeyNameWithoutMarker(t *testing.T) {
 	for _, name := range []string{
 		"primary", "primary (made by hand)", "(vault:a#b@v1)", "x (vault:a#b@v0)", "x (vault:#b@v1)",
@@ -157,7 +198,7 @@ func TestGlowFromLive(t *testing.T) {
 			"manual":       {KeyID: "k3", Name: "manual"},
 			"fallback":     {Source: SecretSource{TerraformVersion: 5}, KeyID: "k4", Name: "fallback (terraform:v5)", Marked: true},
 		},
-		ModelUsageCount: 1, ModelIDs: Set{"m1"}, Version: 4,
+		EndpointIDs: Set{"e1", "e2"}, ModelUsageCount: 1, ModelIDs: Set{"m1"}, Version: 4,
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
