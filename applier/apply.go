@@ -45,6 +45,15 @@ type Deps struct {
 	Metadata MetadataReader
 	// LookupEnv reads env() secrets; nil is os.LookupEnv.
 	LookupEnv func(name string) (string, bool)
+	// Credentials, when set, is told every secret value apply reads, so
+	// that the caller can cut it out of everything it prints.
+	Credentials CredentialSink
+}
+
+// CredentialSink learns the secret values a run holds; *redact.Registry
+// implements it.
+type CredentialSink interface {
+	Add(name string, value sensitive.String)
 }
 
 func (d Deps) metadata() MetadataReader {
@@ -167,15 +176,17 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintln(w, "\nRun plan and apply again to complete the changes that were not made.")
 }
 
-// Apply executes p, made from desired, after checking that it is not stale.
-// The error is non-nil when nothing was started (a stale plan, a plan that
-// does not fit its snapshot) or when some address failed; in the latter
-// case the Result says which, and what was done.
-func Apply(ctx context.Context, p *plan.Plan, desired state.Snapshot, deps Deps, opts Options) (*Result, error) {
+// Apply executes p after checking that it is not stale. p must carry the
+// typed objects of its changes (plan.Change.Subjects), as a plan just made
+// or re-derived from a plan file does. The error is non-nil when nothing
+// was started (a stale plan, a plan without its objects) or when some
+// address failed; in the latter case the Result says which, and what was
+// done.
+func Apply(ctx context.Context, p *plan.Plan, deps Deps, opts Options) (*Result, error) {
 	if p == nil {
 		return nil, errors.New("apply: no plan")
 	}
-	ops, err := buildOps(p, desired)
+	ops, err := buildOps(p)
 	if err != nil {
 		return nil, err
 	}
@@ -184,14 +195,14 @@ func Apply(ctx context.Context, p *plan.Plan, desired state.Snapshot, deps Deps,
 		c := o.change
 		res.Addresses = append(res.Addresses, AddressResult{Address: c.Address, Action: c.Action(), ID: c.ID, Status: StatusNotStarted})
 	}
-	if len(ops) == 0 {
+	if len(ops) == 0 && len(p.Orphans) == 0 {
 		res.print(opts.Progress)
 		return res, nil
 	}
 	if err := checkStale(ctx, p, ops, deps); err != nil {
 		return nil, err
 	}
-	r := &run{deps: deps, opts: opts, res: res, secrets: newSecretCache(deps.Secrets, deps.LookupEnv)}
+	r := &run{deps: deps, opts: opts, res: res, plan: p, secrets: newSecretCache(deps.Secrets, deps.LookupEnv, deps.Credentials)}
 	if r.opts.Parallelism <= 0 {
 		r.opts.Parallelism = DefaultParallelism
 	}
@@ -214,11 +225,15 @@ func (r *Result) print(w io.Writer) {
 }
 
 type run struct {
-	deps    Deps
-	opts    Options
-	secrets *secretCache
-	glow    *crud.Glow
-	gateway *crud.Gateway
+	deps Deps
+	opts Options
+	plan *plan.Plan
+	// endpointNames are the names of the endpoints read at the start,
+	// which tell the ones this owner created (and may delete) apart.
+	endpointNames map[string]string
+	secrets       *secretCache
+	glow          *crud.Glow
+	gateway       *crud.Gateway
 
 	failed atomic.Bool
 	outMu  sync.Mutex
@@ -249,9 +264,18 @@ func (r *run) printf(format string, args ...any) {
 	fmt.Fprintf(r.opts.Progress, format+"\n", args...)
 }
 
+// apply runs the operations in the order that never leaves a provider
+// without what it uses:
+//
+//  1. updates, then creates (an update may free a name a create takes);
+//     an endpoint a destroy will stop using is still there to be reused;
+//  2. destroys;
+//  3. only when every change is done, the cleanup: keys of destroyed
+//     providers, endpoints this owner created that nothing uses any more,
+//     and the orphans the plan listed.
 func (r *run) apply(ctx context.Context, ops []*op) error {
-	var glowDeletes, gatewayDeletes, writes []*op
-	needGlow, needGateflow, needEndpoints := false, false, false
+	var glowDeletes, gatewayDeletes, updates, creates []*op
+	needGlow, needGateflow := len(r.plan.Orphans) > 0, false
 	for _, o := range ops {
 		switch o.change.Type {
 		case state.TypeGlowProvider:
@@ -262,13 +286,12 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 		switch {
 		case o.change.Action() == plan.ActionDelete && o.change.Type == state.TypeGlowProvider:
 			glowDeletes = append(glowDeletes, o)
-			needEndpoints = needEndpoints || len(o.endpointURLs) > 0
 		case o.change.Action() == plan.ActionDelete:
 			gatewayDeletes = append(gatewayDeletes, o)
+		case o.change.Action() == plan.ActionCreate:
+			creates = append(creates, o)
 		default:
-			writes = append(writes, o)
-			needEndpoints = needEndpoints || (o.glowCreate != nil && len(o.glowCreate.Endpoints) > 0) ||
-				(o.glowUpdate != nil && o.glowUpdate.Endpoints != nil)
+			updates = append(updates, o)
 		}
 	}
 	if needGlow && r.deps.Glow == nil {
@@ -279,23 +302,24 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 	}
 	if needGlow {
 		known := map[string]string{}
-		if needEndpoints {
-			eps, err := api.Collect(r.deps.Glow.ListEndpoints(ctx))
-			if err != nil {
-				return fmt.Errorf("apply: reading Glow endpoints: %w", err)
-			}
-			for _, e := range eps {
-				known[e.ID] = e.URL
-			}
+		r.endpointNames = map[string]string{}
+		eps, err := api.Collect(r.deps.Glow.ListEndpoints(ctx))
+		if err != nil {
+			return fmt.Errorf("apply: reading Glow endpoints: %w", err)
 		}
-		r.glow = crud.NewGlow(r.deps.Glow, known)
+		for _, e := range eps {
+			known[e.ID] = e.URL
+			r.endpointNames[e.ID] = e.Name
+		}
+		r.glow = crud.NewOwnedGlow(r.deps.Glow, known, r.plan.Owner)
 	}
 	if needGateflow {
 		r.gateway = &crud.Gateway{Client: r.deps.Gateflow}
 	}
 
-	// Destroys first: they free names that creates and renames in the same
-	// plan may take.
+	r.writes(ctx, updates)
+	r.writes(ctx, creates)
+
 	g := new(errgroup.Group)
 	g.SetLimit(r.opts.Parallelism)
 	if len(glowDeletes) > 0 {
@@ -314,6 +338,25 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 	}
 	_ = g.Wait()
 
+	if r.opts.Verify {
+		r.verify(ctx, append(updates, creates...))
+	}
+	r.resMu.Lock()
+	r.res.Stopped = r.res.count(StatusNotStarted) > 0
+	complete := r.res.count(StatusDone) == len(r.res.Addresses)
+	r.resMu.Unlock()
+	if complete && ctx.Err() == nil {
+		r.cleanup(ctx, ops)
+	} else if r.cleanupPending(ops) {
+		r.warn("cleanup skipped because not every change was made: the next plan lists the keys, endpoints and drafts left behind, and its apply deletes them")
+	}
+	r.res.print(r.opts.Progress)
+	return nil
+}
+
+// writes runs creates or updates: updates sharing a patch in one bulk
+// call, the others one by one, in plan order.
+func (r *run) writes(ctx context.Context, writes []*op) {
 	bulks := map[string][]*op{}
 	var singles []*op
 	for _, o := range writes {
@@ -333,7 +376,7 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 	}
 	slices.SortFunc(singles, func(a, b *op) int { return a.index - b.index })
 
-	g = new(errgroup.Group)
+	g := new(errgroup.Group)
 	g.SetLimit(r.opts.Parallelism)
 	for _, grp := range groups {
 		if r.halted(ctx) {
@@ -348,15 +391,91 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 		g.Go(func() error { r.write(ctx, o); return nil })
 	}
 	_ = g.Wait()
+}
 
-	if r.opts.Verify {
-		r.verify(ctx, writes)
+func (r *run) cleanupPending(ops []*op) bool {
+	if len(r.plan.Orphans) > 0 {
+		return true
 	}
-	r.resMu.Lock()
-	r.res.Stopped = r.res.count(StatusNotStarted) > 0
-	r.resMu.Unlock()
-	r.res.print(r.opts.Progress)
-	return nil
+	for _, o := range ops {
+		if len(o.keyIDs) > 0 || len(o.freedEndpoints) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanup deletes what the changes left attached to nothing and the
+// orphans the plan listed. Glow refuses to delete a key or endpoint that a
+// provider still uses (in_use), which covers one used by a provider the
+// token cannot see: those stay.
+func (r *run) cleanup(ctx context.Context, ops []*op) {
+	var keyIDs, endpointIDs, draftIDs []string
+	for _, o := range ops {
+		keyIDs = append(keyIDs, o.keyIDs...)
+		for _, id := range o.freedEndpoints {
+			// Only endpoints this owner created: one made by hand may be
+			// meant for providers that do not exist yet.
+			if r.plan.Owner != "" && state.EndpointOwner(r.endpointNames[id]) == r.plan.Owner {
+				endpointIDs = append(endpointIDs, id)
+			}
+		}
+	}
+	for _, orphan := range r.plan.Orphans {
+		switch orphan.Kind {
+		case plan.OrphanKey:
+			keyIDs = append(keyIDs, orphan.ID)
+		case plan.OrphanEndpoint:
+			endpointIDs = append(endpointIDs, orphan.ID)
+		case plan.OrphanDraft:
+			draftIDs = append(draftIDs, orphan.ID)
+		}
+	}
+	if len(keyIDs) == 0 && len(endpointIDs) == 0 && len(draftIDs) == 0 {
+		return
+	}
+	r.printf("Cleaning up: %s", cleanupWords(len(dedupe(keyIDs)), len(dedupe(endpointIDs)), len(dedupe(draftIDs))))
+	// Drafts first: a draft may hold the last reference to a key.
+	for _, id := range dedupe(draftIDs) {
+		if err := r.glow.Client.DiscardDraft(ctx, id); err != nil && !errors.Is(err, api.ErrNotFound) {
+			r.warn(fmt.Sprintf("draft %s was not discarded: %v", id, err))
+		}
+	}
+	if ids := dedupe(keyIDs); len(ids) > 0 {
+		_, inUse, err := r.glow.DeleteKeys(ctx, ids)
+		if err != nil {
+			r.warn(fmt.Sprintf("keys left behind were not all deleted: %v", err))
+		}
+		if len(inUse) > 0 {
+			r.note(fmt.Sprintf("keys still used by another provider were left in place: %s", strings.Join(inUse, ", ")))
+		}
+	}
+	if ids := dedupe(endpointIDs); len(ids) > 0 {
+		if _, _, err := r.glow.DeleteEndpoints(ctx, ids); err != nil {
+			r.warn(fmt.Sprintf("endpoints left behind were not all deleted: %v", err))
+		}
+	}
+	r.printf("Cleanup complete")
+}
+
+func cleanupWords(keys, endpoints, drafts int) string {
+	var parts []string
+	add := func(n int, one, many string) {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, one, many)))
+		}
+	}
+	add(keys, "key", "keys")
+	add(endpoints, "endpoint", "endpoints")
+	add(drafts, "draft", "drafts")
+	return strings.Join(parts, ", ") + " attached to nothing"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func slicesSortedKeys[V any](m map[string]V) []string {
@@ -538,17 +657,16 @@ func (r *run) credentials(ctx context.Context, srcs map[string]state.SecretSourc
 
 // buildOps turns every change of p but the no-ops into an operation, in
 // plan order; op.index is its place in Result.Addresses.
-func buildOps(p *plan.Plan, desired state.Snapshot) ([]*op, error) {
-	ix := indexDesired(desired)
+func buildOps(p *plan.Plan) ([]*op, error) {
 	var ops []*op
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		if c.Action() == plan.ActionNoOp {
 			continue
 		}
-		o, err := buildOp(c, ix)
+		o, err := buildOp(c)
 		if err != nil {
-			return nil, fmt.Errorf("apply: the plan does not fit its desired state (%w); plan again", err)
+			return nil, fmt.Errorf("apply: %w; plan again", err)
 		}
 		o.index = len(ops)
 		ops = append(ops, o)
@@ -590,9 +708,8 @@ func (r *run) bulkUpdate(ctx context.Context, grp []*op) {
 }
 
 // destroyGlow deletes every Glow provider of the plan in one bulk call (per
-// glow.MaxItems), checks each item, and then deletes the keys and
-// endpoints those providers used. Glow answers in_use for one another
-// provider still uses, which is left in place.
+// glow.MaxItems) and checks each item. The keys and endpoints they used are
+// deleted by the cleanup, once every change is done.
 func (r *run) destroyGlow(ctx context.Context, ops []*op) {
 	started, began := r.beginAll(ctx, ops)
 	if len(started) == 0 {
@@ -603,36 +720,8 @@ func (r *run) destroyGlow(ctx context.Context, ops []*op) {
 		ids[i] = o.change.ID
 	}
 	results := r.glow.DeleteProviders(ctx, ids)
-	var keyIDs, urls []string
 	for _, o := range started {
-		err := results[o.change.ID]
-		if err == nil {
-			keyIDs = append(keyIDs, o.keyIDs...)
-			urls = append(urls, o.endpointURLs...)
-		}
-		r.finish(o, began, o.change.ID, nil, err)
-	}
-	// The cleanup runs even after Stop: it only removes what the deleted
-	// providers left behind, and no plan would show it again. Only an abort
-	// (the context) skips it, and the warning then names what is left.
-	cctx := ctx
-	if len(keyIDs) > 0 {
-		_, _, err := r.glow.DeleteKeys(cctx, keyIDs)
-		if err != nil {
-			r.warn(fmt.Sprintf("keys of destroyed Glow providers were not all deleted: %v", err))
-		}
-	}
-	var epIDs []string
-	for _, u := range dedupe(urls) {
-		if id, ok := r.glow.Endpoints.Known(u); ok {
-			epIDs = append(epIDs, id)
-		}
-	}
-	if len(epIDs) > 0 {
-		_, _, err := r.glow.DeleteEndpoints(cctx, epIDs)
-		if err != nil {
-			r.warn(fmt.Sprintf("endpoints of destroyed Glow providers were not all deleted: %v", err))
-		}
+		r.finish(o, began, o.change.ID, nil, results[o.change.ID])
 	}
 }
 
@@ -647,6 +736,8 @@ func (r *run) warn(msg string) {
 	r.res.Warnings = append(r.res.Warnings, msg)
 	r.resMu.Unlock()
 }
+
+func (r *run) note(msg string) { r.printf("%s", msg) }
 
 // verify tests every enabled Gateflow provider this apply configured or
 // changed. A failed test does not undo the change; it makes apply fail so

@@ -36,7 +36,7 @@ func TestApplyLifecycle(t *testing.T) {
 
 	// Create.
 	p := e.plan(desired, diff.Options{})
-	res, out, err := e.apply(p, desired, applier.Options{Verify: true})
+	res, out, err := e.apply(p, applier.Options{Verify: true})
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
@@ -66,7 +66,7 @@ func TestApplyLifecycle(t *testing.T) {
 	desired.Gateway[0].Settings = map[string]any{"default_model": "gpt-4o"}
 	drafts := e.ops("glow.provider.draft")
 	p = e.plan(desired, diff.Options{})
-	res, out, err = e.apply(p, desired, applier.Options{})
+	res, out, err = e.apply(p, applier.Options{})
 	if err != nil || res.Changed != 3 {
 		t.Fatalf("apply: %v %+v\n%s", err, res, out)
 	}
@@ -92,7 +92,7 @@ func TestApplyLifecycle(t *testing.T) {
 	if p.Summary.Rotate != 2 {
 		t.Fatalf("plan rotates %d, want 2", p.Summary.Rotate)
 	}
-	res, out, err = e.apply(p, desired, applier.Options{})
+	res, out, err = e.apply(p, applier.Options{})
 	if err != nil || res.Changed != 2 {
 		t.Fatalf("apply: %v %+v\n%s", err, res, out)
 	}
@@ -109,14 +109,14 @@ func TestApplyLifecycle(t *testing.T) {
 		}
 	}
 	keys, _ := api.Collect(e.glow.ListKeys(context.Background()))
-	if len(keys) != 2 || !strings.HasSuffix(keys[0].Name, "@v2)") {
+	if len(keys) != 2 || !strings.HasSuffix(keys[0].Name, "@v2 owner:"+testOwner+")") {
 		t.Fatalf("keys after rotation = %+v", keys)
 	}
 	e.noChanges(desired, diff.Options{})
 
 	// Destroy: one bulk delete, then the keys and the endpoint.
 	p = e.plan(desired, diff.Options{Destroy: true})
-	res, out, err = e.apply(p, desired, applier.Options{})
+	res, out, err = e.apply(p, applier.Options{})
 	if err != nil || res.Destroyed != 3 {
 		t.Fatalf("apply: %v %+v\n%s", err, res, out)
 	}
@@ -144,11 +144,11 @@ func TestApplyManyDestroysOneCall(t *testing.T) {
 	for i := range 30 {
 		desired.Glow = append(desired.Glow, glowProvider(fmt.Sprintf("p%02d", i), fmt.Sprintf("p%02d", i), nil))
 	}
-	if _, out, err := e.apply(e.plan(desired, diff.Options{}), desired, applier.Options{}); err != nil {
+	if _, out, err := e.apply(e.plan(desired, diff.Options{}), applier.Options{}); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	before := e.srv.Stats().Operations
-	res, out, err := e.apply(e.plan(desired, diff.Options{Destroy: true}), desired, applier.Options{})
+	res, out, err := e.apply(e.plan(desired, diff.Options{Destroy: true}), applier.Options{})
 	if err != nil || res.Destroyed != 30 {
 		t.Fatalf("%v %+v\n%s", err, res, out)
 	}
@@ -172,7 +172,7 @@ func TestApplyCreateLostAnswerNoDuplicate(t *testing.T) {
 	}}
 	p := e.plan(desired, diff.Options{})
 	e.fault(emulator.FaultScript{DropNext: 1, OnlyOps: []string{"glow.provider.create"}})
-	res, out, err := e.apply(p, desired, applier.Options{})
+	res, out, err := e.apply(p, applier.Options{})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -191,7 +191,7 @@ func TestApplyCreateLostAnswerNoDuplicate(t *testing.T) {
 func TestApplyConcurrentAppliersOneConflict(t *testing.T) {
 	e := newEnv(t)
 	desired := state.Snapshot{Glow: []state.GlowProvider{glowProvider("a", "alpha", nil)}}
-	if _, _, err := e.apply(e.plan(desired, diff.Options{}), desired, applier.Options{}); err != nil {
+	if _, _, err := e.apply(e.plan(desired, diff.Options{}), applier.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	type run struct {
@@ -209,7 +209,7 @@ func TestApplyConcurrentAppliersOneConflict(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, r := range runs {
 		wg.Go(func() {
-			r.res, r.err = applier.Apply(context.Background(), r.plan, r.desired, e.deps(), applier.Options{})
+			r.res, r.err = applier.Apply(context.Background(), r.plan, e.deps(), applier.Options{})
 		})
 	}
 	wg.Wait()
@@ -243,7 +243,7 @@ func TestApplyStalePlanRefused(t *testing.T) {
 		glowProvider("a", "alpha", map[string]state.SecretSource{"primary": e.source(path)}),
 		glowProvider("b", "beta", nil),
 	}}
-	if _, _, err := e.apply(e.plan(desired, diff.Options{}), desired, applier.Options{}); err != nil {
+	if _, _, err := e.apply(e.plan(desired, diff.Options{}), applier.Options{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -258,7 +258,7 @@ func TestApplyStalePlanRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	drafts, updates := e.ops("glow.provider.draft"), e.ops("glow.provider.update")
-	_, _, err := e.apply(p, desired, applier.Options{})
+	_, _, err := e.apply(p, applier.Options{})
 	var se *applier.StaleError
 	if !errors.As(err, &se) || len(se.Objects) != 1 || !strings.Contains(err.Error(), "plan again") {
 		t.Fatalf("err = %v", err)
@@ -273,7 +273,7 @@ func TestApplyStalePlanRefused(t *testing.T) {
 	desired.Glow[0].Keys["secondary"] = state.KeyState{Source: e.source(path)}
 	p = e.plan(desired, diff.Options{})
 	e.put("k", "sk-")
-	err = applier.CheckStale(context.Background(), p, desired, e.deps())
+	err = applier.CheckStale(context.Background(), p, e.deps())
 	if !errors.Is(err, applier.ErrStale) || !strings.Contains(err.Error(), "written after the plan") {
 		t.Fatalf("err = %v", err)
 	}
@@ -289,7 +289,7 @@ func TestApplyPartialFailureThenComplete(t *testing.T) {
 	}
 	p := e.plan(desired, diff.Options{})
 	e.fault(emulator.FaultScript{FailNext: 1, OnlyOps: []string{"glow.key.create"}})
-	res, out, err := e.apply(p, desired, applier.Options{Parallelism: 1})
+	res, out, err := e.apply(p, applier.Options{Parallelism: 1})
 	if err == nil {
 		t.Fatalf("apply succeeded:\n%s", out)
 	}
@@ -312,7 +312,7 @@ func TestApplyPartialFailureThenComplete(t *testing.T) {
 	if p.Summary.Add != 2 || p.Summary.Change != 1 {
 		t.Fatalf("re-plan = %+v", p.Summary)
 	}
-	res, out, err = e.apply(p, desired, applier.Options{})
+	res, out, err = e.apply(p, applier.Options{})
 	if err != nil || res.Added != 2 || res.Changed != 1 {
 		t.Fatalf("%v %+v\n%s", err, res, out)
 	}
@@ -325,7 +325,7 @@ func TestApplyStopStartsNothing(t *testing.T) {
 	p := e.plan(desired, diff.Options{})
 	stop := make(chan struct{})
 	close(stop)
-	res, _, err := e.apply(p, desired, applier.Options{Stop: stop})
+	res, _, err := e.apply(p, applier.Options{Stop: stop})
 	if err == nil || !res.Stopped || e.ops("glow.provider.create") != 0 {
 		t.Fatalf("err = %v, res = %+v", err, res)
 	}
@@ -339,7 +339,7 @@ func TestApplyMissingEnvSecret(t *testing.T) {
 	p := e.plan(desired, diff.Options{})
 	deps := e.deps()
 	deps.LookupEnv = func(string) (string, bool) { return "", false }
-	_, err := applier.Apply(context.Background(), p, desired, deps, applier.Options{})
+	_, err := applier.Apply(context.Background(), p, deps, applier.Options{})
 	if err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_TEST_UNSET is not set") {
 		t.Fatalf("err = %v", err)
 	}

@@ -32,9 +32,11 @@ type op struct {
 	// starts, never earlier, and only for the op that sends them.
 	credentials map[string]state.SecretSource
 
-	// Destroys.
-	keyIDs       []string
-	endpointURLs []string
+	// Destroys: the keys the provider held. freedEndpoints are the
+	// endpoints a destroy or an endpoint switch stops using, deleted at the
+	// end when nothing uses them any more.
+	keyIDs         []string
+	freedEndpoints []string
 }
 
 func (o *op) addr() string { return o.change.Address }
@@ -61,71 +63,61 @@ func (o *op) secrets() []state.SecretSource {
 	return out
 }
 
-type desiredIndex struct {
-	glow    map[string]*state.GlowProvider
-	gateway map[string]*state.GatewayProvider
-}
-
-func indexDesired(d state.Snapshot) desiredIndex {
-	ix := desiredIndex{glow: map[string]*state.GlowProvider{}, gateway: map[string]*state.GatewayProvider{}}
-	for i := range d.Glow {
-		ix.glow[string(d.Glow[i].Address)] = &d.Glow[i]
-	}
-	for i := range d.Gateway {
-		ix.gateway[string(d.Gateway[i].Address)] = &d.Gateway[i]
-	}
-	return ix
-}
-
-// buildOp turns one planned change into crud inputs.
-func buildOp(c *plan.Change, ix desiredIndex) (*op, error) {
+// buildOp turns one planned change into crud inputs, from the typed objects
+// the change was decided from (plan.Change.Subjects): a plan read from a
+// file has them only once apply has re-derived it.
+func buildOp(c *plan.Change) (*op, error) {
 	o := &op{change: c}
+	sub := c.Subjects
 	switch c.Type {
 	case state.TypeGlowProvider:
 		switch c.Action() {
 		case plan.ActionCreate:
-			g, ok := ix.glow[c.Address]
-			if !ok {
-				return nil, fmt.Errorf("%s: the plan creates it but the desired state has no such object", c.Address)
+			g := sub.GlowDesired
+			if g == nil {
+				return nil, fmt.Errorf("%s: the plan creates it but names no desired object", c.Address)
 			}
 			o.glowCreate = &crud.ProviderSpec{
 				Name: g.Name, Description: g.Description,
 				Departments: slices.Clone(g.Departments.Normalized()),
 				Endpoints:   slices.Clone(g.Endpoints.Normalized()),
 				Values:      maps.Clone(g.Values),
+				Marker:      c.Marker,
 			}
 			for _, label := range slices.Sorted(maps.Keys(g.Keys)) {
 				o.glowCreate.Keys = append(o.glowCreate.Keys, crud.Key{Label: label, Source: g.Keys[label].Source})
 			}
 		case plan.ActionUpdate:
-			g, ok := ix.glow[c.Address]
-			if !ok {
-				return nil, fmt.Errorf("%s: the plan updates it but the desired state has no such object", c.Address)
+			if sub.GlowDesired == nil || sub.GlowLive == nil {
+				return nil, fmt.Errorf("%s: the plan updates it but names no desired or live object", c.Address)
 			}
-			u, err := glowUpdate(c, g)
+			u, err := glowUpdate(c, sub.GlowDesired, sub.GlowLive)
 			if err != nil {
 				return nil, err
 			}
 			o.glowUpdate = u
 			o.bulk = bulkKey(c, u)
-		case plan.ActionDelete:
-			if c.ID == "" {
-				return nil, fmt.Errorf("%s: the plan deletes it but names no id", c.Address)
+			if u.Endpoints != nil {
+				o.freedEndpoints = slices.Clone(sub.GlowLive.EndpointIDs)
 			}
-			keys, _ := beforeKeys(c)
-			for _, label := range slices.Sorted(maps.Keys(keys)) {
-				if keys[label] != "" {
-					o.keyIDs = append(o.keyIDs, keys[label])
+		case plan.ActionDelete:
+			l := sub.GlowLive
+			if c.ID == "" || l == nil {
+				return nil, fmt.Errorf("%s: the plan deletes it but names no live object", c.Address)
+			}
+			for _, label := range slices.Sorted(maps.Keys(l.Keys)) {
+				if id := l.Keys[label].KeyID; id != "" {
+					o.keyIDs = append(o.keyIDs, id)
 				}
 			}
-			o.endpointURLs = stringList(c.Before["endpoints"])
+			o.freedEndpoints = slices.Clone(l.EndpointIDs)
 		}
 	case state.TypeGatewayProvider:
 		switch c.Action() {
 		case plan.ActionCreate:
-			gw, ok := ix.gateway[c.Address]
-			if !ok {
-				return nil, fmt.Errorf("%s: the plan configures it but the desired state has no such object", c.Address)
+			gw := sub.GatewayDesired
+			if gw == nil {
+				return nil, fmt.Errorf("%s: the plan configures it but names no desired object", c.Address)
 			}
 			o.gatewayEnabled = gw.Enabled
 			o.gatewayCreate = &crud.GatewaySpec{ProviderID: gw.ProviderID, Enabled: gw.Enabled, Settings: maps.Clone(gw.Settings)}
@@ -134,12 +126,12 @@ func buildOp(c *plan.Change, ix desiredIndex) (*op, error) {
 				return nil, fmt.Errorf("%s: configuring a Gateflow provider needs credentials", c.Address)
 			}
 		case plan.ActionUpdate:
-			gw, ok := ix.gateway[c.Address]
-			if !ok {
-				return nil, fmt.Errorf("%s: the plan updates it but the desired state has no such object", c.Address)
+			gw, l := sub.GatewayDesired, sub.GatewayLive
+			if gw == nil || l == nil {
+				return nil, fmt.Errorf("%s: the plan updates it but names no desired or live object", c.Address)
 			}
 			o.gatewayEnabled = gw.Enabled
-			u := &crud.GatewayUpdate{ProviderID: c.ID}
+			u := &crud.GatewayUpdate{ProviderID: c.ID, ExpectedUpdatedAt: l.UpdatedAt, ExpectedCredentialsUpdatedAt: l.CredentialsUpdatedAt, Guard: true}
 			for _, f := range c.Fields {
 				switch f.Field {
 				case "enabled":
@@ -151,7 +143,7 @@ func buildOp(c *plan.Change, ix desiredIndex) (*op, error) {
 						s = map[string]any{}
 					}
 					u.Settings = &s
-					u.LiveSettings, _ = c.Before["settings"].(map[string]any)
+					u.LiveSettings = maps.Clone(l.Settings)
 				case "credentials":
 					o.credentials = maps.Clone(gw.Credentials)
 				default:
@@ -167,12 +159,11 @@ func buildOp(c *plan.Change, ix desiredIndex) (*op, error) {
 	return o, nil
 }
 
-func glowUpdate(c *plan.Change, g *state.GlowProvider) (*crud.Update, error) {
-	if c.ID == "" || c.LiveVersion == 0 {
+func glowUpdate(c *plan.Change, g, l *state.GlowProvider) (*crud.Update, error) {
+	if l.ID == "" || c.LiveVersion == 0 {
 		return nil, fmt.Errorf("%s: the plan updates it but names no id or version read", c.Address)
 	}
-	name, _ := c.Before["name"].(string)
-	u := &crud.Update{ID: c.ID, Name: name, ExpectedVersion: c.LiveVersion}
+	u := &crud.Update{ID: l.ID, Name: l.Name, ExpectedVersion: c.LiveVersion, Marker: c.Marker}
 	for _, f := range c.Fields {
 		switch f.Field {
 		case "name":
@@ -188,20 +179,17 @@ func glowUpdate(c *plan.Change, g *state.GlowProvider) (*crud.Update, error) {
 			e := append([]string{}, g.Endpoints.Normalized()...)
 			u.Endpoints = &e
 		case "values":
-			v := maps.Clone(g.Values)
-			if v == nil {
-				v = map[string]string{}
-			}
-			u.Values = &v
+			// Set below with the marker, which every values write carries.
+		case "prevent_destroy":
+			// Recorded in the marker only.
 		case "keys":
-			keys, err := glowKeys(c, f, g)
+			keys, err := glowKeys(c, f, g, l)
 			if err != nil {
 				return nil, err
 			}
 			u.Keys = &keys
-			live, _ := beforeKeys(c)
-			for _, label := range slices.Sorted(maps.Keys(live)) {
-				if id := live[label]; id != "" {
+			for _, label := range slices.Sorted(maps.Keys(l.Keys)) {
+				if id := l.Keys[label].KeyID; id != "" {
 					u.PreviousKeyIDs = append(u.PreviousKeyIDs, id)
 				}
 			}
@@ -209,24 +197,39 @@ func glowUpdate(c *plan.Change, g *state.GlowProvider) (*crud.Update, error) {
 			return nil, fmt.Errorf("%s: the plan changes field %q, which apply does not know", c.Address, f.Field)
 		}
 	}
+	if c.Marker != nil || hasField(c, "values") {
+		v := maps.Clone(g.Values)
+		if v == nil {
+			v = map[string]string{}
+		}
+		u.Values = &v
+	}
 	return u, nil
+}
+
+func hasField(c *plan.Change, name string) bool {
+	for _, f := range c.Fields {
+		if f.Field == name {
+			return true
+		}
+	}
+	return false
 }
 
 // glowKeys is the provider's complete key list after the update: labels the
 // plan attaches or rotates get a new key, the others keep their live key.
-func glowKeys(c *plan.Change, f plan.FieldChange, g *state.GlowProvider) ([]crud.Key, error) {
+func glowKeys(c *plan.Change, f plan.FieldChange, g, l *state.GlowProvider) ([]crud.Key, error) {
 	renew := map[string]bool{}
 	for _, e := range f.Entries {
 		if e.Action == plan.ActionCreate || e.Action == plan.ActionUpdate {
 			renew[e.Key] = true
 		}
 	}
-	live, _ := beforeKeys(c)
-	var keys []crud.Key
+	keys := []crud.Key{}
 	for _, label := range slices.Sorted(maps.Keys(g.Keys)) {
 		k := crud.Key{Label: label, Source: g.Keys[label].Source}
 		if !renew[label] {
-			k.ID = live[label]
+			k.ID = l.Keys[label].KeyID
 			if k.ID == "" {
 				return nil, fmt.Errorf("%s: key %q is neither attached nor planned to be created", c.Address, label)
 			}
@@ -236,50 +239,18 @@ func glowKeys(c *plan.Change, f plan.FieldChange, g *state.GlowProvider) ([]crud
 	return keys, nil
 }
 
-// beforeKeys reads label → key id from the plan's before value, in the shape
-// both an in-memory plan and one decoded from a file have.
-func beforeKeys(c *plan.Change) (map[string]string, bool) {
-	m, ok := c.Before["keys"].(map[string]any)
-	if !ok {
-		return nil, false
-	}
-	out := make(map[string]string, len(m))
-	for label, v := range m {
-		ref, _ := v.(map[string]any)
-		id, _ := ref["key_id"].(string)
-		out[label] = id
-	}
-	return out, true
-}
-
-func stringList(v any) []string {
-	switch l := v.(type) {
-	case []string:
-		return slices.Clone(l)
-	case []any:
-		out := make([]string, 0, len(l))
-		for _, e := range l {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 // bulkKey is the patch an update sends when it can share a bulk call:
-// description, departments and values only. Names are unique, and keys and
-// endpoints may have to be created first, so those go through drafts.
+// description and departments only. Names are unique, keys and endpoints
+// may have to be created first, and a values write carries each
+// provider's own ownership marker, so those go through drafts.
 func bulkKey(c *plan.Change, u *crud.Update) string {
-	if u.NewName != nil || u.Keys != nil || u.Endpoints != nil {
+	if u.NewName != nil || u.Keys != nil || u.Endpoints != nil || u.Values != nil || u.Marker != nil {
 		return ""
 	}
 	b, err := json.Marshal(struct {
 		Description *string
 		Departments *[]string
-		Values      *map[string]string
-	}{u.Description, u.Departments, u.Values})
+	}{u.Description, u.Departments})
 	if err != nil || len(c.Fields) == 0 {
 		return ""
 	}

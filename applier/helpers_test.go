@@ -28,6 +28,9 @@ import (
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
+// testOwner is the owner identity of the configuration the tests apply.
+const testOwner = "applier-test"
+
 const (
 	applyToken   = "switchboard-token"
 	applyActor   = "switchboard"
@@ -119,6 +122,9 @@ func (e *env) source(path string) state.SecretSource {
 // will; the test helper stands in for planner.Make.
 func (e *env) plan(desired state.Snapshot, opts diff.Options) *plan.Plan {
 	e.t.Helper()
+	if opts.Owner == "" {
+		opts.Owner = testOwner
+	}
 	live, err := dump.Read(context.Background(), dump.Clients{Glow: e.glow, Gateflow: e.gf}, dump.Options{})
 	if err != nil {
 		e.t.Fatal(err)
@@ -136,11 +142,11 @@ func (e *env) deps() applier.Deps {
 
 // apply runs Apply and checks that nothing it printed or returned holds a
 // secret value.
-func (e *env) apply(p *plan.Plan, desired state.Snapshot, opts applier.Options) (*applier.Result, string, error) {
+func (e *env) apply(p *plan.Plan, opts applier.Options) (*applier.Result, string, error) {
 	e.t.Helper()
 	var out bytes.Buffer
 	opts.Progress = &out
-	res, err := applier.Apply(context.Background(), p, desired, e.deps(), opts)
+	res, err := applier.Apply(context.Background(), p, e.deps(), opts)
 	texts := []string{out.String()}
 	if err != nil {
 		texts = append(texts, err.Error())

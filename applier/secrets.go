@@ -30,6 +30,7 @@ type MetadataReader interface {
 type secretCache struct {
 	vault  SecretReader
 	lookup func(string) (string, bool)
+	sink   CredentialSink
 
 	mu      sync.Mutex
 	entries map[state.SecretSource]*secretEntry
@@ -41,11 +42,11 @@ type secretEntry struct {
 	err   error
 }
 
-func newSecretCache(vault SecretReader, lookup func(string) (string, bool)) *secretCache {
+func newSecretCache(vault SecretReader, lookup func(string) (string, bool), sink CredentialSink) *secretCache {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	return &secretCache{vault: vault, lookup: lookup, entries: map[state.SecretSource]*secretEntry{}}
+	return &secretCache{vault: vault, lookup: lookup, sink: sink, entries: map[state.SecretSource]*secretEntry{}}
 }
 
 func (c *secretCache) get(ctx context.Context, src state.SecretSource) (sensitive.String, error) {
@@ -57,7 +58,14 @@ func (c *secretCache) get(ctx context.Context, src state.SecretSource) (sensitiv
 		c.entries[key] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.value, e.err = c.read(ctx, key) })
+	e.once.Do(func() {
+		e.value, e.err = c.read(ctx, key)
+		if e.err == nil && c.sink != nil {
+			// Named by its reference, so that the marker that replaces
+			// it says where the value came from.
+			c.sink.Add(key.String(), e.value)
+		}
+	})
 	return e.value, e.err
 }
 

@@ -58,8 +58,8 @@ const glowSearchThreshold = 10
 // superseded by one written after the plan. It reads only metadata and
 // never a secret value. The error is a *StaleError naming every moved
 // object, or the error of a read that failed.
-func CheckStale(ctx context.Context, p *plan.Plan, desired state.Snapshot, deps Deps) error {
-	ops, err := buildOps(p, desired)
+func CheckStale(ctx context.Context, p *plan.Plan, deps Deps) error {
+	ops, err := buildOps(p)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,11 @@ func staleGlow(ctx context.Context, c *glow.Client, ops []*op, add func(string, 
 			spec := o.glowCreate
 			want := state.NewSet(spec.Departments...)
 			for _, lp := range all {
-				if lp.Name == spec.Name && state.SameNameScope(want, state.NewSet(lp.DepartmentIDs...)) {
+				_, own := state.SplitMarker(lp.Values)
+				switch {
+				case spec.Marker != nil && own.OwnedBy(spec.Marker.Owner) && own.Marker.Address == spec.Marker.Address:
+					add(ch.Address, "Glow provider %s (%q) now carries this configuration's ownership marker for it; the plan creates one", lp.ID, lp.Name)
+				case lp.Name == spec.Name && state.SameNameScope(want, state.NewSet(lp.DepartmentIDs...)):
 					add(ch.Address, "Glow provider %s named %q now exists in its departments; the plan creates one", lp.ID, lp.Name)
 				}
 			}

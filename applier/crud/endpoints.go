@@ -16,6 +16,9 @@ import (
 // once even when those providers are applied in parallel.
 type Endpoints struct {
 	client *glow.Client
+	// name is given to the endpoints this run creates (the owner's
+	// marker); empty for none.
+	name string
 
 	mu      sync.Mutex
 	byURL   map[string]*endpointEntry
@@ -103,7 +106,7 @@ func (e *Endpoints) ensure(ctx context.Context, url string) (string, error) {
 // an endpoint is identified by its URL alone, so one found there is as good
 // as the one the lost call may have made.
 func (e *Endpoints) create(ctx context.Context, url string) (glow.Endpoint, error) {
-	eps, err := e.client.CreateEndpoints(ctx, []glow.EndpointInput{{URL: url}})
+	eps, err := e.client.CreateEndpoints(ctx, []glow.EndpointInput{{URL: url, Name: e.name}})
 	if err == nil {
 		if len(eps) != 1 {
 			return glow.Endpoint{}, fmt.Errorf("glow: create endpoint %s: answer has %d endpoints, want 1", url, len(eps))
@@ -120,7 +123,7 @@ func (e *Endpoints) create(ctx context.Context, url string) (glow.Endpoint, erro
 	if found != nil {
 		return *found, nil
 	}
-	eps, err = e.client.CreateEndpoints(ctx, []glow.EndpointInput{{URL: url}})
+	eps, err = e.client.CreateEndpoints(ctx, []glow.EndpointInput{{URL: url, Name: e.name}})
 	if err != nil {
 		return glow.Endpoint{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
@@ -40,6 +41,15 @@ type GatewayUpdate struct {
 	// Credentials replace all credentials at once (Gateflow's semantics).
 	Credentials map[string]sensitive.String
 	Enabled     *bool
+
+	// Guard makes the update read the provider just before its first write
+	// and stop with a *ConflictError when updated_at or
+	// credentials_updated_at differ from the expected ones: Gateflow has no
+	// versions, so this is how a change made since the plan is not
+	// overwritten.
+	Guard                        bool
+	ExpectedUpdatedAt            *time.Time
+	ExpectedCredentialsUpdatedAt *time.Time
 }
 
 func gatewayObject(id string) string { return "gateway provider " + id }
@@ -127,18 +137,44 @@ func (g *Gateway) Update(ctx context.Context, u GatewayUpdate) (*gateflow.Provid
 		if errors.Is(err, api.ErrNotFound) {
 			err = &ConflictError{Object: obj, Detail: "it is no longer configured", Err: err}
 		}
+		var ce *ConflictError
+		if errors.As(err, &ce) && len(done) == 0 {
+			return nil, err
+		}
 		return nil, &StepError{Object: obj, Step: step, Done: done, Err: err}
 	}
-	if u.Enabled != nil && !*u.Enabled {
-		if _, err := g.Client.Disable(ctx, u.ProviderID); err != nil {
-			return fail("disabling", err)
+	// Each write is conditioned on the entity tag of the read or write
+	// before it, so that a writer racing between two of ours makes ours
+	// fail instead of being overwritten. A Gateflow that sends no tag gets
+	// unconditional writes, guarded by the read alone.
+	var etag string
+	if u.Guard {
+		p, err := g.guard(ctx, u)
+		if err != nil {
+			return fail("reading the provider before writing", err)
 		}
+		etag = p.ETag
+	}
+	precondition := func(err error) error {
+		if errors.Is(err, api.ErrPreconditionFailed) {
+			return &ConflictError{Object: obj, Detail: "it was changed while this apply was writing it", Err: err}
+		}
+		return err
+	}
+	if u.Enabled != nil && !*u.Enabled {
+		r, err := g.Client.Disable(ctx, u.ProviderID, gateflow.IfMatch(etag))
+		if err != nil {
+			return fail("disabling", precondition(err))
+		}
+		etag = nextTag(etag, r.ETag)
 		done = append(done, "disabled")
 	}
 	if u.Credentials != nil {
-		if _, err := g.Client.UpdateCredentials(ctx, u.ProviderID, u.Credentials); err != nil {
-			return fail("setting credentials", err)
+		r, err := g.Client.UpdateCredentials(ctx, u.ProviderID, u.Credentials, gateflow.IfMatch(etag))
+		if err != nil {
+			return fail("setting credentials", precondition(err))
 		}
+		etag = nextTag(etag, r.ETag)
 		done = append(done, "set credentials")
 	}
 	if u.Settings != nil {
@@ -147,18 +183,63 @@ func (g *Gateway) Update(ctx context.Context, u GatewayUpdate) (*gateflow.Provid
 			return fail("computing settings", err)
 		}
 		if len(patch) > 0 {
-			if _, err := g.Client.UpdateSettings(ctx, u.ProviderID, patch); err != nil {
-				return fail("updating settings", err)
+			p, err := g.Client.UpdateSettings(ctx, u.ProviderID, patch, gateflow.IfMatch(etag))
+			if err != nil {
+				return fail("updating settings", precondition(err))
 			}
+			etag = nextTag(etag, p.ETag)
 			done = append(done, "updated settings")
 		}
 	}
 	if u.Enabled != nil && *u.Enabled {
-		if _, err := g.Client.Enable(ctx, u.ProviderID); err != nil {
-			return fail("enabling", err)
+		if _, err := g.Client.Enable(ctx, u.ProviderID, gateflow.IfMatch(etag)); err != nil {
+			return fail("enabling", precondition(err))
 		}
 	}
 	return g.Client.Get(ctx, u.ProviderID)
+}
+
+// nextTag is the tag to condition the next write on: the answer's, or none
+// when the answer had none (a write with a stale tag would fail).
+func nextTag(previous, answered string) string {
+	if previous == "" {
+		return ""
+	}
+	return answered
+}
+
+// guard reads the provider and compares its timestamps with the ones the
+// caller read.
+func (g *Gateway) guard(ctx context.Context, u GatewayUpdate) (*gateflow.Provider, error) {
+	obj := gatewayObject(u.ProviderID)
+	p, err := g.Client.Get(ctx, u.ProviderID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Configured {
+		return nil, &ConflictError{Object: obj, Detail: "it is no longer configured"}
+	}
+	if !sameTime(p.UpdatedAt, u.ExpectedUpdatedAt) {
+		return nil, &ConflictError{Object: obj, Detail: fmt.Sprintf("updated_at is %s, the plan read %s", fmtTime(p.UpdatedAt), fmtTime(u.ExpectedUpdatedAt))}
+	}
+	if !sameTime(p.CredentialsUpdatedAt, u.ExpectedCredentialsUpdatedAt) {
+		return nil, &ConflictError{Object: obj, Detail: fmt.Sprintf("credentials_updated_at is %s, the plan read %s", fmtTime(p.CredentialsUpdatedAt), fmtTime(u.ExpectedCredentialsUpdatedAt))}
+	}
+	return p, nil
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return "(never)"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // Delete removes a provider's configuration. A provider that is already

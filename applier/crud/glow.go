@@ -21,11 +21,25 @@ type Glow struct {
 	// Endpoints resolves endpoint URLs to ids; shared by the operations of
 	// one run so that a new URL is created once.
 	Endpoints *Endpoints
+	// Owner is the owner identity recorded in the names of the keys and
+	// endpoints this Glow creates (docs/ownership.md); empty records none,
+	// as the Terraform provider does.
+	Owner string
 }
 
 // NewGlow returns a Glow whose endpoint cache starts from known (id → URL).
 func NewGlow(client *glow.Client, known map[string]string) *Glow {
 	return &Glow{Client: client, Endpoints: NewEndpoints(client, known)}
+}
+
+// NewOwnedGlow is NewGlow for a configuration with an owner identity.
+func NewOwnedGlow(client *glow.Client, known map[string]string, owner string) *Glow {
+	g := NewGlow(client, known)
+	g.Owner = owner
+	if owner != "" {
+		g.Endpoints.name = state.EndpointName(owner)
+	}
+	return g
 }
 
 // Key is one key a provider has after an operation.
@@ -41,6 +55,8 @@ type Key struct {
 // Name is the Glow key name a new key gets: the label and its origin marker.
 func (k Key) Name() string { return state.KeyName(k.Label, k.Source) }
 
+func (g *Glow) keyName(k Key) string { return state.OwnedKeyName(k.Label, k.Source, g.Owner) }
+
 // ProviderSpec is a Glow provider to create.
 type ProviderSpec struct {
 	Name        string
@@ -50,6 +66,9 @@ type ProviderSpec struct {
 	Endpoints []string
 	Values    map[string]string
 	Keys      []Key
+	// Marker, when set, is written into values by the create call itself,
+	// so that the provider is attributable from its first moment.
+	Marker *state.OwnerMarker
 }
 
 // Update changes one Glow provider. A nil field is left as it is; a non-nil
@@ -73,6 +92,10 @@ type Update struct {
 	// PreviousKeyIDs are the keys attached when the caller read the
 	// provider. Those the update detaches are deleted after the publish.
 	PreviousKeyIDs []string
+	// Marker, when set, is written with the values: Values (or, when nil,
+	// an empty map) plus the marker entry. Glow replaces values whole, so
+	// a caller that owns the provider sets it on every values write.
+	Marker *state.OwnerMarker
 }
 
 // Applied is what an operation did to one provider.
@@ -136,10 +159,6 @@ func (g *Glow) Create(ctx context.Context, spec ProviderSpec) (*Applied, error) 
 	if ids := slices.Sorted(maps.Values(keyIDs)); len(ids) > 0 {
 		patch.KeyIDs = &ids
 	}
-	if len(spec.Values) > 0 {
-		v := maps.Clone(spec.Values)
-		patch.Values = &v
-	}
 
 	draftID, version := created.DraftID, created.Version
 	if !patchEmpty(patch) {
@@ -176,7 +195,7 @@ func (g *Glow) Create(ctx context.Context, spec ProviderSpec) (*Applied, error) 
 // a blind repeat would fail on the name or, for a provider whose departments
 // do not overlap, make a duplicate.
 func (g *Glow) createProvider(ctx context.Context, spec ProviderSpec) (glow.Created, []string, error) {
-	in := []glow.ProviderInput{{Name: spec.Name, Description: spec.Description, DepartmentIDs: slices.Clone(spec.Departments)}}
+	in := []glow.ProviderInput{{Name: spec.Name, Description: spec.Description, DepartmentIDs: slices.Clone(spec.Departments), Values: createValues(spec)}}
 	cs, err := g.Client.CreateProviders(ctx, in)
 	if err == nil {
 		if len(cs) != 1 {
@@ -205,11 +224,23 @@ func (g *Glow) createProvider(ctx context.Context, spec ProviderSpec) (glow.Crea
 	return cs[0], []string{"create answer lost; the provider did not exist, so it was created again"}, nil
 }
 
+// createValues are the values a create sends: the spec's, and its marker.
+func createValues(spec ProviderSpec) map[string]string {
+	v := maps.Clone(spec.Values)
+	if spec.Marker != nil {
+		v = state.WithMarker(v, *spec.Marker)
+	}
+	if len(v) == 0 {
+		return nil
+	}
+	return v
+}
+
 // findCreated looks for the provider a lost create may have made: the same
 // name in the same department scope. It must still look freshly created
-// (version 1, the description and departments asked for); anything else was
-// made or changed by someone else, and adopting it could overwrite their
-// work.
+// (version 1, the description, departments and values asked for, with the
+// marker this create wrote); anything else was made or changed by someone
+// else, and adopting it could overwrite their work.
 func (g *Glow) findCreated(ctx context.Context, spec ProviderSpec) (*glow.Created, error) {
 	obj := glowObject(spec.Name, "")
 	want := state.NewSet(spec.Departments...)
@@ -231,7 +262,7 @@ func (g *Glow) findCreated(ctx context.Context, spec ProviderSpec) (*glow.Create
 	}
 	p := matches[0]
 	if p.Version != 1 || p.Description != spec.Description || !slices.Equal(state.NewSet(p.DepartmentIDs...), want) ||
-		len(p.KeyIDs) > 0 || len(p.EndpointIDs) > 0 {
+		len(p.KeyIDs) > 0 || len(p.EndpointIDs) > 0 || !maps.Equal(p.Values, createValues(spec)) {
 		return nil, &ConflictError{
 			Object: glowObject(spec.Name, p.ID),
 			Detail: fmt.Sprintf("the create answer was lost, and the provider with this name is at version %d and differs from what was created", p.Version),
@@ -272,7 +303,7 @@ func (g *Glow) createKeys(ctx context.Context, keys []Key) (ids map[string]strin
 		if k.Value.IsZero() {
 			return nil, nil, fmt.Errorf("key %q (%s): no value to create it with", k.Label, k.Source)
 		}
-		in = append(in, glow.KeyInput{Name: k.Name(), Value: k.Value})
+		in = append(in, glow.KeyInput{Name: g.keyName(k), Value: k.Value})
 		labels = append(labels, k.Label)
 	}
 	if len(in) == 0 {
@@ -331,6 +362,14 @@ func (g *Glow) Update(ctx context.Context, u Update) (*Applied, error) {
 	}
 
 	patch := glow.Patch{Name: cloneStr(u.NewName), Description: cloneStr(u.Description), DepartmentIDs: cloneList(u.Departments), Values: cloneMap(u.Values)}
+	if u.Marker != nil {
+		var v map[string]string
+		if u.Values != nil {
+			v = *u.Values
+		}
+		v = state.WithMarker(v, *u.Marker)
+		patch.Values = &v
+	}
 	if u.Endpoints != nil {
 		ids, err := g.Endpoints.IDs(ctx, *u.Endpoints)
 		if err != nil {
@@ -348,7 +387,9 @@ func (g *Glow) Update(ctx context.Context, u Update) (*Applied, error) {
 		if len(created) > 0 {
 			done = append(done, "created keys "+strings.Join(created, ", "))
 		}
-		list := slices.Sorted(maps.Values(ids))
+		// Never nil: an empty list must go out as [] to detach the last
+		// key; null would leave the keys as they are.
+		list := append([]string{}, slices.Sorted(maps.Values(ids))...)
 		patch.KeyIDs = &list
 		keep = make(map[string]bool, len(list))
 		for _, id := range list {
