@@ -1,15 +1,24 @@
 package planner
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/internal/version"
 	"github.com/switchboard-hq/switchboard/planner/diff"
 	"github.com/switchboard-hq/switchboard/planner/dump"
 	"github.com/switchboard-hq/switchboard/planner/plan"
+	"github.com/switchboard-hq/switchboard/planner/planfile"
 	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secrets"
 )
 
 // Deps are what a plan reads from.
@@ -18,6 +27,9 @@ type Deps struct {
 	// Secrets resolves vault() references to metadata; nil when the
 	// configuration has none.
 	Secrets MetadataReader
+	// Vault describes the Vault the references are resolved in, for the
+	// binding; nil when there is none.
+	Vault *planfile.VaultBinding
 }
 
 // Options are the command-line knobs of a plan.
@@ -32,11 +44,16 @@ type Options struct {
 	Now         time.Time
 }
 
-// Result is a plan and the desired snapshot it was made from, which a saved
-// plan file carries so that apply executes exactly what was shown.
+// Result is a plan and everything it was made from: what a plan file
+// records, so that apply can re-derive the plan and execute exactly it.
 type Result struct {
-	Plan    *plan.Plan
-	Desired state.Snapshot
+	Plan          *plan.Plan
+	Desired       state.Snapshot
+	Live          state.Snapshot
+	Binding       planfile.Binding
+	VaultMetadata []planfile.SecretVersion
+	Options       planfile.Options
+	Config        *config.Config
 }
 
 // Make reads the desired state (configuration plus Vault metadata) and the
@@ -51,7 +68,11 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	desired, err := Desired(ctx, cfg, deps.Secrets, opts.Parallelism)
+	var meta *recordingReader
+	if deps.Secrets != nil {
+		meta = &recordingReader{next: deps.Secrets}
+	}
+	desired, err := Desired(ctx, cfg, readerOrNil(meta), opts.Parallelism)
 	if err != nil {
 		return nil, err
 	}
@@ -60,13 +81,39 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
+	res := &Result{
+		Desired: desired,
+		Live:    live,
+		Options: planfile.Options{Targets: opts.Targets, Destroy: opts.Destroy, Rotate: opts.Rotate, Baseline: opts.Baseline},
+		Config:  cfg,
+	}
+	if meta != nil {
+		res.VaultMetadata = meta.versions()
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	p, err := diff.Diff(desired, live, diffOptions(cfg, live, targets, rotate, opts.Destroy, opts.Baseline, now))
+	if err != nil {
+		return nil, err
+	}
+	p.LiveReadAt = readAt.UTC()
+	res.Plan = p
+	res.Binding = NewBinding(cfg, live.GlowScope, deps.Vault)
+	return res, nil
+}
+
+func diffOptions(cfg *config.Config, live state.Snapshot, targets, rotate []state.Address, destroy bool, baseline map[string]string, now time.Time) diff.Options {
 	dopts := diff.Options{
 		Targets:        targets,
-		Destroy:        opts.Destroy,
+		Destroy:        destroy,
 		Rotate:         rotate,
-		Baseline:       opts.Baseline,
+		Baseline:       baseline,
 		ConfigChecksum: ConfigChecksum(cfg),
-		Now:            opts.Now,
+		Owner:          Owner(cfg),
+		Scope:          live.GlowScope,
+		Now:            now,
 	}
 	if cfg.Glow != nil {
 		dopts.PruneDepartments = cfg.Glow.PruneDepartments
@@ -74,17 +121,232 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	if cfg.Gateflow != nil {
 		dopts.PruneGateway = cfg.Gateflow.Prune
 	}
-	p, err := diff.Diff(desired, live, dopts)
-	if err != nil {
-		return nil, err
+	return dopts
+}
+
+// Owner is the configuration's owner identity.
+func Owner(cfg *config.Config) string {
+	if cfg.Glow != nil && cfg.Glow.Owner != "" {
+		return cfg.Glow.Owner
 	}
-	p.LiveReadAt = readAt.UTC()
-	return &Result{Plan: p, Desired: desired}, nil
+	return config.DefaultOwner
 }
 
 // ConfigChecksum identifies a configuration in plans and plan files, in the
 // "sha256:<hex>" form of every digest the plan format carries.
 func ConfigChecksum(cfg *config.Config) string { return "sha256:" + cfg.Checksum }
+
+// NewBinding describes what a plan of cfg is made against: the services'
+// URLs (normalized), what the Glow token sees, the Vault, the owner and the
+// variables.
+func NewBinding(cfg *config.Config, scope *state.TokenScope, vault *planfile.VaultBinding) planfile.Binding {
+	b := planfile.Binding{Owner: Owner(cfg), Salt: planfile.NewSalt()}
+	if cfg.Glow != nil {
+		b.Glow = &planfile.ServiceBinding{URL: planfile.NormalizeURL(cfg.Glow.URL)}
+		if scope != nil {
+			b.Glow.Actor, b.Glow.ScopeKnown, b.Glow.Scoped = scope.Actor, scope.Known, scope.Scoped
+			b.Glow.Scope = slices.Clone(scope.Departments.Normalized())
+		}
+	}
+	if cfg.Gateflow != nil {
+		b.Gateflow = &planfile.ServiceBinding{URL: planfile.NormalizeURL(cfg.Gateflow.URL)}
+	}
+	if vault != nil {
+		v := *vault
+		v.Address = planfile.NormalizeURL(v.Address)
+		b.Vault = &v
+	}
+	for _, v := range cfg.Variables {
+		bv := planfile.Variable{Name: v.Name, Sensitive: v.Sensitive, CredentialOnly: v.CredentialOnly}
+		switch {
+		case !v.Sensitive:
+			bv.Plain = v.Value
+		case !v.CredentialOnly:
+			bv.Digest = planfile.Digest(b.Salt, v.Secret)
+		}
+		b.Variables = append(b.Variables, bv)
+	}
+	return b
+}
+
+// BindingDifferences compares a recorded binding with the one cfg and the
+// current connections give; empty means the plan is bound to where this
+// apply points.
+func BindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *state.TokenScope, vault *planfile.VaultBinding) []string {
+	current := NewBinding(cfg, scope, vault)
+	secret := map[string]config.Variable{}
+	for _, v := range cfg.Variables {
+		secret[v.Name] = v
+	}
+	return recorded.Differences(current, func(name, digest string) bool {
+		v, ok := secret[name]
+		return ok && planfile.Digest(recorded.Salt, v.Secret) == digest
+	})
+}
+
+// NewPayload is what `plan --out` writes for res.
+func NewPayload(res *Result) *planfile.Payload {
+	pl := &planfile.Payload{
+		WrittenBy:     version.Version,
+		Plan:          res.Plan,
+		Binding:       res.Binding,
+		Live:          res.Live,
+		VaultMetadata: res.VaultMetadata,
+		Options:       res.Options,
+	}
+	if res.Config != nil {
+		pl.Configuration.Dir = res.Config.Dir
+		for _, f := range res.Config.Files {
+			pl.Configuration.Files = append(pl.Configuration.Files, planfile.NewFile(f.Name, f.Content))
+		}
+	}
+	return pl
+}
+
+// EmbeddedFiles are a plan file's configuration files, for config.Load.
+func EmbeddedFiles(pl *planfile.Payload) []config.SourceFile {
+	out := make([]config.SourceFile, len(pl.Configuration.Files))
+	for i, f := range pl.Configuration.Files {
+		out[i] = config.SourceFile{Name: f.Name, Content: f.Content()}
+	}
+	return out
+}
+
+// PlannedVars are the non-sensitive variable values a plan file recorded,
+// in the form config.LoadOptions.PlannedVars takes.
+func PlannedVars(pl *planfile.Payload) map[string]string {
+	out := map[string]string{}
+	for _, v := range pl.Binding.Variables {
+		if !v.Sensitive {
+			out[v.Name] = v.Plain
+		}
+	}
+	return out
+}
+
+// ErrTampered matches every *TamperedError.
+var ErrTampered = errors.New("the plan file does not follow from its own configuration and live snapshot")
+
+// TamperedError says that a plan file's plan is not what its configuration,
+// live snapshot and Vault metadata give: the file was edited after it was
+// written, or was written by a Switchboard that plans differently.
+type TamperedError struct {
+	// Address is the first change that differs; empty when the difference
+	// is in the plan's top level.
+	Address string
+	Detail  string
+}
+
+func (e *TamperedError) Error() string {
+	where := "the plan"
+	if e.Address != "" {
+		where = e.Address
+	}
+	return fmt.Sprintf("%s: at %s, %s. Nothing was changed. Make a new plan and review it", ErrTampered, where, e.Detail)
+}
+
+// Is matches ErrTampered.
+func (e *TamperedError) Is(target error) bool { return target == ErrTampered }
+
+// Replay re-derives a plan file's plan from cfg (its embedded
+// configuration, loaded again), its live snapshot and its Vault metadata,
+// and returns it when it equals the recorded plan: the typed changes apply
+// executes are then exactly the ones `show` renders. Any difference is a
+// *TamperedError naming the first change that differs.
+func Replay(ctx context.Context, cfg *config.Config, pl *planfile.Payload) (*Result, error) {
+	if pl.Redactions > 0 {
+		return nil, fmt.Errorf("this plan file had %d occurrences of credentials of the run cut out when it was written "+
+			"(the configuration puts a credential where the plan prints it), so it cannot be applied; fix the configuration and plan again", pl.Redactions)
+	}
+	targets, err := addresses(pl.Options.Targets, "targets")
+	if err != nil {
+		return nil, err
+	}
+	rotate, err := addresses(pl.Options.Rotate, "rotate")
+	if err != nil {
+		return nil, err
+	}
+	meta := recordedReader{}
+	for _, s := range pl.VaultMetadata {
+		meta[refKey{s.Path, s.Key, s.Pinned}] = s
+	}
+	desired, err := Desired(ctx, cfg, meta, 1)
+	if err != nil {
+		return nil, &TamperedError{Detail: "its configuration cannot be resolved with its recorded Vault metadata: " + err.Error()}
+	}
+	p, err := diff.Diff(desired, pl.Live, diffOptions(cfg, pl.Live, targets, rotate, pl.Options.Destroy, pl.Options.Baseline, pl.Plan.CreatedAt))
+	if err != nil {
+		return nil, &TamperedError{Detail: "its configuration and live snapshot give no plan: " + err.Error()}
+	}
+	p.LiveReadAt = pl.Plan.LiveReadAt
+	if err := samePlan(pl.Plan, p); err != nil {
+		return nil, err
+	}
+	return &Result{Plan: p, Desired: desired, Live: pl.Live, Binding: pl.Binding, VaultMetadata: pl.VaultMetadata, Options: pl.Options, Config: cfg}, nil
+}
+
+// samePlan compares the recorded plan with the re-derived one through their
+// JSON, which is what show renders and what the file holds.
+func samePlan(recorded, derived *plan.Plan) error {
+	rc, dc := recorded.Changes, derived.Changes
+	for i := 0; i < max(len(rc), len(dc)); i++ {
+		switch {
+		case i >= len(rc):
+			return &TamperedError{Address: dc[i].Address, Detail: "the configuration plans a change the file does not show"}
+		case i >= len(dc):
+			return &TamperedError{Address: rc[i].Address, Detail: "the file shows a change the configuration does not plan"}
+		}
+		a, b := mustJSON(rc[i]), mustJSON(dc[i])
+		if !bytes.Equal(a, b) {
+			addr := rc[i].Address
+			if rc[i].Address != dc[i].Address {
+				return &TamperedError{Address: addr, Detail: fmt.Sprintf("the file shows %s where the configuration plans %s", rc[i].Address, dc[i].Address)}
+			}
+			return &TamperedError{Address: addr, Detail: "the file shows " + firstDifference(a, b)}
+		}
+	}
+	r, d := *recorded, *derived
+	r.Changes, d.Changes = nil, nil
+	if a, b := mustJSON(r), mustJSON(d); !bytes.Equal(a, b) {
+		return &TamperedError{Detail: "the file shows " + firstDifference(a, b)}
+	}
+	return nil
+}
+
+func mustJSON(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic("planner: encoding a plan: " + err.Error()) // plain JSON values only
+	}
+	return b.Bytes()
+}
+
+// firstDifference names the first top-level JSON field where a and b
+// differ, without printing values (they may be long; show prints them).
+func firstDifference(a, b []byte) string {
+	var ma, mb map[string]json.RawMessage
+	if json.Unmarshal(a, &ma) != nil || json.Unmarshal(b, &mb) != nil {
+		return "other content than the configuration plans"
+	}
+	var keys []string
+	for k := range ma {
+		keys = append(keys, k)
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !bytes.Equal(ma[k], mb[k]) {
+			return fmt.Sprintf("another %q than the configuration plans", k)
+		}
+	}
+	return "other content than the configuration plans"
+}
 
 // addresses checks addresses given on the command line with the
 // configuration's own parser, so that `glow_provider.x["cs"]` means the
@@ -99,4 +361,64 @@ func addresses(in []string, flag string) ([]state.Address, error) {
 		out = append(out, state.Address(a.String()))
 	}
 	return out, nil
+}
+
+type refKey struct {
+	path, key string
+	pinned    int
+}
+
+// recordingReader remembers what Vault said of each reference, for the plan
+// file.
+type recordingReader struct {
+	next MetadataReader
+	mu   sync.Mutex
+	seen map[refKey]planfile.SecretVersion
+}
+
+func (r *recordingReader) Metadata(ctx context.Context, ref config.VaultRef) (secrets.Metadata, error) {
+	md, err := r.next.Metadata(ctx, ref)
+	if err == nil {
+		r.mu.Lock()
+		if r.seen == nil {
+			r.seen = map[refKey]planfile.SecretVersion{}
+		}
+		r.seen[refKey{ref.Path, ref.Key, ref.Version}] = planfile.SecretVersion{
+			Path: ref.Path, Key: ref.Key, Pinned: ref.Version, Version: md.Version, CreatedTime: md.CreatedTime,
+		}
+		r.mu.Unlock()
+	}
+	return md, err
+}
+
+func (r *recordingReader) versions() []planfile.SecretVersion {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]planfile.SecretVersion, 0, len(r.seen))
+	for _, v := range r.seen {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b planfile.SecretVersion) int {
+		return strings.Compare(fmt.Sprintf("%s\x00%s\x00%09d", a.Path, a.Key, a.Pinned), fmt.Sprintf("%s\x00%s\x00%09d", b.Path, b.Key, b.Pinned))
+	})
+	return out
+}
+
+func readerOrNil(r *recordingReader) MetadataReader {
+	if r == nil {
+		return nil
+	}
+	return r
+}
+
+// recordedReader answers from a plan file's metadata only: replaying a
+// plan reads nothing from Vault.
+type recordedReader map[refKey]planfile.SecretVersion
+
+func (r recordedReader) Metadata(_ context.Context, ref config.VaultRef) (secrets.Metadata, error) {
+	v, ok := r[refKey{ref.Path, ref.Key, ref.Version}]
+	if !ok {
+		return secrets.Metadata{}, fmt.Errorf("the plan file records no Vault metadata for %s", ref)
+	}
+	return secrets.Metadata{Version: v.Version, CurrentVersion: v.Version, CreatedTime: v.CreatedTime}, nil
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard-hq/switchboard/applier"
+	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/planner"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
 )
@@ -20,6 +22,7 @@ func newApplyCommand() *cobra.Command {
 		autoApprove bool
 		verify      bool
 		dir         string
+		reviewed    string
 	)
 	cmd := &cobra.Command{
 		Use:   "apply [DIR | PLANFILE]",
@@ -30,25 +33,46 @@ the question. Without a terminal to ask on, it refuses unless --auto-approve
 is given.
 
 Apply with a plan file saved by 'switchboard plan --out FILE' carries out
-exactly that plan, without a question, after checking that nothing it read
-has changed since: if a provider, a Gateflow setting or a pinned Vault version
-moved, it refuses and asks for a new plan. The connection settings are read
-from the configuration in --dir, which must be the one the plan was made from.
+exactly that plan, without a question. The file embeds the configuration and
+the variables it was made with, so neither the directory nor --var is needed
+again (sensitive variables excepted: set them as for the plan). Before any
+change it checks that the plan is bound to where this apply points (the Glow
+and Gateflow URLs, the Vault address and namespace, the Glow token's scope,
+the variables), that the plan follows from its own configuration and live
+snapshot (an edited file is refused), and that nothing it read has moved
+since; otherwise it refuses and says what differs.
+
+Apply with --reviewed PLANFILE DIR is for the merge of a pull request: it
+plans DIR afresh against the live state and applies only if that plan makes
+exactly the changes of the reviewed plan file (the same addresses, actions,
+values, Vault references and versions). Objects the plans do not touch may
+have changed in between; anything else is refused, with the differences.
 
 Secrets are read from Vault once, when needed, and go only into the request
 that sets them. On a failure, apply finishes the operations in flight, starts
 nothing new, says what was done and what was not, and exits 1; running apply
 again completes the rest. The first Ctrl-C stops starting new operations; the
 second aborts those in flight.`,
+		Example: `  switchboard apply providers/
+  switchboard plan --out plan.sbplan providers/ && switchboard apply plan.sbplan
+  switchboard apply --reviewed pr-plan.sbplan providers/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			target := argDir(args)
-			if info, err := os.Stat(target); err == nil && info.Mode().IsRegular() {
-				return applySaved(ctx, cmd, &flags, target, dir, verify)
+			if cmd.Flags().Changed("dir") {
+				return fmt.Errorf("--dir is no longer needed: a plan file embeds the configuration it was made from; run switchboard apply %s", dir)
 			}
-			cfg, err := flags.load(target, errOut)
+			target := argDir(args)
+			if reviewed != "" {
+				return applyReviewed(ctx, cmd, &flags, reviewed, target, verify)
+			}
+			if info, err := os.Stat(target); err == nil && info.Mode().IsRegular() {
+				if err := refuseReplanFlags(cmd); err != nil {
+					return err
+				}
+				return applySaved(ctx, cmd, &flags, target, verify)
+			}
+			cfg, err := flags.load(target, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -64,8 +88,8 @@ second aborts those in flight.`,
 			if err != nil {
 				return err
 			}
-			color := flags.color(out)
-			if err := renderPlan(out, res.Plan, "text", color, ""); err != nil {
+			out := cmd.OutOrStdout()
+			if err := renderPlan(out, res.Plan, "text", flags.color(out), ""); err != nil {
 				return err
 			}
 			if !res.Plan.HasChanges() {
@@ -89,32 +113,129 @@ second aborts those in flight.`,
 	f := cmd.Flags()
 	f.BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	f.BoolVar(&verify, "verify", false, "test the connection of every configured Gateflow provider after applying")
-	f.StringVar(&dir, "dir", ".", "with a plan file: the configuration directory it was made from")
+	f.StringVar(&reviewed, "reviewed", "", "plan DIR afresh and apply it only if it equals this reviewed plan file")
+	f.StringVar(&dir, "dir", "", "no longer needed: a plan file embeds its configuration")
+	_ = f.MarkHidden("dir")
 	return cmd
 }
 
-func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, file, dir string, verify bool) error {
+// refuseReplanFlags refuses the flags that shape a new plan: a saved plan
+// is applied as it was made, and silently ignoring them would apply
+// something else than the user asked for.
+func refuseReplanFlags(cmd *cobra.Command) error {
+	var set []string
+	for _, name := range []string{"target", "rotate", "destroy", "baseline"} {
+		if cmd.Flags().Changed(name) {
+			set = append(set, "--"+name)
+		}
+	}
+	if len(set) > 0 {
+		return fmt.Errorf("%s cannot be used when applying a plan file: the plan was made with its own options; make a new plan with them instead", strings.Join(set, ", "))
+	}
+	return nil
+}
+
+func readPlanFile(file string) (*planfile.Payload, error) {
 	f, err := os.Open(file)
 	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pl, err := planfile.Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return pl, nil
+}
+
+// applySaved applies a plan file: its embedded configuration is loaded
+// again, the binding checked (the parts that need no call first), the plan
+// re-derived and compared, and only then is anything changed.
+func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, file string, verify bool) error {
+	pl, err := readPlanFile(file)
+	if err != nil {
 		return err
 	}
-	payload, err := planfile.Read(f)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
-	cfg, err := flags.load(dir, cmd.ErrOrStderr())
+	cfg, err := flags.load(pl.Configuration.Dir, cmd.ErrOrStderr(), func(o *config.LoadOptions) {
+		o.FS = config.MemFS(planner.EmbeddedFiles(pl))
+		o.PlannedVars = planner.PlannedVars(pl)
+	})
 	if err != nil {
 		return err
-	}
-	if now := planner.ConfigChecksum(cfg); payload.ConfigChecksum != now {
-		return fmt.Errorf("%s was made from another configuration than the one in %s (%.19s…, now %.19s…): run switchboard plan again", file, dir, payload.ConfigChecksum, now)
 	}
 	sess, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	return runApply(ctx, cmd, sess, &planner.Result{Plan: payload.Plan, Desired: payload.Desired}, flags.parallelism, verify)
+	vault := sess.vaultBinding(ctx, false)
+	// Everything but the token's scope is known without a call.
+	if diffs := planner.BindingDifferences(pl.Binding, cfg, nil, vault); len(diffs) > 0 {
+		return &bindingError{file: file, differences: diffs}
+	}
+	scope, err := sess.glowScope(ctx)
+	if err != nil {
+		return err
+	}
+	if diffs := planner.BindingDifferences(pl.Binding, cfg, scope, vault); len(diffs) > 0 {
+		return &bindingError{file: file, differences: diffs}
+	}
+	res, err := planner.Replay(ctx, cfg, pl)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return runApply(ctx, cmd, sess, res, flags.parallelism, verify)
+}
+
+// applyReviewed plans dir afresh, with the reviewed plan's options, and
+// applies that plan only if it makes exactly the reviewed changes.
+func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, file, dir string, verify bool) error {
+	if err := refuseReplanFlags(cmd); err != nil {
+		return err
+	}
+	pl, err := readPlanFile(file)
+	if err != nil {
+		return err
+	}
+	cfg, err := flags.load(dir, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	sess, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	vault := sess.vaultBinding(ctx, false)
+	if diffs := planner.BindingDifferences(pl.Binding, cfg, nil, vault); len(diffs) > 0 {
+		return &bindingError{file: file, differences: diffs}
+	}
+	res, err := planner.Make(ctx, cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata(), Vault: vault}, planner.Options{
+		Targets: pl.Options.Targets, Destroy: pl.Options.Destroy, Rotate: pl.Options.Rotate, Baseline: pl.Options.Baseline,
+		Parallelism: flags.parallelism,
+	})
+	if err != nil {
+		return err
+	}
+	if diffs := planner.BindingDifferences(pl.Binding, cfg, res.Live.GlowScope, vault); len(diffs) > 0 {
+		return &bindingError{file: file, differences: diffs}
+	}
+	if diffs := planner.ReviewedDifferences(pl.Plan, res.Plan); len(diffs) > 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "the plan of %s differs from the reviewed plan %s, so it is not applied:", dir, file)
+		for _, d := range diffs {
+			b.WriteString("\n  - " + d)
+		}
+		b.WriteString("\nNothing was changed. Review a new plan of this configuration (plan it again in the pull request, or run the workflow's plan-and-apply job).")
+		return fmt.Errorf("%s", b.String())
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "The plan of %s makes exactly the changes of the reviewed plan %s.\n\n", dir, file)
+	if err := renderPlan(out, res.Plan, "text", flags.color(out), ""); err != nil {
+		return err
+	}
+	if !res.Plan.HasChanges() {
+		return nil
+	}
+	return runApply(ctx, cmd, sess, res, flags.parallelism, verify)
 }
 
 func runApply(ctx context.Context, cmd *cobra.Command, sess *session, res *planner.Result, parallelism int, verify bool) error {
@@ -122,12 +243,12 @@ func runApply(ctx context.Context, cmd *cobra.Command, sess *session, res *plann
 	stop := interrupts.register(func() {
 		fmt.Fprintln(cmd.ErrOrStderr(), "\nInterrupt received: waiting for the operations in flight to finish. Press Ctrl-C again to abort them.")
 	})
-	deps := applier.Deps{Glow: sess.clients.Glow, Gateflow: sess.clients.Gateflow}
+	deps := applier.Deps{Glow: sess.clients.Glow, Gateflow: sess.clients.Gateflow, Credentials: credentials(cmd)}
 	if sess.vault != nil {
 		deps.Secrets = sess.vault
 	}
 	fmt.Fprintln(out)
-	result, err := applier.Apply(ctx, res.Plan, res.Desired, deps, applier.Options{
+	result, err := applier.Apply(ctx, res.Plan, deps, applier.Options{
 		Parallelism: parallelism,
 		Verify:      verify,
 		Progress:    out,

@@ -57,12 +57,31 @@ func TestApplyUpdateRotateDestroyEachConverge(t *testing.T) {
 		t.Errorf("after rotation Glow holds another value than Vault's version 2")
 	}
 
-	// Destroying a provider under prevent_destroy must fail; without it,
-	// removing the block and pruning its department destroys it.
+	// Removing a protected block is refused: its ownership marker
+	// remembers prevent_destroy after the block is gone.
+	protected, _ := os.ReadFile(main)
+	cut(t, main, `glow_provider "openai_prod" {`, "\ngateflow_provider")
+	code, out, errOut := runSwitchboard(t, "plan", "--no-color", dir)
+	if code != 1 || !strings.Contains(errOut, "glow_provider.openai_prod") || !strings.Contains(errOut, "prevent_destroy") {
+		t.Fatalf("plan without the protected block: exit %d\n%s%s", code, out, errOut)
+	}
+	if err := os.WriteFile(main, protected, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Taking the flag off is a change of the marker, which the plan shows.
 	edit(t, main, "prevent_destroy = true", "prevent_destroy = false")
-	edit(t, main, "glow {}", `glow { prune_departments = ["cs"] }`)
+	apply("Apply complete! Resources: 0 added, 1 changed, 0 destroyed.")
+	// Then removing the block destroys its provider, with no prune setting:
+	// the provider carries this configuration's marker. Its key and the
+	// endpoint Switchboard created go with it.
 	cut(t, main, `glow_provider "openai_prod" {`, "\ngateflow_provider")
 	apply("Apply complete! Resources: 0 added, 0 changed, 1 destroyed.")
+	c := glowClient(t, w)
+	keys, _ := api.Collect(c.ListKeys(context.Background()))
+	eps, _ := api.Collect(c.ListEndpoints(context.Background()))
+	if len(keys) != 0 || len(eps) != 0 {
+		t.Errorf("left behind: keys %+v, endpoints %+v", keys, eps)
+	}
 
 	w.assertNoSecret(t, outputs...)
 	// One decrypt: the test's own check above, none from Switchboard.
@@ -95,7 +114,7 @@ func TestApplySavedPlanRefusesWhenStale(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, out, errOut := runSwitchboard(t, "apply", "--dir", dir, planFile)
+	code, out, errOut := runSwitchboard(t, "apply", planFile)
 	if code != 1 || !strings.Contains(out+errOut, "glow_provider.openai_prod") {
 		t.Fatalf("stale plan: exit %d, want 1 naming the provider\n%s%s", code, out, errOut)
 	}
@@ -108,27 +127,39 @@ func TestApplySavedPlanRefusesWhenStale(t *testing.T) {
 	if code, _, errOut := runSwitchboard(t, "plan", "--out", planFile, dir); code != 0 {
 		t.Fatal(errOut)
 	}
-	if code, out, errOut := runSwitchboard(t, "apply", "--dir", dir, planFile); code != 0 {
+	if code, out, errOut := runSwitchboard(t, "apply", planFile); code != 0 {
 		t.Fatalf("fresh plan: exit %d\n%s%s", code, out, errOut)
 	}
 	noChanges(t, dir)
 }
 
-func TestApplySavedPlanRefusesAnotherConfiguration(t *testing.T) {
+// A plan file carries the configuration it was made from: editing the
+// directory afterwards changes nothing of what applying the file does, and
+// the file needs neither the directory nor the variables.
+func TestApplySavedPlanAppliesItsOwnConfiguration(t *testing.T) {
 	w := newWorld(t)
 	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-apply-other-0001"})
 	dir := copyExample(t, "basic")
 	planFile := filepath.Join(t.TempDir(), "plan.sbplan")
-	if code, _, errOut := runSwitchboard(t, "plan", "--out", planFile, dir); code != 0 {
-		t.Fatal(errOut)
+	code, out, errOut := runSwitchboard(t, "plan", "--no-color", "--out", planFile, dir)
+	if code != 0 || !strings.Contains(out, "To perform exactly these actions, run:\n    switchboard apply "+planFile+"\n") {
+		t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
 	}
 	edit(t, filepath.Join(dir, "main.hcl"), `timeout_s = "30"`, `timeout_s = "31"`)
-	code, _, errOut := runSwitchboard(t, "apply", "--dir", dir, planFile)
-	if code != 1 || !strings.Contains(errOut, "another configuration") {
-		t.Fatalf("exit %d: %s", code, errOut)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
 	}
-	if n := w.emu.Stats().Operations["glow.provider.create"]; n != 0 {
-		t.Errorf("%d creates from a refused plan", n)
+	if code, out, errOut := runSwitchboard(t, "apply", "--no-color", planFile); code != 0 || !strings.Contains(out, "2 added") {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	ps, _ := api.Collect(glowClient(t, w).Search(context.Background(), glow.SearchRequest{}))
+	if len(ps) != 1 || ps[0].Values["timeout_s"] != "30" {
+		t.Errorf("applied %+v, want the planned timeout_s 30", ps)
+	}
+	// The flags that shape a new plan cannot be given to a saved one.
+	code, _, errOut = runSwitchboard(t, "apply", "--target", "glow_provider.openai_prod", planFile)
+	if code != 1 || !strings.Contains(errOut, "--target cannot be used when applying a plan file") {
+		t.Errorf("--target with a plan file: exit %d: %s", code, errOut)
 	}
 }
 

@@ -302,10 +302,7 @@ func TestImportMigrateKeysToVault(t *testing.T) {
 		}
 	}
 	checkGenerated(t, dir)
-	code, planOut, planErr := runSwitchboard(t, "plan", "--no-color", "--detailed-exitcode", dir)
-	if code != 0 {
-		t.Fatalf("plan after the migration: exit %d, want 0 (no changes)\n%s%s", code, planOut, planErr)
-	}
+	adoptsThenConverges(t, dir)
 
 	// Exactly one decrypt per key of unknown origin, shared or not, and
 	// none of the keys Switchboard made.
@@ -330,7 +327,7 @@ func TestImportMigrateKeysToVault(t *testing.T) {
 			t.Errorf("%s: %v, want the key's value at version 1", path, err)
 		}
 	}
-	outputs := []string{out, errOut, planOut, planErr}
+	outputs := []string{out, errOut}
 	for _, f := range readDir(t, dir) {
 		outputs = append(outputs, f)
 	}
@@ -511,6 +508,41 @@ func TestImportMigrateNeverOverwrites(t *testing.T) {
 	runOK(t, "import", "--glow", "--migrate-keys-to-vault", "--yes", "--force", "-o", dir)
 	if n := len(w.emu.Audit()) - before; n != 1 {
 		t.Errorf("resuming decrypted %d keys, want 1", n)
+	}
+	adoptsThenConverges(t, dir)
+}
+
+// adoptsThenConverges checks the first plan of an imported configuration:
+// it adopts every imported provider (the ids are pinned) and changes
+// nothing else, no key rotation included; once applied, the plan is empty.
+func adoptsThenConverges(t *testing.T, dir string) {
+	t.Helper()
+	code, js, errOut := runSwitchboard(t, "plan", "--format", "json", "--detailed-exitcode", dir)
+	if code != 2 {
+		t.Fatalf("first plan of the imported configuration: exit %d, want 2 (adoptions)\n%s%s", code, js, errOut)
+	}
+	var doc struct {
+		Changes []struct {
+			Address   string            `json:"address"`
+			Actions   []string          `json:"actions"`
+			Adopt     *json.RawMessage  `json:"adopt"`
+			Fields    []json.RawMessage `json:"fields"`
+			Rotations []json.RawMessage `json:"rotations"`
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc.Changes {
+		if c.Actions[0] == "no-op" {
+			continue
+		}
+		if c.Adopt == nil || len(c.Fields) != 0 || len(c.Rotations) != 0 {
+			t.Errorf("%s: %v, adopt %v, %d fields, %d rotations: want an adoption and nothing else", c.Address, c.Actions, c.Adopt != nil, len(c.Fields), len(c.Rotations))
+		}
+	}
+	if code, out, errOut := runSwitchboard(t, "apply", "--auto-approve", "--no-color", dir); code != 0 {
+		t.Fatalf("apply of the adoptions: exit %d\n%s%s", code, out, errOut)
 	}
 	noChanges(t, dir)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -85,7 +86,7 @@ With --detailed-exitcode it exits 0 when there are no changes, 1 on error and
 			if err != nil {
 				return err
 			}
-			res, err := planner.Make(cmd.Context(), cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata()}, opts)
+			res, err := planner.Make(cmd.Context(), cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata(), Vault: sess.vaultBinding(cmd.Context(), out != "")}, opts)
 			if err != nil {
 				return err
 			}
@@ -93,11 +94,18 @@ With --detailed-exitcode it exits 0 when there are no changes, 1 on error and
 				return err
 			}
 			if out != "" {
-				if err := writePlanFile(out, res); err != nil {
+				if err := writePlanFile(cmd, out, res); err != nil {
 					return err
 				}
+				// On stderr for the machine formats, so that their stdout
+				// stays one document.
+				msgOut := cmd.ErrOrStderr()
 				if format == "text" {
-					fmt.Fprintf(cmd.OutOrStdout(), "\nSaved the plan to: %s\n\nTo perform exactly these actions, run:\n    switchboard apply %s\n", out, out)
+					msgOut = cmd.OutOrStdout()
+				}
+				fmt.Fprintf(msgOut, "\nSaved the plan to: %s\n\nTo perform exactly these actions, run:\n    switchboard apply %s\n", out, shellQuote(out))
+				if names := sensitiveInputs(res); len(names) > 0 {
+					fmt.Fprintf(msgOut, "with the sensitive variables %s set as they were for this plan (the plan file holds their digests only).\n", strings.Join(names, ", "))
 				}
 			}
 			if detailedExit && res.Plan.HasChanges() {
@@ -137,18 +145,43 @@ func renderPlan(w io.Writer, p *plan.Plan, format string, color bool, title stri
 
 // writePlanFile writes through a temporary file and a rename, so that an
 // interrupted plan never leaves a truncated file that looks like a plan.
-func writePlanFile(path string, res *planner.Result) error {
+// The run's credentials are cut out of the file like out of every output.
+func writePlanFile(cmd *cobra.Command, path string, res *planner.Result) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".switchboard-plan-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := planfile.Write(tmp, planfile.New(res.Plan, res.Desired)); err != nil {
+	pl := planner.NewPayload(res)
+	if err := planfile.Write(tmp, pl, planfile.WriteOptions{Redact: credentials(cmd).RedactCount}); err != nil {
 		tmp.Close()
 		return fmt.Errorf("writing the plan file: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return nil
+}
+
+// sensitiveInputs are the sensitive variables apply must be given again:
+// the plan file records only their digests.
+func sensitiveInputs(res *planner.Result) []string {
+	var out []string
+	for _, v := range res.Binding.Variables {
+		if v.Sensitive && !v.CredentialOnly {
+			out = append(out, "var."+v.Name)
+		}
+	}
+	return out
+}
+
+// shellQuote quotes a path for the command a user copies, when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/+=:@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -287,7 +288,10 @@ func TestPlanE2EGolden(t *testing.T) {
 			c := glowClient(t, w)
 			live := liveOpenAI(t, c)
 			desc := "edited in the Glow UI"
-			values := map[string]string{"timeout_s": "30", "owner": "someone"}
+			// As the Glow UI would: the other values, the ownership marker
+			// among them, stay.
+			values := maps.Clone(live.Values)
+			values["owner"] = "someone"
 			if _, err := c.UpdateProvider(context.Background(), glow.UpdateRequest{ProviderID: live.ID, Patch: glow.Patch{Description: &desc, Values: &values}}); err != nil {
 				t.Fatal(err)
 			}
@@ -398,7 +402,7 @@ func TestPlanE2EDriftWithBaseline(t *testing.T) {
 	if code, out, errOut := runSwitchboard(t, "plan", "--no-color", "--out", applied, dir); code != 0 {
 		t.Fatalf("plan --out: exit %d\n%s%s", code, out, errOut)
 	}
-	if code, out, errOut := runSwitchboard(t, "apply", "--no-color", "--dir", dir, applied); code != 0 {
+	if code, out, errOut := runSwitchboard(t, "apply", "--no-color", applied); code != 0 {
 		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
 	}
 	c := glowClient(t, w)

@@ -66,8 +66,14 @@ func TestPlanOfANewWorldInEveryFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, shown, _ := runSwitchboard(t, "show", "--no-color", planFile)
-	if shown != text {
-		t.Errorf("show differs from plan:\n--- plan\n%s\n--- show\n%s", text, shown)
+	header, body, _ := strings.Cut(shown, "\n\n")
+	if body != text {
+		t.Errorf("show differs from plan:\n--- plan\n%s\n--- show\n%s", text, body)
+	}
+	for _, want := range []string{"is bound to:", "Glow:     " + w.url, "Gateflow: " + w.url, "Vault:    http://", `Owner:    "default"`} {
+		if !strings.Contains(header, want) {
+			t.Errorf("show's header lacks %q:\n%s", want, header)
+		}
 	}
 
 	w.assertNoSecret(t, text, errOut, js, md, string(saved), shown)

@@ -38,12 +38,18 @@ func (l *loadFlags) color(w io.Writer) bool {
 }
 
 // load reads the configuration and prints its diagnostics as validate does.
-func (l *loadFlags) load(dir string, errOut io.Writer) (*config.Config, error) {
+// with adjusts the load options (a saved plan's embedded files and
+// variables).
+func (l *loadFlags) load(dir string, errOut io.Writer, with ...func(*config.LoadOptions)) (*config.Config, error) {
 	values, diags := config.ParseVarFlags(l.vars)
 	var cfg *config.Config
 	if !diags.HasErrors() {
 		var more = diags
-		cfg, more = config.Load(dir, config.LoadOptions{Vars: values, VarFiles: l.varFiles})
+		opts := config.LoadOptions{Vars: values, VarFiles: l.varFiles}
+		for _, f := range with {
+			f(&opts)
+		}
+		cfg, more = config.Load(dir, opts)
 		diags = append(diags, more...)
 	}
 	if len(diags) > 0 {

@@ -5,8 +5,6 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/switchboard-hq/switchboard/planner/planfile"
 )
 
 func init() { subcommands = append(subcommands, newShowCommand) }
@@ -18,20 +16,31 @@ func newShowCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "show FILE",
-		Short: "Render a saved plan",
-		Args:  cobra.ExactArgs(1),
+		Short: "Render a saved plan and what it is bound to",
+		Long: `Show reads a plan file written by 'switchboard plan --out FILE' and prints it
+exactly as apply will execute it. In text format a header first says what
+the plan is bound to: the Glow and Gateflow URLs, the Vault address and
+namespace, who planned, the owner and the variables (sensitive ones as
+digests only). Apply refuses the file anywhere else.
+
+It reads only the file: no service is called.`,
+		Example: `  switchboard show plan.sbplan
+  switchboard show --format markdown --title "Plan for $SHA" plan.sbplan > comment.md`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := os.Open(args[0])
+			pl, err := readPlanFile(args[0])
 			if err != nil {
 				return err
 			}
-			defer f.Close()
-			pl, err := planfile.Read(f)
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
 			out := cmd.OutOrStdout()
 			color := !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(out)
+			if format == "text" {
+				fmt.Fprintf(out, "Plan file %s, written by Switchboard %s at %s, is bound to:\n", args[0], pl.WrittenBy, pl.Plan.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"))
+				for _, l := range pl.Binding.Lines() {
+					fmt.Fprintln(out, "  "+l)
+				}
+				fmt.Fprintln(out)
+			}
 			return renderPlan(out, pl.Plan, format, color, title)
 		},
 	}

@@ -77,6 +77,8 @@ for_each misuse. It exits 0 when the configuration is valid, 1 otherwise.`,
 // apply may ask a question; anywhere else (a file, a pipe, /dev/null, a
 // test) it is not. A character-device check is not enough: /dev/null is one.
 func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	// Not only *os.File: the redacting writers in front of stdout and
+	// stderr expose the descriptor of the terminal behind them.
+	f, ok := w.(interface{ Fd() uintptr })
+	return ok && f.Fd() != ^uintptr(0) && term.IsTerminal(int(f.Fd()))
 }

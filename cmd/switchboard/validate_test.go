@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,23 +11,12 @@ import (
 	"github.com/switchboard-hq/switchboard/config"
 )
 
-// runSwitchboard executes the CLI in-process and returns its exit status and output.
+// runSwitchboard executes the CLI in-process, exactly as main does (the
+// redacting writers included), and returns its exit status and output.
 func runSwitchboard(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	root := newRootCommand()
 	var out, errOut bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(args)
-	err := root.Execute()
-	var ec exitCode
-	switch {
-	case errors.As(err, &ec):
-		code = int(ec)
-	case err != nil:
-		code = 1
-		errOut.WriteString("Error: " + err.Error())
-	}
+	code = run(t.Context(), args, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

@@ -2,14 +2,22 @@
 //
 // A plan file is one JSON document:
 //
-//	{"format": "switchboard-plan", "format_version": 1,
+//	{"format": "switchboard-plan", "format_version": 2,
 //	 "sha256": "<hex of the compact payload>", "payload": {...}}
 //
-// The payload holds the plan, the desired objects it was made from (secrets
-// as Vault or env references with the Vault version planned) and the live
-// versions read, which apply uses as expected versions. Its types cannot
-// hold a secret value or a token: there is no field of such a type to put
-// one in (a test walks the types to keep it so).
+// The payload is a contract (docs/plan-format.md): the plan that `show`
+// renders; the binding (what the plan was made against: the services'
+// URLs, the Vault address and namespace, the tokens' identities and the
+// variables, sensitive ones as digests only); the configuration files
+// themselves; the live snapshot the plan read; the Vault metadata it used;
+// and the plan's options. Apply re-derives the plan from the configuration,
+// the snapshot and the metadata and requires it to equal the recorded one,
+// so an edited file, re-hashed or not, is refused or inert. The sha256 only
+// catches damage: it has no key, so it cannot prove who wrote the file.
+//
+// Its types cannot hold a secret value or a token: there is no field of
+// such a type to put one in (a test walks the types to keep it so), and
+// the writer cuts the run's credentials out of the bytes as a last line.
 package planfile
 
 import (
@@ -22,16 +30,18 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 // Format names the document; FormatVersion is the only version this code
-// reads and writes.
+// reads and writes. Version 2 added the binding, the embedded
+// configuration, the live snapshot and the Vault metadata.
 const (
 	Format        = "switchboard-plan"
-	FormatVersion = 1
+	FormatVersion = 2
 )
 
 // MaxSize bounds what Read accepts, so that a wrong file given by mistake
@@ -56,38 +66,83 @@ func (e *VersionError) Error() string {
 
 // Payload is what a plan file holds.
 type Payload struct {
-	Plan *plan.Plan `json:"plan"`
-	// Desired is what the plan was made from; apply reads the secrets it
-	// references at the versions recorded here.
-	Desired state.Snapshot `json:"desired"`
-	// LiveVersions are the versions read from Glow and Gateflow; apply
-	// refuses to change an object that moved since.
-	LiveVersions   []LiveVersion `json:"live_versions"`
-	ConfigChecksum string        `json:"config_checksum"`
-	CreatedAt      time.Time     `json:"created_at"`
+	// WrittenBy is the Switchboard version that wrote the file.
+	WrittenBy string     `json:"written_by"`
+	Plan      *plan.Plan `json:"plan"`
+	Binding   Binding    `json:"binding"`
+	// Configuration is the configuration the plan was made from, as
+	// Terraform embeds it in a plan: apply reloads it from here, so it
+	// needs neither the directory nor the variables again.
+	Configuration Configuration `json:"configuration"`
+	// Live is what the plan read of Glow and Gateflow.
+	Live state.Snapshot `json:"live"`
+	// Secrets are the Vault metadata the plan resolved, one entry per
+	// reference (path, key, pinned version).
+	VaultMetadata []SecretVersion `json:"vault_metadata,omitempty"`
+	Options       Options         `json:"options"`
+	// Redactions counts the credentials of the run that were cut out of
+	// the file when it was written: such a file cannot be applied.
+	Redactions int `json:"redactions,omitempty"`
 }
 
-// LiveVersion is what the plan read of one live object.
-type LiveVersion struct {
-	Address   string     `json:"address"`
-	Type      string     `json:"type"`
-	ID        string     `json:"id"`
-	Version   int64      `json:"version,omitempty"`
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+// Configuration is an embedded configuration directory.
+type Configuration struct {
+	// Dir is the directory as given to plan; diagnostics and path.module
+	// use it, so the reloaded configuration is identical.
+	Dir   string `json:"dir"`
+	Files []File `json:"files"`
 }
 
-// New builds the payload of p, made from desired.
-func New(p *plan.Plan, desired state.Snapshot) *Payload {
-	pl := &Payload{Plan: p, Desired: desired, ConfigChecksum: p.ConfigChecksum, CreatedAt: p.CreatedAt}
-	for _, c := range p.Changes {
-		if c.ID == "" || c.Action() == plan.ActionCreate {
-			continue
-		}
-		pl.LiveVersions = append(pl.LiveVersions, LiveVersion{
-			Address: c.Address, Type: c.Type, ID: c.ID, Version: c.LiveVersion, UpdatedAt: c.LiveUpdatedAt,
-		})
+// File is one embedded file: its name relative to Dir (slash-separated) and
+// its content, as text when it is valid UTF-8 (configuration files are),
+// else base64.
+type File struct {
+	Name   string `json:"name"`
+	Text   string `json:"text,omitempty"`
+	Base64 []byte `json:"base64,omitempty"`
+}
+
+// NewFile embeds content under name.
+func NewFile(name string, content []byte) File {
+	if utf8.Valid(content) {
+		return File{Name: name, Text: string(content)}
 	}
-	return pl
+	return File{Name: name, Base64: content}
+}
+
+// Content is the file's bytes.
+func (f File) Content() []byte {
+	if f.Base64 != nil {
+		return f.Base64
+	}
+	return []byte(f.Text)
+}
+
+// SecretVersion is what Vault said of one reference when the plan was made.
+type SecretVersion struct {
+	Path string `json:"path"`
+	Key  string `json:"key"`
+	// Pinned is the version the configuration pins; 0 for the latest.
+	Pinned int `json:"pinned,omitempty"`
+	// Version is the version the reference resolved to (0 on KV v1).
+	Version     int       `json:"version,omitempty"`
+	CreatedTime time.Time `json:"created_time,omitzero"`
+}
+
+// Options are the plan's command-line knobs, which the re-derivation needs.
+type Options struct {
+	Targets  []string          `json:"targets,omitempty"`
+	Destroy  bool              `json:"destroy,omitempty"`
+	Rotate   []string          `json:"rotate,omitempty"`
+	Baseline map[string]string `json:"baseline,omitempty"`
+}
+
+// WriteOptions tune Write.
+type WriteOptions struct {
+	// Redact, when set, cuts the run's credentials out of the encoded
+	// payload before it is hashed, returning the bytes and how many
+	// occurrences it cut.
+	Redact func([]byte) ([]byte, int)
 }
 
 type envelope struct {
@@ -97,18 +152,29 @@ type envelope struct {
 	Payload       json.RawMessage `json:"payload"`
 }
 
-// Write writes the plan file.
-func Write(w io.Writer, pl *Payload) error {
+// Write writes the plan file. With opts.Redact, a payload that contains a
+// credential of the run is written with it cut out and Redactions set, so
+// that apply refuses it with a clear message instead of a checksum error.
+func Write(w io.Writer, pl *Payload, opts WriteOptions) error {
 	if pl == nil || pl.Plan == nil {
 		return errors.New("planfile: nothing to write: the payload has no plan")
 	}
-	var payload bytes.Buffer
-	enc := json.NewEncoder(&payload)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(pl); err != nil {
-		return fmt.Errorf("planfile: encoding the plan: %w", err)
+	body, err := encode(pl)
+	if err != nil {
+		return err
 	}
-	body := bytes.TrimSuffix(payload.Bytes(), []byte("\n"))
+	if opts.Redact != nil {
+		if cut, n := opts.Redact(body); n > 0 {
+			marked := *pl
+			marked.Redactions = n
+			if body, err = encode(&marked); err != nil {
+				return err
+			}
+			body, _ = opts.Redact(body)
+		} else {
+			body = cut
+		}
+	}
 	sum := sha256.Sum256(body)
 	// The envelope is written by hand around the exact payload bytes that
 	// were hashed: an encoder would re-compact the raw payload and escape
@@ -117,8 +183,18 @@ func Write(w io.Writer, pl *Payload) error {
 	fmt.Fprintf(&out, `{"format":%q,"format_version":%d,"sha256":%q,"payload":`, Format, FormatVersion, hex.EncodeToString(sum[:]))
 	out.Write(body)
 	out.WriteString("}\n")
-	_, err := w.Write(out.Bytes())
+	_, err = w.Write(out.Bytes())
 	return err
+}
+
+func encode(pl *Payload) ([]byte, error) {
+	var payload bytes.Buffer
+	enc := json.NewEncoder(&payload)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(pl); err != nil {
+		return nil, fmt.Errorf("planfile: encoding the plan: %w", err)
+	}
+	return bytes.TrimSuffix(payload.Bytes(), []byte("\n")), nil
 }
 
 // Read reads a plan file. Any damage is an error wrapping ErrNotPlan,

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboard-hq/switchboard/planner/diff"
+	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/planner/state"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -43,20 +44,37 @@ func sample(t testing.TB) *Payload {
 	old := t0.Add(-time.Hour)
 	live := state.Snapshot{
 		Glow: []state.GlowProvider{{ID: "prv_1", Name: "a <&> \"quoted\"", Departments: state.NewSet("d1"), Version: 9, UpdatedAt: old,
-			Keys: map[string]state.KeyState{"primary": {KeyID: "k1", Name: "primary"}}}},
+			Ownership: state.Ownership{Marker: &state.OwnerMarker{Owner: "team", Address: "glow_provider.a"}},
+			Keys:      map[string]state.KeyState{"primary": {KeyID: "k1", Name: "primary"}}}},
 		Gateway: []state.GatewayProvider{{ProviderID: "openai", Configured: true, CredentialsUpdatedAt: &old, UpdatedAt: &old}},
 	}
-	p, err := diff.Diff(desired, live, diff.Options{Now: t0, ConfigChecksum: "sha256:abc"})
+	p, err := diff.Diff(desired, live, diff.Options{Now: t0, ConfigChecksum: "sha256:abc", Owner: "team"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(p, desired)
+	return &Payload{
+		WrittenBy: "test",
+		Plan:      p,
+		Binding: Binding{
+			Glow:  &ServiceBinding{URL: "https://glow.example", Actor: "ci", ScopeKnown: true},
+			Vault: &VaultBinding{Address: "https://vault.example:8200"},
+			Owner: "team",
+			Variables: []Variable{
+				{Name: "env", Plain: `{"value":"staging","type":"string"}`},
+				{Name: "token", Sensitive: true, CredentialOnly: true},
+			},
+			Salt: "00",
+		},
+		Configuration: Configuration{Dir: "providers", Files: []File{NewFile("main.hcl", []byte("glow {}\n")), NewFile("blob.bin", []byte{0xff, 0})}},
+		Live:          live,
+		VaultMetadata: []SecretVersion{{Path: "secret/llm/openai", Key: "api_key", Version: 4, CreatedTime: t0}},
+	}
 }
 
 func write(t testing.TB, pl *Payload) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := Write(&buf, pl); err != nil {
+	if err := Write(&buf, pl, WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -68,19 +86,48 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The typed subjects are not part of the file: apply re-derives them.
+	for i := range pl.Plan.Changes {
+		pl.Plan.Changes[i].Subjects = plan.Subjects{}
+	}
 	if d := cmp.Diff(pl, got); d != "" {
 		t.Errorf("round trip (-want +got):\n%s", d)
 	}
-	if len(got.LiveVersions) != 2 || got.LiveVersions[1].Version != 9 {
-		t.Errorf("live versions %+v", got.LiveVersions)
+	if string(got.Configuration.Files[1].Content()) != "\xff\x00" || got.Configuration.Files[0].Text != "glow {}\n" {
+		t.Errorf("embedded files %+v", got.Configuration.Files)
+	}
+}
+
+// A credential that reached the payload is cut out, and the file says so,
+// so that apply refuses it by name rather than by checksum.
+func TestWriteRedacts(t *testing.T) {
+	pl := sample(t)
+	pl.Configuration.Files = append(pl.Configuration.Files, NewFile("leak.hcl", []byte("# token: "+plantedToken+"\n")))
+	redact := func(b []byte) ([]byte, int) {
+		n := bytes.Count(b, []byte(plantedToken))
+		return bytes.ReplaceAll(b, []byte(plantedToken), []byte("(redacted: GATEFLOW_ADMIN_KEY)")), n
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, pl, WriteOptions{Redact: redact}); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(buf.Bytes(), []byte(plantedToken)) {
+		t.Fatal("the credential is in the file")
+	}
+	got, err := Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Redactions != 1 {
+		t.Errorf("redactions %d", got.Redactions)
 	}
 }
 
 func TestVersionMismatch(t *testing.T) {
-	data := bytes.Replace(write(t, sample(t)), []byte(`"format_version":1`), []byte(`"format_version":2`), 1)
+	data := bytes.Replace(write(t, sample(t)), []byte(`"format_version":2`), []byte(`"format_version":1`), 1)
 	_, err := Read(bytes.NewReader(data))
 	var ve *VersionError
-	if !errors.As(err, &ve) || ve.Got != 2 || !strings.Contains(err.Error(), "reads version 1") {
+	if !errors.As(err, &ve) || ve.Got != 1 || !strings.Contains(err.Error(), "reads version 2") {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -95,10 +142,10 @@ func TestCorruption(t *testing.T) {
 		"garbage":        {[]byte("\x89PNG\r\n\x1a\n"), ErrNotPlan},
 		"other json":     {[]byte(`{"format_version": "1.0", "resource_changes": []}`), ErrNotPlan},
 		"truncated":      {good[:len(good)/2], ErrCorrupt},
-		"edited":         {bytes.Replace(good, []byte(`"name":"b"`), []byte(`"name":"c"`), 1), ErrCorrupt},
+		"edited":         {bytes.Replace(good, []byte(`"provider_name":"b"`), []byte(`"provider_name":"c"`), 1), ErrCorrupt},
 		"trailing data":  {append(append([]byte{}, good...), `{}`...), ErrCorrupt},
-		"no payload":     {[]byte(`{"format":"switchboard-plan","format_version":1,"sha256":"x"}`), ErrCorrupt},
-		"payload null":   {[]byte(`{"format":"switchboard-plan","format_version":1,"sha256":"74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b","payload":null}`), ErrCorrupt},
+		"no payload":     {[]byte(`{"format":"switchboard-plan","format_version":2,"sha256":"x"}`), ErrCorrupt},
+		"payload null":   {[]byte(`{"format":"switchboard-plan","format_version":2,"sha256":"74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b","payload":null}`), ErrCorrupt},
 		"unknown fields": {rehash(t, `{"plan":{"format_version":"1.0"},"secret_value":"x"}`), ErrCorrupt},
 		"plan major 2":   {rehash(t, `{"plan":{"format_version":"2.0"}}`), ErrCorrupt},
 	} {
@@ -115,11 +162,6 @@ func TestCorruption(t *testing.T) {
 // plan file with care would.
 func rehash(t *testing.T, payload string) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	pl := sample(t)
-	if err := Write(&buf, pl); err != nil {
-		t.Fatal(err)
-	}
 	env := envelope{Format: Format, FormatVersion: FormatVersion, Payload: []byte(payload)}
 	sum := sha256Hex([]byte(payload))
 	env.SHA256 = sum
@@ -185,7 +227,7 @@ func FuzzRead(f *testing.F) {
 	good := write(f, sample(f))
 	f.Add(good)
 	f.Add(good[:len(good)/3])
-	f.Add([]byte(`{"format":"switchboard-plan","format_version":1,"sha256":"","payload":{}}`))
+	f.Add([]byte(`{"format":"switchboard-plan","format_version":2,"sha256":"","payload":{}}`))
 	f.Add([]byte(`{"format":"switchboard-plan","format_version":99}`))
 	f.Add([]byte("null"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -196,7 +238,7 @@ func FuzzRead(f *testing.F) {
 		if err == nil {
 			// Whatever reads cleanly writes and reads back the same.
 			var buf bytes.Buffer
-			if err := Write(&buf, pl); err != nil {
+			if err := Write(&buf, pl, WriteOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := Read(&buf); err != nil {
