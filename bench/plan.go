@@ -68,9 +68,11 @@ func diffStats(before, after emulator.Stats) calls {
 		switch {
 		case strings.HasSuffix(op, ".search"):
 			c.Searches += d
-		case strings.HasSuffix(op, ".get"):
+		case strings.HasSuffix(op, ".get"), op == "glow.token.self":
+			// token.self reads the token's own scope.
 			c.Gets += d
-		case strings.HasSuffix(op, ".list"):
+		case strings.HasSuffix(op, ".list"), op == "glow.provider.drafts":
+			// provider.drafts lists the caller's open drafts.
 			c.Lists += d
 		case strings.HasSuffix(op, ".decrypt"):
 			// Counted in Decrypts from the server's own counter.
@@ -118,15 +120,17 @@ func (h *harness) cliEnv(emuURL string) []string {
 }
 
 // refreshBound is the most calls a plan of w may make: the dump reads Glow's
-// providers, endpoints and keys in pages, lists Gateflow once and gets
-// each configured Gateflow provider (the only per-object gets needed: the
-// Gateflow list lacks settings). Glow's search answer is complete, so no
-// Glow get is needed at all.
+// providers, endpoints, keys and open drafts in pages and the token's scope
+// once, lists Gateflow once and gets each configured Gateflow provider (the
+// only per-object gets needed: the Gateflow list lacks settings). Glow's
+// search answer is complete, so no Glow provider get is needed at all. The
+// drafts list (orphaned drafts) and the token scope are read since
+// ownership markers; a bench world has no open draft.
 func refreshBound(w *world) (int64, string) {
 	ps := api.DefaultPageSize
 	pages := func(n int) int64 { return int64(max(1, (n+ps-1)/ps)) }
-	b := pages(w.Spec.N) + pages(w.Endpoints) + pages(w.Keys) + 1 + int64(w.Gateflow)
-	why := fmt.Sprintf("⌈%d/%d⌉ searches + ⌈%d/%d⌉ endpoint + ⌈%d/%d⌉ key lists + 1 Gateflow list + %d Gateflow gets",
+	b := pages(w.Spec.N) + pages(w.Endpoints) + pages(w.Keys) + pages(0) + 1 + 1 + int64(w.Gateflow)
+	why := fmt.Sprintf("⌈%d/%d⌉ searches + ⌈%d/%d⌉ endpoint + ⌈%d/%d⌉ key lists + 1 draft list + 1 token scope + 1 Gateflow list + %d Gateflow gets",
 		w.Spec.N, ps, w.Endpoints, ps, w.Keys, ps, w.Gateflow)
 	return b, why
 }

@@ -205,7 +205,7 @@ func (h *harness) startTFWorld(name string, n int, withLive bool) (*tfWorld, err
 	if err := writeJSON(seedFile, seed); err != nil {
 		return nil, err
 	}
-	if err := w.writeConfig("", withLive); err != nil {
+	if err := w.writeConfig(tfChange{}, withLive); err != nil {
 		return nil, err
 	}
 	emu, url, err := startEmulator(h.o.switchboard, seedFile, h.o.latency)
@@ -216,10 +216,16 @@ func (h *harness) startTFWorld(name string, n int, withLive bool) (*tfWorld, err
 	return w, nil
 }
 
-// writeConfig writes main.tf with every provider (descSuffix appended to
-// each description: the same one-field change for all) and, with imports,
-// imports.tf with an import block per provider.
-func (w *tfWorld) writeConfig(descSuffix string, imports bool) error {
+// tfChange is a change of the configuration only, the same for every
+// provider, like the CLI's update rows (see worldSpec): Description
+// replaces every description, Team adds the value team = Team.
+type tfChange struct {
+	Description, Team string
+}
+
+// writeConfig writes main.tf with every provider, changed by ch, and, with
+// imports, imports.tf with an import block per provider.
+func (w *tfWorld) writeConfig(ch tfChange, imports bool) error {
 	var b, imp strings.Builder
 	b.WriteString(`terraform {
   required_providers {
@@ -229,14 +235,22 @@ func (w *tfWorld) writeConfig(descSuffix string, imports bool) error {
 
 provider "switchboard" {}
 `)
+	team := ""
+	if ch.Team != "" {
+		team = fmt.Sprintf(", team = %q", ch.Team)
+	}
 	for _, p := range w.ps {
+		desc := p.Description
+		if ch.Description != "" {
+			desc = ch.Description
+		}
 		fmt.Fprintf(&b, `
 resource "switchboard_glow_provider" %q {
   name        = %q
   description = %q
   departments = [%q]
   endpoints   = [%q]
-  values      = { tier = %q, timeout_s = "30" }
+  values      = { tier = %q, timeout_s = "30"%s }
 
   key {
     name             = "primary"
@@ -244,7 +258,7 @@ resource "switchboard_glow_provider" %q {
     value_wo_version = %d
   }
 }
-`, p.Key, p.Name, p.Description+descSuffix, p.Department, p.Endpoint, p.Tier, p.Secret.Value, p.Secret.Versions)
+`, p.Key, p.Name, desc, p.Department, p.Endpoint, p.Tier, team, p.Secret.Value, p.Secret.Versions)
 		fmt.Fprintf(&imp, "import {\n  to = switchboard_glow_provider.%s\n  id = %q\n}\n\n", p.Key, "prov-"+p.Key)
 	}
 	if err := os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(b.String()), 0o644); err != nil {
@@ -309,8 +323,8 @@ func readPluginReport(path string) (pluginUsage, error) {
 
 // terraformRows measures the comparison. Plan rows: an unchanged world of
 // N imported providers, for the CLI's plan sizes up to tfMaxPlanN. Apply
-// rows (N=tfApplyN): creates from nothing, updates sharing one patch (the
-// same description change), destroys.
+// rows (N=tfApplyN): creates from nothing, the same description change on
+// every provider, then the same values change, then destroys.
 func (h *harness) terraformRows(ctx context.Context) []row {
 	e, err := h.setupTerraform(ctx)
 	if err != nil {
@@ -345,16 +359,21 @@ func (h *harness) terraformRows(ctx context.Context) []row {
 			err = fmt.Errorf("terraform apply of the imports exited %d: %s", res.Exit, oneLine(res.Stdout+res.Stderr, 400))
 		}
 		if err == nil {
-			err = w.writeConfig("", false)
+			err = w.writeConfig(tfChange{}, false)
 		}
 	}
 	if err != nil {
-		for _, s := range []string{"terraform apply, updates sharing a patch", "terraform destroy"} {
+		for _, s := range []string{tfUpdateDesc, tfUpdateValues, "terraform destroy"} {
 			rows = append(rows, errRow(row{Scenario: s, N: tfApplyN}, err))
 		}
 		return rows
 	}
-	rows = append(rows, h.tfApplyUpdates(ctx, e, w))
+	// The description change, then (on top of it) the values change, then
+	// the destroy of the result.
+	rows = append(rows, h.tfApplyUpdates(ctx, e, w, tfUpdateDesc, tfChange{Description: sharedDescription},
+		fmt.Sprintf("%d imported providers; every description becomes %q", w.spec.N, sharedDescription)))
+	rows = append(rows, h.tfApplyUpdates(ctx, e, w, tfUpdateValues, tfChange{Description: sharedDescription, Team: sharedTeam},
+		fmt.Sprintf("the world of the description row; every provider gets the value team = %q", sharedTeam)))
 	rows = append(rows, h.tfDestroys(ctx, e, w))
 	return rows
 }
@@ -378,7 +397,7 @@ func (h *harness) tfPlanRows(ctx context.Context, e *tfEnv, n int) ([]row, *tfWo
 		w.emu.Stop()
 		return []row{errRow(r, fmt.Errorf("%s", imp.Err)), imp}, nil
 	}
-	if err := w.writeConfig("", false); err != nil {
+	if err := w.writeConfig(tfChange{}, false); err != nil {
 		w.emu.Stop()
 		return []row{errRow(r, err), imp}, nil
 	}
@@ -480,11 +499,19 @@ func (h *harness) tfApplyCreates(ctx context.Context, e *tfEnv, n int) row {
 	return h.tfConverged(ctx, e, w, r)
 }
 
-// tfApplyUpdates changes every description the same way and applies.
-func (h *harness) tfApplyUpdates(ctx context.Context, e *tfEnv, w *tfWorld) row {
-	r := row{Scenario: "terraform apply, updates sharing a patch", N: w.spec.N, WantExit: 0}
-	r.worldDesc = fmt.Sprintf("%d imported providers; every description gets the same suffix", w.spec.N)
-	if err := w.writeConfig(" (platform)", false); err != nil {
+// The Terraform update rows, paired with the CLI's scUpdateDesc and
+// scUpdateValues. Terraform sends every update as a draft and a publish
+// of its own provider, whatever it changes.
+const (
+	tfUpdateDesc   = "terraform apply, updates (same description)"
+	tfUpdateValues = "terraform apply, updates of values (same change)"
+)
+
+// tfApplyUpdates writes the configuration changed by ch and applies it.
+func (h *harness) tfApplyUpdates(ctx context.Context, e *tfEnv, w *tfWorld, name string, ch tfChange, desc string) row {
+	r := row{Scenario: name, N: w.spec.N, WantExit: 0}
+	r.worldDesc = desc
+	if err := w.writeConfig(ch, false); err != nil {
 		return errRow(r, err)
 	}
 	r = h.tfMeasure(ctx, e, w, r, 1, "apply", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
@@ -494,7 +521,7 @@ func (h *harness) tfApplyUpdates(ctx context.Context, e *tfEnv, w *tfWorld) row 
 // tfDestroys destroys every resource of w.
 func (h *harness) tfDestroys(ctx context.Context, e *tfEnv, w *tfWorld) row {
 	r := row{Scenario: "terraform destroy", N: w.spec.N, WantExit: 0}
-	r.worldDesc = "the world of the update row"
+	r.worldDesc = "the world of the update rows"
 	r = h.tfMeasure(ctx, e, w, r, 1, "apply", "-destroy", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
 	return h.tfConverged(ctx, e, w, r, "-destroy")
 }

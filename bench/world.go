@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/planner/state"
 )
@@ -34,18 +35,39 @@ type worldSpec struct {
 	// Prefix namespaces this world's Vault paths, so that several worlds
 	// share one Vault without seeing each other's versions.
 	Prefix string
-	// Owner, when set, adds the value owner = Owner to every provider in the
-	// configuration only: the same one-field change for all of them. Glow
-	// replaces values whole, so the change is one shared patch only when the
-	// rest of the values are equal too: such a world has a single tier.
-	Owner string
+	// Team, when set, adds the value team = Team to every provider in the
+	// configuration only: the same values change for all of them. Such a
+	// world has a single tier, so that every provider's values (and the
+	// patch) are identical: before ownership markers this was one shared
+	// bulk patch. Each provider's values now also hold its own marker,
+	// which Glow's whole-values replace must carry, so each goes through
+	// a draft and a publish.
+	Team string
+	// Description, when set, replaces every provider's description in the
+	// configuration only: the same description for all of them, a patch
+	// that one bulk update can carry (no values written, no marker).
+	Description string
 }
 
 func (s worldSpec) tier(i int) string {
-	if s.Owner != "" {
+	if s.Team != "" {
 		return "standard"
 	}
 	return []string{"standard", "premium", "batch"}[i%3]
+}
+
+// benchOwner is the owner identity of the generated configurations: they
+// set no glow { owner }, so it is the default.
+const benchOwner = config.DefaultOwner
+
+// address is the block address a provider has in the configuration of
+// style, which its ownership marker records.
+func (s worldSpec) address(p provider) string {
+	a := config.Address{Type: config.GlowProviderType, Name: p.Key}
+	if s.Style == styleForEach {
+		a = config.Address{Type: config.GlowProviderType, Name: "bench", Key: p.Key, HasKey: true}
+	}
+	return a.String()
 }
 
 // vendors spread the providers over a few endpoint hosts. Endpoints are
@@ -128,6 +150,13 @@ func gateflowSecret(prefix, id string) secret {
 // writeWorld generates the seed file and configuration directory of spec
 // under dir. withLive=false leaves the seed without Glow providers, for
 // scenarios that start from nothing (apply creates).
+//
+// The live Glow providers are seeded as Switchboard's apply of the
+// configuration leaves them (docs/ownership.md): each carries its
+// ownership marker (owner, block address) in the reserved values entry,
+// keys are named with the owner, and endpoints with the owner's endpoint
+// name. Without the marker a plan refuses every block as a name match it
+// did not make, so an unchanged world plans empty only with it.
 func writeWorld(dir string, spec worldSpec, withLive bool) (*world, error) {
 	w := &world{Spec: spec, ConfigDir: filepath.Join(dir, "config"), SeedFile: filepath.Join(dir, "seed.json")}
 	if err := os.MkdirAll(w.ConfigDir, 0o755); err != nil {
@@ -144,10 +173,12 @@ func writeWorld(dir string, spec worldSpec, withLive bool) (*world, error) {
 		}
 		if !endpoints[p.Endpoint] {
 			endpoints[p.Endpoint] = true
-			seed.Endpoints = append(seed.Endpoints, emulator.SeedEndpoint{ID: "ep-" + strings.TrimPrefix(p.Endpoint, "https://"), Name: p.Endpoint, URL: p.Endpoint})
+			seed.Endpoints = append(seed.Endpoints, emulator.SeedEndpoint{ID: "ep-" + strings.TrimPrefix(p.Endpoint, "https://"),
+				Name: state.EndpointName(benchOwner), URL: p.Endpoint})
 		}
-		keyName := state.KeyName("primary", state.SecretSource{VaultPath: p.Secret.Path, VaultKey: "api_key", Version: p.Secret.Versions})
+		keyName := state.OwnedKeyName("primary", state.SecretSource{VaultPath: p.Secret.Path, VaultKey: "api_key", Version: p.Secret.Versions}, benchOwner)
 		seed.Keys = append(seed.Keys, emulator.SeedKey{ID: "key-" + p.Key, Name: keyName, Value: p.Secret.Value})
+		marker := state.OwnerMarker{Owner: benchOwner, Address: state.Address(spec.address(p))}
 		seed.Providers = append(seed.Providers, emulator.SeedProvider{
 			ID:            "prov-" + p.Key,
 			Name:          p.Name,
@@ -155,7 +186,7 @@ func writeWorld(dir string, spec worldSpec, withLive bool) (*world, error) {
 			DepartmentIDs: []string{p.Department},
 			Endpoints:     []string{"ep-" + strings.TrimPrefix(p.Endpoint, "https://")},
 			Keys:          []string{"key-" + p.Key},
-			Values:        map[string]string{"tier": p.Tier, "timeout_s": "30"},
+			Values:        map[string]string{"tier": p.Tier, "timeout_s": "30", state.MarkerKey: marker.Encode()},
 		})
 	}
 	for _, g := range gateflowSeed {
@@ -200,9 +231,9 @@ func writeJSON(path string, v any) error {
 // must find the current version in Vault's metadata and match it with the
 // version the key name records.
 func writeConfig(dir string, spec worldSpec, ps []provider) error {
-	owner := ""
-	if spec.Owner != "" {
-		owner = fmt.Sprintf(", owner = %q", spec.Owner)
+	team := ""
+	if spec.Team != "" {
+		team = fmt.Sprintf(", team = %q", spec.Team)
 	}
 	var main strings.Builder
 	main.WriteString("glow {}\n\ngateflow {}\n\nvault {}\n")
@@ -221,11 +252,15 @@ gateflow_provider %q {
 
 	files := map[string]*strings.Builder{}
 	if spec.Style == styleForEach {
+		desc := `"Benchmark provider ${each.key} for ${each.value.department}"`
+		if spec.Description != "" {
+			desc = fmt.Sprintf("%q", spec.Description)
+		}
 		var b strings.Builder
 		fmt.Fprintf(&b, `glow_provider "bench" {
   for_each    = local.providers
   name        = each.value.name
-  description = "Benchmark provider ${each.key} for ${each.value.department}"
+  description = %s
   departments = [each.value.department]
   endpoints   = [each.value.endpoint]
   values      = { tier = each.value.tier, timeout_s = "30"%s }
@@ -237,7 +272,7 @@ gateflow_provider %q {
 
 locals {
   providers = {
-`, owner, spec.Prefix)
+`, desc, team, spec.Prefix)
 		for _, p := range ps {
 			fmt.Fprintf(&b, "    %s = { name = %q, department = %q, endpoint = %q, tier = %q }\n", p.Key, p.Name, p.Department, p.Endpoint, p.Tier)
 		}
@@ -251,6 +286,10 @@ locals {
 				b = &strings.Builder{}
 				files[name] = b
 			}
+			desc := p.Description
+			if spec.Description != "" {
+				desc = spec.Description
+			}
 			fmt.Fprintf(b, `glow_provider %q {
   name        = %q
   description = %q
@@ -263,7 +302,7 @@ locals {
   }
 }
 
-`, p.Key, p.Name, p.Description, p.Department, p.Endpoint, p.Tier, owner, p.Secret.Path)
+`, p.Key, p.Name, desc, p.Department, p.Endpoint, p.Tier, team, p.Secret.Path)
 		}
 	}
 	names := make([]string, 0, len(files))
