@@ -78,7 +78,10 @@ func PlanMigration(im *Import) MigrationPlan {
 // a migrated key carries its marker and a stored value is recognized.
 // Values are held only between their decrypt and their last provider's
 // publish, and are never written anywhere but Vault and Glow.
-func Migrate(ctx context.Context, im *Import, g *glow.Client, v Vault, progress io.Writer) error {
+//
+// held, when set, is told every value as soon as it is decrypted, so that
+// the caller can cut it out of everything it prints.
+func Migrate(ctx context.Context, im *Import, g *glow.Client, v Vault, progress io.Writer, held func(name string, value sensitive.String)) error {
 	ops := crud.NewGlow(g, nil)
 	type stored struct {
 		value   sensitive.String
@@ -109,6 +112,9 @@ func Migrate(ctx context.Context, im *Import, g *glow.Client, v Vault, progress 
 				d, err := g.Decrypt(ctx, p.Live.ID, k.KeyID)
 				if err != nil {
 					return fmt.Errorf("%s: decrypting Glow key %s: %w", p.Address(), k.KeyID, err)
+				}
+				if held != nil {
+					held("Glow key "+k.KeyID, d.Value)
 				}
 				version, err := store(ctx, v, s, d.Value)
 				if err != nil {

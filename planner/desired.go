@@ -47,6 +47,7 @@ func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, paral
 			Values:         p.Values,
 			Keys:           keys,
 			PreventDestroy: p.PreventDestroy,
+			Adopt:          p.Adopt,
 		})
 	}
 	for _, p := range cfg.GatewayProviders {

@@ -409,3 +409,56 @@ func TestGatewayCreateLostAnswer(t *testing.T) {
 		t.Fatalf("configure calls = %d", n)
 	}
 }
+
+// Two appliers that planned from the same read race to change one Gateflow
+// provider: exactly one succeeds, the other reports a conflict, and the
+// live settings are the winner's. Before entity tags, both reported
+// success and one change was silently overwritten.
+func TestGatewayRacingUpdatesLoseNothing(t *testing.T) {
+	e := start(t)
+	gw := &crud.Gateway{Client: e.gateflow}
+	ctx := context.Background()
+	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-abc")}
+	if _, err := gw.Create(ctx, crud.GatewaySpec{ProviderID: "openai", Enabled: true, Settings: map[string]any{"timeout_ms": 1000}, Credentials: creds}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 8 {
+		read, err := e.gateflow.Get(ctx, "openai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				want := map[string]any{"timeout_ms": float64(round*10 + i + 2)}
+				_, errs[i] = gw.Update(ctx, crud.GatewayUpdate{ProviderID: "openai", LiveSettings: read.Settings, Settings: &want,
+					Guard: true, ExpectedUpdatedAt: read.UpdatedAt, ExpectedCredentialsUpdatedAt: read.CredentialsUpdatedAt})
+			}()
+		}
+		wg.Wait()
+		won := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && won >= 0:
+				t.Fatalf("round %d: both appliers succeeded", round)
+			case err == nil:
+				won = i
+			case !errors.Is(err, crud.ErrConflict):
+				t.Fatalf("round %d: applier %d: %v, want a conflict", round, i, err)
+			}
+		}
+		if won < 0 {
+			t.Fatalf("round %d: neither applier succeeded: %v", round, errs)
+		}
+		live, err := e.gateflow.Get(ctx, "openai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := live.Settings["timeout_ms"]; got != float64(round*10+won+2) {
+			t.Fatalf("round %d: live timeout_ms %v, want the winner's %d", round, got, round*10+won+2)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -240,6 +241,15 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, fi
 
 func runApply(ctx context.Context, cmd *cobra.Command, sess *session, res *planner.Result, parallelism int, verify bool) error {
 	out := cmd.OutOrStdout()
+	// What the redaction cut from the plan's output would otherwise be
+	// written into Glow or Gateflow, where anyone who reads the provider
+	// sees it.
+	if b, err := json.Marshal(res.Plan); err == nil {
+		if _, n := credentials(cmd).RedactCount(b); n > 0 {
+			return fmt.Errorf("the plan writes a credential of this run (or 8 bytes or more of one) into Glow or Gateflow, "+
+				"%d times; the plan shows each as (redacted: …). Nothing was changed: remove it from the configuration", n)
+		}
+	}
 	stop := interrupts.register(func() {
 		fmt.Fprintln(cmd.ErrOrStderr(), "\nInterrupt received: waiting for the operations in flight to finish. Press Ctrl-C again to abort them.")
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
 func init() { subcommands = append(subcommands, newEmulatorCommand) }
@@ -104,6 +106,18 @@ configurations into an empty state (format: emulator/testdata/seed.json).`,
 			} else {
 				fmt.Fprintf(out, "Gateflow admin keys: %d configured\n", len(cfg.GatewayAdminKeys))
 			}
+			// The tokens this emulator accepts are credentials it holds;
+			// the dev defaults are meant to be read, so they stay visible.
+			for _, tok := range cfg.GlowTokens {
+				if tok.Token != "glow-dev-token" {
+					credentials(cmd).Add("emulator glow token", sensitive.New(tok.Token))
+				}
+			}
+			for _, k := range cfg.GatewayAdminKeys {
+				if k.Key != "gw_admin_dev" {
+					credentials(cmd).Add("emulator admin key", sensitive.New(k.Key))
+				}
+			}
 			logTo := cmd.ErrOrStderr()
 			if quiet {
 				logTo = io.Discard
@@ -127,7 +141,10 @@ configurations into an empty state (format: emulator/testdata/seed.json).`,
 			fmt.Fprintf(out, "Switchboard emulator listening on %s (state %s)\n", url, state)
 			fmt.Fprintf(out, "  export GLOW_INSTANCE_URL=%s GATEFLOW_URL=%s\n", url, url)
 
-			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+				// net/http's own messages (bad requests, TLS errors) go
+				// through the redacting stderr too, not the log package's.
+				ErrorLog: log.New(cmd.ErrOrStderr(), "emulator: ", 0)}
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(ln) }()
 			select {

@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/importer"
 	"github.com/switchboard-hq/switchboard/planner/dump"
+	"github.com/switchboard-hq/switchboard/redact"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -129,14 +130,14 @@ func runImport(cmd *cobra.Command, flags importFlags) error {
 	if flags.migrate {
 		if err := migrateKeys(ctx, cmd, flags, im, clients.Glow, vault); err != nil {
 			// What is done is consistent; the files still describe it.
-			if werr := writeImport(flags.out, im, svc); werr != nil {
+			if werr := writeImport(credentials(cmd), flags.out, im, svc); werr != nil {
 				return errors.Join(err, werr)
 			}
 			fmt.Fprintf(errOut, "The configuration was written to %s; running import again resumes the migration.\n", flags.out)
 			return err
 		}
 	}
-	if err := writeImport(flags.out, im, svc); err != nil {
+	if err := writeImport(credentials(cmd), flags.out, im, svc); err != nil {
 		return err
 	}
 	reportImport(out, flags, im, svc, others, vaultErr)
@@ -197,7 +198,7 @@ func checkImportDir(dir string, force bool) ([]string, error) {
 // that an interrupted import never leaves half a configuration. A file of a
 // service that has nothing now (after --force) is removed, or the next plan
 // would read blocks the live state no longer has.
-func writeImport(dir string, im *importer.Import, svc importer.Services) error {
+func writeImport(creds *redact.Registry, dir string, im *importer.Import, svc importer.Services) error {
 	files, err := importer.Render(im, svc)
 	if err != nil {
 		return err
@@ -218,7 +219,9 @@ func writeImport(dir string, im *importer.Import, svc importer.Services) error {
 		if err != nil {
 			return err
 		}
-		_, werr := tmp.Write(src)
+		// An imported configuration holds no secret, but a live name or
+		// value might quote a credential of this run.
+		_, werr := tmp.Write(creds.Redact(src))
 		cerr := tmp.Close()
 		if err := errors.Join(werr, cerr); err != nil {
 			os.Remove(tmp.Name())
@@ -270,7 +273,7 @@ func migrateKeys(ctx context.Context, cmd *cobra.Command, flags importFlags, im 
 		}
 	}
 	fmt.Fprintln(out, "\nMigrating:")
-	if err := importer.Migrate(ctx, im, g, vault, out); err != nil {
+	if err := importer.Migrate(ctx, im, g, vault, out, credentials(cmd).Add); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Migrated %s.\n\n", plural(len(mp.Keys), "key"))

@@ -17,9 +17,11 @@ import (
 // The values of the seeded keys and credentials: none may appear in any
 // output or generated file.
 const (
-	valHandShared = "sk-import-hand-shared-0001"
-	valHandSolo   = "sk-import-hand-solo-0002"
-	valHandWeird  = "sk-import-hand-weird-0003"
+	// Key values share no 8 bytes with the key ids: the output cuts every
+	// 8-byte piece of a value the run decrypted.
+	valHandShared = "sk-import-shared-by-two-0001"
+	valHandSolo   = "sk-import-just-one-0002"
+	valHandWeird  = "sk-import-odd-label-0003"
 	valMarked     = "sk-ant-import-marked-0004"
 	valPinnedV1   = "sk-import-pinned-v1-0005"
 	valPinnedV2   = "sk-import-pinned-v2-0006"

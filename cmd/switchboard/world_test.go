@@ -27,20 +27,56 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	emu, url := emulatortest.Start(t, emulator.Config{})
+	return newWorldWith(t, emulator.Config{})
+}
+
+// newWorldWith is newWorld with the emulator's own configuration: its first
+// Glow token and admin key become GLOW_TOKEN and GATEFLOW_ADMIN_KEY (the
+// test credentials when cfg sets none).
+func newWorldWith(t *testing.T, cfg emulator.Config) *world {
+	t.Helper()
+	emu, url := emulatortest.Start(t, cfg)
 	addr, token := vaulttest.StartIsolated(t)
 	w := &world{emu: emu, url: url, vault: vaulttest.Client(t, addr, token)}
+	glowToken, adminKey := emulatortest.GlowToken, emulatortest.AdminKey
+	if len(cfg.GlowTokens) > 0 {
+		glowToken = cfg.GlowTokens[0].Token
+	}
+	if len(cfg.GatewayAdminKeys) > 0 {
+		adminKey = cfg.GatewayAdminKeys[0].Key
+	}
 	for k, v := range map[string]string{
 		"GLOW_INSTANCE_URL":  url,
-		"GLOW_TOKEN":         emulatortest.GlowToken,
+		"GLOW_TOKEN":         glowToken,
 		"GATEFLOW_URL":       url,
-		"GATEFLOW_ADMIN_KEY": emulatortest.AdminKey,
+		"GATEFLOW_ADMIN_KEY": adminKey,
 		"VAULT_ADDR":         addr,
 		"VAULT_TOKEN":        token,
 	} {
 		t.Setenv(k, v)
 	}
 	return w
+}
+
+// writes counts the calls to w's emulator that change something: every
+// operation but the reads.
+func (w *world) writes() int64 {
+	var n int64
+	for op, c := range w.emu.Stats().Operations {
+		if !isRead(op) {
+			n += c
+		}
+	}
+	return n
+}
+
+func isRead(op string) bool {
+	for _, suffix := range []string{".get", ".search", ".list", ".drafts", ".export", ".self", ".test"} {
+		if strings.HasSuffix(op, suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // putSecret writes a KV v2 secret and remembers its values as planted.
