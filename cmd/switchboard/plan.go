@@ -30,7 +30,7 @@ func (p *planFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVar(&p.targets, "target", nil, "limit the plan to an address and what it contains (repeatable)")
 	f.StringArrayVar(&p.rotate, "rotate", nil, "rotate the secrets of an address even if Vault shows no new version (repeatable)")
-	f.BoolVar(&p.destroy, "destroy", false, "plan the destruction of every declared object")
+	f.BoolVar(&p.destroy, "destroy", false, "plan the destruction of every object this configuration owns")
 	f.StringVar(&p.baseline, "baseline", "", "the plan file last applied: updates of objects whose configuration has not changed since are labelled drift")
 }
 
@@ -68,8 +68,26 @@ configuration references, and prints the changes that apply would make.
 It changes nothing, decrypts nothing, and reads no secret value: a Vault token
 allowed to read metadata only is enough. Secrets appear as references.
 
-With --detailed-exitcode it exits 0 when there are no changes, 1 on error and
-2 when there are changes.`,
+What a configuration owns (docs/ownership.md): every Glow provider it creates
+carries an ownership marker naming its owner (glow { owner = "..." }, default
+"default") and block address. A block binds to the provider with its marker,
+then to the id it pins, then by name; renaming a provider or its block is an
+update in place. A provider made by hand with the block's name is an error
+unless the block sets adopt = true or pins its id, and the plan then shows an
+adoption. A removed block's provider is destroyed when this configuration owns
+it; providers it does not own are listed as unmanaged and never touched, except
+with glow { prune_departments = [...] } (undeclared providers whose departments
+are all listed are destroyed) and gateflow { prune = true }. Keys, endpoints and
+drafts this owner left attached to nothing are listed and cleaned up.
+
+With --out FILE the plan is saved for 'switchboard apply FILE', bound to the
+services, Vault and variables it was made with, with the configuration
+embedded. With --detailed-exitcode it exits 0 when there are no changes, 1 on
+error and 2 when there are changes.`,
+		Example: `  switchboard plan providers/
+  switchboard plan --out plan.sbplan --var-file envs/staging.vars providers/
+  switchboard plan --format markdown --title "Plan for $SHA" providers/ > comment.md
+  switchboard plan --target 'glow_provider.openai["prod"]' providers/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := argDir(args)
@@ -116,7 +134,7 @@ With --detailed-exitcode it exits 0 when there are no changes, 1 on error and
 	}
 	flags.register(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&out, "out", "o", "", "save the plan to FILE for `switchboard apply FILE`")
+	f.StringVarP(&out, "out", "o", "", "save the plan to `FILE`, for switchboard apply FILE")
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
 	f.StringVar(&markdownTitle, "title", "", "title of the markdown comment")
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
