@@ -215,6 +215,10 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 		defer os.RemoveAll(tmp)
 	}
 	rep := &report{Machine: describeMachine(o), Started: time.Now(), Options: o}
+	// The machine is shared: the load around the run says how much the
+	// numbers owe to other work.
+	load := startLoadSampler(10 * time.Second)
+	defer func() { rep.Load = load.stop() }()
 
 	logf("starting vault-dev")
 	vsrv, vaddr, err := startVault(o.vaultDev, vaultToken)

@@ -110,6 +110,8 @@ type report struct {
 	Rows       []row
 	GoBench    []goBench
 	GoBenchErr string
+	// Load describes the machine's load average during the run.
+	Load string
 }
 
 // describeMachine says what the numbers were measured on, and which
@@ -193,6 +195,9 @@ func (rep *report) markdown() string {
 	b.WriteString("## Machine\n\n| | |\n|---|---|\n")
 	for _, kv := range rep.Machine {
 		fmt.Fprintf(&b, "| %s | %s |\n", kv[0], kv[1])
+	}
+	if rep.Load != "" {
+		fmt.Fprintf(&b, "| Load average (1 min, all processes) | %s |\n", rep.Load)
 	}
 
 	fmt.Fprintf(&b, "\n## CLI runs\n\n`bin/switchboard` as a subprocess against `switchboard emulator --latency %s` "+
