@@ -173,7 +173,22 @@ func NewBinding(cfg *config.Config, scope *state.TokenScope, vault *planfile.Vau
 // current connections give; empty means the plan is bound to where this
 // apply points.
 func BindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *state.TokenScope, vault *planfile.VaultBinding) []string {
+	return bindingDifferences(recorded, cfg, scope, vault, false)
+}
+
+// ReviewedBindingDifferences is BindingDifferences for apply --reviewed:
+// the variables are not compared, since the merge commit may declare or
+// default them differently, and what they change in the plan is compared
+// change by change (ReviewedDifferences).
+func ReviewedBindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *state.TokenScope, vault *planfile.VaultBinding) []string {
+	return bindingDifferences(recorded, cfg, scope, vault, true)
+}
+
+func bindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *state.TokenScope, vault *planfile.VaultBinding, skipVariables bool) []string {
 	current := NewBinding(cfg, scope, vault)
+	if skipVariables {
+		recorded.Variables, current.Variables = nil, nil
+	}
 	secret := map[string]config.Variable{}
 	for _, v := range cfg.Variables {
 		secret[v.Name] = v
@@ -354,6 +369,14 @@ func firstDifference(a, b []byte) string {
 func addresses(in []string, flag string) ([]state.Address, error) {
 	out := make([]state.Address, 0, len(in))
 	for _, s := range in {
+		if rest, ok := strings.CutPrefix(s, state.UndeclaredPrefix); ok {
+			a, err := undeclaredAddress(rest)
+			if err != nil {
+				return nil, fmt.Errorf("%s %q: %w", flag, s, err)
+			}
+			out = append(out, a)
+			continue
+		}
 		a, err := config.ParseAddress(s)
 		if err != nil {
 			return nil, fmt.Errorf("%s %q: %w", flag, s, err)
@@ -361,6 +384,23 @@ func addresses(in []string, flag string) ([]state.Address, error) {
 		out = append(out, state.Address(a.String()))
 	}
 	return out, nil
+}
+
+// undeclaredAddress reads the part after "undeclared.": a type, which
+// selects every prune of that type, or a type and a quoted id.
+func undeclaredAddress(rest string) (state.Address, error) {
+	typ, key, hasKey := strings.Cut(rest, "[")
+	if typ != state.TypeGlowProvider && typ != state.TypeGatewayProvider {
+		return "", fmt.Errorf("after %q comes %s or %s", state.UndeclaredPrefix, state.TypeGlowProvider, state.TypeGatewayProvider)
+	}
+	if !hasKey {
+		return state.Address(state.UndeclaredPrefix + typ), nil
+	}
+	var id string
+	if !strings.HasSuffix(key, "]") || json.Unmarshal([]byte(strings.TrimSuffix(key, "]")), &id) != nil || id == "" {
+		return "", fmt.Errorf(`an undeclared object is addressed as %s%s["ID"]`, state.UndeclaredPrefix, typ)
+	}
+	return state.UndeclaredAddress(typ, id), nil
 }
 
 type refKey struct {

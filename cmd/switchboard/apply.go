@@ -22,7 +22,6 @@ func newApplyCommand() *cobra.Command {
 		flags       planFlags
 		autoApprove bool
 		verify      bool
-		dir         string
 		reviewed    string
 	)
 	cmd := &cobra.Command{
@@ -61,7 +60,7 @@ second aborts those in flight.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if cmd.Flags().Changed("dir") {
-				return fmt.Errorf("--dir is no longer needed: a plan file embeds the configuration it was made from; run switchboard apply %s", dir)
+				return fmt.Errorf("--dir is no longer needed: a plan file embeds the configuration it was made from; run switchboard apply %s", shellQuote(argDir(args)))
 			}
 			target := argDir(args)
 			if reviewed != "" {
@@ -115,7 +114,7 @@ second aborts those in flight.`,
 	f.BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	f.BoolVar(&verify, "verify", false, "test the connection of every configured Gateflow provider after applying")
 	f.StringVar(&reviewed, "reviewed", "", "plan DIR afresh and apply it only if it equals this reviewed plan file")
-	f.StringVar(&dir, "dir", "", "no longer needed: a plan file embeds its configuration")
+	f.String("dir", "", "no longer needed: a plan file embeds its configuration")
 	_ = f.MarkHidden("dir")
 	return cmd
 }
@@ -206,8 +205,8 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, fi
 		return err
 	}
 	vault := sess.vaultBinding(ctx, false)
-	if diffs := planner.BindingDifferences(pl.Binding, cfg, nil, vault); len(diffs) > 0 {
-		return &bindingError{file: file, differences: diffs}
+	if diffs := planner.ReviewedBindingDifferences(pl.Binding, cfg, nil, vault); len(diffs) > 0 {
+		return &bindingError{file: file, differences: diffs, reviewed: true}
 	}
 	res, err := planner.Make(ctx, cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata(), Vault: vault}, planner.Options{
 		Targets: pl.Options.Targets, Destroy: pl.Options.Destroy, Rotate: pl.Options.Rotate, Baseline: pl.Options.Baseline,
@@ -216,8 +215,8 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, fi
 	if err != nil {
 		return err
 	}
-	if diffs := planner.BindingDifferences(pl.Binding, cfg, res.Live.GlowScope, vault); len(diffs) > 0 {
-		return &bindingError{file: file, differences: diffs}
+	if diffs := planner.ReviewedBindingDifferences(pl.Binding, cfg, res.Live.GlowScope, vault); len(diffs) > 0 {
+		return &bindingError{file: file, differences: diffs, reviewed: true}
 	}
 	if diffs := planner.ReviewedDifferences(pl.Plan, res.Plan); len(diffs) > 0 {
 		var b strings.Builder

@@ -46,6 +46,8 @@ func (s *session) glowScope(ctx context.Context) (*state.TokenScope, error) {
 type bindingError struct {
 	file        string
 	differences []string
+	// reviewed is set for apply --reviewed, whose way out differs.
+	reviewed bool
 }
 
 func (e *bindingError) Error() string {
@@ -54,6 +56,10 @@ func (e *bindingError) Error() string {
 	for _, d := range e.differences {
 		b.WriteString("\n  - " + d)
 	}
-	b.WriteString("\nNothing was changed. Apply the plan where it was made, or make a new plan here and review it.")
+	if e.reviewed {
+		b.WriteString("\nNothing was changed. The reviewed plan was made against another instance: review a plan of this one.")
+	} else {
+		b.WriteString("\nNothing was changed. Apply the plan where it was made, or make a new plan here and review it.")
+	}
 	return b.String()
 }

@@ -118,6 +118,19 @@ func runImport(cmd *cobra.Command, flags importFlags) error {
 	if err != nil {
 		return err
 	}
+	// The imported configuration has the default owner: a provider whose
+	// marker names another configuration is that configuration's, and
+	// pinning its id here would only make the next plan refuse it.
+	var foreign []string
+	kept := snap.Glow[:0]
+	for _, p := range snap.Glow {
+		if p.Ownership.Unmarked() || p.Ownership.OwnedBy(config.DefaultOwner) {
+			kept = append(kept, p)
+			continue
+		}
+		foreign = append(foreign, fmt.Sprintf("%s (%q, owned by %s)", p.ID, p.Name, p.Ownership.Describe()))
+	}
+	snap.Glow = kept
 	opts := importer.Options{VaultPrefix: flags.vaultPrefix}
 	if vault != nil {
 		opts.Vault = vault
@@ -141,6 +154,10 @@ func runImport(cmd *cobra.Command, flags importFlags) error {
 		return err
 	}
 	reportImport(out, flags, im, svc, others, vaultErr)
+	if len(foreign) > 0 {
+		fmt.Fprintf(out, "\nNot imported: %s that another configuration owns (docs/ownership.md):\n  %s\n",
+			plural(len(foreign), "Glow provider"), strings.Join(foreign, "\n  "))
+	}
 	return nil
 }
 
