@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -367,7 +368,7 @@ func (r *run) writes(ctx context.Context, writes []*op) {
 		}
 	}
 	var groups [][]*op
-	for _, key := range slicesSortedKeys(bulks) {
+	for _, key := range slices.Sorted(maps.Keys(bulks)) {
 		if grp := bulks[key]; len(grp) > 1 {
 			groups = append(groups, grp)
 		} else {
@@ -476,15 +477,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-func slicesSortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Terraform's words for each action.
@@ -645,7 +637,7 @@ func (r *run) keyValues(ctx context.Context, keys []crud.Key) ([]crud.Key, error
 
 func (r *run) credentials(ctx context.Context, srcs map[string]state.SecretSource) (map[string]sensitive.String, error) {
 	out := make(map[string]sensitive.String, len(srcs))
-	for _, name := range slicesSortedKeys(srcs) {
+	for _, name := range slices.Sorted(maps.Keys(srcs)) {
 		v, err := r.secrets.get(ctx, srcs[name])
 		if err != nil {
 			return nil, fmt.Errorf("credential %q: %w", name, err)

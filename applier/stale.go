@@ -194,8 +194,8 @@ func staleGateway(ctx context.Context, deps Deps, o *op, add func(string, string
 		}
 		return nil
 	}
-	if !sameTime(lp.UpdatedAt, ch.LiveUpdatedAt) {
-		add(ch.Address, "Gateflow provider %s was updated at %s; the plan read it as of %s", ch.ID, fmtTime(lp.UpdatedAt), fmtTime(ch.LiveUpdatedAt))
+	if !state.SameTime(lp.UpdatedAt, ch.LiveUpdatedAt) {
+		add(ch.Address, "Gateflow provider %s was updated at %s; the plan read it as of %s", ch.ID, state.FormatTime(lp.UpdatedAt), state.FormatTime(ch.LiveUpdatedAt))
 		return nil
 	}
 	l, err := state.GatewayFromLive(*lp)
@@ -217,20 +217,6 @@ func nilIfEmpty(m map[string]any) map[string]any {
 		return nil
 	}
 	return m
-}
-
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return a.Equal(*b)
-}
-
-func fmtTime(t *time.Time) string {
-	if t == nil {
-		return "(never)"
-	}
-	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // staleSecrets checks every Vault version apply will write. The version must

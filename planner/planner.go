@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -345,17 +346,7 @@ func firstDifference(a, b []byte) string {
 	if json.Unmarshal(a, &ma) != nil || json.Unmarshal(b, &mb) != nil {
 		return "other content than the configuration plans"
 	}
-	var keys []string
-	for k := range ma {
-		keys = append(keys, k)
-	}
-	for k := range mb {
-		if _, ok := ma[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(union(ma, mb))) {
 		if !bytes.Equal(ma[k], mb[k]) {
 			return fmt.Sprintf("another %q than the configuration plans", k)
 		}

@@ -3,6 +3,7 @@ package planner
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/switchboard-hq/switchboard/planner/plan"
@@ -24,17 +25,7 @@ func ReviewedDifferences(reviewed, fresh *plan.Plan) []string {
 		out = append(out, fmt.Sprintf("the reviewed plan targets %v; this plan targets %v", reviewed.Targets, fresh.Targets))
 	}
 	rc, fc := touched(reviewed), touched(fresh)
-	addrs := make([]string, 0, len(rc)+len(fc))
-	for a := range rc {
-		addrs = append(addrs, a)
-	}
-	for a := range fc {
-		if _, ok := rc[a]; !ok {
-			addrs = append(addrs, a)
-		}
-	}
-	slices.Sort(addrs)
-	for _, a := range addrs {
+	for _, a := range slices.Sorted(maps.Keys(union(rc, fc))) {
 		r, inR := rc[a]
 		f, inF := fc[a]
 		switch {
@@ -49,12 +40,12 @@ func ReviewedDifferences(reviewed, fresh *plan.Plan) []string {
 		}
 	}
 	ro, fo := orphanSet(reviewed), orphanSet(fresh)
-	for _, k := range slices.Sorted(keysOf(fo)) {
+	for _, k := range slices.Sorted(maps.Keys(fo)) {
 		if !ro[k] {
 			out = append(out, fmt.Sprintf("%s would now be cleaned up, which the reviewed plan does not show", k))
 		}
 	}
-	for _, k := range slices.Sorted(keysOf(ro)) {
+	for _, k := range slices.Sorted(maps.Keys(ro)) {
 		if !fo[k] {
 			out = append(out, fmt.Sprintf("the reviewed plan cleans up %s, which is no longer there", k))
 		}
@@ -91,16 +82,6 @@ func orphanSet(p *plan.Plan) map[string]bool {
 	return m
 }
 
-func keysOf[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 // changeDifferences compares two changes of one address and action.
 func changeDifferences(addr string, r, f plan.Change) []string {
 	var out []string
@@ -121,7 +102,7 @@ func changeDifferences(addr string, r, f plan.Change) []string {
 		diff("models using it", r.InUseBy, f.InUseBy)
 	}
 	rf, ff := fieldsByName(r), fieldsByName(f)
-	for _, name := range slices.Sorted(keysOf(union(rf, ff))) {
+	for _, name := range slices.Sorted(maps.Keys(union(rf, ff))) {
 		diff("field "+name, rf[name], ff[name])
 	}
 	diff("rotations", r.Rotations, f.Rotations)

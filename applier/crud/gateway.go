@@ -219,27 +219,13 @@ func (g *Gateway) guard(ctx context.Context, u GatewayUpdate) (*gateflow.Provide
 	if !p.Configured {
 		return nil, &ConflictError{Object: obj, Detail: "it is no longer configured"}
 	}
-	if !sameTime(p.UpdatedAt, u.ExpectedUpdatedAt) {
-		return nil, &ConflictError{Object: obj, Detail: fmt.Sprintf("updated_at is %s, the plan read %s", fmtTime(p.UpdatedAt), fmtTime(u.ExpectedUpdatedAt))}
+	if !state.SameTime(p.UpdatedAt, u.ExpectedUpdatedAt) {
+		return nil, &ConflictError{Object: obj, Detail: fmt.Sprintf("updated_at is %s, the plan read %s", state.FormatTime(p.UpdatedAt), state.FormatTime(u.ExpectedUpdatedAt))}
 	}
-	if !sameTime(p.CredentialsUpdatedAt, u.ExpectedCredentialsUpdatedAt) {
-		return nil, &ConflictError{Object: obj, Detail: fmt.Sprintf("credentials_updated_at is %s, the plan read %s", fmtTime(p.CredentialsUpdatedAt), fmtTime(u.ExpectedCredentialsUpdatedAt))}
+	if !state.SameTime(p.CredentialsUpdatedAt, u.ExpectedCredentialsUpdatedAt) {
+		return nil, &ConflictError{Object: obj, Detail: fmt.Sprintf("credentials_updated_at is %s, the plan read %s", state.FormatTime(p.CredentialsUpdatedAt), state.FormatTime(u.ExpectedCredentialsUpdatedAt))}
 	}
 	return p, nil
-}
-
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return a.Equal(*b)
-}
-
-func fmtTime(t *time.Time) string {
-	if t == nil {
-		return "(never)"
-	}
-	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // Delete removes a provider's configuration. A provider that is already

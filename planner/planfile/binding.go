@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
@@ -172,7 +173,7 @@ func (b Binding) Differences(current Binding, sameSensitive func(name, digest st
 		}
 		delete(now, was.Name)
 	}
-	for _, name := range slices.Sorted(mapKeys(now)) {
+	for _, name := range slices.Sorted(maps.Keys(now)) {
 		out = append(out, fmt.Sprintf("this apply's configuration declares var.%s, which the plan did not have", name))
 	}
 	return out
@@ -188,16 +189,6 @@ func ShowValue(plain string) string {
 		return plain
 	}
 	return string(v.Value)
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func scopeWords(s *ServiceBinding) string {

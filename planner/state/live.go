@@ -85,6 +85,24 @@ func GatewayFromLive(p gateflow.Provider) (GatewayProvider, error) {
 	}, nil
 }
 
+// SameTime reports whether two optional timestamps are the same instant,
+// or both absent: how Gateflow's updated_at and credentials_updated_at are
+// compared with what a plan read.
+func SameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// FormatTime writes an optional timestamp for messages.
+func FormatTime(t *time.Time) string {
+	if t == nil {
+		return "(never)"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
 func cloneTime(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
