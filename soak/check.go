@@ -4,31 +4,46 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
-	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 // keyLabel is the label part of a key name Switchboard made:
-// "primary (vault:secret/x#api_key@v3)" → "primary".
+// "primary (vault:secret/x#api_key@v3 owner:soak)" → "primary".
 func keyLabel(name string) string {
-	if i := strings.Index(name, " ("); i >= 0 {
-		return name[:i]
-	}
-	return name
+	label, _, _, _ := state.ParseOwnedKeyName(name)
+	return label
+}
+
+// glowCheck is what checkGlow found besides violations.
+type glowCheck struct {
+	// decrypts made, and keys not decrypted again because an earlier
+	// decrypt found the value they must hold
+	decrypts, cached int
+	// declared maps each block label to the live provider matching it,
+	// keyNames to the names of that provider's keys.
+	declared map[string]glow.Provider
+	keyNames map[string][]string
 }
 
 // checkGlow verifies the live Glow state against the model through the
 // checker's own client: names unique per department, every declared
 // provider present once with exactly its keys, and every key's decrypted
-// value equal to the Vault version the configuration points to. It returns
-// the violations and the number of successful decrypts it made.
-func (s *soak) checkGlow(ctx context.Context, m *model) (violations []string, decrypts int, err error) {
-	live, err := api.Collect(s.checker.Search(ctx, glow.SearchRequest{}))
-	if err != nil {
-		return nil, 0, fmt.Errorf("search: %w", err)
+// value equal to the Vault version the configuration points to.
+//
+// A Glow key's value is written once, when the key is created, so a key
+// already decrypted and found to hold the value the configuration still
+// points to is not decrypted again (s.verified).
+func (s *soak) checkGlow(ctx context.Context, m *model, view glowView) (violations []string, out glowCheck, err error) {
+	live := view.Providers
+	keyName := make(map[string]string, len(view.Keys))
+	for _, k := range view.Keys {
+		keyName[k.ID] = k.Name
 	}
+	out.declared, out.keyNames = map[string]glow.Provider{}, map[string][]string{}
 	byDeptName := map[string][]string{}
 	for _, p := range live {
 		depts := p.DepartmentIDs
@@ -60,26 +75,36 @@ func (s *soak) checkGlow(ctx context.Context, m *model) (violations []string, de
 			continue
 		}
 		p := match[0]
-		detail, err := s.checker.GetProvider(ctx, p.ID)
-		if err != nil {
-			return violations, decrypts, fmt.Errorf("get %s: %w", p.ID, err)
-		}
+		out.declared[l] = p
 		seen := map[string]bool{}
-		for _, k := range detail.Keys.Current {
-			label := keyLabel(k.Name)
+		for _, kid := range p.KeyIDs {
+			name, listed := keyName[kid]
+			if !listed {
+				violations = append(violations, fmt.Sprintf("glow_provider.%s: key %s is attached but not in Glow's key list", l, kid))
+				continue
+			}
+			out.keyNames[l] = append(out.keyNames[l], name)
+			label := keyLabel(name)
 			r, declared := g.Keys[label]
 			if !declared || seen[label] {
-				violations = append(violations, fmt.Sprintf("glow_provider.%s: undeclared or repeated key %q", l, k.Name))
+				violations = append(violations, fmt.Sprintf("glow_provider.%s: undeclared or repeated key %q", l, name))
 				continue
 			}
 			seen[label] = true
-			d, err := s.checker.Decrypt(ctx, p.ID, k.ID)
-			if err != nil {
-				return violations, decrypts, fmt.Errorf("decrypt %s/%s: %w", p.ID, k.ID, err)
-			}
-			decrypts++
 			want, version := s.vault.expected(r)
-			if d.Value.Reveal() != want {
+			verified := r.Path + "#" + strconv.Itoa(version)
+			if s.verified[kid] == verified {
+				out.cached++
+				continue
+			}
+			d, err := s.checker.Decrypt(ctx, p.ID, kid)
+			if err != nil {
+				return violations, out, fmt.Errorf("decrypt %s/%s: %w", p.ID, kid, err)
+			}
+			out.decrypts++
+			if d.Value.Reveal() == want {
+				s.verified[kid] = verified
+			} else {
 				// Name the version, never a value.
 				got := "an unknown value"
 				for i, v := range s.vault.values[r.Path] {
@@ -97,7 +122,7 @@ func (s *soak) checkGlow(ctx context.Context, m *model) (violations []string, de
 			}
 		}
 	}
-	return violations, decrypts, nil
+	return violations, out, nil
 }
 
 // checkAudit: Switchboard decrypts nothing, and the checker's decrypts are

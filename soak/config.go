@@ -14,9 +14,14 @@ import (
 	vaultapi "github.com/hashicorp/vault/api"
 )
 
-// departments the soak's Glow providers live in; the configuration prunes
-// all of them, so that removing a block destroys its provider.
+// departments the soak's Glow providers live in. The configuration does
+// not prune them: removing a block destroys its provider because the
+// provider carries the configuration's ownership marker.
 var departments = []string{"soak_a", "soak_b", "soak_c"}
+
+// soakOwner is the configuration's owner identity (glow { owner }), which
+// every provider, key and endpoint it makes carries.
+const soakOwner = "soak"
 
 // endpointPool is what providers route to; shared URLs share endpoints.
 var endpointPool = []string{
@@ -100,7 +105,7 @@ func quoteList(xs []string) string {
 // hcl renders the model as a configuration a user would write.
 func (m *model) hcl() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "glow {\n  prune_departments = %s\n}\n\ngateflow {\n  prune = true\n}\n\nvault {}\n", quoteList(departments))
+	fmt.Fprintf(&b, "glow {\n  owner = %q\n}\n\ngateflow {\n  prune = true\n}\n\nvault {}\n", soakOwner)
 	for _, l := range sortedKeys(m.Glow) {
 		g := m.Glow[l]
 		fmt.Fprintf(&b, "\nglow_provider %q {\n", l)
@@ -217,7 +222,8 @@ func (mu *mutator) subset(pool []string, lo, hi int) []string {
 	return out
 }
 
-func (mu *mutator) createGlow(ctx context.Context, m *model) error {
+// With own, the provider gets an endpoint URL of its own.
+func (mu *mutator) createGlow(ctx context.Context, m *model, own bool) error {
 	mu.next++
 	l := fmt.Sprintf("p%d", mu.next)
 	path := "secret/soak/" + l
@@ -242,6 +248,12 @@ func (mu *mutator) createGlow(ctx context.Context, m *model) error {
 			r.Pin = mu.vault.current(sharedKey)
 		}
 		g.Keys["backup"] = r
+	}
+	if own || mu.rng.IntN(2) == 0 {
+		// A URL of its own: the create makes an endpoint that only this
+		// provider uses, which an interrupted create can leave behind and
+		// a destroy frees.
+		g.Endpoints = append(g.Endpoints, fmt.Sprintf("https://p%d.soak.test/v1", mu.next))
 	}
 	m.Glow[l] = g
 	return nil
@@ -319,15 +331,18 @@ func (mu *mutator) updateGF(m *model) bool {
 // rotate writes a new Vault version of a secret the configuration uses.
 // References pinned to it follow half the time; the others keep pointing at
 // their version, which Glow must keep holding.
-func (mu *mutator) rotate(ctx context.Context, m *model) error {
+// With glowOnly, only Glow keys' secrets are rotated.
+func (mu *mutator) rotate(ctx context.Context, m *model, glowOnly bool) error {
 	var paths []string
 	for _, g := range m.Glow {
 		for _, r := range g.Keys {
 			paths = append(paths, r.Path)
 		}
 	}
-	for _, g := range m.GF {
-		paths = append(paths, g.Cred)
+	if !glowOnly {
+		for _, g := range m.GF {
+			paths = append(paths, g.Cred)
+		}
 	}
 	slices.Sort(paths)
 	paths = slices.Compact(paths)
@@ -373,7 +388,7 @@ func (mu *mutator) mutate(ctx context.Context, m *model, n int, c *counts) error
 					continue
 				}
 			}
-			if err := mu.createGlow(ctx, m); err != nil {
+			if err := mu.createGlow(ctx, m, false); err != nil {
 				return err
 			}
 			c.Creates++
@@ -383,7 +398,7 @@ func (mu *mutator) mutate(ctx context.Context, m *model, n int, c *counts) error
 			}
 			c.Updates++
 		case r < 85:
-			if err := mu.rotate(ctx, m); err != nil {
+			if err := mu.rotate(ctx, m, false); err != nil {
 				return err
 			}
 			c.Rotations++
@@ -396,6 +411,31 @@ func (mu *mutator) mutate(ctx context.Context, m *model, n int, c *counts) error
 			mu.destroy(m)
 			c.Destroys++
 		}
+	}
+	return nil
+}
+
+// mutateCreatesRotations makes the changes of an interrupt round: two Glow
+// creates and two rotations of Glow keys, so that the apply has create and
+// rotation steps to be interrupted between. When the configuration is full,
+// blocks are removed first to make room.
+func (mu *mutator) mutateCreatesRotations(ctx context.Context, m *model, c *counts) error {
+	for len(m.Glow) > maxGlow-2 {
+		delete(m.Glow, mu.pick(sortedKeys(m.Glow)))
+		c.Destroys++
+	}
+	for i := range 4 {
+		if i < 2 {
+			if err := mu.createGlow(ctx, m, true); err != nil {
+				return err
+			}
+			c.Creates++
+			continue
+		}
+		if err := mu.rotate(ctx, m, true); err != nil {
+			return err
+		}
+		c.Rotations++
 	}
 	return nil
 }

@@ -5,20 +5,32 @@
 //	go run ./soak -switchboard bin/switchboard -vault-dev bin/vault-dev
 //
 // Each round changes the configuration (creates, updates, rotations through
-// new Vault versions, destroys through pruned departments and Gateflow's
-// prune), applies it with `apply --auto-approve` (re-running a failed apply
-// a bounded number of times) and checks:
+// new Vault versions, destroys of removed blocks and Gateflow's prune),
+// applies it with `apply --auto-approve` (re-running a failed apply a
+// bounded number of times) and checks:
 //
-//   - the next plan is empty (plan --detailed-exitcode exits 0);
+//   - the next plan is empty (plan --detailed-exitcode exits 0), orphans
+//     included;
 //   - no two Glow providers share a name in a department;
 //   - every Glow key decrypts, through the soak's own Glow client and token
 //     (its own actor in the audit log), to the Vault version the
 //     configuration points to;
+//   - every Glow provider carries the ownership marker of the block that
+//     declares it, no provider carries the marker of an address no block
+//     declares, and a provider made by hand is never touched;
+//   - no key, endpoint or open draft carrying the configuration's owner is
+//     attached to nothing (docs/ownership.md);
 //   - the audit log has no decrypt by Switchboard's actor;
 //   - no output of any run holds a secret value or a token.
 //
-// Some rounds also run two appliers on overlapping configurations at once
-// (the loser must report a conflict and change nothing), and some kill the
+// Some rounds interrupt the applying CLI itself, with SIGKILL or with two
+// SIGINTs, at a point chosen from observed progress (its "Creating..." and
+// "Modifying..." lines, or the Glow calls the emulator has counted); the
+// next plan must list what the interruption left behind and its apply must
+// converge. Some rounds run two appliers on overlapping configurations at
+// once, on one Glow provider (the loser must report a conflict and change
+// nothing) or on one Gateflow provider (at most one may succeed, and the
+// live settings must be the winner's, or unchanged); and some kill the
 // emulator with SIGKILL in the middle of an apply and restart it on the
 // same data directory. The counts are printed as a table at the end and
 // written to -out; any invariant violation makes the exit status 1.
@@ -38,10 +50,10 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,6 +62,7 @@ import (
 	vaultapi "github.com/hashicorp/vault/api"
 
 	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/internal/childproc"
@@ -68,6 +81,8 @@ type options struct {
 	maxReruns                  int
 	maxRequests                int64
 	conflictEvery, restartEvry int
+	gatewayRaceEvery           int
+	interruptEvery             int
 	keep                       bool
 }
 
@@ -86,6 +101,8 @@ func main() {
 	flag.Int64Var(&o.maxRequests, "max-requests", 200_000, "stop when the emulator has served this many API calls")
 	flag.IntVar(&o.conflictEvery, "conflict-every", 10, "run two appliers at once every N rounds (0: never)")
 	flag.IntVar(&o.restartEvry, "restart-every", 12, "kill and restart the emulator during the apply of every N-th round (0: never)")
+	flag.IntVar(&o.gatewayRaceEvery, "gateflow-race-every", 5, "race two appliers on one Gateflow provider every N rounds (0: never)")
+	flag.IntVar(&o.interruptEvery, "interrupt-every", 3, "interrupt the applying CLI (SIGKILL or two SIGINTs, alternately) every N rounds (0: never)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.Parse()
 	if o.duration <= 0 || o.duration > maxDuration {
@@ -133,7 +150,12 @@ type soak struct {
 	vaultToken string
 	vault      *vaultStore
 	checker    *glow.Client
+	// sbReader lists Switchboard's own drafts (Glow shows a caller only
+	// its own), with Switchboard's token; it makes no other call.
+	sbReader   *glow.Client
+	gateflow   *gateflow.Client
 	checkRetry int64 // retries of earlier checker clients
+	hand       *handMade
 
 	work, mainDir, otherDir string
 	mut                     *mutator
@@ -157,14 +179,26 @@ type soak struct {
 	decrypts        int64                // of earlier emulator processes
 	lastStats       emulator.Stats
 	checkerDecrypts int
-	runs            []run
-	violations      []string
+	// adoptionProbes: applies of a block named like the hand-made
+	// provider; adoptionRefused: those the plan refused.
+	adoptionProbes, adoptionRefused int
+	cachedDecrypts                  int
+	// verified maps a Glow key id to the Vault path and version its value
+	// was found to equal.
+	verified   map[string]string
+	runs       []run
+	violations []string
 
 	auditChecker, auditSwitchboard int
+	commit                         string
+
+	interrupts interruptCounts
+	orphans    orphanCounts
+	gwRaces    raceCounts
 }
 
 func runSoak(o options) (int, error) {
-	s := &soak{o: o, start: time.Now(), rng: mrand.New(mrand.NewPCG(uint64(o.seed), 0x50a4))}
+	s := &soak{o: o, start: time.Now(), rng: mrand.New(mrand.NewPCG(uint64(o.seed), 0x50a4)), verified: map[string]string{}}
 	s.deadline = s.start.Add(o.duration)
 	for _, bin := range []*string{&o.switchboard, &o.vaultDev} {
 		abs, err := filepath.Abs(*bin)
@@ -177,6 +211,8 @@ func runSoak(o options) (int, error) {
 		*bin = abs
 	}
 	s.o = o
+	s.commit = sourceCommit()
+	fmt.Println("soak: switchboard built from", s.commit)
 	work, err := os.MkdirTemp("", "switchboard-soak-")
 	if err != nil {
 		return 1, err
@@ -223,6 +259,9 @@ func runSoak(o options) (int, error) {
 	}()
 
 	ctx := context.Background()
+	if err := s.makeHandMade(ctx); err != nil {
+		return 1, err
+	}
 	incomplete := ""
 	for r := 1; r <= o.rounds; r++ {
 		if time.Now().After(s.deadline) {
@@ -275,6 +314,22 @@ func runSoak(o options) (int, error) {
 	return 0, nil
 }
 
+// sourceCommit names the commit of the working tree the CLI was built from
+// (make soak builds bin/switchboard from it), and says when files outside
+// the soak differ from it.
+func sourceCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "an unknown commit"
+	}
+	c := strings.TrimSpace(string(out))
+	st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!soak", ":!bench/soak.md").Output()
+	if err == nil && len(strings.TrimSpace(string(st))) > 0 {
+		c += " (with uncommitted changes)"
+	}
+	return c
+}
+
 func randHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
@@ -302,10 +357,25 @@ func (s *soak) startEmulator(addr string) error {
 	}
 	s.emuSrv, s.emuURL = srv, url
 	if s.checker != nil {
-		s.checkRetry += s.checker.Stats().Retries
+		s.checkRetry += s.clientRetries()
 	}
-	s.checker, err = glow.New(url, sensitive.New(s.spec.checkTok), api.WithTimeout(10*time.Second))
+	if s.checker, err = glow.New(url, sensitive.New(s.spec.checkTok), api.WithTimeout(10*time.Second)); err != nil {
+		return err
+	}
+	if s.sbReader, err = glow.New(url, sensitive.New(s.spec.glowToken), api.WithTimeout(10*time.Second)); err != nil {
+		return err
+	}
+	s.gateflow, err = gateflow.New(url, sensitive.New(s.spec.adminKey), api.WithTimeout(10*time.Second))
 	return err
+}
+
+// clientRetries are the retries of the soak's own clients of the current
+// emulator process.
+func (s *soak) clientRetries() int64 {
+	if s.checker == nil {
+		return 0
+	}
+	return s.checker.Stats().Retries + s.sbReader.Stats().Retries + s.gateflow.Stats().Retries
 }
 
 func (s *soak) env() []string {
@@ -336,6 +406,7 @@ func (s *soak) finish(p *proc) (run, error) {
 	case "apply":
 		s.applies++
 		s.countApplied(r.Stdout)
+		s.orphans.inApplyPlans += countCleanups(r.Stdout)
 	case "plan":
 		s.plans++
 	}
@@ -353,7 +424,21 @@ func (s *soak) cli(args ...string) (run, error) {
 	return s.finish(p)
 }
 
-var appliedRe = regexp.MustCompile(`Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed`)
+var (
+	appliedRe = regexp.MustCompile(`Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed`)
+	cleanupRe = regexp.MustCompile(`(?m)^Plan: .*, (\d+) to clean up\.`)
+)
+
+// countCleanups is the number of orphans the plans in out listed ("Plan:
+// ..., N to clean up.").
+func countCleanups(out string) int {
+	n := 0
+	for _, m := range cleanupRe.FindAllStringSubmatch(out, -1) {
+		k, _ := strconv.Atoi(m[1])
+		n += k
+	}
+	return n
+}
 
 func (s *soak) countApplied(out string) {
 	for _, m := range appliedRe.FindAllStringSubmatch(out, -1) {
@@ -418,69 +503,111 @@ func failureLine(out string) string {
 	return tail(out, 200)
 }
 
+// planOutcome is what a JSON plan said.
+type planOutcome struct {
+	Code    int
+	Changed []string // "address action" of every change that is not a no-op
+	Orphans []orphan
+	Why     string // the end of the output of a plan that kept failing
+}
+
+// empty reports a plan with nothing to do.
+func (p planOutcome) empty() bool { return p.Code == 0 && len(p.Changed) == 0 && len(p.Orphans) == 0 }
+
+// parsePlanJSON reads the parts of `plan --format json` the soak checks.
+func parsePlanJSON(out string) (changed []string, orphans []orphan, err error) {
+	var p struct {
+		ResourceChanges []struct {
+			Address string   `json:"address"`
+			Actions []string `json:"actions"`
+		} `json:"resource_changes"`
+		Orphans []struct {
+			Kind string `json:"kind"`
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"orphans"`
+		Summary struct {
+			Orphans int `json:"orphans"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		return nil, nil, fmt.Errorf("plan JSON: %w", err)
+	}
+	for _, c := range p.ResourceChanges {
+		if len(c.Actions) != 1 || c.Actions[0] != "no-op" {
+			changed = append(changed, c.Address+" "+strings.Join(c.Actions, ","))
+		}
+	}
+	for _, o := range p.Orphans {
+		orphans = append(orphans, orphan{Kind: o.Kind, ID: o.ID, Name: o.Name})
+	}
+	if p.Summary.Orphans != len(orphans) {
+		return changed, orphans, fmt.Errorf("plan JSON: summary.orphans is %d but %d orphans are listed", p.Summary.Orphans, len(orphans))
+	}
+	return changed, orphans, nil
+}
+
 // planJSON runs plan --format json --detailed-exitcode on dir, re-running
 // a plan that failed (exit 1, a fault that outlasted the retries) a few
-// times, and returns the exit code and the changed addresses.
-func (s *soak) planJSON(dir string) (int, []string, string, error) {
+// times.
+func (s *soak) planJSON(dir string) (planOutcome, error) {
 	var last run
 	for range 4 {
 		r, err := s.cli("plan", "--no-color", "--detailed-exitcode", "--format", "json", dir)
 		if err != nil {
-			return 0, nil, "", err
+			return planOutcome{}, err
 		}
 		last = r
 		if r.Exit == 1 {
 			continue
 		}
-		var p struct {
-			ResourceChanges []struct {
-				Address string   `json:"address"`
-				Actions []string `json:"actions"`
-			} `json:"resource_changes"`
+		changed, orphans, err := parsePlanJSON(r.Stdout)
+		if err != nil {
+			return planOutcome{Code: r.Exit}, err
 		}
-		if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil {
-			return r.Exit, nil, "", fmt.Errorf("plan JSON: %w", err)
-		}
-		var changed []string
-		for _, c := range p.ResourceChanges {
-			if len(c.Actions) != 1 || c.Actions[0] != "no-op" {
-				changed = append(changed, c.Address+" "+strings.Join(c.Actions, ","))
-			}
-		}
-		return r.Exit, changed, "", nil
+		return planOutcome{Code: r.Exit, Changed: changed, Orphans: orphans}, nil
 	}
-	return 1, nil, tail(last.Stderr, 400), nil
+	return planOutcome{Code: 1, Why: tail(last.Stderr, 400)}, nil
 }
 
 // checkAll runs every invariant after a round.
 func (s *soak) checkAll(ctx context.Context, r int) error {
-	code, changed, why, err := s.planJSON(s.mainDir)
+	pl, err := s.planJSON(s.mainDir)
 	if err != nil {
 		return err
 	}
 	switch {
-	case code == 1:
-		s.violate("round %d: plan kept failing: %s", r, why)
-	case code != 0 || len(changed) > 0:
-		s.violate("round %d: plan after apply is not empty (exit %d): %v", r, code, changed)
+	case pl.Code == 1:
+		s.violate("round %d: plan kept failing: %s", r, pl.Why)
+	case !pl.empty():
+		s.violate("round %d: plan after apply is not empty (exit %d): %v, orphans %v", r, pl.Code, pl.Changed, pl.Orphans)
 	}
 	var glowErr error
 	for range 3 {
-		v, n, err := s.checkGlow(ctx, s.model)
-		s.checkerDecrypts += n
+		view, err := s.readGlow(ctx)
+		if err != nil {
+			glowErr = err
+			continue
+		}
+		v, gc, err := s.checkGlow(ctx, s.model, view)
+		s.checkerDecrypts += gc.decrypts
+		s.cachedDecrypts += gc.cached
 		if err != nil {
 			glowErr = err
 			continue
 		}
 		glowErr = nil
-		for _, x := range v {
-			s.violate("round %d: %s", r, x)
+		v = append(v, markerViolations(soakOwner, gc.declared, gc.keyNames, view.Providers, s.hand)...)
+		left := findOrphans(soakOwner, view)
+		s.orphans.left += len(left)
+		for _, o := range left {
+			v = append(v, fmt.Sprintf("%s carries owner %q and is attached to nothing after the converging apply", o, soakOwner))
 		}
-		v, err = s.checkAudit(ctx, n)
+		a, err := s.checkAudit(ctx, gc.decrypts)
 		if err != nil {
 			return err
 		}
-		for _, x := range v {
+		for _, x := range append(v, a...) {
 			s.violate("round %d: %s", r, x)
 		}
 		break
@@ -491,38 +618,98 @@ func (s *soak) checkAll(ctx context.Context, r int) error {
 	return nil
 }
 
-func (s *soak) round(ctx context.Context, r int) error {
-	restart := s.o.restartEvry > 0 && r%s.o.restartEvry == 0
-	n := 1 + s.rng.IntN(3)
-	if restart || r == 1 {
-		n = 4 // something to be in the middle of
+// roundKind says what happens in round r besides the plain apply.
+type roundKind struct {
+	restart     bool   // the emulator is killed during the apply
+	interrupt   string // sigKill or sigInt2: the CLI is interrupted; "" for none
+	glowRace    bool   // two appliers on one Glow provider afterwards
+	glowSaved   bool   // ... from saved plans (otherwise directories)
+	gatewayRace bool   // two appliers on one Gateflow provider afterwards
+	// adoptionProbe: a block named like the hand-made provider is applied
+	// afterwards, and must be refused
+	adoptionProbe bool
+}
+
+func (o options) roundKind(r int) roundKind {
+	var k roundKind
+	k.restart = o.restartEvry > 0 && r%o.restartEvry == 0
+	if o.interruptEvery > 0 && !k.restart && r > 1 && r%o.interruptEvery == 1%o.interruptEvery {
+		if (r/o.interruptEvery)%2 == 1 {
+			k.interrupt = sigKill
+		} else {
+			k.interrupt = sigInt2
+		}
 	}
+	if o.conflictEvery > 0 && r%o.conflictEvery == o.conflictEvery/2 {
+		k.glowRace, k.glowSaved = true, (r/o.conflictEvery)%2 == 0
+	}
+	k.gatewayRace = o.gatewayRaceEvery > 0 && r%o.gatewayRaceEvery == 0
+	k.adoptionProbe = o.conflictEvery > 0 && r%o.conflictEvery == min(3, o.conflictEvery-1)
+	return k
+}
+
+func (s *soak) round(ctx context.Context, r int) error {
+	k := s.o.roundKind(r)
 	before := s.ops
-	if err := s.mut.mutate(ctx, s.model, n, &s.ops); err != nil {
-		return err
+	switch {
+	case k.interrupt != "":
+		if err := s.mut.mutateCreatesRotations(ctx, s.model, &s.ops); err != nil {
+			return err
+		}
+	default:
+		n := 1 + s.rng.IntN(3)
+		if k.restart || r == 1 {
+			n = 4 // something to be in the middle of
+		}
+		if err := s.mut.mutate(ctx, s.model, n, &s.ops); err != nil {
+			return err
+		}
 	}
 	if err := s.model.write(s.mainDir); err != nil {
 		return err
 	}
 	d := s.ops
+	extra := ""
+	switch {
+	case k.restart:
+		extra = ", emulator restart"
+	case k.interrupt == sigKill:
+		extra = ", CLI SIGKILL"
+	case k.interrupt == sigInt2:
+		extra = ", CLI double SIGINT"
+	}
 	fmt.Printf("round %d: %d creates, %d updates, %d rotations, %d destroys (%d glow, %d gateflow)%s\n", r,
 		d.Creates-before.Creates, d.Updates-before.Updates, d.Rotations-before.Rotations, d.Destroys-before.Destroys,
-		len(s.model.Glow), len(s.model.GF), map[bool]string{true: ", emulator restart", false: ""}[restart])
-	if restart {
+		len(s.model.Glow), len(s.model.GF), extra)
+	switch {
+	case k.restart:
 		if err := s.applyWithRestart(ctx); err != nil {
 			return err
 		}
-	} else if err := s.converge(s.mainDir, nil); err != nil {
-		return err
+	case k.interrupt != "":
+		if err := s.applyInterrupted(ctx, r, k.interrupt, d.Creates-before.Creates, d.Rotations-before.Rotations); err != nil {
+			return err
+		}
+	default:
+		if err := s.converge(s.mainDir, nil); err != nil {
+			return err
+		}
 	}
 	if err := s.checkAll(ctx, r); err != nil {
 		return err
 	}
-	if s.o.conflictEvery > 0 && r%s.o.conflictEvery == s.o.conflictEvery/2 {
-		saved := (r/s.o.conflictEvery)%2 == 0
-		if err := s.concurrent(ctx, r, saved); err != nil {
+	if k.glowRace {
+		if err := s.concurrent(ctx, r, k.glowSaved); err != nil {
 			return err
 		}
+	}
+	if k.gatewayRace {
+		if err := s.gatewayRace(ctx, r); err != nil {
+			return err
+		}
+	}
+	if k.adoptionProbe {
+		return s.adoptionProbe(r)
 	}
 	return nil
 }
@@ -614,210 +801,4 @@ watch:
 		fmt.Printf("  the interrupted apply exited %d: %s\n", r.Exit, firstLine(failureLine(r.output())))
 	}
 	return s.converge(s.mainDir, &r)
-}
-
-var conflictRe = regexp.MustCompile(`(?i)stale|changed since|conflict|nothing was overwritten|plan again`)
-
-// concurrent runs two appliers on configurations that differ in one
-// provider's description. With saved plans both plans are made from the
-// same state first, so the second apply to arrive must be refused; with
-// directories they may also happen one after the other. Afterwards each
-// configuration's plan must be empty or show exactly its own pending
-// change, and the winner's must be empty.
-func (s *soak) concurrent(ctx context.Context, r int, saved bool) error {
-	s.conflictEvents++
-	labels := sortedKeys(s.model.Glow)
-	x := labels[s.rng.IntN(len(labels))]
-	a, b := s.model.clone(), s.model.clone()
-	a.Glow[x].Desc = fmt.Sprintf("writer A, round %d", r)
-	b.Glow[x].Desc = fmt.Sprintf("writer B, round %d", r)
-	if err := a.write(s.mainDir); err != nil {
-		return err
-	}
-	if err := b.write(s.otherDir); err != nil {
-		return err
-	}
-	mode := "directories"
-	var argsA, argsB []string
-	if saved {
-		mode = "saved plans"
-		fa, fb := filepath.Join(s.work, "a.sbplan"), filepath.Join(s.work, "b.sbplan")
-		for _, pf := range []struct{ dir, file string }{{s.mainDir, fa}, {s.otherDir, fb}} {
-			ok := false
-			for range 4 {
-				res, err := s.cli("plan", "--no-color", "--out", pf.file, pf.dir)
-				if err != nil {
-					return err
-				}
-				if ok = res.Exit == 0; ok {
-					break
-				}
-			}
-			if !ok {
-				s.violate("round %d: plan --out kept failing", r)
-				return nil
-			}
-		}
-		argsA = []string{"apply", "--no-color", "--dir", s.mainDir, fa}
-		argsB = []string{"apply", "--no-color", "--dir", s.otherDir, fb}
-	} else {
-		argsA = []string{"apply", "--no-color", "--auto-approve", s.mainDir}
-		argsB = []string{"apply", "--no-color", "--auto-approve", s.otherDir}
-	}
-	pa, err := s.launch(argsA...)
-	if err != nil {
-		return err
-	}
-	pb, err := s.launch(argsB...)
-	if err != nil {
-		return err
-	}
-	ra, err := s.finish(pa)
-	if err != nil {
-		return err
-	}
-	rb, err := s.finish(pb)
-	if err != nil {
-		return err
-	}
-
-	outcome := ""
-	var winnerDir string
-	switch {
-	case ra.Exit == 0 && rb.Exit == 0:
-		if saved {
-			s.violate("round %d: two saved plans made from the same state were both applied: one overwrote the other silently", r)
-		}
-		s.serialised++
-		outcome = "both applied, one after the other"
-	case ra.Exit == 0 || rb.Exit == 0:
-		winner, loser, wdir := "A", rb, s.mainDir
-		if rb.Exit == 0 {
-			winner, loser, wdir = "B", ra, s.otherDir
-		}
-		if conflictRe.MatchString(loser.output()) {
-			s.conflicts++
-			winnerDir = wdir
-			outcome = fmt.Sprintf("%s won; the loser reported: %s", winner, firstLine(failureLine(conflictLine(loser.output()))))
-		} else {
-			s.faultLosers++
-			outcome = fmt.Sprintf("%s won; the other failed without a conflict (a fault): %s", winner, firstLine(failureLine(loser.output())))
-		}
-	default:
-		s.bothFailed++
-		outcome = "both failed (faults)"
-	}
-	fmt.Printf("  two appliers (%s) on glow_provider.%s: %s\n", mode, x, outcome)
-
-	// Each configuration's plan: empty, or exactly its own change.
-	want := "glow_provider." + x + " update"
-	empties := 0
-	for _, dir := range []string{s.mainDir, s.otherDir} {
-		code, changed, why, err := s.planJSON(dir)
-		if err != nil {
-			return err
-		}
-		switch {
-		case code == 1:
-			s.violate("round %d: plan of %s kept failing after the concurrent applies: %s", r, filepath.Base(dir), why)
-		case code == 0 && len(changed) == 0:
-			empties++
-			if winnerDir != "" && dir != winnerDir {
-				s.violate("round %d: the loser's configuration %s shows no pending change: its change was applied although it reported a conflict", r, filepath.Base(dir))
-			}
-		case len(changed) == 1 && changed[0] == want:
-			if dir == winnerDir {
-				s.violate("round %d: the winner's configuration %s still shows %v", r, filepath.Base(dir), changed)
-			}
-		default:
-			s.violate("round %d: after the concurrent applies, %s shows %v, want nothing or exactly %q", r, filepath.Base(dir), changed, want)
-		}
-	}
-	if empties > 1 {
-		s.violate("round %d: both configurations show no change although they differ", r)
-	}
-
-	// The main configuration is A's from here on.
-	s.model = a
-	if err := s.converge(s.mainDir, nil); err != nil {
-		return err
-	}
-	return s.checkAll(ctx, r)
-}
-
-func conflictLine(out string) string {
-	for l := range strings.Lines(out) {
-		if conflictRe.MatchString(l) {
-			return l
-		}
-	}
-	return out
-}
-
-func (s *soak) table(incomplete string) string {
-	f := s.faults
-	f.Failed += s.lastStats.Faults.Failed
-	f.RateLimited += s.lastStats.Faults.RateLimited
-	f.Dropped += s.lastStats.Faults.Dropped
-	calls := s.calls + total(s.lastStats)
-	checkerRetries := s.checkRetry
-	if s.checker != nil {
-		checkerRetries += s.checker.Stats().Retries
-	}
-	faulted := f.Failed + f.RateLimited + f.Dropped
-	rows := [][2]string{
-		{"rounds", fmt.Sprintf("%d of %d", s.rounds, s.o.rounds)},
-		{"operations: creates", fmt.Sprint(s.ops.Creates)},
-		{"operations: updates", fmt.Sprint(s.ops.Updates)},
-		{"operations: rotations (new Vault versions)", fmt.Sprint(s.ops.Rotations)},
-		{"operations: destroys (prune)", fmt.Sprint(s.ops.Destroys)},
-		{"applied, as apply reported (added / changed / destroyed)", fmt.Sprintf("%d / %d / %d", s.added, s.changed, s.destroyed)},
-		{"apply runs / plan runs", fmt.Sprintf("%d / %d", s.applies, s.plans)},
-		{"apply re-runs until convergence", fmt.Sprint(s.reruns)},
-		{"API calls served (emulator, all processes)", fmt.Sprint(calls)},
-		{"injected faults: 503 (--fail-rate)", fmt.Sprint(f.Failed)},
-		{"injected faults: 429 (--rate-limit)", fmt.Sprint(f.RateLimited)},
-		{"injected faults: dropped connections (--drop-rate)", fmt.Sprint(f.Dropped)},
-		{"retries: faulted requests (the CLI does not report its own)", fmt.Sprint(faulted)},
-		{"retries: of those, by the soak's checker client", fmt.Sprint(checkerRetries)},
-		{"concurrent-applier events", fmt.Sprint(s.conflictEvents)},
-		{"conflicts reported by the loser", fmt.Sprint(s.conflicts)},
-		{"concurrent applies serialised / loser failed by a fault / both failed", fmt.Sprintf("%d / %d / %d", s.serialised, s.faultLosers, s.bothFailed)},
-		{"emulator restarts (SIGKILL during an apply)", fmt.Sprint(s.restarts)},
-		{"decrypts by the soak's checker (audit)", fmt.Sprint(s.auditChecker)},
-		{"decrypts by Switchboard (audit)", fmt.Sprint(s.auditSwitchboard)},
-		{"outputs scanned for secrets / secret values written to Vault", fmt.Sprintf("%d / %d", len(s.runs), len(s.vault.all()))},
-		{"invariant violations", fmt.Sprint(len(s.violations))},
-		{"wall time", time.Since(s.start).Round(time.Second).String()},
-	}
-	var b strings.Builder
-	b.WriteString("| measure | count |\n|---|---:|\n")
-	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %s |\n", r[0], r[1])
-	}
-	if incomplete != "" {
-		fmt.Fprintf(&b, "\nIncomplete: %s\n", incomplete)
-	}
-	return b.String()
-}
-
-func (s *soak) report(table string) string {
-	var b strings.Builder
-	b.WriteString("# Soak: correctness under faults\n\n")
-	b.WriteString("Written by `make soak` (`go run ./soak`); do not edit by hand.\n\n")
-	fmt.Fprintf(&b, "Run of %s on %s/%s, %d CPUs, %s. Seed %d (`go run ./soak -seed %d` replays the configuration changes; fault timing is not replayed).\n\n",
-		s.start.UTC().Format(time.RFC3339), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), s.o.seed, s.o.seed)
-	fmt.Fprintf(&b, "Emulator: `--data DIR --fail-rate %g --rate-limit %g --drop-rate %g --fault-seed %d`. ",
-		s.o.failRate, s.o.rateLimit, s.o.dropRate, s.o.seed)
-	fmt.Fprintf(&b, "Two appliers at once every %d rounds (alternately from saved plans and from directories); the emulator killed with SIGKILL during an apply every %d rounds. A failed apply is re-run up to %d times.\n\n",
-		s.o.conflictEvery, s.o.restartEvry, s.o.maxReruns)
-	b.WriteString("Invariants checked after every round: the next plan is empty; no two Glow providers share a name in a department; every Glow key decrypts (through the soak's own token and actor) to the Vault version the configuration points to; no decrypt by Switchboard's actor in the audit log; no secret value or token in any output.\n\n")
-	b.WriteString(table)
-	if len(s.violations) > 0 {
-		b.WriteString("\nViolations:\n\n")
-		for _, v := range s.violations {
-			fmt.Fprintf(&b, "- %s\n", v)
-		}
-	}
-	return b.String()
 }

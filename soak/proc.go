@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -128,6 +129,28 @@ type emuClient struct {
 
 func (e *emuClient) get(ctx context.Context, path string, out any) error {
 	return childproc.EmulatorGet(ctx, e.hc, e.url(), path, out)
+}
+
+// scriptFaults sets the emulator's fault script (POST /_emulator/faults).
+func (e *emuClient) scriptFaults(ctx context.Context, fs emulator.FaultScript) error {
+	body, err := json.Marshal(fs)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url()+"/_emulator/faults", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST /_emulator/faults: %s", resp.Status)
+	}
+	return nil
 }
 
 func (e *emuClient) stats(ctx context.Context) (emulator.Stats, error) {
