@@ -176,7 +176,11 @@ type attempt struct {
 	sent atomic.Bool
 	// ambiguous is set when the call ends with a failure after which the
 	// server may have acted.
-	ambiguous     bool
+	ambiguous bool
+	// replayedAfterLoss is set when an attempt that reached the server lost
+	// its answer and the call was replayed: a conditional write's replay
+	// then meets its own first attempt as a changed precondition.
+	replayedAfterLoss bool
 	status        int
 	err           error
 	retryAfter    time.Duration
@@ -328,6 +332,7 @@ func (c *Client) decide(ctx context.Context, call *Call, st *attempt, resp *http
 			return false, sent && call.Replay == NotIdempotent
 		}
 		if !sent || call.Replay == Idempotent {
+			st.replayedAfterLoss = st.replayedAfterLoss || sent
 			return true, false
 		}
 		return false, true
@@ -344,6 +349,7 @@ func (c *Client) decide(ctx context.Context, call *Call, st *attempt, resp *http
 	case http.StatusBadGateway, http.StatusGatewayTimeout:
 		// A gateway may have passed the request on before failing.
 		if call.Replay == Idempotent {
+			st.replayedAfterLoss = true
 			return true, false
 		}
 		return false, true
@@ -418,6 +424,11 @@ type wireError struct {
 
 func (c *Client) statusError(call *Call, st *attempt, resp *http.Response) *api.Error {
 	e := &api.Error{StatusCode: resp.StatusCode, OutcomeUnknown: st.ambiguous}
+	if resp.StatusCode == http.StatusPreconditionFailed && st.replayedAfterLoss {
+		// Perhaps only our own lost attempt changed the object: the caller
+		// must read it to know.
+		e.OutcomeUnknown = true
+	}
 	if st.hasRetryAfter {
 		e.RetryAfter = st.retryAfter
 	}

@@ -462,3 +462,45 @@ func TestGatewayRacingUpdatesLoseNothing(t *testing.T) {
 		}
 	}
 }
+
+// A settings write whose answer is lost is replayed, and the replay meets
+// the first attempt's own change as a failed precondition: that is not a
+// conflict when the provider shows the write.
+func TestGatewayLostAnswerOfAConditionalWrite(t *testing.T) {
+	e := start(t)
+	gw := &crud.Gateway{Client: e.gateflow}
+	ctx := context.Background()
+	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-abc")}
+	if _, err := gw.Create(ctx, crud.GatewaySpec{ProviderID: "cohere", Enabled: true, Settings: map[string]any{"timeout_ms": 10000}, Credentials: creds}); err != nil {
+		t.Fatal(err)
+	}
+	read, err := e.gateflow.Get(ctx, "cohere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fault(t, emulator.FaultScript{DropNext: 1, OnlyOps: []string{"gateflow.providers.update"}})
+	want := map[string]any{"timeout_ms": 11000}
+	p, err := gw.Update(ctx, crud.GatewayUpdate{ProviderID: "cohere", LiveSettings: read.Settings, Settings: &want,
+		Guard: true, ExpectedUpdatedAt: read.UpdatedAt, ExpectedCredentialsUpdatedAt: read.CredentialsUpdatedAt})
+	if err != nil {
+		t.Fatalf("update after a lost answer: %v", err)
+	}
+	if p.Settings["timeout_ms"] != float64(11000) || e.ops("gateflow.providers.update") != 2 {
+		t.Errorf("settings %v after %d updates", p.Settings, e.ops("gateflow.providers.update"))
+	}
+	// Someone else's write since the read is still a conflict, and
+	// nothing of this update is written.
+	read, _ = e.gateflow.Get(ctx, "cohere")
+	if _, err := e.gateflow.UpdateSettings(ctx, "cohere", map[string]any{"timeout_ms": 12000}); err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]any{"timeout_ms": 13000}
+	_, err = gw.Update(ctx, crud.GatewayUpdate{ProviderID: "cohere", LiveSettings: read.Settings, Settings: &want,
+		Guard: true, ExpectedUpdatedAt: read.UpdatedAt, ExpectedCredentialsUpdatedAt: read.CredentialsUpdatedAt})
+	if !errors.Is(err, crud.ErrConflict) {
+		t.Fatalf("update over someone else's change: %v, want a conflict", err)
+	}
+	if live, _ := e.gateflow.Get(ctx, "cohere"); live.Settings["timeout_ms"] != float64(12000) {
+		t.Errorf("live timeout_ms %v, want the other writer's 12000", live.Settings["timeout_ms"])
+	}
+}

@@ -155,24 +155,41 @@ func (g *Gateway) Update(ctx context.Context, u GatewayUpdate) (*gateflow.Provid
 		}
 		etag = p.ETag
 	}
-	precondition := func(err error) error {
-		if errors.Is(err, api.ErrPreconditionFailed) {
-			return &ConflictError{Object: obj, Detail: "it was changed while this apply was writing it", Err: err}
+	// A 412 on a replay after a lost answer may be our own write meeting
+	// itself: read the provider and accept it when it shows the write.
+	resolve := func(err error, landed func(*gateflow.Provider) bool) (string, error) {
+		if !errors.Is(err, api.ErrPreconditionFailed) {
+			return "", err
 		}
-		return err
+		if errors.Is(err, api.ErrOutcomeUnknown) && landed != nil {
+			if p, gerr := g.Client.Get(ctx, u.ProviderID); gerr == nil && landed(p) {
+				return p.ETag, nil
+			}
+		}
+		return "", &ConflictError{Object: obj, Detail: "it was changed while this apply was writing it", Err: err}
 	}
 	if u.Enabled != nil && !*u.Enabled {
 		r, err := g.Client.Disable(ctx, u.ProviderID, gateflow.IfMatch(etag))
-		if err != nil {
-			return fail("disabling", precondition(err))
+		next := ""
+		if err == nil {
+			next = r.ETag
+		} else if next, err = resolve(err, func(p *gateflow.Provider) bool { return p.Status == gateflow.StatusDisabled }); err != nil {
+			return fail("disabling", err)
 		}
-		etag = nextTag(etag, r.ETag)
+		etag = nextTag(etag, next)
 		done = append(done, "disabled")
 	}
 	if u.Credentials != nil {
 		r, err := g.Client.UpdateCredentials(ctx, u.ProviderID, u.Credentials, gateflow.IfMatch(etag))
 		if err != nil {
-			return fail("setting credentials", precondition(err))
+			// Credentials cannot be read back, so a replayed write that
+			// meets a changed precondition stays unknown: the next plan
+			// sees from credentials_updated_at whether they arrived.
+			if errors.Is(err, api.ErrPreconditionFailed) && errors.Is(err, api.ErrOutcomeUnknown) {
+				return fail("setting credentials", fmt.Errorf("%w; the answer was lost, so whether they were set is unknown: plan again to see", err))
+			}
+			_, err = resolve(err, nil)
+			return fail("setting credentials", err)
 		}
 		etag = nextTag(etag, r.ETag)
 		done = append(done, "set credentials")
@@ -184,19 +201,47 @@ func (g *Gateway) Update(ctx context.Context, u GatewayUpdate) (*gateflow.Provid
 		}
 		if len(patch) > 0 {
 			p, err := g.Client.UpdateSettings(ctx, u.ProviderID, patch, gateflow.IfMatch(etag))
-			if err != nil {
-				return fail("updating settings", precondition(err))
+			next := ""
+			if err == nil {
+				next = p.ETag
+			} else if next, err = resolve(err, func(p *gateflow.Provider) bool { return settingsApplied(p.Settings, patch) }); err != nil {
+				return fail("updating settings", err)
 			}
-			etag = nextTag(etag, p.ETag)
+			etag = nextTag(etag, next)
 			done = append(done, "updated settings")
 		}
 	}
 	if u.Enabled != nil && *u.Enabled {
 		if _, err := g.Client.Enable(ctx, u.ProviderID, gateflow.IfMatch(etag)); err != nil {
-			return fail("enabling", precondition(err))
+			if _, err := resolve(err, func(p *gateflow.Provider) bool { return p.Status == gateflow.StatusActive }); err != nil {
+				return fail("enabling", err)
+			}
 		}
 	}
 	return g.Client.Get(ctx, u.ProviderID)
+}
+
+// settingsApplied reports whether live shows every entry of a settings
+// patch: its values, and no key the patch removes.
+func settingsApplied(live, patch map[string]any) bool {
+	l, err := state.NormalizeSettings(live)
+	if err != nil {
+		return false
+	}
+	for k, v := range patch {
+		lv, ok := l[k]
+		if v == nil {
+			if ok {
+				return false
+			}
+			continue
+		}
+		want, err := state.NormalizeSettings(map[string]any{k: v})
+		if err != nil || !ok || !reflect.DeepEqual(lv, want[k]) {
+			return false
+		}
+	}
+	return true
 }
 
 // nextTag is the tag to condition the next write on: the answer's, or none
