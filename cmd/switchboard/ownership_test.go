@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -283,5 +284,87 @@ func TestInterruptedApplyLeavesNothingOrphaned(t *testing.T) {
 	drafts, _ := api.Collect(c.ListDrafts(context.Background()))
 	if len(keys) != 1 || len(p.KeyIDs) != 1 || keys[0].ID != p.KeyIDs[0] || len(drafts) != 0 {
 		t.Errorf("left behind: keys %+v (provider has %v), drafts %+v", keys, p.KeyIDs, drafts)
+	}
+}
+
+// Two configurations with their own owners manage one Glow: neither sees
+// the other's providers as its own, neither destroys them, and a name
+// clash names the owning configuration.
+func TestTwoOwnersNeverTouchEachOther(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-owners-0001"})
+	team := func(owner, name string) string {
+		return writeConfigFiles(t, map[string]string{"main.hcl": `
+glow {
+  owner = "` + owner + `"
+}
+vault {}
+
+glow_provider "openai" {
+  name        = "` + name + `"
+  departments = ["cs"]
+  key "primary" {
+    value = vault("secret/llm/openai", "api_key")
+  }
+}
+`})
+	}
+	a, b := team("team-a", "OpenAI A"), team("team-b", "OpenAI B")
+	applyOK(t, "1 added", a)
+	applyOK(t, "1 added", b)
+	noChanges(t, a)
+	noChanges(t, b)
+	if code, out := planText(t, a); code != 0 || !strings.Contains(out, `owned by configuration "team-b"`) {
+		t.Errorf("team-a's plan does not list team-b's provider as unmanaged:\n%s", out)
+	}
+
+	// team-a removes its block: only its own provider goes.
+	if err := os.WriteFile(filepath.Join(a, "main.hcl"), []byte("glow {\n  owner = \"team-a\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	applyOK(t, "0 added, 0 changed, 1 destroyed", a)
+	if p := onlyProvider(t, glowClient(t, w)); p.Name != "OpenAI B" {
+		t.Errorf("left %q, want team-b's provider", p.Name)
+	}
+	noChanges(t, b)
+
+	// team-a declares team-b's name: refused, naming team-b.
+	c := team("team-a", "OpenAI B")
+	if code, out := planText(t, c); code != 1 || !strings.Contains(out, `belongs to configuration "team-b"`) {
+		t.Errorf("name clash with another owner: exit %d\n%s", code, out)
+	}
+}
+
+// With the baseline of the last apply, a new Vault version is a rotation,
+// never drift; a change made by hand is drift.
+func TestRotationIsNotDriftWithABaseline(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-drift-0001"})
+	dir := copyExample(t, "basic")
+	applied := savePlan(t, dir)
+	if code, out, errOut := runSwitchboard(t, "apply", "--no-color", applied); code != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-drift-0002"})
+	code, js, errOut := runSwitchboard(t, "plan", "--format", "json", "--baseline", applied, dir)
+	var doc struct {
+		Changes []struct {
+			Address   string            `json:"address"`
+			Drift     bool              `json:"drift"`
+			Rotations []json.RawMessage `json:"rotations"`
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal([]byte(js), &doc); code != 0 || err != nil {
+		t.Fatalf("plan: exit %d, %v\n%s%s", code, err, js, errOut)
+	}
+	rotations := 0
+	for _, c := range doc.Changes {
+		rotations += len(c.Rotations)
+		if c.Drift {
+			t.Errorf("%s: a rotation labelled drift", c.Address)
+		}
+	}
+	if rotations != 2 {
+		t.Errorf("%d rotations, want 2 (the Glow key and the Gateflow credential)", rotations)
 	}
 }
