@@ -17,47 +17,15 @@ import (
 
 const typeCodeGateflow = "invalid_configuration"
 
-type catalogueEntry struct {
-	name   string
-	models []gateflow.Model
-}
-
-func models(typ string, ids ...string) []gateflow.Model {
-	out := make([]gateflow.Model, len(ids))
-	for i, id := range ids {
-		out[i] = gateflow.Model{ID: id, Type: typ, Available: true}
+// catalogue is gateflow's table (api/gateflow/catalogue.go) by provider
+// ID: names, models, settings and credential fields all come from there.
+var catalogue = func() map[string]gateflow.ProviderInfo {
+	m := map[string]gateflow.ProviderInfo{}
+	for _, id := range gateflow.ProviderIDs {
+		m[id], _ = gateflow.Catalogue(id)
 	}
-	return out
-}
-
-// catalogue is the fixed list of "Supported Providers".
-var catalogue = map[string]catalogueEntry{
-	gateflow.OpenAI: {"OpenAI", append(models("chat", "gpt-5.2", "gpt-5", "gpt-5-mini"),
-		models("embedding", "text-embedding-3-large")...)},
-	gateflow.Anthropic: {"Anthropic", models("chat",
-		"claude-opus-4-5-20251107", "claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251015")},
-	gateflow.Google: {"Google AI", append(models("chat", "gemini-3-pro", "gemini-3-flash"),
-		models("embedding", "gemini-embedding-001")...)},
-	gateflow.Mistral: {"Mistral", append(append(models("chat", "mistral-large-latest", "mistral-small-latest", "devstral-medium-latest"),
-		models("audio", "voxtral-small-latest")...), models("embedding", "mistral-embed")...)},
-	gateflow.Cohere: {"Cohere", append(models("chat", "command-r-plus", "command-a-03-2025"),
-		models("rerank", "rerank-v3.5")...)},
-	gateflow.ElevenLabs: {"ElevenLabs", models("tts", "eleven_multilingual_v2", "eleven_turbo_v2_5", "eleven_flash_v2_5")},
-}
-
-// settingKinds lists the accepted settings and their JSON types.
-func settingKinds(id string) map[string]string {
-	k := map[string]string{"default_model": "string", "timeout_ms": "integer", "max_retries": "integer", "base_url": "string"}
-	switch id {
-	case gateflow.OpenAI:
-		k["organization_id"], k["project_id"] = "string", "string"
-	case gateflow.Google:
-		k["region"] = "string"
-	case gateflow.ElevenLabs:
-		k["default_voice"] = "string"
-	}
-	return k
-}
+	return m
+}()
 
 // latencyOf is a stable, plausible latency for a provider.
 func latencyOf(id string) int {
@@ -66,14 +34,7 @@ func latencyOf(id string) int {
 	return 80 + int(h.Sum32()%120)
 }
 
-func modelIDs(id string) []string {
-	ms := catalogue[id].models
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.ID
-	}
-	return out
-}
+func modelIDs(id string) []string { return catalogue[id].ModelIDs() }
 
 func (s *Server) health(g *gateflowRec) *gateflow.Health {
 	if g == nil {
@@ -175,7 +136,7 @@ func (s *Server) gateList(r *http.Request) (any, error) {
 	out := gateflow.ListResponse{Providers: []gateflow.ProviderSummary{}}
 	for _, id := range gateflow.ProviderIDs {
 		g := s.st.gateflow[id]
-		sum := gateflow.ProviderSummary{ID: id, Name: catalogue[id].name, Status: status(g), Configured: g != nil, Models: []string{}, Health: s.health(g)}
+		sum := gateflow.ProviderSummary{ID: id, Name: catalogue[id].Name, Status: status(g), Configured: g != nil, Models: []string{}, Health: s.health(g)}
 		if g != nil {
 			sum.Models = modelIDs(id)
 		}
@@ -187,7 +148,7 @@ func (s *Server) gateList(r *http.Request) (any, error) {
 func (s *Server) gateProvider(id string) gateflow.Provider {
 	g := s.st.gateflow[id]
 	p := gateflow.Provider{
-		ID: id, Name: catalogue[id].name, Status: status(g), Configured: g != nil,
+		ID: id, Name: catalogue[id].Name, Status: status(g), Configured: g != nil,
 		Settings: map[string]any{}, Models: []gateflow.Model{}, Health: s.health(g),
 	}
 	if g == nil {
@@ -199,42 +160,44 @@ func (s *Server) gateProvider(id string) gateflow.Provider {
 	if p.Settings == nil {
 		p.Settings = map[string]any{}
 	}
-	p.Models = append([]gateflow.Model{}, catalogue[id].models...)
+	p.Models = append([]gateflow.Model{}, catalogue[id].Models...)
 	p.Usage = &gateflow.Usage{}
 	return p
 }
 
-// checkCredentials applies docs/api.md's rules; failures are 422.
+// checkCredentials applies the catalogue's credential fields: unknown
+// names, a missing or empty required field and a wrong prefix are 422.
 func checkCredentials(id string, creds map[string]string, prefix string) error {
+	info := catalogue[id]
 	bad := func(field, format string, args ...any) error {
 		return errf(http.StatusUnprocessableEntity, "invalid_credentials", prefix+field, format, args...)
 	}
 	for _, k := range sortedKeys(creds) {
-		if k != "api_key" && (k != "organization_id" || id != gateflow.OpenAI) {
-			return bad(k, "%s%s is not a credential of %s", prefix, k, id)
+		if _, ok := info.Credential(k); !ok {
+			return bad(k, "%s%s is not a credential of %s; its credentials are %s", prefix, k, id, strings.Join(info.CredentialNames(), ", "))
 		}
 	}
-	key, ok := creds["api_key"]
-	switch {
-	case !ok || key == "":
-		return bad("api_key", "%sapi_key is required", prefix)
-	case id == gateflow.OpenAI && !strings.HasPrefix(key, "sk-"):
-		return bad("api_key", "an OpenAI api_key starts with \"sk-\"")
-	case id == gateflow.Anthropic && !strings.HasPrefix(key, "sk-ant-"):
-		return bad("api_key", "an Anthropic api_key starts with \"sk-ant-\"")
+	for _, c := range info.Credentials {
+		v, ok := creds[c.Name]
+		switch {
+		case c.Required && (!ok || v == ""):
+			return bad(c.Name, "%s%s is required", prefix, c.Name)
+		case ok && c.Prefix != "" && !strings.HasPrefix(v, c.Prefix):
+			return bad(c.Name, "an %s %s starts with %q", info.Name, c.Name, c.Prefix)
+		}
 	}
 	return nil
 }
 
-// checkSettings checks names and types; a nil value (a removal) is allowed
-// when allowNull.
+// checkSettings checks names and types against the catalogue; a nil value
+// (a removal) is allowed when allowNull.
 func checkSettings(id string, settings map[string]any, allowNull bool) error {
-	kinds := settingKinds(id)
+	info := catalogue[id]
 	for _, k := range sortedKeys(settings) {
 		field := "settings." + k
-		kind, ok := kinds[k]
+		setting, ok := info.Setting(k)
 		if !ok {
-			return badInput("invalid_configuration", field, "%s is not a setting of %s", field, id)
+			return badInput("invalid_configuration", field, "%s is not a setting of %s; its settings are %s", field, id, strings.Join(info.SettingNames(), ", "))
 		}
 		v := settings[k]
 		if v == nil {
@@ -243,20 +206,8 @@ func checkSettings(id string, settings map[string]any, allowNull bool) error {
 			}
 			return badInput("invalid_configuration", field, "%s must not be null", field)
 		}
-		switch kind {
-		case "string":
-			if _, ok := v.(string); !ok {
-				return badInput("invalid_configuration", field, "%s must be a string", field)
-			}
-		case "integer":
-			n, ok := v.(json.Number)
-			if !ok {
-				return badInput("invalid_configuration", field, "%s must be a number", field)
-			}
-			i, err := n.Int64()
-			if err != nil || i < 0 {
-				return badInput("invalid_configuration", field, "%s must be a non-negative integer", field)
-			}
+		if !setting.Accepts(v) {
+			return badInput("invalid_configuration", field, "%s must be %s", field, setting.Expected())
 		}
 	}
 	return nil
@@ -329,7 +280,7 @@ func (s *Server) gateConfigure(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return tagged{gateflow.ConfigureResponse{
-		ID: g.ID, Name: catalogue[g.ID].name, Status: status(g), Configured: true,
+		ID: g.ID, Name: catalogue[g.ID].Name, Status: status(g), Configured: true,
 		ConfiguredAt: g.ConfiguredAt, Models: modelIDs(g.ID),
 	}, etag(g.ID, g)}, nil
 }
@@ -426,7 +377,7 @@ func (s *Server) gateTest(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := gateflow.TestResult{ID: g.ID, TestResult: "success", LatencyMS: latencyOf(g.ID) + 25, ModelsAvailable: len(catalogue[g.ID].models), TestedAt: now()}
+	out := gateflow.TestResult{ID: g.ID, TestResult: "success", LatencyMS: latencyOf(g.ID) + 25, ModelsAvailable: len(catalogue[g.ID].Models), TestedAt: now()}
 	if g.Disabled {
 		out.TestResult, out.LatencyMS, out.ModelsAvailable = "failure", 0, 0
 		out.Error = fmt.Sprintf("provider %s is disabled", g.ID)
