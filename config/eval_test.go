@@ -88,7 +88,7 @@ glow_provider "openai_prod" {
 gateflow_provider "openai" {
   enabled     = false
   credentials = { api_key = vault("secret/llm/openai", "api_key") }
-  settings    = { organization_id = "org-123", timeout_ms = 30000, temperature = 0.5, stream = true, gone = null }
+  settings    = { organization_id = "org-123", timeout_ms = 30000, max_retries = 2.0, default_model = "gpt-5.2", base_url = null }
 }
 `})
 	cfg := mustLoad(t, dir, LoadOptions{Env: envOf(map[string]string{"GLOW_TOKEN": "glow-token-value"})})
@@ -126,7 +126,7 @@ gateflow_provider "openai" {
 		t.Fatalf("gateway providers: %+v", cfg.GatewayProviders)
 	}
 	g := cfg.GatewayProviders[0]
-	wantSettings := map[string]any{"organization_id": "org-123", "timeout_ms": int64(30000), "temperature": 0.5, "stream": true}
+	wantSettings := map[string]any{"organization_id": "org-123", "timeout_ms": int64(30000), "max_retries": int64(2), "default_model": "gpt-5.2"}
 	if g.ProviderID != "openai" || g.Enabled || !reflect.DeepEqual(g.Settings, wantSettings) || g.Credentials["api_key"].Ref == nil {
 		t.Errorf("gateway provider: %+v", g)
 	}
@@ -307,6 +307,7 @@ glow_provider "per_department" {
 gateflow_provider "vendor" {
   for_each    = local.models
   provider_id = each.key
+  credentials = { api_key = vault("secret/llm/${each.key}", "api_key") }
   settings    = { default_model = each.value }
 }
 glow_provider "none" {
@@ -378,7 +379,7 @@ func TestJSONSyntax(t *testing.T) {
     }
   }
 }`,
-		"other.hcl": `gateflow_provider "mistral" {}`,
+		"other.hcl": `gateflow_provider "mistral" { credentials = { api_key = vault("secret/llm/mistral", "api_key") } }`,
 	})
 	cfg := mustLoad(t, dir, LoadOptions{})
 	if len(cfg.GlowProviders) != 1 || len(cfg.GatewayProviders) != 1 {

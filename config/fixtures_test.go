@@ -35,6 +35,8 @@ func noEnv(string) (string, bool) { return "", false }
 func TestFixtureDiagnostics(t *testing.T) {
 	cases := map[string][]wantDiag{
 		"duplicate_gateflow_provider": {
+			{"main.hcl", 1, 28, "error", "Missing Gateflow credentials"},
+			{"main.hcl", 3, 28, "error", "Missing Gateflow credentials"},
 			{"main.hcl", 4, 17, "error", "Duplicate Gateflow provider"},
 		},
 		"duplicate_glow_block": {
@@ -112,7 +114,8 @@ func TestFixtureDiagnostics(t *testing.T) {
 			{"main.hcl", 2, 10, "error", "Invalid reference"},
 		},
 		"invalid_setting": {
-			{"main.hcl", 4, 21, "error", "Invalid Gateflow setting"},
+			{"main.hcl", 1, 28, "error", "Missing Gateflow credentials"},
+			{"main.hcl", 4, 5, "error", "Unsupported Gateflow setting"},
 		},
 		"invalid_type": {
 			{"main.hcl", 2, 10, "error", "Invalid type specification"},

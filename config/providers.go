@@ -207,11 +207,19 @@ func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.B
 			if v, _ := l.plainAttr(attrs, "enabled", ctx, cty.Bool); v != cty.NilVal {
 				p.Enabled = v.True()
 			}
+			// The catalogue's checks (config/gateflow.go), for a supported
+			// provider only.
+			var info *gateflow.ProviderInfo
+			if entry, ok := gateflow.Catalogue(p.ProviderID); ok && idOK {
+				info = &entry
+			}
+			forEach := attrs["for_each"] != nil
+			l.checkHasCredentials(b, attrs, info, forEach)
 			if a := attrs["credentials"]; a != nil {
-				p.Credentials = l.credentials(a, ctx)
+				p.Credentials = l.gatewayCredentials(a, ctx, info, forEach)
 			}
 			if v, a := l.plainAttr(attrs, "settings", ctx, cty.DynamicPseudoType); v != cty.NilVal {
-				p.Settings = l.settings(a, v)
+				p.Settings = l.gatewaySettings(a, v, info)
 			}
 			if idOK {
 				gateways = append(gateways, gi)
@@ -554,69 +562,6 @@ func objectItem(expr hcl.Expression, key string) *hclsyntax.ObjectConsItem {
 		}
 	}
 	return nil
-}
-
-func (l *loader) credentials(a *hcl.Attribute, ctx *hcl.EvalContext) map[string]Secret {
-	val, ok := l.eval(a.Expr, ctx, ctx != l.ctx)
-	if !ok {
-		return nil
-	}
-	top, topMarks := val.Unmark()
-	if top.IsNull() {
-		return nil
-	}
-	if !top.IsKnown() {
-		return nil
-	}
-	ty := top.Type()
-	if !ty.IsObjectType() && !ty.IsMapType() {
-		l.diags = append(l.diags, typeError(a, "an object of secrets required, like { api_key = vault(\"secret/llm/openai\", \"api_key\") }"))
-		return nil
-	}
-	out := map[string]Secret{}
-	for it := top.ElementIterator(); it.Next(); {
-		k, e := it.Element()
-		name := k.AsString()
-		rng := objectItemRange(a.Expr, name)
-		if s, ok := l.secret(e.WithMarks(topMarks), rng, fmt.Sprintf("credential %q", name), keySecret); ok {
-			out[name] = s
-		}
-	}
-	return out
-}
-
-// settings reads Gateflow settings: a flat object of strings, numbers and
-// bools. A null setting is left out, as Gateflow treats null as "remove".
-func (l *loader) settings(a *hcl.Attribute, v cty.Value) map[string]any {
-	ty := v.Type()
-	if !ty.IsObjectType() && !ty.IsMapType() {
-		l.diags = append(l.diags, typeError(a, "an object of strings, numbers and bools required"))
-		return nil
-	}
-	out := map[string]any{}
-	for it := v.ElementIterator(); it.Next(); {
-		k, e := it.Element()
-		name := k.AsString()
-		if e.IsNull() {
-			continue
-		}
-		switch e.Type() {
-		case cty.String:
-			out[name] = e.AsString()
-		case cty.Bool:
-			out[name] = e.True()
-		case cty.Number:
-			out[name] = numberValue(e.AsBigFloat())
-		default:
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid Gateflow setting",
-				Detail:   fmt.Sprintf("The setting %q is a %s; Gateflow settings are a flat object of strings, numbers and bools.", name, e.Type().FriendlyName()),
-				Subject:  objectItemRange(a.Expr, name).Ptr(),
-			})
-		}
-	}
-	return out
 }
 
 func numberValue(f *big.Float) any {

@@ -260,7 +260,7 @@ glow_provider "a" {
   }
 }
 `,
-		"more.hcl.json":  `{"gateflow_provider": {"openai": {"settings": {"timeout_ms": 30000}}}}`,
+		"more.hcl.json":  `{"gateflow_provider": {"openai": {"credentials": {"api_key": "${vault(\"secret/llm/openai\", \"api_key\")}"}, "settings": {"timeout_ms": 30000}}}}`,
 		"prompts/cs.txt": "CS prompt",
 		"prompts/ee.txt": "EE prompt",
 		"values.json":    `{"b": [1, 2], "a": null}`,
