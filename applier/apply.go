@@ -313,6 +313,7 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 			r.endpointNames[e.ID] = e.Name
 		}
 		r.glow = crud.NewOwnedGlow(r.deps.Glow, known, r.plan.Owner)
+		r.glow.Parallelism = r.opts.Parallelism
 	}
 	if needGateflow {
 		r.gateway = &crud.Gateway{Client: r.deps.Gateflow}
@@ -356,14 +357,19 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 }
 
 // writes runs creates or updates: updates sharing a patch in one bulk
-// call, the others one by one, in plan order.
+// call, the other Glow creates and updates as one batch (crud.CreateMany,
+// crud.UpdateMany: their keys and endpoints in one call per 500, then the
+// providers), and Gateflow's one by one, in plan order.
 func (r *run) writes(ctx context.Context, writes []*op) {
 	bulks := map[string][]*op{}
-	var singles []*op
+	var glowBatch, singles []*op
 	for _, o := range writes {
-		if o.bulk != "" {
+		switch {
+		case o.bulk != "":
 			bulks[o.bulk] = append(bulks[o.bulk], o)
-		} else {
+		case o.glowCreate != nil || o.glowUpdate != nil:
+			glowBatch = append(glowBatch, o)
+		default:
 			singles = append(singles, o)
 		}
 	}
@@ -372,9 +378,10 @@ func (r *run) writes(ctx context.Context, writes []*op) {
 		if grp := bulks[key]; len(grp) > 1 {
 			groups = append(groups, grp)
 		} else {
-			singles = append(singles, grp[0])
+			glowBatch = append(glowBatch, grp[0])
 		}
 	}
+	slices.SortFunc(glowBatch, func(a, b *op) int { return a.index - b.index })
 	slices.SortFunc(singles, func(a, b *op) int { return a.index - b.index })
 
 	g := new(errgroup.Group)
@@ -385,6 +392,9 @@ func (r *run) writes(ctx context.Context, writes []*op) {
 		}
 		g.Go(func() error { r.bulkUpdate(ctx, grp); return nil })
 	}
+	if len(glowBatch) > 0 {
+		g.Go(func() error { r.glowBatch(ctx, glowBatch); return nil })
+	}
 	for _, o := range singles {
 		if r.halted(ctx) {
 			break
@@ -392,6 +402,71 @@ func (r *run) writes(ctx context.Context, writes []*op) {
 		g.Go(func() error { r.write(ctx, o); return nil })
 	}
 	_ = g.Wait()
+}
+
+// glowBatch creates or updates Glow providers together. The secrets their
+// new keys hold are read first, in parallel; an operation whose secret
+// cannot be read fails alone.
+func (r *run) glowBatch(ctx context.Context, ops []*op) {
+	started, began := r.beginAll(ctx, ops)
+	if len(started) == 0 {
+		return
+	}
+	keys := make([][]crud.Key, len(started))
+	errs := make([]error, len(started))
+	g := new(errgroup.Group)
+	g.SetLimit(r.opts.Parallelism)
+	for i, o := range started {
+		g.Go(func() error {
+			switch {
+			case o.glowCreate != nil:
+				keys[i], errs[i] = r.keyValues(ctx, o.glowCreate.Keys)
+			case o.glowUpdate.Keys != nil:
+				keys[i], errs[i] = r.keyValues(ctx, *o.glowUpdate.Keys)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var creates, updates []*op
+	var specs []crud.ProviderSpec
+	var us []crud.Update
+	for i, o := range started {
+		if errs[i] != nil {
+			id := ""
+			if o.glowUpdate != nil {
+				id = o.glowUpdate.ID
+			}
+			r.finish(o, began, id, nil, errs[i])
+			continue
+		}
+		if o.glowCreate != nil {
+			spec := *o.glowCreate
+			spec.Keys = keys[i]
+			specs, creates = append(specs, spec), append(creates, o)
+		} else {
+			u := *o.glowUpdate
+			if u.Keys != nil {
+				u.Keys = &keys[i]
+			}
+			us, updates = append(us, u), append(updates, o)
+		}
+	}
+	if len(specs) > 0 {
+		for i, res := range r.glow.CreateMany(ctx, specs) {
+			id, notes, err := glowOutcome(res.Applied, res.Err)
+			r.finish(creates[i], began, id, notes, err)
+		}
+	}
+	if len(us) > 0 {
+		for i, res := range r.glow.UpdateMany(ctx, us) {
+			id, notes, err := glowOutcome(res.Applied, res.Err)
+			if id == "" {
+				id = us[i].ID
+			}
+			r.finish(updates[i], began, id, notes, err)
+		}
+	}
 }
 
 func (r *run) cleanupPending(ops []*op) bool {
@@ -563,26 +638,6 @@ func (r *run) step(ctx context.Context, o *op, f func() (id string, notes []stri
 func (r *run) write(ctx context.Context, o *op) {
 	r.step(ctx, o, func() (string, []string, error) {
 		switch {
-		case o.glowCreate != nil:
-			spec := *o.glowCreate
-			keys, err := r.keyValues(ctx, spec.Keys)
-			if err != nil {
-				return "", nil, err
-			}
-			spec.Keys = keys
-			a, err := r.glow.Create(ctx, spec)
-			return glowOutcome(a, err)
-		case o.glowUpdate != nil:
-			u := *o.glowUpdate
-			if u.Keys != nil {
-				keys, err := r.keyValues(ctx, *u.Keys)
-				if err != nil {
-					return u.ID, nil, err
-				}
-				u.Keys = &keys
-			}
-			a, err := r.glow.Update(ctx, u)
-			return glowOutcome(a, err)
 		case o.gatewayCreate != nil:
 			spec := *o.gatewayCreate
 			creds, err := r.credentials(ctx, o.credentials)

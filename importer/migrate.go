@@ -63,8 +63,8 @@ func PlanMigration(im *Import) MigrationPlan {
 //     an error that leaves the key alone;
 //  3. replace the key, on each provider that uses it, by a new key with the
 //     same label and value whose name carries the origin marker of the
-//     version just written: one draft guarded by the version import read,
-//     published, and the old key deleted once no provider uses it. This is
+//     version just written: one update guarded by the version import read,
+//     and the old key deleted once no provider uses it. This is
 //     crud.Update's rotation, so no provider is ever without a key.
 //
 // Glow cannot rename a key, and the marker is what tells the planner where

@@ -14,8 +14,12 @@
 //   - A Glow provider changed by someone else since it was read is never
 //     overwritten: the operation stops with a *ConflictError.
 //   - A key is deleted only after the provider that used it has been
-//     published without it, so a running workload never sees a provider
-//     without a key.
+//     updated without it, so a running workload never sees a provider
+//     without a key; a new provider is created with its keys.
+//   - Many objects cost few calls: CreateMany and UpdateMany create the
+//     keys and endpoints of all of them in one call per glow.MaxItems, and
+//     a lost answer of such a call is resolved by looking the objects up by
+//     name or ownership marker before anything is sent again.
 //   - Secret values come in as sensitive.String and go only into the request
 //     that stores them. Nothing here decrypts a Glow key.
 package crud

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/switchboard-hq/switchboard/api"
@@ -61,6 +62,109 @@ func (e *Endpoints) Created() []glow.Endpoint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]glow.Endpoint(nil), e.created...)
+}
+
+// EnsureAll creates the endpoints of urls that do not exist yet, in as few
+// calls as Glow allows (glow.MaxItems each), so that many providers that
+// need new endpoints cost one call per chunk, not one per URL. After a lost
+// answer the endpoint list is read: an endpoint is identified by its URL
+// alone. It returns, per URL, the error of the chunk that failed to create
+// it.
+func (e *Endpoints) EnsureAll(ctx context.Context, urls []string) map[string]error {
+	urls = dedupe(urls)
+	slices.Sort(urls)
+	var missing []*endpointEntry
+	var missingURLs []string
+	// Entries are locked in URL order, so that two EnsureAll calls never
+	// wait for each other in a cycle.
+	for _, u := range urls {
+		e.mu.Lock()
+		ent, ok := e.byURL[u]
+		if !ok {
+			ent = &endpointEntry{}
+			e.byURL[u] = ent
+		}
+		e.mu.Unlock()
+		ent.mu.Lock()
+		if ent.id != "" {
+			ent.mu.Unlock()
+			continue
+		}
+		missing = append(missing, ent)
+		missingURLs = append(missingURLs, u)
+	}
+	defer func() {
+		for _, ent := range missing {
+			ent.mu.Unlock()
+		}
+	}()
+	errs := map[string]error{}
+	for start := 0; start < len(missingURLs); start += glow.MaxItems {
+		end := min(start+glow.MaxItems, len(missingURLs))
+		eps, err := e.createMany(ctx, missingURLs[start:end])
+		for i := start; i < end; i++ {
+			ep, ok := eps[missingURLs[i]]
+			if !ok {
+				if err == nil {
+					err = fmt.Errorf("glow: create endpoints: the answer has no endpoint for %s", missingURLs[i])
+				}
+				errs[missingURLs[i]] = err
+				continue
+			}
+			missing[i].id = ep.ID
+			e.mu.Lock()
+			e.created = append(e.created, ep)
+			e.mu.Unlock()
+		}
+	}
+	return errs
+}
+
+// createMany creates one chunk of endpoints, resolving a lost answer by the
+// endpoint list.
+func (e *Endpoints) createMany(ctx context.Context, urls []string) (map[string]glow.Endpoint, error) {
+	in := make([]glow.EndpointInput, len(urls))
+	for i, u := range urls {
+		in[i] = glow.EndpointInput{URL: u, Name: e.name}
+	}
+	out := map[string]glow.Endpoint{}
+	eps, err := e.client.CreateEndpoints(ctx, in)
+	if err == nil {
+		for _, ep := range eps {
+			out[ep.URL] = ep
+		}
+		return out, nil
+	}
+	if !errors.Is(err, api.ErrOutcomeUnknown) {
+		return out, err
+	}
+	all, lerr := api.Collect(e.client.ListEndpoints(ctx))
+	if lerr != nil {
+		return out, errors.Join(err, fmt.Errorf("reading the endpoint list to find out: %w", lerr))
+	}
+	want := map[string]bool{}
+	for _, u := range urls {
+		want[u] = true
+	}
+	for _, ep := range all {
+		if cur, ok := out[ep.URL]; want[ep.URL] && (!ok || ep.ID < cur.ID) {
+			out[ep.URL] = ep
+		}
+	}
+	var rest []glow.EndpointInput
+	for _, u := range urls {
+		if _, ok := out[u]; !ok {
+			rest = append(rest, glow.EndpointInput{URL: u, Name: e.name})
+		}
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	eps, err = e.client.CreateEndpoints(ctx, rest)
+	for _, ep := range eps {
+		out[ep.URL] = ep
+	}
+	return out, err
 }
 
 // IDs returns the endpoint ids for urls, in the same order, creating the

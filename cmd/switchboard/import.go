@@ -268,7 +268,7 @@ func migrateKeys(ctx context.Context, cmd *cobra.Command, flags importFlags, im 
 	fmt.Fprintln(out, "  1. decrypt it once in Glow: every decrypt is written to Glow's audit log under your token's actor;")
 	fmt.Fprintln(out, "  2. store it in Vault (check-and-set: an existing secret is never overwritten);")
 	fmt.Fprintln(out, "  3. replace it on each provider by an identical key whose name records its Vault origin:")
-	fmt.Fprintln(out, "     create the new key, swap it in with one draft and publish guarded by the provider's")
+	fmt.Fprintln(out, "     create the new key, swap it in with one update guarded by the provider's")
 	fmt.Fprintln(out, "     version, then delete the old key once no provider uses it. Key ids change; names gain")
 	fmt.Fprintln(out, "     a suffix such as \" (vault:PATH#value@v1)\". No provider is ever without its key.")
 	fmt.Fprintln(out)

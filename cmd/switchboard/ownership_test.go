@@ -251,14 +251,15 @@ func TestRemovingTheLastKeyDetachesAndDeletesIt(t *testing.T) {
 	noChanges(t, dir)
 }
 
-// A create that fails after its key exists (the draft's answers are lost)
-// leaves a key and a draft behind; the next plan lists them and its apply
-// converges to exactly the configuration, with nothing left over.
+// A create that fails after its key exists (the provider create's answers
+// are lost: Glow may or may not hold a provider with the key) leaves the
+// key behind; the next plan lists it and its apply converges to exactly
+// the configuration, with nothing left over.
 func TestInterruptedApplyLeavesNothingOrphaned(t *testing.T) {
 	w := newWorld(t)
 	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-orphan-0001"})
 	dir := copyExample(t, "basic")
-	if err := w.emu.ScriptFaults(emulator.FaultScript{FailNext: 10, Status: 502, OnlyOps: []string{"glow.provider.draft", "glow.provider.get"}}); err != nil {
+	if err := w.emu.ScriptFaults(emulator.FaultScript{FailNext: 2, Status: 502, OnlyOps: []string{"glow.provider.create"}}); err != nil {
 		t.Fatal(err)
 	}
 	if code, out, errOut := runSwitchboard(t, "apply", "--no-color", "--auto-approve", dir); code != 1 {

@@ -18,7 +18,7 @@ import (
 )
 
 // interferer is a transport that lets someone else change the provider
-// right before Terraform stages its draft, after Terraform has read it:
+// right before Terraform's guarded update, after Terraform has read it:
 // the race the expected_version guard exists for.
 type interferer struct {
 	armed  atomic.Bool
@@ -26,7 +26,7 @@ type interferer struct {
 }
 
 func (i *interferer) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Path == "/provider/draft" && i.armed.CompareAndSwap(true, false) {
+	if req.URL.Path == "/provider/update" && i.armed.CompareAndSwap(true, false) {
 		i.before()
 	}
 	return http.DefaultTransport.RoundTrip(req)

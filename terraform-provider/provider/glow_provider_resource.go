@@ -42,8 +42,8 @@ func NewGlowProviderResource() resource.Resource { return &GlowProviderResource{
 
 // GlowProviderResource manages one Glow provider with its endpoints and
 // keys. Every change goes through applier/crud, the same code the
-// switchboard CLI applies with: a draft guarded by the version Terraform
-// read, then a publish.
+// switchboard CLI applies with: one update guarded by the version
+// Terraform read.
 type GlowProviderResource struct {
 	clients *Clients
 }
@@ -78,7 +78,7 @@ func (r *GlowProviderResource) Schema(_ context.Context, _ resource.SchemaReques
 	emptySet := types.SetValueMust(types.StringType, []attr.Value{})
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Glow provider with its endpoints, encrypted keys, values and departments.\n\n" +
-			"Changes go through Glow's draft cycle guarded by the version Terraform read, exactly as `switchboard apply` makes them: " +
+			"Changes are made by one update guarded by the version Terraform read, exactly as `switchboard apply` makes them: " +
 			"if someone changed the provider after Terraform read it, the apply stops with a conflict and overwrites nothing.\n\n" +
 			"Key values are write-only (Terraform 1.11 or later) and never stored in the plan or the state. " +
 			"Glow never returns them either, so Terraform sends a key's value when the key is created and when its `value_wo_version` changes. " +
@@ -123,7 +123,7 @@ func (r *GlowProviderResource) Schema(_ context.Context, _ resource.SchemaReques
 				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 			},
 			"version": schema.Int64Attribute{
-				MarkdownDescription: "Glow's version of the provider; it grows on every change, drafts included. Updates are guarded by it.",
+				MarkdownDescription: "Glow's version of the provider; it grows on every change. Updates are guarded by it.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
@@ -153,7 +153,7 @@ func (r *GlowProviderResource) Schema(_ context.Context, _ resource.SchemaReques
 						},
 						"value_wo_version": schema.Int64Attribute{
 							MarkdownDescription: "Version of `value_wo`, at least 1. Changing it rotates the key: a new Glow key is created and attached " +
-								"by the same publish that detaches the old one, which is then deleted.",
+								"by the same update that detaches the old one, which is then deleted.",
 							Required:   true,
 							Validators: []validator.Int64{int64validator.AtLeast(1)},
 						},
@@ -210,7 +210,7 @@ func (r *GlowProviderResource) ValidateConfig(ctx context.Context, req resource.
 
 // ModifyPlan keeps the key ids of keys that stay as they are, marks the
 // ones that will be created, and marks the version as changing when an
-// update will publish. It also warns before destroying a provider models
+// update will be made. It also warns before destroying a provider models
 // still use.
 func (r *GlowProviderResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
@@ -481,7 +481,7 @@ func (r *GlowProviderResource) Update(ctx context.Context, req resource.UpdateRe
 		if !errors.As(err, &se) {
 			return
 		}
-		// Something was done (a key created, a draft published): record
+		// Something was done (a key created, an update made): record
 		// what is live now, so that the next plan shows only the rest.
 	}
 	r.refresh(ctx, u.ID, &plan, &resp.Diagnostics)
