@@ -106,14 +106,31 @@ func (s *Server) form(d *draftRec) *providerRec {
 	return p
 }
 
-// visibleDraft finds a draft the caller may continue or publish.
+// emptyPatch reports whether a draft stages nothing.
+func emptyPatch(p glow.Patch) bool {
+	return p.Name == nil && p.Description == nil && p.DepartmentIDs == nil && p.EndpointIDs == nil && p.KeyIDs == nil && p.Values == nil
+}
+
+// closedEmpty reports whether d is an empty draft of a live provider (the
+// one create and duplicate open, or one staged with nothing) that closed
+// because the provider changed since: an empty draft stays open only while
+// its provider is at the version the draft was opened or last continued at.
+// Every change to a provider (update, bulk update, another draft, a
+// publish) grows the version, so this closes it whichever route the change
+// took, and a record of it left in the store is never seen again.
+func closedEmpty(d *draftRec, live *providerRec) bool {
+	return d.ProviderID != "" && emptyPatch(d.Patch) && d.Version != live.Version
+}
+
+// visibleDraft finds an open draft the caller may continue, publish or
+// discard.
 func (s *Server) visibleDraft(c *caller, id, field string) (*draftRec, error) {
 	d, ok := s.st.drafts.get(id)
 	if !ok {
 		return nil, notFound(field, "draft %s not found", id)
 	}
 	if d.ProviderID != "" {
-		if p, ok := s.st.providers.get(d.ProviderID); !ok || !c.sees(p) {
+		if p, ok := s.st.providers.get(d.ProviderID); !ok || !c.sees(p) || closedEmpty(d, p) {
 			return nil, notFound(field, "draft %s not found", id)
 		}
 	} else if !c.sees(s.form(d)) {
@@ -122,9 +139,36 @@ func (s *Server) visibleDraft(c *caller, id, field string) (*draftRec, error) {
 	return d, nil
 }
 
-// glowDraft stages changes. The staged form is checked like a provider
-// (name, references, scope) except for name uniqueness, which publish
-// checks: a draft may stage a name that is free only once it is published.
+// providerNamed finds the live provider a draft by name (without
+// provider_id or input_draft_id) stages a change to: the one provider of
+// that name the caller can see. It answers nil when the caller sees none
+// (the draft then stages a new provider) and 400 when it sees several,
+// which only provider_id tells apart.
+func (s *Server) providerNamed(c *caller, name string) (*providerRec, error) {
+	var found []*providerRec
+	for _, id := range s.st.providers.ids {
+		if p := s.st.providers.byID[id]; p.Name == name && c.sees(p) {
+			found = append(found, p)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+		return found[0], nil
+	}
+	return nil, badInput("invalid_field", "name", "%d providers are named %q (%s, %s, ...): give provider_id to say which one the draft changes",
+		len(found), name, found[0].ID, found[1].ID)
+}
+
+// glowDraft stages changes. The draft's provider is, in this order: the
+// draft named by input_draft_id (provider_id, when also given, must be its
+// provider), provider_id, or the one visible provider with the draft's
+// name; with none of them the draft stages a new provider. A draft of a
+// live provider needs expected_version equal to the provider's version and
+// grows that version by one; nothing live changes, so updated_at stays. The
+// staged form is checked like a provider (name, references, scope) except
+// for name uniqueness, which publish checks.
 func (s *Server) glowDraft(r *http.Request, c *caller) (any, error) {
 	var req glow.DraftRequest
 	raw, err := decodeBody(r, &req, typeCodeGlow)
@@ -136,73 +180,83 @@ func (s *Server) glowDraft(r *http.Request, c *caller) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	at := now()
-	t := &tx{}
-	var d *draftRec
-	if req.ProviderID != "" {
+	var (
+		d      *draftRec
+		live   *providerRec // the provider the draft changes; nil for a new provider
+		byName bool
+	)
+	switch {
+	case req.InputDraftID != "":
+		old, err := s.visibleDraft(c, req.InputDraftID, "input_draft_id")
+		if err != nil {
+			return nil, err
+		}
+		if req.ProviderID != "" && req.ProviderID != old.ProviderID {
+			if old.ProviderID == "" {
+				return nil, badInput("invalid_field", "provider_id", "draft %s stages a new provider, not provider %s", old.ID, req.ProviderID)
+			}
+			return nil, badInput("invalid_field", "provider_id", "draft %s belongs to provider %s, not %s", old.ID, old.ProviderID, req.ProviderID)
+		}
+		cp := *old
+		d = &cp
+		if d.ProviderID != "" {
+			live = s.st.providers.byID[d.ProviderID]
+		}
+	case req.ProviderID != "":
 		p, err := s.visibleProvider(c, req.ProviderID, "provider_id")
 		if err != nil {
 			return nil, err
 		}
-		if req.ExpectedVersion == nil {
-			return nil, badInput("missing_field", "expected_version", "expected_version is required with provider_id")
-		}
-		if *req.ExpectedVersion != p.Version {
-			return nil, versionConflict("expected_version", *req.ExpectedVersion, p.Version)
-		}
-		if req.InputDraftID != "" {
-			old, err := s.visibleDraft(c, req.InputDraftID, "input_draft_id")
-			if err != nil {
-				return nil, err
-			}
-			if old.ProviderID != p.ID {
-				return nil, badInput("invalid_field", "input_draft_id", "draft %s does not belong to provider %s", old.ID, p.ID)
-			}
-			cp := *old
-			d = &cp
-		} else {
-			d = &draftRec{ID: newID(), ProviderID: p.ID}
-		}
-		d.Patch = mergePatch(d.Patch, req.Patch)
-		if err := s.checkProvider(c, s.form(d), ""); err != nil {
+		live, d = p, &draftRec{ID: newID(), ProviderID: p.ID}
+	case req.Name != nil:
+		p, err := s.providerNamed(c, *req.Name)
+		if err != nil {
 			return nil, err
 		}
-		np := p.clone()
+		d = &draftRec{ID: newID()}
+		if p != nil {
+			live, d.ProviderID, byName = p, p.ID, true
+		}
+	default:
+		return nil, badInput("missing_field", "name", "name is required to stage a new provider (or give provider_id or input_draft_id)")
+	}
+
+	// The version the caller read guards every draft of a live provider and
+	// every continued draft.
+	has := d.Version
+	if live != nil {
+		has = live.Version
+	}
+	switch {
+	case req.ExpectedVersion == nil && byName:
+		return nil, badInput("missing_field", "expected_version",
+			"provider %s is named %q: give expected_version (it is at version %d) to stage a change to it", live.ID, live.Name, live.Version)
+	case req.ExpectedVersion == nil && live != nil:
+		return nil, badInput("missing_field", "expected_version", "expected_version is required to stage a change to provider %s", live.ID)
+	case req.ExpectedVersion == nil && req.InputDraftID != "":
+		return nil, badInput("missing_field", "expected_version", "expected_version is required to continue a draft")
+	case req.ExpectedVersion != nil && (live != nil || req.InputDraftID != "") && *req.ExpectedVersion != has:
+		return nil, versionConflict("expected_version", *req.ExpectedVersion, has)
+	}
+
+	d.Patch = mergePatch(d.Patch, req.Patch)
+	if err := s.checkProvider(c, s.form(d), ""); err != nil {
+		return nil, err
+	}
+	t := &tx{}
+	if live != nil {
+		// The version is the provider's lock (docs/api.md, Versions), so
+		// it grows; updated_at is the last change of the live provider,
+		// and nothing live changed.
+		np := live.clone()
 		np.Version++
-		np.UpdatedAt = at
 		t.putProvider(np)
 		d.Version = np.Version
 	} else {
-		if req.InputDraftID != "" {
-			old, err := s.visibleDraft(c, req.InputDraftID, "input_draft_id")
-			if err != nil {
-				return nil, err
-			}
-			if old.ProviderID != "" {
-				return nil, badInput("missing_field", "provider_id", "draft %s stages provider %s: give its provider_id", old.ID, old.ProviderID)
-			}
-			if req.ExpectedVersion == nil {
-				return nil, badInput("missing_field", "expected_version", "expected_version is required to continue a draft")
-			}
-			if *req.ExpectedVersion != old.Version {
-				return nil, versionConflict("expected_version", *req.ExpectedVersion, old.Version)
-			}
-			cp := *old
-			d = &cp
-		} else {
-			if req.Name == nil {
-				return nil, badInput("missing_field", "name", "name is required to stage a new provider (or give provider_id)")
-			}
-			d = &draftRec{ID: newID()}
-		}
-		d.Patch = mergePatch(d.Patch, req.Patch)
-		if err := s.checkProvider(c, s.form(d), ""); err != nil {
-			return nil, err
-		}
 		d.Version++
 	}
 	d.Actor = c.actor
-	d.UpdatedAt = at
+	d.UpdatedAt = now()
 	t.putDraft(d)
 	if err := s.commit(t); err != nil {
 		return nil, err
@@ -290,7 +344,9 @@ func (s *Server) glowDrafts(r *http.Request, c *caller) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	items, next, _, err := page(s.st.drafts, req.PageSize, req.PageToken, false, func(d *draftRec) bool {
-		if d.Actor != c.actor {
+		// An empty draft stages nothing, so there is nothing to review or
+		// clean up: the one create opens for each provider is not listed.
+		if d.Actor != c.actor || emptyPatch(d.Patch) {
 			return false
 		}
 		_, err := s.visibleDraft(c, d.ID, "")

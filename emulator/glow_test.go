@@ -458,11 +458,12 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 
 func TestGlowVersionsGrowOnEveryChange(t *testing.T) {
 	_, g, _ := start(t, emulator.Config{})
-	id, draft := g.createProvider(`{"name":"V"}`)
+	id, _ := g.createProvider(`{"name":"V"}`)
+	var draft string
 	steps := []func(){
 		func() { g.postf("/provider/update", `{"provider_id":%q,"description":"1"}`, id).want(200) },
 		func() {
-			g.do("PATCH", "/provider/draft", fmt.Sprintf(`{"provider_id":%q,"input_draft_id":%q,"expected_version":2}`, id, draft)).want(200)
+			draft = g.do("PATCH", "/provider/draft", fmt.Sprintf(`{"provider_id":%q,"expected_version":2,"description":"2"}`, id)).want(200).str("draft_id")
 		},
 		func() { g.postf("/provider/publish", `{"draft_id":%q,"expected_version":3}`, draft).want(200) },
 		func() { g.postf("/provider/update", `{"provider_ids":[%q],"patch":{}}`, id).want(200) },

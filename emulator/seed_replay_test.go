@@ -45,6 +45,10 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	// "Each entry returns the new provider_id, a generated draft_id, and the initial version."
 	r.hasFields(r.get("providers", 0), "provider_id", "draft_id", "version")
 	openai := r.str("providers", 0, "provider_id")
+	openaiDraft := r.str("providers", 0, "draft_id")
+	if r.num("providers", 0, "version") != 1 {
+		t.Errorf("initial version: %s", r.raw)
+	}
 
 	// curl -X POST $GLOW_INSTANCE_URL/provider/create
 	r = g.post("/provider/create", `{
@@ -55,14 +59,29 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 }`).want(200)
 	r.hasFields(r.get("providers", 0), "provider_id", "draft_id", "version")
 	anthropic := r.str("providers", 0, "provider_id")
+	// The drafts create opened stage nothing, so none is listed.
+	if n := len(g.post("/provider/drafts", "").want(200).list("drafts")); n != 0 {
+		t.Errorf("%d drafts listed after the creates, want 0", n)
+	}
 
 	// Endpoints: get shows "the current endpoint resource and all available
-	// endpoint options". Keys to decrypt exist and are attached first.
-	ids["NEW_ENDPOINT_UUID"] = g.post("/endpoint/create", `{"endpoints": [{"url": "https://api.openai.com/v1", "name": "OpenAI v1"}]}`).want(200).str("endpoints", 0, "endpoint_id")
-	ids["NEW_KEY_UUID"] = g.post("/key/create", `{"keys": [{"name": "OpenAI prod key", "value": "sk-proj-example"}]}`).want(200).str("keys", 0, "key_id")
-	ids["KEY_UUID"] = ids["NEW_KEY_UUID"]
+	// endpoint options". The endpoint and the key to decrypt exist first,
+	// and are attached through the draft create opened, continued with
+	// only the guide's fields: "Include input_draft_id and
+	// expected_version for updates to existing drafts."
+	ids["ENDPOINT_UUID"] = g.post("/endpoint/create", `{"endpoints": [{"url": "https://api.openai.com/v1", "name": "OpenAI v1"}]}`).want(200).str("endpoints", 0, "endpoint_id")
+	ids["KEY_UUID"] = g.post("/key/create", `{"keys": [{"name": "OpenAI prod key", "value": "sk-proj-example"}]}`).want(200).str("keys", 0, "key_id")
 	ids["PROVIDER_UUID"] = openai
-	g.post("/provider/update", fill(`{"provider_id": "PROVIDER_UUID", "endpoint_ids": ["NEW_ENDPOINT_UUID"], "key_ids": ["KEY_UUID"]}`, ids)).want(200)
+	ids["CREATE_DRAFT_UUID"] = openaiDraft
+	r = g.do("PATCH", "/provider/draft", fill(`{"input_draft_id": "CREATE_DRAFT_UUID", "expected_version": 1, "endpoint_ids": ["ENDPOINT_UUID"], "key_ids": ["KEY_UUID"]}`, ids)).want(200)
+	if r.str("draft_id") != openaiDraft || r.num("new_version") != 2 || r.str("form_state", "provider_id") != openai ||
+		r.str("form_state", "key_ids", 0) != ids["KEY_UUID"] {
+		t.Errorf("continued the create's draft: %s", r.raw)
+	}
+	r = g.post("/provider/publish", fill(`{"draft_id": "CREATE_DRAFT_UUID", "expected_version": 2}`, ids)).want(200)
+	if r.num("version") != 3 || r.str("endpoint_ids", 0) != ids["ENDPOINT_UUID"] {
+		t.Errorf("published the create's draft: %s", r.raw)
+	}
 
 	// glow providers get --body '{"provider_id": "..."}'  (POST /provider/get)
 	r = g.post("/provider/get", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
@@ -89,29 +108,65 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 
 	// # Create or update a provider draft
 	// glow providers draft --body '…'  (PATCH /provider/draft)
-	r = g.do("PATCH", "/provider/draft", fill(`{
+	// "This is useful when rotating API keys or switching endpoints": the
+	// draft names the live provider, so it stages a change to it (a key
+	// rotation and an endpoint switch), which needs the version read.
+	ids["NEW_ENDPOINT_UUID"] = g.post("/endpoint/create", `{"endpoints": [{"url": "https://api.openai.com/v2", "name": "OpenAI v2"}]}`).want(200).str("endpoints", 0, "endpoint_id")
+	ids["NEW_KEY_UUID"] = g.post("/key/create", `{"keys": [{"name": "OpenAI prod key (rotated)", "value": "sk-proj-rotated"}]}`).want(200).str("keys", 0, "key_id")
+	before := g.post("/provider/get", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
+	const guideDraft = `{
 "name": "OpenAI Production",
 "description": "Updated endpoint for v2 API",
 "endpoint_ids": ["NEW_ENDPOINT_UUID"],
 "key_ids": ["NEW_KEY_UUID"]
-}`, ids)).want(200)
+}`
+	r = g.do("PATCH", "/provider/draft", fill(guideDraft, ids)).wantError(400, "missing_field", "expected_version")
+	if !strings.Contains(r.message(), openai) || !strings.Contains(r.message(), "version 3") {
+		t.Errorf("the refusal does not name the provider and its version: %s", r.raw)
+	}
+	r = g.do("PATCH", "/provider/draft", fill(strings.Replace(guideDraft, "{", `{"expected_version": 3,`, 1), ids)).want(200)
 	// "The response includes draft_id, new_version, and a form_state object"
 	r.hasFields(r.body, "draft_id", "new_version", "form_state")
 	r.hasFields(r.get("form_state"), "name", "description", "endpoint_ids", "key_ids", "values")
 	draftID := r.str("draft_id")
+	if draftID == openaiDraft || r.num("new_version") != 4 || r.str("form_state", "provider_id") != openai ||
+		r.str("form_state", "key_ids", 0) != ids["NEW_KEY_UUID"] || r.str("form_state", "endpoint_ids", 0) != ids["NEW_ENDPOINT_UUID"] {
+		t.Errorf("the guide's draft: %s", r.raw)
+	}
+	// Nothing live changed: the version (the provider's lock) grew, the
+	// fields and updated_at did not.
+	live := g.post("/provider/get", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
+	if live.num("provider", "version") != 4 || live.str("provider", "updated_at") != before.str("provider", "updated_at") ||
+		live.str("provider", "key_ids", 0) != ids["KEY_UUID"] || live.str("provider", "description") != before.str("provider", "description") {
+		t.Errorf("live provider moved by a draft: before %s, after %s", before.raw, live.raw)
+	}
 	// "Include input_draft_id and expected_version for updates to existing drafts."
-	r = g.do("PATCH", "/provider/draft", `{"input_draft_id": "`+draftID+`", "expected_version": 1, "description": "Updated endpoint for v2 API (rev 2)"}`).want(200)
-	if r.str("draft_id") != draftID || r.num("new_version") != 2 {
+	r = g.do("PATCH", "/provider/draft", `{"input_draft_id": "`+draftID+`", "expected_version": 4, "description": "Updated endpoint for v2 API (rev 2)"}`).want(200)
+	if r.str("draft_id") != draftID || r.num("new_version") != 5 || r.str("form_state", "key_ids", 0) != ids["NEW_KEY_UUID"] {
 		t.Errorf("continued draft: %s", r.raw)
 	}
-	// The staged name is taken by the live provider: publishing says so.
-	g.post("/provider/publish", `{"draft_id": "`+draftID+`", "expected_version": 2}`).wantError(409, "name_conflict", "name")
 
 	// # List your drafts
 	// glow providers list  (POST /provider/drafts)
 	r = g.post("/provider/drafts", "").want(200)
 	r.hasFields(r.body, "drafts")
 	r.hasFields(r.get("drafts", 0), "draft_id", "provider_id", "version", "form_state")
+	if len(r.list("drafts")) != 1 || r.str("drafts", 0, "draft_id") != draftID || r.str("drafts", 0, "provider_id") != openai || r.num("drafts", 0, "version") != 5 {
+		t.Errorf("drafts: %s", r.raw)
+	}
+
+	// Publishing rotates the key and switches the endpoint at once.
+	r = g.post("/provider/publish", `{"draft_id": "`+draftID+`", "expected_version": 5}`).want(200)
+	if r.num("version") != 6 || r.str("name") != "OpenAI Production" || len(r.list("key_ids")) != 1 || r.str("key_ids", 0) != ids["NEW_KEY_UUID"] ||
+		len(r.list("endpoint_ids")) != 1 || r.str("endpoint_ids", 0) != ids["NEW_ENDPOINT_UUID"] {
+		t.Errorf("published the guide's draft: %s", r.raw)
+	}
+	if r := g.post("/provider/decrypt", fill(`{"provider_id": "PROVIDER_UUID", "key_id": "NEW_KEY_UUID"}`, ids)).want(200); r.str("value") != "sk-proj-rotated" {
+		t.Errorf("decrypt after the rotation: %s", r.raw)
+	}
+	if n := len(g.post("/provider/drafts", "").want(200).list("drafts")); n != 0 {
+		t.Errorf("%d drafts listed after the publish, want 0", n)
+	}
 
 	// glow providers search --body '{"search": "openai"}'
 	r = g.post("/provider/search", `{"search": "openai"}`).want(200)

@@ -258,9 +258,10 @@ func (c *Client) Export(ctx context.Context, filters SearchRequest, w io.Writer)
 	})
 }
 
-// Draft stages changes in a draft (PATCH /provider/draft). It is not
-// replayed after an ambiguous failure: a staged draft grows the version, so
-// a replay would answer a false 409.
+// Draft stages changes in a draft (PATCH /provider/draft). A continued
+// draft is sent with the guide's fields only, without provider_id (see
+// DraftRequest). It is not replayed after an ambiguous failure: a staged
+// draft grows the version, so a replay would answer a false 409.
 func (c *Client) Draft(ctx context.Context, req DraftRequest) (*DraftResponse, error) {
 	var out DraftResponse
 	err := c.t.Do(ctx, transport.Call{

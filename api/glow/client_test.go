@@ -136,8 +136,10 @@ func TestRequestShapes(t *testing.T) {
 			want: []glow.ItemResult{{ProviderID: "p1", Success: true}},
 		},
 		{
+			// A continued draft goes with the guide's fields only: the
+			// draft names its provider, so provider_id is left out.
 			name: "draft", method: "PATCH", path: "/provider/draft",
-			wantBody: map[string]any{"provider_id": "p1", "input_draft_id": "d1", "expected_version": float64(3), "endpoint_ids": []any{"e2"}},
+			wantBody: map[string]any{"input_draft_id": "d1", "expected_version": float64(3), "endpoint_ids": []any{"e2"}},
 			answer:   glow.DraftResponse{DraftID: "d1", NewVersion: 4, FormState: glow.FormState{ProviderID: "p1", Name: "A", EndpointIDs: []string{"e2"}}},
 			call: func(c *glow.Client) (any, error) {
 				return c.Draft(ctx, glow.DraftRequest{ProviderID: "p1", InputDraftID: "d1", ExpectedVersion: ptr(int64(3)), Patch: glow.Patch{EndpointIDs: ptr([]string{"e2"})}})

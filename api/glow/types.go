@@ -213,8 +213,15 @@ type DecryptResponse struct {
 }
 
 // DraftRequest is the body of PATCH /provider/draft. ProviderID names the
-// provider the draft stages changes for; InputDraftID continues an existing
-// draft; ExpectedVersion is the provider version the caller read.
+// provider a new draft stages changes for; InputDraftID continues an
+// existing draft; ExpectedVersion is the provider version the caller read
+// (for a new-provider draft, the draft's own version).
+//
+// A continued draft names its provider itself, so with InputDraftID set
+// ProviderID is not sent: the guide continues a draft with input_draft_id
+// and expected_version only, and a Glow that rejects unknown fields would
+// refuse more. Callers may still set both (ProviderID then serves their
+// messages and lost-answer recovery).
 type DraftRequest struct {
 	ProviderID      string `json:"provider_id,omitempty"`
 	InputDraftID    string `json:"input_draft_id,omitempty"`
@@ -222,10 +229,14 @@ type DraftRequest struct {
 	Patch
 }
 
-// MarshalJSON sends set lists as [] rather than null (see Patch).
+// MarshalJSON sends set lists as [] rather than null (see Patch), and
+// leaves provider_id out when input_draft_id is set.
 func (r DraftRequest) MarshalJSON() ([]byte, error) {
 	type plain DraftRequest
 	r.Patch = r.Patch.wire()
+	if r.InputDraftID != "" {
+		r.ProviderID = ""
+	}
 	return json.Marshal(plain(r))
 }
 

@@ -144,10 +144,10 @@ func TestDiscardAndETagsSurviveRestart(t *testing.T) {
 	t.Run("write", func(t *testing.T) {
 		e := start(t, cfg)
 		c := must(e.glow.CreateProviders(ctx, []glow.ProviderInput{{Name: "restarted"}}))(t)[0]
-		kept = c.DraftID
 		d := must(e.glow.Draft(ctx, glow.DraftRequest{ProviderID: c.ProviderID, ExpectedVersion: ptr(c.Version), Patch: glow.Patch{Description: ptr("gone")}}))(t)
 		discarded = d.DraftID
 		ok(t, e.glow.DiscardDraft(ctx, discarded))
+		kept = must(e.glow.Draft(ctx, glow.DraftRequest{ProviderID: c.ProviderID, ExpectedVersion: ptr(d.NewVersion), Patch: glow.Patch{Description: ptr("kept")}}))(t).DraftID
 
 		for id, c := range validConfig {
 			must(e.gw.Configure(ctx, id, creds(c.creds), c.settings))(t)

@@ -74,6 +74,8 @@ func TestGlowDepartmentScoping(t *testing.T) {
 	_, err = scoped.BulkUpdate(ctx, glow.BulkUpdateRequest{Selector: glow.Selector{ProviderIDs: inScope}, Patch: glow.Patch{DepartmentIDs: &[]string{"hr"}}})
 	wantErr(t, err, api.ErrForbidden, 403, "forbidden", "patch.department_ids")
 	mine := must(scoped.CreateProviders(ctx, []glow.ProviderInput{{Name: "scoped own", DepartmentIDs: []string{"sales"}}}))(t)[0]
+	// The create's draft is listed once it stages something.
+	must(scoped.Draft(ctx, glow.DraftRequest{InputDraftID: mine.DraftID, ExpectedVersion: ptr(mine.Version), Patch: glow.Patch{Description: ptr("scoped staged")}}))(t)
 	if got := all(t, scoped.ListDrafts(ctx)); len(got) != 1 || got[0].DraftID != mine.DraftID || got[0].ActorName != scopedActor {
 		t.Errorf("scoped drafts after create: %+v", got)
 	}
