@@ -1,6 +1,7 @@
 package gateflow
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -98,7 +99,12 @@ func IfMatch(etag string) WriteOption {
 
 // write builds a write call with the options applied. replay is the call's
 // replay when it is unconditional.
+//
+// A write's answer body only reports what Get reads again, so an empty one
+// (a 204, or a 200 without a body) is a success: the result then holds the
+// provider's ID and the answer's ETag, and its other fields are zero.
 func write(call transport.Call, replay transport.Replay, opts []WriteOption) (transport.Call, *http.Header) {
+	call.EmptyOK = true
 	var o writeOptions
 	for _, f := range opts {
 		if f != nil {
@@ -133,6 +139,7 @@ func (c *Client) Configure(ctx context.Context, id string, credentials map[strin
 	if err := c.t.Do(ctx, call); err != nil {
 		return nil, err
 	}
+	out.ID = cmp.Or(out.ID, id)
 	out.ETag = h.Get("ETag")
 	return &out, nil
 }
@@ -155,7 +162,9 @@ func (c *Client) Get(ctx context.Context, id string) (*Provider, error) {
 }
 
 // UpdateSettings merges settings into the provider's; a nil value removes a
-// setting. A merge is idempotent, so it is replayed like a read.
+// setting. A merge is idempotent, so it is replayed like a read. Gateflow
+// answers the provider as Get does, but the answer may also be empty (a
+// 204): then only ID and ETag are set, and Get reads the provider's state.
 func (c *Client) UpdateSettings(ctx context.Context, id string, settings map[string]any, opts ...WriteOption) (*Provider, error) {
 	if settings == nil {
 		settings = map[string]any{}
@@ -168,6 +177,7 @@ func (c *Client) UpdateSettings(ctx context.Context, id string, settings map[str
 	if err := c.t.Do(ctx, call); err != nil {
 		return nil, err
 	}
+	out.ID = cmp.Or(out.ID, id)
 	out.ETag = h.Get("ETag")
 	return &out, nil
 }
@@ -184,6 +194,7 @@ func (c *Client) UpdateCredentials(ctx context.Context, id string, credentials m
 	if err := c.t.Do(ctx, call); err != nil {
 		return nil, err
 	}
+	out.ID = cmp.Or(out.ID, id)
 	out.ETag = h.Get("ETag")
 	return &out, nil
 }
@@ -202,7 +213,9 @@ func (c *Client) Test(ctx context.Context, id string) (*TestResult, error) {
 	return &out, nil
 }
 
-// Disable stops routing to the provider, keeping its configuration.
+// Disable stops routing to the provider, keeping its configuration. An
+// empty answer (a 204) is a success whose StateResponse has only ID and
+// ETag; so is Enable's.
 func (c *Client) Disable(ctx context.Context, id string, opts ...WriteOption) (*StateResponse, error) {
 	return c.state(ctx, "disable provider", id, "/disable", opts)
 }
@@ -220,6 +233,7 @@ func (c *Client) state(ctx context.Context, op, id, suffix string, opts []WriteO
 	if err := c.t.Do(ctx, call); err != nil {
 		return nil, err
 	}
+	out.ID = cmp.Or(out.ID, id)
 	out.ETag = h.Get("ETag")
 	return &out, nil
 }

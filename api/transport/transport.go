@@ -156,6 +156,11 @@ type Call struct {
 	// AnswerHeader, when set, receives the headers of the 2xx answer (the
 	// ETag of a Gateflow write).
 	AnswerHeader *http.Header
+	// EmptyOK makes a 2xx answer without a body (a 204, or nothing but
+	// white space) a success that leaves Out as it is: for writes whose
+	// answer only reports what the caller can read again. Without it, an
+	// empty answer to a call with Out is undecodable.
+	EmptyOK bool
 
 	Replay Replay
 
@@ -181,10 +186,10 @@ type attempt struct {
 	// its answer and the call was replayed: a conditional write's replay
 	// then meets its own first attempt as a changed precondition.
 	replayedAfterLoss bool
-	status        int
-	err           error
-	retryAfter    time.Duration
-	hasRetryAfter bool
+	status            int
+	err               error
+	retryAfter        time.Duration
+	hasRetryAfter     bool
 }
 
 // Do sends call, retrying as its Replay allows, and decodes the answer. Every
@@ -287,6 +292,9 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 				Err:            fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err),
 				OutcomeUnknown: call.Replay == NotIdempotent,
 			})
+		}
+		if call.EmptyOK && len(bytes.TrimSpace(b)) == 0 {
+			return nil
 		}
 		if err := json.Unmarshal(b, call.Out); err != nil {
 			return c.finish(&call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("decode answer: %w", err)})
