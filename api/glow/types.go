@@ -15,20 +15,31 @@ import (
 // leaves open are recorded in docs/api.md.
 
 // Provider is a provider as search returns it and as get returns it under
-// "provider".
+// "provider". Its JSON methods are in values.go.
 type Provider struct {
-	ID              string            `json:"provider_id"`
-	Name            string            `json:"name"`
-	Description     string            `json:"description"`
-	DepartmentIDs   []string          `json:"department_ids"`
-	EndpointIDs     []string          `json:"endpoint_ids"`
-	KeyIDs          []string          `json:"key_ids"`
-	Values          map[string]string `json:"values"`
-	Version         int64             `json:"version"`
-	ModelUsageCount int               `json:"model_usage_count"`
-	ModelIDs        []string          `json:"model_ids"`
-	CreatedAt       time.Time         `json:"created_at"`
-	UpdatedAt       time.Time         `json:"updated_at"`
+	ID            string   `json:"provider_id"`
+	Name          string   `json:"name"`
+	Description   string   `json:"description"`
+	DepartmentIDs []string `json:"department_ids"`
+	EndpointIDs   []string `json:"endpoint_ids"`
+	KeyIDs        []string `json:"key_ids"`
+	// Values are the values that are strings, which is all Switchboard
+	// writes.
+	Values map[string]string `json:"values"`
+	// OtherValues are the values that are not strings (numbers, booleans,
+	// null, objects, lists), each as its compact raw JSON (30, true), so
+	// that a plan can show them as they are; nil when there is none. No key
+	// is in both maps. Writing values replaces them whole, so a string
+	// written under such a key replaces the value, and a write without the
+	// key removes it. Encoding puts them back into "values".
+	OtherValues     map[string]json.RawMessage `json:"-"`
+	Version         int64                      `json:"version"`
+	ModelUsageCount int                        `json:"model_usage_count"`
+	ModelIDs        []string                   `json:"model_ids"`
+	// CreatedAt is only displayed: zero when created_at is absent or cannot
+	// be read (RFC 3339 and near forms are read; see values.go).
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // ProviderDetail is the answer of POST /provider/get: the provider plus its
@@ -250,6 +261,8 @@ type FormState struct {
 	EndpointIDs   []string          `json:"endpoint_ids"`
 	KeyIDs        []string          `json:"key_ids"`
 	Values        map[string]string `json:"values"`
+	// OtherValues are the values that are not strings, as in Provider.
+	OtherValues map[string]json.RawMessage `json:"-"`
 }
 
 // DraftResponse is the answer of PATCH /provider/draft.
