@@ -183,7 +183,7 @@ func conflict(obj string, err error) error {
 
 func formOf(p glow.Provider) glow.FormState {
 	return glow.FormState{ProviderID: p.ID, Name: p.Name, Description: p.Description, DepartmentIDs: p.DepartmentIDs,
-		EndpointIDs: p.EndpointIDs, KeyIDs: p.KeyIDs, Values: p.Values}
+		EndpointIDs: p.EndpointIDs, KeyIDs: p.KeyIDs, Values: p.Values, OtherValues: p.OtherValues}
 }
 
 // formHas reports whether every field the patch sets has that value in f.
@@ -195,7 +195,7 @@ func formHas(f glow.FormState, p glow.Patch) bool {
 		p.DepartmentIDs != nil && !setEq(*p.DepartmentIDs, f.DepartmentIDs),
 		p.EndpointIDs != nil && !setEq(*p.EndpointIDs, f.EndpointIDs),
 		p.KeyIDs != nil && !setEq(*p.KeyIDs, f.KeyIDs),
-		p.Values != nil && !(len(*p.Values) == 0 && len(f.Values) == 0) && !maps.Equal(*p.Values, f.Values):
+		p.Values != nil && (len(f.OtherValues) > 0 || !(len(*p.Values) == 0 && len(f.Values) == 0) && !maps.Equal(*p.Values, f.Values)):
 		return false
 	}
 	return true

@@ -308,7 +308,7 @@ func (g *Glow) findCreated(ctx context.Context, spec ProviderSpec, in glow.Provi
 	}
 	p := matches[0]
 	if p.Version != 1 || p.Description != spec.Description || !slices.Equal(state.NewSet(p.DepartmentIDs...), want) ||
-		!maps.Equal(p.Values, createValues(spec)) || !slices.Equal(state.NewSet(p.EndpointIDs...), state.NewSet(in.EndpointIDs...)) ||
+		!maps.Equal(p.Values, createValues(spec)) || len(p.OtherValues) > 0 || !slices.Equal(state.NewSet(p.EndpointIDs...), state.NewSet(in.EndpointIDs...)) ||
 		!slices.Equal(state.NewSet(p.KeyIDs...), state.NewSet(in.KeyIDs...)) {
 		return nil, &ConflictError{
 			Object: glowObject(spec.Name, p.ID),

@@ -338,7 +338,7 @@ func (d *differ) glowUpdate(want, l *state.GlowProvider, adopt *plan.Adoption, m
 		scalarField(&c, "description", l.Description, want.Description)
 		setField(&c, "departments", l.Departments, want.Departments)
 		setField(&c, "endpoints", l.Endpoints, want.Endpoints)
-		mapField(&c, "values", stringMapValue(l.Values), stringMapValue(want.Values))
+		mapField(&c, "values", liveValues(*l), stringMapValue(want.Values))
 	}
 	own := l.Ownership
 	if adopt == nil && own.OwnedBy(d.opts.Owner) && own.Marker.PreventDestroy != want.PreventDestroy {
@@ -372,7 +372,7 @@ func gocmpEqualGlow(a, b *state.GlowProvider) bool {
 	return a.Name == b.Name && a.Description == b.Description &&
 		slices.Equal(a.Departments.Normalized(), b.Departments.Normalized()) &&
 		slices.Equal(a.Endpoints.Normalized(), b.Endpoints.Normalized()) &&
-		maps.Equal(a.Values, b.Values)
+		maps.Equal(a.Values, b.Values) && len(a.OtherValues) == 0 && len(b.OtherValues) == 0
 }
 
 // glowKeys plans the keys: attach new labels, detach dropped ones, and

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -252,5 +253,28 @@ func TestRotationIsNeverDrift(t *testing.T) {
 	c := mustDiff(t, d, l, Options{Baseline: baseline}).Changes[0]
 	if len(c.Rotations) != 1 || c.Drift {
 		t.Errorf("rotations %d drift %v %v", len(c.Rotations), c.Drift, c.DriftReasons)
+	}
+}
+
+// A value Glow holds as a number or a boolean is shown as it is, and the
+// configuration's string replaces it; the values write carries the marker.
+func TestNonStringValuesAreShownAsTheyAre(t *testing.T) {
+	want := desired("glow_provider.a", "a")
+	want.Values = map[string]string{"timeout_s": "30"}
+	got := owned("prv_1", "glow_provider.a", "a")
+	got.OtherValues = map[string]json.RawMessage{"timeout_s": json.RawMessage(`30`), "beta": json.RawMessage(`true`)}
+	c := mustDiff(t, glowSnap(want), glowSnap(got), Options{}).Changes[0]
+	if fieldNames(c) != "values" || c.Marker == nil {
+		t.Fatalf("fields %s marker %+v", fieldNames(c), c.Marker)
+	}
+	entries := map[string]plan.EntryChange{}
+	for _, e := range c.Fields[0].Entries {
+		entries[e.Key] = e
+	}
+	if e := entries["timeout_s"]; e.Action != plan.ActionUpdate || e.Before != float64(30) || e.After != "30" {
+		t.Errorf("timeout_s: %+v", e)
+	}
+	if e := entries["beta"]; e.Action != plan.ActionDelete || e.Before != true {
+		t.Errorf("beta: %+v", e)
 	}
 }

@@ -31,6 +31,21 @@ func stringMapValue(m map[string]string) map[string]any {
 	return out
 }
 
+// liveValues are a live provider's values as the plan shows them: the
+// strings, and the values of other types as they are (30, true), which a
+// configuration's strings replace.
+func liveValues(g state.GlowProvider) map[string]any {
+	out := stringMapValue(g.Values)
+	for k, raw := range g.OtherValues {
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			v = string(raw)
+		}
+		out[k] = v
+	}
+	return out
+}
+
 func anyMapValue(m map[string]any) map[string]any {
 	if m == nil {
 		return map[string]any{}
@@ -73,7 +88,7 @@ func glowValue(g state.GlowProvider) (obj, mask map[string]any) {
 		"description": g.Description,
 		"departments": setValue(g.Departments),
 		"endpoints":   setValue(g.Endpoints),
-		"values":      stringMapValue(g.Values),
+		"values":      liveValues(g),
 		"keys":        keys,
 	}
 	if g.ID != "" {

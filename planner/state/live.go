@@ -31,6 +31,13 @@ func GlowFromLive(p glow.Provider, endpointURLs map[string]string, keys map[stri
 		UpdatedAt:       p.UpdatedAt,
 	}
 	g.Values, g.Ownership = SplitMarker(g.Values)
+	if len(p.OtherValues) > 0 {
+		g.OtherValues = maps.Clone(p.OtherValues)
+		delete(g.OtherValues, MarkerKey) // a marker that is not a string is no marker
+		if _, ok := p.OtherValues[MarkerKey]; ok && g.Ownership.Unmarked() {
+			g.Ownership = Ownership{Invalid: "ownership marker is not a string"}
+		}
+	}
 	if len(g.Values) == 0 {
 		g.Values = nil
 	}

@@ -10,6 +10,7 @@
 package state
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -189,6 +190,10 @@ type GlowProvider struct {
 	Departments Set               `json:"departments,omitempty"`
 	Endpoints   Set               `json:"endpoints,omitempty"` // URLs
 	Values      map[string]string `json:"values,omitempty"`
+	// OtherValues are live values that are not strings (numbers, booleans,
+	// nested JSON), as Glow sent them. A configuration sets only strings,
+	// so any of them is a change the plan shows as it is.
+	OtherValues map[string]json.RawMessage `json:"other_values,omitempty"`
 	// Keys maps the key label (the key name without its origin marker) to
 	// the key.
 	Keys map[string]KeyState `json:"keys,omitempty"`
