@@ -21,19 +21,71 @@ const typeCodeGlow = "invalid_field"
 
 // sees reports whether the caller may see p (docs/api.md, "Department
 // scoping").
-func (c *caller) sees(p *providerRec) bool {
+func (c *caller) sees(p *providerRec) bool { return c.within(p.Departments) }
+
+// within reports whether departments are in the caller's scope: always for
+// an unscoped caller; for a scoped one, when there is at least one and all
+// of them are in its scope.
+func (c *caller) within(departments []string) bool {
 	if !c.scoped {
 		return true
 	}
-	if len(p.Departments) == 0 {
+	if len(departments) == 0 {
 		return false
 	}
-	for _, d := range p.Departments {
+	for _, d := range departments {
 		if !c.scope[d] {
 			return false
 		}
 	}
 	return true
+}
+
+// scopeOf is what a key or endpoint the caller creates records: its
+// departments, sorted, or nil for an unscoped caller.
+func (c *caller) scopeOf() []string {
+	if !c.scoped {
+		return nil
+	}
+	return sortedKeys(c.scope)
+}
+
+// seesRef reports whether the caller may see a key or endpoint created
+// within scope and attached to the providers users (docs/api.md,
+// "Department scoping"): an attached one through a provider the caller
+// sees, an unattached one when it was created within the caller's scope.
+// The caller holds s.mu.
+func (s *Server) seesRef(c *caller, scope []string, users map[string]bool) bool {
+	if !c.scoped {
+		return true
+	}
+	if len(users) == 0 {
+		return c.within(scope)
+	}
+	for pid := range users {
+		if p, ok := s.st.providers.get(pid); ok && c.sees(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// visibleKey finds a key the caller may see.
+func (s *Server) visibleKey(c *caller, id string) (*keyRec, bool) {
+	k, ok := s.st.keys.get(id)
+	if !ok || !s.seesRef(c, k.Scope, s.st.keyUsers[id]) {
+		return nil, false
+	}
+	return k, true
+}
+
+// visibleEndpoint finds an endpoint the caller may see.
+func (s *Server) visibleEndpoint(c *caller, id string) (*endpointRec, bool) {
+	e, ok := s.st.endpoints.get(id)
+	if !ok || !s.seesRef(c, e.Scope, s.st.endpointUsers[id]) {
+		return nil, false
+	}
+	return e, true
 }
 
 func (s *Server) visibleProvider(c *caller, id, field string) (*providerRec, error) {
@@ -115,15 +167,8 @@ func (s *Server) checkProvider(c *caller, p *providerRec, prefix string) error {
 		}
 		seen[d] = true
 	}
-	for i, id := range p.Endpoints {
-		if _, ok := s.st.endpoints.get(id); !ok {
-			return notFound(fmt.Sprintf("%sendpoint_ids[%d]", prefix, i), "endpoint %s not found", id)
-		}
-	}
-	for i, id := range p.Keys {
-		if _, ok := s.st.keys.get(id); !ok {
-			return notFound(fmt.Sprintf("%skey_ids[%d]", prefix, i), "key %s not found", id)
-		}
+	if err := s.checkRefs(c, p, prefix); err != nil {
+		return err
 	}
 	for k := range p.Values {
 		if strings.TrimSpace(k) == "" {
@@ -137,12 +182,33 @@ func (s *Server) checkProvider(c *caller, p *providerRec, prefix string) error {
 	return nil
 }
 
+// checkRefs checks that every endpoint and key p refers to exists and is
+// visible to c. A foreign id answers exactly like one that does not exist:
+// 404 not_found naming the field and the id, never a hint that it exists.
+func (s *Server) checkRefs(c *caller, p *providerRec, prefix string) error {
+	for i, id := range p.Endpoints {
+		if _, ok := s.visibleEndpoint(c, id); !ok {
+			return notFound(fmt.Sprintf("%sendpoint_ids[%d]", prefix, i), "endpoint %s not found", id)
+		}
+	}
+	for i, id := range p.Keys {
+		if _, ok := s.visibleKey(c, id); !ok {
+			return notFound(fmt.Sprintf("%skey_ids[%d]", prefix, i), "key %s not found", id)
+		}
+	}
+	return nil
+}
+
+// checkName answers 409 name_conflict when p's name is taken in one of its
+// departments (by a live provider, or by one claimed earlier in the same
+// call). The message never names the other provider: the caller may not
+// be allowed to see it.
 func (s *Server) checkName(p *providerRec, field string, claimed map[string]string) error {
-	other, taken := s.st.nameTaken(p)
+	_, taken := s.st.nameTaken(p)
 	if !taken {
 		for _, k := range nameKeys(p) {
 			if id, ok := claimed[k]; ok && id != p.ID {
-				other, taken = id, true
+				taken = true
 				break
 			}
 		}
@@ -152,7 +218,7 @@ func (s *Server) checkName(p *providerRec, field string, claimed map[string]stri
 		if len(p.Departments) > 0 {
 			scope = "in one of its departments"
 		}
-		return errf(http.StatusConflict, "name_conflict", field, "provider %s already has the name %q %s", other, p.Name, scope)
+		return errf(http.StatusConflict, "name_conflict", field, "the name %q is already taken %s", p.Name, scope)
 	}
 	return nil
 }
@@ -261,11 +327,13 @@ func (s *Server) glowGet(r *http.Request, c *caller) (any, error) {
 	}
 	for _, id := range p.Endpoints {
 		if e, ok := s.st.endpoints.get(id); ok {
-			out.Endpoints.Current = append(out.Endpoints.Current, *e)
+			out.Endpoints.Current = append(out.Endpoints.Current, e.Endpoint)
 		}
 	}
 	for _, id := range s.st.endpoints.ids {
-		out.Endpoints.Options = append(out.Endpoints.Options, *s.st.endpoints.byID[id])
+		if e, ok := s.visibleEndpoint(c, id); ok {
+			out.Endpoints.Options = append(out.Endpoints.Options, e.Endpoint)
+		}
 	}
 	for _, id := range p.Keys {
 		if k, ok := s.st.keys.get(id); ok {
@@ -411,6 +479,9 @@ func (s *Server) updateMany(c *caller, req glow.BulkUpdateRequest) (any, error) 
 	if err := s.checkProvider(&caller{}, probe, "patch."); err != nil {
 		return nil, err
 	}
+	if err := s.checkRefs(c, probe, "patch."); err != nil {
+		return nil, err
+	}
 	if c.scoped && req.Patch.DepartmentIDs != nil && !c.sees(probe) {
 		return nil, errf(http.StatusForbidden, "forbidden", "patch.department_ids",
 			"this token may only manage providers whose departments are all within its own")
@@ -463,15 +534,7 @@ func (s *Server) glowDuplicate(r *http.Request, c *caller) (any, error) {
 	at := now()
 	np := p.clone()
 	np.ID, np.Version, np.CreatedAt, np.UpdatedAt = newID(), 1, at, at
-	for n := 1; ; n++ {
-		np.Name = p.Name + " (copy)"
-		if n > 1 {
-			np.Name = fmt.Sprintf("%s (copy %d)", p.Name, n)
-		}
-		if _, taken := s.st.nameTaken(np); !taken {
-			break
-		}
-	}
+	np.Name = s.copyName(np, p.Name)
 	d := &draftRec{ID: newID(), ProviderID: np.ID, Actor: c.actor, Version: 1, UpdatedAt: at}
 	t := &tx{}
 	t.putProvider(np)
@@ -480,6 +543,25 @@ func (s *Server) glowDuplicate(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	return glow.Created{ProviderID: np.ID, Name: np.Name, DraftID: d.ID, Version: np.Version}, nil
+}
+
+// copyName names a duplicate of a provider named name: "<name> (copy)",
+// "<name> (copy 2)", … the first number whose name is free in np's
+// departments. Only names are compared: a number held by a provider the
+// caller cannot see is skipped like one it can see, and nothing in the
+// answer names the holder or says why a number was skipped. (The gap
+// itself cannot be hidden: names are unique per department, so the copy
+// cannot take a name that is held.)
+func (s *Server) copyName(np *providerRec, name string) string {
+	for n := 1; ; n++ {
+		np.Name = name + " (copy)"
+		if n > 1 {
+			np.Name = fmt.Sprintf("%s (copy %d)", name, n)
+		}
+		if _, taken := s.st.nameTaken(np); !taken {
+			return np.Name
+		}
+	}
 }
 
 func (s *Server) glowDelete(r *http.Request, c *caller) (any, error) {
@@ -566,6 +648,9 @@ func (s *Server) decrypt(c *caller, req glow.DecryptRequest, decErr error) (valu
 	if err != nil {
 		return "", "", err
 	}
+	// The key must be attached to the provider, which the caller sees, so
+	// the key is visible through it; a foreign or unknown key answers the
+	// same.
 	k, ok := s.st.keys.get(req.KeyID)
 	if !ok || !slices.Contains(p.Keys, req.KeyID) {
 		return "", "", notFound("key_id", "key %s is not attached to provider %s", req.KeyID, p.ID)

@@ -83,7 +83,7 @@ func TestGlowDraftByName(t *testing.T) {
 	all, cs, hr := g.as("all"), g.as("cs"), g.as("hr")
 	inCS, _ := all.createProvider(`{"name":"OpenAI Production","department_ids":["cs"]}`)
 	inMath, _ := all.createProvider(`{"name":"OpenAI Production","department_ids":["math"]}`)
-	key := all.post("/key/create", `{"keys":[{"name":"rotated","value":"sk-rotated"}]}`).want(200).str("keys", 0, "key_id")
+	key := cs.post("/key/create", `{"keys":[{"name":"rotated","value":"sk-rotated"}]}`).want(200).str("keys", 0, "key_id")
 	stamp := all.updatedAt(inCS)
 
 	// Unscoped, two providers have the name: provider_id decides.

@@ -42,9 +42,9 @@ func (s *Server) glowEndpointCreate(r *http.Request, c *caller) (any, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, badInput("invalid_field", f, "%s must be an absolute http or https URL", f)
 		}
-		e := &glow.Endpoint{ID: newID(), URL: in.URL, Name: in.Name, CreatedAt: at}
+		e := &endpointRec{Endpoint: glow.Endpoint{ID: newID(), URL: in.URL, Name: in.Name, CreatedAt: at}, Scope: c.scopeOf()}
 		t.putEndpoint(e)
-		out.Endpoints = append(out.Endpoints, *e)
+		out.Endpoints = append(out.Endpoints, e.Endpoint)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -61,36 +61,29 @@ func (s *Server) glowEndpointList(r *http.Request, c *caller) (any, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	items, next, _, err := page(s.st.endpoints, req.PageSize, req.PageToken, false, func(*glow.Endpoint) bool { return true })
+	items, next, _, err := page(s.st.endpoints, req.PageSize, req.PageToken, false, func(e *endpointRec) bool {
+		return s.seesRef(c, e.Scope, s.st.endpointUsers[e.ID])
+	})
 	if err != nil {
 		return nil, err
 	}
 	out := glow.EndpointsResponse{Endpoints: make([]glow.Endpoint, 0, len(items)), NextPageToken: next}
 	for _, e := range items {
-		out.Endpoints = append(out.Endpoints, *e)
+		out.Endpoints = append(out.Endpoints, e.Endpoint)
 	}
 	return out, nil
 }
 
-// usedBy maps each endpoint or key id to the first provider (in id order)
-// that uses it.
-func (s *Server) usedBy(ids func(*providerRec) []string) map[string]*providerRec {
-	out := map[string]*providerRec{}
-	for _, pid := range s.st.providers.ids {
-		p := s.st.providers.byID[pid]
-		for _, id := range ids(p) {
-			if _, ok := out[id]; !ok {
-				out[id] = p
-			}
-		}
-	}
-	return out
-}
-
-func inUse(c *caller, what, id string, p *providerRec) glow.IDResult {
+// inUse answers the delete of a key or endpoint that the providers users
+// attach. It names the first of them (in id order) that the caller sees;
+// the caller sees the key or endpoint only through one, so there is one.
+func (s *Server) inUse(c *caller, what, id string, users map[string]bool) glow.IDResult {
 	msg := fmt.Sprintf("%s %s is used by a provider", what, id)
-	if c.sees(p) {
-		msg = fmt.Sprintf("%s %s is used by provider %s (%s)", what, id, p.ID, p.Name)
+	for _, pid := range sortedKeys(users) {
+		if p, ok := s.st.providers.get(pid); ok && c.sees(p) {
+			msg = fmt.Sprintf("%s %s is used by provider %s (%s)", what, id, p.ID, p.Name)
+			break
+		}
 	}
 	return glow.IDResult{ID: id, Message: msg, Code: "in_use"}
 }
@@ -120,14 +113,13 @@ func (s *Server) glowEndpointDelete(r *http.Request, c *caller) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	used := s.usedBy(func(p *providerRec) []string { return p.Endpoints })
 	t := &tx{}
 	out, err := deleteIDs(req.EndpointIDs, has(raw, "endpoint_ids"), "endpoint_ids", func(id string) glow.IDResult {
-		if _, ok := s.st.endpoints.get(id); !ok {
+		if _, ok := s.visibleEndpoint(c, id); !ok {
 			return glow.IDResult{ID: id, Message: "endpoint not found", Code: "not_found"}
 		}
-		if p, ok := used[id]; ok {
-			return inUse(c, "endpoint", id, p)
+		if users := s.st.endpointUsers[id]; len(users) > 0 {
+			return s.inUse(c, "endpoint", id, users)
 		}
 		t.deleteEndpoint(id)
 		return glow.IDResult{ID: id, Success: true, Message: "deleted"}
@@ -164,7 +156,7 @@ func (s *Server) glowKeyCreate(r *http.Request, c *caller) (any, error) {
 		if in.Value == "" {
 			return nil, badInput("invalid_field", fmt.Sprintf("keys[%d].value", i), "keys[%d].value must not be empty", i)
 		}
-		k := &keyRec{ID: newID(), Name: in.Name, Sealed: s.store.Seal([]byte(in.Value)), CreatedAt: at}
+		k := &keyRec{ID: newID(), Name: in.Name, Sealed: s.store.Seal([]byte(in.Value)), CreatedAt: at, Scope: c.scopeOf()}
 		t.putKey(k)
 		out.Keys = append(out.Keys, wireKey(k))
 	}
@@ -183,7 +175,9 @@ func (s *Server) glowKeyList(r *http.Request, c *caller) (any, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	items, next, _, err := page(s.st.keys, req.PageSize, req.PageToken, false, func(*keyRec) bool { return true })
+	items, next, _, err := page(s.st.keys, req.PageSize, req.PageToken, false, func(k *keyRec) bool {
+		return s.seesRef(c, k.Scope, s.st.keyUsers[k.ID])
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -202,14 +196,13 @@ func (s *Server) glowKeyDelete(r *http.Request, c *caller) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	used := s.usedBy(func(p *providerRec) []string { return p.Keys })
 	t := &tx{}
 	out, err := deleteIDs(req.KeyIDs, has(raw, "key_ids"), "key_ids", func(id string) glow.IDResult {
-		if _, ok := s.st.keys.get(id); !ok {
+		if _, ok := s.visibleKey(c, id); !ok {
 			return glow.IDResult{ID: id, Message: "key not found", Code: "not_found"}
 		}
-		if p, ok := used[id]; ok {
-			return inUse(c, "key", id, p)
+		if users := s.st.keyUsers[id]; len(users) > 0 {
+			return s.inUse(c, "key", id, users)
 		}
 		t.deleteKey(id)
 		return glow.IDResult{ID: id, Success: true, Message: "deleted"}

@@ -29,7 +29,8 @@ import (
 // refers to endpoints and keys, and a model to its provider, by id or by
 // name. Providers follow the same rules as through the API (a name, unique
 // per department; known endpoints and keys), Gateflow configurations the
-// credential and setting rules of docs/api.md.
+// credential and setting rules of docs/api.md. Seeded endpoints and keys
+// are unscoped: a scoped token reaches them only through a provider it sees.
 type Seed struct {
 	Endpoints []SeedEndpoint `json:"endpoints"`
 	Keys      []SeedKey      `json:"keys"`
@@ -126,7 +127,7 @@ func (s *Server) LoadSeed(seed Seed) error {
 		if !strings.HasPrefix(e.URL, "http://") && !strings.HasPrefix(e.URL, "https://") {
 			return fmt.Errorf("%s.url: must be an absolute http or https URL", f)
 		}
-		ep := &glow.Endpoint{ID: id, Name: e.Name, URL: e.URL, CreatedAt: at}
+		ep := &endpointRec{Endpoint: glow.Endpoint{ID: id, Name: e.Name, URL: e.URL, CreatedAt: at}}
 		t.putEndpoint(ep)
 		endpoints[id] = id
 		if e.Name != "" {

@@ -69,11 +69,23 @@ func (p *providerRec) apply(patch glow.Patch) {
 	}
 }
 
+// keyRec is a Glow key. Scope is the department scope of the token that
+// created it, sorted (docs/api.md, "Department scoping"); nil for an
+// unscoped token, and for records persisted before scopes were recorded.
 type keyRec struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	Sealed    []byte    `json:"sealed_value"`
 	CreatedAt time.Time `json:"created_at"`
+	Scope     []string  `json:"scope,omitempty"`
+}
+
+// endpointRec is a Glow endpoint and, as for keys, the scope of the token
+// that created it. Its JSON is the wire endpoint's plus "scope", so that
+// records persisted before scopes were recorded load as unscoped.
+type endpointRec struct {
+	glow.Endpoint
+	Scope []string `json:"scope,omitempty"`
 }
 
 type modelRec struct {
@@ -163,7 +175,7 @@ func (t *table[T]) remove(ids map[string]bool) {
 
 type state struct {
 	providers *table[*providerRec]
-	endpoints *table[*glow.Endpoint]
+	endpoints *table[*endpointRec]
 	keys      *table[*keyRec]
 	models    *table[*modelRec]
 	drafts    *table[*draftRec]
@@ -172,18 +184,24 @@ type state struct {
 
 	names            map[string]string   // nameKey(dept, name) → provider id
 	modelsByProvider map[string][]string // provider id → sorted model ids
+	// keyUsers and endpointUsers are the live providers that attach each
+	// key or endpoint (id → provider ids), for scoping and in_use.
+	keyUsers      map[string]map[string]bool
+	endpointUsers map[string]map[string]bool
 }
 
 func newState() *state {
 	return &state{
 		providers:        newTable[*providerRec](),
-		endpoints:        newTable[*glow.Endpoint](),
+		endpoints:        newTable[*endpointRec](),
 		keys:             newTable[*keyRec](),
 		models:           newTable[*modelRec](),
 		drafts:           newTable[*draftRec](),
 		gateflow:         map[string]*gateflowRec{},
 		names:            map[string]string{},
 		modelsByProvider: map[string][]string{},
+		keyUsers:         map[string]map[string]bool{},
+		endpointUsers:    map[string]map[string]bool{},
 	}
 }
 
@@ -243,8 +261,9 @@ func loadState(s *store.Store) (*state, error) {
 		for _, k := range nameKeys(p) {
 			st.names[k] = p.ID
 		}
+		st.indexUsers(p)
 	}
-	if err := loadTable(s, bucketEndpoints, st.endpoints, func(e *glow.Endpoint) string { return e.ID }); err != nil {
+	if err := loadTable(s, bucketEndpoints, st.endpoints, func(e *endpointRec) string { return e.ID }); err != nil {
 		return nil, err
 	}
 	if err := loadTable(s, bucketKeys, st.keys, func(k *keyRec) string { return k.ID }); err != nil {
@@ -290,7 +309,7 @@ type tx struct {
 
 	providers   []*providerRec
 	delProvider map[string]bool
-	endpoints   []*glow.Endpoint
+	endpoints   []*endpointRec
 	delEndpoint map[string]bool
 	keys        []*keyRec
 	delKey      map[string]bool
@@ -313,7 +332,7 @@ func (t *tx) deleteProvider(id string) {
 	t.delProvider = addTo(t.delProvider, id)
 }
 
-func (t *tx) putEndpoint(e *glow.Endpoint) {
+func (t *tx) putEndpoint(e *endpointRec) {
 	t.b.Put(bucketEndpoints, e.ID, e)
 	t.endpoints = append(t.endpoints, e)
 }
@@ -387,6 +406,7 @@ func (s *Server) commit(t *tx) error {
 	for id := range t.delProvider {
 		if p, ok := st.providers.get(id); ok {
 			st.unindexName(p)
+			st.unindexUsers(p)
 		}
 	}
 	st.providers.remove(t.delProvider)
@@ -395,6 +415,7 @@ func (s *Server) commit(t *tx) error {
 		for i, p := range t.providers {
 			if old, ok := st.providers.get(p.ID); ok {
 				st.unindexName(old)
+				st.unindexUsers(old)
 			}
 			ids[i] = p.ID
 		}
@@ -404,10 +425,11 @@ func (s *Server) commit(t *tx) error {
 			for _, k := range nameKeys(p) {
 				st.names[k] = p.ID
 			}
+			st.indexUsers(p)
 		}
 	}
 	st.endpoints.remove(t.delEndpoint)
-	st.endpoints.set(idsOf(t.endpoints, func(e *glow.Endpoint) string { return e.ID }), t.endpoints)
+	st.endpoints.set(idsOf(t.endpoints, func(e *endpointRec) string { return e.ID }), t.endpoints)
 	st.keys.remove(t.delKey)
 	st.keys.set(idsOf(t.keys, func(k *keyRec) string { return k.ID }), t.keys)
 	for id := range t.delModel {
@@ -442,6 +464,34 @@ func (st *state) unindexName(p *providerRec) {
 		if st.names[k] == p.ID {
 			delete(st.names, k)
 		}
+	}
+}
+
+// indexUsers records p as a user of its keys and endpoints. A provider put
+// twice in one commit is unindexed before each put, so the sets stay exact.
+func (st *state) indexUsers(p *providerRec) {
+	for _, id := range p.Keys {
+		st.keyUsers[id] = addTo(st.keyUsers[id], p.ID)
+	}
+	for _, id := range p.Endpoints {
+		st.endpointUsers[id] = addTo(st.endpointUsers[id], p.ID)
+	}
+}
+
+func (st *state) unindexUsers(p *providerRec) {
+	drop := func(users map[string]map[string]bool, id string) {
+		if set := users[id]; set != nil {
+			delete(set, p.ID)
+			if len(set) == 0 {
+				delete(users, id)
+			}
+		}
+	}
+	for _, id := range p.Keys {
+		drop(st.keyUsers, id)
+	}
+	for _, id := range p.Endpoints {
+		drop(st.endpointUsers, id)
 	}
 }
 

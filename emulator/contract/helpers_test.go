@@ -27,6 +27,7 @@ const (
 	glowToken   = "glow-tok-SEKRIT-4b1d"
 	scopedToken = "glow-scoped-SEKRIT-9e2c"
 	csToken     = "glow-cs-SEKRIT-5c5c"
+	mathToken   = "glow-math-SEKRIT-3a7e"
 	wrongToken  = "glow-wrong-SEKRIT-0000"
 	adminKey    = "gw_admin_SEKRIT_a11ce"
 	roAdminKey  = "gw_admin_SEKRIT_r0"
@@ -37,6 +38,7 @@ const (
 	actor       = "alice-contract"
 	scopedActor = "bob-scoped"
 	csActor     = "carol-cs"
+	mathActor   = "dave-math"
 )
 
 // scopedDepts is the scope of scopedToken.
@@ -106,6 +108,7 @@ func withCreds(cfg emulator.Config) emulator.Config {
 		{Token: glowToken, ActorName: actor},
 		{Token: scopedToken, ActorName: scopedActor, Departments: scopedDepts},
 		{Token: csToken, ActorName: csActor, Departments: []string{"cs"}},
+		{Token: mathToken, ActorName: mathActor, Departments: []string{"math"}},
 	}
 	cfg.GatewayAdminKeys = []emulator.AdminKey{
 		{Key: adminKey},
