@@ -54,6 +54,21 @@ type Config struct {
 	FaultSeed int64 `json:"-"`
 	// Logger receives one line per request; nil discards.
 	Logger *slog.Logger `json:"-"`
+
+	// Limits (docs/api.md, "Emulator", "Limits"); zero is the default.
+	// ReadHeaderTimeout bounds reading a request's headers
+	// (DefaultReadHeaderTimeout; applied by HTTPServer).
+	ReadHeaderTimeout time.Duration `json:"-"`
+	// ReadTimeout bounds reading a request's body, from the end of its
+	// headers: a body that has not arrived by then is answered 408
+	// (DefaultReadTimeout; applied by Handler).
+	ReadTimeout time.Duration `json:"-"`
+	// MaxBody is the largest request body in bytes, at most MaxBodyLimit;
+	// a larger one is answered 413 (DefaultMaxBody; applied by Handler).
+	MaxBody int64 `json:"-"`
+	// MaxConnections bounds the connections served at once; more wait to
+	// be accepted (DefaultMaxConnections; applied by HTTPServer).
+	MaxConnections int `json:"-"`
 }
 
 // GlowToken is an accepted Glow token and who it speaks for.
@@ -84,6 +99,7 @@ type Server struct {
 	glow    map[string]*GlowToken
 	admin   map[string]AdminKey
 	handler http.Handler
+	limits  limits
 
 	closeOnce sync.Once
 	closeErr  error
@@ -132,6 +148,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.faults = newFaults(cfg, s.stats)
 	var err error
+	if s.limits, err = newLimits(cfg); err != nil {
+		return nil, err
+	}
 	if cfg.DataDir == "" {
 		s.store, err = store.Memory()
 	} else {
@@ -154,7 +173,9 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Handler answers both APIs and the emulator's own endpoints.
+// Handler answers both APIs and the emulator's own endpoints. It applies
+// the body limit and the body read timeout; HTTPServer adds the limits that
+// need the server.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close releases the database. Stop serving before closing. Closing twice
@@ -446,6 +467,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// logged logs every request and reads its body within the limits before
+// h sees it.
 func (s *Server) logged(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -457,6 +480,9 @@ func (s *Server) logged(h http.Handler) http.Handler {
 			}
 			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", status, "duration", time.Since(start).Round(time.Microsecond))
 		}()
+		if !s.readBodyLimited(w, sw, r) {
+			return
+		}
 		h.ServeHTTP(sw, r)
 	})
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -84,3 +86,60 @@ func LoadCredentialsFile(path string) (CredentialsFile, error) {
 	}
 	return f, nil
 }
+
+// ByteSize is a size in bytes written as a number with an optional unit:
+// B, KiB, MiB, GiB (powers of 1024) or KB, MB, GB (powers of 1000), case
+// insensitive ("8MiB", "200KB", "1048576"). It is a pflag.Value, for
+// `switchboard emulator --max-body`.
+type ByteSize int64
+
+var byteUnits = []struct {
+	suffix string
+	n      int64
+}{
+	{"gib", 1 << 30}, {"mib", 1 << 20}, {"kib", 1 << 10},
+	{"gb", 1e9}, {"mb", 1e6}, {"kb", 1e3}, {"b", 1},
+}
+
+// ParseByteSize reads a ByteSize.
+func ParseByteSize(s string) (ByteSize, error) {
+	in := strings.ToLower(strings.TrimSpace(s))
+	unit := int64(1)
+	for _, u := range byteUnits {
+		if num, ok := strings.CutSuffix(in, u.suffix); ok {
+			in, unit = strings.TrimSpace(num), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(in, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/unit {
+		return 0, fmt.Errorf("%q is not a size in bytes (such as 8MiB, 200KB or 1048576)", s)
+	}
+	return ByteSize(n * unit), nil
+}
+
+// String writes the size in the largest binary unit that divides it.
+func (b ByteSize) String() string {
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if b != 0 && int64(b)%u.n == 0 {
+			return fmt.Sprintf("%d%s", int64(b)/u.n, u.suffix)
+		}
+	}
+	return strconv.FormatInt(int64(b), 10)
+}
+
+// Set parses s into b.
+func (b *ByteSize) Set(s string) error {
+	v, err := ParseByteSize(s)
+	if err != nil {
+		return err
+	}
+	*b = v
+	return nil
+}
+
+// Type names the flag's value in help.
+func (b *ByteSize) Type() string { return "size" }

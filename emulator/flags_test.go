@@ -55,3 +55,29 @@ func TestLoadCredentialsFile(t *testing.T) {
 	_, g, _ := start(t, emulator.Config{GlowTokens: f.GlowTokens, GatewayAdminKeys: f.GatewayAdminKeys})
 	g.as("t").post("/provider/create", `{"providers":[{"name":"x"}]}`).wantError(403, "forbidden", "providers[0].department_ids")
 }
+
+func TestParseByteSize(t *testing.T) {
+	cases := map[string]int64{
+		"1048576": 1 << 20, "8MiB": 8 << 20, "8mib": 8 << 20, "200KB": 200_000, "1 GiB": 1 << 30, "512B": 512, "0": 0, "3kib": 3072,
+	}
+	for in, want := range cases {
+		got, err := emulator.ParseByteSize(in)
+		if err != nil || int64(got) != want {
+			t.Errorf("%q: %d %v, want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "MiB", "-1", "1.5MiB", "8 MB extra", "99999999999GiB"} {
+		if _, err := emulator.ParseByteSize(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	for in, want := range map[emulator.ByteSize]string{8 << 20: "8MiB", 200_000: "200000", 3072: "3KiB", 0: "0", 1 << 30: "1GiB"} {
+		if got := in.String(); got != want {
+			t.Errorf("%d prints %q, want %q", int64(in), got, want)
+		}
+	}
+	var b emulator.ByteSize
+	if err := b.Set("2MiB"); err != nil || b != 2<<20 || b.Type() != "size" {
+		t.Errorf("Set: %v %d", err, b)
+	}
+}

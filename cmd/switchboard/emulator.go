@@ -28,6 +28,7 @@ func newEmulatorCommand() *cobra.Command {
 		glowTokens []string
 		adminKeys  []string
 		quiet      bool
+		maxBody    = emulator.ByteSize(emulator.DefaultMaxBody)
 	)
 	cmd := &cobra.Command{
 		Use:   "emulator",
@@ -60,7 +61,13 @@ also be scripted with POST /_emulator/faults; GET /_emulator/stats and
 GET /_emulator/audit report calls and decrypts.
 
 --seed FILE loads providers, endpoints, keys, models and Gateflow
-configurations into an empty state (format: emulator/testdata/seed.json).`,
+configurations into an empty state (format: emulator/testdata/seed.json).
+
+Limits: --read-header-timeout and --read-timeout cut off clients that send
+headers or a body too slowly (the body is answered 408), --max-body answers
+larger bodies 413 without reading them, and --max-connections bounds the
+connections served at once (more wait to be accepted; idle keep-alive
+connections are closed to make room for them).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
@@ -124,6 +131,7 @@ configurations into an empty state (format: emulator/testdata/seed.json).`,
 			}
 			cfg.Logger = slog.New(slog.NewTextHandler(logTo, nil))
 
+			cfg.MaxBody = int64(maxBody)
 			srv, err := emulator.New(cfg)
 			if err != nil {
 				return err
@@ -141,12 +149,12 @@ configurations into an empty state (format: emulator/testdata/seed.json).`,
 			fmt.Fprintf(out, "Switchboard emulator listening on %s (state %s)\n", url, state)
 			fmt.Fprintf(out, "  export GLOW_INSTANCE_URL=%s GATEFLOW_URL=%s\n", url, url)
 
-			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-				// net/http's own messages (bad requests, TLS errors) go
-				// through the redacting stderr too, not the log package's.
-				ErrorLog: log.New(cmd.ErrOrStderr(), "emulator: ", 0)}
+			hs, limited := srv.HTTPServer(ln)
+			// net/http's own messages (bad requests, TLS errors) go
+			// through the redacting stderr too, not the log package's.
+			hs.ErrorLog = log.New(cmd.ErrOrStderr(), "emulator: ", 0)
 			errc := make(chan error, 1)
-			go func() { errc <- hs.Serve(ln) }()
+			go func() { errc <- hs.Serve(limited) }()
 			select {
 			case err := <-errc:
 				return err
@@ -178,5 +186,9 @@ configurations into an empty state (format: emulator/testdata/seed.json).`,
 	f.Int64Var(&cfg.FaultSeed, "fault-seed", 0, "seed of the random fault decisions")
 	f.StringVar(&cfg.SeedFile, "seed", "", "JSON seed file loaded into an empty state")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
+	f.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", emulator.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
+	f.DurationVar(&cfg.ReadTimeout, "read-timeout", emulator.DefaultReadTimeout, "time a client has to send a request's body, after its headers (then 408)")
+	f.Var(&maxBody, "max-body", fmt.Sprintf("largest request body, such as 8MiB or 200KB (then 413; at most %s)", emulator.ByteSize(emulator.MaxBodyLimit)))
+	f.IntVar(&cfg.MaxConnections, "max-connections", emulator.DefaultMaxConnections, "connections served at once; more wait to be accepted")
 	return cmd
 }
