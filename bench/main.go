@@ -38,6 +38,7 @@ type options struct {
 	switchboard, vaultDev, goCmd string
 	out                          string
 	sizes                        []int
+	applySizes                   []int
 	latency                      time.Duration
 	parallelism                  int
 	runs                         int
@@ -68,12 +69,13 @@ func main() {
 
 func run() int {
 	var o options
-	var sizes string
+	var sizes, applySizes string
 	flag.StringVar(&o.switchboard, "switchboard", "bin/switchboard", "the switchboard binary to measure")
 	flag.StringVar(&o.vaultDev, "vault-dev", "bin/vault-dev", "the vault-dev binary (make bin/vault-dev)")
 	flag.StringVar(&o.goCmd, "go", "go", "the go command, for the planner's Go benchmarks")
 	flag.StringVar(&o.out, "out", "bench/results.md", "write the results here as Markdown (\"\" to skip)")
 	flag.StringVar(&sizes, "sizes", "100,1000,10000", "provider counts of the plan rows")
+	flag.StringVar(&applySizes, "apply-sizes", "1000,10000", "provider counts of the apply rows")
 	flag.DurationVar(&o.latency, "latency", 20*time.Millisecond, "latency the emulator adds to every API call")
 	flag.IntVar(&o.parallelism, "parallelism", 10, "--parallelism given to the CLI")
 	flag.IntVar(&o.runs, "runs", 3, "runs per plan row; the table shows the median of each measure")
@@ -99,7 +101,11 @@ func run() int {
 		o.only = re
 	}
 	var err error
-	if o.sizes, err = parseSizes(sizes); err != nil {
+	if o.sizes, err = parseSizes("-sizes", sizes); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 2
+	}
+	if o.applySizes, err = parseSizes("-apply-sizes", applySizes); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		return 2
 	}
@@ -144,12 +150,12 @@ func run() int {
 	return 0
 }
 
-func parseSizes(s string) ([]int, error) {
+func parseSizes(name, s string) ([]int, error) {
 	var out []int
 	for f := range strings.SplitSeq(s, ",") {
 		var n int
 		if _, err := fmt.Sscanf(strings.TrimSpace(f), "%d", &n); err != nil || n < 1 {
-			return nil, fmt.Errorf("-sizes: %q is not a positive count", f)
+			return nil, fmt.Errorf("%s: %q is not a positive count", name, f)
 		}
 		out = append(out, n)
 	}
@@ -166,6 +172,8 @@ type harness struct {
 	// hasApply reports whether the binary has the apply command yet.
 	hasApply     bool
 	applyHasDest bool
+	// written is the Vault prefixes whose secrets are written already.
+	written map[string]bool
 }
 
 // scenario is one row (or a few) of the table. Later issues add rows by
@@ -189,10 +197,10 @@ func (h *harness) scenarios() []scenario {
 	out = append(out, scenario{fmt.Sprintf("plan for_each N=%d", largest), func(ctx context.Context, h *harness) []row {
 		return h.planRows(ctx, largest, styleForEach, true)
 	}})
-	out = append(out,
-		scenario{"apply", func(ctx context.Context, h *harness) []row { return h.applyRows(ctx, 1000) }},
-		scenario{"terraform", func(ctx context.Context, h *harness) []row { return h.terraformRows(ctx) }},
-	)
+	for _, n := range h.o.applySizes {
+		out = append(out, scenario{fmt.Sprintf("apply N=%d", n), func(ctx context.Context, h *harness) []row { return h.applyRows(ctx, n) }})
+	}
+	out = append(out, scenario{"terraform", func(ctx context.Context, h *harness) []row { return h.terraformRows(ctx) }})
 	return out
 }
 
@@ -248,7 +256,7 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 			return nil, err
 		}
 	}
-	h := &harness{o: o, tmp: tmp, vault: vw, counter: counter}
+	h := &harness{o: o, tmp: tmp, vault: vw, counter: counter, written: map[string]bool{}}
 	h.hasApply, h.applyHasDest = detectApply(ctx, o.switchboard)
 
 	for _, sc := range h.scenarios() {

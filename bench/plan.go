@@ -40,6 +40,10 @@ type row struct {
 	Skipped   string
 	Err       string
 	worldDesc string
+	// Floor is an apply row's call floor; After what the plan after the
+	// apply said ("no changes" when it converged).
+	Floor *floor
+	After string
 }
 
 // check is one target of the issue, met or missed.
@@ -129,10 +133,19 @@ func (h *harness) cliEnv(emuURL string) []string {
 func refreshBound(w *world) (int64, string) {
 	ps := api.DefaultPageSize
 	pages := func(n int) int64 { return int64(max(1, (n+ps-1)/ps)) }
-	b := pages(w.Spec.N) + pages(w.Endpoints) + pages(w.Keys) + pages(0) + 1 + 1 + int64(w.Gateflow)
-	why := fmt.Sprintf("⌈%d/%d⌉ searches + ⌈%d/%d⌉ endpoint + ⌈%d/%d⌉ key lists + 1 draft list + 1 token scope + 1 Gateflow list + %d Gateflow gets",
-		w.Spec.N, ps, w.Endpoints, ps, w.Keys, ps, w.Gateflow)
+	b := pages(w.Live) + pages(w.Endpoints) + pages(w.Keys) + pages(0) + 1 + 1 + int64(w.Gateflow)
+	why := fmt.Sprintf("%s + endpoint list %s + key list %s + 1 draft list + 1 token scope + 1 Gateflow list + %d Gateflow gets",
+		pagesWhy(w.Live, "search"), pagesWhy(w.Endpoints, "page"), pagesWhy(w.Keys, "page"), w.Gateflow)
 	return b, why
+}
+
+// pagesWhy says how many paged calls of n objects a read makes: ⌈n/500⌉
+// of what (singular), and one when there are none (an empty page).
+func pagesWhy(n int, what string) string {
+	if n == 0 {
+		return "1 " + what + ", empty"
+	}
+	return fmt.Sprintf("⌈%d/%d⌉ %ss", n, api.DefaultPageSize, what)
 }
 
 // planRows measures `switchboard plan` of an unchanged world of n providers:

@@ -231,6 +231,7 @@ func (rep *report) markdown() string {
 	}
 
 	b.WriteString(updateRowsNote)
+	b.WriteString(rep.floorTable())
 	b.WriteString("\n## Targets\n\n| target | measured | result |\n|---|--:|---|\n")
 	missed := 0
 	rows := rep.Rows
@@ -264,15 +265,62 @@ func (rep *report) markdown() string {
 	return b.String() + rep.notes()
 }
 
-// updateRowsNote says what the two update rows measure and why the values
-// row costs more than it did before ownership markers.
+// updateRowsNote says how the plan and update worlds are seeded, and why
+// some update rows cost one call per provider.
 const updateRowsNote = "\nThe worlds of the plan and update rows are seeded as Switchboard's apply leaves them: every Glow provider " +
 	"carries its ownership marker (`switchboard.owner` in its values), keys and endpoints are named with the owner " +
 	"(docs/ownership.md); plans also read the open drafts and the token's scope (2 calls more than before markers). " +
-	"*" + scUpdateDesc + "* gives every provider the same description, which one bulk update per 500 providers carries; " +
-	"*" + scUpdateValues + "* adds the same value to every provider, which before ownership markers was one shared bulk patch too " +
-	"and now costs a draft and a publish per provider, because Glow replaces `values` whole and each provider's values " +
-	"must carry its own marker, so no two providers' patches are equal.\n"
+	"*" + scUpdateDesc + "* gives every provider the same description, which one bulk update per 500 providers carries. " +
+	"*" + scUpdateValues + "* adds the same value to every provider, which before ownership markers was one shared bulk patch too; " +
+	"Glow replaces `values` whole and each provider's values must carry its own marker, so no two providers' patches are equal, " +
+	"and each provider gets one guarded `POST /provider/update` (no draft, no publish). *" + scRotate + "* and *" + scDistinct +
+	"* differ per provider too: Glow has no call that carries distinct per-provider patches in one request.\n"
+
+// floorTable puts every apply row's API calls next to its floor.
+func (rep *report) floorTable() string {
+	var b strings.Builder
+	for _, r := range rep.Rows {
+		if r.Floor == nil && !strings.HasPrefix(r.Scenario, "apply,") {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\n## Applies: API calls vs floor\n\n" +
+				"Issue 13's floor: ⌈N/500⌉ calls per kind of object written (endpoints, keys, providers), plus the refresh. " +
+				"The refresh is the reads the apply makes before it writes: its plan's (the call bound of the plan rows), " +
+				"the stale check's (one Glow search of the live providers, one get per Gateflow provider changed) and the " +
+				"endpoint list it resolves endpoint URLs from; the notes spell each row's out. Rows marked per-provider cannot " +
+				"reach ⌈N/500⌉ per kind: Glow has no call that carries distinct per-provider patches in one request, so their " +
+				"floor counts one guarded update per provider. *plan after* is `switchboard plan --detailed-exitcode` right after the apply.\n\n")
+			b.WriteString("| apply | N | wall | API calls | floor | writes / floor | reads / refresh | what the floor counts | result | plan after |\n")
+			b.WriteString("|---|--:|--:|--:|--:|--:|--:|---|---|---|\n")
+		}
+		switch {
+		case r.Skipped != "":
+			fmt.Fprintf(&b, "| %s | %d | skipped: %s |||||||\n", r.Scenario, r.N, r.Skipped)
+			continue
+		case r.Res == nil || r.Floor == nil:
+			fmt.Fprintf(&b, "| %s | %d | **error**: %s |||||||\n", r.Scenario, r.N, oneLine(r.Err, 300))
+			continue
+		}
+		f := r.Floor
+		var fw int64
+		for _, t := range f.Writes {
+			fw += t.N
+		}
+		reads := r.Calls.Searches + r.Calls.Gets + r.Calls.Lists
+		res := "at floor"
+		if c := floorCheck("", *f, r.Calls); !c.Met {
+			res = fmt.Sprintf("**+%d over**", r.Calls.Total-f.total())
+		}
+		after := r.After
+		if after == "" {
+			after = "–"
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %d | %d | %d / %d | %d / %d | %s | %s | %s |\n",
+			r.Scenario, r.N, secs(r.Res.Wall), r.Calls.Total, f.total(), r.Calls.Writes, fw, reads, f.Refresh, f.counts(), res, after)
+	}
+	return b.String()
+}
 
 func (rep *report) notes() string {
 	var b strings.Builder
@@ -284,6 +332,9 @@ func (rep *report) notes() string {
 		}
 		if r.BoundWhy != "" {
 			lines = append(lines, "call bound: "+r.BoundWhy)
+		}
+		if r.Floor != nil {
+			lines = append(lines, fmt.Sprintf("floor %d: %s; refresh %s", r.Floor.total(), r.Floor.counts(), r.Floor.RefreshWhy))
 		}
 		if len(r.Calls.Ops) > 0 {
 			lines = append(lines, "calls: "+r.Calls.String())
@@ -388,6 +439,10 @@ func (rep *report) ratioCheck() (check, bool) {
 	return c, true
 }
 
+// tfCompareApplyN is the size of the CLI's apply rows compared with
+// Terraform's (which are tfApplyN).
+const tfCompareApplyN = 1000
+
 // terraformComparison puts the CLI's and Terraform's rows side by side.
 func (rep *report) terraformComparison() string {
 	var b strings.Builder
@@ -416,10 +471,10 @@ func (rep *report) terraformComparison() string {
 	}
 	var applies []string
 	for _, kind := range []struct{ sb, tf string }{
-		{"apply, creates", "terraform apply, creates"},
+		{scCreates, "terraform apply, creates"},
 		{scUpdateDesc, tfUpdateDesc},
 		{scUpdateValues, tfUpdateValues},
-		{"apply, destroys", "terraform destroy"},
+		{scDestroys, "terraform destroy"},
 	} {
 		var sb, tf *row
 		for i := range rep.Rows {
@@ -429,7 +484,10 @@ func (rep *report) terraformComparison() string {
 			}
 			switch r.Scenario {
 			case kind.sb:
-				sb = r
+				// The CLI's row of tfCompareApplyN providers.
+				if r.N == tfCompareApplyN {
+					sb = r
+				}
 			case kind.tf:
 				tf = r
 			}

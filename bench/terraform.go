@@ -500,8 +500,8 @@ func (h *harness) tfApplyCreates(ctx context.Context, e *tfEnv, n int) row {
 }
 
 // The Terraform update rows, paired with the CLI's scUpdateDesc and
-// scUpdateValues. Terraform sends every update as a draft and a publish
-// of its own provider, whatever it changes.
+// scUpdateValues. Terraform sends every update as one guarded update of
+// its own provider (crud.Glow.Update), whatever it changes.
 const (
 	tfUpdateDesc   = "terraform apply, updates (same description)"
 	tfUpdateValues = "terraform apply, updates of values (same change)"

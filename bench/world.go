@@ -40,14 +40,26 @@ type worldSpec struct {
 	// world has a single tier, so that every provider's values (and the
 	// patch) are identical: before ownership markers this was one shared
 	// bulk patch. Each provider's values now also hold its own marker,
-	// which Glow's whole-values replace must carry, so each goes through
-	// a draft and a publish.
+	// which Glow's whole-values replace must carry, so each is one guarded
+	// update of its own.
 	Team string
 	// Description, when set, replaces every provider's description in the
 	// configuration only: the same description for all of them, a patch
 	// that one bulk update can carry (no values written, no marker).
 	Description string
+	// Distinct, when set, gives every provider a description of its own in
+	// the configuration only: N different patches, which no Glow call
+	// carries together, so one guarded update per provider.
+	Distinct bool
+	// Rotate, when set, puts one more version of every Glow provider's
+	// secret in Vault than its live key's name records: the plan rotates
+	// every key (a new key, an update swapping it in, the old one deleted).
+	Rotate bool
 }
+
+// distinctSuffix is what a Distinct world's configuration appends to each
+// provider's own description.
+const distinctSuffix = " (revised)"
 
 func (s worldSpec) tier(i int) string {
 	if s.Team != "" {
@@ -109,9 +121,12 @@ type world struct {
 	ConfigDir string
 	SeedFile  string
 	Secrets   []secret
-	Endpoints int // distinct Glow endpoints
-	Keys      int // Glow keys
+	Endpoints int // distinct Glow endpoints (live)
+	Keys      int // Glow keys (live)
 	Gateflow  int // configured Gateflow providers
+	// Live is the live Glow providers; URLs the distinct endpoint URLs the
+	// configuration uses (the endpoints a create makes).
+	Live, URLs int
 }
 
 func (s worldSpec) providers() []provider {
@@ -166,8 +181,14 @@ func writeWorld(dir string, spec worldSpec, withLive bool) (*world, error) {
 
 	var seed emulator.Seed
 	endpoints := map[string]bool{}
+	urls := map[string]bool{}
 	for _, p := range ps {
-		w.Secrets = append(w.Secrets, p.Secret)
+		urls[p.Endpoint] = true
+		sec := p.Secret
+		if spec.Rotate {
+			sec.Versions++
+		}
+		w.Secrets = append(w.Secrets, sec)
 		if !withLive {
 			continue
 		}
@@ -200,6 +221,7 @@ func writeWorld(dir string, spec worldSpec, withLive bool) (*world, error) {
 		})
 	}
 	w.Endpoints, w.Keys, w.Gateflow = len(seed.Endpoints), len(seed.Keys), len(seed.Gateflow)
+	w.Live, w.URLs = len(seed.Providers), len(urls)
 	if err := writeJSON(w.SeedFile, seed); err != nil {
 		return nil, err
 	}
@@ -253,8 +275,11 @@ gateflow_provider %q {
 	files := map[string]*strings.Builder{}
 	if spec.Style == styleForEach {
 		desc := `"Benchmark provider ${each.key} for ${each.value.department}"`
-		if spec.Description != "" {
+		switch {
+		case spec.Description != "":
 			desc = fmt.Sprintf("%q", spec.Description)
+		case spec.Distinct:
+			desc = `"Benchmark provider ${each.key} for ${each.value.department}` + distinctSuffix + `"`
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, `glow_provider "bench" {
@@ -287,8 +312,11 @@ locals {
 				files[name] = b
 			}
 			desc := p.Description
-			if spec.Description != "" {
+			switch {
+			case spec.Description != "":
 				desc = spec.Description
+			case spec.Distinct:
+				desc += distinctSuffix
 			}
 			fmt.Fprintf(b, `glow_provider %q {
   name        = %q
