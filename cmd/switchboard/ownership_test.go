@@ -369,3 +369,29 @@ func TestRotationIsNotDriftWithABaseline(t *testing.T) {
 		t.Errorf("%d rotations, want 2 (the Glow key and the Gateflow credential)", rotations)
 	}
 }
+
+// Switching a provider's endpoint deletes the endpoint Switchboard made
+// once nothing uses it; an endpoint made by hand stays.
+func TestSwitchedEndpointIsCleanedUp(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-switch-0001"})
+	c := glowClient(t, w)
+	hand, err := c.CreateEndpoints(context.Background(), []glow.EndpointInput{{URL: "https://hand.example.com/v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := copyExample(t, "basic")
+	main := filepath.Join(dir, "main.hcl")
+	applyOK(t, "2 added", dir)
+	edit(t, main, `"https://api.openai.com/v1"`, `"https://eu.api.openai.com/v1"`)
+	applyOK(t, "0 added, 1 changed", dir)
+	eps, _ := api.Collect(c.ListEndpoints(context.Background()))
+	urls := map[string]bool{}
+	for _, e := range eps {
+		urls[e.URL] = true
+	}
+	if len(eps) != 2 || !urls["https://eu.api.openai.com/v1"] || !urls[hand[0].URL] {
+		t.Errorf("endpoints after the switch: %+v; want the new one and the hand-made one", eps)
+	}
+	noChanges(t, dir)
+}
