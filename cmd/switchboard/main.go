@@ -38,8 +38,15 @@ func main() {
 // writers of redactOutput, flushed before it returns: os.Exit would drop
 // what they hold back.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	return runWithInput(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// runWithInput is run with standard input given (fmt -, the confirmation
+// prompt).
+func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	root := newRootCommand()
 	root.SetArgs(args)
+	root.SetIn(stdin)
 	flush := redactOutput(root, stdout, stderr)
 	defer func() {
 		// A panic's message may quote what the code was handling; the
