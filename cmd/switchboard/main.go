@@ -45,7 +45,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 // prompt).
 func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	root := newRootCommand()
-	root.SetArgs(args)
 	root.SetIn(stdin)
 	flush := redactOutput(root, stdout, stderr)
 	defer func() {
@@ -62,7 +61,13 @@ func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			code = 1
 		}
 	}()
-	err := root.ExecuteContext(withCredentials(ctx, credentials(root)))
+	args, err := terraformSpellings(root, args)
+	if err != nil {
+		fmt.Fprintln(root.ErrOrStderr(), "Error:", err)
+		return 1
+	}
+	root.SetArgs(args)
+	err = root.ExecuteContext(withCredentials(ctx, credentials(root)))
 	var ec exitCode
 	switch {
 	case errors.As(err, &ec):
