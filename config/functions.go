@@ -135,6 +135,7 @@ func (l *loader) functions() map[string]function.Function {
 		"file":         l.fileFunc(),
 		"vault":        l.vaultFunc(),
 	}
+	l.terraformFunctions(fns)
 	return fns
 }
 
