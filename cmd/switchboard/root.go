@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -19,10 +20,21 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version.Version,
+		// Checks of flags every command that has them shares, before the
+		// command reads anything.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if f := cmd.Flags().Lookup("parallelism"); f != nil {
+				if n, err := cmd.Flags().GetInt("parallelism"); err == nil && n < 1 {
+					return fmt.Errorf("--parallelism must be at least 1, got %d: it is how many API calls run at once", n)
+				}
+			}
+			return nil
+		},
 	}
 	for _, sub := range subcommands {
 		root.AddCommand(sub())
 	}
+	completeFlagValues(root)
 	// Subcommands inherit this context unless a caller replaces it, so
 	// that credentials(cmd) reaches this run's registry even when a test
 	// executes the command without run.
