@@ -15,8 +15,22 @@ var subcommands []func() *cobra.Command
 
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "switchboard",
-		Short:         "LLM provider configuration as code for Glow and Gateflow",
+		Use:   "switchboard",
+		Short: "LLM provider configuration as code for Glow and Gateflow",
+		Long: `Switchboard reads HCL files that describe Glow and Gateflow providers and
+makes the services match them: validate checks the files, plan shows the
+changes (and can save them), apply makes them, show prints a saved plan,
+import writes the configuration of what exists, fmt formats the files.
+Keys live in Vault and are only referenced.
+
+Flags take Terraform's spellings too: -out=FILE, -var NAME=VALUE,
+-no-color, -auto-approve and every other long flag with one dash. Shell
+completion ('switchboard completion bash|zsh|fish|powershell') completes
+addresses for --target and --rotate and the formats of --format.`,
+		Example: `  switchboard validate providers/
+  switchboard plan --out plan.sbplan providers/
+  switchboard apply plan.sbplan
+  source <(switchboard completion bash)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version.Version,
