@@ -53,17 +53,17 @@ func TestTerraformSingleDashSpellings(t *testing.T) {
 }
 
 func TestPlanSingleDashOutWritesThatFile(t *testing.T) {
-	w := newWorld(t)
-	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-plan-secret-1"})
-	dir := copyExample(t, "basic")
+	newEmulatorWorld(t)
+	t.Setenv("OPENAI_TEST_KEY", "sk-single-dash-test-key")
+	dir := writeConfigFiles(t, map[string]string{"main.hcl": envVarConfig})
 	work := t.TempDir()
 	t.Chdir(work)
 
-	code, out, errOut := runSwitchboard(t, "plan", "-no-color", "-detailed-exitcode", "-out=x.sbplan", dir)
+	code, out, errOut := runSwitchboard(t, "plan", "-no-color", "-detailed-exitcode", "-var", "env=dash", "-target=glow_provider.openai", "-out=x.sbplan", dir)
 	if code != 2 {
 		t.Fatalf("plan -out=x.sbplan: exit %d\n%s%s", code, out, errOut)
 	}
-	if strings.Contains(out, "\x1b[") || !strings.Contains(out, "Saved the plan to: x.sbplan") {
+	if strings.Contains(out, "\x1b[") || !strings.Contains(out, "Saved the plan to: x.sbplan") || !strings.Contains(out, `"OpenAI dash"`) {
 		t.Errorf("plan output:\n%s", out)
 	}
 	entries, _ := os.ReadDir(work)
@@ -76,6 +76,11 @@ func TestPlanSingleDashOutWritesThatFile(t *testing.T) {
 	}
 	if code, shown, errOut := runSwitchboard(t, "show", "-no-color", filepath.Join(work, "x.sbplan")); code != 0 || !strings.Contains(shown, "will be created") {
 		t.Errorf("show -no-color: exit %d\n%s%s", code, shown, errOut)
+	}
+
+	code, out, errOut = runSwitchboard(t, "apply", "-auto-approve", "-no-color", filepath.Join(work, "x.sbplan"))
+	if code != 0 || !strings.Contains(out, "Apply complete!") {
+		t.Errorf("apply -auto-approve -no-color: exit %d\n%s%s", code, out, errOut)
 	}
 
 	code, _, errOut = runSwitchboard(t, "plan", "-auto-approve", dir)
