@@ -26,9 +26,10 @@ func FormatSource(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 }
 
 // FormatTargets lists the files fmt works on: path itself when it is a
-// file, else the *.hcl files in it (and, with recursive, below it, skipping
-// hidden directories), sorted. JSON files are left alone, as terraform fmt
-// does.
+// file, else the *.hcl and *.sbvars files in it (and, with recursive, below
+// it, skipping hidden directories), sorted: variable files too, as
+// terraform fmt formats *.tfvars. JSON files are left alone, as terraform
+// fmt does.
 func FormatTargets(path string, recursive bool) ([]string, error) {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -48,7 +49,7 @@ func FormatTargets(path string, recursive bool) ([]string, error) {
 			}
 			return nil
 		}
-		if strings.HasSuffix(d.Name(), ".hcl") && !strings.HasPrefix(d.Name(), ".") && d.Type().IsRegular() {
+		if (strings.HasSuffix(d.Name(), ".hcl") || strings.HasSuffix(d.Name(), VarFileSuffix)) && !strings.HasPrefix(d.Name(), ".") && d.Type().IsRegular() {
 			out = append(out, p)
 		}
 		return nil

@@ -21,9 +21,10 @@ func newFmtCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fmt [DIR | FILE | -]",
 		Short: "Rewrite configuration files in canonical style",
-		Long: `Fmt reads the *.hcl files of DIR (default: the current directory), or one
-FILE, rewrites each that is not in canonical style, and prints the names of
-the files it changed on standard output. JSON files are left alone.
+		Long: `Fmt reads the *.hcl and *.sbvars files of DIR (default: the current
+directory), or one FILE, rewrites each that is not in canonical style, and
+prints the names of the files it changed on standard output. JSON files are
+left alone.
 
 With - it reads one configuration from standard input and writes it,
 formatted, to standard output (for editors); --check and --diff apply to it
