@@ -113,7 +113,8 @@
 // are Terraform 1.11's pure functions with its semantics (cty's standard
 // library where Terraform uses it, and functions_terraform.go where it
 // differs or cty has none: replace with a /regex/, lookup with a null
-// default, one, sum, templatefile, yamldecode, sha256, base64encode, ...),
+// default, one, sum, templatefile, fileset, yamldecode, sha256, base64encode,
+// ...),
 // checked against what terraform console prints (testdata/functions), plus
 // env, vault and sensitive/nonsensitive. templatefile and the file*
 // functions follow file()'s rules (see Files). Functions whose result is not

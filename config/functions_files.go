@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -147,4 +149,150 @@ var noRecursiveTemplateFile = function.New(&function.Spec{
 func addYAMLFunctions(fns map[string]function.Function) {
 	fns["yamldecode"] = yaml.YAMLDecodeFunc
 	fns["yamlencode"] = yaml.YAMLEncodeFunc
+}
+
+// maxFilesetEntries bounds the directory entries one fileset() call looks
+// at, so that a pattern over a huge tree fails rather than runs for long.
+const maxFilesetEntries = 100_000
+
+// fileSetFunc is Terraform's fileset(path, pattern): the regular files
+// under path (a directory of the configuration) whose path relative to it
+// matches pattern, with *, ?, [class], {alt,...} and ** for any number of
+// directories. Each file listed is read (within file()'s limits), so that
+// Config.Files, and with it a saved plan, holds every file fileset found
+// and the same call lists the same files when the plan is replayed.
+func (l *loader) fileSetFunc() function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "pattern", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.Set(cty.String)),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			given, pattern := args[0].AsString(), args[1].AsString()
+			base, err := configRelativePath(given, l.dir)
+			if err != nil {
+				return cty.NilVal, function.NewArgErrorf(0, "%s", err)
+			}
+			patterns, err := expandBraces(pattern)
+			if err != nil {
+				return cty.NilVal, function.NewArgErrorf(1, "%s", err)
+			}
+			var segs [][]string
+			for _, p := range patterns {
+				s := strings.Split(p, "/")
+				for _, seg := range s {
+					if _, err := path.Match(seg, ""); err != nil {
+						return cty.NilVal, function.NewArgErrorf(1, "invalid pattern %q: %s", pattern, err)
+					}
+				}
+				segs = append(segs, s)
+			}
+			info, err := fs.Stat(l.fsys, base)
+			if err != nil || !info.IsDir() {
+				return cty.SetValEmpty(cty.String), nil
+			}
+			var found []cty.Value
+			seen := 0
+			err = fs.WalkDir(l.fsys, base, func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				if seen++; seen > maxFilesetEntries {
+					return fmt.Errorf("%q holds more than %d entries", given, maxFilesetEntries)
+				}
+				if !d.Type().IsRegular() {
+					return nil
+				}
+				rel := strings.TrimPrefix(p, base+"/")
+				if base == "." {
+					rel = p
+				}
+				for _, s := range segs {
+					if matchSegments(s, strings.Split(rel, "/")) {
+						if _, err := l.readSource(p, MaxFileFunctionSize); err != nil {
+							return fmt.Errorf("%q %s", p, err)
+						}
+						found = append(found, cty.StringVal(rel))
+						break
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return cty.NilVal, function.NewArgErrorf(0, "%s", err)
+			}
+			if len(found) == 0 {
+				return cty.SetValEmpty(cty.String), nil
+			}
+			return cty.SetVal(found), nil
+		},
+	})
+}
+
+// matchSegments matches a path's segments against a pattern's: "**"
+// stands for any number of segments, every other segment is path.Match's.
+func matchSegments(pat, name []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(name); i++ {
+				if matchSegments(pat[1:], name[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		if ok, _ := path.Match(pat[0], name[0]); !ok {
+			return false
+		}
+		pat, name = pat[1:], name[1:]
+	}
+	return len(name) == 0
+}
+
+// expandBraces turns a{b,c}d into abd and acd, as fileset's patterns
+// allow; braces nest. At most 1,000 patterns come out of one.
+func expandBraces(p string) ([]string, error) {
+	open := strings.IndexByte(p, '{')
+	if open < 0 {
+		if strings.ContainsRune(p, '}') {
+			return nil, fmt.Errorf("invalid pattern %q: unbalanced }", p)
+		}
+		return []string{p}, nil
+	}
+	depth, end := 0, -1
+	var alts []string
+	start := open + 1
+	for i := open; i < len(p) && end < 0; i++ {
+		switch p[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				alts = append(alts, p[start:i])
+				end = i
+			}
+		case ',':
+			if depth == 1 {
+				alts = append(alts, p[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if end < 0 {
+		return nil, fmt.Errorf("invalid pattern %q: unbalanced {", p)
+	}
+	var out []string
+	for _, a := range alts {
+		rest, err := expandBraces(p[:open] + a + p[end+1:])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rest...)
+		if len(out) > 1000 {
+			return nil, fmt.Errorf("invalid pattern %q: more than 1000 alternatives", p)
+		}
+	}
+	return out, nil
 }

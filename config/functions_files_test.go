@@ -114,3 +114,35 @@ glow_provider "large" {
 		t.Errorf("the sensitive template result was accepted:\n%s", text)
 	}
 }
+
+// TestFilesetForEachReplays: a provider per YAML file, the Terraform way,
+// and the saved plan's files list the same providers again.
+func TestFilesetForEachReplays(t *testing.T) {
+	dir := writeDir(t, map[string]string{
+		"main.hcl": `
+glow_provider "from_file" {
+  for_each    = fileset("${path.module}/providers", "*.{yaml,yml}")
+  name        = yamldecode(file("providers/${each.key}")).name
+  departments = yamldecode(file("providers/${each.key}")).departments
+}
+`,
+		"providers/openai.yaml":  "name: OpenAI\ndepartments: [cs]\n",
+		"providers/mistral.yml":  "name: Mistral\ndepartments: [math]\n",
+		"providers/README.md":    "not a provider",
+		"providers/old/x.yaml":   "name: not listed, in a subdirectory\n",
+		"providers/.hidden.yaml": "name: Hidden\ndepartments: [cs]\n",
+	})
+	cfg := mustLoad(t, dir, LoadOptions{})
+	var got []string
+	for _, p := range cfg.GlowProviders {
+		got = append(got, p.Address.String()+"="+p.Name)
+	}
+	want := `glow_provider.from_file[".hidden.yaml"]=Hidden glow_provider.from_file["mistral.yml"]=Mistral glow_provider.from_file["openai.yaml"]=OpenAI`
+	if strings.Join(got, " ") != want {
+		t.Errorf("providers: %s\nwant %s", strings.Join(got, " "), want)
+	}
+	replayed := mustLoad(t, dir, LoadOptions{FS: MemFS(cfg.Files)})
+	if len(replayed.GlowProviders) != 3 || replayed.GlowProviders[2].Name != "OpenAI" {
+		t.Errorf("replayed: %+v", replayed.GlowProviders)
+	}
+}

@@ -69,6 +69,7 @@ func (l *loader) terraformFunctions(fns map[string]function.Function) {
 	}
 	fns["filebase64"] = l.fileBytesFunc(func(b []byte) string { return base64.StdEncoding.EncodeToString(b) })
 	fns["fileexists"] = l.fileExistsFunc()
+	fns["fileset"] = l.fileSetFunc()
 	fns["templatefile"] = l.templateFileFunc(fns)
 	addYAMLFunctions(fns)
 	for name, why := range impureFunctions {
