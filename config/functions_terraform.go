@@ -32,6 +32,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/ianaindex"
 )
 
 // terraformFunctions are added to the function table over cty's.
@@ -52,6 +54,8 @@ func (l *loader) terraformFunctions(fns map[string]function.Function) {
 	})
 	fns["base64decode"] = stringFunc(base64Decode)
 	fns["base64gzip"] = stringFunc(base64Gzip)
+	fns["textencodebase64"] = textEncodeBase64Func
+	fns["textdecodebase64"] = textDecodeBase64Func
 	fns["urlencode"] = stringFunc(func(s string) (string, error) { return url.QueryEscape(s), nil })
 	fns["basename"] = stringFunc(func(s string) (string, error) { return filepath.Base(s), nil })
 	fns["dirname"] = stringFunc(func(s string) (string, error) { return filepath.Dir(s), nil })
@@ -533,4 +537,56 @@ func parseUUID(s string) ([]byte, error) {
 		return nil, errors.New("not a UUID")
 	}
 	return hex.DecodeString(strings.ReplaceAll(s, "-", ""))
+}
+
+// textEncodeBase64Func is Terraform's textencodebase64(string, encoding):
+// the string in an IANA character encoding (UTF-16LE for Windows, say),
+// as base64.
+var textEncodeBase64Func = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "string", Type: cty.String}, {Name: "encoding", Type: cty.String}},
+	Type:   function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		enc, err := ianaEncoding(args[1].AsString())
+		if err != nil {
+			return cty.NilVal, function.NewArgErrorf(1, "%s", err)
+		}
+		b, err := enc.NewEncoder().Bytes([]byte(args[0].AsString()))
+		if err != nil {
+			return cty.NilVal, function.NewArgErrorf(0, "the string has characters that %s cannot represent", args[1].AsString())
+		}
+		return cty.StringVal(base64.StdEncoding.EncodeToString(b)), nil
+	},
+})
+
+// textDecodeBase64Func is Terraform's textdecodebase64(source, encoding),
+// the reverse of textencodebase64.
+var textDecodeBase64Func = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "source", Type: cty.String}, {Name: "encoding", Type: cty.String}},
+	Type:   function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		enc, err := ianaEncoding(args[1].AsString())
+		if err != nil {
+			return cty.NilVal, function.NewArgErrorf(1, "%s", err)
+		}
+		raw, err := base64.StdEncoding.DecodeString(args[0].AsString())
+		if err != nil {
+			return cty.NilVal, function.NewArgErrorf(0, "the string is not valid base64")
+		}
+		b, err := enc.NewDecoder().Bytes(raw)
+		if err != nil || !utf8.Valid(b) {
+			return cty.NilVal, function.NewArgErrorf(0, "the data is not valid %s", args[1].AsString())
+		}
+		return cty.StringVal(string(b)), nil
+	},
+})
+
+func ianaEncoding(name string) (encoding.Encoding, error) {
+	enc, err := ianaindex.IANA.Encoding(name)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a supported IANA encoding name or alias", name)
+	}
+	if enc == nil {
+		return nil, fmt.Errorf("the encoding %q is not supported", name)
+	}
+	return enc, nil
 }
