@@ -98,7 +98,7 @@ func refusedFunc(name, why string) function.Function {
 		VarParam: &function.Parameter{Name: "args", Type: cty.DynamicPseudoType, AllowNull: true, AllowUnknown: true, AllowDynamicType: true, AllowMarked: true},
 		Type:     function.StaticReturnType(cty.DynamicPseudoType),
 		Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
-			return cty.NilVal, fmt.Errorf("Switchboard has no %s(): %s", name, why)
+			return cty.NilVal, fmt.Errorf("%s() is not available in Switchboard: %s", name, why)
 		},
 	})
 }
