@@ -147,7 +147,11 @@ func evalJSON(l *loader, expr string) (string, string) {
 	if diags.HasErrors() {
 		return "", diags.Error()
 	}
-	v, diags := e.Value(&hcl.EvalContext{Functions: l.functions()})
+	// path.module is the directory as Load was given it, as in a
+	// configuration.
+	dir := cty.StringVal(l.dir)
+	vars := map[string]cty.Value{"path": cty.ObjectVal(map[string]cty.Value{"module": dir, "root": dir})}
+	v, diags := e.Value(&hcl.EvalContext{Functions: l.functions(), Variables: vars})
 	if diags.HasErrors() {
 		return "", diags.Error()
 	}
