@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/applier/crud"
 	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
@@ -25,9 +26,9 @@ func TestNewKeyName(t *testing.T) {
 		{"primary", 20240501, "primary (terraform:v20240501)"},
 		{"odd (terraform:v1)", 2, "odd (terraform:v1) (terraform:v2)"},
 	} {
-		k := newKey(GlowKeyModel{Name: types.StringValue(tc.label), ValueWOVersion: types.Int64Value(tc.version)}, nil)
+		k := crud.Key{Label: tc.label, Source: state.SecretSource{TerraformVersion: tc.version}}
 		if k.Label != tc.label || k.Name() != tc.want {
-			t.Errorf("newKey(%q, %d): label %q, name %q; want %q, %q", tc.label, tc.version, k.Label, k.Name(), tc.label, tc.want)
+			t.Errorf("key (%q, %d): label %q, name %q; want %q, %q", tc.label, tc.version, k.Label, k.Name(), tc.label, tc.want)
 		}
 		label, src, ok := state.ParseKeyName(k.Name())
 		if !ok || label != tc.label || src != (state.SecretSource{TerraformVersion: tc.version}) {
@@ -48,12 +49,12 @@ func TestGlowKeyViews(t *testing.T) {
 	})
 	null := types.Int64Null()
 	want := []glowKeyView{
-		{Label: "cli", Name: "cli (vault:secret/x#api_key@v2)", ID: "k2", Version: null},
-		{Label: "env", Name: "env (env:OPENAI_KEY)", ID: "k3", Version: null},
+		{Label: "cli", Name: "cli (vault:secret/x#api_key@v2)", ID: "k2", Version: null, Source: state.SecretSource{VaultPath: "secret/x", VaultKey: "api_key", Version: 2}},
+		{Label: "env", Name: "env (env:OPENAI_KEY)", ID: "k3", Version: null, Source: state.SecretSource{Env: "OPENAI_KEY"}},
 		{Label: "manual", Name: "manual", ID: "k4", Version: null},
 		{Label: "negative (terraform:v-1)", Name: "negative (terraform:v-1)", ID: "k6", Version: null},
-		{Label: "nested (terraform:v1)", Name: "nested (terraform:v1) (terraform:v2)", ID: "k7", Version: types.Int64Value(2)},
-		{Label: "primary", Name: "primary (terraform:v3)", ID: "k1", Version: types.Int64Value(3)},
+		{Label: "nested (terraform:v1)", Name: "nested (terraform:v1) (terraform:v2)", ID: "k7", Version: types.Int64Value(2), Source: state.SecretSource{TerraformVersion: 2}},
+		{Label: "primary", Name: "primary (terraform:v3)", ID: "k1", Version: types.Int64Value(3), Source: state.SecretSource{TerraformVersion: 3}},
 		{Label: "zero (terraform:v0)", Name: "zero (terraform:v0)", ID: "k5", Version: null},
 	}
 	if d := cmp.Diff(want, got, cmp.Comparer(func(a, b types.Int64) bool { return a.Equal(b) })); d != "" {
