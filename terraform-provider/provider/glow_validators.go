@@ -21,7 +21,9 @@ func (endpointURLValidator) Description(context.Context) string {
 	return "must be an absolute http or https URL"
 }
 
-func (v endpointURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v endpointURLValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (endpointURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
