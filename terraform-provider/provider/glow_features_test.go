@@ -469,7 +469,7 @@ resource "switchboard_glow_provider" "test" {
 					}
 				},
 				Config:      cfg,
-				ExpectError: regexp.MustCompile(`(?s)Glow provider not visible to this token.*` + "[a-z0-9-]*" + `.*no longer visible to this\s+department-scoped token \(departments research\)`),
+				ExpectError: regexp.MustCompile(`(?s)Glow provider not visible to this token.*Glow provider [0-9a-f-]{36} is no longer visible to\s+this\s+department-scoped\s+token\s+\(departments\s+research\).*terraform\s+state\s+rm`),
 			},
 			{
 				// Nothing was created in the meantime.
