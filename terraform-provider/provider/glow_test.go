@@ -1,12 +1,18 @@
 package provider
 
 import (
+	"context"
 	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
@@ -69,9 +75,9 @@ func TestAccGlowProviderResourceVersionAtLeastOne(t *testing.T) {
 	p := glowParams{description: "d", keyValue: "sk-never-sent"}
 	zero, negative := p, p
 	negative.keyVersion = -1
-	resource.ParallelTest(t, resource.TestCase{
+	tfresource.ParallelTest(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
-		Steps: []resource.TestStep{
+		Steps: []tfresource.TestStep{
 			{
 				Config:      e.glowConfig(zero),
 				PlanOnly:    true,
@@ -84,4 +90,44 @@ func TestAccGlowProviderResourceVersionAtLeastOne(t *testing.T) {
 			},
 		},
 	})
+}
+
+// State written by version 0 (a list of key blocks) is upgraded to the
+// keys map, keyed by label, with nothing read from Glow.
+func TestGlowProviderStateUpgradeFromKeyBlocks(t *testing.T) {
+	srv, err := providerserver.NewProtocol6WithError(New("test")())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	v0 := `{"id":"p-1","name":"OpenAI","description":"","departments":[],"endpoints":[],"values":{},"version":4,"model_usage_count":0,` +
+		`"key":[{"name":"primary","value_wo":null,"value_wo_version":2,"key_id":"k-2"},{"name":"backup","value_wo":null,"value_wo_version":1,"key_id":"k-1"}]}`
+	resp, err := srv.UpgradeResourceState(ctx, &tfprotov6.UpgradeResourceStateRequest{
+		TypeName: "switchboard_glow_provider", Version: 0, RawState: &tfprotov6.RawState{JSON: []byte(v0)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range resp.Diagnostics {
+		t.Fatalf("%s: %s", d.Summary, d.Detail)
+	}
+	var sr resource.SchemaResponse
+	NewGlowProviderResource().Schema(ctx, resource.SchemaRequest{}, &sr)
+	val, err := resp.UpgradedState.Unmarshal(sr.Schema.Type().TerraformType(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m GlowProviderResourceModel
+	st := tfsdk.State{Schema: sr.Schema, Raw: val}
+	if d := st.Get(ctx, &m); d.HasError() {
+		t.Fatal(d)
+	}
+	keys, _ := keysOf(ctx, m.Keys, &diag.Diagnostics{})
+	if len(keys) != 2 || keys["primary"].KeyID.ValueString() != "k-2" || keys["primary"].ValueWOVersion.ValueInt64() != 2 ||
+		keys["backup"].KeyID.ValueString() != "k-1" || !keys["backup"].Vault.IsNull() || m.Version.ValueInt64() != 4 {
+		t.Errorf("upgraded keys %+v, model %+v", keys, m)
+	}
 }

@@ -1,0 +1,207 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	vaultapi "github.com/hashicorp/vault/api"
+
+	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
+	"github.com/switchboard-hq/switchboard/secrets/vaulttest"
+)
+
+// vaultProviderBlock configures Glow and a Vault with token.
+func (e *testEnv) vaultProviderBlock(addr, token string) string {
+	return fmt.Sprintf(`
+provider "switchboard" {
+  glow_url   = %q
+  glow_token = %q
+  vault = {
+    address = %q
+    token   = %q
+  }
+}
+`, e.url, emulatortest.GlowToken, addr, token)
+}
+
+func randomSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// vaultToken makes a token with a policy of its own.
+func vaultToken(t *testing.T, root *vaultapi.Client, name, policy string) string {
+	t.Helper()
+	if err := root.Sys().PutPolicy(name, policy); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := root.Auth().Token().Create(&vaultapi.TokenCreateRequest{Policies: []string{name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Auth.ClientToken
+}
+
+// A key referencing Vault: the plan needs only metadata (a token that can't
+// read values plans), a new version in Vault plans a rotation, the apply
+// reads the value once and rotates, and no value is ever in the state or
+// the logs.
+func TestAccGlowProviderVault(t *testing.T) {
+	addr, rootToken := vaulttest.Start(t)
+	root := vaulttest.Client(t, addr, rootToken)
+	ctx := context.Background()
+	suffix := randomSuffix()
+	path := "secret/tf-" + suffix + "/openai"
+	v1, v2 := "sk-vault-one-"+suffix, "sk-vault-two-"+suffix
+	if _, err := root.KVv2("secret").Put(ctx, "tf-"+suffix+"/openai", map[string]any{"api_key": v1}); err != nil {
+		t.Fatal(err)
+	}
+	planToken := vaultToken(t, root, "tf-plan-"+suffix, `path "secret/metadata/*" { capabilities = ["read"] }`)
+	applyToken := vaultToken(t, root, "tf-apply-"+suffix, `
+path "secret/metadata/*" { capabilities = ["read"] }
+path "secret/data/*" { capabilities = ["read"] }
+`)
+
+	logPath := filepath.Join(t.TempDir(), "tf.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logPath)
+
+	e := newTestEnv(t)
+	res := fmt.Sprintf(`
+resource "switchboard_glow_provider" "test" {
+  name      = "OpenAI Production"
+  endpoints = ["https://api.openai.com/v1"]
+  keys = {
+    primary = {
+      vault = { path = %q, key = "api_key" }
+    }
+  }
+}
+`, path)
+	withPlanToken := e.vaultProviderBlock(addr, planToken) + res
+	withApplyToken := e.vaultProviderBlock(addr, applyToken) + res
+	primary := tfjsonpath.New("keys").AtMapKey("primary")
+
+	var providerID, keyV1 string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factories(),
+		Steps: []resource.TestStep{
+			{
+				Config: withApplyToken,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(glowAddr, primary.AtMapKey("vault_version"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue(glowAddr, primary.AtMapKey("vault").AtMapKey("version"), knownvalue.Null()),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					e.checkGlowKey(v1, &keyV1),
+					checkNoSecret(v1, v2),
+					func(s *terraform.State) (err error) {
+						providerID, err = stateAttr(s, glowAddr, "id")
+						keys, _ := api.Collect(e.glow.ListKeys(ctx))
+						want := "primary (vault:" + path + "#api_key@v1)"
+						if len(keys) != 1 || keys[0].Name != want {
+							return fmt.Errorf("glow keys %+v, want one named %q", keys, want)
+						}
+						return err
+					},
+				),
+			},
+			{
+				// A plan with a token that may read metadata only.
+				Config:   withPlanToken,
+				PlanOnly: true,
+			},
+			{
+				PreConfig: func() {
+					if _, err := root.KVv2("secret").Put(ctx, "tf-"+suffix+"/openai", map[string]any{"api_key": v2}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				// The new version shows in a metadata-only plan.
+				Config:             withPlanToken,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: withApplyToken,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(glowAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(glowAddr, primary.AtMapKey("vault_version"), knownvalue.Int64Exact(2)),
+						plancheck.ExpectUnknownValue(glowAddr, primary.AtMapKey("key_id")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(glowAddr, primary.AtMapKey("vault_version"), knownvalue.Int64Exact(2)),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttrPtr(glowAddr, "id", &providerID),
+					e.checkGlowKey(v2, nil),
+					checkNoSecret(v1, v2),
+					func(*terraform.State) error {
+						keys, err := api.Collect(e.glow.ListKeys(ctx))
+						if err != nil {
+							return err
+						}
+						for _, k := range keys {
+							if k.ID == keyV1 {
+								return errors.New("the rotated key was not deleted")
+							}
+						}
+						return nil
+					},
+				),
+			},
+			{
+				// The metadata-only token plans nothing after the rotation.
+				Config:   withPlanToken,
+				PlanOnly: true,
+			},
+			{
+				// Import and generate a configuration: it references Vault
+				// and plans nothing, with the metadata-only token.
+				Config:          e.vaultProviderBlock(addr, planToken),
+				ResourceName:    glowAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateId:   "OpenAI Production",
+				GenerateConfig:  true,
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("switchboard_glow_provider.generated", plancheck.ResourceActionNoop),
+						plancheck.ExpectKnownValue("switchboard_glow_provider.generated", primary.AtMapKey("vault").AtMapKey("path"), knownvalue.StringExact(path)),
+					},
+				},
+			},
+		},
+	})
+
+	log, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) == 0 || !strings.Contains(string(log), "switchboard_glow_provider") {
+		t.Fatalf("TF_LOG=TRACE wrote %d bytes to %s; the check below would prove nothing", len(log), logPath)
+	}
+	for _, secret := range []string{v1, v2, planToken, applyToken} {
+		if strings.Contains(string(log), secret) {
+			t.Errorf("the Terraform log contains a secret (%.12s…)", secret)
+		}
+	}
+}
