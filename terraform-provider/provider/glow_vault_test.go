@@ -24,18 +24,18 @@ import (
 	"github.com/switchboard-hq/switchboard/secrets/vaulttest"
 )
 
-// vaultProviderBlock configures Glow and a Vault with token.
-func (e *testEnv) vaultProviderBlock(addr, token string) string {
+// vaultProviderBlock configures Glow and a Vault; the token comes from
+// VAULT_TOKEN, as with the Vault CLI.
+func (e *testEnv) vaultProviderBlock(addr string) string {
 	return fmt.Sprintf(`
 provider "switchboard" {
   glow_url   = %q
   glow_token = %q
   vault = {
     address = %q
-    token   = %q
   }
 }
-`, e.url, emulatortest.GlowToken, addr, token)
+`, e.url, emulatortest.GlowToken, addr)
 }
 
 func randomSuffix() string {
@@ -93,8 +93,14 @@ resource "switchboard_glow_provider" "test" {
   }
 }
 `, path)
-	withPlanToken := e.vaultProviderBlock(addr, planToken) + res
-	withApplyToken := e.vaultProviderBlock(addr, applyToken) + res
+	// The token is the environment's, so the configuration (which the test
+	// harness logs) holds none; the provider reads VAULT_TOKEN when
+	// Terraform configures it, at every step.
+	t.Setenv("VAULT_TOKEN", applyToken)
+	use := func(token string) func() {
+		return func() { os.Setenv("VAULT_TOKEN", token) }
+	}
+	cfg := e.vaultProviderBlock(addr) + res
 	primary := tfjsonpath.New("keys").AtMapKey("primary")
 
 	var providerID, keyV1 string
@@ -102,7 +108,8 @@ resource "switchboard_glow_provider" "test" {
 		ProtoV6ProviderFactories: e.factories(),
 		Steps: []resource.TestStep{
 			{
-				Config: withApplyToken,
+				PreConfig: use(applyToken),
+				Config:    cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(glowAddr, primary.AtMapKey("vault_version"), knownvalue.Int64Exact(1)),
 					statecheck.ExpectKnownValue(glowAddr, primary.AtMapKey("vault").AtMapKey("version"), knownvalue.Null()),
@@ -123,8 +130,9 @@ resource "switchboard_glow_provider" "test" {
 			},
 			{
 				// A plan with a token that may read metadata only.
-				Config:   withPlanToken,
-				PlanOnly: true,
+				PreConfig: use(planToken),
+				Config:    cfg,
+				PlanOnly:  true,
 			},
 			{
 				PreConfig: func() {
@@ -133,12 +141,13 @@ resource "switchboard_glow_provider" "test" {
 					}
 				},
 				// The new version shows in a metadata-only plan.
-				Config:             withPlanToken,
+				Config:             cfg,
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 			},
 			{
-				Config: withApplyToken,
+				PreConfig: use(applyToken),
+				Config:    cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(glowAddr, plancheck.ResourceActionUpdate),
@@ -170,13 +179,14 @@ resource "switchboard_glow_provider" "test" {
 			},
 			{
 				// The metadata-only token plans nothing after the rotation.
-				Config:   withPlanToken,
-				PlanOnly: true,
+				PreConfig: use(planToken),
+				Config:    cfg,
+				PlanOnly:  true,
 			},
 			{
 				// Import and generate a configuration: it references Vault
 				// and plans nothing, with the metadata-only token.
-				Config:          e.vaultProviderBlock(addr, planToken),
+				Config:          e.vaultProviderBlock(addr),
 				ResourceName:    glowAddr,
 				ImportState:     true,
 				ImportStateKind: resource.ImportBlockWithID,
