@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -214,4 +215,56 @@ resource "switchboard_glow_provider" "test" {
 			t.Errorf("the Terraform log contains a secret (%.12s…)", secret)
 		}
 	}
+}
+
+// The walkthrough's example (examples/terraform/vault) with the real
+// terraform CLI, a real Vault and the emulator: apply, nothing to plan, a
+// new version in Vault plans a rotation of the Glow key, apply rotates it.
+func TestAccGlowProviderVaultExample(t *testing.T) {
+	addr, rootToken := vaulttest.StartIsolated(t)
+	root := vaulttest.Client(t, addr, rootToken)
+	ctx := context.Background()
+	if _, err := root.KVv2("secret").Put(ctx, "llm/openai", map[string]any{"api_key": "sk-walkthrough-1"}); err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "terraform", "vault", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), example, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newTestEnv(t)
+	tf := newTerraformCLI(t, dir)
+	// The provider runs in this process, so it reads this environment.
+	for k, v := range map[string]string{
+		"GLOW_INSTANCE_URL": e.url, "GLOW_TOKEN": emulatortest.GlowToken,
+		"GATEFLOW_URL": e.url, "GATEFLOW_ADMIN_KEY": emulatortest.AdminKey,
+		"VAULT_ADDR": addr, "VAULT_TOKEN": rootToken,
+	} {
+		t.Setenv(k, v)
+	}
+	tf.env = append(tf.env, "TF_VAR_openai_api_key=sk-walkthrough-gateflow")
+	tf.run([]int{0}, "init", "-backend=false")
+	tf.run([]int{0}, "apply", "-auto-approve")
+	tf.run([]int{0}, "plan", "-detailed-exitcode")
+	if _, err := root.KVv2("secret").Put(ctx, "llm/openai", map[string]any{"api_key": "sk-walkthrough-2"}); err != nil {
+		t.Fatal(err)
+	}
+	_, out := tf.run([]int{2}, "plan", "-detailed-exitcode")
+	if !regexp.MustCompile(`vault_version\s+= 1 -> 2`).MatchString(out) || !strings.Contains(out, "1 to change") {
+		t.Errorf("plan after writing version 2:\n%s", out)
+	}
+	tf.run([]int{0}, "apply", "-auto-approve")
+	tf.run([]int{0}, "plan", "-detailed-exitcode")
+	ps := e.providersNamed(t, "OpenAI Production")
+	if len(ps) != 1 || len(ps[0].KeyIDs) != 1 {
+		t.Fatalf("Glow providers: %+v", ps)
+	}
+	dec, err := e.glow.Decrypt(ctx, ps[0].ID, ps[0].KeyIDs[0])
+	if err != nil || dec.Value.Reveal() != "sk-walkthrough-2" {
+		t.Errorf("Glow's key after the rotation is not version 2 (%v)", err)
+	}
+	tf.run([]int{0}, "destroy", "-auto-approve")
 }
