@@ -365,6 +365,9 @@ func (r *GlowProviderResource) Create(ctx context.Context, req resource.CreateRe
 		return
 	}
 	applied, err := g.Create(wctx, spec)
+	if staleEndpoint(err) {
+		r.clients.forgetEndpoints(spec.Endpoints)
+	}
 	if err != nil && (applied == nil || applied.Provider.ID == "") && isNameConflict(err) {
 		if id, ok := r.leftBehind(wctx, spec, &resp.Diagnostics); ok {
 			r.adopt(wctx, id, &plan, newKeys, cfg, resp)
@@ -646,6 +649,9 @@ func (r *GlowProviderResource) update(ctx context.Context, plan, st GlowProvider
 		return nil
 	}
 	_, err := g.Update(wctx, u)
+	if staleEndpoint(err) {
+		r.clients.forgetEndpoints(urls)
+	}
 	if err != nil {
 		addAPIError(diags, fmt.Sprintf("Updating Glow provider %q", u.Name), err, glowFields)
 		var se *crud.StepError

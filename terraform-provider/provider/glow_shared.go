@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/switchboard-hq/switchboard/api"
@@ -26,8 +27,6 @@ type glowShared struct {
 	// creates that share it make one endpoint, not one each.
 	epURL  map[string]*sync.Mutex
 	epList sync.Mutex
-	// epLists and epCreates count calls, for tests.
-	epLists, epCreates int
 
 	scopeMu    sync.Mutex
 	scopeKnown bool
@@ -82,7 +81,6 @@ func (c *Clients) endpointID(ctx context.Context, url string) (string, error) {
 	}
 	c.epMu.Lock()
 	c.epByURL[url] = ids[0]
-	c.epCreates++
 	c.epMu.Unlock()
 	return ids[0], nil
 }
@@ -94,16 +92,21 @@ func (c *Clients) cachedEndpoint(url string) (string, bool) {
 	return id, ok
 }
 
-// forgetEndpoints drops the cache after Glow refused an endpoint id (one
-// deleted since it was listed), so that the next resolution lists again.
-func (c *Clients) forgetEndpoints(ids []string) {
+// forgetEndpoints drops urls from the cache after Glow refused one of
+// their ids (an endpoint deleted since it was listed), so that the next
+// apply lists again instead of sending the dead id.
+func (c *Clients) forgetEndpoints(urls []string) {
 	c.epMu.Lock()
 	defer c.epMu.Unlock()
-	for u, id := range c.epByURL {
-		if slices.Contains(ids, id) {
-			delete(c.epByURL, u)
-		}
+	for _, u := range urls {
+		delete(c.epByURL, u)
 	}
+}
+
+// staleEndpoint reports whether err is Glow refusing an endpoint id.
+func staleEndpoint(err error) bool {
+	var ae *api.Error
+	return errors.As(err, &ae) && errors.Is(err, api.ErrNotFound) && strings.Contains(ae.Field, "endpoint")
 }
 
 // listEndpoints refills the cache. When several URLs miss at once, one
@@ -132,7 +135,6 @@ func (c *Clients) listEndpoints(ctx context.Context) error {
 			c.epByURL[u] = id
 		}
 	}
-	c.epLists++
 	return nil
 }
 

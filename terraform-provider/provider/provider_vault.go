@@ -7,7 +7,6 @@ import (
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -31,10 +30,6 @@ type vaultSettingsModel struct {
 	Address   types.String `tfsdk:"address"`
 	Token     types.String `tfsdk:"token"`
 	Namespace types.String `tfsdk:"namespace"`
-}
-
-var vaultSettingsTypes = map[string]attr.Type{
-	"address": types.StringType, "token": types.StringType, "namespace": types.StringType,
 }
 
 // ownershipAttributes are the provider block's settings for Vault
@@ -105,7 +100,7 @@ func configureVault(ctx context.Context, v types.Object, owner types.String, c *
 	}
 	r, err := newResolver(addr, s.Token.ValueString(), s.Namespace.ValueString())
 	if err != nil {
-		c.VaultErr = fmt.Errorf("Vault at %s: %w", addr, err)
+		c.VaultErr = fmt.Errorf("vault at %s: %w", addr, err)
 		return
 	}
 	c.Vault = r
