@@ -258,6 +258,13 @@ func TestAccGlowProviderVaultExample(t *testing.T) {
 	}
 	tf.run([]int{0}, "apply", "-auto-approve")
 	tf.run([]int{0}, "plan", "-detailed-exitcode")
+	st, err := os.ReadFile(filepath.Join(dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(st), `"vault_version": 2`) || strings.Contains(string(st), "sk-walkthrough") {
+		t.Errorf("the state file lacks vault_version 2 or holds a secret:\n%s", st)
+	}
 	ps := e.providersNamed(t, "OpenAI Production")
 	if len(ps) != 1 || len(ps[0].KeyIDs) != 1 {
 		t.Fatalf("Glow providers: %+v", ps)
