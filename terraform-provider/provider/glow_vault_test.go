@@ -68,10 +68,13 @@ func TestAccGlowProviderVault(t *testing.T) {
 	ctx := context.Background()
 	suffix := randomSuffix()
 	path := "secret/tf-" + suffix + "/openai"
-	v1, v2 := "sk-vault-one-"+suffix, "sk-vault-two-"+suffix
-	if _, err := root.KVv2("secret").Put(ctx, "tf-"+suffix+"/openai", map[string]any{"api_key": v1}); err != nil {
-		t.Fatal(err)
+	v1, v2, v3, v4 := "sk-vault-one-"+suffix, "sk-vault-two-"+suffix, "sk-vault-three-"+suffix, "sk-vault-four-"+suffix
+	put := func(v string) {
+		if _, err := root.KVv2("secret").Put(ctx, "tf-"+suffix+"/openai", map[string]any{"api_key": v}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	put(v1)
 	planToken := vaultToken(t, root, "tf-plan-"+suffix, `path "secret/metadata/*" { capabilities = ["read"] }`)
 	applyToken := vaultToken(t, root, "tf-apply-"+suffix, `
 path "secret/metadata/*" { capabilities = ["read"] }
@@ -136,11 +139,7 @@ resource "switchboard_glow_provider" "test" {
 				PlanOnly:  true,
 			},
 			{
-				PreConfig: func() {
-					if _, err := root.KVv2("secret").Put(ctx, "tf-"+suffix+"/openai", map[string]any{"api_key": v2}); err != nil {
-						t.Fatal(err)
-					}
-				},
+				PreConfig: func() { put(v2) },
 				// The new version shows in a metadata-only plan.
 				Config:             cfg,
 				PlanOnly:           true,
@@ -185,6 +184,39 @@ resource "switchboard_glow_provider" "test" {
 				PlanOnly:  true,
 			},
 			{
+				// A version written between plan and apply: Terraform's
+				// final plan at apply time reads version 4 where the plan
+				// said 3, and refuses before any call instead of applying
+				// something the plan did not show.
+				PreConfig: func() {
+					use(applyToken)()
+					put(v3)
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectKnownValue(glowAddr, primary.AtMapKey("vault_version"), knownvalue.Int64Exact(3)),
+						planCheckFunc(func() { put(v4) }),
+					},
+				},
+				ExpectError: regexp.MustCompile(`(?s)Provider produced inconsistent final plan.*switchboard_glow_provider.test.*\.keys`),
+			},
+			{
+				// Nothing was sent: Glow still holds version 2, and the next
+				// plan rotates to 4.
+				PreConfig: func() {
+					keys, err := api.Collect(e.glow.ListKeys(ctx))
+					if err != nil || len(keys) != 1 || !strings.HasSuffix(keys[0].Name, "@v2)") {
+						t.Errorf("Glow keys after the refused apply: %+v (%v)", keys, err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectKnownValue(glowAddr, primary.AtMapKey("vault_version"), knownvalue.Int64Exact(4))},
+				},
+				Check: e.checkGlowKey(v4, nil),
+			},
+			{
 				// Import and generate a configuration: it references Vault
 				// and plans nothing, with the metadata-only token.
 				Config:          e.vaultProviderBlock(addr),
@@ -210,7 +242,7 @@ resource "switchboard_glow_provider" "test" {
 	if len(log) == 0 || !strings.Contains(string(log), "switchboard_glow_provider") {
 		t.Fatalf("TF_LOG=TRACE wrote %d bytes to %s; the check below would prove nothing", len(log), logPath)
 	}
-	for _, secret := range []string{v1, v2, planToken, applyToken} {
+	for _, secret := range []string{v1, v2, v3, v4, planToken, applyToken} {
 		if strings.Contains(string(log), secret) {
 			t.Errorf("the Terraform log contains a secret (%.12s…)", secret)
 		}
@@ -275,3 +307,8 @@ func TestAccGlowProviderVaultExample(t *testing.T) {
 	}
 	tf.run([]int{0}, "destroy", "-auto-approve")
 }
+
+// planCheckFunc runs f between plan and apply.
+type planCheckFunc func()
+
+func (f planCheckFunc) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) { f() }
