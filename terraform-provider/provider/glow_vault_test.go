@@ -311,4 +311,6 @@ func TestAccGlowProviderVaultExample(t *testing.T) {
 // planCheckFunc runs f between plan and apply.
 type planCheckFunc func()
 
-func (f planCheckFunc) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) { f() }
+func (f planCheckFunc) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
+	f()
+}
