@@ -400,9 +400,9 @@ func isNameConflict(err error) bool {
 
 // leftBehind looks, after a create failed on its name, for the provider an
 // interrupted create of this owner left outside the state: the same name in
-// the same department scope, carrying this owner's marker under an address
-// of this resource type. A provider made by hand or by another owner is
-// never taken; the name conflict stands.
+// the same department scope, carrying the marker a create of this owner
+// wrote, and used by no model. A provider made by hand or by another owner
+// is never taken; the name conflict stands.
 func (r *GlowProviderResource) leftBehind(ctx context.Context, spec crud.ProviderSpec, diags *diag.Diagnostics) (string, bool) {
 	want := state.NewSet(spec.Departments...)
 	var found []glow.Provider
@@ -413,8 +413,11 @@ func (r *GlowProviderResource) leftBehind(ctx context.Context, spec crud.Provide
 		if p.Name != spec.Name || !state.SameNameScope(want, state.NewSet(p.DepartmentIDs...)) {
 			continue
 		}
+		// Only what a create left as it made it: the marker of a create
+		// (a state that knows the provider rewrites it with the id on its
+		// first values update), and no model using it yet.
 		_, own := state.SplitMarker(p.Values)
-		if own.OwnedBy(r.clients.Owner) && strings.HasPrefix(string(own.Marker.Address), markerAddressPrefix) {
+		if own.OwnedBy(r.clients.Owner) && strings.HasPrefix(string(own.Marker.Address), markerAddressPrefix+"new-") && p.ModelUsageCount == 0 {
 			found = append(found, p)
 		}
 	}
