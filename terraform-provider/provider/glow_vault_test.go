@@ -239,8 +239,8 @@ resource "switchboard_glow_provider" "test" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) == 0 || !strings.Contains(string(log), "switchboard_glow_provider") {
-		t.Fatalf("TF_LOG=TRACE wrote %d bytes to %s; the check below would prove nothing", len(log), logPath)
+	if !strings.Contains(string(log), "switchboard_glow_provider") || !strings.Contains(string(log), "configured switchboard provider") {
+		t.Fatalf("TF_LOG=TRACE wrote %d bytes to %s without both Terraform's and the provider's lines; the check below would prove nothing", len(log), logPath)
 	}
 	for _, secret := range []string{v1, v2, v3, v4, planToken, applyToken} {
 		if strings.Contains(string(log), secret) {
