@@ -19,8 +19,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,6 +84,14 @@ type Resolver struct {
 	data    onceMap[dataKey, *secretData]
 
 	mountLookups, metadataReads, dataReads atomic.Int64
+
+	// lookup is the token's lookup-self, made at most once per run.
+	lookup onceMap[struct{}, tokenState]
+	// tokenSource says where the token came from, for messages: never
+	// the token.
+	tokenSource string
+	// agent is set when requests go through a Vault Agent.
+	agent bool
 }
 
 // NewResolver uses client as is: its address, token, namespace, timeout and
@@ -99,6 +105,9 @@ func NewResolver(client *vaultapi.Client) *Resolver {
 // VAULT_NAMESPACE, VAULT_CACERT and the rest of Vault's environment. A
 // non-empty address (the configuration's `vault { address = ... }`)
 // overrides VAULT_ADDR.
+//
+// Unlike Connect it sends no request, and knows no login block: it is for
+// commands that may go on without Vault.
 func NewResolverFromEnv(address string) (*Resolver, error) {
 	cfg := vaultapi.DefaultConfig()
 	if cfg.Error != nil {
@@ -111,17 +120,21 @@ func NewResolverFromEnv(address string) (*Resolver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault client: %w", err)
 	}
+	source := "VAULT_TOKEN"
 	if client.Token() == "" {
-		if home, err := os.UserHomeDir(); err == nil {
-			if b, err := os.ReadFile(filepath.Join(home, ".vault-token")); err == nil {
-				client.SetToken(strings.TrimSpace(string(b)))
-			}
+		tok, src, err := helperToken(context.Background())
+		if err != nil {
+			return nil, err
 		}
+		client.SetToken(tok)
+		source = src
 	}
 	if client.Token() == "" {
 		return nil, errors.New("no Vault token: set VAULT_TOKEN or run `vault login`")
 	}
-	return NewResolver(client), nil
+	r := NewResolver(client)
+	r.tokenSource = source
+	return r, nil
 }
 
 // Stats reports the requests sent so far.
@@ -259,8 +272,8 @@ func (r *Resolver) lookupMount(ctx context.Context, p string) (mount, error) {
 			if errors.As(err, &re) && re.StatusCode == 403 {
 				// Vault also answers 403 when no engine is mounted there,
 				// so as not to reveal which mounts exist.
-				return mount{}, &failure{kind: ErrPermissionDenied, cause: err, msg: fmt.Sprintf(
-					"permission denied looking up the secrets engine for %s, or no secrets engine is mounted there", p)}
+				return mount{}, r.denied(ctx, err, "looking up the secrets engine for "+p+" (sys/internal/ui/mounts/"+p+")",
+					", or no secrets engine is mounted there")
 			}
 			return mount{}, r.classify(ctx, err, "looking up the secrets engine for "+p)
 		}
@@ -605,8 +618,7 @@ func (r *Resolver) classify(ctx context.Context, err error, doing string) error 
 		detail := strings.Join(re.Errors, "; ")
 		switch {
 		case re.StatusCode == 403:
-			return &failure{kind: ErrPermissionDenied, cause: err, msg: fmt.Sprintf(
-				"permission denied %s: the token's policies do not allow it", doing)}
+			return r.denied(ctx, err, doing, "")
 		case re.StatusCode == 503 && strings.Contains(strings.ToLower(detail), "sealed"):
 			return &failure{kind: ErrSealed, cause: err, msg: fmt.Sprintf(
 				"Vault at %s is sealed (%s); unseal it and retry", r.client.Address(), doing)}

@@ -57,6 +57,7 @@ func newPlanCommand() *cobra.Command {
 		out, format   string
 		detailedExit  bool
 		markdownTitle string
+		checkSecrets  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [DIR]",
@@ -100,6 +101,11 @@ error and 2 when there are changes.`,
 			if err != nil {
 				return err
 			}
+			if checkSecrets {
+				if err := sess.checkSecrets(cmd.Context(), cfg, errOut); err != nil {
+					return err
+				}
+			}
 			opts, err := flags.options()
 			if err != nil {
 				return err
@@ -138,6 +144,7 @@ error and 2 when there are changes.`,
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
 	f.StringVar(&markdownTitle, "title", "", "title of the markdown comment")
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
+	f.BoolVar(&checkSecrets, "check-secrets", false, "also read every vault() secret and check that its field exists (needs a token that may read values; never prints them)")
 	return cmd
 }
 
