@@ -97,7 +97,7 @@ func (l *loader) decodeVaultAuth(blocks hcl.Blocks) *VaultAuth {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "More than one Vault login",
-			Detail:   fmt.Sprintf("The vault block already logs in with %s (at %s). Switchboard logs in once per run: keep one auth_login_* block.", blocks[0].Type, blocks[0].DefRange),
+			Detail:   fmt.Sprintf("The vault block already logs in with %s (at %s:%d). Switchboard logs in once per run: keep one auth_login_* block.", blocks[0].Type, blocks[0].DefRange.Filename, blocks[0].DefRange.Start.Line),
 			Subject:  extra.DefRange.Ptr(),
 		})
 	}
@@ -154,7 +154,7 @@ func (l *loader) decodeVaultAuth(blocks hcl.Blocks) *VaultAuth {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Missing login secret",
-			Detail:   fmt.Sprintf("%s is read when Switchboard logs in: set one of %s.", src.what, quoteList(opts)),
+			Detail:   fmt.Sprintf("%s is read when Switchboard logs in: set %s.", src.what, orList(opts)),
 			Subject:  b.DefRange.Ptr(),
 		})
 	}
@@ -217,4 +217,13 @@ func (l *loader) loginAttr(attrs hcl.Attributes, name string) string {
 		return ""
 	}
 	return s
+}
+
+// orList renders alternatives for a message: "a", "b" or "c".
+func orList(names []string) string {
+	q := quoteList(names)
+	if i := strings.LastIndex(q, " and "); i >= 0 {
+		q = q[:i] + " or " + q[i+len(" and "):]
+	}
+	return q
 }
