@@ -394,8 +394,8 @@ func TestConnectKubernetes(t *testing.T) {
 	e := newAuthEnv(t)
 	k := newJWTKey(t)
 	saJWT := k.sign(t, map[string]interface{}{
-		"iss": "kubernetes/serviceaccount",
-		"kubernetes.io/serviceaccount/namespace":            "switchboard",
+		"iss":                                    "kubernetes/serviceaccount",
+		"kubernetes.io/serviceaccount/namespace": "switchboard",
 		"kubernetes.io/serviceaccount/service-account.name": "ci",
 		"kubernetes.io/serviceaccount/service-account.uid":  "0d5c7c44-uid",
 		"sub": "system:serviceaccount:switchboard:ci",
