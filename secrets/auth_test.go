@@ -661,3 +661,24 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// docs/ci.md shows the files TestConnectJWT configures Vault with, as they
+// are, so the documented setup is the tested one.
+func TestCIDocsShowTheTestedJWTSetup(t *testing.T) {
+	doc, err := os.ReadFile("../docs/ci.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"jwt-config.json", "jwt-role-plan.json", "jwt-role-apply.json"} {
+		b, err := os.ReadFile("../examples/github-actions/vault-policies/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(doc), "```json\n"+string(b)+"```\n") {
+			t.Errorf("docs/ci.md does not show %s as it is", name)
+		}
+		if !strings.Contains(string(doc), "@examples/github-actions/vault-policies/"+name) {
+			t.Errorf("docs/ci.md does not write %s to Vault", name)
+		}
+	}
+}
