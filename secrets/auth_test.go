@@ -201,6 +201,7 @@ func TestConnectAppRole(t *testing.T) {
 		t.Fatalf("wrong secret_id: got %v, want a login error naming the mount", err)
 	}
 	e.noLeak(err.Error())
+	t.Log(err)
 	if strings.Contains(err.Error(), "not-"+secretID) {
 		t.Errorf("the wrong secret_id is printed: %v", err)
 	}
@@ -375,6 +376,7 @@ func TestConnectJWT(t *testing.T) {
 		t.Fatalf("a pull request's JWT as the apply role: %v", err)
 	}
 	e.noLeak(err.Error())
+	t.Log(err)
 
 	// GitHub's token for another audience (what a role without
 	// bound_audiences refused) is refused by these roles too.
@@ -385,6 +387,7 @@ func TestConnectJWT(t *testing.T) {
 		t.Fatalf("a JWT for another audience: %v", err)
 	}
 	e.noLeak(err.Error())
+	t.Log(err)
 }
 
 // Kubernetes: the plugin asks the TokenReview API whether the pod's
@@ -477,6 +480,7 @@ func TestConnectKubernetes(t *testing.T) {
 	if !errors.Is(err, secrets.ErrLogin) || strings.Contains(err.Error(), other) {
 		t.Fatalf("a token Kubernetes does not know: %v", err)
 	}
+	t.Log(err)
 }
 
 // Without VAULT_TOKEN, the token comes from the Vault CLI's token helper
@@ -546,6 +550,7 @@ func TestConnectTokenHelper(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), broken) || !strings.Contains(err.Error(), "keyring locked") {
 		t.Fatalf("a failing token helper: %v", err)
 	}
+	t.Log(err)
 }
 
 // Behind a Vault Agent in API proxy mode (use_auto_auth_token), requests
@@ -611,6 +616,7 @@ func TestInvalidToken(t *testing.T) {
 		t.Fatalf("connect with an unknown token: %v", err)
 	}
 	e.noLeak(err.Error())
+	t.Log(err)
 
 	// A resolver that skipped the check (a token revoked mid-run).
 	_, err = secrets.NewResolver(vaulttest.Client(t, e.addr, bogus)).Metadata(ctx, rf)
@@ -651,6 +657,7 @@ func TestConnectVaultDown(t *testing.T) {
 		t.Errorf("Vault down: %q", msg)
 	}
 	e.noLeak(msg)
+	t.Log(msg)
 }
 
 func contains(list []string, s string) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -146,9 +147,16 @@ func (r *Resolver) checkReachable(ctx context.Context) error {
 		}
 		var re *vaultapi.ResponseError
 		if errors.As(err, &re) {
-			// Something answered over HTTP: whatever it is, requests will
-			// say more than this check can.
-			return nil
+			switch re.StatusCode {
+			case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+				// A load balancer or proxy in front of a Vault that is
+				// down: as unreachable as no answer.
+				err = fmt.Errorf("it answered %d %s", re.StatusCode, http.StatusText(re.StatusCode))
+			default:
+				// Vault, or something that speaks for it, answered:
+				// requests will say more than this check can.
+				return nil
+			}
 		}
 		last = err
 		if ctx.Err() != nil {
@@ -187,12 +195,12 @@ func (r *Resolver) checkToken(ctx context.Context) error {
 }
 
 func (r *Resolver) invalidTokenMessage() string {
-	src := r.tokenSource
-	if src == "" {
-		src = "the configured token"
+	which := "the token"
+	if r.tokenSource != "" {
+		which = "the token from " + r.tokenSource
 	}
-	return fmt.Sprintf("invalid token: Vault at %s does not know the token from %s (expired, revoked, or issued by another Vault or namespace)",
-		r.client.Address(), src)
+	return fmt.Sprintf("invalid token: Vault at %s does not know %s (expired, revoked, or issued by another Vault or namespace)",
+		r.client.Address(), which)
 }
 
 // tokenState is what lookup-self says about the token.

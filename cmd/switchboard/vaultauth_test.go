@@ -89,6 +89,7 @@ func TestPlanWithAppRoleLogin(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "is valid, but its policies") || !strings.Contains(errOut, "run it with a Vault role allowed to read them") {
 		t.Fatalf("--check-secrets as the plan role: exit %d\n%s%s", code, out, errOut)
 	}
+	t.Log(errOut)
 	w.assertNoSecret(t, out, errOut)
 
 	t.Setenv("SWITCHBOARD_SECRET_ID", "wrong-"+secretID)
@@ -118,6 +119,7 @@ func TestPlanCheckSecrets(t *testing.T) {
 		!strings.Contains(errOut, "1 of 2 vault() references do not resolve") || strings.Contains(out, "Plan:") {
 		t.Fatalf("--check-secrets with a wrong field: exit %d, want 1 and %q\nstdout:\n%s\nstderr:\n%s", code, want, out, errOut)
 	}
+	t.Log(errOut)
 	w.assertNoSecret(t, out, errOut)
 
 	editMain(t, dir, `"apikey"`, `"api_key"`)
@@ -143,6 +145,7 @@ func TestPlanVaultDown(t *testing.T) {
 	if code != 1 || strings.Count(errOut, "cannot reach Vault at "+down) != 1 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 		t.Fatalf("plan with Vault down: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
+	t.Log(errOut)
 	w.assertNoSecret(t, out, errOut)
 }
 
