@@ -2,12 +2,6 @@ package secrets_test
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -22,7 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	vaultapi "github.com/hashicorp/vault/api"
 
@@ -214,111 +207,21 @@ func TestConnectAppRole(t *testing.T) {
 	}
 }
 
-// jwtKey signs test JWTs as GitHub's OIDC issuer would.
-type jwtKey struct {
-	key *rsa.PrivateKey
-	pem string
-}
-
-func newJWTKey(t *testing.T) *jwtKey {
-	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &jwtKey{key: k, pem: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))}
-}
-
-func (k *jwtKey) sign(t *testing.T, claims map[string]interface{}) string {
-	t.Helper()
-	enc := func(v interface{}) string {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	in := enc(map[string]string{"alg": "RS256", "typ": "JWT", "kid": "test"}) + "." + enc(claims)
-	sum := sha256.Sum256([]byte(in))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, k.key, crypto.SHA256, sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
-}
-
-// githubClaims are the claims of a GitHub Actions ID token, for the
-// placeholders docs/ci.md's role files bind (ORG/REPO).
-func githubClaims(ref, environment, aud string) map[string]interface{} {
-	now := time.Now()
-	c := map[string]interface{}{
-		"iss":              "https://token.actions.githubusercontent.com",
-		"aud":              aud,
-		"sub":              "repo:ORG/REPO:ref:" + ref,
-		"repository":       "ORG/REPO",
-		"repository_owner": "ORG",
-		"ref":              ref,
-		"event_name":       "pull_request",
-		"iat":              now.Unix(),
-		"nbf":              now.Add(-time.Minute).Unix(),
-		"exp":              now.Add(10 * time.Minute).Unix(),
-	}
-	if environment != "" {
-		c["environment"] = environment
-		c["sub"] = "repo:ORG/REPO:environment:" + environment
-	}
-	return c
-}
-
-// setupJWT configures a jwt mount exactly as docs/ci.md does, from the
-// same files, except that the issuer's key is given
-// (jwt_validation_pubkeys) instead of discovered from GitHub.
-func (e *authEnv) setupJWT(k *jwtKey) string {
-	e.t.Helper()
-	mount := e.enableAuth("jwt")
-	var cfg map[string]interface{}
-	readJSON(e.t, "../examples/github-actions/vault-policies/jwt-config.json", &cfg)
-	delete(cfg, "oidc_discovery_url")
-	cfg["jwt_validation_pubkeys"] = []string{k.pem}
-	e.write("auth/"+mount+"/config", cfg)
-	for _, name := range []string{"plan", "apply"} {
-		var role map[string]interface{}
-		readJSON(e.t, "../examples/github-actions/vault-policies/jwt-role-"+name+".json", &role)
-		e.shippedPolicy(name)
-		e.write("auth/"+mount+"/role/switchboard-"+name, role)
-	}
-	return mount
-}
-
-func readJSON(t *testing.T, path string, v interface{}) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
 // JWT, with docs/ci.md's roles: a pull request's token logs in as the plan
 // role from a file or from GitHub's token endpoint; only main's token in
 // the production environment logs in as the apply role; a token for
 // another audience is refused.
 func TestConnectJWT(t *testing.T) {
 	e := newAuthEnv(t)
-	k := newJWTKey(t)
-	mount := e.setupJWT(k)
+	k := vaulttest.NewJWTIssuer(t)
+	mount := "jwt-" + randomHex(4)
+	vaulttest.SetupGitHubJWT(t, e.root, mount, k)
 	p := e.llmSecret(map[string]interface{}{"api_key": e.secret()})
 	rf := ref(p, "api_key", 0)
 	ctx := context.Background()
-	const aud = "https://github.com/ORG"
+	const aud = vaulttest.GitHubAudience
 
-	prJWT := k.sign(t, githubClaims("refs/pull/7/merge", "", aud))
+	prJWT := k.Sign(t, vaulttest.GitHubClaims("refs/pull/7/merge", "", aud))
 	e.values = append(e.values, prJWT)
 	file := filepath.Join(t.TempDir(), "jwt")
 	if err := os.WriteFile(file, []byte(prJWT), 0o600); err != nil {
@@ -340,7 +243,7 @@ func TestConnectJWT(t *testing.T) {
 	// GitHub's token endpoint: the request token authorizes, the audience
 	// is a query parameter.
 	requestToken := "gh-request-" + randomHex(8)
-	mainJWT := k.sign(t, githubClaims("refs/heads/main", "production", aud))
+	mainJWT := k.Sign(t, vaulttest.GitHubClaims("refs/heads/main", "production", aud))
 	e.values = append(e.values, mainJWT, requestToken)
 	var asked atomic.Value
 	gh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -380,7 +283,7 @@ func TestConnectJWT(t *testing.T) {
 
 	// GitHub's token for another audience (what a role without
 	// bound_audiences refused) is refused by these roles too.
-	t.Setenv("VAULT_JWT", k.sign(t, githubClaims("refs/pull/7/merge", "", "sts.amazonaws.com")))
+	t.Setenv("VAULT_JWT", k.Sign(t, vaulttest.GitHubClaims("refs/pull/7/merge", "", "sts.amazonaws.com")))
 	_, err = secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, Auth: &config.VaultAuth{
 		Method: "jwt", Mount: mount, Role: "switchboard-plan", SecretEnv: "VAULT_JWT"}}, e.opts())
 	if !errors.Is(err, secrets.ErrLogin) || !strings.Contains(err.Error(), "aud") {
@@ -395,8 +298,8 @@ func TestConnectJWT(t *testing.T) {
 // Kubernetes.
 func TestConnectKubernetes(t *testing.T) {
 	e := newAuthEnv(t)
-	k := newJWTKey(t)
-	saJWT := k.sign(t, map[string]interface{}{
+	k := vaulttest.NewJWTIssuer(t)
+	saJWT := k.Sign(t, map[string]interface{}{
 		"iss":                                    "kubernetes/serviceaccount",
 		"kubernetes.io/serviceaccount/namespace": "switchboard",
 		"kubernetes.io/serviceaccount/service-account.name": "ci",
@@ -468,7 +371,7 @@ func TestConnectKubernetes(t *testing.T) {
 		t.Fatalf("Metadata after the Kubernetes login: %v", err)
 	}
 
-	other := k.sign(t, map[string]interface{}{
+	other := k.Sign(t, map[string]interface{}{
 		"kubernetes.io/serviceaccount/namespace":            "switchboard",
 		"kubernetes.io/serviceaccount/service-account.name": "ci",
 		"kubernetes.io/serviceaccount/service-account.uid":  "0d5c7c44-uid",

@@ -3,13 +3,19 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	vaultapi "github.com/hashicorp/vault/api"
+
+	"github.com/switchboard-hq/switchboard/secrets/vaulttest"
 )
 
 // setVaultBlock replaces the example's `vault {}` with block.
@@ -168,4 +174,67 @@ func randomSuffix() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// docs/ci.md's setup end to end: the plan job logs in as switchboard-plan
+// with a pull request's GitHub token, the apply job applies that plan file
+// as switchboard-apply with main's token in production. The role comes
+// from the job's environment, so it is not part of what the plan binds.
+func TestPlanAndApplyWithGitHubJWT(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-github-jwt-1"})
+	k := vaulttest.NewJWTIssuer(t)
+	vaulttest.SetupGitHubJWT(t, w.vault, "jwt", k)
+
+	requestToken := "gh-request-" + randomSuffix()
+	var jwt atomic.Value
+	gh := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+requestToken || r.URL.Query().Get("audience") != vaulttest.GitHubAudience {
+			http.Error(rw, "no", http.StatusUnauthorized)
+			return
+		}
+		_ = json.NewEncoder(rw).Encode(map[string]string{"value": jwt.Load().(string)})
+	}))
+	defer gh.Close()
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", gh.URL+"/token?api-version=2.0")
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", requestToken)
+	t.Setenv("VAULT_TOKEN", "")
+	t.Setenv("HOME", t.TempDir())
+
+	dir := copyExample(t, "basic")
+	setVaultBlock(t, dir, `vault {
+  auth_login_jwt {
+    role                    = env("SWITCHBOARD_VAULT_ROLE")
+    github_actions_audience = "https://github.com/ORG"
+  }
+}`)
+	planFile := filepath.Join(t.TempDir(), "plan.sbplan")
+
+	prJWT := k.Sign(t, vaulttest.GitHubClaims("refs/pull/7/merge", "", vaulttest.GitHubAudience))
+	jwt.Store(prJWT)
+	w.planted = append(w.planted, prJWT, requestToken)
+	t.Setenv("SWITCHBOARD_VAULT_ROLE", "switchboard-plan")
+	code, out, errOut := runSwitchboard(t, "plan", "--no-color", "--out", planFile, dir)
+	if code != 0 || !strings.Contains(out, "Plan: 2 to add") {
+		t.Fatalf("plan job: exit %d\n%s%s", code, out, errOut)
+	}
+	w.assertNoSecret(t, out, errOut)
+
+	mainJWT := k.Sign(t, vaulttest.GitHubClaims("refs/heads/main", "production", vaulttest.GitHubAudience))
+	jwt.Store(mainJWT)
+	w.planted = append(w.planted, mainJWT)
+	t.Setenv("SWITCHBOARD_VAULT_ROLE", "switchboard-apply")
+	code, out, errOut = runSwitchboard(t, "apply", "--no-color", planFile)
+	if code != 0 || !strings.Contains(out, "2 added") {
+		t.Fatalf("apply job: exit %d\n%s%s", code, out, errOut)
+	}
+	w.assertNoSecret(t, out, errOut)
+
+	// A pull request's token cannot log in as the apply role.
+	jwt.Store(prJWT)
+	code, out, errOut = runSwitchboard(t, "plan", "--no-color", dir)
+	if code != 1 || !strings.Contains(errOut, `role "switchboard-apply"`) {
+		t.Fatalf("apply role with a pull request's token: exit %d\n%s%s", code, out, errOut)
+	}
+	w.assertNoSecret(t, out, errOut)
 }
