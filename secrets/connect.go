@@ -74,20 +74,9 @@ func Connect(ctx context.Context, s *config.VaultSettings, opts ConnectOptions) 
 		r.tokenSource = "VAULT_TOKEN"
 	}
 
-	if err := r.checkReachable(ctx); err != nil {
-		return nil, err
-	}
-
-	switch {
-	case s.Auth != nil:
-		// A login configured for this run wins over a VAULT_TOKEN that
-		// the environment may hold for something else.
-		client.ClearToken()
-		r.tokenSource = ""
-		if err := r.login(ctx, s.Auth, opts); err != nil {
-			return nil, err
-		}
-	case client.Token() == "":
+	// A token at hand is found (and registered) before the first request,
+	// so that nothing Vault or a proxy answers can quote it unseen.
+	if s.Auth == nil && client.Token() == "" {
 		tok, source, err := helperToken(ctx)
 		opts.register("vault token ("+source+")", tok)
 		if err != nil {
@@ -96,6 +85,20 @@ func Connect(ctx context.Context, s *config.VaultSettings, opts ConnectOptions) 
 		if tok != "" {
 			client.SetToken(tok)
 			r.tokenSource = source
+		}
+	}
+
+	if err := r.checkReachable(ctx); err != nil {
+		return nil, err
+	}
+
+	if s.Auth != nil {
+		// A login configured for this run wins over a VAULT_TOKEN that
+		// the environment may hold for something else.
+		client.ClearToken()
+		r.tokenSource = ""
+		if err := r.login(ctx, s.Auth, opts); err != nil {
+			return nil, err
 		}
 	}
 	if client.Token() == "" {
