@@ -469,16 +469,14 @@ func TestConnectAgentProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	var withToken, total atomic.Int32
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	next := proxy.Director
-	proxy.Director = func(r *http.Request) {
-		next(r)
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
 		total.Add(1)
-		if r.Header.Get("X-Vault-Token") != "" {
+		if pr.In.Header.Get("X-Vault-Token") != "" {
 			withToken.Add(1)
 		}
-		r.Header.Set("X-Vault-Token", e.token)
-	}
+		pr.Out.Header.Set("X-Vault-Token", e.token)
+	}}
 	agent := httptest.NewServer(proxy)
 	defer agent.Close()
 
