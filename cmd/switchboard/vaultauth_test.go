@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,6 +237,42 @@ func TestPlanAndApplyWithGitHubJWT(t *testing.T) {
 	code, out, errOut = runSwitchboard(t, "plan", "--no-color", dir)
 	if code != 1 || !strings.Contains(errOut, `role "switchboard-apply"`) {
 		t.Fatalf("apply role with a pull request's token: exit %d\n%s%s", code, out, errOut)
+	}
+	w.assertNoSecret(t, out, errOut)
+}
+
+// vault { agent_address } sends requests to a Vault Agent without a token;
+// a reverse proxy that adds one stands in for the agent's API proxy with
+// use_auto_auth_token.
+func TestPlanThroughVaultAgent(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-agent-secret-1"})
+	target, err := url.Parse(w.vault.Address())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var withToken, total atomic.Int32
+	agent := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
+		total.Add(1)
+		if pr.In.Header.Get("X-Vault-Token") != "" {
+			withToken.Add(1)
+		}
+		pr.Out.Header.Set("X-Vault-Token", w.vault.Token())
+	}})
+	defer agent.Close()
+	t.Setenv("VAULT_TOKEN", "")
+	t.Setenv("HOME", t.TempDir())
+	dir := copyExample(t, "basic")
+	setVaultBlock(t, dir, `vault {
+  agent_address = "`+agent.URL+`"
+}`)
+	code, out, errOut := runSwitchboard(t, "plan", "--no-color", dir)
+	if code != 0 || !strings.Contains(out, "Plan: 2 to add") {
+		t.Fatalf("plan through the agent: exit %d\n%s%s", code, out, errOut)
+	}
+	if total.Load() == 0 || withToken.Load() != 0 {
+		t.Errorf("%d of %d requests to the agent carried a token; want 0 of at least 1", withToken.Load(), total.Load())
 	}
 	w.assertNoSecret(t, out, errOut)
 }
