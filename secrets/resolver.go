@@ -92,6 +92,17 @@ type Resolver struct {
 	tokenSource string
 	// agent is set when requests go through a Vault Agent.
 	agent bool
+	// down is the first request that found Vault unreachable after the
+	// client's retries: later requests fail at once with it instead of
+	// each waiting through retries of its own.
+	down atomic.Pointer[failure]
+}
+
+func (r *Resolver) isDown() error {
+	if f := r.down.Load(); f != nil {
+		return &failure{kind: ErrUnreachable, cause: f.cause, msg: f.msg + " (not retried: an earlier request of this run found Vault unreachable)"}
+	}
+	return nil
 }
 
 // NewResolver uses client as is: its address, token, namespace, timeout and
@@ -265,6 +276,9 @@ func (r *Resolver) knownMount(p string) (mount, bool) {
 
 func (r *Resolver) lookupMount(ctx context.Context, p string) (mount, error) {
 	m, err := r.mounts.do(ctx, p, func() (mount, error) {
+		if err := r.isDown(); err != nil {
+			return mount{}, err
+		}
 		r.mountLookups.Add(1)
 		s, err := r.client.Logical().ReadWithContext(ctx, "sys/internal/ui/mounts/"+p)
 		if err != nil {
@@ -322,6 +336,9 @@ func (v versionInfo) deleted(now time.Time) bool {
 
 func (r *Resolver) v2Metadata(ctx context.Context, loc location) (*v2Metadata, error) {
 	return r.meta.do(ctx, loc.secretKey, func() (*v2Metadata, error) {
+		if err := r.isDown(); err != nil {
+			return nil, err
+		}
 		r.metadataReads.Add(1)
 		m, s, err := r.readMetadata(ctx, loc.mount.path+"metadata/"+loc.path)
 		if err != nil {
@@ -495,6 +512,9 @@ type field struct {
 var errNoData = &failure{kind: ErrNotFound, msg: "no data"}
 
 func (r *Resolver) readData(ctx context.Context, loc location, version int) (*secretData, error) {
+	if err := r.isDown(); err != nil {
+		return nil, err
+	}
 	r.dataReads.Add(1)
 	full := loc.mount.path + loc.path
 	apiPath := full
@@ -629,8 +649,10 @@ func (r *Resolver) classify(ctx context.Context, err error, doing string) error 
 	var ue *url.Error
 	var ne net.Error
 	if errors.As(err, &ue) || errors.As(err, &ne) || isContextErr(err) {
-		return &failure{kind: ErrUnreachable, cause: err, msg: fmt.Sprintf(
+		f := &failure{kind: ErrUnreachable, cause: err, msg: fmt.Sprintf(
 			"cannot reach Vault at %s (%s): %s", r.client.Address(), doing, rootCause(err))}
+		r.down.CompareAndSwap(nil, f)
+		return f
 	}
 	return &failure{kind: ErrVault, cause: err, msg: doing + ": " + err.Error()}
 }
