@@ -136,10 +136,18 @@ type GatewaySettings struct {
 	DeclRange hcl.Range
 }
 
-// VaultSettings is the vault block. The token is read by the secrets package
-// from VAULT_TOKEN and never appears in a file.
+// VaultSettings is the vault block. No token appears in it: the secrets
+// package logs in as Auth says, or takes VAULT_TOKEN, the token helper's
+// token (~/.vault-token by default), or none behind a Vault Agent.
 type VaultSettings struct {
-	Address   string
+	// Address is Vault's: address, else VAULT_ADDR.
+	Address string
+	// AgentAddress is a Vault Agent (or Vault Proxy) in API proxy mode that
+	// adds the token itself: agent_address, else VAULT_AGENT_ADDR. When
+	// set, requests go there, and no token is needed.
+	AgentAddress string
+	// Auth is the auth_login_* block; nil when there is none.
+	Auth      *VaultAuth
 	DeclRange hcl.Range
 }
 

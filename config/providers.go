@@ -24,10 +24,6 @@ var gatewaySchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "admin_key"}, {Name: "prune"}},
 }
 
-var vaultSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "address"}},
-}
-
 var glowProviderSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "for_each"},
@@ -851,14 +847,21 @@ func (l *loader) decodeSettings(cfg *Config, blocks map[string]*hcl.Block, glowP
 	}
 	// After the other blocks: their token and admin_key may call vault().
 	if b := blocks["vault"]; b != nil || l.usedVault {
-		attrs := content(b, vaultSchema)
 		s := &VaultSettings{}
+		attrs := hcl.Attributes{}
 		if b != nil {
 			s.DeclRange = b.DefRange
+			c, diags := b.Body.Content(vaultSchema)
+			l.diags = append(l.diags, diags...)
+			attrs = c.Attributes
+			s.Auth = l.decodeVaultAuth(c.Blocks)
 		}
 		var set bool
 		if s.Address, set = urlAttr(attrs, "address"); !set {
 			s.Address = envURL("VAULT_ADDR", "vault.address", b)
+		}
+		if s.AgentAddress, set = urlAttr(attrs, "agent_address"); !set {
+			s.AgentAddress = envURL("VAULT_AGENT_ADDR", "vault.agent_address", b)
 		}
 		cfg.Vault = s
 	}

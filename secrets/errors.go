@@ -24,7 +24,13 @@ var (
 	ErrVersionDeleted = errors.New("secret version deleted")
 	// ErrVersionDestroyed: the version was destroyed and cannot come back.
 	ErrVersionDestroyed = errors.New("secret version destroyed")
-	// ErrPermissionDenied: Vault answered 403.
+	// ErrInvalidToken: Vault does not know the token (expired, revoked,
+	// or never issued by it).
+	ErrInvalidToken = errors.New("invalid token")
+	// ErrLogin: logging in with the vault block's auth_login_* block
+	// failed.
+	ErrLogin = errors.New("vault login failed")
+	// ErrPermissionDenied: Vault answered 403 to a valid token.
 	ErrPermissionDenied = errors.New("permission denied")
 	// ErrSealed: Vault is sealed.
 	ErrSealed = errors.New("vault is sealed")
@@ -51,7 +57,13 @@ type Error struct {
 	cause error
 }
 
-func (e *Error) Error() string { return e.Ref.String() + ": " + e.msg }
+func (e *Error) Error() string {
+	if e.Ref.Path == "" && e.Ref.Key == "" {
+		// A failure of the connection, before any reference.
+		return "vault: " + e.msg
+	}
+	return e.Ref.String() + ": " + e.msg
+}
 
 // Unwrap exposes both the sentinel and the cause to errors.Is and errors.As.
 func (e *Error) Unwrap() []error {

@@ -2,7 +2,10 @@ package secrets
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	vaultapi "github.com/hashicorp/vault/api"
 
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -31,22 +34,18 @@ func (r *Resolver) Token() sensitive.String { return sensitive.New(r.client.Toke
 // default policy allows every token). It records who planned; it is never
 // compared, since plan and apply use different tokens by design.
 func (r *Resolver) Identity(ctx context.Context) (TokenIdentity, error) {
-	s, err := r.client.Auth().Token().LookupSelfWithContext(ctx)
-	if err != nil {
-		return TokenIdentity{}, r.classify(ctx, err, "looking up the Vault token")
-	}
-	if s == nil || s.Data == nil {
-		return TokenIdentity{}, fmt.Errorf("vault: looking up the Vault token: empty answer")
-	}
-	id := TokenIdentity{}
-	id.DisplayName, _ = s.Data["display_name"].(string)
-	id.EntityID, _ = s.Data["entity_id"].(string)
-	if ps, ok := s.Data["policies"].([]any); ok {
-		for _, p := range ps {
-			if s, ok := p.(string); ok {
-				id.Policies = append(id.Policies, s)
-			}
+	st := r.tokenState(ctx)
+	switch {
+	case st.identity != nil:
+		return *st.identity, nil
+	case st.invalid:
+		return TokenIdentity{}, &Error{Kind: ErrInvalidToken, cause: st.err, msg: r.invalidTokenMessage()}
+	case st.err != nil:
+		var re *vaultapi.ResponseError
+		if errors.As(st.err, &re) {
+			return TokenIdentity{}, r.wrapNoRef(r.classifyPlain(st.err, "looking up the Vault token"))
 		}
+		return TokenIdentity{}, st.err
 	}
-	return id, nil
+	return TokenIdentity{}, fmt.Errorf("vault: looking up the Vault token: empty answer")
 }

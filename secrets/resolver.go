@@ -19,8 +19,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,6 +84,25 @@ type Resolver struct {
 	data    onceMap[dataKey, *secretData]
 
 	mountLookups, metadataReads, dataReads atomic.Int64
+
+	// lookup is the token's lookup-self, made at most once per run.
+	lookup onceMap[struct{}, tokenState]
+	// tokenSource says where the token came from, for messages: never
+	// the token.
+	tokenSource string
+	// agent is set when requests go through a Vault Agent.
+	agent bool
+	// down is the first request that found Vault unreachable after the
+	// client's retries: later requests fail at once with it instead of
+	// each waiting through retries of its own.
+	down atomic.Pointer[failure]
+}
+
+func (r *Resolver) isDown() error {
+	if f := r.down.Load(); f != nil {
+		return &failure{kind: ErrUnreachable, cause: f.cause, msg: f.msg + " (not retried: an earlier request of this run found Vault unreachable)"}
+	}
+	return nil
 }
 
 // NewResolver uses client as is: its address, token, namespace, timeout and
@@ -99,6 +116,9 @@ func NewResolver(client *vaultapi.Client) *Resolver {
 // VAULT_NAMESPACE, VAULT_CACERT and the rest of Vault's environment. A
 // non-empty address (the configuration's `vault { address = ... }`)
 // overrides VAULT_ADDR.
+//
+// Unlike Connect it sends no request, and knows no login block: it is for
+// commands that may go on without Vault.
 func NewResolverFromEnv(address string) (*Resolver, error) {
 	cfg := vaultapi.DefaultConfig()
 	if cfg.Error != nil {
@@ -111,17 +131,21 @@ func NewResolverFromEnv(address string) (*Resolver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault client: %w", err)
 	}
+	source := "VAULT_TOKEN"
 	if client.Token() == "" {
-		if home, err := os.UserHomeDir(); err == nil {
-			if b, err := os.ReadFile(filepath.Join(home, ".vault-token")); err == nil {
-				client.SetToken(strings.TrimSpace(string(b)))
-			}
+		tok, src, err := helperToken(context.Background())
+		if err != nil {
+			return nil, err
 		}
+		client.SetToken(tok)
+		source = src
 	}
 	if client.Token() == "" {
 		return nil, errors.New("no Vault token: set VAULT_TOKEN or run `vault login`")
 	}
-	return NewResolver(client), nil
+	r := NewResolver(client)
+	r.tokenSource = source
+	return r, nil
 }
 
 // Stats reports the requests sent so far.
@@ -252,6 +276,9 @@ func (r *Resolver) knownMount(p string) (mount, bool) {
 
 func (r *Resolver) lookupMount(ctx context.Context, p string) (mount, error) {
 	m, err := r.mounts.do(ctx, p, func() (mount, error) {
+		if err := r.isDown(); err != nil {
+			return mount{}, err
+		}
 		r.mountLookups.Add(1)
 		s, err := r.client.Logical().ReadWithContext(ctx, "sys/internal/ui/mounts/"+p)
 		if err != nil {
@@ -259,8 +286,8 @@ func (r *Resolver) lookupMount(ctx context.Context, p string) (mount, error) {
 			if errors.As(err, &re) && re.StatusCode == 403 {
 				// Vault also answers 403 when no engine is mounted there,
 				// so as not to reveal which mounts exist.
-				return mount{}, &failure{kind: ErrPermissionDenied, cause: err, msg: fmt.Sprintf(
-					"permission denied looking up the secrets engine for %s, or no secrets engine is mounted there", p)}
+				return mount{}, r.denied(ctx, err, "looking up the secrets engine for "+p+" (sys/internal/ui/mounts/"+p+")",
+					", or no secrets engine is mounted there")
 			}
 			return mount{}, r.classify(ctx, err, "looking up the secrets engine for "+p)
 		}
@@ -309,6 +336,9 @@ func (v versionInfo) deleted(now time.Time) bool {
 
 func (r *Resolver) v2Metadata(ctx context.Context, loc location) (*v2Metadata, error) {
 	return r.meta.do(ctx, loc.secretKey, func() (*v2Metadata, error) {
+		if err := r.isDown(); err != nil {
+			return nil, err
+		}
 		r.metadataReads.Add(1)
 		m, s, err := r.readMetadata(ctx, loc.mount.path+"metadata/"+loc.path)
 		if err != nil {
@@ -482,6 +512,9 @@ type field struct {
 var errNoData = &failure{kind: ErrNotFound, msg: "no data"}
 
 func (r *Resolver) readData(ctx context.Context, loc location, version int) (*secretData, error) {
+	if err := r.isDown(); err != nil {
+		return nil, err
+	}
 	r.dataReads.Add(1)
 	full := loc.mount.path + loc.path
 	apiPath := full
@@ -605,8 +638,7 @@ func (r *Resolver) classify(ctx context.Context, err error, doing string) error 
 		detail := strings.Join(re.Errors, "; ")
 		switch {
 		case re.StatusCode == 403:
-			return &failure{kind: ErrPermissionDenied, cause: err, msg: fmt.Sprintf(
-				"permission denied %s: the token's policies do not allow it", doing)}
+			return r.denied(ctx, err, doing, "")
 		case re.StatusCode == 503 && strings.Contains(strings.ToLower(detail), "sealed"):
 			return &failure{kind: ErrSealed, cause: err, msg: fmt.Sprintf(
 				"Vault at %s is sealed (%s); unseal it and retry", r.client.Address(), doing)}
@@ -617,8 +649,10 @@ func (r *Resolver) classify(ctx context.Context, err error, doing string) error 
 	var ue *url.Error
 	var ne net.Error
 	if errors.As(err, &ue) || errors.As(err, &ne) || isContextErr(err) {
-		return &failure{kind: ErrUnreachable, cause: err, msg: fmt.Sprintf(
+		f := &failure{kind: ErrUnreachable, cause: err, msg: fmt.Sprintf(
 			"cannot reach Vault at %s (%s): %s", r.client.Address(), doing, rootCause(err))}
+		r.down.CompareAndSwap(nil, f)
+		return f
 	}
 	return &failure{kind: ErrVault, cause: err, msg: doing + ": " + err.Error()}
 }

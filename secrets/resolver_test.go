@@ -396,6 +396,14 @@ func TestUnreachable(t *testing.T) {
 	}
 	_, _, err = r.Value(context.Background(), rf)
 	e.wantErr(err, secrets.ErrUnreachable, rf)
+	// Once Vault is found unreachable, other secrets of the run fail at
+	// once instead of each waiting through its own retries.
+	other := ref("secret/llm/anthropic", "api_key", 0)
+	_, err = r.Metadata(context.Background(), other)
+	e.wantErr(err, secrets.ErrUnreachable, other)
+	if !strings.Contains(err.Error(), "not retried") || !strings.Contains(err.Error(), addr) {
+		t.Errorf("a later reference: %v", err)
+	}
 }
 
 func TestSealed(t *testing.T) {

@@ -57,6 +57,7 @@ func newPlanCommand() *cobra.Command {
 		out, format   string
 		detailedExit  bool
 		markdownTitle string
+		checkSecrets  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [DIR]",
@@ -111,6 +112,11 @@ are changes.`,
 			if err != nil {
 				return err
 			}
+			if checkSecrets {
+				if err := sess.checkSecrets(cmd.Context(), cfg, errOut); err != nil {
+					return err
+				}
+			}
 			opts, err := flags.options()
 			if err != nil {
 				return err
@@ -149,6 +155,7 @@ are changes.`,
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
 	f.StringVar(&markdownTitle, "title", "", "title of the markdown comment")
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
+	f.BoolVar(&checkSecrets, "check-secrets", false, "also read every vault() secret and check that its field exists (needs a token that may read values; never prints them)")
 	return cmd
 }
 

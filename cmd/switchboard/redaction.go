@@ -5,9 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -84,24 +82,6 @@ func redactOutput(root *cobra.Command, stdout, stderr io.Writer) (flush func() e
 	return func() error {
 		return errors.Join(out.Flush(), errOut.Flush())
 	}
-}
-
-// vaultToken is the token secrets.NewResolverFromEnv authenticates with:
-// VAULT_TOKEN, else the one `vault login` stored in ~/.vault-token. The
-// resolver does not expose its client's token, so this repeats its rule.
-func vaultToken() sensitive.String {
-	if v := os.Getenv("VAULT_TOKEN"); v != "" {
-		return sensitive.New(v)
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return sensitive.String{}
-	}
-	b, err := os.ReadFile(filepath.Join(home, ".vault-token"))
-	if err != nil {
-		return sensitive.String{}
-	}
-	return sensitive.New(strings.TrimSpace(string(b)))
 }
 
 // credentialName says where a secret came from, never what it is:

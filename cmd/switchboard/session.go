@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -78,10 +79,14 @@ func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*sess
 	// error could quote it.
 	creds := credentialsIn(ctx)
 	if cfg.Vault != nil {
-		creds.Add("VAULT_TOKEN", vaultToken())
-		r, err := secrets.NewResolverFromEnv(cfg.Vault.Address)
+		// Connect logs in and checks that Vault answers; what it reads
+		// (a token, a secret_id, a JWT) is registered as it is read.
+		r, err := secrets.Connect(ctx, cfg.Vault, secrets.ConnectOptions{Register: creds.Add})
 		if err != nil {
-			return nil, fmt.Errorf("vault: %w", err)
+			if !strings.HasPrefix(err.Error(), "vault") {
+				err = fmt.Errorf("vault: %w", err)
+			}
+			return nil, err
 		}
 		s.vault = r
 	}

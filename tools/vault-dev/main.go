@@ -5,6 +5,9 @@
 // (the same code the `vault` binary runs) can, through the helpers Vault's own
 // tests use.
 //
+// Besides the test core's backends it has the approle, jwt, oidc and
+// kubernetes auth methods, as the real server has them built in.
+//
 // Once it serves requests it prints, on stdout,
 //
 //	VAULT_ADDR=http://127.0.0.1:8200
@@ -27,7 +30,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	jwtauth "github.com/hashicorp/vault-plugin-auth-jwt"
+	kubeauth "github.com/hashicorp/vault-plugin-auth-kubernetes"
 	kv "github.com/hashicorp/vault-plugin-secrets-kv"
+	"github.com/hashicorp/vault/builtin/credential/approle"
 	"github.com/hashicorp/vault/helper/namespace"
 	vaulthttp "github.com/hashicorp/vault/http"
 	"github.com/hashicorp/vault/sdk/logical"
@@ -77,9 +83,20 @@ func run(t *tb, rootID, listen string, kvV1 bool, logLevel string, lifeline bool
 	// The test core already maps "kv" to this factory; registering it here
 	// keeps secret/ a real KV engine (v1 and v2) even if the test defaults
 	// change, as they have in earlier releases (a passthrough backend).
+	//
+	// The test core's credential backends are no-ops; the auth methods CI
+	// and platforms log in with are registered as the real plugins, the
+	// code `vault` links in as builtins, so `vault auth enable approle`
+	// (jwt, oidc, kubernetes) works as on a dev server.
 	conf := &vault.CoreConfig{
 		Logger:          logger,
 		LogicalBackends: map[string]logical.Factory{"kv": kv.Factory},
+		CredentialBackends: map[string]logical.Factory{
+			"approle":    approle.Factory,
+			"jwt":        jwtauth.Factory,
+			"oidc":       jwtauth.Factory,
+			"kubernetes": kubeauth.Factory,
+		},
 	}
 	// TestCoreWithConfig rather than TestCoreUnsealedWithConfig: the latter
 	// mounts secret/ as KV v1, and turning that into v2 starts an

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"testing"
+)
+
+func TestVaultAuthBlocks(t *testing.T) {
+	env := envOf(map[string]string{"ROLE": "switchboard-apply", "VAULT_AGENT_ADDR": "http://127.0.0.1:8100"})
+	dir := writeDir(t, map[string]string{"main.hcl": `
+vault {
+  address = "https://vault.example.com"
+  auth_login_jwt {
+    mount                   = "github/"
+    role                    = env("ROLE")
+    github_actions_audience = "https://github.com/ORG"
+  }
+}
+`})
+	cfg := mustLoad(t, dir, LoadOptions{Env: env})
+	a := cfg.Vault.Auth
+	if a == nil || a.Method != VaultAuthJWT || a.Mount != "github" || a.Role != "switchboard-apply" || a.GitHubAudience != "https://github.com/ORG" {
+		t.Fatalf("auth_login_jwt = %+v", a)
+	}
+	if cfg.Vault.AgentAddress != "http://127.0.0.1:8100" {
+		t.Errorf("agent address from VAULT_AGENT_ADDR = %q", cfg.Vault.AgentAddress)
+	}
+	// A role from env() is not a use of a variable and is accepted
+	// without nonsensitive(): plan and apply log in as different roles.
+	for _, v := range cfg.Variables {
+		if !v.CredentialOnly {
+			t.Errorf("var.%s counts as used", v.Name)
+		}
+	}
+
+	dir = writeDir(t, map[string]string{"main.hcl": `
+vault {
+  auth_login_approle {
+    role_id        = "r-1"
+    secret_id_file = "/run/secrets/sid"
+  }
+}
+`})
+	a = mustLoad(t, dir, LoadOptions{Env: noEnv}).Vault.Auth
+	if a.Method != VaultAuthAppRole || a.Mount != "approle" || a.RoleID != "r-1" || a.SecretFile != "/run/secrets/sid" {
+		t.Fatalf("auth_login_approle = %+v", a)
+	}
+
+	dir = writeDir(t, map[string]string{"main.hcl": `
+vault {
+  auth_login_kubernetes {
+    role = "switchboard"
+  }
+}
+`})
+	a = mustLoad(t, dir, LoadOptions{Env: noEnv}).Vault.Auth
+	if a.Method != VaultAuthKubernetes || a.SecretFile != DefaultServiceAccountTokenFile {
+		t.Fatalf("auth_login_kubernetes = %+v", a)
+	}
+}
+
+func TestVaultAuthErrors(t *testing.T) {
+	src := `
+vault {
+  auth_login_approle {
+    role_id   = "r-1"
+    secret_id = env("SID")
+  }
+  auth_login_jwt {
+    role     = "plan"
+    jwt_env  = "JWT"
+    jwt_file = "/tmp/jwt"
+  }
+}
+`
+	_, diags := Load(writeDir(t, map[string]string{"main.hcl": src}), LoadOptions{Env: noEnv})
+	checkDiagsAt(t, src, diags,
+		diagAtText{"Missing login secret", `set "secret_id_env" or "secret_id_file"`, "auth_login_approle", 0},
+		diagAtText{"Secret written in the configuration", `secret_id_env = "NAME"`, "secret_id", 0},
+		diagAtText{"More than one Vault login", "keep one auth_login_* block", "auth_login_jwt", 0},
+	)
+
+	src = `
+vault {
+  auth_login_jwt {
+    role     = vault("secret/x", "role")
+    jwt_env  = "JWT"
+    jwt_file = "/tmp/jwt"
+  }
+}
+`
+	_, diags = Load(writeDir(t, map[string]string{"main.hcl": src}), LoadOptions{Env: noEnv})
+	checkDiagsAt(t, src, diags,
+		diagAtText{"Invalid use of vault()", "only after it has logged in", `vault("secret/x"`, 0},
+		diagAtText{"Conflicting login secrets", `"jwt_env" and "jwt_file"`, "jwt_file", 0},
+	)
+}
