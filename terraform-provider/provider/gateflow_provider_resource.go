@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -56,18 +55,19 @@ type GateflowProviderResource struct {
 // write-only: it is set only while Terraform hands the configuration to
 // Create and Update, and null everywhere else.
 type GateflowProviderResourceModel struct {
-	ID                   types.String   `tfsdk:"id"`
-	ProviderID           types.String   `tfsdk:"provider_id"`
-	Name                 types.String   `tfsdk:"name"`
-	Enabled              types.Bool     `tfsdk:"enabled"`
-	Settings             types.Map      `tfsdk:"settings"`
-	CredentialsWO        types.Map      `tfsdk:"credentials_wo"`
-	CredentialsWOVersion types.Int64    `tfsdk:"credentials_wo_version"`
-	Status               types.String   `tfsdk:"status"`
-	HealthStatus         types.String   `tfsdk:"health_status"`
-	ConfiguredAt         types.String   `tfsdk:"configured_at"`
-	CredentialsUpdatedAt types.String   `tfsdk:"credentials_updated_at"`
-	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+	ID                   types.String `tfsdk:"id"`
+	ProviderID           types.String `tfsdk:"provider_id"`
+	Name                 types.String `tfsdk:"name"`
+	Enabled              types.Bool   `tfsdk:"enabled"`
+	Settings             types.Map    `tfsdk:"settings"`
+	CredentialsWO        types.Map    `tfsdk:"credentials_wo"`
+	CredentialsWOVersion types.Int64  `tfsdk:"credentials_wo_version"`
+	Status               types.String `tfsdk:"status"`
+	HealthStatus         types.String `tfsdk:"health_status"`
+	ConfiguredAt         types.String `tfsdk:"configured_at"`
+	CredentialsUpdatedAt types.String `tfsdk:"credentials_updated_at"`
+
+	resourceTimeouts
 }
 
 func (r *GateflowProviderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -152,7 +152,7 @@ func (r *GateflowProviderResource) Schema(ctx context.Context, _ resource.Schema
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": timeoutsBlock(ctx),
 		},
 	}
 }
@@ -421,15 +421,13 @@ func (r *GateflowProviderResource) Create(ctx context.Context, req resource.Crea
 	id := plan.ProviderID.ValueString()
 	creds := credentialsFromConfig(ctx, req.Config.GetAttribute, &resp.Diagnostics)
 	settings := settingsToAPI(ctx, id, plan.Settings, true, &resp.Diagnostics)
-	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
 	c := r.client(&resp.Diagnostics)
+	outer := ctx
+	ctx, cancel := plan.create(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	outer := ctx
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	gw := crud.Gateway{Client: c}
 	live, err := gw.Create(ctx, crud.GatewaySpec{
@@ -481,13 +479,11 @@ func (r *GateflowProviderResource) Read(ctx context.Context, req resource.ReadRe
 	if id == "" {
 		id = state.ProviderID.ValueString()
 	}
-	timeout, d := state.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(d...)
+	ctx, cancel := state.read(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	if !r.readInto(ctx, c, id, &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
 			resp.State.RemoveResource(ctx)
@@ -541,8 +537,8 @@ func (r *GateflowProviderResource) Update(ctx context.Context, req resource.Upda
 		return
 	}
 	id := state.ID.ValueString()
-	timeout, d := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
-	resp.Diagnostics.Append(d...)
+	ctx, cancel := plan.update(ctx, &resp.Diagnostics)
+	defer cancel()
 
 	u := crud.GatewayUpdate{ProviderID: id}
 	if !plan.Settings.Equal(state.Settings) {
@@ -569,8 +565,6 @@ func (r *GateflowProviderResource) Update(ctx context.Context, req resource.Upda
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	live, err := (&crud.Gateway{Client: c}).Update(ctx, u)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Updating Gateflow provider "+id, err, gateflowFields)
@@ -599,13 +593,11 @@ func (r *GateflowProviderResource) Delete(ctx context.Context, req resource.Dele
 		return
 	}
 	id := state.ID.ValueString()
-	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
+	ctx, cancel := state.delete(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	if err := (&crud.Gateway{Client: c}).Delete(ctx, id); err != nil {
 		addAPIError(&resp.Diagnostics, "Deleting Gateflow provider "+id, err, nil)
 	}

@@ -59,6 +59,8 @@ type GlowProviderResourceModel struct {
 	Keys            []GlowKeyModel `tfsdk:"key"`
 	Version         types.Int64    `tfsdk:"version"`
 	ModelUsageCount types.Int64    `tfsdk:"model_usage_count"`
+
+	resourceTimeouts
 }
 
 // GlowKeyModel is one key block. ValueWO is write-only: it is set only in
@@ -74,7 +76,7 @@ func (r *GlowProviderResource) Metadata(_ context.Context, req resource.Metadata
 	resp.TypeName = req.ProviderTypeName + "_glow_provider"
 }
 
-func (r *GlowProviderResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *GlowProviderResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	emptySet := types.SetValueMust(types.StringType, []attr.Value{})
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Glow provider with its endpoints, encrypted keys, values and departments.\n\n" +
@@ -134,6 +136,7 @@ func (r *GlowProviderResource) Schema(_ context.Context, _ resource.SchemaReques
 			},
 		},
 		Blocks: map[string]schema.Block{
+			"timeouts": timeoutsBlock(ctx),
 			"key": schema.ListNestedBlock{
 				MarkdownDescription: "An API key attached to the provider. Keys are matched by `name`. " +
 					"Keys attached to the provider outside Terraform are detached and deleted on the next apply.",
@@ -290,6 +293,8 @@ func (r *GlowProviderResource) Create(ctx context.Context, req resource.CreateRe
 	var plan GlowProviderResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	values := keyValues(ctx, req.Config.GetAttribute, &resp.Diagnostics)
+	ctx, cancel := plan.create(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -386,6 +391,8 @@ func (r *GlowProviderResource) refresh(ctx context.Context, id string, m *GlowPr
 func (r *GlowProviderResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state GlowProviderResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := state.read(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -410,6 +417,8 @@ func (r *GlowProviderResource) Update(ctx context.Context, req resource.UpdateRe
 	var plan, state GlowProviderResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := plan.update(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -510,6 +519,8 @@ func keysChanged(plan, state []GlowKeyModel) bool {
 func (r *GlowProviderResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state GlowProviderResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := state.delete(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
