@@ -77,6 +77,11 @@ func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*sess
 	// Every credential is registered as soon as it is held, before any
 	// error could quote it.
 	creds := credentialsIn(ctx)
+	logOpt, err := debugLog(creds)
+	if err != nil {
+		return nil, err
+	}
+	opts = append([]api.Option{logOpt}, opts...)
 	if cfg.Vault != nil {
 		creds.Add("VAULT_TOKEN", vaultToken())
 		r, err := secrets.NewResolverFromEnv(cfg.Vault.Address)
