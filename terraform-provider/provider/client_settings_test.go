@@ -242,3 +242,66 @@ func hasLine(log string, parts ...string) bool {
 	}
 	return false
 }
+
+// TestAccProviderRetrySettings: the provider block's retry and timeout
+// arguments are checked at plan time and reach the clients.
+func TestAccProviderRetrySettings(t *testing.T) {
+	e := newTestEnv(t)
+	block := func(settings string) string {
+		return fmt.Sprintf(`
+provider "switchboard" {
+  glow_url           = %q
+  glow_token         = %q
+  gateflow_url       = %q
+  gateflow_admin_key = %q
+%s
+}
+
+resource "switchboard_glow_provider" "test" {
+  name = "retry-settings"
+}
+`, e.url, emulatortest.GlowToken, e.url, emulatortest.AdminKey, settings)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factories(),
+		Steps: []resource.TestStep{
+			{
+				Config:      block(`  retry_timeout = "soon"`),
+				PlanOnly:    true,
+				ExpectError: wrapped(`(?s)Invalid duration.*"soon" is not a duration of 0 or more`),
+			},
+			{
+				Config:      block(`  request_timeout = "0s"`),
+				PlanOnly:    true,
+				ExpectError: wrapped(`(?s)Invalid duration.*"0s" is not a positive duration`),
+			},
+			{
+				Config:      block(`  max_retries = 1000`),
+				PlanOnly:    true,
+				ExpectError: wrapped(`(?s)max_retries.*between 0 and 100`),
+			},
+			{
+				// No retries: the one 429 ends the create, and the error
+				// says what to raise.
+				PreConfig: func() {
+					if err := e.server.ScriptFaults(emulator.FaultScript{RateLimitNext: 1, OnlyOps: []string{"glow.provider.create"}}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      block(`  max_retries = 0`),
+				ExpectError: wrapped(`(?s)429 rate limited.*max_retries and retry_timeout`),
+			},
+			{
+				// The default retries ride out the same 429.
+				PreConfig: func() {
+					if err := e.server.ScriptFaults(emulator.FaultScript{RateLimitNext: 1, OnlyOps: []string{"glow.provider.create"}}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: block(`  retry_timeout = "30s"
+  request_timeout = "10s"`),
+				Check: resource.TestCheckResourceAttrSet("switchboard_glow_provider.test", "id"),
+			},
+		},
+	})
+}
