@@ -52,13 +52,13 @@ func clientSettingsAttributes() map[string]schema.Attribute {
 		"retry_timeout": schema.StringAttribute{
 			MarkdownDescription: "How long one API call may keep retrying, waits included, counted from its first attempt, as a duration (`90s`, `5m`). " +
 				"A retry whose wait (the server's `Retry-After`, or the backoff) would end later is not made, and the call fails with the last answer. " +
-				"Defaults to `" + api.DefaultRetryBudget.String() + "`. The operation's `timeouts` bound it too.",
+				"Defaults to `" + durationDoc(api.DefaultRetryBudget) + "`. The operation's `timeouts` bound it too.",
 			Optional:   true,
 			Validators: []validator.String{durationValidator{allowZero: true}},
 		},
 		"request_timeout": schema.StringAttribute{
 			MarkdownDescription: "How long one attempt of an API call may take (connecting, sending, reading the whole answer), as a duration. " +
-				"Defaults to `" + api.DefaultTimeout.String() + "`.",
+				"Defaults to `" + durationDoc(api.DefaultTimeout) + "`.",
 			Optional:   true,
 			Validators: []validator.String{durationValidator{}},
 		},
@@ -106,6 +106,18 @@ func terraformUserAgent(version string) api.Option {
 		return nil
 	}
 	return api.WithUserAgent("terraform/" + version)
+}
+
+// durationDoc writes a duration as a user would ("1m", not "1m0s").
+func durationDoc(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // durationValidator accepts a Go duration ("30s", "5m"), positive unless

@@ -18,10 +18,10 @@ type resourceTimeouts struct {
 
 func timeoutsBlock(ctx context.Context) schema.Block {
 	return timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true,
-		CreateDescription: "How long creating may take, as a duration (`30s`, `10m`). Defaults to `" + defaultCreateTimeout.String() + "`.",
-		ReadDescription:   "How long a refresh may take. Defaults to `" + defaultReadTimeout.String() + "`.",
-		UpdateDescription: "How long an update may take. Defaults to `" + defaultUpdateTimeout.String() + "`.",
-		DeleteDescription: "How long destroying may take. Defaults to `" + defaultDeleteTimeout.String() + "`.",
+		CreateDescription: "How long creating may take, as a duration (`30s`, `10m`). Defaults to `" + durationDoc(defaultCreateTimeout) + "`.",
+		ReadDescription:   "How long a refresh may take. Defaults to `" + durationDoc(defaultReadTimeout) + "`.",
+		UpdateDescription: "How long an update may take. Defaults to `" + durationDoc(defaultUpdateTimeout) + "`.",
+		DeleteDescription: "How long destroying may take. Defaults to `" + durationDoc(defaultDeleteTimeout) + "`.",
 	})
 }
 
