@@ -55,6 +55,19 @@ func TestAccGateflowProviderPlanTimeValidation(t *testing.T) {
 	step := func(body, want string) resource.TestStep {
 		return resource.TestStep{Config: e.gateflowRaw(body), PlanOnly: true, ExpectError: wrapped(want)}
 	}
+	unknownID := func(body, want string) resource.TestStep {
+		return resource.TestStep{
+			Config: e.gateflowRaw(`provider_id = terraform_data.id.output
+  credentials_wo = { api_key = "sk-1" }
+  `+body) + `
+resource "terraform_data" "id" {
+  input = "openai"
+}
+`,
+			PlanOnly:    true,
+			ExpectError: wrapped(want),
+		}
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
 		Steps: []resource.TestStep{
@@ -88,6 +101,12 @@ func TestAccGateflowProviderPlanTimeValidation(t *testing.T) {
   settings       = { max_retries = "-1" }
   credentials_wo = { api_key = "m-1" }`,
 				`(?s)Invalid setting.*max_retries must be a non-negative integer, got "-1"`),
+			// A provider_id known only at apply: the settings no provider
+			// accepts, and the numbers, are still checked.
+			unknownID(`settings       = { temperature = "0.2" }`,
+				`(?s)Unknown Gateflow setting.*No Gateflow provider accepts the setting "temperature"`),
+			unknownID(`settings       = { timeout_ms = "+100" }`,
+				`(?s)Invalid setting.*Write timeout_ms as "100", not "\+100"`),
 		},
 	})
 	if n := e.gateflowWrites(); n != 0 {

@@ -200,7 +200,7 @@ func (r *GateflowProviderResource) ValidateConfig(ctx context.Context, req resou
 				if known {
 					resp.Diagnostics.AddAttributeError(p, "Unknown Gateflow setting",
 						fmt.Sprintf("%s does not accept the setting %q. Accepted settings: %s.", info.ID, k, strings.Join(info.SettingNames(), ", ")))
-				} else if !id.IsUnknown() {
+				} else if id.IsUnknown() {
 					resp.Diagnostics.AddAttributeError(p, "Unknown Gateflow setting", fmt.Sprintf("No Gateflow provider accepts the setting %q.", k))
 				}
 				continue
