@@ -220,6 +220,18 @@ func TestRetryAfterHoldsBackTheClientsOtherCalls(t *testing.T) {
 	if n := len(s.seen()); n != 2 {
 		t.Errorf("%d requests after a cancelled wait", n)
 	}
+	// A wait that would outlast the caller's deadline is not started: the
+	// call ends at once as rate limited, before its deadline.
+	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := c.Do(ctx, get())
+	var ae *api.Error
+	if !errors.As(err, &ae) || !errors.Is(err, api.ErrRateLimited) || ae.RetryAfter < 59*time.Minute || ctx.Err() != nil {
+		t.Errorf("err %v, context %v", err, ctx.Err())
+	}
+	if n := len(s.seen()); n != 2 {
+		t.Errorf("%d requests: the call was sent", n)
+	}
 }
 
 // TestNotIdempotentCallIsNeverReplayedBlindly: a create that drew a 429 is

@@ -242,7 +242,11 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	}
 	if err := c.waitGate(ctx, &call); err != nil {
 		// Nothing was sent: the outcome is known.
-		return c.finish(st, &call, &api.Error{Err: err})
+		var ae *api.Error
+		if !errors.As(err, &ae) {
+			ae = &api.Error{Err: err}
+		}
+		return c.finish(st, &call, ae)
 	}
 
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
@@ -470,6 +474,18 @@ func (c *Client) waitGate(ctx context.Context, call *Call) error {
 		return nil
 	}
 	d += jitter(c.cfg.RetryWaitMin)
+	if dl, ok := ctx.Deadline(); ok && time.Now().Add(d).After(dl) {
+		// Waiting would only end in a deadline error. The service's own
+		// answer is what the caller needs: a 429 with the wait it asked
+		// for.
+		c.log.LogAttrs(ctx, slog.LevelDebug, "giving up",
+			slog.String("service", c.service), slog.String("operation", call.Operation),
+			slog.String("reason", "the rate-limit wait would end after the caller's deadline"), slog.Duration("wait", d))
+		return &api.Error{
+			StatusCode: http.StatusTooManyRequests, Code: "rate_limited", RetryAfter: d.Round(time.Second),
+			Message: "not sent: the service asked this client's calls to wait past this call's deadline",
+		}
+	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "waiting for rate limit",
 		slog.String("service", c.service), slog.String("operation", call.Operation),
 		slog.String("method", call.Method), slog.String("path", c.scrub(call, call.Path)),
