@@ -260,3 +260,19 @@ func TestAccGateflowProviderTimeouts(t *testing.T) {
 		t.Errorf("cohere: %+v, %v", p, err)
 	}
 }
+
+// TestAccGateflowProviderShortCredentialIsNotShredded: Gateflow's message
+// about a one-letter credential is shown as Gateflow wrote it; scrubbing
+// that letter out of every word ("api_(sensitive value)ey") would say
+// nothing and protect nothing.
+func TestAccGateflowProviderShortCredentialIsNotShredded(t *testing.T) {
+	e := newTestEnv(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factories(),
+		Steps: []resource.TestStep{{
+			Config: e.gateflowRaw(`provider_id = "openai"
+  credentials_wo = { api_key = "k" }`),
+			ExpectError: wrapped(`(?s)Configuring Gateflow provider openai.*invalid credentials: an OpenAI api_key starts with "sk-"`),
+		}},
+	})
+}
