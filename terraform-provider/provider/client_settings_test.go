@@ -114,6 +114,12 @@ func (u *userAgents) RoundTrip(r *http.Request) (*http.Response, error) {
 // Terraform; no token, admin key or credential appears in it. Every request
 // names the Terraform version in its User-Agent.
 func TestAccProviderLogsRequestsWithoutSecrets(t *testing.T) {
+	for _, level := range []string{"DEBUG", "TRACE"} {
+		t.Run(level, func(t *testing.T) { testProviderLog(t, level) })
+	}
+}
+
+func testProviderLog(t *testing.T, level string) {
 	const (
 		glowToken = "glow-LOG-CANARY-token-7731"
 		adminKey  = "gw_admin_LOG_CANARY_5521"
@@ -121,7 +127,7 @@ func TestAccProviderLogsRequestsWithoutSecrets(t *testing.T) {
 		handKey   = "sk-LOG-CANARY-by-hand-0043"
 	)
 	logFile := filepath.Join(t.TempDir(), "terraform.log")
-	t.Setenv("TF_LOG", "DEBUG")
+	t.Setenv("TF_LOG", level)
 	t.Setenv("TF_LOG_PATH", logFile)
 
 	s, url := emulatortest.Start(t, emulator.Config{
@@ -133,12 +139,21 @@ func TestAccProviderLogsRequestsWithoutSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	ua := &userAgents{seen: map[string]int{}, next: http.DefaultTransport}
+	// The credentials come from the environment: terraform-plugin-testing
+	// logs the configuration's text at TRACE, literals included.
+	t.Setenv(glow.EnvToken, glowToken)
+	t.Setenv(gateflow.EnvAdminKey, adminKey)
+	t.Setenv("TF_VAR_openai_api_key", apiKey)
 	config := fmt.Sprintf(`
 provider "switchboard" {
-  glow_url           = %q
-  glow_token         = %q
-  gateflow_url       = %q
-  gateflow_admin_key = %q
+  glow_url     = %q
+  gateflow_url = %q
+}
+
+variable "openai_api_key" {
+  type      = string
+  sensitive = true
+  ephemeral = true
 }
 
 resource "switchboard_glow_provider" "logged" {
@@ -147,10 +162,10 @@ resource "switchboard_glow_provider" "logged" {
 
 resource "switchboard_gateflow_provider" "test" {
   provider_id            = "openai"
-  credentials_wo         = { api_key = %q }
+  credentials_wo         = { api_key = var.openai_api_key }
   credentials_wo_version = 1
 }
-`, url, glowToken, url, adminKey, apiKey)
+`, url, url)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
 			"switchboard": providerserver.NewProtocol6WithError(New("test", api.WithHTTPClient(&http.Client{Transport: ua}))()),
@@ -187,7 +202,7 @@ resource "switchboard_gateflow_provider" "test" {
 	log := string(b)
 	// hclog writes the fields in no fixed order: a line matches when it
 	// has all of them.
-	for _, want := range [][]string{
+	wants := [][]string{
 		{"[DEBUG]", "HTTP request:", "service=gateflow", `operation="configure provider"`, "method=POST", "path=/providers ", "status=429", "duration="},
 		{"[DEBUG]", "HTTP rate limited:", "service=gateflow", "retry_after=1s"},
 		{"[DEBUG]", "HTTP retry:", `operation="configure provider"`, "status=429", "wait=1.", "retry=1"},
@@ -195,14 +210,25 @@ resource "switchboard_gateflow_provider" "test" {
 		{"[DEBUG]", "HTTP request:", "service=glow", `operation="create provider"`, "status=200", "tf_rpc=ApplyResourceChange"},
 		{"[DEBUG]", "HTTP request:", `operation="update credentials of provider"`, "status=200"},
 		{"Response contains warning diagnostic", "Gateflow credentials were replaced outside Terraform"},
-	} {
+	}
+	if level == "TRACE" {
+		wants = append(wants,
+			[]string{"[TRACE]", "HTTP sending request:", `operation="configure provider"`, "user_agent=\"switchboard/", " terraform/"},
+			[]string{"[TRACE]", "HTTP answer headers:", "status=429", "retry_after=1"})
+	}
+	for _, want := range wants {
 		if !hasLine(log, want...) {
-			t.Errorf("the TF_LOG=DEBUG log has no line with all of %q", want)
+			t.Errorf("the TF_LOG=%s log has no line with all of %q", level, want)
 		}
 	}
 	for _, secret := range []string{glowToken, adminKey, apiKey, handKey, "Bearer "} {
 		if strings.Contains(log, secret) {
-			t.Errorf("the TF_LOG=DEBUG log holds %q", secret)
+			t.Errorf("the TF_LOG=%s log holds %q", level, secret)
+			for _, line := range strings.Split(log, "\n") {
+				if strings.Contains(line, secret) {
+					t.Log(line[:min(len(line), 300)])
+				}
+			}
 		}
 	}
 	if t.Failed() {
