@@ -203,7 +203,7 @@ resource "switchboard_gateflow_provider" "test" {
 	// hclog writes the fields in no fixed order: a line matches when it
 	// has all of them.
 	wants := [][]string{
-		{"[DEBUG]", "HTTP request:", "service=gateflow", `operation="configure provider"`, "method=POST", "path=/providers ", "status=429", "duration="},
+		{"[DEBUG]", "HTTP request:", "service=gateflow", `operation="configure provider"`, "method=POST", "path=/providers", "status=429", "duration="},
 		{"[DEBUG]", "HTTP rate limited:", "service=gateflow", "retry_after=1s"},
 		{"[DEBUG]", "HTTP retry:", `operation="configure provider"`, "status=429", "wait=1.", "retry=1"},
 		{"[DEBUG]", "HTTP request:", `operation="configure provider"`, "attempt=2", "status=200", "duration="},
