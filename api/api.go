@@ -11,12 +11,15 @@ import (
 	"time"
 )
 
-// Defaults. The per-attempt timeout bounds a hung server; the retry budget is
-// sized so that a short outage (a deploy, a brief rate limit) is ridden out
-// within a minute without the caller noticing.
+// Defaults. The per-attempt timeout bounds a hung server; the retries and
+// their time budget are sized so that a short outage (a deploy) or a rate
+// limit shared by many parallel calls is ridden out within a minute without
+// the caller noticing, while a service that is down fails the call within
+// that minute.
 const (
 	DefaultTimeout       = 30 * time.Second
-	DefaultRetryMax      = 4
+	DefaultRetryMax      = 8
+	DefaultRetryBudget   = time.Minute
 	DefaultRetryWaitMin  = 500 * time.Millisecond
 	DefaultRetryWaitMax  = 15 * time.Second
 	DefaultRetryAfterMax = time.Minute
@@ -34,6 +37,11 @@ type Config struct {
 	Timeout time.Duration
 	// RetryMax is the number of retries after the first attempt.
 	RetryMax int
+	// RetryBudget bounds the time one call spends, from its first attempt
+	// to the start of its last: a retry whose wait would end past it is not
+	// made, and the call ends with the last answer. 0 or less allows no
+	// retry at all.
+	RetryBudget time.Duration
 	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
 	// attempts; each wait is jittered so that many clients do not return in
 	// step.
@@ -42,9 +50,16 @@ type Config struct {
 	// itself. A longer one ends the call with ErrRateLimited and the
 	// duration in Error.RetryAfter, so the caller decides.
 	RetryAfterMax time.Duration
-	// Logger receives debug records of every attempt. Records never carry
-	// bodies or headers. Nil means no logging.
+	// Logger receives a record of every attempt, retry and wait: at
+	// slog.LevelDebug one line per attempt with its answer and timing, per
+	// retry with its wait, per 429; at LevelTrace also a line before each
+	// attempt with the headers that carry no secret. Records never carry
+	// bodies, the Authorization header or a secret. Nil means no logging.
 	Logger *slog.Logger
+	// UserAgent holds product tokens sent after the client's own
+	// ("switchboard/VERSION terraform/1.11.4"), so that the services' logs
+	// tell which tool made a call.
+	UserAgent []string
 	// OnRetry is called before every retry, for soak tests and progress
 	// output. It must be safe for concurrent use.
 	OnRetry func(RetryEvent)
@@ -61,6 +76,7 @@ func NewConfig(opts ...Option) Config {
 	c := Config{
 		Timeout:       DefaultTimeout,
 		RetryMax:      DefaultRetryMax,
+		RetryBudget:   DefaultRetryBudget,
 		RetryWaitMin:  DefaultRetryWaitMin,
 		RetryWaitMax:  DefaultRetryWaitMax,
 		RetryAfterMax: DefaultRetryAfterMax,
@@ -84,6 +100,15 @@ func WithTimeout(d time.Duration) Option { return func(c *Config) { c.Timeout = 
 // WithRetryMax sets how many times a call is retried; 0 disables retries.
 func WithRetryMax(n int) Option { return func(c *Config) { c.RetryMax = n } }
 
+// WithRetryBudget sets the time one call may spend retrying (see
+// Config.RetryBudget).
+func WithRetryBudget(d time.Duration) Option { return func(c *Config) { c.RetryBudget = d } }
+
+// WithUserAgent adds product tokens ("terraform/1.11.4") to the User-Agent.
+func WithUserAgent(products ...string) Option {
+	return func(c *Config) { c.UserAgent = append(c.UserAgent, products...) }
+}
+
 // WithRetryWait sets the backoff bounds.
 func WithRetryWait(min, max time.Duration) Option {
 	return func(c *Config) { c.RetryWaitMin, c.RetryWaitMax = min, max }
@@ -92,7 +117,12 @@ func WithRetryWait(min, max time.Duration) Option {
 // WithRetryAfterMax sets the longest Retry-After waited out automatically.
 func WithRetryAfterMax(d time.Duration) Option { return func(c *Config) { c.RetryAfterMax = d } }
 
-// WithLogger enables debug logging of attempts.
+// LevelTrace is below slog.LevelDebug: the records a client writes at it
+// (one before each attempt, with headers) are for tracing one call.
+const LevelTrace = slog.Level(-8)
+
+// WithLogger enables logging of attempts, retries and waits (see
+// Config.Logger).
 func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }
 
 // WithRetryHook sets a function called before every retry.

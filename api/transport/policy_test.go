@@ -85,24 +85,30 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestBackoffIsJitteredAndBounded(t *testing.T) {
-	c := &Client{cfg: api.NewConfig(), log: nil}
-	c.log = discard()
 	lo, hi := 10*time.Millisecond, 100*time.Millisecond
+	c := &Client{cfg: api.NewConfig(api.WithRetryWait(lo, hi)), log: discard()}
+	now := time.Now()
 	for n := range 40 {
 		exp := lo << min(n, 20)
 		if exp > hi || exp <= 0 {
 			exp = hi
 		}
 		for range 20 {
-			w := c.backoff(&Call{}, &attempt{}, lo, hi, n)
+			w := c.wait(&attempt{n: n + 1}, now)
 			if w < exp/2 || w > exp {
 				t.Fatalf("attempt %d: wait %v outside [%v, %v]", n, w, exp/2, exp)
 			}
 		}
 	}
-	st := &attempt{hasRetryAfter: true, retryAfter: 2 * time.Second}
-	if w := c.backoff(&Call{}, st, lo, hi, 0); w < 2*time.Second || w >= 2*time.Second+lo {
+	st := &attempt{hasRetryAfter: true, retryAfter: 2 * time.Second, n: 1}
+	if w := c.wait(st, now); w < 2*time.Second || w >= 2*time.Second+lo {
 		t.Errorf("Retry-After wait %v", w)
+	}
+	// Another call's Retry-After holds back a backoff that would be
+	// shorter.
+	c.raiseGate(now.Add(3 * time.Second))
+	if w := c.wait(&attempt{n: 1}, now); w < 3*time.Second {
+		t.Errorf("wait %v ends before the gate", w)
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/internal/version"
+	"github.com/switchboard-hq/switchboard/redact"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -68,6 +69,14 @@ type Client struct {
 	hc      *http.Client
 	cfg     api.Config
 	log     *slog.Logger
+	ua      string
+
+	// gate is when (unix nanoseconds) the service last said, by a 429 or
+	// 503 with Retry-After, that it takes calls again. Every call of the
+	// client waits for it, not only the one that was told: parallel calls
+	// share the service's rate limit, and each would otherwise spend its
+	// own retries learning the same thing.
+	gate atomic.Int64
 
 	attempts, retries, unknown atomic.Int64
 }
@@ -107,6 +116,20 @@ func New(service, baseURL string, token sensitive.String, cfg api.Config) (*Clie
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	ua := version.UserAgent()
+	for _, p := range cfg.UserAgent {
+		// A product token is one word of visible ASCII; anything else would
+		// make every request invalid.
+		p = strings.Map(func(r rune) rune {
+			if r <= ' ' || r > '~' {
+				return -1
+			}
+			return r
+		}, p)
+		if p != "" {
+			ua += " " + p
+		}
+	}
 	return &Client{
 		service: service,
 		baseURL: strings.TrimRight(u.String(), "/"),
@@ -114,6 +137,7 @@ func New(service, baseURL string, token sensitive.String, cfg api.Config) (*Clie
 		hc:      &hc,
 		cfg:     cfg,
 		log:     log,
+		ua:      ua,
 	}, nil
 }
 
@@ -175,6 +199,13 @@ type Call struct {
 
 // attempt is the per-call state shared by the retry hooks.
 type attempt struct {
+	// ctx is the call's context: log records go to it, so that a logger
+	// that reads it (the Terraform provider's tflog) sees the call's.
+	ctx context.Context
+	// begun is when the call started, for its retry budget.
+	begun time.Time
+	// n counts the attempts made so far.
+	n     int
 	start time.Time
 	// sent is set once the attempt got a connection; before that, nothing
 	// can have reached the server and any call may be retried.
@@ -190,23 +221,34 @@ type attempt struct {
 	err               error
 	retryAfter        time.Duration
 	hasRetryAfter     bool
+	// wait is the pause before the next attempt, chosen with the decision
+	// to retry so that the budget can be checked against it.
+	wait time.Duration
 }
 
 // Do sends call, retrying as its Replay allows, and decodes the answer. Every
 // failure is an *api.Error.
 func (c *Client) Do(ctx context.Context, call Call) error {
+	st := &attempt{ctx: ctx, begun: time.Now()}
 	var body io.Reader
 	if call.Body != nil {
 		b, err := json.Marshal(call.Body)
 		if err != nil {
-			return c.finish(&call, &api.Error{Err: fmt.Errorf("%w: encode request: %w", api.ErrInvalid, err)})
+			return c.finish(st, &call, &api.Error{Err: fmt.Errorf("%w: encode request: %w", api.ErrInvalid, err)})
 		}
 		// A []byte reader lets retryablehttp rewind the body for each
 		// attempt.
 		body = bytes.NewReader(b)
 	}
+	if err := c.waitGate(ctx, &call); err != nil {
+		// Nothing was sent: the outcome is known.
+		var ae *api.Error
+		if !errors.As(err, &ae) {
+			ae = &api.Error{Err: err}
+		}
+		return c.finish(st, &call, ae)
+	}
 
-	st := &attempt{}
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { st.sent.Store(true) },
 	})
@@ -216,10 +258,10 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, call.Method, c.baseURL+call.Path, rawBody)
 	if err != nil {
-		return c.finish(&call, &api.Error{Err: fmt.Errorf("%w: build request: %w", api.ErrInvalid, cause(err))})
+		return c.finish(st, &call, &api.Error{Err: fmt.Errorf("%w: build request: %w", api.ErrInvalid, cause(err))})
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
-	req.Header.Set("User-Agent", version.UserAgent())
+	req.Header.Set("User-Agent", c.ua)
 	if call.Accept != "" {
 		req.Header.Set("Accept", call.Accept)
 	} else {
@@ -236,22 +278,24 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 
 	rc := &retryablehttp.Client{
 		HTTPClient:   c.hc,
-		RetryMax:     c.cfg.RetryMax,
+		RetryMax:     max(c.cfg.RetryMax, 0),
 		RetryWaitMin: c.cfg.RetryWaitMin,
 		RetryWaitMax: c.cfg.RetryWaitMax,
-		RequestLogHook: func(_ retryablehttp.Logger, _ *http.Request, i int) {
+		RequestLogHook: func(_ retryablehttp.Logger, r *http.Request, i int) {
 			st.sent.Store(false)
 			st.start = time.Now()
+			st.n = i + 1
 			c.attempts.Add(1)
 			if i > 0 {
 				c.retries.Add(1)
 			}
+			c.traceRequest(st, &call, r)
 		},
 		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 			return c.checkRetry(ctx, &call, st, resp, err), nil
 		},
-		Backoff: func(min, max time.Duration, n int, _ *http.Response) time.Duration {
-			return c.backoff(&call, st, min, max, n)
+		Backoff: func(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
+			return c.backoff(&call, st)
 		},
 		// The last answer comes back as it is, so that an exhausted retry
 		// of a 503 still reports the server's error body.
@@ -263,12 +307,12 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 			drain(resp.Body)
 		}
 		e := &api.Error{Err: cause(err), OutcomeUnknown: st.ambiguous}
-		return c.finish(&call, e)
+		return c.finish(st, &call, e)
 	}
 	defer drain(resp.Body)
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return c.finish(&call, c.statusError(&call, st, resp))
+		return c.finish(st, &call, c.statusError(&call, st, resp))
 	}
 	if call.AnswerHeader != nil {
 		*call.AnswerHeader = resp.Header.Clone()
@@ -276,7 +320,7 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	switch {
 	case call.Writer != nil:
 		if _, err := io.Copy(call.Writer, resp.Body); err != nil {
-			return c.finish(&call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)})
+			return c.finish(st, &call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)})
 		}
 	case call.Out != nil:
 		// The body is never quoted in the error: a 2xx may carry a secret
@@ -288,7 +332,7 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 			// the wrong shape, and after a 2xx the server did act, so a
 			// call that must not be replayed blindly has an unknown
 			// outcome.
-			return c.finish(&call, &api.Error{
+			return c.finish(st, &call, &api.Error{
 				Err:            fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err),
 				OutcomeUnknown: call.Replay == NotIdempotent,
 			})
@@ -297,32 +341,163 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 			return nil
 		}
 		if err := json.Unmarshal(b, call.Out); err != nil {
-			return c.finish(&call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("decode answer: %w", err)})
+			return c.finish(st, &call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("decode answer: %w", err)})
 		}
 	}
 	return nil
 }
 
 func (c *Client) checkRetry(ctx context.Context, call *Call, st *attempt, resp *http.Response, err error) bool {
-	st.status, st.err, st.retryAfter, st.hasRetryAfter = 0, nil, 0, false
+	st.status, st.err, st.retryAfter, st.hasRetryAfter, st.wait = 0, nil, 0, false, 0
 	retry, ambiguous := c.decide(ctx, call, st, resp, err)
 	st.ambiguous = ambiguous
-
-	attrs := []slog.Attr{
-		slog.String("service", c.service), slog.String("operation", call.Operation),
-		slog.String("method", call.Method), slog.String("path", call.Path),
-		slog.Duration("duration", time.Since(st.start)),
+	now := time.Now()
+	if st.hasRetryAfter && st.retryAfter <= c.cfg.RetryAfterMax {
+		c.raiseGate(now.Add(st.retryAfter))
 	}
+
+	attrs := c.callAttrs(call, st)
+	attrs = append(attrs, slog.Duration("duration", now.Sub(st.start)))
 	if err != nil {
 		attrs = append(attrs, slog.String("error", c.scrub(call, cause(err).Error())))
 	} else {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		if st.hasRetryAfter {
+			attrs = append(attrs, slog.Duration("retry_after", st.retryAfter))
+		}
 	}
 	if ambiguous {
 		attrs = append(attrs, slog.String("outcome", "unknown"))
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "attempt", attrs...)
-	return retry
+	c.log.LogAttrs(ctx, slog.LevelDebug, "request", attrs...)
+	if resp != nil {
+		c.traceAnswer(st, call, resp)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			c.log.LogAttrs(ctx, slog.LevelDebug, "rate limited", append(c.callAttrs(call, st),
+				slog.Duration("retry_after", st.retryAfter), slog.Bool("has_retry_after", st.hasRetryAfter),
+				slog.Duration("elapsed", now.Sub(st.begun)))...)
+		}
+	}
+	if !retry {
+		if st.hasRetryAfter && st.retryAfter > c.cfg.RetryAfterMax {
+			c.giveUp(call, st, "Retry-After is longer than the client waits by itself")
+		}
+		return false
+	}
+	if st.n > c.cfg.RetryMax {
+		c.giveUp(call, st, "no retries left")
+		return false
+	}
+	st.wait = c.wait(st, now)
+	// The budget counts from the call's start, so that many short waits
+	// cannot add up to more than a long one would be allowed.
+	if now.Add(st.wait).Sub(st.begun) > c.cfg.RetryBudget {
+		c.giveUp(call, st, "the retry budget would be exceeded")
+		return false
+	}
+	// Waiting past the caller's deadline would only end in a deadline
+	// error, which says less than the answer at hand.
+	if dl, ok := ctx.Deadline(); ok && now.Add(st.wait).After(dl) {
+		c.giveUp(call, st, "the wait would end after the caller's deadline")
+		return false
+	}
+	return true
+}
+
+func (c *Client) giveUp(call *Call, st *attempt, why string) {
+	c.log.LogAttrs(st.ctx, slog.LevelDebug, "giving up", append(c.callAttrs(call, st),
+		slog.String("reason", why), slog.Duration("elapsed", time.Since(st.begun)))...)
+}
+
+// callAttrs are the attributes every record of a call carries. The path
+// holds ids and names, never a secret; it is scrubbed all the same.
+func (c *Client) callAttrs(call *Call, st *attempt) []slog.Attr {
+	return []slog.Attr{
+		slog.String("service", c.service), slog.String("operation", call.Operation),
+		slog.String("method", call.Method), slog.String("path", c.scrub(call, call.Path)),
+		slog.Int("attempt", st.n),
+	}
+}
+
+// traceRequest logs an attempt about to be sent, with the headers that carry
+// no secret: never Authorization, never a body.
+func (c *Client) traceRequest(st *attempt, call *Call, r *http.Request) {
+	if !c.log.Enabled(st.ctx, api.LevelTrace) {
+		return
+	}
+	attrs := append(c.callAttrs(call, st),
+		slog.String("user_agent", r.Header.Get("User-Agent")),
+		slog.Int64("content_length", r.ContentLength))
+	if v := r.Header.Get("If-Match"); v != "" {
+		attrs = append(attrs, slog.String("if_match", v))
+	}
+	c.log.LogAttrs(st.ctx, api.LevelTrace, "sending request", attrs...)
+}
+
+// traceAnswer logs the headers of an answer that say how the service
+// treated it.
+func (c *Client) traceAnswer(st *attempt, call *Call, resp *http.Response) {
+	if !c.log.Enabled(st.ctx, api.LevelTrace) {
+		return
+	}
+	attrs := append(c.callAttrs(call, st), slog.Int("status", resp.StatusCode))
+	for _, h := range []string{"Content-Type", "Content-Length", "ETag", "Retry-After", "X-Request-Id"} {
+		if v := resp.Header.Get(h); v != "" {
+			attrs = append(attrs, slog.String(strings.ToLower(strings.ReplaceAll(h, "-", "_")), c.scrub(call, v)))
+		}
+	}
+	c.log.LogAttrs(st.ctx, api.LevelTrace, "answer headers", attrs...)
+}
+
+// raiseGate moves the client's gate to t unless it is already later.
+func (c *Client) raiseGate(t time.Time) {
+	n := t.UnixNano()
+	for {
+		old := c.gate.Load()
+		if old >= n || c.gate.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// gateWait is how long a call must still wait for the gate.
+func (c *Client) gateWait(now time.Time) time.Duration {
+	return time.Duration(c.gate.Load() - now.UnixNano())
+}
+
+// waitGate holds a call back until the service said it takes calls again.
+// The waits are jittered so that the calls held back together do not all
+// arrive in the same instant.
+func (c *Client) waitGate(ctx context.Context, call *Call) error {
+	d := c.gateWait(time.Now())
+	if d <= 0 {
+		return nil
+	}
+	d += jitter(c.cfg.RetryWaitMin)
+	if dl, ok := ctx.Deadline(); ok && time.Now().Add(d).After(dl) {
+		// Waiting would only end in a deadline error. The service's own
+		// answer is what the caller needs: a 429 with the wait it asked
+		// for.
+		c.log.LogAttrs(ctx, slog.LevelDebug, "giving up",
+			slog.String("service", c.service), slog.String("operation", call.Operation),
+			slog.String("reason", "the rate-limit wait would end after the caller's deadline"), slog.Duration("wait", d))
+		return &api.Error{
+			StatusCode: http.StatusTooManyRequests, Code: "rate_limited", RetryAfter: d.Round(time.Second),
+			Message: "not sent: the service asked this client's calls to wait past this call's deadline",
+		}
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "waiting for rate limit",
+		slog.String("service", c.service), slog.String("operation", call.Operation),
+		slog.String("method", call.Method), slog.String("path", c.scrub(call, call.Path)),
+		slog.Duration("wait", d))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // decide is the retry policy: it answers whether to retry and whether the
@@ -365,29 +540,41 @@ func (c *Client) decide(ctx context.Context, call *Call, st *attempt, resp *http
 	return false, false
 }
 
-// backoff honours Retry-After and otherwise waits exponentially, with jitter
-// in both cases so that clients throttled together do not return together.
-func (c *Client) backoff(call *Call, st *attempt, min, max time.Duration, n int) time.Duration {
-	var wait time.Duration
+// wait is the pause before the next attempt. It honours Retry-After (and
+// the gate another call's Retry-After set) and otherwise backs off
+// exponentially, with jitter in both cases so that clients throttled
+// together do not return together.
+func (c *Client) wait(st *attempt, now time.Time) time.Duration {
+	lo, hi := c.cfg.RetryWaitMin, c.cfg.RetryWaitMax
+	gate := max(c.gateWait(now), 0)
 	if st.hasRetryAfter {
-		wait = st.retryAfter + jitter(min)
-	} else {
-		exp := max
-		if n < 30 && min<<n > 0 && min<<n < max {
-			exp = min << n
-		}
-		wait = exp/2 + jitter(exp/2+1)
+		return max(st.retryAfter, gate) + jitter(lo)
 	}
+	n := st.n - 1 // retries made so far
+	exp := hi
+	if n < 30 && lo<<n > 0 && lo<<n < hi {
+		exp = lo << n
+	}
+	return max(exp/2+jitter(exp/2+1), gate)
+}
+
+// backoff reports the retry about to happen and returns the wait checkRetry
+// chose.
+func (c *Client) backoff(call *Call, st *attempt) time.Duration {
+	wait := st.wait
 	ev := api.RetryEvent{
-		Service: c.service, Operation: call.Operation, Retry: n + 1,
+		Service: c.service, Operation: call.Operation, Retry: st.n,
 		StatusCode: st.status, Wait: wait,
 	}
+	attrs := append(c.callAttrs(call, st), slog.Int("retry", ev.Retry), slog.Duration("wait", wait),
+		slog.Duration("elapsed", time.Since(st.begun)))
 	if st.err != nil {
 		ev.Err = scrubbedError(c.scrub(call, cause(st.err).Error()), cause(st.err))
+		attrs = append(attrs, slog.String("error", ev.Err.Error()))
+	} else {
+		attrs = append(attrs, slog.Int("status", ev.StatusCode))
 	}
-	c.log.LogAttrs(context.Background(), slog.LevelDebug, "retry",
-		slog.String("service", c.service), slog.String("operation", call.Operation),
-		slog.Int("retry", ev.Retry), slog.Int("status", ev.StatusCode), slog.Duration("wait", wait))
+	c.log.LogAttrs(st.ctx, slog.LevelDebug, "retry", attrs...)
 	if c.cfg.OnRetry != nil {
 		c.cfg.OnRetry(ev)
 	}
@@ -457,7 +644,7 @@ func (c *Client) statusError(call *Call, st *attempt, resp *http.Response) *api.
 }
 
 // finish fills in the subject, scrubs secrets, counts and logs a failure.
-func (c *Client) finish(call *Call, e *api.Error) error {
+func (c *Client) finish(st *attempt, call *Call, e *api.Error) error {
 	e.Service, e.Operation = c.service, call.Operation
 	if e.Name == "" {
 		e.Name = call.Name
@@ -476,26 +663,66 @@ func (c *Client) finish(call *Call, e *api.Error) error {
 	if e.OutcomeUnknown {
 		c.unknown.Add(1)
 	}
-	c.log.LogAttrs(context.Background(), slog.LevelDebug, "call failed",
+	c.log.LogAttrs(st.ctx, slog.LevelDebug, "call failed",
 		slog.String("service", c.service), slog.String("operation", call.Operation),
+		slog.Int("attempts", st.n), slog.Duration("elapsed", time.Since(st.begun)),
 		slog.String("error", e.Error()))
 	return e
 }
 
 // scrub replaces every secret the call knows of with the redaction marker.
+// A value of redact.MinLen bytes or more is replaced wherever it occurs. A
+// shorter one is replaced only where it stands as a word of its own: as a
+// substring it would shred unrelated text ("extra" holds the credential
+// "x"), and a few bytes inside a longer word reveal nothing.
 func (c *Client) scrub(call *Call, s string) string {
 	if s == "" {
 		return s
 	}
-	if t := c.token.Reveal(); t != "" {
-		s = strings.ReplaceAll(s, t, sensitive.Redacted)
-	}
+	s = scrubValue(s, c.token.Reveal())
 	for _, v := range call.Secrets {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, sensitive.Redacted)
-		}
+		s = scrubValue(s, v)
 	}
 	return s
+}
+
+func scrubValue(s, v string) string {
+	if v == "" || !strings.Contains(s, v) {
+		return s
+	}
+	if len(v) >= redact.MinLen {
+		return strings.ReplaceAll(s, v, sensitive.Redacted)
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i <= len(s)-len(v); {
+		k := strings.Index(s[i:], v)
+		if k < 0 {
+			break
+		}
+		k += i
+		end := k + len(v)
+		// A value that begins or ends with punctuation is a word of its own
+		// on that side whatever is next to it.
+		startsWord := !isWordByte(v[0]) || k == 0 || !isWordByte(s[k-1])
+		endsWord := !isWordByte(v[len(v)-1]) || end == len(s) || !isWordByte(s[end])
+		if startsWord && endsWord {
+			b.WriteString(s[last:k])
+			b.WriteString(sensitive.Redacted)
+			last, i = end, end
+			continue
+		}
+		i = k + 1
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// isWordByte reports whether c can be part of a word: a letter, a digit,
+// '_', '-', or a byte of a multi-byte character.
+func isWordByte(c byte) bool {
+	return c >= 0x80 || c == '_' || c == '-' ||
+		('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
 }
 
 // snippet makes a short, printable excerpt of a body that is not the
@@ -565,7 +792,7 @@ func Pages[T any](ctx context.Context, c *Client, operation string, fetch func(c
 			}
 			if seen[next] {
 				// A server that hands out a token twice would loop forever.
-				yield(zero, c.finish(&Call{Operation: operation}, &api.Error{
+				yield(zero, c.finish(&attempt{ctx: ctx, begun: time.Now()}, &Call{Operation: operation}, &api.Error{
 					StatusCode: http.StatusOK,
 					Err:        errors.New("page token repeated: the server is paging in a loop"),
 				}))

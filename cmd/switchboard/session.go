@@ -78,6 +78,11 @@ func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*sess
 	// Every credential is registered as soon as it is held, before any
 	// error could quote it.
 	creds := credentialsIn(ctx)
+	logOpt, err := debugLog(creds)
+	if err != nil {
+		return nil, err
+	}
+	opts = append([]api.Option{logOpt}, opts...)
 	if cfg.Vault != nil {
 		// Connect logs in and checks that Vault answers; what it reads
 		// (a token, a secret_id, a JWT) is registered as it is read.

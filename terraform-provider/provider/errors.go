@@ -17,6 +17,12 @@ import (
 const conflictDetail = "Someone changed this provider since Terraform read it, so nothing was overwritten. " +
 	"Run terraform apply again to see the change and decide."
 
+// retryHint is what a user can change when a call failed after its retries:
+// the service did not process it, so nothing was changed by it.
+const retryHint = "The call was retried as long as the provider block's max_retries and retry_timeout " +
+	"and the resource's timeouts allowed. Run terraform apply again, or raise them; " +
+	"TF_LOG=DEBUG shows each attempt, its answer and the waits."
+
 // fieldPaths maps the API's error.field (its JSON path) to the attribute
 // that set it, so that Terraform points at the right line.
 type fieldPaths func(field string) (path.Path, bool)
@@ -47,6 +53,8 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error, fields fiel
 			detail += "\n\nCheck the token or admin key in the provider configuration (or its environment variable)."
 		case errors.Is(err, api.ErrOutcomeUnknown):
 			detail += "\n\nRun terraform plan to see what was applied."
+		case errors.Is(err, api.ErrRateLimited), errors.Is(err, api.ErrUnavailable):
+			detail += "\n\n" + retryHint
 		}
 		if ae.Field != "" && fields != nil {
 			if p, ok := fields(ae.Field); ok {

@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -28,11 +30,18 @@ import (
 )
 
 var (
-	_ resource.Resource                = &GateflowProviderResource{}
-	_ resource.ResourceWithConfigure   = &GateflowProviderResource{}
-	_ resource.ResourceWithImportState = &GateflowProviderResource{}
-	_ resource.ResourceWithModifyPlan  = &GateflowProviderResource{}
+	_ resource.Resource                   = &GateflowProviderResource{}
+	_ resource.ResourceWithConfigure      = &GateflowProviderResource{}
+	_ resource.ResourceWithImportState    = &GateflowProviderResource{}
+	_ resource.ResourceWithModifyPlan     = &GateflowProviderResource{}
+	_ resource.ResourceWithValidateConfig = &GateflowProviderResource{}
 )
+
+// privateCredentialsSent is the private-state key under which the provider
+// records Gateflow's credentials_updated_at as it was right after Terraform
+// last sent the credentials. A refresh that finds a later one means someone
+// replaced them outside Terraform.
+const privateCredentialsSent = "credentials_sent_at"
 
 // NewGateflowProviderResource is the switchboard_gateflow_provider resource.
 func NewGateflowProviderResource() resource.Resource { return &GateflowProviderResource{} }
@@ -57,19 +66,24 @@ type GateflowProviderResourceModel struct {
 	HealthStatus         types.String `tfsdk:"health_status"`
 	ConfiguredAt         types.String `tfsdk:"configured_at"`
 	CredentialsUpdatedAt types.String `tfsdk:"credentials_updated_at"`
+
+	resourceTimeouts
 }
 
 func (r *GateflowProviderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_gateflow_provider"
 }
 
-func (r *GateflowProviderResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *GateflowProviderResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Configures one of Gateflow's catalogue providers: its credentials, settings and whether it is enabled. " +
 			"Destroying the resource removes the configuration; the provider stays in Gateflow's catalogue as `inactive`.\n\n" +
-			"Gateflow never returns credentials, so Terraform can't see a credential changed outside it. " +
-			"The credentials are sent when the provider is configured and whenever `credentials_wo_version` changes.",
+			"Gateflow never returns credentials, so Terraform can't see what they are. " +
+			"The credentials are sent when the provider is configured and whenever `credentials_wo_version` changes. " +
+			"When a refresh finds that Gateflow received credentials after Terraform last sent them (`credentials_updated_at` moved), " +
+			"the plan sends `credentials_wo` again and warns why.\n\n" +
+			"Settings and credentials are checked against Gateflow's catalogue at plan time, before anything is sent.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Same as `provider_id`.",
@@ -94,9 +108,8 @@ func (r *GateflowProviderResource) Schema(_ context.Context, _ resource.SchemaRe
 				Default:             booldefault.StaticBool(true),
 			},
 			"settings": schema.MapAttribute{
-				MarkdownDescription: "Provider settings. Accepted keys: `default_model`, `timeout_ms`, `max_retries`, `base_url` for every provider; " +
-					"`organization_id` and `project_id` for `openai`; `region` for `google`; `default_voice` for `elevenlabs`. " +
-					"Values are strings; `timeout_ms` and `max_retries` are sent as numbers. " +
+				MarkdownDescription: "Provider settings. Accepted keys: " + settingsDoc() + ". " +
+					"Values are strings; integer settings are sent as numbers and must be written in canonical form (`30000`, not `030000` or `+30000`). " +
 					"Settings set outside Terraform are removed on the next apply.",
 				ElementType: types.StringType,
 				Optional:    true,
@@ -106,7 +119,7 @@ func (r *GateflowProviderResource) Schema(_ context.Context, _ resource.SchemaRe
 			"credentials_wo": schema.MapAttribute{
 				MarkdownDescription: "Credentials, write-only (Terraform 1.11 or later): never stored in the plan or the state. " +
 					"`api_key` is required (`sk-…` for `openai`, `sk-ant-…` for `anthropic`); `openai` also accepts `organization_id`. " +
-					"Sent when the provider is configured and when `credentials_wo_version` changes.",
+					"Sent when the provider is configured, when `credentials_wo_version` changes, and when they were replaced outside Terraform.",
 				ElementType: types.StringType,
 				Required:    true,
 				Sensitive:   true,
@@ -117,14 +130,15 @@ func (r *GateflowProviderResource) Schema(_ context.Context, _ resource.SchemaRe
 				Optional:            true,
 			},
 			"status": schema.StringAttribute{
-				MarkdownDescription: "`active` or `disabled`.",
+				MarkdownDescription: "`active` or `disabled`, following `enabled`.",
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
 			"health_status": schema.StringAttribute{
-				MarkdownDescription: "Result of Gateflow's last health check (`healthy`, …).",
-				Computed:            true,
-				PlanModifiers:       keep,
+				MarkdownDescription: "Result of Gateflow's last health check (`healthy`, …), as of the last refresh. " +
+					"Gateflow checks on its own schedule, so an update keeps the value the plan showed unless it sends new credentials.",
+				Computed:      true,
+				PlanModifiers: keep,
 			},
 			"configured_at": schema.StringAttribute{
 				MarkdownDescription: "When the provider was configured (RFC 3339).",
@@ -136,6 +150,9 @@ func (r *GateflowProviderResource) Schema(_ context.Context, _ resource.SchemaRe
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeoutsBlock(ctx),
 		},
 	}
 }
@@ -153,66 +170,264 @@ func (r *GateflowProviderResource) client(diags *diag.Diagnostics) *gateflow.Cli
 	return r.clients.Gateflow
 }
 
-// ValidateConfig checks the numeric settings at plan time rather than
-// letting Gateflow refuse them halfway through an apply.
+// ValidateConfig checks settings and credentials against Gateflow's
+// catalogue at plan time, rather than letting Gateflow refuse them halfway
+// through an apply (or, for a number that is not in canonical form, letting
+// Terraform refuse the value Gateflow reads back).
 func (r *GateflowProviderResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var settings types.Map
+	var id types.String
+	var settings, creds types.Map
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("provider_id"), &id)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("settings"), &settings)...)
-	if settings.IsUnknown() || settings.IsNull() {
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("credentials_wo"), &creds)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	for k, v := range settings.Elements() {
-		s, ok := v.(types.String)
-		if !ok || s.IsUnknown() || s.IsNull() || !numericSettings[k] {
-			continue // an unknown value is checked again at apply
+	// An unknown or unsupported provider_id (refused by its own validator)
+	// leaves only the settings every provider accepts to check against.
+	info, known := gateflow.ProviderInfo{}, false
+	if !id.IsUnknown() && !id.IsNull() {
+		info, known = gateflow.Catalogue(id.ValueString())
+	}
+	if !settings.IsUnknown() && !settings.IsNull() {
+		for k, v := range settings.Elements() {
+			p := path.Root("settings").AtMapKey(k)
+			si, ok := info.Setting(k)
+			if !known {
+				si, ok = anySetting(k)
+			}
+			if !ok {
+				if known {
+					resp.Diagnostics.AddAttributeError(p, "Unknown Gateflow setting",
+						fmt.Sprintf("%s does not accept the setting %q. Accepted settings: %s.", info.ID, k, strings.Join(info.SettingNames(), ", ")))
+				} else if id.IsUnknown() {
+					resp.Diagnostics.AddAttributeError(p, "Unknown Gateflow setting", fmt.Sprintf("No Gateflow provider accepts the setting %q.", k))
+				}
+				continue
+			}
+			s, isString := v.(types.String)
+			if !isString || s.IsUnknown() || s.IsNull() {
+				continue // an unknown value is checked again at apply
+			}
+			if _, problem := settingValue(si, s.ValueString()); problem != "" {
+				resp.Diagnostics.AddAttributeError(p, "Invalid setting", problem)
+			}
 		}
-		if _, err := strconv.ParseInt(s.ValueString(), 10, 64); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("settings").AtMapKey(k), "Invalid setting",
-				fmt.Sprintf("%s must be a whole number, got %q.", k, s.ValueString()))
+	}
+	if known && !creds.IsUnknown() && !creds.IsNull() {
+		elems := creds.Elements()
+		for _, ci := range info.Credentials {
+			v, present := elems[ci.Name]
+			s, isString := v.(types.String)
+			if ci.Required && (!present || (isString && !s.IsUnknown() && !s.IsNull() && s.ValueString() == "")) {
+				resp.Diagnostics.AddAttributeError(path.Root("credentials_wo"), "Missing credential",
+					fmt.Sprintf("%s needs credentials_wo.%s: Gateflow refuses a configuration without it.", info.ID, ci.Name))
+			}
+		}
+		for k := range elems {
+			if _, ok := info.Credential(k); !ok {
+				resp.Diagnostics.AddAttributeError(path.Root("credentials_wo").AtMapKey(k), "Unknown credential",
+					fmt.Sprintf("%s does not accept the credential %q. Accepted credentials: %s.", info.ID, k, strings.Join(info.CredentialNames(), ", ")))
+			}
 		}
 	}
 }
 
-// ModifyPlan marks what an update will change among the computed fields, so
-// that Terraform does not expect their old values after apply.
-func (r *GateflowProviderResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+// anySetting finds a setting that some provider accepts, for a provider_id
+// not known yet.
+func anySetting(name string) (gateflow.SettingInfo, bool) {
+	for _, id := range gateflow.ProviderIDs {
+		p, _ := gateflow.Catalogue(id)
+		if si, ok := p.Setting(name); ok {
+			return si, true
+		}
+	}
+	return gateflow.SettingInfo{}, false
+}
+
+// settingValue is the JSON value a setting's string stands for, or why it
+// stands for none. A number must be written as Gateflow writes it back:
+// "030000" would be sent as 30000 and read back as "30000", a change
+// Terraform refuses after apply.
+func settingValue(si gateflow.SettingInfo, s string) (v any, problem string) {
+	wrong := fmt.Sprintf("%s must be %s, got %q.", si.Name, si.Expected(), s)
+	var canonical string
+	switch si.Type {
+	case gateflow.TypeBoolean:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, wrong
+		}
+		v, canonical = b, strconv.FormatBool(b)
+	case gateflow.TypeInteger:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, wrong
+		}
+		v, canonical = n, strconv.FormatInt(n, 10)
+	case gateflow.TypeNumber:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, wrong
+		}
+		v, canonical = f, strconv.FormatFloat(f, 'f', -1, 64)
+	default:
+		return s, ""
+	}
+	if !si.Accepts(v) {
+		return nil, wrong
+	}
+	if s != canonical {
+		return nil, fmt.Sprintf("Write %s as %q, not %q: Gateflow stores the %s and reads it back as %q, "+
+			"which Terraform would report as an inconsistent result after apply.", si.Name, canonical, s, si.Type, canonical)
+	}
+	return v, ""
+}
+
+// settingsDoc lists the accepted settings for the schema description, from
+// the catalogue.
+func settingsDoc() string {
+	common := map[string]int{}
+	for _, id := range gateflow.ProviderIDs {
+		p, _ := gateflow.Catalogue(id)
+		for _, n := range p.SettingNames() {
+			common[n]++
+		}
+	}
+	var all []string
+	p0, _ := gateflow.Catalogue(gateflow.ProviderIDs[0])
+	for _, n := range p0.SettingNames() {
+		if common[n] == len(gateflow.ProviderIDs) {
+			all = append(all, "`"+n+"`")
+		}
+	}
+	out := strings.Join(all, ", ") + " for every provider"
+	for _, id := range gateflow.ProviderIDs {
+		p, _ := gateflow.Catalogue(id)
+		var own []string
+		for _, n := range p.SettingNames() {
+			if common[n] != len(gateflow.ProviderIDs) {
+				own = append(own, "`"+n+"`")
+			}
+		}
+		if len(own) > 0 {
+			out += "; " + strings.Join(own, " and ") + " for `" + id + "`"
+		}
+	}
+	return out
+}
+
+// credentialsDue says why the credentials must be sent with this update: the
+// version changed, or Gateflow received credentials after Terraform last
+// sent them. rotatedAt is set in the second case.
+func credentialsDue(ctx context.Context, plan, state *GateflowProviderResourceModel, private privateGetter) (due bool, rotatedAt string, diags diag.Diagnostics) {
+	if !plan.CredentialsWOVersion.Equal(state.CredentialsWOVersion) {
+		return true, "", nil
+	}
+	if private == nil {
+		return false, "", nil
+	}
+	b, d := private.GetKey(ctx, privateCredentialsSent)
+	diags.Append(d...)
+	if len(b) == 0 {
+		// Imported, or written by an older provider: Terraform doesn't
+		// know what it sent.
+		return false, "", diags
+	}
+	var sent string
+	if err := json.Unmarshal(b, &sent); err != nil {
+		return false, "", diags
+	}
+	sentAt, err1 := time.Parse(time.RFC3339Nano, sent)
+	liveAt, err2 := time.Parse(time.RFC3339Nano, state.CredentialsUpdatedAt.ValueString())
+	if err1 != nil || err2 != nil || !liveAt.After(sentAt) {
+		return false, "", diags
+	}
+	return true, state.CredentialsUpdatedAt.ValueString(), diags
+}
+
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+type privateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// recordCredentialsSent remembers the credentials_updated_at of the
+// credentials Terraform just sent.
+func recordCredentialsSent(ctx context.Context, private privateSetter, m *GateflowProviderResourceModel, diags *diag.Diagnostics) {
+	if private == nil || m.CredentialsUpdatedAt.IsNull() || m.CredentialsUpdatedAt.IsUnknown() {
 		return
 	}
-	var plan, state GateflowProviderResourceModel
+	b, _ := json.Marshal(m.CredentialsUpdatedAt.ValueString())
+	diags.Append(private.SetKey(ctx, privateCredentialsSent, b)...)
+}
+
+// ModifyPlan plans the computed fields an update changes: status follows
+// enabled, and the credential fields become unknown only when credentials
+// are sent. Everything else keeps its state, so an unrelated change does
+// not show them as (known after apply).
+func (r *GateflowProviderResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan GateflowProviderResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !plan.Enabled.IsUnknown() {
+		plan.Status = types.StringValue(statusFor(plan.Enabled.ValueBool()))
+	}
+	if req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	var state GateflowProviderResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	changed := false
-	if !plan.Enabled.Equal(state.Enabled) {
-		plan.Status = types.StringUnknown()
-		changed = true
-	}
-	if !plan.CredentialsWOVersion.Equal(state.CredentialsWOVersion) {
+	due, rotatedAt, d := credentialsDue(ctx, &plan, &state, req.Private)
+	resp.Diagnostics.Append(d...)
+	if due {
 		plan.CredentialsUpdatedAt = types.StringUnknown()
-		changed = true
-	}
-	if !plan.Settings.Equal(state.Settings) {
-		changed = true
-	}
-	if changed {
 		plan.HealthStatus = types.StringUnknown()
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
+	if rotatedAt != "" {
+		resp.Diagnostics.AddAttributeWarning(path.Root("credentials_wo"), "Gateflow credentials were replaced outside Terraform",
+			fmt.Sprintf("Gateflow received new credentials for %s at %s, after Terraform last sent them. "+
+				"This plan sends credentials_wo again, so that Gateflow uses the configured credentials. "+
+				"To keep the other credentials instead, put them in credentials_wo and change credentials_wo_version.",
+				state.ID.ValueString(), rotatedAt))
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func statusFor(enabled bool) string {
+	if enabled {
+		return gateflow.StatusActive
+	}
+	return gateflow.StatusDisabled
 }
 
 func (r *GateflowProviderResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan GateflowProviderResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	creds := credentialsFromConfig(ctx, req.Config.GetAttribute, &resp.Diagnostics)
-	settings := settingsToAPI(ctx, plan.Settings, &resp.Diagnostics)
-	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	id := plan.ProviderID.ValueString()
+	creds := credentialsFromConfig(ctx, req.Config.GetAttribute, &resp.Diagnostics)
+	settings := settingsToAPI(ctx, id, plan.Settings, true, &resp.Diagnostics)
+	c := r.client(&resp.Diagnostics)
+	outer := ctx
+	ctx, cancel := plan.create(ctx, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 
 	gw := crud.Gateway{Client: c}
 	live, err := gw.Create(ctx, crud.GatewaySpec{
@@ -232,16 +447,26 @@ func (r *GateflowProviderResource) Create(ctx context.Context, req resource.Crea
 		}
 		// Configured, but a later step failed: keep it in the state so
 		// that the next apply finishes the job instead of failing on
-		// "already configured".
-		if !r.readInto(ctx, c, id, &plan, &resp.Diagnostics) {
+		// "already configured". The step may have failed because the
+		// timeout ran out or the run was interrupted, so the read gets a
+		// context of its own.
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(outer), readBackTimeout)
+		defer rcancel()
+		if !r.readInto(rctx, c, id, &plan, &resp.Diagnostics) {
 			return
 		}
+		recordCredentialsSent(ctx, resp.Private, &plan, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
 	fillGateflow(&plan, live, &resp.Diagnostics)
+	recordCredentialsSent(ctx, resp.Private, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
+
+// readBackTimeout bounds the read that records a half-made provider after
+// its create failed.
+const readBackTimeout = 30 * time.Second
 
 func (r *GateflowProviderResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state GateflowProviderResourceModel
@@ -253,6 +478,11 @@ func (r *GateflowProviderResource) Read(ctx context.Context, req resource.ReadRe
 	id := state.ID.ValueString()
 	if id == "" {
 		id = state.ProviderID.ValueString()
+	}
+	ctx, cancel := state.read(ctx, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	if !r.readInto(ctx, c, id, &state, &resp.Diagnostics) {
 		if !resp.Diagnostics.HasError() {
@@ -307,19 +537,25 @@ func (r *GateflowProviderResource) Update(ctx context.Context, req resource.Upda
 		return
 	}
 	id := state.ID.ValueString()
+	ctx, cancel := plan.update(ctx, &resp.Diagnostics)
+	defer cancel()
 
 	u := crud.GatewayUpdate{ProviderID: id}
 	if !plan.Settings.Equal(state.Settings) {
 		// The state was just refreshed, so it holds settings set outside
 		// Terraform too, and the patch removes them.
-		u.LiveSettings = settingsToAPI(ctx, state.Settings, &resp.Diagnostics)
-		desired := settingsToAPI(ctx, plan.Settings, &resp.Diagnostics)
+		u.LiveSettings = settingsToAPI(ctx, id, state.Settings, false, &resp.Diagnostics)
+		desired := settingsToAPI(ctx, id, plan.Settings, true, &resp.Diagnostics)
 		if desired == nil {
 			desired = map[string]any{}
 		}
 		u.Settings = &desired
 	}
-	if !plan.CredentialsWOVersion.Equal(state.CredentialsWOVersion) {
+	// The same decision as the plan's: it read the same state and private
+	// state.
+	due, _, d := credentialsDue(ctx, &plan, &state, req.Private)
+	resp.Diagnostics.Append(d...)
+	if due {
 		u.Credentials = credentialsFromConfig(ctx, req.Config.GetAttribute, &resp.Diagnostics)
 	}
 	if !plan.Enabled.Equal(state.Enabled) {
@@ -334,7 +570,18 @@ func (r *GateflowProviderResource) Update(ctx context.Context, req resource.Upda
 		addAPIError(&resp.Diagnostics, "Updating Gateflow provider "+id, err, gateflowFields)
 		return
 	}
+	planned := plan.HealthStatus
 	fillGateflow(&plan, live, &resp.Diagnostics)
+	if !planned.IsUnknown() {
+		// Gateflow checks health on its own schedule, not because of this
+		// update: the value the plan showed stays until the next refresh
+		// reads a newer one, rather than failing the apply as an
+		// inconsistent result.
+		plan.HealthStatus = planned
+	}
+	if due {
+		recordCredentialsSent(ctx, resp.Private, &plan, &resp.Diagnostics)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -346,6 +593,11 @@ func (r *GateflowProviderResource) Delete(ctx context.Context, req resource.Dele
 		return
 	}
 	id := state.ID.ValueString()
+	ctx, cancel := state.delete(ctx, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if err := (&crud.Gateway{Client: c}).Delete(ctx, id); err != nil {
 		addAPIError(&resp.Diagnostics, "Deleting Gateflow provider "+id, err, nil)
 	}
@@ -361,29 +613,39 @@ func (r *GateflowProviderResource) ImportState(ctx context.Context, req resource
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("provider_id"), req.ID)...)
 }
 
-// numericSettings are the settings Gateflow types as numbers; the schema
-// keeps every value a string so that one map type fits all providers.
-var numericSettings = map[string]bool{"timeout_ms": true, "max_retries": true}
-
-func settingsToAPI(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]any {
+// settingsToAPI turns the settings map into Gateflow's JSON values, typed
+// by the catalogue. desired settings must all be valid (the plan checked
+// them); the live ones of a refreshed state may hold a setting the catalogue
+// doesn't know, which is kept as its string so that the patch can remove it.
+func settingsToAPI(ctx context.Context, id string, m types.Map, desired bool, diags *diag.Diagnostics) map[string]any {
 	if m.IsNull() || m.IsUnknown() {
 		return nil
 	}
 	var in map[string]string
 	diags.Append(m.ElementsAs(ctx, &in, false)...)
+	info, _ := gateflow.Catalogue(id)
 	out := make(map[string]any, len(in))
 	for k, v := range in {
-		if numericSettings[k] {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				diags.AddAttributeError(path.Root("settings").AtMapKey(k), "Invalid setting",
-					fmt.Sprintf("%s must be a whole number, got %q.", k, v))
+		si, ok := info.Setting(k)
+		if !ok {
+			if desired {
+				diags.AddAttributeError(path.Root("settings").AtMapKey(k), "Unknown Gateflow setting",
+					fmt.Sprintf("%s does not accept the setting %q. Accepted settings: %s.", id, k, strings.Join(info.SettingNames(), ", ")))
 				continue
 			}
-			out[k] = n
+			out[k] = v
 			continue
 		}
-		out[k] = v
+		val, problem := settingValue(si, v)
+		if problem != "" {
+			if desired {
+				diags.AddAttributeError(path.Root("settings").AtMapKey(k), "Invalid setting", problem)
+				continue
+			}
+			out[k] = v
+			continue
+		}
+		out[k] = val
 	}
 	return out
 }

@@ -174,7 +174,7 @@ func TestAccGateflowProviderResourceErrors(t *testing.T) {
 			{
 				Config:      e.gateflowConfig("openai", true, `{ timeout_ms = "soon" }`, "sk-1", 1),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Invalid setting.*timeout_ms = "soon".*whole number`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid setting.*timeout_ms = "soon".*non-negative integer`),
 			},
 		},
 	})

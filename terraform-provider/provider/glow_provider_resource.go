@@ -67,6 +67,8 @@ type GlowProviderResourceModel struct {
 	Keys            types.Map    `tfsdk:"keys"`
 	Version         types.Int64  `tfsdk:"version"`
 	ModelUsageCount types.Int64  `tfsdk:"model_usage_count"`
+
+	resourceTimeouts
 }
 
 // markerAddressPrefix starts the address in the ownership marker of the
@@ -83,7 +85,7 @@ func (r *GlowProviderResource) Metadata(_ context.Context, req resource.Metadata
 	resp.TypeName = req.ProviderTypeName + "_glow_provider"
 }
 
-func (r *GlowProviderResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *GlowProviderResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	emptySet := types.SetValueMust(types.StringType, []attr.Value{})
 	resp.Schema = schema.Schema{
 		Version: 1,
@@ -198,6 +200,9 @@ func (r *GlowProviderResource) Schema(_ context.Context, _ resource.SchemaReques
 				Computed:            true,
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeoutsBlock(ctx),
 		},
 	}
 }
@@ -333,6 +338,8 @@ func (r *GlowProviderResource) Create(ctx context.Context, req resource.CreateRe
 	var plan GlowProviderResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	cfg := configKeys(ctx, req.Config.GetAttribute, &resp.Diagnostics)
+	ctx, cancel := plan.create(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() || !r.glowConfigured(&resp.Diagnostics) {
 		return
 	}
@@ -508,6 +515,8 @@ func (r *GlowProviderResource) refresh(ctx context.Context, id string, m *GlowPr
 func (r *GlowProviderResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var st GlowProviderResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &st)...)
+	ctx, cancel := st.read(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() || !r.glowConfigured(&resp.Diagnostics) {
 		return
 	}
@@ -558,6 +567,8 @@ func (r *GlowProviderResource) Update(ctx context.Context, req resource.UpdateRe
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &st)...)
 	cfg := configKeys(ctx, req.Config.GetAttribute, &resp.Diagnostics)
+	ctx, cancel := plan.update(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() || !r.glowConfigured(&resp.Diagnostics) {
 		return
 	}
@@ -693,6 +704,8 @@ func keysChanged(plan, live map[string]GlowKeyModel) bool {
 func (r *GlowProviderResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var st GlowProviderResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &st)...)
+	ctx, cancel := st.delete(ctx, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() || !r.glowConfigured(&resp.Diagnostics) {
 		return
 	}

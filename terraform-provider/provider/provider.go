@@ -6,6 +6,7 @@ package provider
 
 import (
 	"context"
+	"log/slog"
 	"maps"
 	"os"
 
@@ -48,6 +49,8 @@ type SwitchboardProviderModel struct {
 	// Vault and Owner: see ownershipAttributes.
 	Vault types.Object `tfsdk:"vault"`
 	Owner types.String `tfsdk:"owner"`
+
+	clientSettings
 }
 
 // Clients is what resources and data sources receive from Configure. A nil
@@ -108,6 +111,7 @@ func (p *SwitchboardProvider) Schema(_ context.Context, _ provider.SchemaRequest
 		},
 	}
 	maps.Copy(resp.Schema.Attributes, ownershipAttributes())
+	maps.Copy(resp.Schema.Attributes, clientSettingsAttributes())
 }
 
 func (p *SwitchboardProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -134,6 +138,15 @@ func (p *SwitchboardProvider) Configure(ctx context.Context, req provider.Config
 		return
 	}
 
+	// Every record of the clients goes to tflog, and every call names the
+	// Terraform that made it.
+	opts := []api.Option{api.WithLogger(slog.New(tflogHandler{})), terraformUserAgent(req.TerraformVersion)}
+	opts = append(opts, p.clientOptions...)
+	opts = append(opts, cfg.clientSettings.options(&resp.Diagnostics)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
 	clients := &Clients{}
 	glowURL := orEnv(cfg.GlowURL, glow.EnvURL)
 	glowToken := orEnv(cfg.GlowToken, glow.EnvToken)
@@ -142,7 +155,7 @@ func (p *SwitchboardProvider) Configure(ctx context.Context, req provider.Config
 			resp.Diagnostics.AddAttributeError(path.Root("glow_token"), "Missing Glow token",
 				"glow_url is set, so a Glow token is needed: set glow_token or $"+glow.EnvToken+".")
 		} else {
-			c, err := glow.New(glowURL, sensitive.New(glowToken), p.clientOptions...)
+			c, err := glow.New(glowURL, sensitive.New(glowToken), opts...)
 			if err != nil {
 				resp.Diagnostics.AddAttributeError(path.Root("glow_url"), "Invalid Glow configuration", err.Error())
 			}
@@ -156,7 +169,7 @@ func (p *SwitchboardProvider) Configure(ctx context.Context, req provider.Config
 			resp.Diagnostics.AddAttributeError(path.Root("gateflow_admin_key"), "Missing Gateflow admin key",
 				"gateflow_url is set, so an admin key is needed: set gateflow_admin_key or $"+gateflow.EnvAdminKey+".")
 		} else {
-			c, err := gateflow.New(gwURL, sensitive.New(gwKey), p.clientOptions...)
+			c, err := gateflow.New(gwURL, sensitive.New(gwKey), opts...)
 			if err != nil {
 				resp.Diagnostics.AddAttributeError(path.Root("gateflow_url"), "Invalid Gateflow configuration", err.Error())
 			}

@@ -17,4 +17,10 @@ resource "switchboard_gateflow_provider" "openai" {
   }
   # Bump to send credentials_wo again.
   credentials_wo_version = 1
+
+  # Optional: how long each operation may take, retries included.
+  timeouts {
+    create = "10m"
+    update = "10m"
+  }
 }
