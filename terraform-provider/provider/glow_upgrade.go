@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -83,6 +84,8 @@ func (r *GlowProviderResource) UpgradeState(context.Context) map[int64]resource.
 					Endpoints: old.Endpoints, Values: old.Values, Version: old.Version, ModelUsageCount: old.ModelUsageCount,
 				}
 				m.Keys = keysValue(ctx, keys, len(old.Keys) == 0, &resp.Diagnostics)
+				// Version 0 had no timeouts block: none is set.
+				m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsBlock(ctx).Type().(timeouts.Type).AttrTypes)}
 				resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 			},
 		},
