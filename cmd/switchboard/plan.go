@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
 	"github.com/switchboard-hq/switchboard/planner/render"
+	"github.com/switchboard-hq/switchboard/policy"
 )
 
 func init() { subcommands = append(subcommands, newPlanCommand) }
@@ -57,6 +58,7 @@ func newPlanCommand() *cobra.Command {
 		out, format   string
 		detailedExit  bool
 		markdownTitle string
+		policyDir     string
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [DIR]",
@@ -83,11 +85,17 @@ drafts this owner left attached to nothing are listed and cleaned up.
 With --out FILE the plan is saved for 'switchboard apply FILE', bound to the
 services, Vault and variables it was made with, with the configuration
 embedded. With --detailed-exitcode it exits 0 when there are no changes, 1 on
-error and 2 when there are changes.`,
+error and 2 when there are changes.
+
+With --policy DIR the plan is checked against the Rego policies in DIR
+(docs/policy.md), with the JSON plan as input: each deny or violation
+message is printed with the file:line of the block it is about and fails the
+plan (exit 1, nothing saved); warnings are printed.`,
 		Example: `  switchboard plan providers/
   switchboard plan --out plan.sbplan --var-file envs/staging.vars providers/
   switchboard plan --format markdown --title "Plan for $SHA" providers/ > comment.md
-  switchboard plan --target 'glow_provider.openai["prod"]' providers/`,
+  switchboard plan --target 'glow_provider.openai["prod"]' providers/
+  switchboard plan --policy policies/ providers/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := argDir(args)
@@ -95,6 +103,14 @@ error and 2 when there are changes.`,
 			cfg, err := flags.load(dir, errOut)
 			if err != nil {
 				return err
+			}
+			// Policies are read first, so that one that does not parse
+			// fails the plan before any service is called.
+			var policies *policy.Set
+			if policyDir != "" {
+				if policies, err = policy.Load(policyDir); err != nil {
+					return err
+				}
 			}
 			sess, err := connect(cmd.Context(), cfg)
 			if err != nil {
@@ -108,8 +124,16 @@ error and 2 when there are changes.`,
 			if err != nil {
 				return err
 			}
-			if err := renderPlan(cmd.OutOrStdout(), res.Plan, format, flags.color(cmd.OutOrStdout()), markdownTitle); err != nil {
+			doc, report, err := checkPolicies(cmd.Context(), policies, res, dir)
+			if err != nil {
 				return err
+			}
+			if err := renderChecked(cmd.OutOrStdout(), errOut, res, doc, report, format, flags.color(cmd.OutOrStdout()), markdownTitle); err != nil {
+				return err
+			}
+			if report.Denied() {
+				// A denied plan is not saved: there is nothing to apply.
+				return policyDenied(report, out != "")
 			}
 			if out != "" {
 				if err := writePlanFile(cmd, out, res); err != nil {
@@ -138,6 +162,7 @@ error and 2 when there are changes.`,
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
 	f.StringVar(&markdownTitle, "title", "", "title of the markdown comment")
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
+	f.StringVar(&policyDir, "policy", "", "evaluate the Rego policies in `DIR` against the plan (docs/policy.md): a deny fails the plan")
 	return cmd
 }
 
