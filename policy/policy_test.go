@@ -39,9 +39,9 @@ func destroyPlan(destroy bool) *plan.Plan {
 		Owner:         "platform-team",
 		Changes: []plan.Change{{
 			Address: `glow_provider.openai["prod"]`, Type: "glow_provider", Name: "openai", ProviderName: "OpenAI", ID: "prv_1",
-			Actions: []plan.Action{plan.ActionUpdate},
-			Before:  map[string]any{"id": "prv_1", "name": "OpenAI", "description": "a", "keys": map[string]any{"primary": map[string]any{"vault": "secret/llm/openai#api_key", "version": 3.0, "key_id": "key_1"}}},
-			After:   map[string]any{"id": "prv_1", "name": "OpenAI", "description": "b", "keys": map[string]any{"primary": map[string]any{"vault": "secret/llm/openai#api_key", "version": 3.0}}},
+			Actions:         []plan.Action{plan.ActionUpdate},
+			Before:          map[string]any{"id": "prv_1", "name": "OpenAI", "description": "a", "keys": map[string]any{"primary": map[string]any{"vault": "secret/llm/openai#api_key", "version": 3.0, "key_id": "key_1"}}},
+			After:           map[string]any{"id": "prv_1", "name": "OpenAI", "description": "b", "keys": map[string]any{"primary": map[string]any{"vault": "secret/llm/openai#api_key", "version": 3.0}}},
 			BeforeSensitive: map[string]any{"keys": map[string]any{"primary": true}},
 			AfterSensitive:  map[string]any{"keys": map[string]any{"primary": true}},
 			Fields:          []plan.FieldChange{{Field: "description", Kind: plan.FieldScalar, Before: "a", After: "b"}},
