@@ -152,3 +152,64 @@ warn contains "\u001b[31mred\u001b[0m\nPlan: 0 to add, 0 to change, 0 to destroy
 		t.Errorf("a plan whose policies do not parse made %d calls", n)
 	}
 }
+
+// show FILE --format json gives every change the declared_at that plan
+// --format json gave it, from the plan file's embedded configuration
+// (for_each instances included), without loading it.
+func TestShowJSONDeclaredAt(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/anthropic", map[string]string{"api_key": "sk-ant-declared-0001"})
+	dir := writeConfigFiles(t, map[string]string{"main.hcl": `glow {}
+
+gateflow {}
+
+vault {}
+
+glow_provider "anthropic" {
+  for_each    = toset(["cs", "math"])
+  name        = "Anthropic ${each.key}"
+  departments = [each.key]
+  endpoints   = ["https://api.anthropic.com"]
+
+  key "primary" {
+    value = vault("secret/llm/anthropic", "api_key")
+  }
+}
+`, "gateflow.hcl": `gateflow_provider "anthropic" {
+  enabled     = true
+  credentials = { api_key = vault("secret/llm/anthropic", "api_key") }
+}
+`})
+	declared := func(js string) map[string]string {
+		t.Helper()
+		var doc render.JSONPlan
+		if err := json.Unmarshal([]byte(js), &doc); err != nil {
+			t.Fatalf("%v\n%s", err, js)
+		}
+		m := map[string]string{}
+		for _, rc := range doc.ResourceChanges {
+			m[rc.Address] = rc.Switchboard.DeclaredAt
+		}
+		return m
+	}
+	planFile := filepath.Join(t.TempDir(), "plan.sbplan")
+	code, js, errOut := runSwitchboard(t, "plan", "--format", "json", "--out", planFile, dir)
+	if code != 0 {
+		t.Fatalf("plan: exit %d\n%s%s", code, js, errOut)
+	}
+	fromPlan := declared(js)
+	code, shown, errOut := runSwitchboard(t, "show", "--format", "json", planFile)
+	if code != 0 {
+		t.Fatalf("show: exit %d\n%s", code, errOut)
+	}
+	fromShow := declared(shown)
+	anthropic := fmt.Sprintf("main.hcl:%d", lineOf(t, filepath.Join(dir, "main.hcl"), `glow_provider "anthropic"`))
+	if fromPlan[`glow_provider.anthropic["math"]`] != anthropic || fromPlan["gateflow_provider.anthropic"] != "gateflow.hcl:1" || len(fromPlan) != 3 {
+		t.Errorf("plan: %v, want the anthropic instances at %s", fromPlan, anthropic)
+	}
+	for a, at := range fromPlan {
+		if fromShow[a] != at {
+			t.Errorf("%s: show says %q, plan %q", a, fromShow[a], at)
+		}
+	}
+}

@@ -5,6 +5,9 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/switchboard-hq/switchboard/planner"
+	"github.com/switchboard-hq/switchboard/planner/render"
 )
 
 func init() { subcommands = append(subcommands, newShowCommand) }
@@ -40,6 +43,11 @@ It reads only the file: no service is called.`,
 					fmt.Fprintln(out, "  "+l)
 				}
 				fmt.Fprintln(out)
+			}
+			if format == "json" {
+				// Without loading the configuration, which may need
+				// sensitive variables: the blocks' lines from the files.
+				return render.WriteJSON(out, render.NewJSONPlan(pl.Plan, render.JSONOptions{DeclaredAt: render.DeclaredAtInFiles(planner.EmbeddedFiles(pl))}))
 			}
 			return renderPlan(out, pl.Plan, format, color, title)
 		},

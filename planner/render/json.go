@@ -197,7 +197,7 @@ func NewJSONPlan(p *plan.Plan, opts JSONOptions) *JSONPlan {
 			},
 			ActionReason: c.ActionReason,
 			Switchboard: JSONResourceExtra{
-				DeclaredAt:      opts.DeclaredAt[c.Address],
+				DeclaredAt:      declaredAt(opts.DeclaredAt, c.Address),
 				ObjectName:      c.ProviderName,
 				ID:              c.ID,
 				LiveVersion:     c.LiveVersion,
@@ -234,6 +234,17 @@ func NewJSONPlan(p *plan.Plan, opts JSONOptions) *JSONPlan {
 		doc.ResourceChanges = append(doc.ResourceChanges, rc)
 	}
 	return doc
+}
+
+// declaredAt looks an address up, and an instance's block after it.
+func declaredAt(m map[string]string, address string) string {
+	if at, ok := m[address]; ok {
+		return at
+	}
+	if a, err := config.ParseAddress(address); err == nil && a.HasKey {
+		return m[a.Block().String()]
+	}
+	return ""
 }
 
 // mask is a side's sensitivity as Terraform writes it: false where the

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/switchboard-hq/switchboard/config"
 )
@@ -163,6 +164,34 @@ func DeclaredAt(cfg *config.Config) map[string]string {
 	}
 	for _, p := range cfg.GatewayProviders {
 		at(p.Address, p.DeclRange)
+	}
+	return out
+}
+
+// DeclaredAtInFiles is DeclaredAt for configuration files that are not
+// loaded (a plan file's embedded configuration, which may need sensitive
+// variables to evaluate): each block's header, by the address of the block.
+// NewJSONPlan finds an instance of a for_each block through its block's
+// address. Only the directory's own *.hcl files are read.
+func DeclaredAtInFiles(files []config.SourceFile) map[string]string {
+	out := map[string]string{}
+	for _, f := range files {
+		if strings.Contains(f.Name, "/") || !strings.HasSuffix(f.Name, ".hcl") {
+			continue
+		}
+		file, diags := hclsyntax.ParseConfig(f.Content, f.Name, hcl.InitialPos)
+		if diags.HasErrors() {
+			continue
+		}
+		body, ok := file.Body.(*hclsyntax.Body)
+		if !ok {
+			continue
+		}
+		for _, b := range body.Blocks {
+			if (b.Type == config.GlowProviderType || b.Type == config.GatewayProviderType) && len(b.Labels) == 1 {
+				out[b.Type+"."+b.Labels[0]] = fmt.Sprintf("%s:%d", f.Name, b.DefRange().Start.Line)
+			}
+		}
 	}
 	return out
 }
