@@ -66,6 +66,7 @@ type Set struct {
 	dir      string
 	files    int
 	compiler *ast.Compiler
+	caps     *ast.Capabilities
 	store    storage.Store
 	rules    []rule
 }
@@ -187,7 +188,7 @@ func Load(dir string) (*Set, error) {
 	if compiler.Failed() {
 		return nil, &Error{Dir: dir, Messages: regoErrors(compiler.Errors)}
 	}
-	s := &Set{dir: dir, files: len(modules), compiler: compiler, store: inmem.NewFromObject(data)}
+	s := &Set{dir: dir, files: len(modules), compiler: compiler, caps: caps, store: inmem.NewFromObject(data)}
 	seen := map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(modules)) {
 		m := modules[name]
@@ -367,7 +368,7 @@ func (s *Set) Evaluate(ctx context.Context, doc *render.JSONPlan, opts Options) 
 			rego.Compiler(s.compiler),
 			rego.Store(s.store),
 			rego.ParsedInput(input),
-			rego.Capabilities(capabilities()),
+			rego.Capabilities(s.caps),
 		).Eval(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
