@@ -12,7 +12,7 @@ FUZZTIME   ?= 20s
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all build test vet staticcheck unit demo fuzz bench soak clean tools provider docs docs-check terraform-check
+.PHONY: all build test vet staticcheck unit demo fuzz bench soak clean tools provider docs docs-check terraform-check policy-test
 
 all: build
 
@@ -38,7 +38,19 @@ $(BIN)/tfplugindocs:
 $(BIN)/staticcheck:
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-tools: $(BIN)/staticcheck $(BIN)/vault-dev
+# OPA, for `bin/opa test examples/policies` and for writing policies for
+# `plan --policy` (docs/policy.md): the version the main go.mod embeds.
+OPA_VERSION := v1.22.3
+
+$(BIN)/opa:
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)
+
+# The shipped policies' Rego unit tests, and their formatting.
+policy-test: $(BIN)/opa
+	$(BIN)/opa test examples/policies
+	@out=$$($(BIN)/opa fmt --list examples/policies); if [ -n "$$out" ]; then echo "not formatted (run bin/opa fmt -w examples/policies):"; echo "$$out"; exit 1; fi
+
+tools: $(BIN)/staticcheck $(BIN)/vault-dev $(BIN)/opa
 
 vet:
 	$(GO) vet ./...
@@ -71,7 +83,7 @@ docs-check: $(BIN)/tfplugindocs terraform-check
 	TERRAFORM=$(TERRAFORM) terraform-provider/gendocs.sh "$$tmp/docs" >/dev/null; \
 	diff -r docs/terraform-provider "$$tmp/docs" || { echo "docs/terraform-provider is stale: run make docs"; exit 1; }
 
-test: vet staticcheck docs-check unit
+test: vet staticcheck docs-check policy-test unit
 
 # Each fuzz target runs for FUZZTIME; go test allows one target per run.
 FUZZ_TARGETS := ./config:FuzzLoad ./planner/planfile:FuzzRead ./planner/state:FuzzKeyName \

@@ -518,31 +518,35 @@ func (p planOutcome) empty() bool { return p.Code == 0 && len(p.Changed) == 0 &&
 func parsePlanJSON(out string) (changed []string, orphans []orphan, err error) {
 	var p struct {
 		ResourceChanges []struct {
-			Address string   `json:"address"`
-			Actions []string `json:"actions"`
+			Address string `json:"address"`
+			Change  struct {
+				Actions []string `json:"actions"`
+			} `json:"change"`
 		} `json:"resource_changes"`
-		Orphans []struct {
-			Kind string `json:"kind"`
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		} `json:"orphans"`
-		Summary struct {
-			Orphans int `json:"orphans"`
-		} `json:"summary"`
+		Switchboard struct {
+			Orphans []struct {
+				Kind string `json:"kind"`
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"orphans"`
+			Summary struct {
+				Orphans int `json:"orphans"`
+			} `json:"summary"`
+		} `json:"switchboard"`
 	}
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		return nil, nil, fmt.Errorf("plan JSON: %w", err)
 	}
 	for _, c := range p.ResourceChanges {
-		if len(c.Actions) != 1 || c.Actions[0] != "no-op" {
-			changed = append(changed, c.Address+" "+strings.Join(c.Actions, ","))
+		if a := c.Change.Actions; len(a) != 1 || a[0] != "no-op" {
+			changed = append(changed, c.Address+" "+strings.Join(a, ","))
 		}
 	}
-	for _, o := range p.Orphans {
+	for _, o := range p.Switchboard.Orphans {
 		orphans = append(orphans, orphan{Kind: o.Kind, ID: o.ID, Name: o.Name})
 	}
-	if p.Summary.Orphans != len(orphans) {
-		return changed, orphans, fmt.Errorf("plan JSON: summary.orphans is %d but %d orphans are listed", p.Summary.Orphans, len(orphans))
+	if n := p.Switchboard.Summary.Orphans; n != len(orphans) {
+		return changed, orphans, fmt.Errorf("plan JSON: switchboard.summary.orphans is %d but %d orphans are listed", n, len(orphans))
 	}
 	return changed, orphans, nil
 }

@@ -152,11 +152,12 @@ func TestPickTrigger(t *testing.T) {
 }
 
 func TestParsePlanJSON(t *testing.T) {
-	out := `{"format_version":"1.1","resource_changes":[
-	  {"address":"glow_provider.p1","actions":["no-op"]},
-	  {"address":"glow_provider.p2","actions":["update"]}],
-	 "orphans":[{"kind":"key","id":"k1","name":"primary (vault:secret/x#api_key@v1 owner:soak)"},{"kind":"draft","id":"d1"}],
-	 "summary":{"add":0,"change":1,"destroy":0,"orphans":2}}`
+	out := `{"format_version":"1.0","resource_changes":[
+	  {"address":"glow_provider.p1","change":{"actions":["no-op"]}},
+	  {"address":"glow_provider.p2","change":{"actions":["update"]}}],
+	 "switchboard":{"format_version":"2.0",
+	  "orphans":[{"kind":"key","id":"k1","name":"primary (vault:secret/x#api_key@v1 owner:soak)"},{"kind":"draft","id":"d1"}],
+	  "summary":{"add":0,"change":1,"destroy":0,"orphans":2}}}`
 	changed, orphans, err := parsePlanJSON(out)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
 	"github.com/switchboard-hq/switchboard/planner/plan"
+	"github.com/switchboard-hq/switchboard/planner/render"
 )
 
 // The values of the seeded keys and credentials: none may appear in any
@@ -141,11 +142,17 @@ func planJSON(t *testing.T, dir string) (int, *plan.Plan, string) {
 	if code == 1 {
 		return code, nil, out + errOut
 	}
-	var p plan.Plan
-	if err := json.Unmarshal([]byte(out), &p); err != nil {
+	var doc render.JSONPlan
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("plan JSON: %v\n%s", err, out)
 	}
-	return code, &p, out + errOut
+	// The parts of the plan model the import tests read.
+	p := &plan.Plan{Unmanaged: doc.Switchboard.Unmanaged, Orphans: doc.Switchboard.Orphans, Summary: doc.Switchboard.Summary}
+	for _, rc := range doc.ResourceChanges {
+		p.Changes = append(p.Changes, plan.Change{Address: rc.Address, Type: rc.Type, Name: rc.Name, Actions: rc.Change.Actions,
+			Fields: rc.Switchboard.Fields, Rotations: rc.Switchboard.Rotations, Adopt: rc.Switchboard.Adopt})
+	}
+	return code, p, out + errOut
 }
 
 // onlyRotations fails unless every change of p is a rotation of a secret,
@@ -525,22 +532,26 @@ func adoptsThenConverges(t *testing.T, dir string) {
 	}
 	var doc struct {
 		Changes []struct {
-			Address   string            `json:"address"`
-			Actions   []string          `json:"actions"`
-			Adopt     *json.RawMessage  `json:"adopt"`
-			Fields    []json.RawMessage `json:"fields"`
-			Rotations []json.RawMessage `json:"rotations"`
+			Address string `json:"address"`
+			Change  struct {
+				Actions []string `json:"actions"`
+			} `json:"change"`
+			Switchboard struct {
+				Adopt     *json.RawMessage  `json:"adopt"`
+				Fields    []json.RawMessage `json:"fields"`
+				Rotations []json.RawMessage `json:"rotations"`
+			} `json:"switchboard"`
 		} `json:"resource_changes"`
 	}
 	if err := json.Unmarshal([]byte(js), &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range doc.Changes {
-		if c.Actions[0] == "no-op" {
+	for _, rc := range doc.Changes {
+		if rc.Change.Actions[0] == "no-op" {
 			continue
 		}
-		if c.Adopt == nil || len(c.Fields) != 0 || len(c.Rotations) != 0 {
-			t.Errorf("%s: %v, adopt %v, %d fields, %d rotations: want an adoption and nothing else", c.Address, c.Actions, c.Adopt != nil, len(c.Fields), len(c.Rotations))
+		if c := rc.Switchboard; c.Adopt == nil || len(c.Fields) != 0 || len(c.Rotations) != 0 {
+			t.Errorf("%s: %v, adopt %v, %d fields, %d rotations: want an adoption and nothing else", rc.Address, rc.Change.Actions, c.Adopt != nil, len(c.Fields), len(c.Rotations))
 		}
 	}
 	if code, out, errOut := runSwitchboard(t, "apply", "--auto-approve", "--no-color", dir); code != 0 {

@@ -270,12 +270,14 @@ func TestInterruptedApplyLeavesNothingOrphaned(t *testing.T) {
 	}
 	code, js, errOut := runSwitchboard(t, "plan", "--format", "json", dir)
 	var doc struct {
-		Orphans []struct {
-			Kind string `json:"kind"`
-		} `json:"orphans"`
+		Switchboard struct {
+			Orphans []struct {
+				Kind string `json:"kind"`
+			} `json:"orphans"`
+		} `json:"switchboard"`
 	}
-	if err := json.Unmarshal([]byte(js), &doc); code != 0 || err != nil || len(doc.Orphans) == 0 {
-		t.Fatalf("plan after the interruption: exit %d, orphans %+v (%v)\n%s%s", code, doc.Orphans, err, js, errOut)
+	if err := json.Unmarshal([]byte(js), &doc); code != 0 || err != nil || len(doc.Switchboard.Orphans) == 0 {
+		t.Fatalf("plan after the interruption: exit %d, orphans %+v (%v)\n%s%s", code, doc.Switchboard.Orphans, err, js, errOut)
 	}
 	applyOK(t, "Apply complete!", dir)
 	noChanges(t, dir)
@@ -350,19 +352,22 @@ func TestRotationIsNotDriftWithABaseline(t *testing.T) {
 	code, js, errOut := runSwitchboard(t, "plan", "--format", "json", "--baseline", applied, dir)
 	var doc struct {
 		Changes []struct {
-			Address   string            `json:"address"`
-			Drift     bool              `json:"drift"`
-			Rotations []json.RawMessage `json:"rotations"`
+			Address     string `json:"address"`
+			Switchboard struct {
+				Drift     bool              `json:"drift"`
+				Rotations []json.RawMessage `json:"rotations"`
+			} `json:"switchboard"`
 		} `json:"resource_changes"`
 	}
 	if err := json.Unmarshal([]byte(js), &doc); code != 0 || err != nil {
 		t.Fatalf("plan: exit %d, %v\n%s%s", code, err, js, errOut)
 	}
 	rotations := 0
-	for _, c := range doc.Changes {
+	for _, rc := range doc.Changes {
+		c := rc.Switchboard
 		rotations += len(c.Rotations)
 		if c.Drift {
-			t.Errorf("%s: a rotation labelled drift", c.Address)
+			t.Errorf("%s: a rotation labelled drift", rc.Address)
 		}
 	}
 	if rotations != 2 {

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
 	"github.com/switchboard-hq/switchboard/planner/render"
+	"github.com/switchboard-hq/switchboard/policy"
 )
 
 func init() { subcommands = append(subcommands, newPlanCommand) }
@@ -58,6 +59,7 @@ func newPlanCommand() *cobra.Command {
 		detailedExit  bool
 		markdownTitle string
 		checkSecrets  bool
+		policyDir     string
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [DIR]",
@@ -94,12 +96,18 @@ sensitive ones as digests).
 Output: the plan on standard output (--format text, json or markdown),
 diagnostics on standard error. Exit status: 0 on success, 1 on error; with
 --detailed-exitcode, 0 when there are no changes, 1 on error and 2 when there
-are changes.`,
+are changes.
+
+With --policy DIR the plan is checked against the Rego policies in DIR
+(docs/policy.md), with the JSON plan as input: each deny or violation
+message is printed with the file:line of the block it is about and fails the
+plan (exit 1, nothing saved); warnings are printed.`,
 		Example: `  switchboard plan providers/
   switchboard plan --out plan.sbplan --var-file envs/staging.sbvars providers/
   switchboard plan -out=plan.sbplan -var region=eu providers/   # Terraform's spellings work too
   switchboard plan --format markdown --title "Plan for $SHA" providers/ > comment.md
-  switchboard plan --target 'glow_provider.openai["prod"]' providers/`,
+  switchboard plan --target 'glow_provider.openai["prod"]' providers/
+  switchboard plan --policy policies/ providers/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := argDir(args)
@@ -107,6 +115,14 @@ are changes.`,
 			cfg, err := flags.load(dir, errOut)
 			if err != nil {
 				return err
+			}
+			// Policies are read first, so that one that does not parse
+			// fails the plan before any service is called.
+			var policies *policy.Set
+			if policyDir != "" {
+				if policies, err = policy.Load(policyDir); err != nil {
+					return err
+				}
 			}
 			sess, err := connect(cmd.Context(), cfg)
 			if err != nil {
@@ -125,8 +141,16 @@ are changes.`,
 			if err != nil {
 				return err
 			}
-			if err := renderPlan(cmd.OutOrStdout(), res.Plan, format, flags.color(cmd.OutOrStdout()), markdownTitle); err != nil {
+			doc, report, err := checkPolicies(cmd.Context(), policies, res, dir)
+			if err != nil {
 				return err
+			}
+			if err := renderChecked(cmd.OutOrStdout(), errOut, res, doc, report, format, flags.color(cmd.OutOrStdout()), markdownTitle); err != nil {
+				return err
+			}
+			if report.Denied() {
+				// A denied plan is not saved: there is nothing to apply.
+				return policyDenied(report, out != "")
 			}
 			if out != "" {
 				if err := writePlanFile(cmd, out, res); err != nil {
@@ -156,6 +180,7 @@ are changes.`,
 	f.StringVar(&markdownTitle, "title", "", "title of the markdown comment")
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
 	f.BoolVar(&checkSecrets, "check-secrets", false, "also read every vault() secret and check that its field exists (needs a token that may read values; never prints them)")
+	f.StringVar(&policyDir, "policy", "", "evaluate the Rego policies in `DIR` against the plan (docs/policy.md): a deny fails the plan")
 	return cmd
 }
 

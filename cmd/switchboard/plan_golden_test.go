@@ -415,7 +415,7 @@ func TestPlanE2EDriftWithBaseline(t *testing.T) {
 	noDecrypts(t, w)
 }
 
-// TestPlanE2EConfigChecksumFormat checks config_checksum against the
+// TestPlanE2EConfigChecksumFormat checks switchboard.config_checksum against the
 // documented form "sha256:<hex>" (docs/plan-format.md, JSON), the form of
 // desired_digest and of the planner's own golden files.
 func TestPlanE2EConfigChecksumFormat(t *testing.T) {
@@ -423,12 +423,14 @@ func TestPlanE2EConfigChecksumFormat(t *testing.T) {
 	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": openaiV1})
 	_, js, errOut := runSwitchboard(t, "plan", "--format", "json", copyExample(t, "basic"))
 	var doc struct {
-		ConfigChecksum string `json:"config_checksum"`
+		Switchboard struct {
+			ConfigChecksum string `json:"config_checksum"`
+		} `json:"switchboard"`
 	}
 	if err := json.Unmarshal([]byte(js), &doc); err != nil {
 		t.Fatalf("%v\n%s%s", err, js, errOut)
 	}
-	if !strings.HasPrefix(doc.ConfigChecksum, "sha256:") {
-		t.Errorf("config_checksum is %q, documented as \"sha256:…\"", doc.ConfigChecksum)
+	if !strings.HasPrefix(doc.Switchboard.ConfigChecksum, "sha256:") {
+		t.Errorf("switchboard.config_checksum is %q, documented as \"sha256:…\"", doc.Switchboard.ConfigChecksum)
 	}
 }

@@ -37,8 +37,10 @@ func TestPlanOfANewWorldInEveryFormat(t *testing.T) {
 	var doc struct {
 		FormatVersion string `json:"format_version"`
 		Changes       []struct {
-			Address string   `json:"address"`
-			Actions []string `json:"actions"`
+			Address string `json:"address"`
+			Change  struct {
+				Actions []string `json:"actions"`
+			} `json:"change"`
 		} `json:"resource_changes"`
 	}
 	if err := json.Unmarshal([]byte(js), &doc); err != nil {
@@ -46,7 +48,7 @@ func TestPlanOfANewWorldInEveryFormat(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, c := range doc.Changes {
-		got[c.Address] = strings.Join(c.Actions, ",")
+		got[c.Address] = strings.Join(c.Change.Actions, ",")
 	}
 	if doc.FormatVersion == "" || got["glow_provider.openai_prod"] != "create" || got["gateflow_provider.openai"] != "create" {
 		t.Errorf("json plan: version %q, actions %v", doc.FormatVersion, got)

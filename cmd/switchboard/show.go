@@ -5,6 +5,9 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/switchboard-hq/switchboard/planner"
+	"github.com/switchboard-hq/switchboard/planner/render"
 )
 
 func init() { subcommands = append(subcommands, newShowCommand) }
@@ -42,6 +45,11 @@ or 1 when the file cannot be read or is not a plan file.`,
 					fmt.Fprintln(out, "  "+l)
 				}
 				fmt.Fprintln(out)
+			}
+			if format == "json" {
+				// Without loading the configuration, which may need
+				// sensitive variables: the blocks' lines from the files.
+				return render.WriteJSON(out, render.NewJSONPlan(pl.Plan, render.JSONOptions{DeclaredAt: render.DeclaredAtInFiles(planner.EmbeddedFiles(pl))}))
 			}
 			return renderPlan(out, pl.Plan, format, color, title)
 		},

@@ -12,6 +12,9 @@ import (
 type MarkdownOptions struct {
 	// Title heads the comment; empty gives "Switchboard plan".
 	Title string
+	// Policy, when set, adds the policy results (plan --policy) after the
+	// title.
+	Policy *PolicyReport
 }
 
 // Markdown writes the plan as a pull-request comment: the outcome first,
@@ -31,6 +34,9 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 		line("## " + title + ": " + strings.TrimSuffix(strings.TrimPrefix(SummaryLine(p), "Plan: "), "."))
 	}
 	line("")
+	if opts.Policy != nil {
+		_ = PolicyMarkdown(&b, opts.Policy) // a strings.Builder does not fail
+	}
 
 	groups := map[plan.Action][]plan.Change{}
 	var inUse, drift, adopt []plan.Change

@@ -1,0 +1,252 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/switchboard-hq/switchboard/config"
+)
+
+// PolicyReport is the outcome of evaluating a directory of policies
+// against a plan (plan --policy DIR, docs/policy.md).
+type PolicyReport struct {
+	// Dir is the policy directory as given.
+	Dir string `json:"dir"`
+	// Files counts the policy files (*.rego, tests excluded) evaluated.
+	Files    int             `json:"files"`
+	Denies   []PolicyFinding `json:"denies"`
+	Warnings []PolicyFinding `json:"warnings"`
+	// ConfigDir is the configuration directory, which DeclaredAt is
+	// relative to; locations are printed under it.
+	ConfigDir string `json:"-"`
+}
+
+// PolicyFinding is one message of a deny, violation or warn rule.
+type PolicyFinding struct {
+	// Rule is the rule that produced the message: data.PACKAGE.RULE.
+	Rule    string `json:"rule"`
+	Message string `json:"msg"`
+	// Address is the object the message is about: the rule's "address"
+	// field, or the address of a planned object the message names.
+	Address string `json:"address,omitempty"`
+	// DeclaredAt is "FILE:LINE" of the object's block, relative to the
+	// configuration directory; absent for removed and undeclared objects.
+	DeclaredAt string `json:"declared_at,omitempty"`
+}
+
+// Denied reports whether a policy denies the plan.
+func (r *PolicyReport) Denied() bool { return r != nil && len(r.Denies) > 0 }
+
+// Location is where a finding's block is, as a path under the
+// configuration directory the user gave ("providers/main.hcl:12").
+func (r *PolicyReport) Location(f PolicyFinding) string {
+	if f.DeclaredAt == "" {
+		return ""
+	}
+	if r.ConfigDir == "" || r.ConfigDir == "." {
+		return f.DeclaredAt
+	}
+	return filepath.Join(r.ConfigDir, f.DeclaredAt)
+}
+
+// Headline is the report's one-line outcome.
+func (r *PolicyReport) Headline() string {
+	outcome := "passed"
+	if r.Denied() {
+		outcome = "failed"
+	}
+	return fmt.Sprintf("Policy check %s: %d %s, %d %s (%d %s in %s).", outcome,
+		len(r.Denies), plural(len(r.Denies), "deny", "denies"),
+		len(r.Warnings), plural(len(r.Warnings), "warning", "warnings"),
+		r.Files, plural(r.Files, "policy file", "policy files"), r.Dir)
+}
+
+// maxTextMessage bounds one message in the terminal; a policy's message is
+// its author's text and may quote live data of any length.
+const maxTextMessage = 4096
+
+// PolicyText writes the report for a terminal or a CI log: one line per
+// finding, "LEVEL FILE:LINE: message (rule)", which CI problem matchers
+// read. Control characters in messages are shown escaped, never sent to
+// the terminal.
+func PolicyText(w io.Writer, r *PolicyReport) error {
+	var b strings.Builder
+	b.WriteString("\n" + r.Headline() + "\n")
+	for _, g := range []struct {
+		level string
+		fs    []PolicyFinding
+	}{{"DENY", r.Denies}, {"WARN", r.Warnings}} {
+		for _, f := range g.fs {
+			b.WriteString("  " + g.level + " ")
+			if loc := r.Location(f); loc != "" {
+				b.WriteString(terminalSafe(loc, maxTextMessage) + ": ")
+			}
+			b.WriteString(terminalSafe(f.Message, maxTextMessage) + " (" + terminalSafe(f.Rule, maxTextMessage) + ")\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// The Markdown section lists this many findings of each level, each message
+// cut at maxMarkdownMessage bytes, so that it keeps to a few kilobytes of a
+// comment GitHub caps at 65,536 characters; the job log has all of them.
+const (
+	maxMarkdownFindings = 20
+	maxMarkdownMessage  = 300
+)
+
+// PolicyMarkdown writes the report as a section of the pull-request
+// comment: a CAUTION with the denies, a WARNING with the warnings, or a
+// line saying the policies passed. Every string from a policy is escaped.
+func PolicyMarkdown(w io.Writer, r *PolicyReport) error {
+	var b strings.Builder
+	line := func(s string) { b.WriteString(s); b.WriteByte('\n') }
+	if len(r.Denies) == 0 && len(r.Warnings) == 0 {
+		line(fmt.Sprintf("**Policy check passed** (%d %s in %s).", r.Files, plural(r.Files, "policy file", "policy files"), policyCode(r.Dir)))
+		line("")
+	}
+	for _, g := range []struct {
+		alert, what string
+		fs          []PolicyFinding
+	}{{"CAUTION", "denies", r.Denies}, {"WARNING", "warns about", r.Warnings}} {
+		if len(g.fs) == 0 {
+			continue
+		}
+		line("> [!" + g.alert + "]")
+		if g.alert == "CAUTION" {
+			line(fmt.Sprintf("> **Policy denies this plan** (%d %s from %s). Apply is blocked until the configuration complies.", len(g.fs), plural(len(g.fs), "message", "messages"), policyCode(r.Dir)))
+		} else {
+			line(fmt.Sprintf("> **Policy warnings** (%d from %s).", len(g.fs), policyCode(r.Dir)))
+		}
+		line(">")
+		for i, f := range g.fs {
+			if i == maxMarkdownFindings {
+				line(fmt.Sprintf("> - … and %d more in the job log.", len(g.fs)-i))
+				break
+			}
+			s := "> - "
+			if loc := r.Location(f); loc != "" {
+				s += policyCode(loc) + ": "
+			}
+			s += policyEscape(cut(f.Message, maxMarkdownMessage)) + " (" + policyCode(f.Rule) + ")"
+			line(s)
+		}
+		line("")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// DeclaredAt maps the address of every object cfg declares to "FILE:LINE"
+// of its block, relative to the configuration directory, so that the
+// location reads the same wherever the directory is.
+func DeclaredAt(cfg *config.Config) map[string]string {
+	out := make(map[string]string, len(cfg.GlowProviders)+len(cfg.GatewayProviders))
+	at := func(addr config.Address, r hcl.Range) {
+		if r.Filename == "" {
+			return
+		}
+		name := r.Filename
+		if rel, err := filepath.Rel(cfg.Dir, r.Filename); err == nil && cfg.Dir != "" && !strings.HasPrefix(rel, "..") {
+			name = rel
+		}
+		out[addr.String()] = fmt.Sprintf("%s:%d", filepath.ToSlash(name), r.Start.Line)
+	}
+	for _, p := range cfg.GlowProviders {
+		at(p.Address, p.DeclRange)
+	}
+	for _, p := range cfg.GatewayProviders {
+		at(p.Address, p.DeclRange)
+	}
+	return out
+}
+
+// DeclaredAtInFiles is DeclaredAt for configuration files that are not
+// loaded (a plan file's embedded configuration, which may need sensitive
+// variables to evaluate): each block's header, by the address of the block.
+// NewJSONPlan finds an instance of a for_each block through its block's
+// address. Only the directory's own *.hcl files are read.
+func DeclaredAtInFiles(files []config.SourceFile) map[string]string {
+	out := map[string]string{}
+	for _, f := range files {
+		if strings.Contains(f.Name, "/") || !strings.HasSuffix(f.Name, ".hcl") {
+			continue
+		}
+		file, diags := hclsyntax.ParseConfig(f.Content, f.Name, hcl.InitialPos)
+		if diags.HasErrors() {
+			continue
+		}
+		body, ok := file.Body.(*hclsyntax.Body)
+		if !ok {
+			continue
+		}
+		for _, b := range body.Blocks {
+			if (b.Type == config.GlowProviderType || b.Type == config.GatewayProviderType) && len(b.Labels) == 1 {
+				out[b.Type+"."+b.Labels[0]] = fmt.Sprintf("%s:%d", f.Name, b.DefRange().Start.Line)
+			}
+		}
+	}
+	return out
+}
+
+// cut shortens s to at most n bytes, on a rune boundary, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// terminalSafe cuts s and escapes the characters that would act on a
+// terminal or fake a line of output: C0/C1 controls (ANSI escapes,
+// newlines, carriage returns) and the bidirectional overrides.
+func terminalSafe(s string, n int) string {
+	s = cut(s, n)
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case r == utf8.RuneError:
+			b.WriteRune('\ufffd')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// policyEscaper neutralises what Markdown or GitHub's HTML would act on,
+// so that a message cannot close the comment's <details>, fake a line of
+// the plan or add a link.
+var policyEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`,
+	"<", "&lt;", ">", "&gt;", "&", "&amp;", "|", `\|`, "#", `\#`, "~", `\~`, "!", `\!`, "@", "@\u200b",
+)
+
+func policyEscape(s string) string { return policyEscaper.Replace(terminalSafe(s, len(s))) }
+
+// policyCode wraps s in a code span that s cannot close.
+func policyCode(s string) string {
+	s = terminalSafe(s, maxMarkdownMessage)
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
