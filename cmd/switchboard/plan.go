@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/switchboard-hq/switchboard/planner"
 	"github.com/switchboard-hq/switchboard/planner/plan"
@@ -53,10 +55,10 @@ func (p *planFlags) options() (planner.Options, error) {
 
 func newPlanCommand() *cobra.Command {
 	var (
-		flags         planFlags
-		out, format   string
-		detailedExit  bool
-		markdownTitle string
+		flags        planFlags
+		out, format  string
+		detailedExit bool
+		comment      commentFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [DIR]",
@@ -86,11 +88,15 @@ embedded. With --detailed-exitcode it exits 0 when there are no changes, 1 on
 error and 2 when there are changes.`,
 		Example: `  switchboard plan providers/
   switchboard plan --out plan.sbplan --var-file envs/staging.vars providers/
-  switchboard plan --format markdown --title "Plan for $SHA" providers/ > comment.md
+  switchboard plan --format markdown --title "Plan for $SHA" --full-plan-url "$ARTIFACT_URL" providers/ > comment.md
   switchboard plan --target 'glow_provider.openai["prod"]' providers/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := argDir(args)
+			md, err := comment.options(dir)
+			if err != nil {
+				return err
+			}
 			errOut := cmd.ErrOrStderr()
 			cfg, err := flags.load(dir, errOut)
 			if err != nil {
@@ -108,7 +114,7 @@ error and 2 when there are changes.`,
 			if err != nil {
 				return err
 			}
-			if err := renderPlan(cmd.OutOrStdout(), res.Plan, format, flags.color(cmd.OutOrStdout()), markdownTitle); err != nil {
+			if err := renderPlanWith(cmd.OutOrStdout(), res.Plan, format, flags.color(cmd.OutOrStdout()), md); err != nil {
 				return err
 			}
 			if out != "" {
@@ -136,7 +142,7 @@ error and 2 when there are changes.`,
 	f := cmd.Flags()
 	f.StringVarP(&out, "out", "o", "", "save the plan to `FILE`, for switchboard apply FILE")
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
-	f.StringVar(&markdownTitle, "title", "", "title of the markdown comment")
+	comment.register(f)
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
 	return cmd
 }
@@ -149,13 +155,50 @@ func argDir(args []string) string {
 }
 
 func renderPlan(w io.Writer, p *plan.Plan, format string, color bool, title string) error {
+	return renderPlanWith(w, p, format, color, render.MarkdownOptions{Title: title})
+}
+
+// commentFlags are the flags of the Markdown comment, shared by plan and
+// show.
+type commentFlags struct {
+	title, fullPlanURL string
+	maxChars           int
+}
+
+func (c *commentFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&c.title, "title", "", "title of the markdown comment")
+	f.IntVar(&c.maxChars, "max-comment-chars", render.DefaultMaxCommentChars,
+		"bound the markdown comment to `N` characters (counted as UTF-8 bytes), shortening the detailed plan; 0 for no bound (GitHub refuses comments over 65,536)")
+	f.StringVar(&c.fullPlanURL, "full-plan-url", "", "where the full plan is (e.g. the workflow's artifact `URL`), linked when the markdown comment is shortened")
+}
+
+// options are the Markdown options for the configuration in dir, whose
+// name the comment's hidden marker carries.
+func (c *commentFlags) options(dir string) (render.MarkdownOptions, error) {
+	o := render.MarkdownOptions{Title: c.title, Dir: filepath.ToSlash(filepath.Clean(dir)), MaxChars: c.maxChars, FullPlanURL: c.fullPlanURL}
+	switch {
+	case c.maxChars == 0:
+		o.MaxChars = -1
+	case c.maxChars < render.MinCommentChars:
+		return o, fmt.Errorf("--max-comment-chars %d: the title, the alerts and the summary need at least %d; use 0 for no bound", c.maxChars, render.MinCommentChars)
+	}
+	if c.fullPlanURL != "" {
+		u, err := url.Parse(c.fullPlanURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return o, fmt.Errorf("--full-plan-url %q: want an http or https URL", c.fullPlanURL)
+		}
+	}
+	return o, nil
+}
+
+func renderPlanWith(w io.Writer, p *plan.Plan, format string, color bool, md render.MarkdownOptions) error {
 	switch format {
 	case "text":
 		return render.Text(w, p, render.TextOptions{Color: color})
 	case "json":
 		return render.JSON(w, p)
 	case "markdown", "md":
-		return render.Markdown(w, p, render.MarkdownOptions{Title: title})
+		return render.Markdown(w, p, md)
 	default:
 		return fmt.Errorf("unknown --format %q: use text, json or markdown", format)
 	}

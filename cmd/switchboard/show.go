@@ -1,18 +1,22 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/switchboard-hq/switchboard/planner/render"
 )
 
 func init() { subcommands = append(subcommands, newShowCommand) }
 
 func newShowCommand() *cobra.Command {
 	var (
-		format, title string
-		noColor       bool
+		format  string
+		noColor bool
+		comment commentFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "show FILE",
@@ -32,21 +36,29 @@ It reads only the file: no service is called.`,
 			if err != nil {
 				return err
 			}
+			// The marker names the directory the plan was made from, so
+			// that a comment from show replaces the one plan posted.
+			md, err := comment.options(cmp.Or(pl.Configuration.Dir, "."))
+			if err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			color := !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(out)
 			if format == "text" {
-				fmt.Fprintf(out, "Plan file %s, written by Switchboard %s at %s, is bound to:\n", args[0], pl.WrittenBy, pl.Plan.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"))
+				fmt.Fprintf(out, "Plan file %s, written by Switchboard %s at %s, is bound to:\n", render.Clean(args[0]), render.Clean(pl.WrittenBy), pl.Plan.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"))
 				for _, l := range pl.Binding.Lines() {
-					fmt.Fprintln(out, "  "+l)
+					// The actor and the URLs come from the file and the
+					// services: no control character reaches the terminal.
+					fmt.Fprintln(out, "  "+render.Clean(l))
 				}
 				fmt.Fprintln(out)
 			}
-			return renderPlan(out, pl.Plan, format, color, title)
+			return renderPlanWith(out, pl.Plan, format, color, md)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
-	f.StringVar(&title, "title", "", "title of the markdown comment")
+	comment.register(f)
 	f.BoolVar(&noColor, "no-color", false, "do not use colors")
 	return cmd
 }
