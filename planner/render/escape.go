@@ -127,7 +127,7 @@ func sgrLen(s string) int {
 // emphasis, links, code spans, table cells, strikethrough and line
 // starters (#, >, -, +, =, 1.) are backslash-escaped.
 func mdText(s string) string {
-	s = mdEscaper.Replace(Clean(s))
+	s = cut(mdEscaper.Replace(Clean(s)), maxProse)
 	// Clean leaves the string on one line, so only its start can begin a
 	// block: a heading, quote, list item, setext underline or ordered item.
 	if s != "" {
@@ -148,11 +148,34 @@ var mdEscaper = strings.NewReplacer(
 	"<", "&lt;", ">", "&gt;", "&", "&amp;",
 )
 
+// Bounds of one escaped live string in the comment: a name or address in
+// a code span, and a sentence of prose. Longer ones (a crafted name of a
+// megabyte) end in "…"; the folded text plan and the plan file have them
+// whole. They keep every alert line short, which is what lets the
+// comment's bound hold.
+const (
+	maxCode  = 256
+	maxProse = 500
+)
+
+// cut shortens s to at most n bytes, at a character boundary, marking the
+// cut with "…".
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
 // code wraps a live string in a code span that it cannot close. Inside a
 // code span GitHub prints < and & as they are, so only backticks (the
 // span's fence grows past the longest run) and line breaks (Clean) matter.
 func code(s string) string {
-	s = Clean(s)
+	s = cut(Clean(s), maxCode)
 	fence := "`"
 	for strings.Contains(s, fence) {
 		fence += "`"
@@ -195,5 +218,5 @@ func commentText(s string) string {
 			b.WriteByte(c)
 		}
 	}
-	return Clean(b.String())
+	return cut(Clean(b.String()), maxCode)
 }

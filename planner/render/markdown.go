@@ -34,7 +34,8 @@ type MarkdownOptions struct {
 	// Dir is the configuration directory the marker names.
 	Dir string
 	// MaxChars bounds the output (UTF-8 bytes); 0 gives
-	// DefaultMaxCommentChars, a negative value no bound.
+	// DefaultMaxCommentChars, a negative value no bound, and a bound
+	// under MinCommentChars is raised to it.
 	MaxChars int
 	// FullPlanURL is where the whole plan is (the workflow's artifact),
 	// linked when the comment is shortened.
@@ -79,8 +80,11 @@ type markdown struct {
 
 func newMarkdown(p *plan.Plan, opts MarkdownOptions) *markdown {
 	m := &markdown{p: p, opts: opts, budget: opts.MaxChars, groups: map[plan.Action][]plan.Change{}}
-	if m.budget == 0 {
+	switch {
+	case m.budget == 0:
 		m.budget = DefaultMaxCommentChars
+	case m.budget > 0 && m.budget < MinCommentChars:
+		m.budget = MinCommentChars
 	}
 	for _, c := range p.Changes {
 		m.groups[c.Action()] = append(m.groups[c.Action()], c)
@@ -107,23 +111,32 @@ func newMarkdown(p *plan.Plan, opts MarkdownOptions) *markdown {
 const unbounded = int(^uint(0) >> 1)
 
 func (m *markdown) render() string {
-	full := m.top(unbounded, nil) + m.lists(unbounded) + m.unmanaged(unbounded) + m.diff(len(m.text.changes), true)
-	if m.budget < 0 || len(full) <= m.budget {
-		return full
+	// The folded text plan is at least as long as its parts (escaping
+	// only lengthens it), so a plan whose text alone is over the bound
+	// is shortened without building the whole comment.
+	size := len(m.text.head) + len(m.text.tail) + len(m.text.summary)
+	for _, c := range m.text.changes {
+		size += len(c)
+	}
+	if m.budget < 0 || size <= m.budget {
+		full := m.top(unbounded, nil) + m.lists(unbounded) + m.unmanaged(unbounded) + m.diff(len(m.text.changes), true)
+		if m.budget < 0 || len(full) <= m.budget {
+			return full
+		}
 	}
 
 	// Shortened. The alerts come first: the largest per-alert cap that
 	// fits, keeping room for the folded plan's frame. The note they end
 	// with is fitted for no change block shown, its longest form but for
 	// a digit or two, which the last loop absorbs.
-	reserve := len(m.diff(0, false))
+	reserve := len(m.diff(0, false)) + len(m.lists(0)) + len(m.unmanaged(0))
 	k := fitN(m.maxItems(), m.budget-reserve, func(k int) int { return len(m.top(k, m.leftOut(0))) })
 	rest := m.budget - len(m.top(k, m.leftOut(0))) - reserve
 	// Then the lists of addresses and the unmanaged objects, each with a
 	// share of what is left, and the text plan with the remainder.
-	lists := m.lists(fitN(len(m.p.Changes), max(0, rest/3), func(n int) int { return len(m.lists(n)) }))
-	unmanaged := m.unmanaged(fitN(len(m.p.Unmanaged), max(0, rest/6), func(n int) int { return len(m.unmanaged(n)) }))
-	rest -= len(lists) + len(unmanaged)
+	lists := m.lists(fitN(len(m.p.Changes), len(m.lists(0))+max(0, rest/3), func(n int) int { return len(m.lists(n)) }))
+	unmanaged := m.unmanaged(fitN(len(m.p.Unmanaged), len(m.unmanaged(0))+max(0, rest/6), func(n int) int { return len(m.unmanaged(n)) }))
+	rest = m.budget - len(m.top(k, m.leftOut(0))) - len(m.diff(0, false)) - len(lists) - len(unmanaged)
 	shown := 0
 	for used := 0; shown < len(m.text.changes); shown++ {
 		n := len(m.text.changes[shown])
@@ -286,15 +299,17 @@ func (m *markdown) top(k int, left *omission) string {
 			line("")
 		}
 	}
-	if k < m.maxItems() && m.anyLongerThan(k) {
-		line("> [!NOTE]")
-		line("> The lists above are shortened to fit the comment; every entry is in the full plan.")
-		line("")
-	}
 	if left != nil {
+		lists := ""
+		if m.anyLongerThan(k) {
+			lists = fmt.Sprintf(" Each list above names its first %s %s.", count(k), plural(k, "entry", "entries"))
+		}
+		what := "every change, the lists of addresses after it are shortened"
+		if left.shown < left.total {
+			what = fmt.Sprintf("the first %s of %s %s; left out: %s", count(left.shown), count(left.total), plural(left.total, "change", "changes"), left)
+		}
 		line("> [!NOTE]")
-		line(fmt.Sprintf("> **This comment is shortened** to fit GitHub's comment size limit. The plan below shows %s of %s %s; left out: %s. %s",
-			count(left.shown), count(left.total), plural(left.total, "change", "changes"), left, m.whereFull()))
+		line(fmt.Sprintf("> **This comment is shortened** to fit GitHub's comment size limit.%s The plan below shows %s. %s", lists, what, m.whereFull()))
 		line("")
 	}
 	line("**" + SummaryLine(p) + "**")
