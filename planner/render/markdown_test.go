@@ -396,7 +396,7 @@ func TestTextStripsControlCharacters(t *testing.T) {
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain name, with spaces": "plain name, with spaces",
-		"Zürich – 東京 ✓":          "Zürich – 東京 ✓",
+		"Zürich – 東京 ✓":           "Zürich – 東京 ✓",
 		"a\nb\r\tc":               `a\nb\r\tc`,
 		"\x1b[2Jx":                `\x1b[2Jx`,
 		"\u202egnp.exe":           `\u202egnp.exe`,
