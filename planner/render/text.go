@@ -207,7 +207,7 @@ func actionWord(a plan.Action) string {
 }
 
 func describeUnmanaged(u plan.Unmanaged) string {
-	s := u.Type + " " + strconv.Quote(u.ID)
+	s := Clean(u.Type) + " " + strconv.Quote(u.ID)
 	if u.Name != "" {
 		s += fmt.Sprintf(" (name %q", u.Name)
 		if len(u.Departments) > 0 {
@@ -232,7 +232,7 @@ func describeOrphan(o plan.Orphan) string {
 		}
 		return s
 	default:
-		return fmt.Sprintf("%s %q (%q)", o.Kind, o.ID, o.Name)
+		return fmt.Sprintf("%s %q (%q)", Clean(o.Kind), o.ID, o.Name)
 	}
 }
 
