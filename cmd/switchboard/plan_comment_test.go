@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -64,15 +65,22 @@ func TestPlanMarkdownCommentIsBounded(t *testing.T) {
 		fmt.Sprintf("## Switchboard plan: 0 to add, 0 to change, %d to destroy", n),
 		fmt.Sprintf("> **This plan destroys %s objects.**", "2,000"),
 		"> **Providers in use.**",
-		"— `Team provider 0000` in `cs` (id `",
-		"is used by 1 model: `gpt-team-0000` (`",
 		"> **This comment is shortened**",
 		"left out: ",
 		"[The full plan](" + artifact + ")",
 		fmt.Sprintf("**Plan: 0 to add, 0 to change, %d to destroy.**", n),
 	} {
 		if !strings.Contains(md, want) {
-			t.Errorf("the comment lacks %q", want)
+			t.Errorf("the comment lacks %q:\n%s", want, md[:min(len(md), 1500)])
+		}
+	}
+	// Destroyed providers and their models are named, with their ids.
+	for _, re := range []string{
+		"(?m)^> - `undeclared\\.glow_provider\\[\"[0-9a-f-]{36}\"\\]` — `Team provider \\d{4}` in `cs` \\(id `[0-9a-f-]{36}`\\)$",
+		"(?m)^> - `undeclared.*\\) is used by 1 model: `gpt-team-\\d{4}` \\(`[0-9a-f-]{36}`\\)$",
+	} {
+		if !regexp.MustCompile(re).MatchString(md) {
+			t.Errorf("no line matches %s", re)
 		}
 	}
 	h := commentHTML(t, md)
@@ -145,7 +153,7 @@ func TestPlanOutputsEscapeCraftedLiveData(t *testing.T) {
 	if strings.ContainsAny(md, "\x1b\u202e") {
 		t.Error("the comment holds an ESC or a bidi override")
 	}
-	if !strings.Contains(md, "`model x\\n\\n</details>") {
+	if !strings.Contains(md, "is used by 1 model: ```` model x\\n\\n</details>") {
 		t.Errorf("the model is not named, escaped, in a code span:\n%s", md)
 	}
 
