@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -292,13 +293,25 @@ func (d *differ) glowDelete(addr state.Address, l, want *state.GlowProvider, rea
 	if l.ModelUsageCount > 0 {
 		c.ModelUsageCount = l.ModelUsageCount
 		c.InUseBy = slices.Clone(l.ModelIDs)
-		named := make([]string, len(l.ModelIDs))
-		for i, id := range l.ModelIDs {
-			m := plan.Model{ID: id, Name: d.modelNames[id]}
-			c.InUseByModels = append(c.InUseByModels, m)
-			named[i] = id
+		for _, id := range l.ModelIDs {
+			c.InUseByModels = append(c.InUseByModels, plan.Model{ID: id, Name: d.modelNames[id]})
+		}
+		// By name, as a reviewer looks for them, then the unnamed by id.
+		slices.SortFunc(c.InUseByModels, func(a, b plan.Model) int {
+			unnamed := func(m plan.Model) int {
+				if m.Name == "" {
+					return 1
+				}
+				return 0
+			}
+			return cmp.Or(cmp.Compare(unnamed(a), unnamed(b)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+		})
+		named := make([]string, len(c.InUseByModels))
+		for i, m := range c.InUseByModels {
+			c.InUseBy[i] = m.ID
+			named[i] = m.ID
 			if m.Name != "" {
-				named[i] = fmt.Sprintf("%q (%s)", m.Name, id)
+				named[i] = fmt.Sprintf("%q (%s)", m.Name, m.ID)
 			}
 		}
 		models := "models"

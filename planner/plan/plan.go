@@ -96,9 +96,10 @@ type Change struct {
 	// provider being deleted.
 	ModelUsageCount int      `json:"model_usage_count,omitempty"`
 	InUseBy         []string `json:"in_use_by,omitempty"`
-	// InUseByModels names the models of InUseBy, in the same order, as
-	// Glow's model search shows them, so that a reviewer sees which models
-	// break; a model the search did not return has its id only.
+	// InUseByModels names the models of InUseBy, as Glow's model search
+	// shows them, so that a reviewer sees which models break; a model the
+	// search did not return has its id only. Both lists are sorted by
+	// name, then the unnamed by id.
 	InUseByModels []Model `json:"in_use_by_models,omitempty"`
 
 	Drift        bool         `json:"drift"`

@@ -81,24 +81,30 @@ func escapeRune(r rune) string {
 func terminalSafe(out string, color bool) string {
 	var b strings.Builder
 	b.Grow(len(out))
-	for i, w := 0, 0; i < len(out); i += w {
+	for i := 0; i < len(out); {
+		// Runs of printable ASCII and newlines, nearly all of a plan, are
+		// copied whole.
+		j := i
+		for j < len(out) && (out[j] == '\n' || (out[j] >= 0x20 && out[j] < 0x7f)) {
+			j++
+		}
+		b.WriteString(out[i:j])
+		if i = j; i == len(out) {
+			break
+		}
 		r, size := utf8.DecodeRuneInString(out[i:])
-		w = size
 		switch {
-		case r == '\n' || (r != utf8.RuneError && safeRune(r)) || (r == utf8.RuneError && size == 3):
+		case r == 0x1b && color && sgrLen(out[i:]) > 0:
+			size = sgrLen(out[i:])
 			b.WriteString(out[i : i+size])
-		case r == 0x1b && color:
-			if n := sgrLen(out[i:]); n > 0 {
-				b.WriteString(out[i : i+n])
-				w = n
-				continue
-			}
-			b.WriteString(escapeRune(r))
-		case r == utf8.RuneError:
+		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, out[i])
+		case safeRune(r):
+			b.WriteString(out[i : i+size])
 		default:
 			b.WriteString(escapeRune(r))
 		}
+		i += size
 	}
 	return b.String()
 }

@@ -114,11 +114,7 @@ func (m *markdown) render() string {
 	// The folded text plan is at least as long as its parts (escaping
 	// only lengthens it), so a plan whose text alone is over the bound
 	// is shortened without building the whole comment.
-	size := len(m.text.head) + len(m.text.tail) + len(m.text.summary)
-	for _, c := range m.text.changes {
-		size += len(c)
-	}
-	if m.budget < 0 || size <= m.budget {
+	if m.budget < 0 || m.text.size() <= m.budget {
 		full := m.top(unbounded, nil) + m.lists(unbounded) + m.unmanaged(unbounded) + m.diff(len(m.text.changes), true)
 		if m.budget < 0 || len(full) <= m.budget {
 			return full

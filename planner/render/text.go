@@ -33,6 +33,7 @@ type TextOptions struct {
 func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	parts := textParts(p, opts.Color)
 	var b strings.Builder
+	b.Grow(parts.size())
 	b.WriteString(parts.head)
 	for _, c := range parts.changes {
 		b.WriteString(c)
@@ -53,6 +54,15 @@ type planText struct {
 	shown   []plan.Change
 	tail    string
 	summary string
+}
+
+// size is the length of the whole text plan.
+func (pt planText) size() int {
+	n := len(pt.head) + len(pt.tail) + len(pt.summary)
+	for _, c := range pt.changes {
+		n += len(c)
+	}
+	return n
 }
 
 func textParts(p *plan.Plan, color bool) planText {
@@ -274,11 +284,6 @@ func (t *textWriter) change(c plan.Change) {
 	case a == plan.ActionCreate:
 		head += " will be created"
 	case a == plan.ActionDelete:
-		if c.Type == state.TypeGlowProvider {
-			// The address of a removed or pruned block does not say which
-			// provider it is.
-			head += " (" + liveName(c) + ")"
-		}
 		head += " will be " + t.paint(ansiRed, "destroyed")
 	case c.Adopt != nil:
 		head += " will be adopted and updated in-place"
@@ -519,18 +524,6 @@ func refString(m map[string]any) string {
 		s += " (key " + id + ")"
 	}
 	return Clean(s)
-}
-
-// liveName names the live object a change is about: its own name and
-// departments, for a reviewer who sees only an address or an id.
-func liveName(c plan.Change) string {
-	s := strconv.Quote(c.ProviderName)
-	if len(c.Departments) > 0 {
-		s += " in " + departmentList(c.Departments)
-	} else if c.Type == state.TypeGlowProvider {
-		s += ", global"
-	}
-	return s
 }
 
 func departmentList(ds []string) string {
