@@ -168,8 +168,13 @@ func fitN(most, limit int, size func(int) int) int {
 	return lo
 }
 
+// maxItems is the longest alert list.
 func (m *markdown) maxItems() int {
-	return max(len(m.p.Changes), len(m.p.Orphans), len(m.p.Warnings), 1)
+	ws := 0
+	for _, c := range m.warned {
+		ws += len(c.Warnings)
+	}
+	return max(len(m.p.Changes), len(m.p.Orphans), len(m.p.Warnings), ws, 1)
 }
 
 // omission says what the text plan leaves out.
