@@ -133,7 +133,9 @@ func sgrLen(s string) int {
 // emphasis, links, code spans, table cells, strikethrough and line
 // starters (#, >, -, +, =, 1.) are backslash-escaped.
 func mdText(s string) string {
-	s = cut(mdEscaper.Replace(Clean(s)), maxProse)
+	// Escaping never shortens, so a prefix of s a little over the bound
+	// escapes to a prefix of the escaped s that is over it too.
+	s = cut(mdEscaper.Replace(Clean(prefix(s, maxProse+1))), maxProse)
 	// Clean leaves the string on one line, so only its start can begin a
 	// block: a heading, quote, list item, setext underline or ordered item.
 	if s != "" {
@@ -164,24 +166,31 @@ const (
 	maxProse = 500
 )
 
+// prefix is s cut to at most n bytes, at a character boundary.
+func prefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 // cut shortens s to at most n bytes, at a character boundary, marking the
 // cut with "…".
 func cut(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
+	return prefix(s, n) + "…"
 }
 
 // code wraps a live string in a code span that it cannot close. Inside a
 // code span GitHub prints < and & as they are, so only backticks (the
 // span's fence grows past the longest run) and line breaks (Clean) matter.
 func code(s string) string {
-	s = cut(Clean(s), maxCode)
+	s = cut(Clean(prefix(s, maxCode+1)), maxCode)
 	fence := "`"
 	for strings.Contains(s, fence) {
 		fence += "`"

@@ -73,7 +73,7 @@ type markdown struct {
 	p                           *plan.Plan
 	opts                        MarkdownOptions
 	budget                      int
-	text                        planText
+	text                        *planText
 	groups                      map[plan.Action][]plan.Change
 	inUse, drift, adopt, warned []plan.Change
 }
@@ -114,8 +114,8 @@ func (m *markdown) render() string {
 	// The folded text plan is at least as long as its parts (escaping
 	// only lengthens it), so a plan whose text alone is over the bound
 	// is shortened without building the whole comment.
-	if m.budget < 0 || m.text.size() <= m.budget {
-		full := m.top(unbounded, nil) + m.lists(unbounded) + m.unmanaged(unbounded) + m.diff(len(m.text.changes), true)
+	if m.budget < 0 || !m.text.longerThan(m.budget) {
+		full := m.top(unbounded, nil) + m.lists(unbounded) + m.unmanaged(unbounded) + m.diff(len(m.text.shown), true)
 		if m.budget < 0 || len(full) <= m.budget {
 			return full
 		}
@@ -134,8 +134,8 @@ func (m *markdown) render() string {
 	unmanaged := m.unmanaged(fitN(len(m.p.Unmanaged), len(m.unmanaged(0))+max(0, rest/6), func(n int) int { return len(m.unmanaged(n)) }))
 	rest = m.budget - len(m.top(k, m.leftOut(0))) - len(m.diff(0, false)) - len(lists) - len(unmanaged)
 	shown := 0
-	for used := 0; shown < len(m.text.changes); shown++ {
-		n := len(m.text.changes[shown])
+	for used := 0; shown < len(m.text.shown); shown++ {
+		n := len(m.text.block(shown))
 		if used+n > rest {
 			break
 		}
@@ -151,12 +151,18 @@ func (m *markdown) render() string {
 }
 
 // fitN returns the largest n in [0, most] for which size(n) is at most
-// limit, or 0 when none is. Sizes grow with n.
+// limit, or 0 when none is. Sizes grow with n. The search gallops up from
+// 1, since the answer is small when the lists are long and each size is
+// a rendering of n entries.
 func fitN(most, limit int, size func(int) int) int {
 	if size(most) <= limit {
 		return most
 	}
-	lo, hi := 0, most // size(hi) > limit
+	lo, hi := 0, 1 // size(lo) fits or lo is 0; size(hi) is to be tried
+	for hi < most && size(hi) <= limit {
+		lo, hi = hi, min(hi*2, most)
+	}
+	// size(hi) > limit
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
 		if size(mid) <= limit {
@@ -184,7 +190,7 @@ type omission struct {
 }
 
 func (m *markdown) leftOut(shown int) *omission {
-	o := &omission{shown: shown, total: len(m.text.changes), counts: map[plan.Action]int{}}
+	o := &omission{shown: shown, total: len(m.text.shown), counts: map[plan.Action]int{}}
 	for _, c := range m.text.shown[shown:] {
 		o.counts[c.Action()]++
 	}
@@ -501,13 +507,13 @@ func (m *markdown) unmanaged(k int) string {
 func (m *markdown) diff(n int, whole bool) string {
 	var body strings.Builder
 	body.WriteString(m.text.head)
-	for _, c := range m.text.changes[:n] {
-		body.WriteString(c)
+	for i := range n {
+		body.WriteString(m.text.block(i))
 	}
 	if whole {
 		body.WriteString(m.text.tail)
 	} else {
-		if left := len(m.text.changes) - n; left > 0 {
+		if left := len(m.text.shown) - n; left > 0 {
 			body.WriteString("\n")
 			body.WriteString(fmt.Sprintf("  # (%s more %s not shown here: this comment is shortened)\n", count(left), plural(left, "change", "changes")))
 		}

@@ -33,10 +33,9 @@ type TextOptions struct {
 func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	parts := textParts(p, opts.Color)
 	var b strings.Builder
-	b.Grow(parts.size())
 	b.WriteString(parts.head)
-	for _, c := range parts.changes {
-		b.WriteString(c)
+	for i := range parts.shown {
+		b.WriteString(parts.block(i))
 	}
 	b.WriteString(parts.tail)
 	b.WriteString(parts.summary)
@@ -45,28 +44,45 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 }
 
 // planText is the text plan in the pieces the Markdown renderer shortens:
-// the legend, one block per change (each starting with its blank line) and
+// the legend, one block per change (each starting with its blank line),
 // the rest (orphans, unmanaged objects, warnings) and the summary line.
+// The blocks are rendered when first asked for, so that a comment that
+// shows the first hundred of 10,000 changes renders about a hundred.
 type planText struct {
-	head    string
-	changes []string
-	// shown are the changes of the blocks, in order.
+	head string
+	// shown are the changes that have a block, in order.
 	shown   []plan.Change
+	blocks  []string
 	tail    string
 	summary string
+	t       *textWriter
 }
 
-// size is the length of the whole text plan.
-func (pt planText) size() int {
-	n := len(pt.head) + len(pt.tail) + len(pt.summary)
-	for _, c := range pt.changes {
-		n += len(c)
+// block is the text of change i of shown.
+func (pt *planText) block(i int) string {
+	for len(pt.blocks) <= i {
+		pt.t.line(0, "")
+		pt.t.change(pt.shown[len(pt.blocks)])
+		pt.blocks = append(pt.blocks, pt.t.take())
 	}
-	return n
+	return pt.blocks[i]
 }
 
-func textParts(p *plan.Plan, color bool) planText {
-	var out planText
+// longerThan reports whether the whole text plan is longer than n bytes,
+// rendering only the blocks it needs to tell.
+func (pt *planText) longerThan(n int) bool {
+	size := len(pt.head) + len(pt.tail) + len(pt.summary)
+	for i := range pt.shown {
+		if size > n {
+			return true
+		}
+		size += len(pt.block(i))
+	}
+	return size > n
+}
+
+func textParts(p *plan.Plan, color bool) *planText {
+	out := &planText{t: &textWriter{color: color}}
 	t := &textWriter{color: color}
 	used := map[plan.Action]bool{}
 	for _, c := range p.Changes {
@@ -86,11 +102,7 @@ func textParts(p *plan.Plan, color bool) planText {
 		t.line(0, "")
 		t.line(0, "Switchboard will perform the following actions:")
 		out.head = t.take()
-		for _, c := range out.shown {
-			t.line(0, "")
-			t.change(c)
-			out.changes = append(out.changes, t.take())
-		}
+		// The blank line that ends the changes.
 		t.line(0, "")
 	}
 	t.rest(p)
