@@ -85,7 +85,14 @@ drafts this owner left attached to nothing are listed and cleaned up.
 With --out FILE the plan is saved for 'switchboard apply FILE', bound to the
 services, Vault and variables it was made with, with the configuration
 embedded. With --detailed-exitcode it exits 0 when there are no changes, 1 on
-error and 2 when there are changes.`,
+error and 2 when there are changes.
+
+--format markdown writes a pull-request comment (docs/plan-format.md): its
+first line is the hidden marker <!-- switchboard:plan DIR --> by which a
+workflow finds and updates its own comment, and it stays within
+--max-comment-chars (60,000 by default, under GitHub's 65,536): every
+deletion, warning and the summary always fit, and the detailed plan is
+shortened with a note of what was left out and a link to --full-plan-url.`,
 		Example: `  switchboard plan providers/
   switchboard plan --out plan.sbplan --var-file envs/staging.vars providers/
   switchboard plan --format markdown --title "Plan for $SHA" --full-plan-url "$ARTIFACT_URL" providers/ > comment.md

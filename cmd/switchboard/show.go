@@ -27,9 +27,11 @@ the plan is bound to: the Glow and Gateflow URLs, the Vault address and
 namespace, who planned, the owner and the variables (sensitive ones as
 digests only). Apply refuses the file anywhere else.
 
-It reads only the file: no service is called.`,
+It reads only the file: no service is called. The Markdown comment is the
+one plan writes, with the same marker (naming the directory the plan was
+made from) and the same size bound.`,
 		Example: `  switchboard show plan.sbplan
-  switchboard show --format markdown --title "Plan for $SHA" plan.sbplan > comment.md`,
+  switchboard show --format markdown --title "Plan for $SHA" --full-plan-url "$ARTIFACT_URL" plan.sbplan > comment.md`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pl, err := readPlanFile(args[0])
