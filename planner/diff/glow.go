@@ -323,7 +323,7 @@ func (d *differ) glowDelete(addr state.Address, l, want *state.GlowProvider, rea
 			detail = "Glow keeps the provider id on models that use a deleted provider, so they will be broken."
 		}
 		c.Warnings = append(c.Warnings, plan.Diagnostic{
-			Summary: fmt.Sprintf("%s is used by %d %s", addr, l.ModelUsageCount, models),
+			Summary: fmt.Sprintf("%s (Glow provider %q) is used by %d %s", addr, l.Name, l.ModelUsageCount, models),
 			Detail:  detail,
 		})
 	}
