@@ -329,8 +329,8 @@ func TestMarkdownEscapesLiveStrings(t *testing.T) {
 	}{
 		{"default", hostile, 0},
 		{"smallest", hostile, MinCommentChars},
-		// A megabyte of it in every string still fits the bound.
-		{"huge strings", strings.Repeat(hostile, 5000), MinCommentChars},
+		// 70 KB of it in every string still fits the smallest bound.
+		{"huge strings", strings.Repeat(hostile, 500), MinCommentChars},
 	} {
 		p, budget := hostilePlanOf(tc.hostile), tc.budget
 		md := renderMarkdown(t, p, MarkdownOptions{Dir: tc.hostile, Title: tc.hostile, MaxChars: budget})
