@@ -65,7 +65,7 @@ func escapeRune(r rune) string {
 	case '\t':
 		return `\t`
 	}
-	if r < 0x100 {
+	if r < 0x80 {
 		return fmt.Sprintf(`\x%02x`, r)
 	}
 	if r <= 0xffff {
