@@ -252,10 +252,8 @@ resource "switchboard_glow_provider" %q {
   endpoints   = [%q]
   values      = { tier = %q, timeout_s = "30"%s }
 
-  key {
-    name             = "primary"
-    value_wo         = %q
-    value_wo_version = %d
+  keys = {
+    primary = { value_wo = %q, value_wo_version = %d }
   }
 }
 `, p.Key, p.Name, desc, p.Department, p.Endpoint, p.Tier, team, p.Secret.Value, p.Secret.Versions)

@@ -89,23 +89,38 @@
 //
 // Values come from, lowest precedence first: the default, the value a saved
 // plan recorded (LoadOptions.PlannedVars), the environment variable
-// SWITCHBOARD_VAR_<name>, each --var-file in order (HCL syntax, or JSON for
-// *.json), and --var NAME=VALUE. Config.Variables records each final value
-// and whether anything but the glow token and gateflow admin_key depends on
-// it (Variable.CredentialOnly). Text values (--var, the
-// environment) are taken as strings for primitive types and parsed as HCL
-// expressions for lists, maps and objects, as in Terraform. All required
-// variables without a value are reported in one error.
+// SWITCHBOARD_VAR_<name>, the directory's switchboard.sbvars, its
+// *.auto.sbvars files by name, each --var-file in order (HCL syntax, or JSON
+// for *.json), and --var NAME=VALUE, as Terraform orders TF_VAR_,
+// terraform.tfvars, *.auto.tfvars, -var-file and -var. A variable given a
+// value in more than one of these gets a warning naming each and the one
+// used. The directory's variable files are not *.hcl, so that they never
+// parse as configuration (a *.hcl file holding only arguments gets a hint
+// to rename it); they are not kept in Config.Files, since they may hold
+// sensitive values a plan file must not embed, and they are not read when
+// LoadOptions.FS is set (a saved plan recorded the values). Config.Variables
+// records each final value and whether anything but the glow token and
+// gateflow admin_key depends on it (Variable.CredentialOnly). Text values
+// (--var, the environment) are taken as strings for primitive types and
+// parsed as HCL expressions for lists, maps and objects, as in Terraform.
+// All required variables without a value are reported in one error.
 //
 // # Expressions
 //
 // Expressions may use var.NAME, local.NAME, each.key and each.value (in a
 // block with for_each), path.module, path.root and path.cwd; locals may
 // refer to each other in any order, and a cycle is an error. The functions
-// are cty's standard library under Terraform's names (upper, format, join,
-// merge, toset, jsonencode, regex, flatten, ...), try and can, alltrue,
-// anytrue, startswith, endswith, strcontains, sensitive, nonsensitive, and
-// env, file (see Files) and vault.
+// are Terraform 1.11's pure functions with its semantics (cty's standard
+// library where Terraform uses it, and functions_terraform.go where it
+// differs or cty has none: replace with a /regex/, lookup with a null
+// default, one, sum, templatefile, fileset, yamldecode, sha256, base64encode,
+// ...),
+// checked against what terraform console prints (testdata/functions), plus
+// env, vault and sensitive/nonsensitive. templatefile and the file*
+// functions follow file()'s rules (see Files). Functions whose result is not
+// fixed by the configuration and its inputs (timestamp, plantimestamp, uuid,
+// bcrypt, abspath, pathexpand) are refused with the reason: a plan must be
+// replayable by apply.
 //
 // for_each takes a set of strings or a map (or object); a list is refused
 // (convert it with toset(), as in Terraform) so that no instance's address

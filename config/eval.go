@@ -56,6 +56,10 @@ type variable struct {
 	valueRange *hcl.Range
 	// source is Variable.Source for the value given, if any.
 	source string
+	// setBy names, in precedence order, every place that gave a value
+	// (SWITCHBOARD_VAR_x, a var file, --var), for the note saying which
+	// one won.
+	setBy []string
 	// invalid is set when the declaration has an error already reported:
 	// its value is unknown, and no further error is reported about it.
 	invalid bool
@@ -64,6 +68,7 @@ type variable struct {
 // decode reads the blocks of the merged body in file order and fills cfg.
 func (l *loader) decode(cfg *Config, body hcl.Body) {
 	content, diags := body.Content(rootSchema)
+	l.hintVarFiles(diags)
 	l.diags = append(l.diags, diags...)
 
 	l.vars = map[string]*variable{}
@@ -366,7 +371,11 @@ func (l *loader) evalVariables() {
 		if !diags.HasErrors() {
 			given[name] = val
 			v.source, v.valueRange = "env", nil
+			v.setBy = append(v.setBy, "SWITCHBOARD_VAR_"+name)
 		}
+	}
+	for _, name := range l.autoVarFiles() {
+		l.readAutoVarFile(name, given, sensitiveDiag)
 	}
 	for _, path := range l.opts.VarFiles {
 		l.readVarFile(path, given, sensitiveDiag)
@@ -390,8 +399,10 @@ func (l *loader) evalVariables() {
 		if !diags.HasErrors() {
 			given[name] = val
 			v.source, v.valueRange = "var", nil
+			v.setBy = append(v.setBy, "--var")
 		}
 	}
+	l.noteOverrides()
 
 	l.varValues = map[string]cty.Value{}
 	var missing []*variable
@@ -478,6 +489,10 @@ func (l *loader) readVarFile(path string, given map[string]cty.Value, sensitiveD
 		})
 		return
 	}
+	l.applyVarFile(path, "--var-file "+path, src, given, sensitiveDiag)
+}
+
+func (l *loader) applyVarFile(path, label string, src []byte, given map[string]cty.Value, sensitiveDiag func(*variable, hcl.Diagnostics) hcl.Diagnostics) {
 	var f *hcl.File
 	var diags hcl.Diagnostics
 	if strings.HasSuffix(path, ".json") {
@@ -515,6 +530,7 @@ func (l *loader) readVarFile(path string, given map[string]cty.Value, sensitiveD
 		if !diags.HasErrors() {
 			given[a.Name] = val
 			v.source, v.valueRange = "var-file", a.Expr.Range().Ptr()
+			v.setBy = append(v.setBy, label)
 		}
 	}
 }

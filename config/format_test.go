@@ -26,13 +26,13 @@ func TestFormatSource(t *testing.T) {
 func TestFormatTargets(t *testing.T) {
 	dir := writeDir(t, map[string]string{
 		"b.hcl": "", "a.hcl": "", "c.hcl.json": "{}", "notes.txt": "",
-		"sub/d.hcl": "", ".hidden/e.hcl": "",
+		"sub/d.hcl": "", ".hidden/e.hcl": "", "prod.auto.sbvars": "", "x.sbvars.json": "{}",
 	})
 	got, err := FormatTargets(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{filepath.Join(dir, "a.hcl"), filepath.Join(dir, "b.hcl")}
+	want := []string{filepath.Join(dir, "a.hcl"), filepath.Join(dir, "b.hcl"), filepath.Join(dir, "prod.auto.sbvars")}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}

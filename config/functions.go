@@ -135,6 +135,7 @@ func (l *loader) functions() map[string]function.Function {
 		"file":         l.fileFunc(),
 		"vault":        l.vaultFunc(),
 	}
+	l.terraformFunctions(fns)
 	return fns
 }
 
@@ -329,7 +330,10 @@ func configRelativePath(p, dir string) (string, error) {
 		return "", errors.New("the path is empty")
 	}
 	rel := filepath.ToSlash(p)
-	if d := path.Clean(filepath.ToSlash(dir)); d != "." && d != "/" && strings.HasPrefix(rel, d+"/") {
+	if d := path.Clean(filepath.ToSlash(dir)); d != "." && d != "/" && path.Clean(rel) == d {
+		// path.module itself: fileset(path.module, "*.yaml").
+		rel = "."
+	} else if d != "." && d != "/" && strings.HasPrefix(rel, d+"/") {
 		rel = strings.TrimLeft(rel[len(d):], "/")
 	} else if filepath.IsAbs(p) || strings.HasPrefix(p, "/") || filepath.VolumeName(p) != "" {
 		return "", fmt.Errorf("%q is an absolute path; file() reads only files inside the configuration directory, given relative to it", p)

@@ -25,7 +25,9 @@ type LoadOptions struct {
 	// read through os.Root so that no symbolic link or ".." leads out of
 	// it. Either way, dir names the files in Config.Dir, diagnostics and
 	// path.module, so that the same files give the same Config wherever
-	// they are read from. FS should implement fs.StatFS: a file is
+	// they are read from. With FS set, no variable file of the directory
+	// (switchboard.sbvars, *.auto.sbvars) is read: FS holds a saved plan's
+	// files, and the plan recorded the values (PlannedVars). FS should implement fs.StatFS: a file is
 	// examined before it is opened, and without Stat examining it means
 	// opening it.
 	FS fs.FS
@@ -36,7 +38,7 @@ type LoadOptions struct {
 	// PlannedVars are variable values a saved plan recorded, by name, each
 	// in the form of Variable.Value. They take precedence over the
 	// defaults only: SWITCHBOARD_VAR_<name>, --var-file and --var still
-	// override them.
+	// override them (and apply then refuses the plan if they differ).
 	PlannedVars map[string]string
 	// Credentials are the values this run holds as credentials (tokens,
 	// admin keys). nonsensitive() leaves them sensitive, and diagnostics

@@ -4,8 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
@@ -94,4 +99,125 @@ func (l *loader) variables() []Variable {
 		}
 	}
 	return out
+}
+
+// Variable files of the configuration directory that Load reads without
+// being asked, as Terraform reads terraform.tfvars and *.auto.tfvars.
+// Their suffix is not .hcl, so that no variable file is ever read as
+// configuration.
+const (
+	DefaultVarFile = "switchboard.sbvars"
+	AutoVarSuffix  = ".auto.sbvars"
+	// VarFileSuffix is the suffix to give a file for --var-file.
+	VarFileSuffix = ".sbvars"
+)
+
+// autoVarFiles lists the variable files Load reads by itself, in the
+// order they apply: switchboard.sbvars (or .json), then every
+// *.auto.sbvars (or .json) by name. None is read when the configuration
+// comes from a saved plan's files: the plan recorded the values.
+func (l *loader) autoVarFiles() []string {
+	if l.opts.FS != nil {
+		return nil
+	}
+	entries, err := fs.ReadDir(l.fsys, ".")
+	if err != nil {
+		return nil // reported when the configuration files were listed
+	}
+	var first, auto []string
+	for _, e := range entries {
+		n := e.Name()
+		switch {
+		case e.IsDir() || strings.HasPrefix(n, "."):
+		case n == DefaultVarFile || n == DefaultVarFile+".json":
+			first = append(first, n)
+		case strings.HasSuffix(n, AutoVarSuffix) || strings.HasSuffix(n, AutoVarSuffix+".json"):
+			auto = append(auto, n)
+		}
+	}
+	sort.Strings(first)
+	sort.Strings(auto)
+	return append(first, auto...)
+}
+
+// readAutoVarFile reads a variable file of the directory through the
+// configuration's file system, with a configuration file's checks. It is
+// not kept in Config.Files: it may hold a sensitive variable's value, and
+// a plan file records variables only as their values or digests.
+func (l *loader) readAutoVarFile(name string, given map[string]cty.Value, sensitiveDiag func(*variable, hcl.Diagnostics) hcl.Diagnostics) {
+	path := filepath.Join(l.dir, name)
+	src, err := readRegular(l.fsys, name, MaxConfigFileSize)
+	if err != nil {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read a variables file",
+			Detail:   fmt.Sprintf("%s %s.", path, err),
+		})
+		return
+	}
+	l.applyVarFile(path, name, src, given, sensitiveDiag)
+}
+
+// readRegular reads a regular file of at most limit bytes.
+func readRegular(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	info, err := statRegular(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if info.Size() > limit {
+		return nil, sizeError{limit: limit}
+	}
+	return readLimited(fsys, name, limit)
+}
+
+// noteOverrides warns about each variable given a value in more than one
+// place, naming the one that won, so that a value from a forgotten
+// SWITCHBOARD_VAR_ or *.auto.sbvars does not go unnoticed.
+func (l *loader) noteOverrides() {
+	for _, name := range l.varOrder {
+		v := l.vars[name]
+		if len(v.setBy) < 2 {
+			continue
+		}
+		winner := v.setBy[len(v.setBy)-1]
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Variable set in more than one place",
+			Detail: fmt.Sprintf("var.%s is set by %s; the value from %s is used. Later sources win: SWITCHBOARD_VAR_%s, %s, *%s, each --var-file in order, --var.",
+				name, joinAnd(v.setBy), winner, name, DefaultVarFile, AutoVarSuffix),
+			Subject: v.valueRange,
+		})
+	}
+}
+
+func joinAnd(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// hintVarFiles adds to each "Unsupported argument" in a configuration
+// file made only of arguments that it looks like a variable file: every
+// *.hcl file of the directory is configuration, and a var file named
+// prod.hcl next to it otherwise fails with no clue why.
+func (l *loader) hintVarFiles(diags hcl.Diagnostics) {
+	files := l.parser.Files()
+	for _, d := range diags {
+		if d.Summary != "Unsupported argument" || d.Subject == nil {
+			continue
+		}
+		f := files[d.Subject.Filename]
+		if f == nil {
+			continue
+		}
+		body, ok := f.Body.(*hclsyntax.Body)
+		if !ok || len(body.Blocks) > 0 {
+			continue
+		}
+		base := filepath.Base(d.Subject.Filename)
+		stem := strings.TrimSuffix(base, ".hcl")
+		d.Detail += fmt.Sprintf(" %s has only arguments, so it looks like a variable file, but every *.hcl file of the directory is read as configuration. Name it %s%s and pass --var-file %s%s, or name it %s%s to have it read automatically.",
+			base, stem, VarFileSuffix, stem, VarFileSuffix, stem, AutoVarSuffix)
+	}
 }

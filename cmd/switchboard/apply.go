@@ -52,8 +52,14 @@ Secrets are read from Vault once, when needed, and go only into the request
 that sets them. On a failure, apply finishes the operations in flight, starts
 nothing new, says what was done and what was not, and exits 1; running apply
 again completes the rest. The first Ctrl-C stops starting new operations; the
-second aborts those in flight.`,
+second aborts those in flight.
+
+Output: the plan, the progress of each operation and a summary on standard
+output; diagnostics and errors on standard error. Exit status: 0 when
+everything was applied (or there was nothing to do), 1 on any error or
+refusal.`,
 		Example: `  switchboard apply providers/
+  switchboard apply --auto-approve --var-file envs/prod.sbvars providers/
   switchboard plan --out plan.sbplan providers/ && switchboard apply plan.sbplan
   switchboard apply --reviewed pr-plan.sbplan providers/`,
 		Args: cobra.MaximumNArgs(1),

@@ -68,6 +68,9 @@ headers or a body too slowly (the body is answered 408), --max-body answers
 larger bodies 413 without reading them, and --max-connections bounds the
 connections served at once (more wait to be accepted; idle keep-alive
 connections are closed to make room for them).`,
+		Example: `  switchboard emulator --addr 127.0.0.1:0
+  switchboard emulator --data ./emulator-data --glow-token dev=alice:cs,math
+  switchboard emulator --seed emulator/testdata/seed.json --rate-limit 50`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()

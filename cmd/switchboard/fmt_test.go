@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,5 +76,31 @@ func TestFmtExamplesAreClean(t *testing.T) {
 		if code, out, errOut := runSwitchboard(t, "fmt", "--check", dir); code != 0 {
 			t.Errorf("%s: exit %d\n%s%s", dir, code, out, errOut)
 		}
+	}
+}
+
+func runSwitchboardWithInput(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = runWithInput(t.Context(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestFmtStdin(t *testing.T) {
+	code, out, errOut := runSwitchboardWithInput(t, unformatted, "fmt", "-")
+	if code != 0 || out != formatted || errOut != "" {
+		t.Errorf("fmt -: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, out, _ := runSwitchboardWithInput(t, formatted, "fmt", "--check", "-"); code != 0 || out != "" {
+		t.Errorf("fmt --check - on formatted input: exit %d, %q", code, out)
+	}
+	code, out, _ = runSwitchboardWithInput(t, unformatted, "fmt", "--check", "--diff", "-")
+	want := "--- old/<stdin>\n+++ new/<stdin>\n@@ -1,3 +1,3 @@\n glow_provider \"a\" {\n-name=\"A\"\n+  name = \"A\"\n }\n"
+	if code != 3 || out != want {
+		t.Errorf("fmt --check --diff -: exit %d\n%q\nwant\n%q", code, out, want)
+	}
+	code, out, errOut = runSwitchboardWithInput(t, "glow {\n  url = \n", "fmt", "--no-color", "-")
+	if code != 2 || out != "" || !strings.Contains(errOut, "<stdin>:") || !strings.Contains(errOut, "url =") {
+		t.Errorf("syntax error on stdin: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

@@ -63,7 +63,14 @@ for confirmation first, unless --yes. Gateflow credentials cannot be read by
 anyone: store them yourself.
 
 Import refuses to write into a directory that already has *.hcl files unless
---force, which replaces only the files import writes.`,
+--force, which replaces only the files import writes.
+
+Output: the files written, the Vault paths that must exist before apply and
+the report of what was imported, on standard output. Exit status: 0 when the
+configuration was written, 1 on error (nothing is written then).`,
+		Example: `  switchboard import -o providers/
+  switchboard import --glow --department cs --name-filter openai -o providers/
+  switchboard import --migrate-keys-to-vault --vault-prefix secret/llm -o providers/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runImport(cmd, flags)

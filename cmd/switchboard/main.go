@@ -38,8 +38,14 @@ func main() {
 // writers of redactOutput, flushed before it returns: os.Exit would drop
 // what they hold back.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	return runWithInput(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// runWithInput is run with standard input given (fmt -, the confirmation
+// prompt).
+func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	root := newRootCommand()
-	root.SetArgs(args)
+	root.SetIn(stdin)
 	flush := redactOutput(root, stdout, stderr)
 	defer func() {
 		// A panic's message may quote what the code was handling; the
@@ -55,7 +61,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			code = 1
 		}
 	}()
-	err := root.ExecuteContext(withCredentials(ctx, credentials(root)))
+	args, err := terraformSpellings(root, args)
+	if err != nil {
+		fmt.Fprintln(root.ErrOrStderr(), "Error:", err)
+		return 1
+	}
+	root.SetArgs(args)
+	err = root.ExecuteContext(withCredentials(ctx, credentials(root)))
 	var ec exitCode
 	switch {
 	case errors.As(err, &ec):

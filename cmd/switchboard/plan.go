@@ -82,19 +82,30 @@ with glow { prune_departments = [...] } (undeclared providers whose departments
 are all listed are destroyed) and gateflow { prune = true }. Keys, endpoints and
 drafts this owner left attached to nothing are listed and cleaned up.
 
-With --out FILE the plan is saved for 'switchboard apply FILE', bound to the
-services, Vault and variables it was made with, with the configuration
-embedded. With --detailed-exitcode it exits 0 when there are no changes, 1 on
-error and 2 when there are changes.
+Variables, later sources winning: SWITCHBOARD_VAR_<name> in the environment,
+switchboard.sbvars and then every *.auto.sbvars file of DIR, each --var-file
+in order, each --var NAME=VALUE. A variable set in more than one place gets a
+warning that names the value used.
+
+With --out FILE the plan is also written to FILE, for 'switchboard apply
+FILE': bound to the services, Vault and variables it was made with, with the
+configuration embedded (variable files are not: the plan records the values,
+sensitive ones as digests).
 
 --format markdown writes a pull-request comment (docs/plan-format.md): its
 first line is the hidden marker <!-- switchboard:plan DIR --> by which a
 workflow finds and updates its own comment, and it stays within
 --max-comment-chars (60,000 by default, under GitHub's 65,536): every
 deletion, warning and the summary always fit, and the detailed plan is
-shortened with a note of what was left out and a link to --full-plan-url.`,
+shortened with a note of what was left out and a link to --full-plan-url.
+
+Output: the plan on standard output (--format text, json or markdown),
+diagnostics on standard error. Exit status: 0 on success, 1 on error; with
+--detailed-exitcode, 0 when there are no changes, 1 on error and 2 when there
+are changes.`,
 		Example: `  switchboard plan providers/
-  switchboard plan --out plan.sbplan --var-file envs/staging.vars providers/
+  switchboard plan --out plan.sbplan --var-file envs/staging.sbvars providers/
+  switchboard plan -out=plan.sbplan -var region=eu providers/   # Terraform's spellings work too
   switchboard plan --format markdown --title "Plan for $SHA" --full-plan-url "$ARTIFACT_URL" providers/ > comment.md
   switchboard plan --target 'glow_provider.openai["prod"]' providers/`,
 		Args: cobra.MaximumNArgs(1),
@@ -147,7 +158,7 @@ shortened with a note of what was left out and a link to --full-plan-url.`,
 	}
 	flags.register(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&out, "out", "o", "", "save the plan to `FILE`, for switchboard apply FILE")
+	f.StringVarP(&out, "out", "o", "", "also write the plan to `FILE` (then: switchboard apply FILE)")
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
 	comment.register(f)
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")

@@ -27,9 +27,11 @@ the plan is bound to: the Glow and Gateflow URLs, the Vault address and
 namespace, who planned, the owner and the variables (sensitive ones as
 digests only). Apply refuses the file anywhere else.
 
-It reads only the file: no service is called. The Markdown comment is the
-one plan writes, with the same marker (naming the directory the plan was
-made from) and the same size bound.`,
+It reads only the file: no service is called. Output: the plan on standard
+output (--format text, json or markdown, as plan prints them; the Markdown
+comment has the same marker, naming the directory the plan was made from,
+and the same size bound). Exit status: 0, or 1 when the file cannot be read
+or is not a plan file.`,
 		Example: `  switchboard show plan.sbplan
   switchboard show --format markdown --title "Plan for $SHA" --full-plan-url "$ARTIFACT_URL" plan.sbplan > comment.md`,
 		Args: cobra.ExactArgs(1),

@@ -25,7 +25,15 @@ func newValidateCommand() *cobra.Command {
 directory) and reports every problem that can be found without the network:
 syntax, unknown blocks and arguments, types, references, duplicate addresses
 and names, URLs, Gateflow provider IDs, secrets written as literals, and
-for_each misuse. It exits 0 when the configuration is valid, 1 otherwise.`,
+for_each misuse. Variables are read as plan reads them (see 'switchboard plan
+--help'); Vault and the services are not called.
+
+Output: the diagnostics on standard error and "Success!" on standard output,
+or with --json one JSON document on standard output (valid, error_count,
+warning_count, diagnostics with their ranges). Exit status: 0 when the
+configuration is valid (warnings allowed), 1 otherwise.`,
+		Example: `  switchboard validate providers/
+  switchboard validate --json --var-file envs/prod.sbvars providers/ | jq .diagnostics`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
@@ -67,7 +75,7 @@ for_each misuse. It exits 0 when the configuration is valid, 1 otherwise.`,
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&vars, "var", nil, "set a variable: --var NAME=VALUE (repeatable)")
-	f.StringArrayVar(&varFiles, "var-file", nil, "read variables from an HCL file (repeatable; later files win)")
+	f.StringArrayVar(&varFiles, "var-file", nil, "read variables from a *.sbvars file (HCL, or JSON when *.json; repeatable; later files win)")
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
 	f.BoolVar(&noColor, "no-color", false, "do not use colors")
 	return cmd

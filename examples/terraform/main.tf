@@ -37,10 +37,13 @@ resource "switchboard_glow_provider" "openai" {
     tier   = "enterprise"
   }
 
-  key {
-    name             = "primary"
-    value_wo         = var.openai_api_key
-    value_wo_version = var.openai_api_key_version
+  # Without Vault: the value from an ephemeral variable, sent when its
+  # version changes. vault/main.tf references Vault instead.
+  keys = {
+    primary = {
+      value_wo         = var.openai_api_key
+      value_wo_version = var.openai_api_key_version
+    }
   }
 }
 

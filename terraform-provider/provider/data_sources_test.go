@@ -50,7 +50,11 @@ data "switchboard_gateflow_providers" "all" {}
 					resource.TestCheckResourceAttr("data.switchboard_glow_provider.by_id", "keys.0.name", "primary"),
 					resource.TestCheckResourceAttr("data.switchboard_glow_provider.by_id", "keys.0.glow_name", "primary (terraform:v3)"),
 					resource.TestCheckResourceAttr("data.switchboard_glow_provider.by_id", "keys.0.value_wo_version", "3"),
-					resource.TestCheckResourceAttrPair("data.switchboard_glow_provider.by_id", "keys.0.key_id", glowAddr, "key.0.key_id"),
+					resource.TestCheckNoResourceAttr("data.switchboard_glow_provider.by_id", "keys.0.vault_path"),
+					// The ownership marker the create wrote is not a value.
+					resource.TestCheckNoResourceAttr("data.switchboard_glow_provider.by_id", "values.switchboard.owner"),
+					resource.TestCheckResourceAttrPair("data.switchboard_glow_provider.by_id", "values.%", glowAddr, "values.%"),
+					resource.TestCheckResourceAttrPair("data.switchboard_glow_provider.by_id", "keys.0.key_id", glowAddr, "keys.primary.key_id"),
 					resource.TestCheckResourceAttr("data.switchboard_gateflow_providers.all", "providers.#", "6"),
 					resource.TestCheckResourceAttr("data.switchboard_gateflow_providers.all", "providers.0.id", "openai"),
 					resource.TestCheckResourceAttr("data.switchboard_gateflow_providers.all", "providers.0.status", "inactive"),

@@ -27,7 +27,16 @@ type fieldPaths func(field string) (path.Path, bool)
 func addAPIError(diags *diag.Diagnostics, summary string, err error, fields fieldPaths) {
 	var ce *crud.ConflictError
 	if errors.As(err, &ce) || isVersionConflict(err) {
-		diags.AddError(summary+": conflict", conflictDetail+"\n\n"+err.Error())
+		// crud's own text ends with the CLI's advice ("run plan again"); a
+		// Terraform user gets one instruction, conflictDetail's.
+		what := err.Error()
+		if ce != nil {
+			what = ce.Object + " was changed by someone else since it was read"
+			if ce.Detail != "" {
+				what += " (" + ce.Detail + ")"
+			}
+		}
+		diags.AddError(summary+": conflict", conflictDetail+"\n\n"+what)
 		return
 	}
 	detail := err.Error()

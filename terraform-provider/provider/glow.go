@@ -26,6 +26,8 @@ type glowKeyView struct {
 	Name    string
 	ID      string
 	Version types.Int64
+	// Source is what the key's marker records; zero for a key made by hand.
+	Source state.SecretSource
 }
 
 func glowKeyViews(keys []glow.Key) []glowKeyView {
@@ -35,7 +37,7 @@ func glowKeyViews(keys []glow.Key) []glowKeyView {
 		// records a Vault or env() source), and a key made by hand is
 		// labelled by its whole name.
 		label, src, _ := state.ParseKeyName(k.Name)
-		kv := glowKeyView{Label: label, Name: k.Name, ID: k.ID, Version: types.Int64Null()}
+		kv := glowKeyView{Label: label, Name: k.Name, ID: k.ID, Version: types.Int64Null(), Source: src}
 		if src.TerraformVersion > 0 {
 			kv.Version = types.Int64Value(src.TerraformVersion)
 		}
@@ -48,30 +50,6 @@ func glowKeyViews(keys []glow.Key) []glowKeyView {
 		}
 		return out[i].ID < out[j].ID
 	})
-	return out
-}
-
-// orderKeys puts the live keys in the order of the prior key blocks
-// (matched by label), followed by keys nobody declared. Key blocks are a
-// list (write-only attributes can't live in a set), so a refresh must not
-// reorder them or every plan would show a change.
-func orderKeys(live []glowKeyView, priorLabels []string) []glowKeyView {
-	used := make([]bool, len(live))
-	out := make([]glowKeyView, 0, len(live))
-	for _, label := range priorLabels {
-		for i, k := range live {
-			if !used[i] && k.Label == label {
-				used[i] = true
-				out = append(out, k)
-				break
-			}
-		}
-	}
-	for i, k := range live {
-		if !used[i] {
-			out = append(out, k)
-		}
-	}
 	return out
 }
 
@@ -134,7 +112,7 @@ func glowFields(field string) (path.Path, bool) {
 	case "endpoint_ids", "url":
 		return path.Root("endpoints"), true
 	case "key_ids", "keys":
-		return path.Root("key"), true
+		return path.Root("keys"), true
 	case "values":
 		if rest != "" {
 			return path.Root("values").AtMapKey(rest), true

@@ -2,12 +2,15 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/applier/crud"
 )
 
 // interferer is a transport that lets someone else change the provider
@@ -85,6 +89,55 @@ func TestAccGlowProviderResourceConflict(t *testing.T) {
 				},
 				Config: e.glowConfig(changed),
 				Check:  resource.TestCheckResourceAttr(glowAddr, "description", "mine, changed"),
+			},
+		},
+	})
+}
+
+// A conflict gives one instruction, not the CLI's "run plan again" next to
+// Terraform's "run apply again".
+func TestConflictDiagnosticGivesOneInstruction(t *testing.T) {
+	var diags diag.Diagnostics
+	addAPIError(&diags, "Updating Glow provider \"x\"", &crud.ConflictError{Object: `glow provider "x" (id p-1)`, Detail: "version 3, expected 2"}, nil)
+	if len(diags) != 1 {
+		t.Fatalf("diagnostics: %v", diags)
+	}
+	d := diags[0].Detail()
+	if strings.Count(d, "terraform apply again") != 1 || strings.Contains(strings.ToLower(d), "plan again") || !strings.Contains(d, "version 3, expected 2") {
+		t.Errorf("detail:\n%s", d)
+	}
+}
+
+// A rename that fails on a name conflict leaves nothing open: crud changes
+// providers with one guarded update, never through a draft.
+func TestAccGlowProviderNameConflictLeavesNoDraft(t *testing.T) {
+	e := newTestEnv(t)
+	two := func(second string) string {
+		return e.providerBlock() + fmt.Sprintf(`
+resource "switchboard_glow_provider" "a" {
+  name = "Alpha"
+}
+resource "switchboard_glow_provider" "b" {
+  name = %q
+}
+`, second)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factories(),
+		Steps: []resource.TestStep{
+			{Config: two("Beta")},
+			{Config: two("Alpha"), ExpectError: regexp.MustCompile(`(?s)Updating Glow provider "Beta"`)},
+			{
+				PreConfig: func() {
+					drafts, err := api.Collect(e.glow.ListDrafts(context.Background()))
+					if err != nil || len(drafts) != 0 {
+						t.Errorf("drafts after the failed rename: %+v (%v)", drafts, err)
+					}
+					if ps := e.providersNamed(t, "Beta"); len(ps) != 1 {
+						t.Errorf("providers named Beta after the failed rename: %+v", ps)
+					}
+				},
+				Config: two("Beta"),
 			},
 		},
 	})

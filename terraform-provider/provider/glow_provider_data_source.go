@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 var (
@@ -48,6 +49,9 @@ type GlowKeyDataModel struct {
 	GlowName       types.String `tfsdk:"glow_name"`
 	KeyID          types.String `tfsdk:"key_id"`
 	ValueWOVersion types.Int64  `tfsdk:"value_wo_version"`
+	VaultPath      types.String `tfsdk:"vault_path"`
+	VaultKey       types.String `tfsdk:"vault_key"`
+	VaultVersion   types.Int64  `tfsdk:"vault_version"`
 }
 
 func (d *GlowProviderDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -88,9 +92,15 @@ func (d *GlowProviderDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 						"glow_name": schema.StringAttribute{MarkdownDescription: "Full Glow key name, origin marker included.", Computed: true},
 						"key_id":    schema.StringAttribute{MarkdownDescription: "Glow key id.", Computed: true},
 						"value_wo_version": schema.Int64Attribute{
-							MarkdownDescription: "The `value_wo_version` recorded in the name of a key Terraform made; null otherwise.",
+							MarkdownDescription: "The `value_wo_version` recorded in the name of a key Terraform made from `value_wo`; null otherwise.",
 							Computed:            true,
 						},
+						"vault_path": schema.StringAttribute{
+							MarkdownDescription: "The Vault secret path recorded in the name of a key made from a Vault reference (by Terraform or the CLI); null otherwise.",
+							Computed:            true,
+						},
+						"vault_key":     schema.StringAttribute{MarkdownDescription: "The key within that Vault secret; null otherwise.", Computed: true},
+						"vault_version": schema.Int64Attribute{MarkdownDescription: "The Vault version the key holds (null on KV v1 and for other keys).", Computed: true},
 					},
 				},
 			},
@@ -164,15 +174,25 @@ func (d *GlowProviderDataSource) Read(ctx context.Context, req datasource.ReadRe
 	m.Description = types.StringValue(p.Description)
 	m.Departments = stringSet(p.DepartmentIDs, &resp.Diagnostics)
 	m.Endpoints = stringSet(endpointURLs(det), &resp.Diagnostics)
-	m.Values = stringMap(p.Values, &resp.Diagnostics)
+	values, _ := state.SplitMarker(p.Values) // the ownership marker is not a value
+	if values == nil {
+		values = map[string]string{}
+	}
+	m.Values = stringMap(values, &resp.Diagnostics)
 	m.Version = types.Int64Value(p.Version)
 	m.ModelUsageCount = types.Int64Value(int64(p.ModelUsageCount))
 	m.Keys = []GlowKeyDataModel{}
 	for _, k := range glowKeyViews(det.Keys.Current) {
-		m.Keys = append(m.Keys, GlowKeyDataModel{
+		dk := GlowKeyDataModel{
 			Name: types.StringValue(k.Label), GlowName: types.StringValue(k.Name),
 			KeyID: types.StringValue(k.ID), ValueWOVersion: k.Version,
-		})
+			VaultPath: types.StringNull(), VaultKey: types.StringNull(), VaultVersion: types.Int64Null(),
+		}
+		if k.Source.VaultPath != "" {
+			dk.VaultPath, dk.VaultKey = types.StringValue(k.Source.VaultPath), types.StringValue(k.Source.VaultKey)
+			dk.VaultVersion = versionValue(k.Source.Version)
+		}
+		m.Keys = append(m.Keys, dk)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -43,10 +43,11 @@ resource "switchboard_glow_provider" "test" {
 %s
   }
 
-  key {
-    name             = "primary"
-    value_wo         = %q
-    value_wo_version = %d
+  keys = {
+    primary = {
+      value_wo         = %q
+      value_wo_version = %d
+    }
   }
 }
 `, p.description, hclList(p.departments), hclList(p.endpoints), strings.Join(vals, "\n"), p.keyValue, p.keyVersion)
@@ -77,7 +78,7 @@ func (e *testEnv) checkGlowKey(want string, keyID *string) resource.TestCheckFun
 		if err != nil {
 			return err
 		}
-		kid, _ := stateAttr(s, glowAddr, "key.0.key_id")
+		kid, _ := stateAttr(s, glowAddr, "keys.primary.key_id")
 		d, err := e.glow.GetProvider(context.Background(), id)
 		if err != nil {
 			return err
@@ -146,10 +147,9 @@ func TestAccGlowProviderResource(t *testing.T) {
 					resource.TestCheckTypeSetElemAttr(glowAddr, "departments.*", "research"),
 					resource.TestCheckTypeSetElemAttr(glowAddr, "endpoints.*", "https://api.openai.com/v1"),
 					resource.TestCheckResourceAttr(glowAddr, "values.region", "us"),
-					resource.TestCheckResourceAttr(glowAddr, "key.#", "1"),
-					resource.TestCheckResourceAttr(glowAddr, "key.0.name", "primary"),
-					resource.TestCheckResourceAttr(glowAddr, "key.0.value_wo_version", "1"),
-					resource.TestCheckNoResourceAttr(glowAddr, "key.0.value_wo"),
+					resource.TestCheckResourceAttr(glowAddr, "keys.%", "1"),
+					resource.TestCheckResourceAttr(glowAddr, "keys.primary.value_wo_version", "1"),
+					resource.TestCheckNoResourceAttr(glowAddr, "keys.primary.value_wo"),
 					resource.TestCheckResourceAttr(glowAddr, "model_usage_count", "0"),
 					checkNoSecret(secrets...),
 					e.checkGlowKey(base.keyValue, &keyV1),
@@ -172,7 +172,7 @@ func TestAccGlowProviderResource(t *testing.T) {
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(glowAddr, "id", &providerID),
-					resource.TestCheckResourceAttrPtr(glowAddr, "key.0.key_id", &keyV1),
+					resource.TestCheckResourceAttrPtr(glowAddr, "keys.primary.key_id", &keyV1),
 					resource.TestCheckResourceAttr(glowAddr, "description", "second"),
 					resource.TestCheckResourceAttr(glowAddr, "departments.#", "2"),
 					resource.TestCheckResourceAttr(glowAddr, "endpoints.#", "2"),
@@ -186,7 +186,7 @@ func TestAccGlowProviderResource(t *testing.T) {
 				Config: e.glowConfig(rotated),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(glowAddr, "id", &providerID),
-					resource.TestCheckResourceAttr(glowAddr, "key.0.value_wo_version", "2"),
+					resource.TestCheckResourceAttr(glowAddr, "keys.primary.value_wo_version", "2"),
 					checkNoSecret(secrets...),
 					e.checkGlowKey(rotated.keyValue, &keyV2),
 					func(*terraform.State) error {
@@ -209,7 +209,7 @@ func TestAccGlowProviderResource(t *testing.T) {
 				ImportState:       true,
 				ImportStateVerify: true,
 				// The value is write-only: null in both states, never read.
-				ImportStateVerifyIgnore: []string{"key.0.value_wo"},
+				ImportStateVerifyIgnore: []string{"keys.primary.value_wo"},
 			},
 			{
 				// Drift: a change made in Glow shows in the plan and is undone.

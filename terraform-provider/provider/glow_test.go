@@ -1,14 +1,21 @@
 package provider
 
 import (
+	"context"
 	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/applier/crud"
 	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
@@ -25,9 +32,9 @@ func TestNewKeyName(t *testing.T) {
 		{"primary", 20240501, "primary (terraform:v20240501)"},
 		{"odd (terraform:v1)", 2, "odd (terraform:v1) (terraform:v2)"},
 	} {
-		k := newKey(GlowKeyModel{Name: types.StringValue(tc.label), ValueWOVersion: types.Int64Value(tc.version)}, nil)
+		k := crud.Key{Label: tc.label, Source: state.SecretSource{TerraformVersion: tc.version}}
 		if k.Label != tc.label || k.Name() != tc.want {
-			t.Errorf("newKey(%q, %d): label %q, name %q; want %q, %q", tc.label, tc.version, k.Label, k.Name(), tc.label, tc.want)
+			t.Errorf("key (%q, %d): label %q, name %q; want %q, %q", tc.label, tc.version, k.Label, k.Name(), tc.label, tc.want)
 		}
 		label, src, ok := state.ParseKeyName(k.Name())
 		if !ok || label != tc.label || src != (state.SecretSource{TerraformVersion: tc.version}) {
@@ -48,12 +55,12 @@ func TestGlowKeyViews(t *testing.T) {
 	})
 	null := types.Int64Null()
 	want := []glowKeyView{
-		{Label: "cli", Name: "cli (vault:secret/x#api_key@v2)", ID: "k2", Version: null},
-		{Label: "env", Name: "env (env:OPENAI_KEY)", ID: "k3", Version: null},
+		{Label: "cli", Name: "cli (vault:secret/x#api_key@v2)", ID: "k2", Version: null, Source: state.SecretSource{VaultPath: "secret/x", VaultKey: "api_key", Version: 2}},
+		{Label: "env", Name: "env (env:OPENAI_KEY)", ID: "k3", Version: null, Source: state.SecretSource{Env: "OPENAI_KEY"}},
 		{Label: "manual", Name: "manual", ID: "k4", Version: null},
 		{Label: "negative (terraform:v-1)", Name: "negative (terraform:v-1)", ID: "k6", Version: null},
-		{Label: "nested (terraform:v1)", Name: "nested (terraform:v1) (terraform:v2)", ID: "k7", Version: types.Int64Value(2)},
-		{Label: "primary", Name: "primary (terraform:v3)", ID: "k1", Version: types.Int64Value(3)},
+		{Label: "nested (terraform:v1)", Name: "nested (terraform:v1) (terraform:v2)", ID: "k7", Version: types.Int64Value(2), Source: state.SecretSource{TerraformVersion: 2}},
+		{Label: "primary", Name: "primary (terraform:v3)", ID: "k1", Version: types.Int64Value(3), Source: state.SecretSource{TerraformVersion: 3}},
 		{Label: "zero (terraform:v0)", Name: "zero (terraform:v0)", ID: "k5", Version: null},
 	}
 	if d := cmp.Diff(want, got, cmp.Comparer(func(a, b types.Int64) bool { return a.Equal(b) })); d != "" {
@@ -68,9 +75,9 @@ func TestAccGlowProviderResourceVersionAtLeastOne(t *testing.T) {
 	p := glowParams{description: "d", keyValue: "sk-never-sent"}
 	zero, negative := p, p
 	negative.keyVersion = -1
-	resource.ParallelTest(t, resource.TestCase{
+	tfresource.ParallelTest(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
-		Steps: []resource.TestStep{
+		Steps: []tfresource.TestStep{
 			{
 				Config:      e.glowConfig(zero),
 				PlanOnly:    true,
@@ -83,4 +90,44 @@ func TestAccGlowProviderResourceVersionAtLeastOne(t *testing.T) {
 			},
 		},
 	})
+}
+
+// State written by version 0 (a list of key blocks) is upgraded to the
+// keys map, keyed by label, with nothing read from Glow.
+func TestGlowProviderStateUpgradeFromKeyBlocks(t *testing.T) {
+	srv, err := providerserver.NewProtocol6WithError(New("test")())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	v0 := `{"id":"p-1","name":"OpenAI","description":"","departments":[],"endpoints":[],"values":{},"version":4,"model_usage_count":0,` +
+		`"key":[{"name":"primary","value_wo":null,"value_wo_version":2,"key_id":"k-2"},{"name":"backup","value_wo":null,"value_wo_version":1,"key_id":"k-1"}]}`
+	resp, err := srv.UpgradeResourceState(ctx, &tfprotov6.UpgradeResourceStateRequest{
+		TypeName: "switchboard_glow_provider", Version: 0, RawState: &tfprotov6.RawState{JSON: []byte(v0)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range resp.Diagnostics {
+		t.Fatalf("%s: %s", d.Summary, d.Detail)
+	}
+	var sr resource.SchemaResponse
+	NewGlowProviderResource().Schema(ctx, resource.SchemaRequest{}, &sr)
+	val, err := resp.UpgradedState.Unmarshal(sr.Schema.Type().TerraformType(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m GlowProviderResourceModel
+	st := tfsdk.State{Schema: sr.Schema, Raw: val}
+	if d := st.Get(ctx, &m); d.HasError() {
+		t.Fatal(d)
+	}
+	keys, _ := keysOf(ctx, m.Keys, &diag.Diagnostics{})
+	if len(keys) != 2 || keys["primary"].KeyID.ValueString() != "k-2" || keys["primary"].ValueWOVersion.ValueInt64() != 2 ||
+		keys["backup"].KeyID.ValueString() != "k-1" || !keys["backup"].Vault.IsNull() || m.Version.ValueInt64() != 4 {
+		t.Errorf("upgraded keys %+v, model %+v", keys, m)
+	}
 }

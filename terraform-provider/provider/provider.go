@@ -6,6 +6,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -19,6 +20,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -43,6 +45,9 @@ type SwitchboardProviderModel struct {
 	GlowToken        types.String `tfsdk:"glow_token"`
 	GateflowURL      types.String `tfsdk:"gateflow_url"`
 	GateflowAdminKey types.String `tfsdk:"gateflow_admin_key"`
+	// Vault and Owner: see ownershipAttributes.
+	Vault types.Object `tfsdk:"vault"`
+	Owner types.String `tfsdk:"owner"`
 }
 
 // Clients is what resources and data sources receive from Configure. A nil
@@ -52,6 +57,15 @@ type SwitchboardProviderModel struct {
 type Clients struct {
 	Glow     *glow.Client
 	Gateflow *gateflow.Client
+
+	// Vault resolves the keys' `vault` references; nil with VaultErr saying
+	// why when no Vault is configured.
+	Vault    *secrets.Resolver
+	VaultErr error
+	// Owner is written into the ownership marker of created providers.
+	Owner string
+
+	glowShared
 }
 
 // New returns the provider factory providerserver.Serve expects.
@@ -93,6 +107,7 @@ func (p *SwitchboardProvider) Schema(_ context.Context, _ provider.SchemaRequest
 			},
 		},
 	}
+	maps.Copy(resp.Schema.Attributes, ownershipAttributes())
 }
 
 func (p *SwitchboardProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -148,6 +163,7 @@ func (p *SwitchboardProvider) Configure(ctx context.Context, req provider.Config
 			clients.Gateflow = c
 		}
 	}
+	configureVault(ctx, cfg.Vault, cfg.Owner, clients, &resp.Diagnostics)
 	// The URLs are not secret and say which instance a run talks to, which
 	// is the first thing to check when a plan looks wrong.
 	tflog.Debug(ctx, "configured switchboard provider", map[string]any{

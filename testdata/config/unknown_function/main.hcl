@@ -1,3 +1,3 @@
 glow_provider "a" {
-  name = templatefile("x.tpl", {})
+  name = frobnicate("x.tpl", {})
 }
