@@ -99,10 +99,33 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
+	if inUse := destroyedInUse(p); len(inUse) > 0 && deps.Clients.Glow != nil {
+		// The live snapshot records the names, so that a plan file replays
+		// to the same plan; planning again is cheaper than patching the
+		// changes and their warnings in two places.
+		if res.Live.GlowModels, err = dump.Models(ctx, deps.Clients.Glow, inUse); err != nil {
+			return nil, err
+		}
+		if p, err = diff.Diff(desired, res.Live, diffOptions(cfg, res.Live, targets, rotate, opts.Destroy, opts.Baseline, now)); err != nil {
+			return nil, err
+		}
+	}
 	p.LiveReadAt = readAt.UTC()
 	res.Plan = p
 	res.Binding = NewBinding(cfg, live.GlowScope, deps.Vault)
 	return res, nil
+}
+
+// destroyedInUse are the ids of the Glow providers the plan destroys that
+// models use.
+func destroyedInUse(p *plan.Plan) map[string]bool {
+	ids := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Action() == plan.ActionDelete && c.Type == state.TypeGlowProvider && c.ModelUsageCount > 0 {
+			ids[c.ID] = true
+		}
+	}
+	return ids
 }
 
 func diffOptions(cfg *config.Config, live state.Snapshot, targets, rotate []state.Address, destroy bool, baseline map[string]string, now time.Time) diff.Options {

@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/switchboard-hq/switchboard/planner"
 	"github.com/switchboard-hq/switchboard/planner/plan"
@@ -54,12 +56,12 @@ func (p *planFlags) options() (planner.Options, error) {
 
 func newPlanCommand() *cobra.Command {
 	var (
-		flags         planFlags
-		out, format   string
-		detailedExit  bool
-		markdownTitle string
-		checkSecrets  bool
-		policyDir     string
+		flags        planFlags
+		out, format  string
+		detailedExit bool
+		comment      commentFlags
+		checkSecrets bool
+		policyDir    string
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [DIR]",
@@ -93,6 +95,13 @@ FILE': bound to the services, Vault and variables it was made with, with the
 configuration embedded (variable files are not: the plan records the values,
 sensitive ones as digests).
 
+--format markdown writes a pull-request comment (docs/plan-format.md): its
+first line is the hidden marker <!-- switchboard:plan DIR --> by which a
+workflow finds and updates its own comment, and it stays within
+--max-comment-chars (60,000 by default, under GitHub's 65,536): every
+deletion, warning and the summary always fit, and the detailed plan is
+shortened with a note of what was left out and a link to --full-plan-url.
+
 Output: the plan on standard output (--format text, json or markdown),
 diagnostics on standard error. Exit status: 0 on success, 1 on error; with
 --detailed-exitcode, 0 when there are no changes, 1 on error and 2 when there
@@ -105,12 +114,16 @@ plan (exit 1, nothing saved); warnings are printed.`,
 		Example: `  switchboard plan providers/
   switchboard plan --out plan.sbplan --var-file envs/staging.sbvars providers/
   switchboard plan -out=plan.sbplan -var region=eu providers/   # Terraform's spellings work too
-  switchboard plan --format markdown --title "Plan for $SHA" providers/ > comment.md
+  switchboard plan --format markdown --title "Plan for $SHA" --full-plan-url "$ARTIFACT_URL" providers/ > comment.md
   switchboard plan --target 'glow_provider.openai["prod"]' providers/
   switchboard plan --policy policies/ providers/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := argDir(args)
+			md, err := comment.options(dir)
+			if err != nil {
+				return err
+			}
 			errOut := cmd.ErrOrStderr()
 			cfg, err := flags.load(dir, errOut)
 			if err != nil {
@@ -145,7 +158,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
 			if err != nil {
 				return err
 			}
-			if err := renderChecked(cmd.OutOrStdout(), errOut, res, doc, report, format, flags.color(cmd.OutOrStdout()), markdownTitle); err != nil {
+			if err := renderChecked(cmd.OutOrStdout(), errOut, res, doc, report, format, flags.color(cmd.OutOrStdout()), md); err != nil {
 				return err
 			}
 			if report.Denied() {
@@ -177,7 +190,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
 	f := cmd.Flags()
 	f.StringVarP(&out, "out", "o", "", "also write the plan to `FILE` (then: switchboard apply FILE)")
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
-	f.StringVar(&markdownTitle, "title", "", "title of the markdown comment")
+	comment.register(f)
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
 	f.BoolVar(&checkSecrets, "check-secrets", false, "also read every vault() secret and check that its field exists (needs a token that may read values; never prints them)")
 	f.StringVar(&policyDir, "policy", "", "evaluate the Rego policies in `DIR` against the plan (docs/policy.md): a deny fails the plan")
@@ -192,13 +205,50 @@ func argDir(args []string) string {
 }
 
 func renderPlan(w io.Writer, p *plan.Plan, format string, color bool, title string) error {
+	return renderPlanWith(w, p, format, color, render.MarkdownOptions{Title: title})
+}
+
+// commentFlags are the flags of the Markdown comment, shared by plan and
+// show.
+type commentFlags struct {
+	title, fullPlanURL string
+	maxChars           int
+}
+
+func (c *commentFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&c.title, "title", "", "title of the markdown comment")
+	f.IntVar(&c.maxChars, "max-comment-chars", render.DefaultMaxCommentChars,
+		"bound the markdown comment to `N` characters (counted as UTF-8 bytes), shortening the detailed plan; 0 for no bound (GitHub refuses comments over 65,536)")
+	f.StringVar(&c.fullPlanURL, "full-plan-url", "", "where the full plan is (e.g. the workflow's artifact `URL`), linked when the markdown comment is shortened")
+}
+
+// options are the Markdown options for the configuration in dir, whose
+// name the comment's hidden marker carries.
+func (c *commentFlags) options(dir string) (render.MarkdownOptions, error) {
+	o := render.MarkdownOptions{Title: c.title, Dir: filepath.ToSlash(filepath.Clean(dir)), MaxChars: c.maxChars, FullPlanURL: c.fullPlanURL}
+	switch {
+	case c.maxChars == 0:
+		o.MaxChars = -1
+	case c.maxChars < render.MinCommentChars:
+		return o, fmt.Errorf("--max-comment-chars %d: the title, the alerts and the summary need at least %d; use 0 for no bound", c.maxChars, render.MinCommentChars)
+	}
+	if c.fullPlanURL != "" {
+		u, err := url.Parse(c.fullPlanURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return o, fmt.Errorf("--full-plan-url %q: want an http or https URL", c.fullPlanURL)
+		}
+	}
+	return o, nil
+}
+
+func renderPlanWith(w io.Writer, p *plan.Plan, format string, color bool, md render.MarkdownOptions) error {
 	switch format {
 	case "text":
 		return render.Text(w, p, render.TextOptions{Color: color})
 	case "json":
 		return render.JSON(w, p)
 	case "markdown", "md":
-		return render.Markdown(w, p, render.MarkdownOptions{Title: title})
+		return render.Markdown(w, p, md)
 	default:
 		return fmt.Errorf("unknown --format %q: use text, json or markdown", format)
 	}

@@ -28,7 +28,7 @@ func checkPolicies(ctx context.Context, set *policy.Set, res *planner.Result, di
 // renderChecked prints the plan with the policy results, if any: after the
 // text plan, in the Markdown comment, and in the JSON document under
 // switchboard.policy (and on errOut, for the job log).
-func renderChecked(w, errOut io.Writer, res *planner.Result, doc *render.JSONPlan, report *render.PolicyReport, format string, color bool, title string) error {
+func renderChecked(w, errOut io.Writer, res *planner.Result, doc *render.JSONPlan, report *render.PolicyReport, format string, color bool, md render.MarkdownOptions) error {
 	switch format {
 	case "text":
 		if err := render.Text(w, res.Plan, render.TextOptions{Color: color}); err != nil {
@@ -48,7 +48,8 @@ func renderChecked(w, errOut io.Writer, res *planner.Result, doc *render.JSONPla
 		}
 		return nil
 	case "markdown", "md":
-		return render.Markdown(w, res.Plan, render.MarkdownOptions{Title: title, Policy: report})
+		md.Policy = report
+		return render.Markdown(w, res.Plan, md)
 	default:
 		return fmt.Errorf("unknown --format %q: use text, json or markdown", format)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 
@@ -14,8 +15,9 @@ func init() { subcommands = append(subcommands, newShowCommand) }
 
 func newShowCommand() *cobra.Command {
 	var (
-		format, title string
-		noColor       bool
+		format  string
+		noColor bool
+		comment commentFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "show FILE",
@@ -27,22 +29,32 @@ namespace, who planned, the owner and the variables (sensitive ones as
 digests only). Apply refuses the file anywhere else.
 
 It reads only the file: no service is called. Output: the plan on standard
-output (--format text, json or markdown, as plan prints them). Exit status: 0,
-or 1 when the file cannot be read or is not a plan file.`,
+output (--format text, json or markdown, as plan prints them; the Markdown
+comment has the same marker, naming the directory the plan was made from,
+and the same size bound). Exit status: 0, or 1 when the file cannot be read
+or is not a plan file.`,
 		Example: `  switchboard show plan.sbplan
-  switchboard show --format markdown --title "Plan for $SHA" plan.sbplan > comment.md`,
+  switchboard show --format markdown --title "Plan for $SHA" --full-plan-url "$ARTIFACT_URL" plan.sbplan > comment.md`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pl, err := readPlanFile(args[0])
 			if err != nil {
 				return err
 			}
+			// The marker names the directory the plan was made from, so
+			// that a comment from show replaces the one plan posted.
+			md, err := comment.options(cmp.Or(pl.Configuration.Dir, "."))
+			if err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			color := !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(out)
 			if format == "text" {
-				fmt.Fprintf(out, "Plan file %s, written by Switchboard %s at %s, is bound to:\n", args[0], pl.WrittenBy, pl.Plan.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"))
+				fmt.Fprintf(out, "Plan file %s, written by Switchboard %s at %s, is bound to:\n", render.Clean(args[0]), render.Clean(pl.WrittenBy), pl.Plan.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"))
 				for _, l := range pl.Binding.Lines() {
-					fmt.Fprintln(out, "  "+l)
+					// The actor and the URLs come from the file and the
+					// services: no control character reaches the terminal.
+					fmt.Fprintln(out, "  "+render.Clean(l))
 				}
 				fmt.Fprintln(out)
 			}
@@ -51,12 +63,12 @@ or 1 when the file cannot be read or is not a plan file.`,
 				// sensitive variables: the blocks' lines from the files.
 				return render.WriteJSON(out, render.NewJSONPlan(pl.Plan, render.JSONOptions{DeclaredAt: render.DeclaredAtInFiles(planner.EmbeddedFiles(pl))}))
 			}
-			return renderPlan(out, pl.Plan, format, color, title)
+			return renderPlanWith(out, pl.Plan, format, color, md)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
-	f.StringVar(&title, "title", "", "title of the markdown comment")
+	comment.register(f)
 	f.BoolVar(&noColor, "no-color", false, "do not use colors")
 	return cmd
 }

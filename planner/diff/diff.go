@@ -85,6 +85,12 @@ var ScopeUnknownWarning = plan.Diagnostic{
 // partial plan is returned with it.
 func Diff(desired, live state.Snapshot, opts Options) (*plan.Plan, error) {
 	d := &differ{opts: opts, prune: state.NewSet(opts.PruneDepartments...), scope: opts.Scope}
+	if len(live.GlowModels) > 0 {
+		d.modelNames = make(map[string]string, len(live.GlowModels))
+		for _, m := range live.GlowModels {
+			d.modelNames[m.ID] = m.Name
+		}
+	}
 	d.glow(desired.Glow, live.Glow)
 	d.gateway(desired.Gateway, live.Gateway)
 	d.orphans(live)
@@ -142,6 +148,9 @@ type differ struct {
 	unmanaged []plan.Unmanaged
 	protected map[string]bool
 	errs      []error
+	// modelNames are the names of the models that use a destroyed
+	// provider, by id, when the live snapshot has them.
+	modelNames map[string]string
 }
 
 func (d *differ) errorf(format string, args ...any) {

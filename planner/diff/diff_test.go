@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -403,6 +404,16 @@ func TestInUseWarning(t *testing.T) {
 	c := p.Changes[0]
 	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0].Detail, "m1, m2") || c.ModelUsageCount != 2 {
 		t.Errorf("warnings %+v", c.Warnings)
+	}
+
+	// With the model search's answer in the snapshot, the models are named.
+	live := state.Snapshot{Glow: []state.GlowProvider{l}, GlowModels: []state.LiveModel{{ID: "m1", Name: "gpt-chat", ProviderID: "prv_a"}}}
+	c = mustDiff(t, state.Snapshot{}, live, Options{PruneDepartments: []string{"d1"}}).Changes[0]
+	if want := []plan.Model{{ID: "m1", Name: "gpt-chat"}, {ID: "m2"}}; !reflect.DeepEqual(c.InUseByModels, want) {
+		t.Errorf("in_use_by_models %+v, want %+v", c.InUseByModels, want)
+	}
+	if !strings.Contains(c.Warnings[0].Detail, `"gpt-chat" (m1), m2`) {
+		t.Errorf("detail %q does not name the model", c.Warnings[0].Detail)
 	}
 }
 

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -181,7 +182,7 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 			if p.desired.PreventDestroy || p.live.Ownership.OwnedBy(d.opts.Owner) && p.live.Ownership.Marker.PreventDestroy {
 				d.protect(string(p.desired.Address))
 			}
-			d.changes = append(d.changes, glowDelete(p.desired.Address, p.live, p.desired, ""))
+			d.changes = append(d.changes, d.glowDelete(p.desired.Address, p.live, p.desired, ""))
 		default:
 			d.changes = append(d.changes, d.glowUpdate(p.desired, p.live, p.adopt, p.moved))
 		}
@@ -202,9 +203,9 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 					own.Marker.Address, l.ID, l.Name)
 				continue
 			}
-			d.changes = append(d.changes, glowDelete(own.Marker.Address, l, nil, plan.ReasonRemoved))
+			d.changes = append(d.changes, d.glowDelete(own.Marker.Address, l, nil, plan.ReasonRemoved))
 		case own.Unmarked() && d.claimsAll(l.Departments):
-			d.changes = append(d.changes, glowDelete(state.UndeclaredAddress(state.TypeGlowProvider, l.ID), l, nil, plan.ReasonPruned))
+			d.changes = append(d.changes, d.glowDelete(state.UndeclaredAddress(state.TypeGlowProvider, l.ID), l, nil, plan.ReasonPruned))
 		default:
 			d.unmanaged = append(d.unmanaged, plan.Unmanaged{
 				Type: state.TypeGlowProvider, ID: l.ID, Name: l.Name, Departments: state.NewSet(l.Departments...), Owner: markerOwner(own),
@@ -277,7 +278,7 @@ func (d *differ) glowCreate(want *state.GlowProvider) plan.Change {
 
 // glowDelete plans the destruction of l; want is its block (nil when the
 // block was removed or never existed).
-func glowDelete(addr state.Address, l, want *state.GlowProvider, reason string) plan.Change {
+func (d *differ) glowDelete(addr state.Address, l, want *state.GlowProvider, reason string) plan.Change {
 	c := changeFor(addr, l.Name, l.ID)
 	c.Actions = []plan.Action{plan.ActionDelete}
 	c.ActionReason = reason
@@ -292,16 +293,37 @@ func glowDelete(addr state.Address, l, want *state.GlowProvider, reason string) 
 	if l.ModelUsageCount > 0 {
 		c.ModelUsageCount = l.ModelUsageCount
 		c.InUseBy = slices.Clone(l.ModelIDs)
+		for _, id := range l.ModelIDs {
+			c.InUseByModels = append(c.InUseByModels, plan.Model{ID: id, Name: d.modelNames[id]})
+		}
+		// By name, as a reviewer looks for them, then the unnamed by id.
+		slices.SortFunc(c.InUseByModels, func(a, b plan.Model) int {
+			unnamed := func(m plan.Model) int {
+				if m.Name == "" {
+					return 1
+				}
+				return 0
+			}
+			return cmp.Or(cmp.Compare(unnamed(a), unnamed(b)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+		})
+		named := make([]string, len(c.InUseByModels))
+		for i, m := range c.InUseByModels {
+			c.InUseBy[i] = m.ID
+			named[i] = m.ID
+			if m.Name != "" {
+				named[i] = fmt.Sprintf("%q (%s)", m.Name, m.ID)
+			}
+		}
 		models := "models"
 		if l.ModelUsageCount == 1 {
 			models = "model"
 		}
-		detail := fmt.Sprintf("Glow keeps the provider id on models that use a deleted provider, so they will be broken: %s.", strings.Join(l.ModelIDs, ", "))
+		detail := fmt.Sprintf("Glow keeps the provider id on models that use a deleted provider, so they will be broken: %s.", strings.Join(named, ", "))
 		if len(l.ModelIDs) == 0 {
 			detail = "Glow keeps the provider id on models that use a deleted provider, so they will be broken."
 		}
 		c.Warnings = append(c.Warnings, plan.Diagnostic{
-			Summary: fmt.Sprintf("%s is used by %d %s", addr, l.ModelUsageCount, models),
+			Summary: fmt.Sprintf("%s (Glow provider %q) is used by %d %s", addr, l.Name, l.ModelUsageCount, models),
 			Detail:  detail,
 		})
 	}

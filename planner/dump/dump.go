@@ -171,3 +171,20 @@ func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]state.Gat
 	}
 	return out, nil
 }
+
+// Models reads the models that use the given Glow providers, for a plan
+// that destroys them: the provider list has the models' ids only, and a
+// reviewer needs their names. One paginated search, made only when such a
+// plan needs it.
+func Models(ctx context.Context, c *glow.Client, providerIDs map[string]bool) ([]state.LiveModel, error) {
+	var out []state.LiveModel
+	for m, err := range c.SearchModels(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("reading Glow models: %w", err)
+		}
+		if providerIDs[m.ProviderID] {
+			out = append(out, state.LiveModel{ID: m.ID, Name: m.Name, ProviderID: m.ProviderID})
+		}
+	}
+	return out, nil
+}

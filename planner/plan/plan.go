@@ -96,6 +96,11 @@ type Change struct {
 	// provider being deleted.
 	ModelUsageCount int      `json:"model_usage_count,omitempty"`
 	InUseBy         []string `json:"in_use_by,omitempty"`
+	// InUseByModels names the models of InUseBy, as Glow's model search
+	// shows them, so that a reviewer sees which models break; a model the
+	// search did not return has its id only. Both lists are sorted by
+	// name, then the unnamed by id.
+	InUseByModels []Model `json:"in_use_by_models,omitempty"`
 
 	Drift        bool         `json:"drift"`
 	DriftReasons []string     `json:"drift_reasons,omitempty"`
@@ -141,6 +146,12 @@ const (
 	ReasonRemoved = "delete_because_no_resource_config"
 	ReasonPruned  = "delete_because_pruned"
 )
+
+// Model is a Glow model a change affects.
+type Model struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
 
 // Adoption says how a change takes over a live object.
 type Adoption struct {

@@ -106,6 +106,7 @@ type JSONResourceExtra struct {
 	Rotations       []plan.Rotation    `json:"rotations,omitempty"`
 	ModelUsageCount int                `json:"model_usage_count,omitempty"`
 	InUseBy         []string           `json:"in_use_by,omitempty"`
+	InUseByModels   []plan.Model       `json:"in_use_by_models,omitempty"`
 	Drift           bool               `json:"drift"`
 	DriftReasons    []string           `json:"drift_reasons,omitempty"`
 	Warnings        []plan.Diagnostic  `json:"warnings,omitempty"`
@@ -206,6 +207,7 @@ func NewJSONPlan(p *plan.Plan, opts JSONOptions) *JSONPlan {
 				Rotations:       c.Rotations,
 				ModelUsageCount: c.ModelUsageCount,
 				InUseBy:         c.InUseBy,
+				InUseByModels:   c.InUseByModels,
 				Drift:           c.Drift,
 				DriftReasons:    c.DriftReasons,
 				Warnings:        c.Warnings,

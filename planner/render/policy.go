@@ -5,7 +5,6 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -85,9 +84,9 @@ func PolicyText(w io.Writer, r *PolicyReport) error {
 		for _, f := range g.fs {
 			b.WriteString("  " + g.level + " ")
 			if loc := r.Location(f); loc != "" {
-				b.WriteString(terminalSafe(loc, maxTextMessage) + ": ")
+				b.WriteString(textLine(loc, maxTextMessage) + ": ")
 			}
-			b.WriteString(terminalSafe(f.Message, maxTextMessage) + " (" + terminalSafe(f.Rule, maxTextMessage) + ")\n")
+			b.WriteString(textLine(f.Message, maxTextMessage) + " (" + textLine(f.Rule, maxTextMessage) + ")\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -95,8 +94,8 @@ func PolicyText(w io.Writer, r *PolicyReport) error {
 }
 
 // The Markdown section lists this many findings of each level, each message
-// cut at maxMarkdownMessage bytes, so that it keeps to a few kilobytes of a
-// comment GitHub caps at 65,536 characters; the job log has all of them.
+// cut at maxMarkdownMessage bytes before it is escaped, so that it keeps to
+// a few kilobytes of the bounded comment; the job log has all of them.
 const (
 	maxMarkdownFindings = 20
 	maxMarkdownMessage  = 300
@@ -109,7 +108,7 @@ func PolicyMarkdown(w io.Writer, r *PolicyReport) error {
 	var b strings.Builder
 	line := func(s string) { b.WriteString(s); b.WriteByte('\n') }
 	if len(r.Denies) == 0 && len(r.Warnings) == 0 {
-		line(fmt.Sprintf("**Policy check passed** (%d %s in %s).", r.Files, plural(r.Files, "policy file", "policy files"), policyCode(r.Dir)))
+		line(fmt.Sprintf("**Policy check passed** (%d %s in %s).", r.Files, plural(r.Files, "policy file", "policy files"), code(r.Dir)))
 		line("")
 	}
 	for _, g := range []struct {
@@ -121,9 +120,9 @@ func PolicyMarkdown(w io.Writer, r *PolicyReport) error {
 		}
 		line("> [!" + g.alert + "]")
 		if g.alert == "CAUTION" {
-			line(fmt.Sprintf("> **Policy denies this plan** (%d %s from %s). Apply is blocked until the configuration complies.", len(g.fs), plural(len(g.fs), "message", "messages"), policyCode(r.Dir)))
+			line(fmt.Sprintf("> **Policy denies this plan** (%d %s from %s). Apply is blocked until the configuration complies.", len(g.fs), plural(len(g.fs), "message", "messages"), code(r.Dir)))
 		} else {
-			line(fmt.Sprintf("> **Policy warnings** (%d from %s).", len(g.fs), policyCode(r.Dir)))
+			line(fmt.Sprintf("> **Policy warnings** (%d from %s).", len(g.fs), code(r.Dir)))
 		}
 		line(">")
 		for i, f := range g.fs {
@@ -133,9 +132,9 @@ func PolicyMarkdown(w io.Writer, r *PolicyReport) error {
 			}
 			s := "> - "
 			if loc := r.Location(f); loc != "" {
-				s += policyCode(loc) + ": "
+				s += code(loc) + ": "
 			}
-			s += policyEscape(cut(f.Message, maxMarkdownMessage)) + " (" + policyCode(f.Rule) + ")"
+			s += mdText(cut(f.Message, maxMarkdownMessage)) + " (" + code(f.Rule) + ")"
 			line(s)
 		}
 		line("")
@@ -196,57 +195,6 @@ func DeclaredAtInFiles(files []config.SourceFile) map[string]string {
 	return out
 }
 
-// cut shortens s to at most n bytes, on a rune boundary, marking the cut.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
-
-// terminalSafe cuts s and escapes the characters that would act on a
-// terminal or fake a line of output: C0/C1 controls (ANSI escapes,
-// newlines, carriage returns) and the bidirectional overrides.
-func terminalSafe(s string, n int) string {
-	s = cut(s, n)
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case r == utf8.RuneError:
-			b.WriteRune('\ufffd')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// policyEscaper neutralises what Markdown or GitHub's HTML would act on,
-// so that a message cannot close the comment's <details>, fake a line of
-// the plan or add a link.
-var policyEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`,
-	"<", "&lt;", ">", "&gt;", "&", "&amp;", "|", `\|`, "#", `\#`, "~", `\~`, "!", `\!`, "@", "@\u200b",
-)
-
-func policyEscape(s string) string { return policyEscaper.Replace(terminalSafe(s, len(s))) }
-
-// policyCode wraps s in a code span that s cannot close.
-func policyCode(s string) string {
-	s = terminalSafe(s, maxMarkdownMessage)
-	fence := "`"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		return fence + " " + s + " " + fence
-	}
-	return fence + s + fence
-}
+// textLine is a live string for one terminal line: cleaned of what acts on
+// a terminal (escape.go) and cut to n bytes.
+func textLine(s string, n int) string { return cut(Clean(prefix(s, n+1)), n) }

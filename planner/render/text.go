@@ -26,11 +26,97 @@ type TextOptions struct {
 }
 
 // Text writes the plan the way `terraform plan` does.
+//
+// Every live string is printed through Clean, and the whole output is
+// filtered again, so that no control character or bidi override from the
+// services reaches the terminal (see escape.go).
 func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
-	t := &textWriter{color: opts.Color}
-	t.plan(p)
-	_, err := io.WriteString(w, t.b.String())
+	parts := textParts(p, opts.Color)
+	var b strings.Builder
+	b.WriteString(parts.head)
+	for i := range parts.shown {
+		b.WriteString(parts.block(i))
+	}
+	b.WriteString(parts.tail)
+	b.WriteString(parts.summary)
+	_, err := io.WriteString(w, terminalSafe(b.String(), opts.Color))
 	return err
+}
+
+// planText is the text plan in the pieces the Markdown renderer shortens:
+// the legend, one block per change (each starting with its blank line),
+// the rest (orphans, unmanaged objects, warnings) and the summary line.
+// The blocks are rendered when first asked for, so that a comment that
+// shows the first hundred of 10,000 changes renders about a hundred.
+type planText struct {
+	head string
+	// shown are the changes that have a block, in order.
+	shown   []plan.Change
+	blocks  []string
+	tail    string
+	summary string
+	t       *textWriter
+}
+
+// block is the text of change i of shown.
+func (pt *planText) block(i int) string {
+	for len(pt.blocks) <= i {
+		pt.t.line(0, "")
+		pt.t.change(pt.shown[len(pt.blocks)])
+		pt.blocks = append(pt.blocks, pt.t.take())
+	}
+	return pt.blocks[i]
+}
+
+// longerThan reports whether the whole text plan is longer than n bytes,
+// rendering only the blocks it needs to tell.
+func (pt *planText) longerThan(n int) bool {
+	size := len(pt.head) + len(pt.tail) + len(pt.summary)
+	for i := range pt.shown {
+		if size > n {
+			return true
+		}
+		size += len(pt.block(i))
+	}
+	return size > n
+}
+
+func textParts(p *plan.Plan, color bool) *planText {
+	out := &planText{t: &textWriter{color: color}}
+	t := &textWriter{color: color}
+	used := map[plan.Action]bool{}
+	for _, c := range p.Changes {
+		if c.Action() != plan.ActionNoOp {
+			out.shown = append(out.shown, c)
+			used[c.Action()] = true
+		}
+	}
+	if len(out.shown) > 0 {
+		t.line(0, "Switchboard compared the configuration with the live Glow and Gateflow state. Resource actions are")
+		t.line(0, "indicated with the following symbols:")
+		for _, a := range []plan.Action{plan.ActionCreate, plan.ActionUpdate, plan.ActionDelete} {
+			if used[a] {
+				t.line(2, t.sym(a)+" "+actionWord(a))
+			}
+		}
+		t.line(0, "")
+		t.line(0, "Switchboard will perform the following actions:")
+		out.head = t.take()
+		// The blank line that ends the changes.
+		t.line(0, "")
+	}
+	t.rest(p)
+	out.tail = t.take()
+	t.line(0, t.paint(ansiBold, SummaryLine(p)))
+	out.summary = t.take()
+	return out
+}
+
+// take returns what was written since the last take.
+func (t *textWriter) take() string {
+	s := t.b.String()
+	t.b.Reset()
+	return s
 }
 
 // SummaryLine is the plan's last line. Adoptions are counted first, as
@@ -92,31 +178,8 @@ func (t *textWriter) sym(a plan.Action) string {
 	}
 }
 
-func (t *textWriter) plan(p *plan.Plan) {
-	var shown []plan.Change
-	used := map[plan.Action]bool{}
-	for _, c := range p.Changes {
-		if c.Action() != plan.ActionNoOp {
-			shown = append(shown, c)
-			used[c.Action()] = true
-		}
-	}
-	if len(shown) > 0 {
-		t.line(0, "Switchboard compared the configuration with the live Glow and Gateflow state. Resource actions are")
-		t.line(0, "indicated with the following symbols:")
-		for _, a := range []plan.Action{plan.ActionCreate, plan.ActionUpdate, plan.ActionDelete} {
-			if used[a] {
-				t.line(2, t.sym(a)+" "+actionWord(a))
-			}
-		}
-		t.line(0, "")
-		t.line(0, "Switchboard will perform the following actions:")
-		for _, c := range shown {
-			t.line(0, "")
-			t.change(c)
-		}
-		t.line(0, "")
-	}
+// rest prints what follows the changes, up to the summary line.
+func (t *textWriter) rest(p *plan.Plan) {
 	if len(p.Orphans) > 0 {
 		t.line(0, t.paint(ansiBold, "Left behind")+" (made by this configuration, attached to nothing, e.g. by an interrupted apply; apply deletes them last):")
 		for _, o := range p.Orphans {
@@ -135,7 +198,6 @@ func (t *textWriter) plan(p *plan.Plan) {
 	for _, d := range collectWarnings(p) {
 		t.diagnostic(d)
 	}
-	t.line(0, t.paint(ansiBold, SummaryLine(p)))
 }
 
 func adoptionWhy(a *plan.Adoption) string {
@@ -167,11 +229,11 @@ func actionWord(a plan.Action) string {
 }
 
 func describeUnmanaged(u plan.Unmanaged) string {
-	s := u.Type + " " + strconv.Quote(u.ID)
+	s := Clean(u.Type) + " " + strconv.Quote(u.ID)
 	if u.Name != "" {
 		s += fmt.Sprintf(" (name %q", u.Name)
 		if len(u.Departments) > 0 {
-			s += ", departments " + strings.Join(u.Departments, ", ")
+			s += ", departments " + departmentList(u.Departments)
 		}
 		s += ")"
 	}
@@ -184,7 +246,7 @@ func describeUnmanaged(u plan.Unmanaged) string {
 func describeOrphan(o plan.Orphan) string {
 	switch o.Kind {
 	case plan.OrphanEndpoint:
-		return fmt.Sprintf("endpoint %q (%s)", o.ID, o.URL)
+		return fmt.Sprintf("endpoint %q (%s)", o.ID, Clean(o.URL))
 	case plan.OrphanDraft:
 		s := fmt.Sprintf("draft %q of provider %q", o.ID, o.ProviderID)
 		if o.Name != "" {
@@ -192,7 +254,7 @@ func describeOrphan(o plan.Orphan) string {
 		}
 		return s
 	default:
-		return fmt.Sprintf("%s %q (%q)", o.Kind, o.ID, o.Name)
+		return fmt.Sprintf("%s %q (%q)", Clean(o.Kind), o.ID, o.Name)
 	}
 }
 
@@ -210,11 +272,13 @@ func collectWarnings(p *plan.Plan) []plan.Diagnostic {
 func (t *textWriter) diagnostic(d plan.Diagnostic) {
 	bar := t.paint(ansiYellow, "│")
 	t.line(0, t.paint(ansiYellow, "╷"))
-	t.line(0, bar+" "+t.paint(ansiYellow+ansiBold, "Warning: ")+t.paint(ansiBold, d.Summary))
+	t.line(0, bar+" "+t.paint(ansiYellow+ansiBold, "Warning: ")+t.paint(ansiBold, Clean(d.Summary)))
 	if d.Detail != "" {
 		t.line(0, bar)
+		// The planner breaks its explanations into lines; every line is
+		// inside the box, so a live string cannot start a line of its own.
 		for _, l := range strings.Split(d.Detail, "\n") {
-			t.line(0, strings.TrimRight(bar+" "+l, " "))
+			t.line(0, strings.TrimRight(bar+" "+Clean(l), " "))
 		}
 	}
 	t.line(0, t.paint(ansiYellow, "╵"))
@@ -223,9 +287,10 @@ func (t *textWriter) diagnostic(d plan.Diagnostic) {
 
 func (t *textWriter) change(c plan.Change) {
 	a := c.Action()
-	head := "# " + c.Address
+	addr := Clean(c.Address)
+	head := "# " + addr
 	if c.PreviousAddress != "" {
-		head += " (moved from " + c.PreviousAddress + ")"
+		head += " (moved from " + Clean(c.PreviousAddress) + ")"
 	}
 	switch {
 	case a == plan.ActionCreate:
@@ -243,7 +308,7 @@ func (t *textWriter) change(c plan.Change) {
 	t.line(2, t.paint(ansiBold, head))
 	switch {
 	case c.ActionReason == plan.ReasonRemoved:
-		t.line(2, "# (because "+c.Address+" is not in the configuration)")
+		t.line(2, "# (because "+addr+" is not in the configuration)")
 	case c.ActionReason == plan.ReasonPruned || strings.HasPrefix(c.Address, state.UndeclaredPrefix):
 		t.line(2, "# (because it is not in the configuration and pruning is on)")
 	}
@@ -251,9 +316,9 @@ func (t *textWriter) change(c plan.Change) {
 		t.line(2, "# ("+adoptionWhy(c.Adopt)+"; apply writes this configuration's ownership marker)")
 	}
 	for _, r := range c.DriftReasons {
-		t.line(2, "# (drift: "+r+")")
+		t.line(2, "# (drift: "+Clean(r)+")")
 	}
-	t.line(2, fmt.Sprintf("%s resource %q %q {", t.sym(a), c.Type, c.Name))
+	t.line(2, fmt.Sprintf("%s resource %q %q {", t.sym(a), Clean(c.Type), c.Name))
 	switch a {
 	case plan.ActionCreate:
 		t.object(6, plan.ActionCreate, c.After, c.AfterSensitive)
@@ -362,7 +427,7 @@ func (t *textWriter) update(c plan.Change) {
 		t.line(6, fmt.Sprintf("  %-*s = %s", width, "id", strconv.Quote(c.ID)))
 	}
 	for _, f := range c.Fields {
-		prefix := fmt.Sprintf("%s %-*s = ", t.sym(plan.ActionUpdate), width, f.Field)
+		prefix := fmt.Sprintf("%s %-*s = ", t.sym(plan.ActionUpdate), width, Clean(f.Field))
 		switch f.Kind {
 		case plan.FieldScalar:
 			t.line(6, prefix+scalar(f.Before)+" -> "+scalar(f.After))
@@ -402,7 +467,7 @@ func (t *textWriter) entries(f plan.FieldChange) {
 			var note string
 			switch {
 			case e.Rotate:
-				note = "rotate: " + e.Note
+				note = "rotate: " + Clean(e.Note)
 			case e.Action == plan.ActionDelete:
 				note = refString(asMap(e.Before))
 			default:
@@ -470,7 +535,15 @@ func refString(m map[string]any) string {
 	if id, ok := m["key_id"].(string); ok && id != "" {
 		s += " (key " + id + ")"
 	}
-	return s
+	return Clean(s)
+}
+
+func departmentList(ds []string) string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = Clean(d)
+	}
+	return strings.Join(out, ", ")
 }
 
 // scalar writes a JSON value the way HCL would.

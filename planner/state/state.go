@@ -251,6 +251,16 @@ type Snapshot struct {
 	GlowEndpoints []LiveEndpoint `json:"glow_endpoints,omitempty"`
 	GlowDrafts    []LiveDraft    `json:"glow_drafts,omitempty"`
 	GlowScope     *TokenScope    `json:"glow_scope,omitempty"`
+	// GlowModels are the models that use a provider the plan destroys,
+	// read only when there is one, so that the plan can name them.
+	GlowModels []LiveModel `json:"glow_models,omitempty"`
+}
+
+// LiveModel is a Glow model as the model search shows it.
+type LiveModel struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	ProviderID string `json:"provider_id"`
 }
 
 // LiveKey is a Glow key as the key list shows it (never its value).
