@@ -13,7 +13,7 @@ FUZZTIME   ?= 20s
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: all build test vet staticcheck unit demo fuzz bench soak clean tools provider docs docs-check terraform-check
-.PHONY: provider-mirror release-snapshot lint-workflows print-version
+.PHONY: provider-mirror release-snapshot lint-workflows print-version print-ldflags
 
 # ---- Versions (docs/releasing.md) ----
 # VERSION holds the next release number, plain semver: Terraform selects a
@@ -154,6 +154,10 @@ provider-mirror:
 
 print-version:
 	@echo "$(VERSION)"
+
+# What the linker is told; internal/version's tests build with it.
+print-ldflags:
+	@echo '$(LDFLAGS)'
 
 $(BIN)/goreleaser:
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
