@@ -165,7 +165,7 @@ $(BIN)/goreleaser:
 # Every archive of a release, for every platform, into dist/, without
 # publishing anything or needing a tag (minutes: not part of make test).
 release-snapshot: $(BIN)/goreleaser
-	SWITCHBOARD_VERSION=$(VERSION) $(BIN)/goreleaser release --snapshot --clean
+	SWITCHBOARD_VERSION=$(VERSION) $(BIN)/goreleaser release --snapshot --clean --skip=sign
 
 # ---- The shipped GitHub workflow (docs/ci.md) ----
 $(BIN)/actionlint:
