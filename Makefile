@@ -39,7 +39,7 @@ build: $(BIN)/switchboard $(BIN)/terraform-provider-switchboard
 
 provider: $(BIN)/terraform-provider-switchboard
 
-$(BIN)/switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum
+$(BIN)/switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum VERSION
 	$(GO) build -ldflags "$(LDFLAGS)" -o $@ ./cmd/switchboard
 
 # The Vault server is built from github.com/hashicorp/vault in its own module
@@ -48,7 +48,7 @@ $(BIN)/switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -nam
 $(BIN)/vault-dev: tools/vault-dev/go.mod tools/vault-dev/go.sum $(wildcard tools/vault-dev/*.go)
 	cd tools/vault-dev && $(GO) build -o $(CURDIR)/$@ .
 
-$(BIN)/terraform-provider-switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum
+$(BIN)/terraform-provider-switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum VERSION
 	$(GO) build -ldflags "$(LDFLAGS)" -o $@ ./cmd/terraform-provider-switchboard
 
 $(BIN)/tfplugindocs:
