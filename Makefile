@@ -165,7 +165,10 @@ $(BIN)/goreleaser:
 # Every archive of a release, for every platform, into dist/, without
 # publishing anything or needing a tag (minutes: not part of make test).
 release-snapshot: $(BIN)/goreleaser
-	SWITCHBOARD_VERSION=$(VERSION) $(BIN)/goreleaser release --snapshot --clean --skip=sign
+	SWITCHBOARD_SNAPSHOT_VERSION=$(VERSION)-snapshot+$$(git rev-parse --short HEAD) \
+	SWITCHBOARD_COMMIT=$(COMMIT) SWITCHBOARD_BUILD_DATE=$(BUILD_DATE) \
+	SWITCHBOARD_COMMIT_TIMESTAMP=$$(git log -1 --format=%ct) \
+	  $(BIN)/goreleaser release --snapshot --clean --skip=sign
 
 # ---- The shipped GitHub workflow (docs/ci.md) ----
 $(BIN)/actionlint:
