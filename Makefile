@@ -13,6 +13,25 @@ FUZZTIME   ?= 20s
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: all build test vet staticcheck unit demo fuzz bench soak clean tools provider docs docs-check terraform-check policy-test
+.PHONY: provider-mirror release-snapshot lint-workflows print-version print-ldflags
+
+# ---- Versions (docs/releasing.md) ----
+# VERSION holds the next release number, plain semver: Terraform selects a
+# pre-release only when it is pinned exactly, so a mirror of "0.1.0-dev"
+# would not satisfy a "~> 0.1" constraint. Builds of unreleased commits
+# tell themselves apart by the commit (with -dirty for a changed tree) and
+# its date, which the linker writes into internal/version for both binaries.
+# The date is the commit's, not the clock's, so that rebuilding a commit
+# gives the same binary (and the same hash in a Terraform lock file).
+VERSION     := $(shell cat VERSION)
+COMMIT      := $(shell c=$$(git rev-parse HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null || c="$$c-dirty"; }; echo "$$c")
+BUILD_DATE  := $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+VERSION_PKG := github.com/switchboard-hq/switchboard/internal/version
+LDFLAGS     := -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(BUILD_DATE)
+GOOS        := $(shell $(GO) env GOOS)
+GOARCH      := $(shell $(GO) env GOARCH)
+GORELEASER_VERSION := v2.15.1
+ACTIONLINT_VERSION := v1.7.12
 
 all: build
 
@@ -20,8 +39,8 @@ build: $(BIN)/switchboard $(BIN)/terraform-provider-switchboard
 
 provider: $(BIN)/terraform-provider-switchboard
 
-$(BIN)/switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum
-	$(GO) build -o $@ ./cmd/switchboard
+$(BIN)/switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum VERSION
+	$(GO) build -ldflags "$(LDFLAGS)" -o $@ ./cmd/switchboard
 
 # The Vault server is built from github.com/hashicorp/vault in its own module
 # (tools/vault-dev) so that the main go.mod never depends on it. It takes a few
@@ -29,8 +48,8 @@ $(BIN)/switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -nam
 $(BIN)/vault-dev: tools/vault-dev/go.mod tools/vault-dev/go.sum $(wildcard tools/vault-dev/*.go)
 	cd tools/vault-dev && $(GO) build -o $(CURDIR)/$@ .
 
-$(BIN)/terraform-provider-switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum
-	$(GO) build -o $@ ./cmd/terraform-provider-switchboard
+$(BIN)/terraform-provider-switchboard: $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go') go.mod go.sum VERSION
+	$(GO) build -ldflags "$(LDFLAGS)" -o $@ ./cmd/terraform-provider-switchboard
 
 $(BIN)/tfplugindocs:
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@v0.25.0
@@ -83,7 +102,7 @@ docs-check: $(BIN)/tfplugindocs terraform-check
 	TERRAFORM=$(TERRAFORM) terraform-provider/gendocs.sh "$$tmp/docs" >/dev/null; \
 	diff -r docs/terraform-provider "$$tmp/docs" || { echo "docs/terraform-provider is stale: run make docs"; exit 1; }
 
-test: vet staticcheck docs-check policy-test unit
+test: vet staticcheck docs-check lint-workflows policy-test unit
 
 # Each fuzz target runs for FUZZTIME; go test allows one target per run.
 FUZZ_TARGETS := ./config:FuzzLoad ./planner/planfile:FuzzRead ./planner/state:FuzzKeyName \
@@ -112,3 +131,63 @@ demo: build $(BIN)/vault-dev
 
 clean:
 	rm -rf $(BIN) .demo
+
+# ---- Provider installation and releases (docs/terraform.md, docs/releasing.md) ----
+
+# A filesystem_mirror (unpacked layout) of the provider built from this tree
+# for this machine, and a CLI configuration that takes
+# switchboard-hq/switchboard from it and every other provider from the
+# registry: unlike dev_overrides, terraform init works, offline for this
+# provider, with modules and a lock file.
+#   export TF_CLI_CONFIG_FILE=$(MIRROR_DIR).tfrc
+MIRROR_DIR      ?= $(BIN)/terraform-mirror
+PROVIDER_SOURCE := registry.terraform.io/switchboard-hq/switchboard
+EXE             := $(if $(filter windows,$(GOOS)),.exe,)
+
+provider-mirror:
+	@dir="$(MIRROR_DIR)/$(PROVIDER_SOURCE)"; rm -rf "$$dir"; \
+	$(GO) build -ldflags "$(LDFLAGS)" \
+	  -o "$$dir/$(VERSION)/$(GOOS)_$(GOARCH)/terraform-provider-switchboard_v$(VERSION)$(EXE)" ./cmd/terraform-provider-switchboard; \
+	mirror=$$(cd "$(MIRROR_DIR)" && pwd); \
+	{ echo '# Terraform CLI configuration written by make provider-mirror:'; \
+	  echo '# switchboard-hq/switchboard from the local mirror, every other provider'; \
+	  echo '# from its registry. Use it with: export TF_CLI_CONFIG_FILE='"$$mirror.tfrc"; \
+	  echo 'provider_installation {'; \
+	  echo '  filesystem_mirror {'; \
+	  echo '    path    = "'"$$mirror"'"'; \
+	  echo '    include = ["$(PROVIDER_SOURCE)"]'; \
+	  echo '  }'; \
+	  echo '  direct {'; \
+	  echo '    exclude = ["$(PROVIDER_SOURCE)"]'; \
+	  echo '  }'; \
+	  echo '}'; } > "$$mirror.tfrc"; \
+	echo "terraform-provider-switchboard $(VERSION) ($(GOOS)_$(GOARCH)) is in $$mirror"; \
+	echo "export TF_CLI_CONFIG_FILE=$$mirror.tfrc, then terraform init"
+
+print-version:
+	@echo "$(VERSION)"
+
+# What the linker is told; internal/version's tests build with it.
+print-ldflags:
+	@echo '$(LDFLAGS)'
+
+$(BIN)/goreleaser:
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+
+# Every archive of a release, for every platform, into dist/, without
+# publishing anything or needing a tag (minutes: not part of make test).
+release-snapshot: $(BIN)/goreleaser
+	SWITCHBOARD_SNAPSHOT_VERSION=$(VERSION)-snapshot+$$(git rev-parse --short HEAD) \
+	SWITCHBOARD_COMMIT=$(COMMIT) SWITCHBOARD_BUILD_DATE=$(BUILD_DATE) \
+	SWITCHBOARD_COMMIT_TIMESTAMP=$$(git log -1 --format=%ct) \
+	  $(BIN)/goreleaser release --snapshot --clean --skip=sign
+
+# ---- The shipped GitHub workflow (docs/ci.md) ----
+$(BIN)/actionlint:
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+# actionlint runs shellcheck over every run: step; without shellcheck on
+# PATH it would skip that silently, so its absence is an error here.
+lint-workflows: $(BIN)/actionlint
+	@command -v shellcheck >/dev/null || { echo "shellcheck not found: install it (Debian/Ubuntu: apt-get install shellcheck; macOS: brew install shellcheck)"; exit 1; }
+	$(BIN)/actionlint -shellcheck "$$(command -v shellcheck)" examples/github-actions/*.yml

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -10,14 +12,40 @@ import (
 
 func init() {
 	subcommands = append(subcommands, func() *cobra.Command {
-		return &cobra.Command{
+		var asJSON bool
+		cmd := &cobra.Command{
 			Use:   "version",
-			Short: "Print the version",
-			Args:  cobra.NoArgs,
+			Short: "Print the version, commit, build date and Go version",
+			Long: `Version prints which Switchboard this is: the release, the commit and the
+date it was built from, and the Go version and platform that built it. It
+reads nothing and calls no service. With --json it prints one JSON object
+with the fields version, commit, build_date, go_version and platform; an
+unknown commit or date is an empty string.`,
+			Example: `  switchboard version
+  switchboard version --json | jq -r .version`,
+			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				_, err := fmt.Fprintln(cmd.OutOrStdout(), "switchboard", version.Version)
-				return err
+				return printVersion(cmd.OutOrStdout(), version.Get(), asJSON)
 			},
 		}
+		cmd.Flags().BoolVar(&asJSON, "json", false, "print the version as a JSON object")
+		return cmd
 	})
+}
+
+func printVersion(w io.Writer, info version.Info, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(info)
+	}
+	unknown := func(s string) string {
+		if s == "" {
+			return "unknown"
+		}
+		return s
+	}
+	_, err := fmt.Fprintf(w, "Switchboard v%s\ncommit %s\nbuilt %s\n%s on %s\n",
+		info.Version, unknown(info.Commit), unknown(info.Date), info.GoVersion, info.Platform)
+	return err
 }

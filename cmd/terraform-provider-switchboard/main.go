@@ -10,18 +10,19 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/switchboard-hq/switchboard/internal/version"
 	"github.com/switchboard-hq/switchboard/terraform-provider/provider"
 )
-
-// version is set by the linker (-ldflags "-X main.version=…") for releases.
-var version = "dev"
 
 func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	// One version for both binaries: the linker sets it in
+	// internal/version (Makefile, goreleaser), which falls back to the
+	// module build info for `go install …@vX`.
+	err := providerserver.Serve(context.Background(), provider.New(version.Version), providerserver.ServeOpts{
 		Address: provider.Address,
 		Debug:   debug,
 	})
