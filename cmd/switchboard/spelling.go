@@ -138,7 +138,11 @@ func unknownSingleDash(root, cmd *cobra.Command, word, name string) error {
 	sort.Strings(have)
 	msg := fmt.Sprintf("unknown flag %s for %q: it has no --%s", word, cmd.CommandPath(), name)
 	if len(have) > 0 {
-		msg += fmt.Sprintf(" (%s has)", strings.Join(have, ", "))
+		verb := "has"
+		if len(have) > 1 {
+			verb = "have"
+		}
+		msg += fmt.Sprintf(" (%s %s)", strings.Join(have, ", "), verb)
 	}
 	return fmt.Errorf("%s; see '%s --help'", msg, cmd.CommandPath())
 }
