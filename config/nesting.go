@@ -94,7 +94,7 @@ func hclNesting(src []byte, limit int, template bool) (off, line, col int) {
 	if template {
 		stack[0].kind = 't'
 	}
-	total := 0                      // open frames beyond the top level, plus every frame's extra
+	total := 0 // open frames beyond the top level, plus every frame's extra
 	line, lineStart := 1, 0
 	expectOperand := true
 	atLineStart := false // in a heredoc: at the start of one of its lines
