@@ -128,3 +128,28 @@ func TestFileFunctionRefusesDevZero(t *testing.T) {
 		diagAt{"Invalid function argument", `"zero" is not a regular file of the configuration directory`, "main.hcl", 7},
 	)
 }
+
+// No configuration the project ships or tests with comes near the bound.
+func TestNestingLimitAcceptsTheRepositorysConfigurations(t *testing.T) {
+	n := 0
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".hcl") || strings.HasSuffix(path, ".sbvars")) || strings.Contains(path, "/fuzz/") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		if off, line, _ := hclNesting(src, 16, false); off >= 0 {
+			t.Errorf("%s:%d nests more than 16 levels", path, line)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 10 {
+		t.Fatalf("only %d configuration files found", n)
+	}
+}
