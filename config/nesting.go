@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
@@ -58,11 +60,22 @@ func jsonNesting(src []byte) (off, line, col int) {
 		case '\n':
 			line, lineStart = line+1, i+1
 		case '"':
+			start, startLine, startCol := i, line, i-lineStart+1
 			for i++; i < len(src) && src[i] != '"'; i++ {
 				if src[i] == '\\' {
 					i++
 				} else if src[i] == '\n' {
 					line, lineStart = line+1, i+1
+				}
+			}
+			// HCL evaluates a JSON string as a template: its
+			// interpolations nest below the string's own depth.
+			if i < len(src) && (bytes.Contains(src[start:i], []byte("${")) || bytes.Contains(src[start:i], []byte("%{"))) {
+				var s string
+				if json.Unmarshal(src[start:i+1], &s) == nil {
+					if off, _, _ := hclNesting([]byte(s), MaxNestingDepth-depth, true); off >= 0 {
+						return start, startLine, startCol
+					}
 				}
 			}
 		case '[', '{':

@@ -44,6 +44,22 @@ func TestNestingLimitRefusesHostileFiles(t *testing.T) {
 		_, diags := Load(dir, LoadOptions{Env: noEnv})
 		checkDiags(t, diags, diagAt{nestedTooDeeply, "more than 256 levels", "main.hcl.json", 2})
 	})
+	t.Run("json template", func(t *testing.T) {
+		dir := writeDir(t, map[string]string{"main.hcl.json": "{\n\"locals\": {\"x\": \"${" + strings.Repeat(`\"${`, n) + strings.Repeat(`}\"`, n) + "}\"}}\n"})
+		_, diags := Load(dir, LoadOptions{Env: noEnv})
+		checkDiags(t, diags, diagAt{nestedTooDeeply, "more than 256 levels", "main.hcl.json", 2})
+	})
+	t.Run("json template within the bound", func(t *testing.T) {
+		src := "{\"glow_provider\": {\"a\": {\"name\": \"A\", \"description\": \"${jsonencode(" + strings.Repeat("[", 200) + strings.Repeat("]", 200) + ")} ${\\\"x\\\"}\"}}}\n"
+		dir := writeDir(t, map[string]string{"main.hcl.json": src})
+		c, diags := Load(dir, LoadOptions{Env: noEnv})
+		if diags.HasErrors() {
+			t.Fatalf("refused:\n%s", describeDiags(diags))
+		}
+		if got, want := c.GlowProviders[0].Description, strings.Repeat("[", 200)+strings.Repeat("]", 200)+" x"; got != want {
+			t.Errorf("description %q, want %q", got, want)
+		}
+	})
 }
 
 // The bound is MaxNestingDepth exactly: a configuration that nests that
