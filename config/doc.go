@@ -48,6 +48,12 @@
 // regular file. Config.Files records every file read, so that a saved plan
 // can load the same configuration again from memory.
 //
+// No file may nest deeper than MaxNestingDepth (blocks, brackets, template
+// interpolations, chained !, - and ?): each configuration file, variable
+// file, --var expression, templatefile() template and .hcl.json string is
+// checked by a lexical pre-scan before HCL parses it, since the parsers
+// recurse per level and a stack overflow cannot be recovered from.
+//
 // # Secrets
 //
 // vault(path, key[, version]) never reads Vault: it evaluates to a value

@@ -306,6 +306,9 @@ func (l *loader) rawVarValue(v *variable, raw, source string) (cty.Value, hcl.Di
 	if v.typ.IsPrimitiveType() || v.typ == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
 	}
+	if d := checkNesting([]byte(raw), source, false); d != nil {
+		return cty.NilVal, hcl.Diagnostics{d}
+	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), source, hcl.InitialPos)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
@@ -495,7 +498,9 @@ func (l *loader) readVarFile(path string, given map[string]cty.Value, sensitiveD
 func (l *loader) applyVarFile(path, label string, src []byte, given map[string]cty.Value, sensitiveDiag func(*variable, hcl.Diagnostics) hcl.Diagnostics) {
 	var f *hcl.File
 	var diags hcl.Diagnostics
-	if strings.HasSuffix(path, ".json") {
+	if d := checkNesting(src, path, strings.HasSuffix(path, ".json")); d != nil {
+		diags = hcl.Diagnostics{d}
+	} else if strings.HasSuffix(path, ".json") {
 		f, diags = l.parser.ParseJSON(src, path)
 	} else {
 		f, diags = l.parser.ParseHCL(src, path)

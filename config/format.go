@@ -18,6 +18,9 @@ import (
 // refuses a file with syntax errors, since reformatting broken tokens can
 // make the mistake harder to find.
 func FormatSource(filename string, src []byte) ([]byte, hcl.Diagnostics) {
+	if d := checkNesting(src, filename, false); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
 	_, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags

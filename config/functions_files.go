@@ -110,6 +110,9 @@ func (l *loader) templateFileFunc(fns map[string]function.Function) function.Fun
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "%s", err)
 			}
+			if err := checkTemplateNesting(src); err != nil {
+				return cty.NilVal, function.NewArgErrorf(0, "%q %s", given, err)
+			}
 			tmpl, diags := hclsyntax.ParseTemplate(src, given, hcl.InitialPos)
 			if diags.HasErrors() {
 				return cty.NilVal, function.NewArgErrorf(0, "%s", diags.Error())

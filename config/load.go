@@ -305,6 +305,10 @@ func (l *loader) load() *Config {
 		// file to the next changes the sum.
 		fmt.Fprintf(sum, "%s\x00%d\x00", name, len(src))
 		sum.Write(src)
+		if d := checkNesting(src, path, strings.HasSuffix(name, ".json")); d != nil {
+			l.diags = append(l.diags, d)
+			continue
+		}
 		var f *hcl.File
 		var diags hcl.Diagnostics
 		if strings.HasSuffix(name, ".json") {

@@ -23,8 +23,8 @@ type Glow struct {
 	// endpoints this Glow creates (docs/ownership.md); empty records none,
 	// as the Terraform provider does.
 	Owner string
-	// Parallelism bounds the per-provider calls of UpdateMany in flight;
-	// 0 is 1.
+	// Parallelism bounds the calls in flight: UpdateMany's per-provider
+	// calls, and the chunks of BulkUpdate and of the deletes; 0 is 1.
 	Parallelism int
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
@@ -15,13 +18,41 @@ import (
 // answer has one entry per id: nil when the provider is gone (not_found
 // counts as gone: a replayed call reports the ones the lost attempt
 // deleted), the item's failure otherwise. Never a selector: a filter could
-// match providers the plan never saw.
+// match providers the plan never saw. The calls are independent, so up to
+// Parallelism of them are in flight.
 func (g *Glow) DeleteProviders(ctx context.Context, ids []string) map[string]error {
 	out := make(map[string]error, len(ids))
 	ids = dedupe(ids)
 	if len(ids) == 0 {
 		return out
 	}
+	chunks := slices.Collect(slices.Chunk(ids, glow.MaxItems))
+	parts := make([]map[string]error, len(chunks))
+	g.eachChunk(len(chunks), func(i int) { parts[i] = g.deleteProviderChunk(ctx, chunks[i]) })
+	for _, part := range parts {
+		maps.Copy(out, part)
+	}
+	return out
+}
+
+// eachChunk runs one(i) for i in [0, n), Parallelism at a time. Each call
+// writes only its own slot, so the results come out in chunk order
+// whatever order the calls finish in.
+func (g *Glow) eachChunk(n int, one func(i int)) {
+	if n == 1 {
+		one(0)
+		return
+	}
+	var grp errgroup.Group
+	grp.SetLimit(max(g.Parallelism, 1))
+	for i := range n {
+		grp.Go(func() error { one(i); return nil })
+	}
+	_ = grp.Wait()
+}
+
+func (g *Glow) deleteProviderChunk(ctx context.Context, ids []string) map[string]error {
+	out := make(map[string]error, len(ids))
 	results, err := g.Client.DeleteProviders(ctx, ids)
 	for _, r := range results {
 		switch {
@@ -63,41 +94,54 @@ func statusOf(code string) int {
 // it) is left in place and returned in inUse; a key already gone counts as
 // deleted. err joins every other failure.
 func (g *Glow) DeleteKeys(ctx context.Context, ids []string) (deleted, inUse []string, err error) {
-	return deleteIDs(ctx, "delete key", g.Client.DeleteKeys, ids)
+	return g.deleteIDs(ctx, "delete key", g.Client.DeleteKeys, ids)
 }
 
 // DeleteEndpoints deletes endpoints by id, like DeleteKeys: the server
 // answers in_use for an endpoint another provider uses, which is fine.
 func (g *Glow) DeleteEndpoints(ctx context.Context, ids []string) (deleted, inUse []string, err error) {
-	return deleteIDs(ctx, "delete endpoint", g.Client.DeleteEndpoints, ids)
+	return g.deleteIDs(ctx, "delete endpoint", g.Client.DeleteEndpoints, ids)
 }
 
-func deleteIDs(ctx context.Context, op string, del func(context.Context, []string) ([]glow.IDResult, error), ids []string) (deleted, inUse []string, err error) {
-	ids = dedupe(ids)
-	var errs []error
-	for chunk := range slices.Chunk(ids, glow.MaxItems) {
+// deleteIDs sends the chunks of a key or endpoint delete, Parallelism at a
+// time, and reports them in chunk order.
+func (g *Glow) deleteIDs(ctx context.Context, op string, del func(context.Context, []string) ([]glow.IDResult, error), ids []string) (deleted, inUse []string, err error) {
+	type part struct {
+		deleted, inUse []string
+		errs           []error
+	}
+	chunks := slices.Collect(slices.Chunk(dedupe(ids), glow.MaxItems))
+	parts := make([]part, len(chunks))
+	g.eachChunk(len(chunks), func(i int) {
+		p, chunk := &parts[i], chunks[i]
 		results, cerr := del(ctx, chunk)
 		if cerr != nil {
-			errs = append(errs, cerr)
-			continue
+			p.errs = append(p.errs, cerr)
+			return
 		}
 		seen := make(map[string]bool, len(results))
 		for _, r := range results {
 			seen[r.ID] = true
 			switch {
 			case r.Success, r.Code == api.CodeNotFound:
-				deleted = append(deleted, r.ID)
+				p.deleted = append(p.deleted, r.ID)
 			case r.Code == api.CodeInUse:
-				inUse = append(inUse, r.ID)
+				p.inUse = append(p.inUse, r.ID)
 			default:
-				errs = append(errs, &api.Error{Service: "glow", Operation: op, ID: r.ID, StatusCode: statusOf(r.Code), Code: r.Code, Message: r.Message})
+				p.errs = append(p.errs, &api.Error{Service: "glow", Operation: op, ID: r.ID, StatusCode: statusOf(r.Code), Code: r.Code, Message: r.Message})
 			}
 		}
 		for _, id := range chunk {
 			if !seen[id] {
-				errs = append(errs, fmt.Errorf("glow: %s %s: the answer has no result for it", op, id))
+				p.errs = append(p.errs, fmt.Errorf("glow: %s %s: the answer has no result for it", op, id))
 			}
 		}
+	})
+	var errs []error
+	for _, p := range parts {
+		deleted = append(deleted, p.deleted...)
+		inUse = append(inUse, p.inUse...)
+		errs = append(errs, p.errs...)
 	}
 	return deleted, inUse, errors.Join(errs...)
 }
@@ -129,10 +173,20 @@ type Guarded struct {
 // A lost answer is resolved by sending the same guarded call again: items
 // that did not land are applied, items that did answer version_conflict and
 // are then read to tell "already applied" from "changed by someone else".
+// Each chunk is its own guarded call, so up to Parallelism are in flight.
 func (g *Glow) BulkUpdate(ctx context.Context, items []Guarded, patch glow.Patch) map[string]BulkResult {
 	out := make(map[string]BulkResult, len(items))
-	for chunk := range slices.Chunk(items, glow.MaxItems) {
-		g.bulkChunk(ctx, chunk, patch, out)
+	if len(items) == 0 {
+		return out
+	}
+	chunks := slices.Collect(slices.Chunk(items, glow.MaxItems))
+	parts := make([]map[string]BulkResult, len(chunks))
+	g.eachChunk(len(chunks), func(i int) {
+		parts[i] = make(map[string]BulkResult, len(chunks[i]))
+		g.bulkChunk(ctx, chunks[i], patch, parts[i])
+	})
+	for _, part := range parts {
+		maps.Copy(out, part)
 	}
 	return out
 }

@@ -222,28 +222,3 @@ func TestPayloadCannotHoldSecrets(t *testing.T) {
 	}
 	walk(reflect.TypeFor[Payload](), "Payload")
 }
-
-func FuzzRead(f *testing.F) {
-	good := write(f, sample(f))
-	f.Add(good)
-	f.Add(good[:len(good)/3])
-	f.Add([]byte(`{"format":"switchboard-plan","format_version":2,"sha256":"","payload":{}}`))
-	f.Add([]byte(`{"format":"switchboard-plan","format_version":99}`))
-	f.Add([]byte("null"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		pl, err := Read(bytes.NewReader(data))
-		if err == nil && pl.Plan == nil {
-			t.Fatal("nil plan without an error")
-		}
-		if err == nil {
-			// Whatever reads cleanly writes and reads back the same.
-			var buf bytes.Buffer
-			if err := Write(&buf, pl, WriteOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := Read(&buf); err != nil {
-				t.Fatalf("re-read: %v", err)
-			}
-		}
-	})
-}
