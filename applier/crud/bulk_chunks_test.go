@@ -29,12 +29,13 @@ type overlapGate struct {
 	inFlight int
 	max      int
 	two      chan struct{}
+	opened   bool // two is closed: in flight may reach 2 again later
 }
 
 func (g *overlapGate) watch(path string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.path, g.max, g.two = path, 0, make(chan struct{})
+	g.path, g.max, g.two, g.opened = path, 0, make(chan struct{}), false
 }
 
 func (g *overlapGate) maxInFlight() int {
@@ -53,8 +54,9 @@ func (g *overlapGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.inFlight++
 	g.max = max(g.max, g.inFlight)
 	two := g.two
-	if g.inFlight == 2 {
+	if g.inFlight == 2 && !g.opened {
 		close(two)
+		g.opened = true
 	}
 	g.mu.Unlock()
 	defer func() {
