@@ -78,7 +78,7 @@ refusal.`,
 				}
 				return applySaved(ctx, cmd, &flags, target, verify)
 			}
-			cfg, err := flags.load(target, cmd.ErrOrStderr())
+			cfg, err := flags.load(stream(cmd), target)
 			if err != nil {
 				return err
 			}
@@ -95,14 +95,14 @@ refusal.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			if err := renderPlan(out, res.Plan, "text", flags.color(out), ""); err != nil {
+			if err := renderPlan(out, res.Plan, "text", stream(cmd).OutColor(flags.noColor), ""); err != nil {
 				return err
 			}
 			if !res.Plan.HasChanges() {
 				return nil
 			}
 			if !autoApprove {
-				ok, err := confirm(cmd.InOrStdin(), out, "Do you want to perform these actions?",
+				ok, err := stream(cmd).Confirm("Do you want to perform these actions?",
 					"review the plan and run apply with --auto-approve, or apply a saved plan file")
 				if err != nil {
 					return err
@@ -162,7 +162,7 @@ func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, file 
 	if err != nil {
 		return err
 	}
-	cfg, err := flags.load(pl.Configuration.Dir, cmd.ErrOrStderr(), func(o *config.LoadOptions) {
+	cfg, err := flags.load(stream(cmd), pl.Configuration.Dir, func(o *config.LoadOptions) {
 		o.FS = config.MemFS(planner.EmbeddedFiles(pl))
 		o.PlannedVars = planner.PlannedVars(pl)
 	})
@@ -202,7 +202,7 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, fi
 	if err != nil {
 		return err
 	}
-	cfg, err := flags.load(dir, cmd.ErrOrStderr())
+	cfg, err := flags.load(stream(cmd), dir)
 	if err != nil {
 		return err
 	}
@@ -235,7 +235,7 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, fi
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "The plan of %s makes exactly the changes of the reviewed plan %s.\n\n", dir, file)
-	if err := renderPlan(out, res.Plan, "text", flags.color(out), ""); err != nil {
+	if err := renderPlan(out, res.Plan, "text", stream(cmd).OutColor(flags.noColor), ""); err != nil {
 		return err
 	}
 	if !res.Plan.HasChanges() {

@@ -109,7 +109,7 @@ func runImport(cmd *cobra.Command, flags importFlags) error {
 	if err != nil {
 		return err
 	}
-	if flags.migrate && !flags.yes && !isTerminal(cmd.InOrStdin()) {
+	if flags.migrate && !flags.yes && !stream(cmd).Interactive() {
 		return errors.New("--migrate-keys-to-vault decrypts keys and changes Glow: run it on a terminal to confirm, or add --yes")
 	}
 
@@ -288,7 +288,7 @@ func migrateKeys(ctx context.Context, cmd *cobra.Command, flags importFlags, im 
 			plural(len(mp.Credentials), "credential"))
 	}
 	if !flags.yes {
-		ok, err := confirm(cmd.InOrStdin(), out, "Do you want to migrate these keys?", "add --yes")
+		ok, err := stream(cmd).Confirm("Do you want to migrate these keys?", "add --yes")
 		if err != nil {
 			return err
 		}

@@ -125,7 +125,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
 				return err
 			}
 			errOut := cmd.ErrOrStderr()
-			cfg, err := flags.load(dir, errOut)
+			cfg, err := flags.load(stream(cmd), dir)
 			if err != nil {
 				return err
 			}
@@ -158,7 +158,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
 			if err != nil {
 				return err
 			}
-			if err := renderChecked(cmd.OutOrStdout(), errOut, res, doc, report, format, flags.color(cmd.OutOrStdout()), md); err != nil {
+			if err := renderChecked(cmd.OutOrStdout(), errOut, res, doc, report, format, stream(cmd).OutColor(flags.noColor), md); err != nil {
 				return err
 			}
 			if report.Denied() {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -13,6 +11,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/planner/dump"
 	"github.com/switchboard-hq/switchboard/secrets"
@@ -34,14 +33,10 @@ func (l *loadFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&l.parallelism, "parallelism", 10, "limit the number of concurrent API calls")
 }
 
-func (l *loadFlags) color(w io.Writer) bool {
-	return !l.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(w)
-}
-
 // load reads the configuration and prints its diagnostics as validate does.
 // with adjusts the load options (a saved plan's embedded files and
 // variables).
-func (l *loadFlags) load(dir string, errOut io.Writer, with ...func(*config.LoadOptions)) (*config.Config, error) {
+func (l *loadFlags) load(st *views.Stream, dir string, with ...func(*config.LoadOptions)) (*config.Config, error) {
 	values, diags := config.ParseVarFlags(l.vars)
 	var cfg *config.Config
 	if !diags.HasErrors() {
@@ -54,7 +49,7 @@ func (l *loadFlags) load(dir string, errOut io.Writer, with ...func(*config.Load
 		diags = append(diags, more...)
 	}
 	if len(diags) > 0 {
-		if err := config.WriteDiagnostics(errOut, diags, config.PrintOptions{Color: l.color(errOut)}); err != nil {
+		if err := config.WriteDiagnostics(st.Err, diags, config.PrintOptions{Color: st.ErrColor(l.noColor)}); err != nil {
 			return nil, err
 		}
 	}

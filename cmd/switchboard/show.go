@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +47,7 @@ or is not a plan file.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			color := !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(out)
+			color := stream(cmd).OutColor(noColor)
 			if format == "text" {
 				fmt.Fprintf(out, "Plan file %s, written by Switchboard %s at %s, is bound to:\n", render.Clean(args[0]), render.Clean(pl.WrittenBy), pl.Plan.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"))
 				for _, l := range pl.Binding.Lines() {

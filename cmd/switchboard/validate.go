@@ -2,11 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/switchboard-hq/switchboard/config"
 )
@@ -52,7 +50,7 @@ configuration is valid (warnings allowed), 1 otherwise.`,
 					return err
 				}
 			} else {
-				color := !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(errOut)
+				color := stream(cmd).ErrColor(noColor)
 				if err := config.WriteDiagnostics(errOut, diags, config.PrintOptions{Color: color}); err != nil {
 					return err
 				}
@@ -79,14 +77,4 @@ configuration is valid (warnings allowed), 1 otherwise.`,
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
 	f.BoolVar(&noColor, "no-color", false, "do not use colors")
 	return cmd
-}
-
-// isTerminal reports whether w is a terminal, where colors help and where
-// apply may ask a question; anywhere else (a file, a pipe, /dev/null, a
-// test) it is not. A character-device check is not enough: /dev/null is one.
-func isTerminal(w any) bool {
-	// Not only *os.File: the redacting writers in front of stdout and
-	// stderr expose the descriptor of the terminal behind them.
-	f, ok := w.(interface{ Fd() uintptr })
-	return ok && f.Fd() != ^uintptr(0) && term.IsTerminal(int(f.Fd()))
 }

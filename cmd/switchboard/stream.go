@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
+)
+
+type streamKey struct{}
+
+func withStream(ctx context.Context, s *views.Stream) context.Context {
+	return context.WithValue(ctx, streamKey{}, s)
+}
+
+// stream is the run's stream. A command executed without run (a test
+// calling Execute) gets one over its own writers, with the terminal-ness
+// of what is behind them.
+func stream(cmd *cobra.Command) *views.Stream {
+	if s, ok := cmd.Context().Value(streamKey{}).(*views.Stream); ok {
+		return s
+	}
+	in, out, errOut := cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
+	s := views.NewStream(in, out, errOut, views.Detect(in, out, errOut), os.Getenv)
+	cmd.SetContext(withStream(cmd.Context(), s))
+	return s
+}
