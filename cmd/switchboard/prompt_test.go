@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -86,5 +87,112 @@ func TestColorFlagsAndEnvironment(t *testing.T) {
 	}
 	if code, _, errOut := runSwitchboard(t, "validate", "--color=sometimes", dir); code != 1 || !strings.Contains(errOut, "auto, always or never") {
 		t.Errorf("--color=sometimes: exit %d %s", code, errOut)
+	}
+}
+
+func jsonEvents(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var events []map[string]any
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("not one JSON object per line: %v: %q", err, line)
+		}
+		events = append(events, e)
+	}
+	return events
+}
+
+func eventTypes(events []map[string]any) []string {
+	var ts []string
+	for _, e := range events {
+		ts = append(ts, e["type"].(string))
+	}
+	return ts
+}
+
+func TestApplyJSONStreamsEvents(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-apply-json-0001"})
+	dir := copyExample(t, "basic")
+	code, out, errOut := runSwitchboard(t, "apply", "--json", "--auto-approve", dir)
+	if code != 0 || errOut != "" {
+		t.Fatalf("apply --json: exit %d\n%s%s", code, out, errOut)
+	}
+	w.assertNoSecret(t, out)
+	events := jsonEvents(t, out)
+	types := eventTypes(events)
+	if types[0] != "version" || types[len(types)-1] != "change_summary" {
+		t.Errorf("types %v", types)
+	}
+	// Every address is planned before any starts, and starts before it
+	// completes.
+	planned, started := map[string]int{}, map[string]int{}
+	completes := 0
+	for i, e := range events {
+		var h map[string]any
+		switch e["type"] {
+		case "planned_change":
+			h = e["change"].(map[string]any)
+		case "apply_start", "apply_complete":
+			h = e["hook"].(map[string]any)
+		default:
+			continue
+		}
+		addr := h["resource"].(map[string]any)["addr"].(string)
+		switch e["type"] {
+		case "planned_change":
+			planned[addr] = i
+		case "apply_start":
+			if len(planned) != 2 {
+				t.Errorf("%s started before every change was planned", addr)
+			}
+			started[addr] = i
+		case "apply_complete":
+			completes++
+			if _, ok := started[addr]; !ok {
+				t.Errorf("%s complete before it started", addr)
+			}
+			if h["action"] != "create" || h["total"] != 2.0 || h["n"] != float64(completes) {
+				t.Errorf("apply_complete %v", h)
+			}
+		}
+	}
+	if len(planned) != 2 || completes != 2 {
+		t.Errorf("planned %v, %d complete: %s", planned, completes, out)
+	}
+	sum := events[len(events)-1]
+	if sum["@message"] != "Apply complete! Resources: 2 added, 0 changed, 0 destroyed." || sum["changes"].(map[string]any)["add"] != 2.0 {
+		t.Errorf("change_summary %v", sum)
+	}
+	noChanges(t, dir)
+
+	// Nothing to do: still a summary.
+	code, out, _ = runSwitchboard(t, "apply", "--json", "--auto-approve", dir)
+	if ts := eventTypes(jsonEvents(t, out)); code != 0 || strings.Join(ts, " ") != "version change_summary" {
+		t.Errorf("no changes: exit %d, %v", code, ts)
+	}
+}
+
+func TestApplyJSONErrorsAreDiagnostics(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-apply-json-0002"})
+	// Without --auto-approve nobody can answer.
+	code, out, errOut := runSwitchboard(t, "apply", "--json", copyExample(t, "basic"))
+	events := jsonEvents(t, out)
+	last := events[len(events)-1]
+	if code != 1 || errOut != "" || last["type"] != "diagnostic" || !strings.Contains(last["@message"].(string), "--auto-approve") {
+		t.Errorf("without --auto-approve: exit %d %s%s", code, out, errOut)
+	}
+	if n := w.emu.Stats().Operations["glow.provider.create"]; n != 0 {
+		t.Errorf("%d creates without approval", n)
+	}
+	// A configuration error is a diagnostic with its place.
+	dir := writeConfigFiles(t, map[string]string{"main.hcl": "glow_provider \"x\" {\n  bogus = 1\n}\n"})
+	code, out, errOut = runSwitchboard(t, "apply", "--json", "--auto-approve", dir)
+	events = jsonEvents(t, out)
+	d, _ := events[len(events)-1]["diagnostic"].(map[string]any)
+	if code != 1 || errOut != "" || d == nil || d["severity"] != "error" || d["range"] == nil {
+		t.Errorf("configuration error: exit %d %s%s", code, out, errOut)
 	}
 }

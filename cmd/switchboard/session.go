@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/pflag"
 
 	"github.com/switchboard-hq/switchboard/api"
@@ -24,6 +25,9 @@ type loadFlags struct {
 	vars, varFiles []string
 	noColor        bool
 	parallelism    int
+	// diagnostics, when set, reports the configuration's diagnostics
+	// instead of writing them as validate does (apply's view).
+	diagnostics func(hcl.Diagnostics)
 }
 
 func (l *loadFlags) register(f *pflag.FlagSet) {
@@ -48,7 +52,9 @@ func (l *loadFlags) load(st *views.Stream, dir string, with ...func(*config.Load
 		cfg, more = config.Load(dir, opts)
 		diags = append(diags, more...)
 	}
-	if len(diags) > 0 {
+	if len(diags) > 0 && l.diagnostics != nil {
+		l.diagnostics(diags)
+	} else if len(diags) > 0 {
 		if err := config.WriteDiagnostics(st.Err, diags, config.PrintOptions{Color: st.ErrColor(l.noColor)}); err != nil {
 			return nil, err
 		}
