@@ -196,3 +196,26 @@ func TestApplyJSONErrorsAreDiagnostics(t *testing.T) {
 		t.Errorf("configuration error: exit %d %s%s", code, out, errOut)
 	}
 }
+
+// The migration's question, answered on a (declared) terminal: "no"
+// decrypts nothing, "yes" migrates with its progress counted.
+func TestImportMigrateConfirmNoThenYes(t *testing.T) {
+	w := newWorld(t)
+	seedImportWorld(t, w)
+	dir := t.TempDir()
+	code, out, errOut := runInteractive(t, "no\n", "import", "--glow", "--migrate-keys-to-vault", "-o", dir)
+	if code != 1 || !strings.Contains(out, "Do you want to migrate these keys? Only 'yes' will be accepted:") || !strings.Contains(errOut, "migration cancelled") {
+		t.Fatalf("answered no: exit %d\n%s%s", code, out, errOut)
+	}
+	if n := w.decrypts(); n != 0 {
+		t.Errorf("%d decrypts after the answer no", n)
+	}
+	code, out, errOut = runInteractive(t, "yes\n", "import", "--glow", "--migrate-keys-to-vault", "--force", "-o", dir)
+	if code != 0 || !strings.Contains(out, "Migrated 3 keys.") || !strings.Contains(out, "(4 of 4)") {
+		t.Fatalf("answered yes: exit %d\n%s%s", code, out, errOut)
+	}
+	w.assertNoSecret(t, out, errOut)
+	if n := len(w.emu.Audit()); n != len(unmarkedKeys) {
+		t.Errorf("%d decrypts, want one per key", n)
+	}
+}
