@@ -31,6 +31,7 @@ type importFlags struct {
 	force, migrate   bool
 	yes              bool
 	parallelism      int
+	jsonOut          bool
 }
 
 func newImportCommand() *cobra.Command {
@@ -65,14 +66,27 @@ Import refuses to write into a directory that already has *.hcl files unless
 --force, which replaces only the files import writes.
 
 Output: the files written, the Vault paths that must exist before apply and
-the report of what was imported, on standard output. Exit status: 0 when the
+the report of what was imported, on standard output; with --json, one JSON
+document (success, dir, files, glow_providers, gateflow_providers,
+other_files, vault_error, secrets_to_store, not_imported, migration,
+diagnostics), errors included. Exit status: 0 when the
 configuration was written, 1 on error (nothing is written then).`,
 		Example: `  switchboard import -o providers/
   switchboard import --glow --department cs --name-filter openai -o providers/
   switchboard import --migrate-keys-to-vault --vault-prefix secret/llm -o providers/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runImport(cmd, flags)
+			if !flags.jsonOut {
+				return runImport(cmd, flags, views.NewImport(stream(cmd)))
+			}
+			view := views.NewImportJSON(stream(cmd))
+			err := runImport(cmd, flags, view)
+			var ec exitCode
+			if err != nil && !errors.As(err, &ec) {
+				view.Error(err)
+				return exitCode(1)
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -86,10 +100,11 @@ configuration was written, 1 on error (nothing is written then).`,
 	f.BoolVar(&flags.migrate, "migrate-keys-to-vault", false, "decrypt Glow keys of unknown origin once, store them in Vault and mark them in Glow")
 	f.BoolVar(&flags.yes, "yes", false, "with --migrate-keys-to-vault: do not ask for confirmation")
 	f.IntVar(&flags.parallelism, "parallelism", 10, "limit the number of concurrent API calls")
+	f.BoolVar(&flags.jsonOut, "json", false, "print the report as one JSON document (with --migrate-keys-to-vault, needs --yes)")
 	return cmd
 }
 
-func runImport(cmd *cobra.Command, flags importFlags) error {
+func runImport(cmd *cobra.Command, flags importFlags, view views.Import) error {
 	ctx := cmd.Context()
 	svc := importer.Services{Glow: flags.glow, Gateflow: flags.gateflow}
 	if !svc.Glow && !svc.Gateflow {
@@ -106,6 +121,9 @@ func runImport(cmd *cobra.Command, flags importFlags) error {
 	others, err := checkImportDir(flags.out, flags.force)
 	if err != nil {
 		return err
+	}
+	if flags.migrate && !flags.yes && flags.jsonOut {
+		return errors.New("--migrate-keys-to-vault with --json needs --yes: nobody can answer the question in a JSON document")
 	}
 	if flags.migrate && !flags.yes && !stream(cmd).Interactive() {
 		return errors.New("--migrate-keys-to-vault decrypts keys and changes Glow: run it on a terminal to confirm, or add --yes")
@@ -145,7 +163,6 @@ func runImport(cmd *cobra.Command, flags importFlags) error {
 		return err
 	}
 
-	view := views.NewImport(stream(cmd))
 	if flags.migrate {
 		if err := migrateKeys(ctx, cmd, view, flags, im, clients.Glow, vault); err != nil {
 			// What is done is consistent; the files still describe it.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -26,4 +27,19 @@ func stream(cmd *cobra.Command) *views.Stream {
 	s := views.NewStream(in, out, errOut, views.Detect(in, out, errOut), os.Getenv)
 	cmd.SetContext(withStream(cmd.Context(), s))
 	return s
+}
+
+// jsonFormat makes --json, the spelling every command shares, the same as
+// --format json on the commands that have both; with another --format it
+// is refused rather than one of them silently winning.
+func jsonFormat(cmd *cobra.Command, format *string) error {
+	on, _ := cmd.Flags().GetBool("json")
+	if !on {
+		return nil
+	}
+	if cmd.Flags().Changed("format") && *format != "json" {
+		return fmt.Errorf("--json is --format json: it cannot be combined with --format %s", *format)
+	}
+	*format = "json"
+	return nil
 }
