@@ -64,6 +64,12 @@ func NewApply(s *Stream, jsonOut, noColor bool, clock Clock) Apply {
 	return v
 }
 
+// beat is one heartbeat of an operation in flight.
+type beat struct {
+	op      applier.Operation
+	elapsed time.Duration
+}
+
 // flight is an operation in flight.
 type flight struct {
 	op      applier.Operation
@@ -77,13 +83,13 @@ type heartbeat struct {
 	clock   Clock
 	mu      *sync.Mutex
 	flights []*flight
-	beat    func(applier.Operation, time.Duration)
+	beat    func([]beat)
 	stop    chan struct{}
 	done    chan struct{}
 	once    sync.Once
 }
 
-func newHeartbeat(clock Clock, mu *sync.Mutex, beat func(applier.Operation, time.Duration)) *heartbeat {
+func newHeartbeat(clock Clock, mu *sync.Mutex, beat func([]beat)) *heartbeat {
 	if clock.Now == nil {
 		clock.Now = time.Now
 	}
@@ -100,12 +106,16 @@ func (h *heartbeat) run() {
 			return
 		case now := <-h.clock.Ticks:
 			h.mu.Lock()
+			var due []beat
 			for _, f := range h.flights {
 				elapsed := now.Sub(f.started)
 				if n := int(elapsed / HeartbeatEvery); n > f.beats {
 					f.beats = n
-					h.beat(f.op, time.Duration(n)*HeartbeatEvery)
+					due = append(due, beat{f.op, time.Duration(n) * HeartbeatEvery})
 				}
+			}
+			if len(due) > 0 {
+				h.beat(due)
 			}
 			h.mu.Unlock()
 		}
@@ -184,10 +194,21 @@ func (v *applyHuman) Started(op applier.Operation) {
 	}
 }
 
+// manyBeats is how many heartbeats of one tick are written one line
+// each; more (a batch of hundreds of creates in one call) are one line.
+const manyBeats = 5
+
 // progress is the heartbeat, under v.mu.
-func (v *applyHuman) progress(op applier.Operation, elapsed time.Duration) {
-	_, still, _, _ := words(op.Action)
-	v.printf("%s: %s%s [%s elapsed]", op.Address, still, idSuffix(op.ID), elapsed)
+func (v *applyHuman) progress(due []beat) {
+	if len(due) > manyBeats {
+		longest := slices.MaxFunc(due, func(a, b beat) int { return int(a.elapsed - b.elapsed) })
+		v.printf("Still applying %d changes... [up to %s elapsed]", len(due), longest.elapsed)
+		return
+	}
+	for _, b := range due {
+		_, still, _, _ := words(b.op.Action)
+		v.printf("%s: %s%s [%s elapsed]", b.op.Address, still, idSuffix(b.op.ID), b.elapsed)
+	}
 }
 
 func (v *applyHuman) Finished(op applier.Operation, out applier.Outcome) {

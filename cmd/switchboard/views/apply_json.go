@@ -134,11 +134,15 @@ func (v *applyJSON) Started(op applier.Operation) {
 	v.emit(Event{Level: "info", Message: op.Address + ": " + start + idSuffix(op.ID), Type: "apply_start", Hook: hookOf(op)})
 }
 
-func (v *applyJSON) progress(op applier.Operation, elapsed time.Duration) {
-	_, still, _, _ := words(op.Action)
-	h := hookOf(op)
-	h.ElapsedSeconds = seconds(elapsed)
-	v.emit(Event{Level: "info", Message: fmt.Sprintf("%s: %s%s [%s elapsed]", op.Address, still, idSuffix(op.ID), elapsed), Type: "apply_progress", Hook: h})
+// progress writes an apply_progress event per operation: a program may
+// count them, unlike a person.
+func (v *applyJSON) progress(due []beat) {
+	for _, b := range due {
+		_, still, _, _ := words(b.op.Action)
+		h := hookOf(b.op)
+		h.ElapsedSeconds = seconds(b.elapsed)
+		v.emit(Event{Level: "info", Message: fmt.Sprintf("%s: %s%s [%s elapsed]", b.op.Address, still, idSuffix(b.op.ID), b.elapsed), Type: "apply_progress", Hook: h})
+	}
 }
 
 func (v *applyJSON) Finished(op applier.Operation, out applier.Outcome) {

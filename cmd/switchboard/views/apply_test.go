@@ -270,3 +270,17 @@ func TestConfirmThroughTheStream(t *testing.T) {
 		t.Errorf("without a terminal: %v %v", ok, err)
 	}
 }
+
+func TestApplyHumanHeartbeatOfABatchIsOneLine(t *testing.T) {
+	s, out, _ := testStream()
+	c := newFakeClock()
+	v := NewApply(s, false, false, c.clock())
+	for _, n := range []string{"a", "b", "c", "d", "e", "f"} {
+		v.Started(applier.Operation{Address: "glow_provider." + n, Type: "glow_provider", Name: n, Action: plan.ActionCreate})
+	}
+	c.advance(12 * time.Second)
+	v.Close()
+	if got := strings.Count(out.String(), "Still"); got != 1 || !strings.Contains(out.String(), "Still applying 6 changes... [up to 10s elapsed]") {
+		t.Errorf("got:\n%s", out.String())
+	}
+}
