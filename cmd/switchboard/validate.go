@@ -1,11 +1,10 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
 )
 
@@ -44,26 +43,8 @@ configuration is valid (warnings allowed), 1 otherwise.`,
 				_, more = config.Load(dir, config.LoadOptions{Vars: values, VarFiles: varFiles})
 				diags = append(diags, more...)
 			}
-			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			if jsonOut {
-				if err := config.WriteValidateJSON(out, diags); err != nil {
-					return err
-				}
-			} else {
-				color := stream(cmd).ErrColor(noColor)
-				if err := config.WriteDiagnostics(errOut, diags, config.PrintOptions{Color: color}); err != nil {
-					return err
-				}
-				if !diags.HasErrors() {
-					msg := "Success! The configuration is valid."
-					if len(diags) > 0 {
-						msg = "Success! The configuration is valid, but there were some validation warnings as shown above."
-					}
-					if color {
-						msg = "\x1b[1;32m" + msg + "\x1b[0m"
-					}
-					fmt.Fprintln(out, msg)
-				}
+			if err := views.NewValidate(stream(cmd), jsonOut, noColor).Result(diags); err != nil {
+				return err
 			}
 			if diags.HasErrors() {
 				return exitCode(1)
