@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -73,9 +72,9 @@ type Options struct {
 	// Verify tests the connection of every Gateflow provider configured or
 	// changed and enabled, once the changes are done.
 	Verify bool
-	// Progress receives one line per event, in Terraform's words, and the
-	// closing summary (Result.Print).
-	Progress io.Writer
+	// Hooks receive every event, the closing summary included; nil
+	// ignores them.
+	Hooks Hooks
 	// Stop, when closed, stops apply from starting new operations; those
 	// in flight finish (the first Ctrl-C). Cancelling the context aborts
 	// them too (the second).
@@ -136,13 +135,14 @@ func (r *Result) Err() error {
 			errs = append(errs, fmt.Errorf("%s: %w", a.Address, a.VerifyErr))
 		}
 	}
-	if n := r.count(StatusNotStarted); n > 0 && len(errs) == 0 {
+	if n := r.Count(StatusNotStarted); n > 0 && len(errs) == 0 {
 		errs = append(errs, fmt.Errorf("apply was stopped: %d changes were not started", n))
 	}
 	return errors.Join(errs...)
 }
 
-func (r *Result) count(s Status) int {
+// Count is the number of addresses with status s.
+func (r *Result) Count(s Status) int {
 	n := 0
 	for _, a := range r.Addresses {
 		if a.Status == s {
@@ -150,31 +150,6 @@ func (r *Result) count(s Status) int {
 		}
 	}
 	return n
-}
-
-// Print writes the closing lines: Terraform's summary when everything is
-// done, otherwise every address that is not done, and what to do next.
-func (r *Result) Print(w io.Writer) {
-	for _, warn := range r.Warnings {
-		fmt.Fprintf(w, "Warning: %s\n", warn)
-	}
-	if r.Err() == nil {
-		fmt.Fprintf(w, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", r.Added, r.Changed, r.Destroyed)
-		return
-	}
-	fmt.Fprintf(w, "\nApply incomplete. Resources: %d added, %d changed, %d destroyed; %d failed, %d not started.\n",
-		r.Added, r.Changed, r.Destroyed, r.count(StatusFailed), r.count(StatusNotStarted))
-	for _, a := range r.Addresses {
-		switch {
-		case a.Status == StatusFailed:
-			fmt.Fprintf(w, "  %s (%s): failed: %v\n", a.Address, a.Action, a.Err)
-		case a.Status == StatusNotStarted:
-			fmt.Fprintf(w, "  %s (%s): not started\n", a.Address, a.Action)
-		case a.VerifyErr != nil:
-			fmt.Fprintf(w, "  %s (%s): done, but %v\n", a.Address, a.Action, a.VerifyErr)
-		}
-	}
-	fmt.Fprintln(w, "\nRun plan and apply again to complete the changes that were not made.")
 }
 
 // Apply executes p after checking that it is not stale. p must carry the
@@ -196,12 +171,18 @@ func Apply(ctx context.Context, p *plan.Plan, deps Deps, opts Options) (*Result,
 		c := o.change
 		res.Addresses = append(res.Addresses, AddressResult{Address: c.Address, Action: c.Action(), ID: c.ID, Status: StatusNotStarted})
 	}
+	if opts.Hooks == nil {
+		opts.Hooks = NoHooks{}
+	}
 	if len(ops) == 0 && len(p.Orphans) == 0 {
-		res.print(opts.Progress)
+		opts.Hooks.Summary(res)
 		return res, nil
 	}
 	if err := checkStale(ctx, p, ops, deps); err != nil {
 		return nil, err
+	}
+	for _, o := range ops {
+		opts.Hooks.PlannedChange(o.operation())
 	}
 	r := &run{deps: deps, opts: opts, res: res, plan: p, secrets: newSecretCache(deps.Secrets, deps.LookupEnv, deps.Credentials)}
 	if r.opts.Parallelism <= 0 {
@@ -219,12 +200,6 @@ func Apply(ctx context.Context, p *plan.Plan, deps Deps, opts Options) (*Result,
 	return res, nil
 }
 
-func (r *Result) print(w io.Writer) {
-	if w != nil {
-		r.Print(w)
-	}
-}
-
 type run struct {
 	deps Deps
 	opts Options
@@ -237,9 +212,12 @@ type run struct {
 	gateway       *crud.Gateway
 
 	failed atomic.Bool
-	outMu  sync.Mutex
-	resMu  sync.Mutex
-	res    *Result
+	// outMu makes the hooks' calls one at a time, and ended counts the
+	// operations that ended, under it: the N of each Outcome.
+	outMu sync.Mutex
+	ended int
+	resMu sync.Mutex
+	res   *Result
 }
 
 // halted reports whether new operations must not start: one failed, Stop
@@ -256,14 +234,14 @@ func (r *run) halted(ctx context.Context) bool {
 	}
 }
 
-func (r *run) printf(format string, args ...any) {
-	if r.opts.Progress == nil {
-		return
-	}
+// hook calls f with the hooks, one call at a time.
+func (r *run) hook(f func(Hooks)) {
 	r.outMu.Lock()
 	defer r.outMu.Unlock()
-	fmt.Fprintf(r.opts.Progress, format+"\n", args...)
+	f(r.opts.Hooks)
 }
+
+func (r *run) message(msg string) { r.hook(func(h Hooks) { h.Message(msg) }) }
 
 // apply runs the operations in the order that never leaves a provider
 // without what it uses:
@@ -344,15 +322,15 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 		r.verify(ctx, append(updates, creates...))
 	}
 	r.resMu.Lock()
-	r.res.Stopped = r.res.count(StatusNotStarted) > 0
-	complete := r.res.count(StatusDone) == len(r.res.Addresses)
+	r.res.Stopped = r.res.Count(StatusNotStarted) > 0
+	complete := r.res.Count(StatusDone) == len(r.res.Addresses)
 	r.resMu.Unlock()
 	if complete && ctx.Err() == nil {
 		r.cleanup(ctx, ops)
 	} else if r.cleanupPending(ops) {
 		r.warn("cleanup skipped because not every change was made: the next plan lists the keys, endpoints and drafts left behind, and its apply deletes them")
 	}
-	r.res.print(r.opts.Progress)
+	r.hook(func(h Hooks) { h.Summary(r.res) })
 	return nil
 }
 
@@ -510,7 +488,7 @@ func (r *run) cleanup(ctx context.Context, ops []*op) {
 	if len(keyIDs) == 0 && len(endpointIDs) == 0 && len(draftIDs) == 0 {
 		return
 	}
-	r.printf("Cleaning up: %s", cleanupWords(len(dedupe(keyIDs)), len(dedupe(endpointIDs)), len(dedupe(draftIDs))))
+	r.message("Cleaning up: " + cleanupWords(len(dedupe(keyIDs)), len(dedupe(endpointIDs)), len(dedupe(draftIDs))))
 	// Drafts first: a draft may hold the last reference to a key.
 	for _, id := range dedupe(draftIDs) {
 		if err := r.glow.Client.DiscardDraft(ctx, id); err != nil && !errors.Is(err, api.ErrNotFound) {
@@ -531,7 +509,7 @@ func (r *run) cleanup(ctx context.Context, ops []*op) {
 			r.warn(fmt.Sprintf("endpoints left behind were not all deleted: %v", err))
 		}
 	}
-	r.printf("Cleanup complete")
+	r.message("Cleanup complete")
 }
 
 func cleanupWords(keys, endpoints, drafts int) string {
@@ -554,44 +532,19 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// Terraform's words for each action.
-func words(a plan.Action) (start, done, failed string) {
-	switch a {
-	case plan.ActionCreate:
-		return "Creating...", "Creation complete", "Creation failed"
-	case plan.ActionDelete:
-		return "Destroying...", "Destruction complete", "Destruction failed"
-	default:
-		return "Modifying...", "Modifications complete", "Modifications failed"
-	}
-}
-
-func idSuffix(id string) string {
-	if id == "" {
-		return ""
-	}
-	return " [id=" + id + "]"
-}
-
 // begin marks an address as started and prints its first line; false when
 // apply is halted and the address must stay not started.
 func (r *run) begin(ctx context.Context, o *op) (time.Time, bool) {
 	if r.halted(ctx) {
 		return time.Time{}, false
 	}
-	start, _, _ := words(o.change.Action())
-	if o.change.Action() == plan.ActionCreate {
-		r.printf("%s: %s", o.addr(), start)
-	} else {
-		r.printf("%s: %s%s", o.addr(), start, idSuffix(o.change.ID))
-	}
+	r.hook(func(h Hooks) { h.Started(o.operation()) })
 	return r.opts.Now(), true
 }
 
 // finish records an address's outcome and prints its last line.
 func (r *run) finish(o *op, began time.Time, id string, notes []string, err error) {
 	d := r.opts.Now().Sub(began)
-	_, done, failed := words(o.change.Action())
 	r.resMu.Lock()
 	a := &r.res.Addresses[o.index]
 	a.Duration, a.Notes = d, append(a.Notes, notes...)
@@ -611,20 +564,16 @@ func (r *run) finish(o *op, began time.Time, id string, notes []string, err erro
 			r.res.Changed++
 		}
 	}
+	total := len(r.res.Addresses)
 	r.resMu.Unlock()
 	if err != nil {
 		r.failed.Store(true)
-		r.printf("%s: %s after %s%s", o.addr(), failed, roundDuration(d), idSuffix(id))
-		return
 	}
-	if o.change.Action() == plan.ActionDelete {
-		r.printf("%s: %s after %s", o.addr(), done, roundDuration(d))
-	} else {
-		r.printf("%s: %s after %s%s", o.addr(), done, roundDuration(d), idSuffix(id))
-	}
+	r.hook(func(h Hooks) {
+		r.ended++
+		h.Finished(o.operation(), Outcome{ID: id, Elapsed: d, Err: err, N: r.ended, Total: total})
+	})
 }
-
-func roundDuration(d time.Duration) time.Duration { return d.Round(time.Second) }
 
 func (r *run) step(ctx context.Context, o *op, f func() (id string, notes []string, err error)) {
 	began, ok := r.begin(ctx, o)
@@ -784,7 +733,7 @@ func (r *run) warn(msg string) {
 	r.resMu.Unlock()
 }
 
-func (r *run) note(msg string) { r.printf("%s", msg) }
+func (r *run) note(msg string) { r.message(msg) }
 
 // verify tests every enabled Gateflow provider this apply configured or
 // changed. A failed test does not undo the change; it makes apply fail so
@@ -804,11 +753,7 @@ func (r *run) verify(ctx context.Context, writes []*op) {
 		}
 		g.Go(func() error {
 			_, err := r.gateway.Verify(ctx, o.change.ID)
-			if err != nil {
-				r.printf("%s: Verification failed: %v", o.addr(), err)
-			} else {
-				r.printf("%s: Verification complete", o.addr())
-			}
+			r.hook(func(h Hooks) { h.Verified(o.operation(), err) })
 			r.resMu.Lock()
 			r.res.Addresses[o.index].VerifyErr = err
 			r.resMu.Unlock()

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -145,16 +147,11 @@ func (e *env) deps() applier.Deps {
 func (e *env) apply(p *plan.Plan, opts applier.Options) (*applier.Result, string, error) {
 	e.t.Helper()
 	var out bytes.Buffer
-	opts.Progress = &out
+	opts.Hooks = textHooks{&out}
 	res, err := applier.Apply(context.Background(), p, e.deps(), opts)
 	texts := []string{out.String()}
 	if err != nil {
 		texts = append(texts, err.Error())
-	}
-	if res != nil {
-		var b bytes.Buffer
-		res.Print(&b)
-		texts = append(texts, b.String())
 	}
 	e.noSecrets(texts...)
 	return res, out.String(), err
@@ -234,4 +231,61 @@ func glowProvider(addr, name string, keys map[string]state.SecretSource) state.G
 
 func glowUpdate(id string, version int64, description string) glow.UpdateRequest {
 	return glow.UpdateRequest{ProviderID: id, ExpectedVersion: &version, Patch: glow.Patch{Description: &description}}
+}
+
+// textHooks writes the events in Terraform's words, as the command line's
+// human view does, so that the tests read what apply reported.
+type textHooks struct{ w io.Writer }
+
+func (textHooks) PlannedChange(applier.Operation) {}
+
+func (h textHooks) Started(o applier.Operation) {
+	start := map[plan.Action]string{plan.ActionCreate: "Creating...", plan.ActionDelete: "Destroying..."}[o.Action]
+	if start == "" {
+		start = "Modifying..."
+	}
+	if o.ID != "" && o.Action != plan.ActionCreate {
+		start += " [id=" + o.ID + "]"
+	}
+	fmt.Fprintf(h.w, "%s: %s\n", o.Address, start)
+}
+
+func (h textHooks) Finished(o applier.Operation, out applier.Outcome) {
+	done, failed := "Modifications complete", "Modifications failed"
+	switch o.Action {
+	case plan.ActionCreate:
+		done, failed = "Creation complete", "Creation failed"
+	case plan.ActionDelete:
+		done, failed = "Destruction complete", "Destruction failed"
+	}
+	id := ""
+	if out.ID != "" && (o.Action != plan.ActionDelete || out.Err != nil) {
+		id = " [id=" + out.ID + "]"
+	}
+	if out.Err != nil {
+		fmt.Fprintf(h.w, "%s: %s after %s%s: %v\n", o.Address, failed, out.Elapsed.Round(time.Second), id, out.Err)
+		return
+	}
+	fmt.Fprintf(h.w, "%s: %s after %s%s\n", o.Address, done, out.Elapsed.Round(time.Second), id)
+}
+
+func (h textHooks) Verified(o applier.Operation, err error) {
+	if err != nil {
+		fmt.Fprintf(h.w, "%s: Verification failed: %v\n", o.Address, err)
+		return
+	}
+	fmt.Fprintf(h.w, "%s: Verification complete\n", o.Address)
+}
+
+func (h textHooks) Message(msg string) { fmt.Fprintln(h.w, msg) }
+
+func (h textHooks) Summary(r *applier.Result) {
+	for _, w := range r.Warnings {
+		fmt.Fprintf(h.w, "Warning: %s\n", w)
+	}
+	if r.Err() == nil {
+		fmt.Fprintf(h.w, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", r.Added, r.Changed, r.Destroyed)
+		return
+	}
+	fmt.Fprintf(h.w, "\nApply incomplete: %v\n", r.Err())
 }

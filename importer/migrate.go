@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
-	"strings"
 
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
@@ -33,6 +31,21 @@ type MigrationPlan struct {
 	// Credentials are the Gateflow credentials nobody can read.
 	Credentials []Secret
 }
+
+// MigrateHooks hear what Migrate does, as it does it; Migrate never
+// prints. The command line's import view implements them.
+type MigrateHooks interface {
+	// KeyStored: the value of Glow key keyID is in Vault at path, version.
+	KeyStored(keyID, path string, version int)
+	// KeysReplaced: the provider at address now uses marked copies of its
+	// keys; n of total providers to migrate are done.
+	KeysReplaced(address string, created, deleted []string, n, total int)
+}
+
+type noMigrateHooks struct{}
+
+func (noMigrateHooks) KeyStored(string, string, int)                     {}
+func (noMigrateHooks) KeysReplaced(string, []string, []string, int, int) {}
 
 // PlanMigration lists what Migrate would do with im.
 func PlanMigration(im *Import) MigrationPlan {
@@ -81,7 +94,12 @@ func PlanMigration(im *Import) MigrationPlan {
 //
 // held, when set, is told every value as soon as it is decrypted, so that
 // the caller can cut it out of everything it prints.
-func Migrate(ctx context.Context, im *Import, g *glow.Client, v Vault, progress io.Writer, held func(name string, value sensitive.String)) error {
+func Migrate(ctx context.Context, im *Import, g *glow.Client, v Vault, hooks MigrateHooks, held func(name string, value sensitive.String)) error {
+	if hooks == nil {
+		hooks = noMigrateHooks{}
+	}
+	total := len(PlanMigration(im).Providers)
+	n := 0
 	ops := crud.NewGlow(g, nil)
 	type stored struct {
 		value   sensitive.String
@@ -122,7 +140,7 @@ func Migrate(ctx context.Context, im *Import, g *glow.Client, v Vault, progress 
 				}
 				st = stored{value: d.Value, version: version}
 				done[k.KeyID] = st
-				fmt.Fprintf(progress, "  stored Glow key %s in Vault at %s (version %d)\n", k.KeyID, s.Path, version)
+				hooks.KeyStored(k.KeyID, s.Path, version)
 			}
 			keys = append(keys, crud.Key{
 				Label:  k.Label,
@@ -146,8 +164,8 @@ func Migrate(ctx context.Context, im *Import, g *glow.Client, v Vault, progress 
 			}
 			return fmt.Errorf("%s: replacing its keys: %w", p.Address(), err)
 		}
-		fmt.Fprintf(progress, "  %s: keys replaced by marked copies (created %s; deleted %s)\n",
-			p.Address(), list(a.CreatedKeys), list(a.DeletedKeys))
+		n++
+		hooks.KeysReplaced(p.Address(), a.CreatedKeys, a.DeletedKeys, n, total)
 		for j := range p.Keys {
 			k := &p.Keys[j]
 			if k.Origin == OriginUnknown {
@@ -186,11 +204,4 @@ func liveKeyIDs(p state.GlowProvider) []string {
 	}
 	slices.Sort(ids)
 	return ids
-}
-
-func list(ids []string) string {
-	if len(ids) == 0 {
-		return "none"
-	}
-	return strings.Join(ids, ", ")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard-hq/switchboard/applier"
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/planner"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
@@ -23,6 +25,7 @@ func newApplyCommand() *cobra.Command {
 		autoApprove bool
 		verify      bool
 		reviewed    string
+		jsonOut     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "apply [DIR | PLANFILE]",
@@ -54,8 +57,14 @@ nothing new, says what was done and what was not, and exits 1; running apply
 again completes the rest. The first Ctrl-C stops starting new operations; the
 second aborts those in flight.
 
-Output: the plan, the progress of each operation and a summary on standard
-output; diagnostics and errors on standard error. Exit status: 0 when
+Output: the plan, the progress of each operation ("(N of total)" as each
+ends, "Still creating... [10s elapsed]" every 10 s for one in flight) and a
+summary on standard output; diagnostics and errors on standard error. With
+--json, standard output is one JSON object per line and event, as
+'terraform apply -json' writes them (planned_change, apply_start,
+apply_progress, apply_complete, apply_errored, change_summary, diagnostic;
+see docs/apply-json.md), errors included; --json with a directory needs
+--auto-approve, since nobody can answer the question. Exit status: 0 when
 everything was applied (or there was nothing to do), 1 on any error or
 refusal.`,
 		Example: `  switchboard apply providers/
@@ -64,55 +73,18 @@ refusal.`,
   switchboard apply --reviewed pr-plan.sbplan providers/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			if cmd.Flags().Changed("dir") {
-				return fmt.Errorf("--dir is no longer needed: a plan file embeds the configuration it was made from; run switchboard apply %s", shellQuote(argDir(args)))
+			view := views.NewApply(stream(cmd), jsonOut, flags.noColor, views.SystemClock())
+			defer view.Close()
+			flags.diagnostics = view.Diagnostics
+			err := runApplyCommand(cmd, args, &flags, view, jsonOut, autoApprove, verify, reviewed)
+			var ec exitCode
+			if err != nil && jsonOut && !errors.As(err, &ec) {
+				// A program reading the stream learns why it ended there,
+				// not from a line of text on stderr.
+				view.Error(err)
+				return exitCode(1)
 			}
-			target := argDir(args)
-			if reviewed != "" {
-				return applyReviewed(ctx, cmd, &flags, reviewed, target, verify)
-			}
-			if info, err := os.Stat(target); err == nil && info.Mode().IsRegular() {
-				if err := refuseReplanFlags(cmd); err != nil {
-					return err
-				}
-				return applySaved(ctx, cmd, &flags, target, verify)
-			}
-			cfg, err := flags.load(target, cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			sess, err := connect(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			opts, err := flags.options()
-			if err != nil {
-				return err
-			}
-			res, err := planner.Make(ctx, cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata()}, opts)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if err := renderPlan(out, res.Plan, "text", flags.color(out), ""); err != nil {
-				return err
-			}
-			if !res.Plan.HasChanges() {
-				return nil
-			}
-			if !autoApprove {
-				ok, err := confirm(cmd.InOrStdin(), out, "Do you want to perform these actions?",
-					"review the plan and run apply with --auto-approve, or apply a saved plan file")
-				if err != nil {
-					return err
-				}
-				if !ok {
-					fmt.Fprintln(out, "\nApply cancelled.")
-					return exitCode(1)
-				}
-			}
-			return runApply(ctx, cmd, sess, res, flags.parallelism, verify)
+			return err
 		},
 	}
 	flags.register(cmd)
@@ -120,9 +92,70 @@ refusal.`,
 	f.BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	f.BoolVar(&verify, "verify", false, "test the connection of every configured Gateflow provider after applying")
 	f.StringVar(&reviewed, "reviewed", "", "plan DIR afresh and apply it only if it equals this reviewed plan file")
+	f.BoolVar(&jsonOut, "json", false, "write one JSON object per line and event, as terraform apply -json does")
 	f.String("dir", "", "no longer needed: a plan file embeds its configuration")
 	_ = f.MarkHidden("dir")
 	return cmd
+}
+
+func runApplyCommand(cmd *cobra.Command, args []string, flags *planFlags, view views.Apply, jsonOut, autoApprove, verify bool, reviewed string) error {
+	ctx := cmd.Context()
+	if cmd.Flags().Changed("dir") {
+		return fmt.Errorf("--dir is no longer needed: a plan file embeds the configuration it was made from; run switchboard apply %s", shellQuote(argDir(args)))
+	}
+	target := argDir(args)
+	if reviewed != "" {
+		return applyReviewed(ctx, cmd, flags, view, jsonOut, reviewed, target, verify)
+	}
+	if info, err := os.Stat(target); err == nil && info.Mode().IsRegular() {
+		if err := refuseReplanFlags(cmd); err != nil {
+			return err
+		}
+		return applySaved(ctx, cmd, flags, view, target, verify)
+	}
+	cfg, err := flags.load(stream(cmd), target)
+	if err != nil {
+		return err
+	}
+	sess, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	opts, err := flags.options()
+	if err != nil {
+		return err
+	}
+	res, err := planner.Make(ctx, cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata()}, opts)
+	if err != nil {
+		return err
+	}
+	if jsonOut && !autoApprove && res.Plan.HasChanges() {
+		return errors.New("apply --json needs --auto-approve (or a saved plan file): nobody can answer the question in a JSON stream; nothing was changed")
+	}
+	out := cmd.OutOrStdout()
+	if !jsonOut {
+		if err := renderPlan(out, res.Plan, "text", stream(cmd).OutColor(flags.noColor), ""); err != nil {
+			return err
+		}
+	}
+	if !res.Plan.HasChanges() {
+		if jsonOut {
+			view.Summary(&applier.Result{})
+		}
+		return nil
+	}
+	if !autoApprove {
+		ok, err := stream(cmd).Confirm("Do you want to perform these actions?",
+			"review the plan and run apply with --auto-approve, or apply a saved plan file")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(out, "\nApply cancelled.")
+			return exitCode(1)
+		}
+	}
+	return runApply(ctx, cmd, sess, res, view, flags.parallelism, verify)
 }
 
 // refuseReplanFlags refuses the flags that shape a new plan: a saved plan
@@ -157,12 +190,12 @@ func readPlanFile(file string) (*planfile.Payload, error) {
 // applySaved applies a plan file: its embedded configuration is loaded
 // again, the binding checked (the parts that need no call first), the plan
 // re-derived and compared, and only then is anything changed.
-func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, file string, verify bool) error {
+func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, view views.Apply, file string, verify bool) error {
 	pl, err := readPlanFile(file)
 	if err != nil {
 		return err
 	}
-	cfg, err := flags.load(pl.Configuration.Dir, cmd.ErrOrStderr(), func(o *config.LoadOptions) {
+	cfg, err := flags.load(stream(cmd), pl.Configuration.Dir, func(o *config.LoadOptions) {
 		o.FS = config.MemFS(planner.EmbeddedFiles(pl))
 		o.PlannedVars = planner.PlannedVars(pl)
 	})
@@ -189,12 +222,12 @@ func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, file 
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	return runApply(ctx, cmd, sess, res, flags.parallelism, verify)
+	return runApply(ctx, cmd, sess, res, view, flags.parallelism, verify)
 }
 
 // applyReviewed plans dir afresh, with the reviewed plan's options, and
 // applies that plan only if it makes exactly the reviewed changes.
-func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, file, dir string, verify bool) error {
+func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, view views.Apply, jsonOut bool, file, dir string, verify bool) error {
 	if err := refuseReplanFlags(cmd); err != nil {
 		return err
 	}
@@ -202,7 +235,7 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, fi
 	if err != nil {
 		return err
 	}
-	cfg, err := flags.load(dir, cmd.ErrOrStderr())
+	cfg, err := flags.load(stream(cmd), dir)
 	if err != nil {
 		return err
 	}
@@ -233,19 +266,25 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, fi
 		b.WriteString("\nNothing was changed. Review a new plan of this configuration (plan it again in the pull request, or run the workflow's plan-and-apply job).")
 		return fmt.Errorf("%s", b.String())
 	}
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "The plan of %s makes exactly the changes of the reviewed plan %s.\n\n", dir, file)
-	if err := renderPlan(out, res.Plan, "text", flags.color(out), ""); err != nil {
-		return err
+	if jsonOut {
+		view.Message(fmt.Sprintf("The plan of %s makes exactly the changes of the reviewed plan %s.", dir, file))
+	} else {
+		out := cmd.OutOrStdout()
+		fmt.Fprintf(out, "The plan of %s makes exactly the changes of the reviewed plan %s.\n\n", dir, file)
+		if err := renderPlan(out, res.Plan, "text", stream(cmd).OutColor(flags.noColor), ""); err != nil {
+			return err
+		}
 	}
 	if !res.Plan.HasChanges() {
+		if jsonOut {
+			view.Summary(&applier.Result{})
+		}
 		return nil
 	}
-	return runApply(ctx, cmd, sess, res, flags.parallelism, verify)
+	return runApply(ctx, cmd, sess, res, view, flags.parallelism, verify)
 }
 
-func runApply(ctx context.Context, cmd *cobra.Command, sess *session, res *planner.Result, parallelism int, verify bool) error {
-	out := cmd.OutOrStdout()
+func runApply(ctx context.Context, cmd *cobra.Command, sess *session, res *planner.Result, view views.Apply, parallelism int, verify bool) error {
 	// What the redaction cut from the plan's output would otherwise be
 	// written into Glow or Gateflow, where anyone who reads the provider
 	// sees it.
@@ -255,18 +294,15 @@ func runApply(ctx context.Context, cmd *cobra.Command, sess *session, res *plann
 				"%d times; the plan shows each as (redacted: …). Nothing was changed: remove it from the configuration", n)
 		}
 	}
-	stop := interrupts.register(func() {
-		fmt.Fprintln(cmd.ErrOrStderr(), "\nInterrupt received: waiting for the operations in flight to finish. Press Ctrl-C again to abort them.")
-	})
+	stop := interrupts.register(view.Interrupted)
 	deps := applier.Deps{Glow: sess.clients.Glow, Gateflow: sess.clients.Gateflow, Credentials: credentials(cmd)}
 	if sess.vault != nil {
 		deps.Secrets = sess.vault
 	}
-	fmt.Fprintln(out)
 	result, err := applier.Apply(ctx, res.Plan, deps, applier.Options{
 		Parallelism: parallelism,
 		Verify:      verify,
-		Progress:    out,
+		Hooks:       view,
 		Stop:        stop,
 	})
 	if result == nil {

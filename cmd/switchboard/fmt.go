@@ -45,7 +45,7 @@ standard error, and fmt exits 2.`,
 			}
 			printDiags := func(diags hcl.Diagnostics, read func(string) ([]byte, error)) error {
 				errOut := cmd.ErrOrStderr()
-				color := !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(errOut)
+				color := stream(cmd).ErrColor(noColor)
 				return config.WriteDiagnostics(errOut, diags, config.PrintOptions{Color: color, ReadFile: read})
 			}
 			if target == "-" {

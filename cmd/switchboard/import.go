@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/importer"
 	"github.com/switchboard-hq/switchboard/planner/dump"
@@ -32,6 +31,7 @@ type importFlags struct {
 	force, migrate   bool
 	yes              bool
 	parallelism      int
+	jsonOut          bool
 }
 
 func newImportCommand() *cobra.Command {
@@ -66,14 +66,27 @@ Import refuses to write into a directory that already has *.hcl files unless
 --force, which replaces only the files import writes.
 
 Output: the files written, the Vault paths that must exist before apply and
-the report of what was imported, on standard output. Exit status: 0 when the
+the report of what was imported, on standard output; with --json, one JSON
+document (success, dir, files, glow_providers, gateflow_providers,
+other_files, vault_error, secrets_to_store, not_imported, migration,
+diagnostics), errors included. Exit status: 0 when the
 configuration was written, 1 on error (nothing is written then).`,
 		Example: `  switchboard import -o providers/
   switchboard import --glow --department cs --name-filter openai -o providers/
   switchboard import --migrate-keys-to-vault --vault-prefix secret/llm -o providers/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runImport(cmd, flags)
+			if !flags.jsonOut {
+				return runImport(cmd, flags, views.NewImport(stream(cmd)))
+			}
+			view := views.NewImportJSON(stream(cmd))
+			err := runImport(cmd, flags, view)
+			var ec exitCode
+			if err != nil && !errors.As(err, &ec) {
+				view.Error(err)
+				return exitCode(1)
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -87,12 +100,12 @@ configuration was written, 1 on error (nothing is written then).`,
 	f.BoolVar(&flags.migrate, "migrate-keys-to-vault", false, "decrypt Glow keys of unknown origin once, store them in Vault and mark them in Glow")
 	f.BoolVar(&flags.yes, "yes", false, "with --migrate-keys-to-vault: do not ask for confirmation")
 	f.IntVar(&flags.parallelism, "parallelism", 10, "limit the number of concurrent API calls")
+	f.BoolVar(&flags.jsonOut, "json", false, "print the report as one JSON document (with --migrate-keys-to-vault, needs --yes)")
 	return cmd
 }
 
-func runImport(cmd *cobra.Command, flags importFlags) error {
+func runImport(cmd *cobra.Command, flags importFlags, view views.Import) error {
 	ctx := cmd.Context()
-	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	svc := importer.Services{Glow: flags.glow, Gateflow: flags.gateflow}
 	if !svc.Glow && !svc.Gateflow {
 		svc = importer.Services{Glow: true, Gateflow: true}
@@ -109,7 +122,10 @@ func runImport(cmd *cobra.Command, flags importFlags) error {
 	if err != nil {
 		return err
 	}
-	if flags.migrate && !flags.yes && !isTerminal(cmd.InOrStdin()) {
+	if flags.migrate && !flags.yes && flags.jsonOut {
+		return errors.New("--migrate-keys-to-vault with --json needs --yes: nobody can answer the question in a JSON document")
+	}
+	if flags.migrate && !flags.yes && !stream(cmd).Interactive() {
 		return errors.New("--migrate-keys-to-vault decrypts keys and changes Glow: run it on a terminal to confirm, or add --yes")
 	}
 
@@ -148,23 +164,19 @@ func runImport(cmd *cobra.Command, flags importFlags) error {
 	}
 
 	if flags.migrate {
-		if err := migrateKeys(ctx, cmd, flags, im, clients.Glow, vault); err != nil {
+		if err := migrateKeys(ctx, cmd, view, flags, im, clients.Glow, vault); err != nil {
 			// What is done is consistent; the files still describe it.
 			if werr := writeImport(credentials(cmd), flags.out, im, svc); werr != nil {
 				return errors.Join(err, werr)
 			}
-			fmt.Fprintf(errOut, "The configuration was written to %s; running import again resumes the migration.\n", flags.out)
+			view.MigrationStopped(flags.out)
 			return err
 		}
 	}
 	if err := writeImport(credentials(cmd), flags.out, im, svc); err != nil {
 		return err
 	}
-	reportImport(out, flags, im, svc, others, vaultErr)
-	if len(foreign) > 0 {
-		fmt.Fprintf(out, "\nNot imported: %s that another configuration owns (docs/ownership.md):\n  %s\n",
-			plural(len(foreign), "Glow provider"), strings.Join(foreign, "\n  "))
-	}
+	view.Report(views.ImportReport{Dir: flags.out, Import: im, Services: svc, Others: others, VaultErr: vaultErr, Foreign: foreign})
 	return nil
 }
 
@@ -263,32 +275,14 @@ func writeImport(creds *redact.Registry, dir string, im *importer.Import, svc im
 	return nil
 }
 
-func migrateKeys(ctx context.Context, cmd *cobra.Command, flags importFlags, im *importer.Import, g *glow.Client, vault *secrets.Resolver) error {
-	out := cmd.OutOrStdout()
+func migrateKeys(ctx context.Context, cmd *cobra.Command, view views.Import, flags importFlags, im *importer.Import, g *glow.Client, vault *secrets.Resolver) error {
 	mp := importer.PlanMigration(im)
+	view.MigrationPlan(mp)
 	if len(mp.Keys) == 0 {
-		fmt.Fprintln(out, "Every imported Glow key already names its origin: nothing to migrate.")
 		return nil
 	}
-	fmt.Fprintf(out, "--migrate-keys-to-vault will, for %s of unknown origin on %s:\n\n",
-		plural(len(mp.Keys), "Glow key"), plural(len(mp.Providers), "provider"))
-	fmt.Fprintln(out, "  1. decrypt it once in Glow: every decrypt is written to Glow's audit log under your token's actor;")
-	fmt.Fprintln(out, "  2. store it in Vault (check-and-set: an existing secret is never overwritten);")
-	fmt.Fprintln(out, "  3. replace it on each provider by an identical key whose name records its Vault origin:")
-	fmt.Fprintln(out, "     create the new key, swap it in with one update guarded by the provider's")
-	fmt.Fprintln(out, "     version, then delete the old key once no provider uses it. Key ids change; names gain")
-	fmt.Fprintln(out, "     a suffix such as \" (vault:PATH#value@v1)\". No provider is ever without its key.")
-	fmt.Fprintln(out)
-	for _, s := range mp.Keys {
-		fmt.Fprintf(out, "  %s → %s\n", strings.TrimPrefix(s.Detail, "the value of "), s.Path)
-	}
-	fmt.Fprintln(out, "\nValues are never printed or written to a file.")
-	if len(mp.Credentials) > 0 {
-		fmt.Fprintf(out, "Gateflow never returns credentials, so %s cannot be migrated: store them yourself (listed at the end).\n",
-			plural(len(mp.Credentials), "credential"))
-	}
 	if !flags.yes {
-		ok, err := confirm(cmd.InOrStdin(), out, "Do you want to migrate these keys?", "add --yes")
+		ok, err := stream(cmd).Confirm("Do you want to migrate these keys?", "add --yes")
 		if err != nil {
 			return err
 		}
@@ -296,62 +290,10 @@ func migrateKeys(ctx context.Context, cmd *cobra.Command, flags importFlags, im 
 			return errors.New("migration cancelled: nothing was decrypted or written")
 		}
 	}
-	fmt.Fprintln(out, "\nMigrating:")
-	if err := importer.Migrate(ctx, im, g, vault, out, credentials(cmd).Add); err != nil {
+	view.MigrationStarted()
+	if err := importer.Migrate(ctx, im, g, vault, view, credentials(cmd).Add); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Migrated %s.\n\n", plural(len(mp.Keys), "key"))
+	view.Migrated(len(mp.Keys))
 	return nil
-}
-
-func reportImport(out io.Writer, flags importFlags, im *importer.Import, svc importer.Services, others []string, vaultErr error) {
-	var written []string
-	for _, n := range []string{importer.FileMain, importer.FileGlow, importer.FileGateflow} {
-		if n == importer.FileMain || n == importer.FileGlow && len(im.Glow) > 0 || n == importer.FileGateflow && len(im.Gateway) > 0 {
-			written = append(written, n)
-		}
-	}
-	fmt.Fprintf(out, "Imported %s and %s into %s (%s).\n",
-		plural(len(im.Glow), "Glow provider"), plural(len(im.Gateway), "Gateflow provider"), flags.out, strings.Join(written, ", "))
-	if len(others) > 0 {
-		fmt.Fprintf(out, "\nWarning: %s also has %s, which plan reads together with the imported files.\n", flags.out, strings.Join(others, ", "))
-	}
-	if vaultErr != nil && len(im.Secrets)+len(im.Glow) > 0 {
-		fmt.Fprintf(out, "\nVault was not checked (%v): the references are written as recorded.\n", vaultErr)
-	}
-
-	var todo []importer.Secret
-	for _, s := range im.Secrets {
-		if s.State != importer.SecretPresent {
-			todo = append(todo, s)
-		}
-	}
-	if len(todo) == 0 {
-		fmt.Fprintln(out, "\nEvery Vault secret the configuration references exists. Run `switchboard plan` to check.")
-		return
-	}
-	fmt.Fprintf(out, "\nThese Vault secrets must exist before apply (field %q):\n\n", importer.VaultField)
-	for _, s := range todo {
-		state := ""
-		if s.State == importer.SecretUnchecked {
-			state = " (not checked)"
-		}
-		fmt.Fprintf(out, "  %s%s\n      %s, for %s\n", s.Path, state, s.Detail, strings.Join(s.Users, ", "))
-	}
-	fmt.Fprintf(out, "\nStore each one without leaving it in your shell history, e.g.:\n\n    vault kv put %s %s=-\n", todo[0].Path, importer.VaultField)
-	if slices.ContainsFunc(todo, func(s importer.Secret) bool { return s.GlowKey != "" }) {
-		fmt.Fprintln(out, "\nA Glow key made outside Switchboard is replaced by a key from Vault on the first apply (plan says")
-		fmt.Fprintln(out, "its origin is unknown); --migrate-keys-to-vault does this for you with no change left to plan.")
-	}
-	if slices.ContainsFunc(todo, func(s importer.Secret) bool { return s.GlowKey == "" }) {
-		fmt.Fprintln(out, "\nGateflow never returns credentials: once stored, the next plan sends them to Gateflow once,")
-		fmt.Fprintln(out, "since nothing can show that Gateflow already holds the same value.")
-	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

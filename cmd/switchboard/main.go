@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"syscall"
+
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 )
 
 func main() {
@@ -44,6 +46,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 // runWithInput is run with standard input given (fmt -, the confirmation
 // prompt).
 func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	return runWithTerminal(ctx, args, stdin, stdout, stderr, views.Detect(stdin, stdout, stderr))
+}
+
+// runWithTerminal is runWithInput with the terminal-ness of the three
+// ends given: a test declares an interactive run and answers the prompt.
+func runWithTerminal(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, tty views.Terminal) (code int) {
 	root := newRootCommand()
 	root.SetIn(stdin)
 	flush := redactOutput(root, stdout, stderr)
@@ -67,7 +75,8 @@ func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return 1
 	}
 	root.SetArgs(args)
-	err = root.ExecuteContext(withCredentials(ctx, credentials(root)))
+	st := views.NewStream(stdin, root.OutOrStdout(), root.ErrOrStderr(), tty, os.Getenv)
+	err = root.ExecuteContext(withStream(withCredentials(ctx, credentials(root)), st))
 	var ec exitCode
 	switch {
 	case errors.As(err, &ec):

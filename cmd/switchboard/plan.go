@@ -102,8 +102,8 @@ workflow finds and updates its own comment, and it stays within
 deletion, warning and the summary always fit, and the detailed plan is
 shortened with a note of what was left out and a link to --full-plan-url.
 
-Output: the plan on standard output (--format text, json or markdown),
-diagnostics on standard error. Exit status: 0 on success, 1 on error; with
+Output: the plan on standard output (--format text, json or markdown;
+--json is --format json), diagnostics on standard error. Exit status: 0 on success, 1 on error; with
 --detailed-exitcode, 0 when there are no changes, 1 on error and 2 when there
 are changes.
 
@@ -119,13 +119,16 @@ plan (exit 1, nothing saved); warnings are printed.`,
   switchboard plan --policy policies/ providers/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := jsonFormat(cmd, &format); err != nil {
+				return err
+			}
 			dir := argDir(args)
 			md, err := comment.options(dir)
 			if err != nil {
 				return err
 			}
 			errOut := cmd.ErrOrStderr()
-			cfg, err := flags.load(dir, errOut)
+			cfg, err := flags.load(stream(cmd), dir)
 			if err != nil {
 				return err
 			}
@@ -158,7 +161,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
 			if err != nil {
 				return err
 			}
-			if err := renderChecked(cmd.OutOrStdout(), errOut, res, doc, report, format, flags.color(cmd.OutOrStdout()), md); err != nil {
+			if err := renderChecked(cmd.OutOrStdout(), errOut, res, doc, report, format, stream(cmd).OutColor(flags.noColor), md); err != nil {
 				return err
 			}
 			if report.Denied() {
@@ -190,6 +193,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
 	f := cmd.Flags()
 	f.StringVarP(&out, "out", "o", "", "also write the plan to `FILE` (then: switchboard apply FILE)")
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
+	f.Bool("json", false, "print the plan as JSON: the same as --format json")
 	comment.register(f)
 	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
 	f.BoolVar(&checkSecrets, "check-secrets", false, "also read every vault() secret and check that its field exists (needs a token that may read values; never prints them)")

@@ -59,7 +59,7 @@ type redactedOutput struct {
 	file *os.File // what it writes to, when that is a file
 }
 
-// Fd lets isTerminal see the terminal behind the redaction, for colors.
+// Fd lets views.Detect see the terminal behind the redaction, for colors.
 func (o redactedOutput) Fd() uintptr {
 	if o.file == nil {
 		return ^uintptr(0)

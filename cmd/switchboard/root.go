@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
+
 	"github.com/switchboard-hq/switchboard/internal/version"
 )
 
@@ -14,6 +16,7 @@ import (
 var subcommands []func() *cobra.Command
 
 func newRootCommand() *cobra.Command {
+	var colorMode string
 	root := &cobra.Command{
 		Use:   "switchboard",
 		Short: "LLM provider configuration as code for Glow and Gateflow",
@@ -37,6 +40,11 @@ addresses for --target and --rotate and the formats of --format.`,
 		// Checks of flags every command that has them shares, before the
 		// command reads anything.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			mode, err := views.ParseColorMode(colorMode)
+			if err != nil {
+				return err
+			}
+			stream(cmd).SetColorMode(mode)
 			if f := cmd.Flags().Lookup("parallelism"); f != nil {
 				if n, err := cmd.Flags().GetInt("parallelism"); err == nil && n < 1 {
 					return fmt.Errorf("--parallelism must be at least 1, got %d: it is how many API calls run at once", n)
@@ -45,6 +53,7 @@ addresses for --target and --rotate and the formats of --format.`,
 			return nil
 		},
 	}
+	root.PersistentFlags().StringVar(&colorMode, "color", "auto", "colour the output: auto (a terminal, unless NO_COLOR or TERM=dumb), always (also FORCE_COLOR), never")
 	for _, sub := range subcommands {
 		root.AddCommand(sub())
 	}

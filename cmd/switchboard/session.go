@@ -4,15 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/pflag"
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/planner/dump"
 	"github.com/switchboard-hq/switchboard/secrets"
@@ -25,6 +25,9 @@ type loadFlags struct {
 	vars, varFiles []string
 	noColor        bool
 	parallelism    int
+	// diagnostics, when set, reports the configuration's diagnostics
+	// instead of writing them as validate does (apply's view).
+	diagnostics func(hcl.Diagnostics)
 }
 
 func (l *loadFlags) register(f *pflag.FlagSet) {
@@ -34,14 +37,10 @@ func (l *loadFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&l.parallelism, "parallelism", 10, "limit the number of concurrent API calls")
 }
 
-func (l *loadFlags) color(w io.Writer) bool {
-	return !l.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(w)
-}
-
 // load reads the configuration and prints its diagnostics as validate does.
 // with adjusts the load options (a saved plan's embedded files and
 // variables).
-func (l *loadFlags) load(dir string, errOut io.Writer, with ...func(*config.LoadOptions)) (*config.Config, error) {
+func (l *loadFlags) load(st *views.Stream, dir string, with ...func(*config.LoadOptions)) (*config.Config, error) {
 	values, diags := config.ParseVarFlags(l.vars)
 	var cfg *config.Config
 	if !diags.HasErrors() {
@@ -53,8 +52,10 @@ func (l *loadFlags) load(dir string, errOut io.Writer, with ...func(*config.Load
 		cfg, more = config.Load(dir, opts)
 		diags = append(diags, more...)
 	}
-	if len(diags) > 0 {
-		if err := config.WriteDiagnostics(errOut, diags, config.PrintOptions{Color: l.color(errOut)}); err != nil {
+	if len(diags) > 0 && l.diagnostics != nil {
+		l.diagnostics(diags)
+	} else if len(diags) > 0 {
+		if err := config.WriteDiagnostics(st.Err, diags, config.PrintOptions{Color: st.ErrColor(l.noColor)}); err != nil {
 			return nil, err
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -29,14 +28,17 @@ namespace, who planned, the owner and the variables (sensitive ones as
 digests only). Apply refuses the file anywhere else.
 
 It reads only the file: no service is called. Output: the plan on standard
-output (--format text, json or markdown, as plan prints them; the Markdown
-comment has the same marker, naming the directory the plan was made from,
-and the same size bound). Exit status: 0, or 1 when the file cannot be read
+output (--format text, json or markdown, as plan prints them; --json is
+--format json; the Markdown comment has the same marker, naming the
+directory the plan was made from, and the same size bound). Exit status: 0, or 1 when the file cannot be read
 or is not a plan file.`,
 		Example: `  switchboard show plan.sbplan
   switchboard show --format markdown --title "Plan for $SHA" --full-plan-url "$ARTIFACT_URL" plan.sbplan > comment.md`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := jsonFormat(cmd, &format); err != nil {
+				return err
+			}
 			pl, err := readPlanFile(args[0])
 			if err != nil {
 				return err
@@ -48,7 +50,7 @@ or is not a plan file.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			color := !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(out)
+			color := stream(cmd).OutColor(noColor)
 			if format == "text" {
 				fmt.Fprintf(out, "Plan file %s, written by Switchboard %s at %s, is bound to:\n", render.Clean(args[0]), render.Clean(pl.WrittenBy), pl.Plan.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"))
 				for _, l := range pl.Binding.Lines() {
@@ -68,6 +70,7 @@ or is not a plan file.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
+	f.Bool("json", false, "print the plan as JSON: the same as --format json")
 	comment.register(f)
 	f.BoolVar(&noColor, "no-color", false, "do not use colors")
 	return cmd

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
 )
 
@@ -46,26 +43,8 @@ configuration is valid (warnings allowed), 1 otherwise.`,
 				_, more = config.Load(dir, config.LoadOptions{Vars: values, VarFiles: varFiles})
 				diags = append(diags, more...)
 			}
-			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			if jsonOut {
-				if err := config.WriteValidateJSON(out, diags); err != nil {
-					return err
-				}
-			} else {
-				color := !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(errOut)
-				if err := config.WriteDiagnostics(errOut, diags, config.PrintOptions{Color: color}); err != nil {
-					return err
-				}
-				if !diags.HasErrors() {
-					msg := "Success! The configuration is valid."
-					if len(diags) > 0 {
-						msg = "Success! The configuration is valid, but there were some validation warnings as shown above."
-					}
-					if color {
-						msg = "\x1b[1;32m" + msg + "\x1b[0m"
-					}
-					fmt.Fprintln(out, msg)
-				}
+			if err := views.NewValidate(stream(cmd), jsonOut, noColor).Result(diags); err != nil {
+				return err
 			}
 			if diags.HasErrors() {
 				return exitCode(1)
@@ -79,14 +58,4 @@ configuration is valid (warnings allowed), 1 otherwise.`,
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
 	f.BoolVar(&noColor, "no-color", false, "do not use colors")
 	return cmd
-}
-
-// isTerminal reports whether w is a terminal, where colors help and where
-// apply may ask a question; anywhere else (a file, a pipe, /dev/null, a
-// test) it is not. A character-device check is not enough: /dev/null is one.
-func isTerminal(w any) bool {
-	// Not only *os.File: the redacting writers in front of stdout and
-	// stderr expose the descriptor of the terminal behind them.
-	f, ok := w.(interface{ Fd() uintptr })
-	return ok && f.Fd() != ^uintptr(0) && term.IsTerminal(int(f.Fd()))
 }

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
+)
+
+// --json is one spelling on every command that writes JSON.
+func TestJSONFlagOnEveryCommand(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-json-flag-0001"})
+	dir := copyExample(t, "basic")
+	planFile := filepath.Join(t.TempDir(), "x.sbplan")
+
+	_, byFormat, _ := runSwitchboard(t, "plan", "--format", "json", dir)
+	code, byJSON, errOut := runSwitchboard(t, "plan", "--json", "--out", planFile, dir)
+	if code != 0 || !json.Valid([]byte(byJSON)) {
+		t.Fatalf("plan --json: exit %d\n%s%s", code, byJSON, errOut)
+	}
+	var a, b map[string]any
+	_ = json.Unmarshal([]byte(byFormat), &a)
+	_ = json.Unmarshal([]byte(byJSON), &b)
+	if len(a["resource_changes"].([]any)) != 2 || len(b["resource_changes"].([]any)) != 2 {
+		t.Errorf("plan --json and --format json differ:\n%s\n%s", byFormat, byJSON)
+	}
+	if code, _, errOut := runSwitchboard(t, "plan", "-json", "--format", "json", dir); code != 0 {
+		t.Errorf("-json with --format json: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runSwitchboard(t, "plan", "--json", "--format", "markdown", dir); code != 1 || !strings.Contains(errOut, "--json is --format json") {
+		t.Errorf("--json with --format markdown: exit %d %s", code, errOut)
+	}
+	code, out, errOut := runSwitchboard(t, "show", "--json", planFile)
+	if code != 0 || !json.Valid([]byte(out)) || !strings.Contains(out, `"resource_changes"`) {
+		t.Errorf("show --json: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := runSwitchboard(t, "validate", "--json", dir); code != 0 || !json.Valid([]byte(out)) {
+		t.Errorf("validate --json: exit %d %s", code, out)
+	}
+	if code, out, _ := runSwitchboard(t, "version", "--json"); code != 0 || !json.Valid([]byte(out)) {
+		t.Errorf("version --json: exit %d %s", code, out)
+	}
+	w.assertNoSecret(t, byJSON, out)
+}
+
+func TestImportJSON(t *testing.T) {
+	w := newWorld(t)
+	seedImportWorld(t, w)
+	dir := t.TempDir()
+	code, out, errOut := runSwitchboard(t, "import", "--json", "-o", dir)
+	var doc views.ImportDocument
+	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || errOut != "" {
+		t.Fatalf("import --json: exit %d %v\n%s%s", code, err, out, errOut)
+	}
+	if !doc.Success || doc.Dir != dir || doc.GlowProviders == 0 || doc.GateflowProviders == 0 || len(doc.SecretsToStore) == 0 || doc.Migration != nil {
+		t.Errorf("document: %+v", doc)
+	}
+	for _, s := range doc.SecretsToStore {
+		if s.Path == "" || s.Field != "value" || len(s.Users) == 0 {
+			t.Errorf("secret to store: %+v", s)
+		}
+	}
+	checkGenerated(t, dir)
+
+	// An error is a document too.
+	code, out, errOut = runSwitchboard(t, "import", "--json", "-o", dir)
+	doc = views.ImportDocument{}
+	if err := json.Unmarshal([]byte(out), &doc); code != 1 || err != nil || errOut != "" || doc.Success ||
+		len(doc.Diagnostics) != 1 || !strings.Contains(doc.Diagnostics[0].Summary, "--force") {
+		t.Errorf("import --json into a configured directory: exit %d %v\n%s%s", code, err, out, errOut)
+	}
+	// The migration cannot ask inside a JSON document.
+	code, out, _ = runSwitchboard(t, "import", "--json", "--migrate-keys-to-vault", "-o", t.TempDir())
+	if code != 1 || !strings.Contains(out, "needs --yes") || w.decrypts() != 0 {
+		t.Errorf("--json --migrate-keys-to-vault without --yes: exit %d %s", code, out)
+	}
+	// With --yes, the document says what was migrated.
+	code, out, errOut = runSwitchboard(t, "import", "--json", "--glow", "--migrate-keys-to-vault", "--yes", "-o", t.TempDir())
+	doc = views.ImportDocument{}
+	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || doc.Migration == nil ||
+		doc.Migration.Keys != 3 || len(doc.Migration.Stored) != 3 || len(doc.Migration.Replaced) != 4 {
+		t.Errorf("import --json --migrate-keys-to-vault --yes: exit %d %v\n%s%s", code, err, out, errOut)
+	}
+	w.assertNoSecret(t, out, errOut)
+}
