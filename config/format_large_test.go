@@ -13,9 +13,6 @@ import (
 // (50,000 lines)² cells, about 20 GB; the bound is a small multiple of the
 // file.
 func TestUnifiedDiffLargeFileLinearMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a 10,000-provider file")
-	}
 	var b strings.Builder
 	for i := range 10000 {
 		fmt.Fprintf(&b, "glow_provider \"p%d\" {\nname=\"provider %d\"\ntype   =   \"openai\"\ndepartments=[\"d%d\"]\n}\n", i, i, i%7)
