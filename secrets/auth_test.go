@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -464,21 +462,7 @@ func TestConnectAgentProxy(t *testing.T) {
 	e := newAuthEnv(t)
 	p := e.llmSecret(map[string]interface{}{"api_key": e.secret()})
 	ctx := context.Background()
-	target, err := url.Parse(e.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var withToken, total atomic.Int32
-	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
-		pr.SetURL(target)
-		total.Add(1)
-		if pr.In.Header.Get("X-Vault-Token") != "" {
-			withToken.Add(1)
-		}
-		pr.Out.Header.Set("X-Vault-Token", e.token)
-	}}
-	agent := httptest.NewServer(proxy)
-	defer agent.Close()
+	agent := vaulttest.StartAgent(t, e.addr, e.token)
 
 	// Without an agent, no token is an error before any request.
 	if _, err := secrets.Connect(ctx, &config.VaultSettings{Address: e.addr}, e.opts()); err == nil {
@@ -495,8 +479,8 @@ func TestConnectAgentProxy(t *testing.T) {
 	if _, _, err := r.Value(ctx, ref(p, "api_key", 0)); err != nil {
 		t.Fatalf("Value through the agent: %v", err)
 	}
-	if total.Load() == 0 || withToken.Load() != 0 {
-		t.Errorf("%d of %d requests to the agent carried a token; want 0 of at least 1", withToken.Load(), total.Load())
+	if agent.Total.Load() == 0 || agent.WithToken.Load() != 0 {
+		t.Errorf("%d of %d requests to the agent carried a token; want 0 of at least 1", agent.WithToken.Load(), agent.Total.Load())
 	}
 }
 

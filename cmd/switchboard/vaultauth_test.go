@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -247,20 +245,7 @@ func TestPlanAndApplyWithGitHubJWT(t *testing.T) {
 func TestPlanThroughVaultAgent(t *testing.T) {
 	w := newWorld(t)
 	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-agent-secret-1"})
-	target, err := url.Parse(w.vault.Address())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var withToken, total atomic.Int32
-	agent := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
-		pr.SetURL(target)
-		total.Add(1)
-		if pr.In.Header.Get("X-Vault-Token") != "" {
-			withToken.Add(1)
-		}
-		pr.Out.Header.Set("X-Vault-Token", w.vault.Token())
-	}})
-	defer agent.Close()
+	agent := vaulttest.StartAgent(t, w.vault.Address(), w.vault.Token())
 	t.Setenv("VAULT_TOKEN", "")
 	t.Setenv("HOME", t.TempDir())
 	dir := copyExample(t, "basic")
@@ -271,8 +256,8 @@ func TestPlanThroughVaultAgent(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Plan: 2 to add") {
 		t.Fatalf("plan through the agent: exit %d\n%s%s", code, out, errOut)
 	}
-	if total.Load() == 0 || withToken.Load() != 0 {
-		t.Errorf("%d of %d requests to the agent carried a token; want 0 of at least 1", withToken.Load(), total.Load())
+	if agent.Total.Load() == 0 || agent.WithToken.Load() != 0 {
+		t.Errorf("%d of %d requests to the agent carried a token; want 0 of at least 1", agent.WithToken.Load(), agent.Total.Load())
 	}
 	w.assertNoSecret(t, out, errOut)
 }
