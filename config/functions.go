@@ -305,13 +305,9 @@ func (l *loader) fileFunc() function.Function {
 			// The errors name the path, which the user wrote: no value of
 			// any secret is in it.
 			given := args[0].AsString()
-			name, err := configRelativePath(given, l.dir)
+			b, err := l.readFileArg(given)
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "%s", err)
-			}
-			b, err := l.readSource(name, MaxFileFunctionSize)
-			if err != nil {
-				return cty.NilVal, function.NewArgErrorf(0, "%q %s", given, err)
 			}
 			if !utf8.Valid(b) {
 				return cty.NilVal, function.NewArgErrorf(0, "%q is not valid UTF-8", given)
