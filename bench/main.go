@@ -1,14 +1,20 @@
 // Command bench measures Switchboard end to end, the way users run it: the
 // real CLI binary as a subprocess against the emulator (with API latency)
-// and a real Vault dev server, on generated worlds of 100 to 10,000
-// providers. Speed and memory goals are checked here and nowhere else:
-// timed unit tests are flaky on shared machines, while one command that
-// prints a table with the machine it ran on can be compared over time.
+// and a real Vault dev server behind a delay proxy (with the same
+// latency), on generated worlds of 100 to 100,000 providers, and the real
+// terraform with terraform-provider-switchboard on the same worlds. Speed
+// and memory goals are checked here and nowhere else: timed unit tests are
+// flaky on shared machines, while one command that prints a table with the
+// machine it ran on can be compared over time.
 //
-//	go run ./bench -switchboard bin/switchboard -vault-dev bin/vault-dev -out bench/results.md
+//	go run ./bench -switchboard bin/switchboard -vault-dev bin/vault-dev -out bench/results.md -readme README.md
+//	go run ./bench -quick -out /tmp/bench.md   # the harness end to end in minutes
 //
-// Every child process (vault-dev, emulators, the CLI) is loopback-only and
-// is killed when the harness ends, also on failure or Ctrl-C.
+// Every row is a cell measured by -runs timed runs, interleaved across all
+// cells, plus one untimed run that counts Vault requests (cells.go).
+// Every child process (vault-dev, emulators, the CLI, terraform) is
+// loopback-only and is killed when the harness ends, also on failure or
+// Ctrl-C.
 package main
 
 import (
