@@ -661,7 +661,8 @@ func (rep *report) terraformComparison() string {
 		}
 		pairs++
 		sbCPU, tfCPU := sb.Res.User+sb.Res.Sys, tf.Res.User+tf.Res.Sys
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | **%.1f×** | %s | %s | %.1f× | %s | %s | %d / %d | %d / %d |\n", sb.N, strings.TrimPrefix(k.name, "apply, "),
+		label := fmt.Sprintf("%s (plan after: %s / %s)", strings.TrimPrefix(k.name, "apply, "), orDash(sb.After), orDash(tf.After))
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | **%.1f×** | %s | %s | %.1f× | %s | %s | %d / %d | %d / %d |\n", sb.N, label,
 			wallOf(sb), wallOf(tf), tf.Res.Wall.Seconds()/sb.Res.Wall.Seconds(),
 			cpuOf(sb), cpuOf(tf), tfCPU.Seconds()/max(sbCPU.Seconds(), 0.001),
 			mib(sb.Res.MaxRSS), mib(tf.Res.MaxRSS), sb.Calls.Total, tf.Calls.Total, sb.VaultAll, tf.VaultAll)
@@ -673,6 +674,13 @@ func (rep *report) terraformComparison() string {
 		b.WriteString("\n" + rep.TFRusage + ".\n")
 	}
 	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
 }
 
 // The README's Performance section is generated between these markers,

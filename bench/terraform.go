@@ -649,6 +649,9 @@ func (h *harness) tfApplyCell(ctx context.Context, e *tfEnv, k applyKind, n int)
 			if len(plugins) > 0 {
 				r.Notes = append(r.Notes, pluginNote(plugins))
 			}
+			if r.After != "" {
+				r.Notes = append(r.Notes, "terraform plan after the first timed run: "+r.After)
+			}
 		},
 	}
 }
