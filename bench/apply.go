@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/internal/childproc"
 )
 
 // detectApply asks the binary whether it has the apply command (being
@@ -232,50 +233,58 @@ func glowCalls(c calls) int64 {
 	return n
 }
 
-// applyRows measures apply of every applyKind at n providers. Each starts
-// from its own emulator, since apply changes the state; each is run once
-// (a second apply would be a no-op), and is followed by a plan that must
-// show no changes, so a fast but wrong apply is caught here too.
-func (h *harness) applyRows(ctx context.Context, n int) []row {
-	var rows []row
+// applyCells measures apply of every applyKind at n providers. Apply
+// changes the state, so every run (the counting run too) starts its own
+// emulator from the world's seed; the first timed run is followed by a
+// plan that must show no changes, so a fast but wrong apply is caught
+// here too.
+func (h *harness) applyCells(ctx context.Context, n int) []*cell {
+	var cells []*cell
 	for _, k := range applyKinds() {
-		if ctx.Err() != nil {
-			break
-		}
-		r := row{Scenario: k.name, N: n}
+		r := &row{Scenario: k.name, N: n}
 		switch {
 		case !h.hasApply:
 			r.Skipped = "bin/switchboard has no apply command yet (apply --help fails)"
 		case k.destroy && !h.applyHasDest:
 			r.Skipped = "apply has no --destroy flag"
-		default:
-			logf("  %s, N=%d", k.name, n)
-			r = h.applyRow(ctx, r, n, k)
 		}
-		rows = append(rows, r)
+		if r.Skipped != "" {
+			cells = append(cells, &cell{row: r})
+			continue
+		}
+		cells = append(cells, h.applyCell(ctx, r, n, k))
 	}
-	return rows
+	return cells
 }
 
-func (h *harness) applyRow(ctx context.Context, r row, n int, k applyKind) row {
-	slug := strings.Map(func(c rune) rune {
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
-			return c
-		}
-		return '-'
-	}, strings.ToLower(k.name))
-	// The rows of one size read the same secrets, and share them (Vault
-	// writes of 10,000 secrets take a while); the rotation row writes one
-	// more version of each, so it has its own.
+// applySpec is the world of apply kind k at n providers. The rows of one
+// size read the same secrets, and share them (Vault writes of 10,000
+// secrets take a while); the rotation row writes one more version of
+// each, so it has its own. Terraform's apply rows of the same size plan
+// the same worlds.
+func applySpec(k applyKind, n int) worldSpec {
 	prefix := fmt.Sprintf("bench/apply-%d", n)
 	if k.rotate {
 		prefix = fmt.Sprintf("bench/apply-rotate-%d", n)
 	}
-	spec := worldSpec{N: n, Departments: 50, Style: styleBlocks, Prefix: prefix,
+	return worldSpec{N: n, Departments: 50, Style: styleBlocks, Prefix: prefix,
 		Team: k.team, Description: k.description, Distinct: k.distinct, Rotate: k.rotate}
-	w, err := writeWorld(filepath.Join(h.tmp, fmt.Sprintf("%s-%d", slug, n)), spec, k.live)
+}
+
+func slugOf(s string) string {
+	return strings.Map(func(c rune) rune {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			return c
+		}
+		return '-'
+	}, strings.ToLower(s))
+}
+
+func (h *harness) applyCell(ctx context.Context, r *row, n int, k applyKind) *cell {
+	spec := applySpec(k, n)
+	w, err := writeWorld(filepath.Join(h.tmp, fmt.Sprintf("%s-%d", slugOf(k.name), n)), spec, k.live)
 	if err != nil {
-		return errRow(r, err)
+		return &cell{row: ptr(errRow(*r, err))}
 	}
 	r.worldDesc = fmt.Sprintf("%d Glow providers in %d departments (live: %t), %d endpoint URLs", n, spec.Departments, k.live, w.URLs)
 	switch {
@@ -295,50 +304,78 @@ func (h *harness) applyRow(ctx context.Context, r row, n int, k applyKind) row {
 	f := floor{Writes: k.writes(w), PerProvider: k.perProvider}
 	f.Refresh, f.RefreshWhy = applyRefresh(w, gateflowChanges)
 	r.Floor = &f
-	if !h.written[prefix] {
+	if !h.written[spec.Prefix] {
 		if err := h.vault.write(ctx, w.Secrets); err != nil {
-			return errRow(r, err)
+			return &cell{row: ptr(errRow(*r, err))}
 		}
-		h.written[prefix] = true
+		h.written[spec.Prefix] = true
 	}
-	emu, url, err := startEmulator(h.o.switchboard, w.SeedFile, h.o.latency)
-	if err != nil {
-		return errRow(r, err)
-	}
-	defer emu.Stop()
-
 	args := []string{"apply", "--auto-approve", "--no-color", "--parallelism", fmt.Sprint(h.o.parallelism)}
-	if k.destroy {
-		args = append(args, "--destroy")
-	}
-	r = h.measure(ctx, r, url, append(args, w.ConfigDir), 1)
-	if r.Err != "" {
-		return r
-	}
-	name := fmt.Sprintf("%s, N=%d", r.Scenario, n)
-	r.Checks = append(r.Checks, floorCheck(name, f, r.Calls))
-	if k.name == scCreates && n == glowCallsN {
-		g := glowCalls(r.Calls)
-		r.Checks = append(r.Checks, check{Target: fmt.Sprintf("%s: %s creates take at most %d Glow calls", name, thousands(glowCallsN), glowCallsTarget),
-			Measured: fmt.Sprint(g), Met: g <= glowCallsTarget})
-	}
-
 	after := []string{"plan", "--no-color", "--detailed-exitcode"}
 	if k.destroy {
+		args = append(args, "--destroy")
 		after = append(after, "--destroy")
 	}
-	res, err := runMeasured(ctx, h.o.switchboard, append(after, w.ConfigDir), h.cliEnv(url), 5*time.Minute)
+	args, after = append(args, w.ConfigDir), append(after, w.ConfigDir)
+	timeout := runTimeout(n)
+	// fresh starts the emulator of one run from the world's seed.
+	fresh := func() (*childproc.Server, string, error) {
+		return startEmulator(h.o.switchboard, w.SeedFile, h.o.latency)
+	}
+	return &cell{
+		row: r,
+		count: func(ctx context.Context) error {
+			emu, url, err := fresh()
+			if err != nil {
+				return err
+			}
+			defer emu.Stop()
+			return h.countRun(ctx, r, url, args, timeout)
+		},
+		once: func(ctx context.Context, i int) (procResult, error) {
+			emu, url, err := fresh()
+			if err != nil {
+				return procResult{}, err
+			}
+			defer emu.Stop()
+			res, err := h.measureRun(ctx, r, url, args, i, timeout)
+			if err != nil || i > 0 {
+				return res, err
+			}
+			// The runs are the same apply of the same world: the first
+			// one's plan after says whether it converged.
+			h.planAfter(ctx, r, i, url, after)
+			return res, nil
+		},
+		finish: func() {
+			if r.Res == nil {
+				return
+			}
+			name := fmt.Sprintf("%s, N=%d", r.Scenario, n)
+			r.Checks = append(r.Checks, floorCheck(name, f, r.Calls))
+			if k.name == scCreates && n == glowCallsN {
+				g := glowCalls(r.Calls)
+				r.Checks = append(r.Checks, check{Target: fmt.Sprintf("%s: %s creates take at most %d Glow calls", name, thousands(glowCallsN), glowCallsTarget),
+					Measured: fmt.Sprint(g), Met: g <= glowCallsTarget})
+			}
+		},
+	}
+}
+
+// planAfter checks that the plan right after run i's apply has no
+// changes.
+func (h *harness) planAfter(ctx context.Context, r *row, i int, url string, args []string) {
+	res, err := runMeasured(ctx, h.o.switchboard, args, h.cliEnv(url, h.vaultURL), 5*time.Minute)
 	switch {
 	case err != nil:
 		r.After = "**error**"
-		r.Notes = append(r.Notes, "plan after apply: "+err.Error())
+		r.Notes = append(r.Notes, fmt.Sprintf("plan after apply (run %d): %v", i+1, err))
 	case res.Exit != 0:
 		r.After = fmt.Sprintf("**exit %d**", res.Exit)
-		r.Notes = append(r.Notes, fmt.Sprintf("plan after apply exited %d (want 0, no changes): %s", res.Exit, oneLine(res.Stdout+res.Stderr, 400)))
-	default:
+		r.Notes = append(r.Notes, fmt.Sprintf("plan after apply (run %d) exited %d (want 0, no changes): %s", i+1, res.Exit, oneLine(res.Stdout+res.Stderr, 400)))
+	case r.After == "":
 		r.After = "no changes"
 	}
-	return r
 }
 
 // thousands writes n with a comma every three digits: 10,000.

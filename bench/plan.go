@@ -23,11 +23,17 @@ type row struct {
 	Scenario string
 	N        int
 	// Res is the median of the runs; nil when the CLI did not run.
-	Res      *procResult
-	Runs     int
-	Calls    calls
-	VaultAll int64 // Vault requests the CLI made (through the counter)
-	VaultMD  int64 // of which metadata reads
+	Res *procResult
+	// Spread is the smallest and largest of each measure over the runs.
+	Spread *spread
+	Runs   int
+	Calls  calls
+	// VaultAll is the Vault requests of the row's counting run (an
+	// untimed run through the counting proxy); VaultCounted says there was
+	// one.
+	VaultAll     int64
+	VaultMD      int64 // of which metadata reads
+	VaultCounted bool
 	// VaultPaths is the requests by kind of path, e.g. "metadata=106
 	// sys/internal/ui/mounts=106".
 	VaultPaths string
@@ -112,13 +118,14 @@ func fetchStats(ctx context.Context, base string) (emulator.Stats, error) {
 	return childproc.EmulatorStats(ctx, http.DefaultClient, base)
 }
 
-// cliEnv points the CLI at the emulator and, through the counting proxy,
-// at Vault.
-func (h *harness) cliEnv(emuURL string) []string {
+// cliEnv points the CLI at the emulator and at Vault: in timed runs
+// through the delay proxy (h.vaultURL), in counting runs through the
+// counting proxy.
+func (h *harness) cliEnv(emuURL, vaultURL string) []string {
 	return childproc.Env(
 		"GLOW_INSTANCE_URL="+emuURL, "GLOW_TOKEN="+glowToken,
 		"GATEFLOW_URL="+emuURL, "GATEFLOW_ADMIN_KEY="+adminKey,
-		"VAULT_ADDR="+h.counter.URL, "VAULT_TOKEN="+vaultToken,
+		"VAULT_ADDR="+vaultURL, "VAULT_TOKEN="+vaultToken,
 		"NO_COLOR=1",
 	)
 }
@@ -148,85 +155,174 @@ func pagesWhy(n int, what string) string {
 	return fmt.Sprintf("⌈%d/%d⌉ %ss", n, api.DefaultPageSize, what)
 }
 
-// planRows measures `switchboard plan` of an unchanged world of n providers:
-// the plan must report no changes (exit 0 with --detailed-exitcode). With
-// withValidate it also measures `switchboard validate` of the same
-// configuration, which reads it and nothing else: the share of the plan's
-// CPU and memory that loading the configuration costs.
-func (h *harness) planRows(ctx context.Context, n int, style configStyle, withValidate bool) []row {
-	r := row{Scenario: "plan, no changes (" + string(style) + ")", N: n, WantExit: 0}
+// planWorld writes the unchanged world of n providers in style, its
+// secrets into Vault (withVault), and starts its emulator (withEmulator).
+// The Terraform plan rows of the same n plan the same world: the same
+// seed and the same Vault secrets.
+type planWorld struct {
+	w   *world
+	emu *childproc.Server
+	url string
+}
+
+func (h *harness) planWorld(ctx context.Context, n int, style configStyle, withVault, withEmulator bool) (*planWorld, error) {
+	key := fmt.Sprintf("%s-%d", style, n)
 	spec := worldSpec{N: n, Departments: 50, Style: style, Prefix: fmt.Sprintf("bench/plan-%s-%d", style, n)}
-	w, err := writeWorld(filepath.Join(h.tmp, fmt.Sprintf("plan-%s-%d", style, n)), spec, true)
-	if err != nil {
-		return []row{errRow(r, err)}
+	pw := h.worlds[key]
+	if pw == nil {
+		w, err := writeWorld(filepath.Join(h.tmp, "plan-"+key), spec, true)
+		if err != nil {
+			return nil, err
+		}
+		pw = &planWorld{w: w}
+		h.worlds[key] = pw
 	}
-	r.worldDesc = fmt.Sprintf("%d Glow providers in %d departments, %d endpoints, %d keys, %d Gateflow providers", n, min(n, spec.Departments), w.Endpoints, w.Keys, w.Gateflow)
 	// Secrets go in before the emulator starts: Gateflow rotation compares
 	// a secret's creation time with credentials_updated_at, which the seed
 	// sets to the emulator's start.
-	if err := h.vault.write(ctx, w.Secrets); err != nil {
-		return []row{errRow(r, err)}
+	if withVault && !h.written[spec.Prefix] {
+		if err := h.vault.write(ctx, pw.w.Secrets); err != nil {
+			return nil, err
+		}
+		h.written[spec.Prefix] = true
 	}
-	emu, url, err := startEmulator(h.o.switchboard, w.SeedFile, h.o.latency)
-	if err != nil {
-		return []row{errRow(r, err)}
+	if withEmulator && pw.emu == nil {
+		emu, url, err := startEmulator(h.o.switchboard, pw.w.SeedFile, h.o.latency)
+		if err != nil {
+			return nil, err
+		}
+		pw.emu, pw.url = emu, url
+		h.stops = append(h.stops, emu.Stop)
 	}
-	defer emu.Stop()
-
-	r.Bound, r.BoundWhy = refreshBound(w)
-	args := []string{"plan", "--no-color", "--parallelism", fmt.Sprint(h.o.parallelism), "--detailed-exitcode", w.ConfigDir}
-	r = h.measure(ctx, r, url, args, h.o.runs)
-	r.Checks = planChecks(r, w)
-	rows := []row{r}
-	if withValidate {
-		v := row{Scenario: "validate only (" + string(style) + ")", N: n, WantExit: 0}
-		rows = append(rows, h.measure(ctx, v, url, []string{"validate", "--no-color", w.ConfigDir}, h.o.runs))
-	}
-	return rows
+	return pw, nil
 }
 
-// measure runs the CLI runs times against the emulator at url and fills r
-// with the median of each measure and the API calls of the first run (a
-// run that made different calls is noted: reads should be deterministic).
-func (h *harness) measure(ctx context.Context, r row, url string, args []string, runs int) row {
-	var results []procResult
-	for i := range runs {
-		before, err := fetchStats(ctx, url)
-		if err != nil {
-			return errRow(r, err)
+// planCells measures `switchboard plan` of an unchanged world of n
+// providers: the plan must report no changes (exit 0 with
+// --detailed-exitcode). With withValidate it also measures `switchboard
+// validate` of the same configuration, which reads it and nothing else:
+// the share of the plan's CPU and memory that loading the configuration
+// costs. With withPlan false only the validate row is measured (the
+// for_each rows of the linearity target).
+func (h *harness) planCells(ctx context.Context, n int, style configStyle, withPlan, withValidate bool) []*cell {
+	var cells []*cell
+	pr := &row{Scenario: "plan, no changes (" + string(style) + ")", N: n, WantExit: 0}
+	vr := &row{Scenario: "validate only (" + string(style) + ")", N: n, WantExit: 0}
+	pw, err := h.planWorld(ctx, n, style, withPlan, withPlan)
+	if err != nil {
+		if withPlan {
+			cells = append(cells, &cell{row: ptr(errRow(*pr, err))})
 		}
-		vAll0, vMD0 := h.counter.counts()
-		paths0 := h.counter.byKind()
-		res, err := runMeasured(ctx, h.o.switchboard, args, append(h.cliEnv(url), h.profileEnv(r, i)...), 5*time.Minute)
-		if err != nil {
-			return errRow(r, err)
+		if withValidate {
+			cells = append(cells, &cell{row: ptr(errRow(*vr, err))})
 		}
-		if h.o.cpuProfile != "" {
-			_ = os.WriteFile(h.profilePath(r, i, ".stderr"), []byte(res.Stderr), 0o644)
+		return cells
+	}
+	w := pw.w
+	timeout := runTimeout(n)
+	if withPlan {
+		pr.worldDesc = fmt.Sprintf("%d Glow providers in %d departments, %d endpoints, %d keys, %d Gateflow providers", n, min(n, w.Spec.Departments), w.Endpoints, w.Keys, w.Gateflow)
+		pr.Bound, pr.BoundWhy = refreshBound(w)
+		args := []string{"plan", "--no-color", "--parallelism", fmt.Sprint(h.o.parallelism), "--detailed-exitcode", w.ConfigDir}
+		cells = append(cells, &cell{
+			row:   pr,
+			count: func(ctx context.Context) error { return h.countRun(ctx, pr, pw.url, args, timeout) },
+			once: func(ctx context.Context, i int) (procResult, error) {
+				return h.measureRun(ctx, pr, pw.url, args, i, timeout)
+			},
+			finish: func() { pr.Checks = planChecks(*pr, w) },
+		})
+	}
+	if withValidate {
+		args := []string{"validate", "--no-color", w.ConfigDir}
+		cells = append(cells, &cell{
+			row: vr,
+			once: func(ctx context.Context, i int) (procResult, error) {
+				return h.measureRun(ctx, vr, pw.url, args, i, timeout)
+			},
+		})
+	}
+	return cells
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// runTimeout bounds one CLI run of n providers.
+func runTimeout(n int) time.Duration {
+	if n > 10000 {
+		return 15 * time.Minute
+	}
+	return 5 * time.Minute
+}
+
+// measureRun is timed run i of the CLI against the emulator at url (none
+// for validate), Vault behind the delay proxy. The API calls of the first
+// run are the row's; a later run that made different calls is noted
+// (reads should be deterministic), as is a run with the wrong exit code.
+func (h *harness) measureRun(ctx context.Context, r *row, url string, args []string, i int, timeout time.Duration) (procResult, error) {
+	var before emulator.Stats
+	var err error
+	if url != "" {
+		if before, err = fetchStats(ctx, url); err != nil {
+			return procResult{}, err
 		}
+	}
+	res, err := runMeasured(ctx, h.o.switchboard, args, append(h.cliEnv(url, h.vaultURL), h.profileEnv(*r, i)...), timeout)
+	if err != nil {
+		return res, err
+	}
+	if h.o.cpuProfile != "" {
+		_ = os.WriteFile(h.profilePath(*r, i, ".stderr"), []byte(res.Stderr), 0o644)
+	}
+	var c calls
+	if url != "" {
 		after, err := fetchStats(ctx, url)
 		if err != nil {
-			return errRow(r, err)
+			return res, err
 		}
-		vAll1, vMD1 := h.counter.counts()
-		c := diffStats(before, after)
-		if i == 0 {
-			r.Calls, r.VaultAll, r.VaultMD = c, vAll1-vAll0, vMD1-vMD0
-			r.VaultPaths = kindDiff(paths0, h.counter.byKind())
-		} else if !c.equal(r.Calls) {
-			r.Notes = append(r.Notes, fmt.Sprintf("run %d made different calls: %s (first: %s)", i+1, c, r.Calls))
-		}
-		if res.Exit != r.WantExit {
-			r.Notes = append(r.Notes, fmt.Sprintf("run %d exited %d, want %d; stderr: %s; stdout tail: %s",
-				i+1, res.Exit, r.WantExit, oneLine(res.Stderr, 400), oneLine(res.Stdout, 400)))
-		}
-		results = append(results, res)
-		logf("  run %d: exit %d, wall %s, cpu %s, rss %s, calls %d", i+1, res.Exit, res.Wall.Round(time.Millisecond),
-			(res.User + res.Sys).Round(time.Millisecond), mib(res.MaxRSS), c.Total)
+		c = diffStats(before, after)
 	}
-	med := median(results)
-	r.Res, r.Runs = &med, len(results)
-	return r
+	h.noteRun(r, i, c, res)
+	return res, nil
+}
+
+// noteRun records run i's calls (the first run's are the row's) and notes
+// a run that differs or exits wrongly.
+func (h *harness) noteRun(r *row, i int, c calls, res procResult) {
+	if i == 0 {
+		r.Calls = c
+	} else if !c.equal(r.Calls) {
+		r.Notes = append(r.Notes, fmt.Sprintf("run %d made different calls: %s (first: %s)", i+1, c, r.Calls))
+	}
+	if res.Exit != r.WantExit {
+		r.Notes = append(r.Notes, fmt.Sprintf("run %d exited %d, want %d; stderr: %s; stdout tail: %s",
+			i+1, res.Exit, r.WantExit, oneLine(res.Stderr, 400), oneLine(res.Stdout, 400)))
+	}
+	logf("  %s, N=%d, run %d: exit %d, wall %s, cpu %s, rss %s, calls %d", r.Scenario, r.N, i+1, res.Exit, res.Wall.Round(time.Millisecond),
+		(res.User + res.Sys).Round(time.Millisecond), mib(res.MaxRSS), c.Total)
+}
+
+// countRun is the untimed run of a cell with Vault behind the counting
+// proxy: it fills the row's Vault request counts.
+func (h *harness) countRun(ctx context.Context, r *row, url string, args []string, timeout time.Duration) error {
+	vAll0, vMD0 := h.counter.counts()
+	paths0 := h.counter.byKind()
+	res, err := runMeasured(ctx, h.o.switchboard, args, h.cliEnv(url, h.counter.URL), timeout)
+	if err != nil {
+		return err
+	}
+	h.recordVault(r, vAll0, vMD0, paths0)
+	if res.Exit != r.WantExit {
+		r.Notes = append(r.Notes, fmt.Sprintf("counting run exited %d, want %d; stderr: %s", res.Exit, r.WantExit, oneLine(res.Stderr, 400)))
+	}
+	return nil
+}
+
+func (h *harness) recordVault(r *row, vAll0, vMD0 int64, paths0 map[string]int64) {
+	vAll1, vMD1 := h.counter.counts()
+	r.VaultAll, r.VaultMD = vAll1-vAll0, vMD1-vMD0
+	r.VaultPaths = kindDiff(paths0, h.counter.byKind())
+	r.VaultCounted = true
 }
 
 // median takes each measure's median separately: with three runs one slow

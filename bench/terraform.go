@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/internal/childproc"
 )
 
@@ -34,7 +33,7 @@ import (
 // it: the plugin terraform starts is this bench binary acting as a wrapper
 // (pluginWrapper) that runs the real provider, reports the provider's own
 // rusage, and on one check run burns a known amount of CPU itself, which
-// must then show up in terraform's rusage.
+// must then show up in terraform's rusage (tfCheckRusage).
 
 const (
 	// envPluginReal makes this binary a wrapper around the provider at
@@ -43,26 +42,31 @@ const (
 	// envPluginReport is a file the wrapper appends one line per plugin
 	// process to: "user_ns sys_ns maxrss_bytes".
 	envPluginReport = "SWITCHBOARD_BENCH_PLUGIN_REPORT"
-	// envPluginBurn is CPU the wrapper burns after the plugin exits.
+	// envPluginBurn is CPU the wrapper burns before it starts the plugin.
 	envPluginBurn = "SWITCHBOARD_BENCH_PLUGIN_BURN"
 
 	tfParallelism = 10
 )
 
 // Terraform is too slow on the bench machine (2 cores) for all of the
-// comparison at the CLI's sizes within the few minutes make bench may
-// take, so some rows are smaller, and the table says so. Measured once
-// (2026-11-22, 2 cores, 20 ms latency): at N=1,000 terraform apply took
-// 45 s for the creates, 87 s for the updates and 52 s for the destroys,
-// and importing and planning 1,000 took 11.5 s each.
+// comparison at the CLI's sizes within the time make bench may take, so
+// its apply rows are at tfApplyN (the CLI's apply rows include that size,
+// so every pair compares equal N), and its plan rows stop at tfMaxPlanN.
+// Measured once (2026-11-22, 2 cores, 20 ms latency): at N=1,000
+// terraform apply took 45 s for the creates, 87 s for the updates and
+// 52 s for the destroys, and importing and planning 1,000 took 11.5 s
+// each.
 const (
-	// tfApplyN is the size of the Terraform apply rows (the CLI's are
-	// 1,000).
-	tfApplyN = 250
-	// tfMaxPlanN is the largest Terraform plan row.
-	tfMaxPlanN    = 1000
-	tfTooSlowPlan = "not run: Terraform plans 1,000 providers in about 11 s wall and 19 s CPU here, and importing and planning 10,000 would add several minutes to make bench"
+	defaultTFApplyN = 250
+	tfMaxPlanN      = 1000
+	tfTooSlowPlan   = "not run: Terraform plans 1,000 providers in about 19 s wall and 32 s CPU here; importing 10,000 and planning them 4 times (a counting run and 3 timed) would add over 10 minutes to make bench"
 )
+
+// sdkLogsOff is the environment that turns off the trace logging the
+// plugin framework and terraform-plugin-go produce in the provider even
+// with TF_LOG unset (terraform-plugin-log reads one level per subsystem;
+// "off" is hclog's Off), and the provider's own tflog lines.
+var sdkLogsOff = []string{"TF_LOG_SDK=off", "TF_LOG_SDK_PROTO=off", "TF_LOG_SDK_FRAMEWORK=off", "TF_LOG_PROVIDER=off"}
 
 // tfEnv is what terraform needs: the dev_overrides CLI configuration, no
 // network beyond loopback, and the provider's credentials.
@@ -141,14 +145,16 @@ func copyFile(from, to string) error {
 	return dst.Close()
 }
 
-// env is terraform's environment against the emulator at url; report and
-// burn configure the plugin wrapper.
-func (e *tfEnv) env(url, report string, burn time.Duration) []string {
+// env is terraform's environment against the emulator at url and Vault
+// at vaultURL; report and burn configure the plugin wrapper; sdkOff turns
+// the SDK's logs off.
+func (e *tfEnv) env(url, vaultURL, report string, burn time.Duration, sdkOff bool) []string {
 	env := childproc.Env(
 		"TF_CLI_CONFIG_FILE="+e.cliConf, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=",
 		"GLOW_INSTANCE_URL="+url, "GLOW_TOKEN="+glowToken,
 		"GATEFLOW_URL="+url, "GATEFLOW_ADMIN_KEY="+adminKey,
+		"VAULT_ADDR="+vaultURL, "VAULT_TOKEN="+vaultToken,
 		envPluginReal+"="+e.real, envPluginReport+"="+report,
 	)
 	// childproc.Env keeps the harness's HOME; terraform gets its own.
@@ -157,70 +163,75 @@ func (e *tfEnv) env(url, report string, burn time.Duration) []string {
 	if burn > 0 {
 		env = append(env, envPluginBurn+"="+burn.String())
 	}
+	if sdkOff {
+		env = append(env, sdkLogsOff...)
+	}
 	return env
 }
 
-// tfWorld is a Terraform working directory over a seeded emulator.
+// tfWorld is a Terraform working directory over a bench world: the same
+// seed and Vault secrets as the CLI's row of the same world, and a
+// configuration of one switchboard_glow_provider resource per provider
+// whose key is the same Vault reference (`vault = { path, key }`) the
+// CLI's configuration has.
+//
+// The world's 6 Gateflow providers are not in Terraform's configuration:
+// switchboard_gateflow_provider takes credentials only as a write-only
+// value, not a Vault reference, so they would not read Vault as the
+// CLI's do; and Terraform records when it last sent them, which an
+// emulator started again from the seed (every apply run) moves, so each
+// run would send them again. The CLI's plan reads them with 7 API calls
+// and 6 Vault metadata reads, which the tables show.
 type tfWorld struct {
 	dir  string
 	spec worldSpec
 	ps   []provider
+	seed string
 	url  string
 	emu  *childproc.Server
+	// snapshot is the state right after the import, restored before every
+	// apply run.
+	snapshot string
 }
 
-// tfKeyName is the provider's name for a key block (LABEL (terraform:vN)),
-// so that a seeded key reads back as the block's value_wo_version.
-func tfKeyName(label string, version int) string {
-	return fmt.Sprintf("%s (terraform:v%d)", label, version)
+// tfChange is a change of the configuration only, as the CLI's apply
+// rows make it (see worldSpec): Description replaces every description,
+// Distinct appends distinctSuffix to each, Team adds the value team =
+// Team; Pin pins every key to the version its live key records (the
+// rotation world's import, which must not rotate yet).
+type tfChange struct {
+	Description, Team string
+	Distinct, Pin     bool
 }
 
-// startTFWorld writes and seeds a world for Terraform: live Glow providers
-// with keys named the way the provider names them (withLive), and a
-// configuration of n switchboard_glow_provider resources matching them.
-func (h *harness) startTFWorld(name string, n int, withLive bool) (*tfWorld, error) {
-	spec := worldSpec{N: n, Departments: 50, Style: styleBlocks, Prefix: "bench/" + name}
-	w := &tfWorld{dir: filepath.Join(h.tmp, name), spec: spec, ps: spec.providers()}
-	if err := os.MkdirAll(w.dir, 0o755); err != nil {
-		return nil, err
-	}
-	var seed emulator.Seed
-	if withLive {
-		endpoints := map[string]bool{}
-		for _, p := range w.ps {
-			ep := "ep-" + strings.TrimPrefix(p.Endpoint, "https://")
-			if !endpoints[p.Endpoint] {
-				endpoints[p.Endpoint] = true
-				seed.Endpoints = append(seed.Endpoints, emulator.SeedEndpoint{ID: ep, Name: p.Endpoint, URL: p.Endpoint})
-			}
-			seed.Keys = append(seed.Keys, emulator.SeedKey{ID: "key-" + p.Key, Name: tfKeyName("primary", p.Secret.Versions), Value: p.Secret.Value})
-			seed.Providers = append(seed.Providers, emulator.SeedProvider{
-				ID: "prov-" + p.Key, Name: p.Name, Description: p.Description,
-				DepartmentIDs: []string{p.Department}, Endpoints: []string{ep}, Keys: []string{"key-" + p.Key},
-				Values: map[string]string{"tier": p.Tier, "timeout_s": "30"},
-			})
-		}
-	}
-	seedFile := filepath.Join(w.dir, "seed.json")
-	if err := writeJSON(seedFile, seed); err != nil {
-		return nil, err
-	}
-	if err := w.writeConfig(tfChange{}, withLive); err != nil {
-		return nil, err
-	}
-	emu, url, err := startEmulator(h.o.switchboard, seedFile, h.o.latency)
+// newTFWorld writes the world of spec into dir (the seed as the CLI's
+// rows have it) and the configuration matching it.
+func newTFWorld(dir string, spec worldSpec, live bool) (*tfWorld, error) {
+	w := &tfWorld{dir: dir, spec: spec}
+	bw, err := writeWorld(filepath.Join(dir, "world"), spec, live)
 	if err != nil {
 		return nil, err
 	}
-	w.emu, w.url = emu, url
+	// The CLI's worlds put the change in the configuration only (see
+	// worldSpec): the providers are the seed's, the change is tfChange's.
+	w.ps, w.seed = spec.providers(), bw.SeedFile
 	return w, nil
 }
 
-// tfChange is a change of the configuration only, the same for every
-// provider, like the CLI's update rows (see worldSpec): Description
-// replaces every description, Team adds the value team = Team.
-type tfChange struct {
-	Description, Team string
+func (w *tfWorld) start(h *harness) error {
+	emu, url, err := startEmulator(h.o.switchboard, w.seed, h.o.latency)
+	if err != nil {
+		return err
+	}
+	w.emu, w.url = emu, url
+	return nil
+}
+
+func (w *tfWorld) stop() {
+	if w.emu != nil {
+		w.emu.Stop()
+		w.emu = nil
+	}
 }
 
 // writeConfig writes main.tf with every provider, changed by ch, and, with
@@ -233,7 +244,11 @@ func (w *tfWorld) writeConfig(ch tfChange, imports bool) error {
   }
 }
 
-provider "switchboard" {}
+# Vault's address and token come from VAULT_ADDR and VAULT_TOKEN, as the
+# CLI's do: the bench points both at the same Vault, with the same latency.
+provider "switchboard" {
+  vault = {}
+}
 `)
 	team := ""
 	if ch.Team != "" {
@@ -241,8 +256,15 @@ provider "switchboard" {}
 	}
 	for _, p := range w.ps {
 		desc := p.Description
-		if ch.Description != "" {
+		switch {
+		case ch.Description != "":
 			desc = ch.Description
+		case ch.Distinct:
+			desc += distinctSuffix
+		}
+		pin := ""
+		if ch.Pin {
+			pin = fmt.Sprintf(", version = %d", p.Secret.Versions)
 		}
 		fmt.Fprintf(&b, `
 resource "switchboard_glow_provider" %q {
@@ -253,10 +275,10 @@ resource "switchboard_glow_provider" %q {
   values      = { tier = %q, timeout_s = "30"%s }
 
   keys = {
-    primary = { value_wo = %q, value_wo_version = %d }
+    primary = { vault = { path = %q, key = "api_key"%s } }
   }
 }
-`, p.Key, p.Name, desc, p.Department, p.Endpoint, p.Tier, team, p.Secret.Value, p.Secret.Versions)
+`, p.Key, p.Name, desc, p.Department, p.Endpoint, p.Tier, team, p.Secret.Path, pin)
 		fmt.Fprintf(&imp, "import {\n  to = switchboard_glow_provider.%s\n  id = %q\n}\n\n", p.Key, "prov-"+p.Key)
 	}
 	if err := os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(b.String()), 0o644); err != nil {
@@ -272,12 +294,12 @@ resource "switchboard_glow_provider" %q {
 	return os.WriteFile(impFile, []byte(imp.String()), 0o644)
 }
 
-// tfRun measures one terraform command in w, with the plugin's own
-// rusage read from the wrapper's report.
-func (h *harness) tfRun(ctx context.Context, e *tfEnv, w *tfWorld, burn time.Duration, args ...string) (procResult, pluginUsage, error) {
+// tfRun runs one terraform command in w, with the plugin's own rusage
+// read from the wrapper's report.
+func (h *harness) tfRun(ctx context.Context, e *tfEnv, w *tfWorld, vaultURL string, burn time.Duration, sdkOff bool, args ...string) (procResult, pluginUsage, error) {
 	report := filepath.Join(w.dir, fmt.Sprintf("plugin-%d.txt", time.Now().UnixNano()))
 	full := append([]string{"-chdir=" + w.dir}, args...)
-	res, err := runMeasured(ctx, e.bin, full, e.env(w.url, report, burn), 20*time.Minute)
+	res, err := runMeasured(ctx, e.bin, full, e.env(w.url, vaultURL, report, burn, sdkOff), 20*time.Minute)
 	if err != nil {
 		return res, pluginUsage{}, err
 	}
@@ -319,163 +341,208 @@ func readPluginReport(path string) (pluginUsage, error) {
 	return u, sc.Err()
 }
 
-// terraformRows measures the comparison. Plan rows: an unchanged world of
-// N imported providers, for the CLI's plan sizes up to tfMaxPlanN. Apply
-// rows (N=tfApplyN): creates from nothing, the same description change on
-// every provider, then the same values change, then destroys.
-func (h *harness) terraformRows(ctx context.Context) []row {
+// Scenario names of the Terraform rows.
+const (
+	tfPlanRow       = "terraform plan, no changes"
+	tfPlanRowLogOff = "terraform plan, no changes (SDK logs off)"
+	tfImportRow     = "terraform apply, import"
+)
+
+// tfApplyName is the Terraform row paired with the CLI's apply row name.
+func tfApplyName(cli string) string { return "terraform " + cli }
+
+var tfParallel = fmt.Sprintf("-parallelism=%d", tfParallelism)
+
+// terraformCells measures the comparison. Plan rows: the CLI's unchanged
+// plan worlds of the plan sizes up to tfMaxPlanN, imported once, then
+// planned with the SDK logs as they are and with them off. Apply rows:
+// every apply kind of the CLI's at tfApplyN, on the same worlds.
+func (h *harness) terraformCells(ctx context.Context) []*cell {
 	e, err := h.setupTerraform(ctx)
 	if err != nil {
-		return []row{errRow(row{Scenario: "terraform plan, no changes", N: 1000}, err)}
+		return []*cell{{row: ptr(errRow(row{Scenario: tfPlanRow, N: tfMaxPlanN}, err))}}
 	}
-	var rows []row
-	// The plan rows pair with the CLI's plan rows of the same sizes.
+	var cells []*cell
+	checked := false
 	for _, n := range h.o.sizes {
 		if ctx.Err() != nil {
 			break
 		}
 		if n > tfMaxPlanN {
-			rows = append(rows, row{Scenario: "terraform plan, no changes", N: n, Skipped: tfTooSlowPlan})
+			cells = append(cells, &cell{row: &row{Scenario: tfPlanRow, N: n, Skipped: tfTooSlowPlan}})
 			continue
 		}
-		prs, w := h.tfPlanRows(ctx, e, n)
-		rows = append(rows, prs...)
-		if w != nil {
-			w.emu.Stop()
+		cs, w := h.tfPlanCells(ctx, e, n)
+		cells = append(cells, cs...)
+		if w != nil && !checked {
+			checked = true
+			h.tfRusage = h.tfCheckRusage(ctx, e, w)
 		}
 	}
-	if ctx.Err() != nil {
-		return rows
+	if h.o.tfApplyN > 0 {
+		for _, k := range applyKinds() {
+			if ctx.Err() != nil {
+				break
+			}
+			cells = append(cells, h.tfApplyCell(ctx, e, k, h.o.tfApplyN))
+		}
 	}
-	rows = append(rows, h.tfApplyCreates(ctx, e, tfApplyN))
-	w, err := h.startTFWorld("tf-apply", tfApplyN, true)
+	return cells
+}
+
+// tfPlanCells imports the CLI's plan world of n providers (one apply of n
+// import blocks, itself a row measured once) and returns the cells that
+// plan it unchanged, with the SDK logs on and off. The world stays up for
+// the runs.
+func (h *harness) tfPlanCells(ctx context.Context, e *tfEnv, n int) ([]*cell, *tfWorld) {
+	r := &row{Scenario: tfPlanRow, N: n, WantExit: 0}
+	roff := &row{Scenario: tfPlanRowLogOff, N: n, WantExit: 0}
+	fail := func(err error, extra ...*cell) []*cell {
+		return append([]*cell{{row: ptr(errRow(*r, err))}, {row: ptr(errRow(*roff, err))}}, extra...)
+	}
+	// The CLI's world, its secrets in Vault.
+	if _, err := h.planWorld(ctx, n, styleBlocks, true, false); err != nil {
+		return fail(err), nil
+	}
+	spec := worldSpec{N: n, Departments: 50, Style: styleBlocks, Prefix: fmt.Sprintf("bench/plan-%s-%d", styleBlocks, n)}
+	w, err := newTFWorld(filepath.Join(h.tmp, fmt.Sprintf("tf-plan-%d", n)), spec, true)
 	if err == nil {
-		defer w.emu.Stop()
-		var res procResult
-		res, _, err = h.tfRun(ctx, e, w, 0, "apply", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
-		if err == nil && res.Exit != 0 {
+		err = w.writeConfig(tfChange{}, true)
+	}
+	if err == nil {
+		err = w.start(h)
+	}
+	if err != nil {
+		return fail(err), nil
+	}
+	h.stops = append(h.stops, w.stop)
+	desc := fmt.Sprintf("the world of the CLI's plan row of N=%d (same seed, same Vault secrets): %d switchboard_glow_provider resources, "+
+		"each key a Vault reference, imported with import blocks by terraform apply; the 6 Gateflow providers are not in it (see the notes)", n, n)
+	r.worldDesc, roff.worldDesc = desc, desc+"; "+strings.Join(sdkLogsOff, " ")
+	imp := &row{Scenario: tfImportRow, N: n, WantExit: 0, worldDesc: "measured once, before the plan rows"}
+	res, pu, err := h.tfTimed(ctx, e, w, imp, 0, false, "apply", "-auto-approve", "-input=false", "-no-color", tfParallel)
+	impCell := &cell{row: imp}
+	if err == nil {
+		imp.Res, imp.Runs = &res, 1
+		imp.Notes = append(imp.Notes, pluginNote([]pluginUsage{pu}))
+		if res.Exit != 0 {
 			err = fmt.Errorf("terraform apply of the imports exited %d: %s", res.Exit, oneLine(res.Stdout+res.Stderr, 400))
 		}
-		if err == nil {
-			err = w.writeConfig(tfChange{}, false)
-		}
+	} else {
+		*imp = errRow(*imp, err)
+	}
+	if err == nil {
+		err = w.writeConfig(tfChange{}, false)
 	}
 	if err != nil {
-		for _, s := range []string{tfUpdateDesc, tfUpdateValues, "terraform destroy"} {
-			rows = append(rows, errRow(row{Scenario: s, N: tfApplyN}, err))
-		}
-		return rows
+		return fail(err, impCell), nil
 	}
-	// The description change, then (on top of it) the values change, then
-	// the destroy of the result.
-	rows = append(rows, h.tfApplyUpdates(ctx, e, w, tfUpdateDesc, tfChange{Description: sharedDescription},
-		fmt.Sprintf("%d imported providers; every description becomes %q", w.spec.N, sharedDescription)))
-	rows = append(rows, h.tfApplyUpdates(ctx, e, w, tfUpdateValues, tfChange{Description: sharedDescription, Team: sharedTeam},
-		fmt.Sprintf("the world of the description row; every provider gets the value team = %q", sharedTeam)))
-	rows = append(rows, h.tfDestroys(ctx, e, w))
-	return rows
+	args := []string{"plan", "-detailed-exitcode", "-input=false", "-no-color", tfParallel}
+	cells := []*cell{impCell}
+	for _, c := range []struct {
+		r   *row
+		off bool
+	}{{r, false}, {roff, true}} {
+		var plugins []pluginUsage
+		cells = append(cells, &cell{
+			row:   c.r,
+			count: func(ctx context.Context) error { return h.tfCount(ctx, e, w, c.r, c.off, args...) },
+			once: func(ctx context.Context, i int) (procResult, error) {
+				res, pu, err := h.tfTimed(ctx, e, w, c.r, i, c.off, args...)
+				plugins = append(plugins, pu)
+				return res, err
+			},
+			finish: func() {
+				if len(plugins) > 0 {
+					c.r.Notes = append(c.r.Notes, pluginNote(plugins))
+				}
+			},
+		})
+	}
+	return cells, w
 }
 
-// tfPlanRows imports a world of n providers (one apply of n import blocks,
-// itself a row) and measures terraform plan of it unchanged. It returns
-// the world, still running, for the apply rows.
-func (h *harness) tfPlanRows(ctx context.Context, e *tfEnv, n int) ([]row, *tfWorld) {
-	r := row{Scenario: "terraform plan, no changes", N: n, WantExit: 0}
-	w, err := h.startTFWorld(fmt.Sprintf("tf-plan-%d", n), n, true)
+// tfTimed is timed run i of terraform in w, Vault behind the delay proxy.
+func (h *harness) tfTimed(ctx context.Context, e *tfEnv, w *tfWorld, r *row, i int, sdkOff bool, args ...string) (procResult, pluginUsage, error) {
+	before, err := fetchStats(ctx, w.url)
 	if err != nil {
-		return []row{errRow(r, err)}, nil
+		return procResult{}, pluginUsage{}, err
 	}
-	r.worldDesc = fmt.Sprintf("%d switchboard_glow_provider resources in %d departments, imported with import blocks by terraform apply", n, min(n, 50))
-	imp := row{Scenario: "terraform apply, import", N: n, WantExit: 0}
-	imp = h.tfMeasure(ctx, e, w, imp, 1, "apply", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
-	if imp.Err != "" || imp.Res == nil || imp.Res.Exit != 0 {
-		if imp.Err == "" {
-			imp.Err = "terraform apply of the imports failed"
-		}
-		w.emu.Stop()
-		return []row{errRow(r, fmt.Errorf("%s", imp.Err)), imp}, nil
-	}
-	if err := w.writeConfig(tfChange{}, false); err != nil {
-		w.emu.Stop()
-		return []row{errRow(r, err), imp}, nil
-	}
-	runs := h.o.runs
-	if n >= 1000 {
-		runs = 1 // 11 s each: bounded bench time over a median
-	}
-	r = h.tfMeasure(ctx, e, w, r, runs, "plan", "-detailed-exitcode", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
-	// The first plan row also checks the rusage accounting (see the top of
-	// this file).
-	if n == h.o.sizes[0] && r.Res != nil {
-		r.Notes = append(r.Notes, h.tfCheckRusage(ctx, e, w, r))
-	}
-	return []row{imp, r}, w
-}
-
-// tfCheckRusage runs the plan once more with the plugin wrapper burning
-// one second of CPU per plugin process after the plugin exits: if
-// terraform's wait4 rusage covers its reaped plugins, its CPU grows by
-// about that much.
-func (h *harness) tfCheckRusage(ctx context.Context, e *tfEnv, w *tfWorld, base row) string {
-	const burn = time.Second
-	res, pu, err := h.tfRun(ctx, e, w, burn, "plan", "-detailed-exitcode", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
+	res, pu, err := h.tfRun(ctx, e, w, h.vaultURL, 0, sdkOff, args...)
 	if err != nil {
-		return "rusage check failed: " + err.Error()
+		return res, pu, err
 	}
-	grew := (res.User + res.Sys) - (base.Res.User + base.Res.Sys)
-	want := time.Duration(pu.Procs) * burn
-	verdict := "terraform's wait4 rusage includes its provider plugins"
-	if grew < want*8/10 {
-		verdict = "**terraform's wait4 rusage does NOT include its provider plugins: the CPU columns undercount Terraform**"
+	after, err := fetchStats(ctx, w.url)
+	if err != nil {
+		return res, pu, err
 	}
-	return fmt.Sprintf("rusage check: with each of the %d plugin processes burning %s after the provider exits, terraform's CPU grew by %s: %s",
-		pu.Procs, burn, grew.Round(10*time.Millisecond), verdict)
+	h.noteRun(r, i, diffStats(before, after), res)
+	return res, pu, nil
 }
 
-// tfMeasure is measure for terraform: runs runs, medians, the emulator's
-// calls of the first run, and the plugin's share of the CPU in the notes.
-func (h *harness) tfMeasure(ctx context.Context, e *tfEnv, w *tfWorld, r row, runs int, args ...string) row {
-	var results []procResult
-	var plugin []pluginUsage
-	for i := range runs {
-		before, err := fetchStats(ctx, w.url)
-		if err != nil {
-			return errRow(r, err)
-		}
-		res, pu, err := h.tfRun(ctx, e, w, 0, args...)
-		if err != nil {
-			return errRow(r, err)
-		}
-		after, err := fetchStats(ctx, w.url)
-		if err != nil {
-			return errRow(r, err)
-		}
-		c := diffStats(before, after)
-		if i == 0 {
-			r.Calls = c
-		} else if !c.equal(r.Calls) {
-			r.Notes = append(r.Notes, fmt.Sprintf("run %d made different calls: %s (first: %s)", i+1, c, r.Calls))
-		}
-		if res.Exit != r.WantExit {
-			r.Notes = append(r.Notes, fmt.Sprintf("run %d exited %d, want %d: %s", i+1, res.Exit, r.WantExit, oneLine(res.Stdout+" "+res.Stderr, 600)))
-		}
-		results = append(results, res)
-		plugin = append(plugin, pu)
-		logf("  terraform %s run %d: exit %d, wall %s, cpu %s (plugin %s in %d processes), rss %s, calls %d", args[0], i+1, res.Exit,
-			res.Wall.Round(time.Millisecond), (res.User + res.Sys).Round(time.Millisecond), pu.CPU.Round(time.Millisecond), pu.Procs, mib(res.MaxRSS), c.Total)
+// tfCount is the untimed counting run of a Terraform cell.
+func (h *harness) tfCount(ctx context.Context, e *tfEnv, w *tfWorld, r *row, sdkOff bool, args ...string) error {
+	vAll0, vMD0 := h.counter.counts()
+	paths0 := h.counter.byKind()
+	res, _, err := h.tfRun(ctx, e, w, h.counter.URL, 0, sdkOff, args...)
+	if err != nil {
+		return err
 	}
-	med := median(results)
-	r.Res, r.Runs = &med, len(results)
-	cpus := make([]int64, len(plugin))
+	h.recordVault(r, vAll0, vMD0, paths0)
+	if res.Exit != r.WantExit {
+		r.Notes = append(r.Notes, fmt.Sprintf("counting run exited %d, want %d: %s", res.Exit, r.WantExit, oneLine(res.Stdout+" "+res.Stderr, 600)))
+	}
+	return nil
+}
+
+func pluginNote(ps []pluginUsage) string {
+	cpus := make([]int64, len(ps))
 	var rss int64
-	for i, p := range plugin {
+	for i, p := range ps {
 		cpus[i] = int64(p.CPU)
 		rss = max(rss, p.MaxRSS)
 	}
-	pmed := time.Duration(medianInt(cpus))
-	r.Notes = append(r.Notes, fmt.Sprintf("CPU of the provider plugin (included in the CPU column): %s in %d processes; plugin peak RSS %s",
-		secs(pmed), plugin[0].Procs, mib(rss)))
-	return r
+	return fmt.Sprintf("CPU of the provider plugin (included in the CPU column): median %s in %d processes; plugin peak RSS %s",
+		secs(time.Duration(medianInt(cpus))), ps[0].Procs, mib(rss))
+}
+
+// rusageBurn is the CPU the plugin wrapper burns, per plugin process, in
+// the rusage check.
+const rusageBurn = 1500 * time.Millisecond
+
+// tfCheckRusage checks that terraform's wait4 rusage covers the provider
+// plugins it reaps. It runs terraform validate, which starts the plugin
+// but does little else, with the plugin wrapper burning rusageBurn of CPU
+// per plugin process before it starts the provider. Included,
+// terraform's CPU is at least the burnt total; not included, it is
+// terraform's own (well under a second). The check compares an absolute
+// floor, with a 10% margin, not two runs' difference, so the machine's
+// load cannot flip it: CPU time, unlike wall time, barely grows under
+// load. The burn is before the provider starts, not after it exits:
+// go-plugin kills a plugin that has not exited within 2 s of being asked
+// to, which on a loaded machine cut an after-exit burn short (that is
+// what flipped the old check's verdict).
+func (h *harness) tfCheckRusage(ctx context.Context, e *tfEnv, w *tfWorld) string {
+	res, pu, err := h.tfRun(ctx, e, w, h.vaultURL, rusageBurn, false, "validate", "-no-color")
+	if err != nil {
+		return "rusage check failed: " + err.Error()
+	}
+	return rusageVerdict(res.User+res.Sys, pu.Procs, rusageBurn)
+}
+
+// rusageVerdict words the rusage check: terraform's CPU against procs
+// plugin processes each burning burn.
+func rusageVerdict(cpu time.Duration, procs int, burn time.Duration) string {
+	if procs == 0 {
+		return "rusage check: terraform validate started no plugin process: not checked"
+	}
+	floor := time.Duration(procs) * burn * 9 / 10
+	verdict := "terraform's wait4 rusage includes its provider plugins"
+	if cpu < floor {
+		verdict = "**terraform's wait4 rusage does NOT include its provider plugins: the CPU columns undercount Terraform**"
+	}
+	return fmt.Sprintf("rusage check: terraform validate with each of its %d plugin processes burning %s of CPU before the provider starts used %s of CPU in all (floor if included: %s): %s",
+		procs, burn, secs(cpu), secs(floor), verdict)
 }
 
 func medianInt(xs []int64) int64 {
@@ -484,68 +551,136 @@ func medianInt(xs []int64) int64 {
 	return s[len(s)/2]
 }
 
-// tfApplyCreates applies n new resources to an emulator without them.
-func (h *harness) tfApplyCreates(ctx context.Context, e *tfEnv, n int) row {
-	r := row{Scenario: "terraform apply, creates", N: n, WantExit: 0}
-	w, err := h.startTFWorld("tf-create", n, false)
+// tfApplyCell is the Terraform row of apply kind k at n providers, on the
+// CLI's world of the same kind and size: the same seed, the same Vault
+// secrets, the same change. A world with live providers is imported once
+// (into a state kept as a snapshot); every run then starts an emulator
+// from the seed, restores the snapshot and applies the change, and a plan
+// after the first timed run must have nothing to do.
+func (h *harness) tfApplyCell(ctx context.Context, e *tfEnv, k applyKind, n int) *cell {
+	r := &row{Scenario: tfApplyName(k.name), N: n, WantExit: 0}
+	spec := applySpec(k, n)
+	w, err := newTFWorld(filepath.Join(h.tmp, "tf-"+slugOf(k.name)), spec, k.live)
 	if err != nil {
-		return errRow(r, err)
+		return &cell{row: ptr(errRow(*r, err))}
 	}
-	defer w.emu.Stop()
-	r.worldDesc = fmt.Sprintf("%d switchboard_glow_provider resources, none live", n)
-	r = h.tfMeasure(ctx, e, w, r, 1, "apply", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
-	return h.tfConverged(ctx, e, w, r)
-}
-
-// The Terraform update rows, paired with the CLI's scUpdateDesc and
-// scUpdateValues. Terraform sends every update as one guarded update of
-// its own provider (crud.Glow.Update), whatever it changes.
-const (
-	tfUpdateDesc   = "terraform apply, updates (same description)"
-	tfUpdateValues = "terraform apply, updates of values (same change)"
-)
-
-// tfApplyUpdates writes the configuration changed by ch and applies it.
-func (h *harness) tfApplyUpdates(ctx context.Context, e *tfEnv, w *tfWorld, name string, ch tfChange, desc string) row {
-	r := row{Scenario: name, N: w.spec.N, WantExit: 0}
-	r.worldDesc = desc
+	if !h.written[spec.Prefix] {
+		bw, err := writeWorld(filepath.Join(w.dir, "secrets"), spec, false)
+		if err == nil {
+			err = h.vault.write(ctx, bw.Secrets)
+		}
+		if err != nil {
+			return &cell{row: ptr(errRow(*r, err))}
+		}
+		h.written[spec.Prefix] = true
+	}
+	r.worldDesc = fmt.Sprintf("the world and change of the CLI's row %q at N=%d (same seed, same Vault secrets), each key a Vault reference", k.name, n)
+	ch := tfChange{Description: k.description, Team: k.team, Distinct: k.distinct}
+	if k.live {
+		// The import: the unchanged configuration (the rotation world's
+		// keys pinned to the live versions, so that it does not rotate).
+		if err := w.writeConfig(tfChange{Team: k.team, Pin: k.rotate}, true); err != nil {
+			return &cell{row: ptr(errRow(*r, err))}
+		}
+		if err := w.start(h); err != nil {
+			return &cell{row: ptr(errRow(*r, err))}
+		}
+		res, _, err := h.tfRun(ctx, e, w, h.vaultURL, 0, false, "apply", "-auto-approve", "-input=false", "-no-color", tfParallel)
+		w.stop()
+		if err == nil && res.Exit != 0 {
+			err = fmt.Errorf("terraform apply of the imports exited %d: %s", res.Exit, oneLine(res.Stdout+res.Stderr, 400))
+		}
+		if err != nil {
+			return &cell{row: ptr(errRow(*r, err))}
+		}
+		w.snapshot = filepath.Join(w.dir, "imported.tfstate")
+		if err := copyFile(filepath.Join(w.dir, "terraform.tfstate"), w.snapshot); err != nil {
+			return &cell{row: ptr(errRow(*r, err))}
+		}
+	}
 	if err := w.writeConfig(ch, false); err != nil {
-		return errRow(r, err)
+		return &cell{row: ptr(errRow(*r, err))}
 	}
-	r = h.tfMeasure(ctx, e, w, r, 1, "apply", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
-	return h.tfConverged(ctx, e, w, r)
+	args := []string{"apply", "-auto-approve", "-input=false", "-no-color", tfParallel}
+	after := []string{"plan", "-detailed-exitcode", "-input=false", "-no-color", tfParallel}
+	if k.destroy {
+		args = append(args, "-destroy")
+		after = append(after, "-destroy")
+	}
+	// prepare starts the emulator of one run and restores the state.
+	prepare := func() error {
+		st := filepath.Join(w.dir, "terraform.tfstate")
+		_ = os.Remove(st + ".backup")
+		if w.snapshot == "" {
+			if err := os.Remove(st); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		} else if err := copyFile(w.snapshot, st); err != nil {
+			return err
+		}
+		return w.start(h)
+	}
+	var plugins []pluginUsage
+	return &cell{
+		row: r,
+		count: func(ctx context.Context) error {
+			if err := prepare(); err != nil {
+				return err
+			}
+			defer w.stop()
+			return h.tfCount(ctx, e, w, r, false, args...)
+		},
+		once: func(ctx context.Context, i int) (procResult, error) {
+			if err := prepare(); err != nil {
+				return procResult{}, err
+			}
+			defer w.stop()
+			res, pu, err := h.tfTimed(ctx, e, w, r, i, false, args...)
+			if err != nil {
+				return res, err
+			}
+			plugins = append(plugins, pu)
+			if i == 0 {
+				h.tfPlanAfter(ctx, e, w, r, i, after)
+			}
+			return res, nil
+		},
+		finish: func() {
+			if len(plugins) > 0 {
+				r.Notes = append(r.Notes, pluginNote(plugins))
+			}
+			if r.After != "" {
+				r.Notes = append(r.Notes, "terraform plan after the first timed run: "+r.After)
+			}
+		},
+	}
 }
 
-// tfDestroys destroys every resource of w.
-func (h *harness) tfDestroys(ctx context.Context, e *tfEnv, w *tfWorld) row {
-	r := row{Scenario: "terraform destroy", N: w.spec.N, WantExit: 0}
-	r.worldDesc = "the world of the update rows"
-	r = h.tfMeasure(ctx, e, w, r, 1, "apply", "-destroy", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism))
-	return h.tfConverged(ctx, e, w, r, "-destroy")
-}
-
-// tfConverged checks, like the CLI's apply rows, that a plan after the
+// tfPlanAfter checks, like the CLI's apply rows, that a plan after run i's
 // apply has nothing to do.
-func (h *harness) tfConverged(ctx context.Context, e *tfEnv, w *tfWorld, r row, extra ...string) row {
-	if r.Res == nil || r.Err != "" {
-		return r
-	}
-	args := append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", tfParallelism)}, extra...)
-	res, _, err := h.tfRun(ctx, e, w, 0, args...)
+func (h *harness) tfPlanAfter(ctx context.Context, e *tfEnv, w *tfWorld, r *row, i int, args []string) {
+	res, _, err := h.tfRun(ctx, e, w, h.vaultURL, 0, false, args...)
 	switch {
 	case err != nil:
-		r.Notes = append(r.Notes, "plan after apply: "+err.Error())
+		r.After = "**error**"
+		r.Notes = append(r.Notes, fmt.Sprintf("plan after apply (run %d): %v", i+1, err))
 	case res.Exit != 0:
-		r.Notes = append(r.Notes, fmt.Sprintf("plan after apply exited %d (want 0, no changes): %s", res.Exit, oneLine(res.Stdout+res.Stderr, 400)))
+		r.After = fmt.Sprintf("**exit %d**", res.Exit)
+		r.Notes = append(r.Notes, fmt.Sprintf("plan after apply (run %d) exited %d (want 0, no changes): %s", i+1, res.Exit, oneLine(res.Stdout+res.Stderr, 400)))
+	case r.After == "":
+		r.After = "no changes"
 	}
-	return r
 }
 
 // pluginWrapper is this binary's other life: terraform starts it as the
 // provider (it is the dev_overrides plugin), and it runs the real provider
 // with the same arguments and stdio, waits for it, appends the provider's
-// rusage to $SWITCHBOARD_BENCH_PLUGIN_REPORT and exits as it did.
+// rusage to $SWITCHBOARD_BENCH_PLUGIN_REPORT and exits as it did. With
+// $SWITCHBOARD_BENCH_PLUGIN_BURN it first burns that much CPU.
 func pluginWrapper(real string) int {
+	if d, err := time.ParseDuration(os.Getenv(envPluginBurn)); err == nil && d > 0 {
+		burnCPU(d)
+	}
 	cmd := exec.Command(real, os.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	sigs := make(chan os.Signal, 4)
@@ -566,9 +701,6 @@ func pluginWrapper(real string) int {
 			fmt.Fprintf(f, "%d %d %d\n", int64(ps.UserTime()), int64(ps.SystemTime()), maxRSS(ps))
 			f.Close()
 		}
-	}
-	if d, err := time.ParseDuration(os.Getenv(envPluginBurn)); err == nil && d > 0 {
-		burnCPU(d)
 	}
 	return ps.ExitCode()
 }
