@@ -391,11 +391,11 @@ func addresses(in []string, flag string) ([]state.Address, error) {
 			out = append(out, a)
 			continue
 		}
-		a, err := config.ParseAddress(s)
+		t, err := config.ParseTarget(s)
 		if err != nil {
 			return nil, fmt.Errorf("%s %q: %w", flag, s, err)
 		}
-		out = append(out, state.Address(a.String()))
+		out = append(out, state.Address(t.String()))
 	}
 	return out, nil
 }

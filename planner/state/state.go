@@ -30,15 +30,77 @@ const (
 const UndeclaredPrefix = "undeclared."
 
 // Address names a resource instance: `glow_provider.openai` or, for a block
-// with several instances, `glow_provider.openai["prod"]`.
+// with several instances, `glow_provider.openai["prod"]`; in a module, the
+// module instance path comes first: `module.team["cs"].glow_provider.openai`.
 type Address string
+
+// SplitModule separates the module instance path (`module.team["cs"]`, ""
+// in the root module) from the resource part. Keys are quoted HCL strings,
+// so a dot or bracket inside one is skipped.
+func (a Address) SplitModule() (module string, resource Address) {
+	s := string(a)
+	i := 0
+	for strings.HasPrefix(s[i:], "module.") {
+		j := i + len("module.")
+		for j < len(s) && s[j] != '.' && s[j] != '[' {
+			j++
+		}
+		if j < len(s) && s[j] == '[' {
+			j = skipIndex(s, j)
+			if j < 0 {
+				return "", a
+			}
+		}
+		if j >= len(s) || s[j] != '.' {
+			// A module address alone: no resource part.
+			return s, ""
+		}
+		i = j + 1
+	}
+	if i == 0 {
+		return "", a
+	}
+	return s[:i-1], Address(s[i:])
+}
+
+// skipIndex returns the index after the `["..."]` starting at s[j], or -1.
+func skipIndex(s string, j int) int {
+	if j+1 >= len(s) || s[j+1] != '"' {
+		return -1
+	}
+	for k := j + 2; k < len(s); k++ {
+		switch s[k] {
+		case '\\':
+			k++
+		case '"':
+			if k+1 < len(s) && s[k+1] == ']' {
+				return k + 2
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// Module is the module instance path, "" in the root module.
+func (a Address) Module() string {
+	m, _ := a.SplitModule()
+	return m
+}
+
+func (a Address) withModule(module string) Address {
+	if module == "" {
+		return a
+	}
+	return Address(module + "." + string(a))
+}
 
 // Resource is the address without its instance key: a target written this
 // way selects every instance of the block.
 func (a Address) Resource() Address {
-	s := string(a)
-	if i := strings.IndexByte(s, '['); i >= 0 {
-		return Address(s[:i])
+	mod, s := a.SplitModule()
+	if i := strings.IndexByte(string(s), '['); i >= 0 {
+		return Address(s[:i]).withModule(mod)
 	}
 	return a
 }
@@ -46,7 +108,8 @@ func (a Address) Resource() Address {
 // Type is the resource type: `glow_provider` or `gateflow_provider`, also for
 // undeclared objects.
 func (a Address) Type() string {
-	s := strings.TrimPrefix(string(a.Resource()), UndeclaredPrefix)
+	_, r := a.Resource().SplitModule()
+	s := strings.TrimPrefix(string(r), UndeclaredPrefix)
 	if i := strings.IndexByte(s, '.'); i >= 0 {
 		return s[:i]
 	}
@@ -55,19 +118,45 @@ func (a Address) Type() string {
 
 // Name is the part after the type: `openai["prod"]`.
 func (a Address) Name() string {
+	_, r := a.SplitModule()
 	// Types contain no dot, so the first one separates the type even when
 	// the instance key contains dots.
-	_, name, _ := strings.Cut(strings.TrimPrefix(string(a), UndeclaredPrefix), ".")
+	_, name, _ := strings.Cut(strings.TrimPrefix(string(r), UndeclaredPrefix), ".")
 	return name
 }
 
-// Matches reports whether the target selects a: the same instance, or the
-// same resource when the target has no instance key.
+// Matches reports whether the target selects a: the same instance, the
+// same resource when the target has no instance key, or, for a target that
+// is a module address, anything in that module instance (or in every
+// instance of that module call, without a key), nested modules included.
 func (a Address) Matches(target Address) bool {
 	if a == target {
 		return true
 	}
-	return !strings.ContainsRune(string(target), '[') && a.Resource() == target
+	tmod, tres := target.SplitModule()
+	if tres == "" {
+		mod, _ := a.SplitModule()
+		return moduleWithin(mod, tmod)
+	}
+	_, res := target.SplitModule()
+	return !strings.ContainsRune(string(res), '[') && a.Resource() == target
+}
+
+// moduleWithin reports whether the module path mod is target or inside it;
+// a last step of target without a key stands for every instance.
+func moduleWithin(mod, target string) bool {
+	if mod == target || strings.HasPrefix(mod, target+".") {
+		return true
+	}
+	if strings.HasSuffix(target, "]") {
+		return false
+	}
+	rest, ok := strings.CutPrefix(mod, target)
+	if !ok || !strings.HasPrefix(rest, "[") {
+		return false
+	}
+	j := skipIndex(rest, 0)
+	return j == len(rest) || j > 0 && rest[j] == '.'
 }
 
 // UndeclaredAddress is the address given to a live object that the
