@@ -201,3 +201,28 @@ func ModulePath(steps []ModuleStep) string {
 	}
 	return strings.Join(parts, ".")
 }
+
+// ModuleTargets lists the module targets a module instance path is in,
+// outermost first: for module.a["x"].module.b, module.a, module.a["x"],
+// module.a["x"].module.b.
+func ModuleTargets(module string) []string {
+	if module == "" {
+		return nil
+	}
+	t, err := ParseTarget(module)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for i, s := range t.Module {
+		prefix := ModulePath(t.Module[:i])
+		if prefix != "" {
+			prefix += "."
+		}
+		out = append(out, prefix+"module."+s.Name)
+		if s.HasKey {
+			out = append(out, prefix+s.String())
+		}
+	}
+	return out
+}

@@ -123,6 +123,11 @@ type GlowSettings struct {
 	// set it; OwnerSet tells the two apart.
 	Owner    string
 	OwnerSet bool
+	// Environment names the environment this configuration manages
+	// (docs/environments.md), with the rules of Owner; empty when unset.
+	// The ownership markers record it next to the owner: the same owner
+	// in another environment is another configuration.
+	Environment string
 	// PruneDepartments lists the departments in which Glow providers that
 	// the configuration does not declare are destroyed. Empty means none:
 	// pruning is never implied.

@@ -767,3 +767,21 @@ func (l *loader) modulePathValue() string {
 	}
 	return filepath.ToSlash(l.displayPath(l.moduleDir))
 }
+
+// environment reads glow { environment }.
+func (l *loader) environment(attrs hcl.Attributes) string {
+	v, a := l.plainAttr(attrs, "environment", l.ctx, cty.String)
+	if v == cty.NilVal {
+		return ""
+	}
+	if e := v.AsString(); validOwner(e) {
+		return e
+	}
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid environment",
+		Detail:   fmt.Sprintf("The environment %q is not 1 to 64 characters of ASCII letters, digits, '-', '_' and '.'. It is written next to the owner into the ownership marker of every Glow provider this configuration manages.", v.AsString()),
+		Subject:  a.Expr.Range().Ptr(),
+	})
+	return ""
+}

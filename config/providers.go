@@ -17,7 +17,7 @@ import (
 )
 
 var glowSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "token"}, {Name: "prune_departments"}, {Name: "owner"}},
+	Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "token"}, {Name: "prune_departments"}, {Name: "owner"}, {Name: "environment"}},
 }
 
 var gatewaySchema = &hcl.BodySchema{
@@ -837,6 +837,7 @@ func (l *loader) decodeSettings(cfg *Config, blocks map[string]*hcl.Block, glowP
 				})
 			}
 		}
+		s.Environment = l.environment(attrs)
 		cfg.Glow = s
 	}
 	if b := blocks["gateflow"]; b != nil || gatewayProviders {

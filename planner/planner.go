@@ -148,10 +148,12 @@ func diffOptions(cfg *config.Config, live state.Snapshot, targets, rotate []stat
 	return dopts
 }
 
-// Owner is the configuration's owner identity.
+// Owner is the configuration's owner identity: the owner, and its
+// environment when it has one (state.OwnerIdentity), so that two
+// environments of one owner never take each other's objects for their own.
 func Owner(cfg *config.Config) string {
 	if cfg.Glow != nil && cfg.Glow.Owner != "" {
-		return cfg.Glow.Owner
+		return state.OwnerIdentity(cfg.Glow.Owner, cfg.Glow.Environment)
 	}
 	return config.DefaultOwner
 }
@@ -235,6 +237,7 @@ func NewPayload(res *Result) *planfile.Payload {
 	}
 	if res.Config != nil {
 		pl.Configuration.Dir = res.Config.Dir
+		pl.Configuration.Prefix = res.Config.Prefix
 		for _, f := range res.Config.Files {
 			pl.Configuration.Files = append(pl.Configuration.Files, planfile.NewFile(f.Name, f.Content))
 		}

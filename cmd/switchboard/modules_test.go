@@ -9,6 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 // writeTree writes files (slash paths relative to the returned directory).
@@ -97,17 +101,260 @@ func TestModulesPlanApplyAndTarget(t *testing.T) {
 	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-module-0001"})
 	dir := writeTree(t, moduleConfig(""))
 	code, out := planText(t, dir)
-	t.Log(out)
 	for _, want := range []string{
 		`# module.team["cs"].glow_provider.openai will be created`,
 		`# module.team["math"].module.mistral.glow_provider.mistral will be created`,
 		`# glow_provider.shared will be created`,
-		`name        = "Shared (after OpenAI cs)"`,
+		`+ name = "Shared (after OpenAI cs)"`,
 		"Plan: 5 to add, 0 to change, 0 to destroy.",
 	} {
 		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("plan lacks %q", want)
+			t.Errorf("plan lacks %q:\n%s", want, out)
 		}
 	}
-	_ = json.Valid
+	code, js, errOut := runSwitchboard(t, "plan", "--json", dir)
+	var doc struct {
+		ResourceChanges []struct {
+			Address       string `json:"address"`
+			ModuleAddress string `json:"module_address"`
+			Name          string `json:"name"`
+			Switchboard   struct {
+				DeclaredAt string `json:"declared_at"`
+			} `json:"switchboard"`
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal([]byte(js), &doc); code != 0 || err != nil {
+		t.Fatalf("plan --json: exit %d %v\n%s%s", code, err, js, errOut)
+	}
+	found := false
+	for _, rc := range doc.ResourceChanges {
+		if rc.Address == `module.team["math"].module.mistral.glow_provider.mistral` {
+			found = true
+			if rc.ModuleAddress != `module.team["math"].module.mistral` || rc.Name != "mistral" || rc.Switchboard.DeclaredAt != "modules/mistral/main.hcl:5" {
+				t.Errorf("JSON change of a nested module's provider: %+v", rc)
+			}
+		}
+		if rc.Address == "glow_provider.shared" && rc.ModuleAddress != "" {
+			t.Errorf("root provider has module_address %q", rc.ModuleAddress)
+		}
+	}
+	if !found {
+		t.Errorf("JSON plan lacks the nested module's provider:\n%s", js)
+	}
+
+	applyOK(t, "5 added, 0 changed, 0 destroyed", dir)
+	noChanges(t, dir)
+
+	// The markers record the full address.
+	c := glowClient(t, w)
+	markers := map[string]string{}
+	ps, err := api.Collect(c.Search(t.Context(), glow.SearchRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		_, own := state.SplitMarker(p.Values)
+		if own.Marker == nil {
+			t.Fatalf("provider %s has no marker", p.Name)
+		}
+		markers[p.Name] = string(own.Marker.Address)
+	}
+	if got := markers["Mistral cs"]; got != `module.team["cs"].module.mistral.glow_provider.mistral` {
+		t.Errorf("marker address %q", got)
+	}
+
+	// A change in every instance; a target on one module instance plans
+	// only the changes inside it, nested modules included.
+	edit(t, filepath.Join(dir, "modules/mistral/main.hcl"), `departments = [var.team]`, `departments = [var.team]
+  description = "Mistral for ${var.team}"`)
+	code, out, errOut = runSwitchboard(t, "plan", "--no-color", "--target", `module.team["cs"]`, dir)
+	out += errOut
+	if code != 0 || !strings.Contains(out, `# module.team["cs"].module.mistral.glow_provider.mistral will be updated in-place`) ||
+		strings.Contains(out, `module.team["math"]`) || !strings.Contains(out, "Plan: 0 to add, 1 to change, 0 to destroy.") {
+		t.Errorf("--target module.team[\"cs\"]:\n%s", out)
+	}
+	code, out, errOut = runSwitchboard(t, "plan", "--no-color", "--target", `module.team.module.mistral.glow_provider.mistral`, dir)
+	out += errOut
+	if code != 0 || !strings.Contains(out, "Plan: 0 to add, 2 to change, 0 to destroy.") {
+		t.Errorf("--target a resource in every instance:\n%s", out)
+	}
+	applyOK(t, "0 added, 1 changed, 0 destroyed", "--target", `module.team["cs"].module.mistral.glow_provider.mistral`, dir)
+	applyOK(t, "0 added, 1 changed, 0 destroyed", "--target", `module.team`, dir)
+	noChanges(t, dir)
+
+	// Completion offers the module targets.
+	_, comp, _ := runSwitchboard(t, "__complete", "plan", "--target", "module.team[", dir)
+	_ = comp
+	_, comp, _ = runSwitchboard(t, "__complete", "plan", dir, "--target", "module.")
+	for _, want := range []string{`module.team["cs"]`, `module.team`, `module.team["math"].module.mistral`} {
+		if !strings.Contains(comp, want+"\n") {
+			t.Errorf("completion lacks %q:\n%s", want, comp)
+		}
+	}
+
+	// Removing a module instance destroys what it owned, and only that.
+	edit(t, filepath.Join(dir, "main.hcl"), `toset(["cs", "math"])`, `toset(["cs"])`)
+	code, out = planText(t, dir)
+	if code != 0 || !strings.Contains(out, `# module.team["math"].glow_provider.openai will be destroyed`) || !strings.Contains(out, "Plan: 0 to add, 0 to change, 2 to destroy.") {
+		t.Errorf("removed module instance:\n%s", out)
+	}
+	w.assertNoSecret(t, out, js)
+}
+
+// A block moved from the root module into a module keeps its provider: the
+// marker's address changes in place, as a renamed block's does.
+func TestModuleMoveIsAnUpdateInPlace(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-module-0002"})
+	dir := writeTree(t, map[string]string{
+		"main.hcl": `glow {}
+glow_provider "openai" {
+  name        = "OpenAI cs"
+  departments = ["cs"]
+}
+`,
+		"modules/team/main.hcl": `variable "team" { type = string }
+glow_provider "openai" {
+  name        = "OpenAI ${var.team}"
+  departments = [var.team]
+}
+`,
+	})
+	applyOK(t, "1 added", dir)
+	before := onlyProvider(t, glowClient(t, w))
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(`glow {}
+module "team" {
+  source   = "./modules/team"
+  for_each = toset(["cs"])
+  team     = each.key
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := planText(t, dir)
+	if code != 0 || !strings.Contains(out, `# module.team["cs"].glow_provider.openai (moved from glow_provider.openai) will be updated in-place`) ||
+		!strings.Contains(out, "Plan: 0 to add, 1 to change, 0 to destroy.") {
+		t.Fatalf("move into a module:\n%s", out)
+	}
+	applyOK(t, "0 added, 1 changed, 0 destroyed", dir)
+	after := onlyProvider(t, glowClient(t, w))
+	_, own := state.SplitMarker(after.Values)
+	if after.ID != before.ID || own.Marker == nil || own.Marker.Address != `module.team["cs"].glow_provider.openai` {
+		t.Errorf("after the move: id %s (was %s), marker %+v", after.ID, before.ID, own.Marker)
+	}
+	noChanges(t, dir)
+}
+
+func TestModuleDiagnostics(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		wants []string
+	}{{
+		name: "validation inside a module",
+		files: map[string]string{
+			"main.hcl": "module \"team\" {\n  source   = \"./modules/team\"\n  for_each = toset([\"cs\", \"linguistics\"])\n  team     = each.key\n}\n",
+			"modules/team/main.hcl":    teamModule,
+			"modules/mistral/main.hcl": mistralModule,
+		},
+		wants: []string{"Invalid value for variable", "A team name has at most 8 characters.", "main.hcl:4", `In module.team["linguistics"] (called at `, "main.hcl:1,1)"},
+	}, {
+		name: "error on a line of a module file",
+		files: map[string]string{
+			"main.hcl":              "module \"team\" {\n  source = \"./modules/team\"\n}\n",
+			"modules/team/main.hcl": "glow_provider \"x\" {\n  name = \"X\"\n  departments = \"cs\"\n}\n",
+		},
+		wants: []string{"Incorrect attribute value type", filepath.Join("modules", "team", "main.hcl") + ":3", "In module.team (called at "},
+	}, {
+		name: "settings in a module",
+		files: map[string]string{
+			"main.hcl":              "module \"team\" {\n  source = \"./modules/team\"\n}\n",
+			"modules/team/main.hcl": "glow {\n  owner = \"x\"\n}\n",
+		},
+		wants: []string{"glow block in a module", "settings belong to the root configuration", filepath.Join("modules", "team", "main.hcl") + ":1"},
+	}, {
+		name: "git source",
+		files: map[string]string{
+			"main.hcl": "module \"team\" {\n  source = \"git::https://example.com/modules.git\"\n}\n",
+		},
+		wants: []string{"Unsupported module source", "a forced source type", "only local module sources", "main.hcl:2"},
+	}, {
+		name:  "registry source",
+		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"acme/team/switchboard\"\n}\n"},
+		wants: []string{"Unsupported module source", "a registry address"},
+	}, {
+		name:  "absolute source",
+		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"/etc/modules\"\n}\n"},
+		wants: []string{"Unsupported module source", "an absolute path"},
+	}, {
+		name:  "URL source",
+		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"https://example.com/m.zip\"\n}\n"},
+		wants: []string{"Unsupported module source", "a URL"},
+	}, {
+		name:  "source out of the directory",
+		files: map[string]string{"cfg/main.hcl": "module \"team\" {\n  source = \"../modules/team\"\n}\n", "modules/team/main.hcl": mistralModule},
+		wants: []string{"Module source outside the configuration", "switchboard.root"},
+	}, {
+		name: "cycle",
+		files: map[string]string{
+			"main.hcl":           "module \"a\" {\n  source = \"./modules/a\"\n}\n",
+			"modules/a/main.hcl": "module \"b\" {\n  source = \"../b\"\n}\n",
+			"modules/b/main.hcl": "module \"a\" {\n  source = \"../a\"\n}\n",
+		},
+		wants: []string{"Module cycle", "form a cycle", "In module.a.module.b (called at "},
+	}, {
+		name:  "count",
+		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"./m\"\n  count  = 2\n}\n", "m/main.hcl": "glow_provider \"x\" {\n  name = \"X\"\n}\n"},
+		wants: []string{"count is not supported in a module call", "for_each only"},
+	}, {
+		name:  "undeclared argument and missing variable",
+		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"./m\"\n  teem   = \"cs\"\n}\n", "m/main.hcl": mistralModule},
+		wants: []string{"Unsupported argument", `declares no variable "teem"`, "Missing required argument", `The argument "team" is required`},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeTree(t, tc.files)
+			if strings.HasPrefix(tc.name, "source out") {
+				dir = filepath.Join(dir, "cfg")
+			}
+			code, out, errOut := runSwitchboard(t, "validate", "--no-color", dir)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
+			}
+			for _, want := range tc.wants {
+				if !strings.Contains(errOut, want) {
+					t.Errorf("lacks %q:\n%s", want, errOut)
+				}
+			}
+		})
+	}
+}
+
+// A saved plan embeds the module files and applies from them; a module
+// file changed in the plan file is refused before any call.
+func TestModulesSavedPlan(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-module-0003"})
+	dir := writeTree(t, moduleConfig(""))
+	file := savePlan(t, dir)
+	code, shown, errOut := runSwitchboard(t, "show", "--no-color", file)
+	if code != 0 || !strings.Contains(shown, `# module.team["cs"].module.mistral.glow_provider.mistral will be created`) {
+		t.Fatalf("show: exit %d\n%s%s", code, shown, errOut)
+	}
+	tampered := editPlanFile(t, file, func(payload map[string]any) {
+		for _, f := range payload["configuration"].(map[string]any)["files"].([]any) {
+			f := f.(map[string]any)
+			if f["name"] == "modules/mistral/main.hcl" {
+				f["text"] = strings.Replace(f["text"].(string), `"Mistral ${var.team}"`, `"Evil ${var.team}"`, 1)
+			}
+		}
+	})
+	refused(t, []*world{w}, []string{"apply", "--no-color", tampered}, "does not follow from its own configuration", "module.team[\"cs\"].module.mistral.glow_provider.mistral")
+	// The configuration directory is not read: apply works from the file.
+	if err := os.RemoveAll(filepath.Join(dir, "modules")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runSwitchboard(t, "apply", "--no-color", file)
+	if code != 0 || !strings.Contains(out, "5 added, 0 changed, 0 destroyed") {
+		t.Fatalf("apply FILE: exit %d\n%s%s", code, out, errOut)
+	}
 }

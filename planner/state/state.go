@@ -134,29 +134,57 @@ func (a Address) Matches(target Address) bool {
 		return true
 	}
 	tmod, tres := target.SplitModule()
+	mod, res := a.SplitModule()
 	if tres == "" {
-		mod, _ := a.SplitModule()
-		return moduleWithin(mod, tmod)
+		steps, tsteps := moduleSteps(mod), moduleSteps(tmod)
+		return len(steps) >= len(tsteps) && stepsMatch(steps[:len(tsteps)], tsteps)
 	}
-	_, res := target.SplitModule()
-	return !strings.ContainsRune(string(res), '[') && a.Resource() == target
+	if !stepsMatch(moduleSteps(mod), moduleSteps(tmod)) {
+		return false
+	}
+	return res == tres || !strings.ContainsRune(string(tres), '[') && res.Resource() == tres
 }
 
-// moduleWithin reports whether the module path mod is target or inside it;
-// a last step of target without a key stands for every instance.
-func moduleWithin(mod, target string) bool {
-	if mod == target || strings.HasPrefix(mod, target+".") {
-		return true
+// moduleSteps splits a module path into its steps: module.a["x"], module.b.
+func moduleSteps(mod string) []string {
+	var out []string
+	for m := mod; m != ""; {
+		// A step ends at the first '.' after its name and key.
+		j := len("module.")
+		for j < len(m) && m[j] != '.' && m[j] != '[' {
+			j++
+		}
+		if j < len(m) && m[j] == '[' {
+			j = skipIndex(m, j)
+			if j < 0 {
+				return append(out, m)
+			}
+		}
+		out = append(out, m[:j])
+		if j >= len(m) {
+			break
+		}
+		m = m[j+1:]
 	}
-	if strings.HasSuffix(target, "]") {
+	return out
+}
+
+// stepsMatch compares module steps; a target step without a key stands for
+// every instance of its module call.
+func stepsMatch(steps, target []string) bool {
+	if len(steps) != len(target) {
 		return false
 	}
-	rest, ok := strings.CutPrefix(mod, target)
-	if !ok || !strings.HasPrefix(rest, "[") {
-		return false
+	for i, t := range target {
+		s := steps[i]
+		if s == t {
+			continue
+		}
+		if strings.HasSuffix(t, "]") || !strings.HasPrefix(s, t+"[") {
+			return false
+		}
 	}
-	j := skipIndex(rest, 0)
-	return j == len(rest) || j > 0 && rest[j] == '.'
+	return true
 }
 
 // UndeclaredAddress is the address given to a live object that the
