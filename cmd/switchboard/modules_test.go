@@ -253,7 +253,7 @@ func TestModuleDiagnostics(t *testing.T) {
 	}{{
 		name: "validation inside a module",
 		files: map[string]string{
-			"main.hcl": "module \"team\" {\n  source   = \"./modules/team\"\n  for_each = toset([\"cs\", \"linguistics\"])\n  team     = each.key\n}\n",
+			"main.hcl":                 "module \"team\" {\n  source   = \"./modules/team\"\n  for_each = toset([\"cs\", \"linguistics\"])\n  team     = each.key\n}\n",
 			"modules/team/main.hcl":    teamModule,
 			"modules/mistral/main.hcl": mistralModule,
 		},
@@ -357,4 +357,109 @@ func TestModulesSavedPlan(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "5 added, 0 changed, 0 destroyed") {
 		t.Fatalf("apply FILE: exit %d\n%s%s", code, out, errOut)
 	}
+}
+
+func envConfig(env, extra string) string {
+	owner := "  owner       = \"platform\"\n"
+	if env != "" {
+		owner += "  environment = \"" + env + "\"\n"
+	}
+	label := env
+	if label == "" {
+		label = "legacy"
+	}
+	return "glow {\n" + owner + "  prune_departments = [\"cs\"]\n}\n\nvault {}\n\n" +
+		"glow_provider \"openai\" {\n  name        = \"OpenAI " + label + "\"\n  departments = [\"cs\"]\n  endpoints   = [\"https://" + label + ".example.com/v1\"]\n\n  key \"primary\" {\n    value = vault(\"secret/llm/openai\", \"api_key\")\n  }\n}\n" + extra
+}
+
+// Two environments of one owner on one Glow (pointed at the same instance
+// by mistake) never prune, adopt or destroy each other's providers, keys
+// or endpoints; a marker written before environments existed is the
+// environment "" and is left alone too.
+func TestEnvironmentsOnOneEmulatorNeverTouchEachOther(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-env-0001"})
+	legacy := writeTree(t, map[string]string{"main.hcl": envConfig("", "")})
+	staging := writeTree(t, map[string]string{"main.hcl": envConfig("staging", "")})
+	prod := writeTree(t, map[string]string{"main.hcl": envConfig("prod", "")})
+
+	applyOK(t, "1 added, 0 changed, 0 destroyed", legacy)
+	applyOK(t, "1 added, 0 changed, 0 destroyed", staging)
+	code, out := planText(t, prod)
+	if code != 0 || !strings.Contains(out, "Plan: 1 to add, 0 to change, 0 to destroy.") || strings.Contains(out, "adopt") {
+		t.Fatalf("prod's plan after staging's apply:\n%s", out)
+	}
+	applyOK(t, "1 added, 0 changed, 0 destroyed", prod)
+	noChanges(t, staging)
+	noChanges(t, prod)
+	noChanges(t, legacy)
+
+	code, js, _ := runSwitchboard(t, "plan", "--json", staging)
+	if code != 0 || !strings.Contains(js, `"owner":"platform/staging"`) && !strings.Contains(js, `"owner": "platform/staging"`) {
+		t.Errorf("staging's JSON plan does not name its owner identity:\n%s", js)
+	}
+
+	c := glowClient(t, w)
+	ps, err := api.Collect(c.Search(t.Context(), glow.SearchRequest{}))
+	if err != nil || len(ps) != 3 {
+		t.Fatalf("providers: %v %v", ps, err)
+	}
+	for _, p := range ps {
+		_, own := state.SplitMarker(p.Values)
+		want := map[string]string{"OpenAI staging": "staging", "OpenAI prod": "prod", "OpenAI legacy": ""}[p.Name]
+		if own.Marker == nil || own.Marker.Owner != "platform" || own.Marker.Environment != want {
+			t.Errorf("%s: marker %+v, want environment %q", p.Name, own.Marker, want)
+		}
+		if want == "" && strings.Contains(p.Values[state.MarkerKey], "environment") {
+			t.Errorf("a marker without environment records one: %s", p.Values[state.MarkerKey])
+		}
+	}
+	keys, err := api.Collect(c.ListKeys(t.Context()))
+	if err != nil || len(keys) != 3 {
+		t.Fatalf("keys: %v %v", keys, err)
+	}
+	owners := map[string]bool{}
+	for _, k := range keys {
+		_, _, owner, ok := state.ParseOwnedKeyName(k.Name)
+		if !ok {
+			t.Errorf("key %q has no marker", k.Name)
+		}
+		owners[owner] = true
+	}
+	if !owners["platform"] || !owners["platform/staging"] || !owners["platform/prod"] {
+		t.Errorf("key owners: %v", owners)
+	}
+
+	// A block of prod named like staging's provider is not an adoption:
+	// the plan refuses, naming the other environment.
+	stolen := writeTree(t, map[string]string{"main.hcl": envConfig("prod", "glow_provider \"stolen\" {\n  name        = \"OpenAI staging\"\n  departments = [\"cs\"]\n}\n")})
+	code, out = planText(t, stolen)
+	if code == 0 || !strings.Contains(out, `configuration "platform" in environment "staging"`) {
+		t.Errorf("prod naming staging's provider: exit %d\n%s", code, out)
+	}
+
+	// Destroying staging removes staging's provider, key and endpoint only.
+	before := len(ps)
+	code, out, errOut := runSwitchboard(t, "plan", "--no-color", "--destroy", staging)
+	if code != 0 || !strings.Contains(out, "Plan: 0 to add, 0 to change, 1 to destroy.") || strings.Contains(out, "OpenAI prod\" -> null") {
+		t.Fatalf("destroy plan of staging:\n%s%s", out, errOut)
+	}
+	applyOK(t, "0 added, 0 changed, 1 destroyed", "--destroy", staging)
+	ps, err = api.Collect(c.Search(t.Context(), glow.SearchRequest{}))
+	if err != nil || len(ps) != before-1 {
+		t.Fatalf("providers after destroying staging: %v %v", ps, err)
+	}
+	eps, err := api.Collect(c.ListEndpoints(t.Context()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range eps {
+		names = append(names, e.Name)
+	}
+	if strings.Contains(strings.Join(names, ","), "platform/staging") || !strings.Contains(strings.Join(names, ","), "switchboard (owner:platform/prod)") {
+		t.Errorf("endpoints after destroying staging: %v", names)
+	}
+	noChanges(t, prod)
+	noChanges(t, legacy)
 }
