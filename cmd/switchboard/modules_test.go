@@ -463,3 +463,40 @@ func TestEnvironmentsOnOneEmulatorNeverTouchEachOther(t *testing.T) {
 	noChanges(t, prod)
 	noChanges(t, legacy)
 }
+
+// import --owner --environment writes into an environment's directory: the
+// glow block names both, the providers of that environment (and unowned
+// ones) are imported, those of another environment are not.
+func TestImportIntoAnEnvironment(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-env-0002"})
+	staging := writeTree(t, map[string]string{"main.hcl": envConfig("staging", "")})
+	prod := writeTree(t, map[string]string{"main.hcl": envConfig("prod", "")})
+	applyOK(t, "1 added", staging)
+	applyOK(t, "1 added", prod)
+
+	out := filepath.Join(t.TempDir(), "environments", "staging")
+	code, stdout, errOut := runSwitchboard(t, "import", "--glow", "--owner", "platform", "--environment", "staging", "-o", out)
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, stdout, errOut)
+	}
+	main, _ := os.ReadFile(filepath.Join(out, "main.hcl"))
+	glowHCL, _ := os.ReadFile(filepath.Join(out, "glow.hcl"))
+	if !strings.Contains(string(main), "glow {\n  owner       = \"platform\"\n  environment = \"staging\"\n}") {
+		t.Errorf("main.hcl:\n%s", main)
+	}
+	if !strings.Contains(string(glowHCL), `"OpenAI staging"`) || strings.Contains(string(glowHCL), `"OpenAI prod"`) {
+		t.Errorf("glow.hcl:\n%s", glowHCL)
+	}
+	if !strings.Contains(stdout+errOut, `in environment "prod"`) {
+		t.Errorf("import does not say why prod's provider was left out:\n%s%s", stdout, errOut)
+	}
+	code, plan := planText(t, out)
+	if code != 0 || !strings.Contains(plan, "0 to add") || !strings.Contains(plan, "0 to destroy") {
+		t.Errorf("plan of the imported environment:\n%s", plan)
+	}
+	if code, out, errOut := runSwitchboard(t, "import", "--glow", "--environment", "bad/env", "-o", t.TempDir()); code == 0 || !strings.Contains(out+errOut, "--environment") {
+		t.Errorf("import --environment bad/env: exit %d\n%s%s", code, out, errOut)
+	}
+	noChanges(t, prod)
+}
