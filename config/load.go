@@ -336,6 +336,7 @@ func (l *loader) load() *Config {
 	cfg := &Config{Dir: l.dir, Prefix: l.prefix(), Checksum: hex.EncodeToString(sum.Sum(nil))}
 	l.indexVaultCalls(files)
 	l.decode(cfg, hcl.MergeFiles(files))
+	cfg.Checksum = l.moduleChecksum(sum)
 	cfg.Files = l.allSourceFiles()
 	return cfg
 }

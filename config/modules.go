@@ -1,8 +1,10 @@
 package config
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"os"
 	"path"
@@ -83,7 +85,10 @@ type sharedLoad struct {
 	outside map[string][]byte
 	// parsed are the module directories read so far, by root-relative
 	// name, so that every instance of a call parses its files once.
-	parsed    map[string][]*hcl.File
+	parsed map[string][]*hcl.File
+	// sources are the module files read, by root-relative name, for
+	// Config.Checksum.
+	sources   map[string][]byte
 	instances int
 	glows     []glowInstance
 	gateways  []gatewayInstance
@@ -591,6 +596,10 @@ func (l *loader) moduleFiles(dir string, at hcl.Range) ([]*hcl.File, bool) {
 			ok = false
 			continue
 		}
+		if sh.sources == nil {
+			sh.sources = map[string][]byte{}
+		}
+		sh.sources[name] = src
 		if d := checkNesting(src, display, strings.HasSuffix(n, ".json")); d != nil {
 			l.diags = append(l.diags, d)
 			ok = false
@@ -784,4 +793,16 @@ func (l *loader) environment(attrs hcl.Attributes) string {
 		Subject:  a.Expr.Range().Ptr(),
 	})
 	return ""
+}
+
+// moduleChecksum adds the module files to the configuration files' sum, so
+// that Config.Checksum changes with a module; a configuration without
+// modules keeps the sum of its own files.
+func (l *loader) moduleChecksum(sum hash.Hash) string {
+	sh := l.sharedState()
+	for _, name := range sortedKeys(sh.sources) {
+		fmt.Fprintf(sum, "module:%s\x00%d\x00", name, len(sh.sources[name]))
+		sum.Write(sh.sources[name])
+	}
+	return hex.EncodeToString(sum.Sum(nil))
 }
