@@ -137,9 +137,16 @@ func (l *loader) openRoot() func() {
 		sh.rootFS, sh.prefix = l.opts.FS, l.opts.Prefix
 		if sh.prefix != "" {
 			sub, err := fs.Sub(l.opts.FS, sh.prefix)
-			if err == nil {
-				l.fsys = sub
+			if err != nil || sh.prefix == "." {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid configuration prefix",
+					Detail:   fmt.Sprintf("The configuration's place among its files, %q, is not a directory path below them.", sh.prefix),
+				})
+				sh.prefix = ""
+				return func() {}
 			}
+			l.fsys = sub
 		}
 		l.moduleDir = sh.prefix
 		return func() {}

@@ -500,3 +500,57 @@ func TestImportIntoAnEnvironment(t *testing.T) {
 	}
 	noChanges(t, prod)
 }
+
+// A plan of an environment embeds the shared module from above its
+// directory (named relative to switchboard.root), applies from the file
+// alone, and a change to that module inside the file is refused.
+func TestEnvironmentPlanFileEmbedsSharedModules(t *testing.T) {
+	w := newWorld(t)
+	w.putSecret(t, "secret/staging/llm/openai", map[string]string{"api_key": "sk-env-0003"})
+	root := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples", "environments"), root)
+	for k, v := range map[string]string{"glow_url": w.url, "gateflow_url": w.url, "vault_addr": os.Getenv("VAULT_ADDR")} {
+		t.Setenv("SWITCHBOARD_VAR_"+k, v)
+	}
+	dir := filepath.Join(root, "environments", "staging")
+	file := savePlan(t, dir)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pf struct {
+		Payload struct {
+			Configuration struct {
+				Prefix string `json:"prefix"`
+				Files  []struct {
+					Name string `json:"name"`
+				} `json:"files"`
+			} `json:"configuration"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal(b, &pf); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range pf.Payload.Configuration.Files {
+		names = append(names, f.Name)
+	}
+	if pf.Payload.Configuration.Prefix != "environments/staging" || strings.Join(names, " ") != "environments/staging/main.hcl modules/team/main.hcl" {
+		t.Errorf("embedded configuration: prefix %q, files %v", pf.Payload.Configuration.Prefix, names)
+	}
+	tampered := editPlanFile(t, file, func(payload map[string]any) {
+		for _, f := range payload["configuration"].(map[string]any)["files"].([]any) {
+			if f := f.(map[string]any); f["name"] == "modules/team/main.hcl" {
+				f["text"] = strings.Replace(f["text"].(string), `departments = [var.team]`, `departments = [var.team, "admin"]`, 1)
+			}
+		}
+	})
+	refused(t, []*world{w}, []string{"apply", "--no-color", tampered}, "does not follow from its own configuration")
+	if err := os.RemoveAll(filepath.Join(root, "modules")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runSwitchboard(t, "apply", "--no-color", file)
+	if code != 0 || !strings.Contains(out, "2 added, 0 changed, 0 destroyed") {
+		t.Fatalf("apply FILE: exit %d\n%s%s", code, out, errOut)
+	}
+}
