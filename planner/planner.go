@@ -254,6 +254,25 @@ func EmbeddedFiles(pl *planfile.Payload) []config.SourceFile {
 	return out
 }
 
+// EmbeddedDirFiles are the embedded files of the configuration directory
+// itself, named relative to it (with a prefix, the files outside it, the
+// shared modules, are left out): what render.DeclaredAtInFiles reads.
+func EmbeddedDirFiles(pl *planfile.Payload) []config.SourceFile {
+	files := EmbeddedFiles(pl)
+	p := pl.Configuration.Prefix
+	if p == "" {
+		return files
+	}
+	out := files[:0]
+	for _, f := range files {
+		if rest, ok := strings.CutPrefix(f.Name, p+"/"); ok {
+			f.Name = rest
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // PlannedVars are the non-sensitive variable values a plan file recorded,
 // in the form config.LoadOptions.PlannedVars takes.
 func PlannedVars(pl *planfile.Payload) map[string]string {
