@@ -310,6 +310,24 @@ func TestModuleDiagnostics(t *testing.T) {
 		name:  "undeclared argument and missing variable",
 		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"./m\"\n  teem   = \"cs\"\n}\n", "m/main.hcl": mistralModule},
 		wants: []string{"Unsupported argument", `declares no variable "teem"`, "Missing required argument", `The argument "team" is required`},
+	}, {
+		name: "one Gateflow provider in two module instances",
+		files: map[string]string{
+			"main.hcl":   "module \"team\" {\n  source   = \"./m\"\n  for_each = toset([\"a\", \"b\"])\n}\n",
+			"m/main.hcl": "gateflow_provider \"openai\" {\n  credentials = { api_key = vault(\"secret/x\", \"k\") }\n}\n",
+		},
+		wants: []string{"Duplicate Gateflow provider", `module.team["b"].gateflow_provider.openai configures the Gateflow provider "openai", which module.team["a"].gateflow_provider.openai`},
+	}, {
+		name: "module output in a local",
+		files: map[string]string{
+			"main.hcl":   "module \"team\" {\n  source = \"./m\"\n}\nlocals {\n  n = module.team.name\n}\n",
+			"m/main.hcl": "output \"name\" {\n  value = \"x\"\n}\n",
+		},
+		wants: []string{"Module output used too early", "main.hcl:5"},
+	}, {
+		name:  "undeclared module",
+		files: map[string]string{"main.hcl": "glow_provider \"x\" {\n  name = module.nope.name\n}\n"},
+		wants: []string{"Reference to undeclared module", `"nope"`},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeTree(t, tc.files)
