@@ -12,7 +12,7 @@ FUZZTIME   ?= 20s
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all build test vet staticcheck unit demo demo-environments fuzz bench soak clean tools provider docs docs-check terraform-check policy-test
+.PHONY: all build test vet staticcheck unit demo fuzz bench soak clean tools provider docs docs-check terraform-check policy-test
 .PHONY: provider-mirror release-snapshot lint-workflows print-version print-ldflags
 
 # ---- Versions (docs/releasing.md) ----
@@ -134,6 +134,7 @@ demo: build $(BIN)/vault-dev
 	./scripts/demo.sh
 
 # Staging and prod (examples/environments) over two emulators and Vault.
+.PHONY: demo-environments
 demo-environments: build $(BIN)/vault-dev
 	./scripts/demo-environments.sh
 
