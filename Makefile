@@ -143,8 +143,13 @@ soak: $(BIN)/switchboard $(BIN)/vault-dev
 demo: build $(BIN)/vault-dev
 	./scripts/demo.sh
 
+# Staging and prod (examples/environments) over two emulators and Vault.
+.PHONY: demo-environments
+demo-environments: build $(BIN)/vault-dev
+	./scripts/demo-environments.sh
+
 clean:
-	rm -rf $(BIN) .demo
+	rm -rf $(BIN) .demo .demo-environments
 
 # ---- Provider installation and releases (docs/terraform.md, docs/releasing.md) ----
 

@@ -155,7 +155,7 @@ func staleGlow(ctx context.Context, c *glow.Client, ops []*op, add func(string, 
 			for _, lp := range all {
 				_, own := state.SplitMarker(lp.Values)
 				switch {
-				case spec.Marker != nil && own.OwnedBy(spec.Marker.Owner) && own.Marker.Address == spec.Marker.Address:
+				case spec.Marker != nil && own.OwnedBy(spec.Marker.Identity()) && own.Marker.Address == spec.Marker.Address:
 					add(ch.Address, "Glow provider %s (%q) now carries this configuration's ownership marker for it; the plan creates one", lp.ID, lp.Name)
 				case lp.Name == spec.Name && state.SameNameScope(want, state.NewSet(lp.DepartmentIDs...)):
 					add(ch.Address, "Glow provider %s named %q now exists in its departments; the plan creates one", lp.ID, lp.Name)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -18,8 +19,12 @@ const (
 
 // Address names one provider instance the way Terraform names a resource
 // instance: glow_provider.openai_prod, or glow_provider.per_department["cs"]
-// for an instance of a block with for_each.
+// for an instance of a block with for_each, and
+// module.team["cs"].glow_provider.openai for one declared in a module.
 type Address struct {
+	// Module is the module instance path, as String writes it
+	// (module.team["cs"].module.keys), or empty in the root module.
+	Module string
 	// Type is GlowProviderType or GatewayProviderType.
 	Type string
 	// Name is the block label.
@@ -34,41 +39,190 @@ type Address struct {
 func (a Address) String() string {
 	s := a.Type + "." + a.Name
 	if a.HasKey {
-		s += "[" + string(hclwrite.TokensForValue(cty.StringVal(a.Key)).Bytes()) + "]"
+		s += "[" + quoteKey(a.Key) + "]"
+	}
+	if a.Module != "" {
+		s = a.Module + "." + s
 	}
 	return s
 }
 
+func quoteKey(k string) string {
+	return string(hclwrite.TokensForValue(cty.StringVal(k)).Bytes())
+}
+
 // Block returns the address of the block the instance comes from (the
-// address without its key).
-func (a Address) Block() Address { return Address{Type: a.Type, Name: a.Name} }
+// address without its key), in the same module instance.
+func (a Address) Block() Address { return Address{Module: a.Module, Type: a.Type, Name: a.Name} }
+
+// ModuleStep is one step of a module instance path: module.NAME or
+// module.NAME["KEY"].
+type ModuleStep struct {
+	Name   string
+	Key    string
+	HasKey bool
+}
+
+func (s ModuleStep) String() string {
+	out := "module." + s.Name
+	if s.HasKey {
+		out += "[" + quoteKey(s.Key) + "]"
+	}
+	return out
+}
+
+// Target is what --target names: a provider instance or block, or a whole
+// module instance or module call (Resource is then empty), which selects
+// every provider declared in it, nested modules included.
+type Target struct {
+	Module []ModuleStep
+	// Resource is the provider part; its Module is the rendered Module.
+	Resource *Address
+}
 
 // ParseAddress reads an address as String writes it, for command-line
 // targets and state files.
 func ParseAddress(s string) (Address, error) {
+	t, err := ParseTarget(s)
+	if err != nil {
+		return Address{}, err
+	}
+	if t.Resource == nil {
+		return Address{}, fmt.Errorf("invalid address %q: want [module.NAME[\"KEY\"].]TYPE.NAME or TYPE.NAME[\"KEY\"]", s)
+	}
+	return *t.Resource, nil
+}
+
+// ParseTarget reads a provider address or a module instance address.
+func ParseTarget(s string) (Target, error) {
 	trav, diags := hclsyntax.ParseTraversalAbs([]byte(s), "", hcl.Pos{Line: 1, Column: 1})
 	if diags.HasErrors() {
-		return Address{}, fmt.Errorf("invalid address %q: %s", s, diags[0].Summary)
+		return Target{}, fmt.Errorf("invalid address %q: %s", s, diags[0].Summary)
 	}
-	var a Address
-	if len(trav) < 2 || len(trav) > 3 {
-		return Address{}, fmt.Errorf("invalid address %q: want TYPE.NAME or TYPE.NAME[\"KEY\"]", s)
-	}
-	a.Type = trav.RootName()
-	if a.Type != GlowProviderType && a.Type != GatewayProviderType {
-		return Address{}, fmt.Errorf("invalid address %q: type must be %s or %s", s, GlowProviderType, GatewayProviderType)
-	}
-	name, ok := trav[1].(hcl.TraverseAttr)
-	if !ok {
-		return Address{}, fmt.Errorf("invalid address %q: want TYPE.NAME", s)
-	}
-	a.Name = name.Name
-	if len(trav) == 3 {
-		idx, ok := trav[2].(hcl.TraverseIndex)
-		if !ok || idx.Key.Type() != cty.String {
-			return Address{}, fmt.Errorf("invalid address %q: the instance key must be a quoted string", s)
+	var t Target
+	want := "want TYPE.NAME, TYPE.NAME[\"KEY\"], or either after module.NAME or module.NAME[\"KEY\"]"
+	step := func(i int) (string, bool) {
+		if i == 0 {
+			if r, ok := trav[0].(hcl.TraverseRoot); ok {
+				return r.Name, true
+			}
+			return "", false
 		}
-		a.Key, a.HasKey = idx.Key.AsString(), true
+		if a, ok := trav[i].(hcl.TraverseAttr); ok {
+			return a.Name, true
+		}
+		return "", false
 	}
-	return a, nil
+	key := func(i int) (string, bool, error) {
+		if i >= len(trav) {
+			return "", false, nil
+		}
+		idx, ok := trav[i].(hcl.TraverseIndex)
+		if !ok {
+			return "", false, nil
+		}
+		if idx.Key.Type() != cty.String {
+			return "", false, fmt.Errorf("invalid address %q: the instance key must be a quoted string", s)
+		}
+		return idx.Key.AsString(), true, nil
+	}
+	i := 0
+	for i < len(trav) {
+		root, ok := step(i)
+		if !ok {
+			return Target{}, fmt.Errorf("invalid address %q: %s", s, want)
+		}
+		if root != "module" {
+			break
+		}
+		if i+1 >= len(trav) {
+			return Target{}, fmt.Errorf("invalid address %q: module must be followed by the module call's name, like module.NAME", s)
+		}
+		name, ok := step(i + 1)
+		if !ok {
+			return Target{}, fmt.Errorf("invalid address %q: %s", s, want)
+		}
+		k, hasKey, err := key(i + 2)
+		if err != nil {
+			return Target{}, err
+		}
+		t.Module = append(t.Module, ModuleStep{Name: name, Key: k, HasKey: hasKey})
+		i += 2
+		if hasKey {
+			i++
+		}
+	}
+	if i == len(trav) {
+		if len(t.Module) == 0 {
+			return Target{}, fmt.Errorf("invalid address %q: %s", s, want)
+		}
+		return t, nil
+	}
+	rest := len(trav) - i
+	if rest < 2 || rest > 3 {
+		return Target{}, fmt.Errorf("invalid address %q: %s", s, want)
+	}
+	typ, _ := step(i)
+	if typ != GlowProviderType && typ != GatewayProviderType {
+		return Target{}, fmt.Errorf("invalid address %q: type must be %s or %s", s, GlowProviderType, GatewayProviderType)
+	}
+	name, ok := step(i + 1)
+	if !ok {
+		return Target{}, fmt.Errorf("invalid address %q: want TYPE.NAME", s)
+	}
+	a := Address{Type: typ, Name: name, Module: ModulePath(t.Module)}
+	if rest == 3 {
+		k, hasKey, err := key(i + 2)
+		if err != nil {
+			return Target{}, err
+		}
+		if !hasKey {
+			return Target{}, fmt.Errorf("invalid address %q: the instance key must be a quoted string", s)
+		}
+		a.Key, a.HasKey = k, true
+	}
+	t.Resource = &a
+	return t, nil
+}
+
+// String renders the target as ParseTarget reads it.
+func (t Target) String() string {
+	if t.Resource != nil {
+		return t.Resource.String()
+	}
+	return ModulePath(t.Module)
+}
+
+// ModulePath renders module steps: module.a["x"].module.b.
+func ModulePath(steps []ModuleStep) string {
+	parts := make([]string, len(steps))
+	for i, s := range steps {
+		parts[i] = s.String()
+	}
+	return strings.Join(parts, ".")
+}
+
+// ModuleTargets lists the module targets a module instance path is in,
+// outermost first: for module.a["x"].module.b, module.a, module.a["x"],
+// module.a["x"].module.b.
+func ModuleTargets(module string) []string {
+	if module == "" {
+		return nil
+	}
+	t, err := ParseTarget(module)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for i, s := range t.Module {
+		prefix := ModulePath(t.Module[:i])
+		if prefix != "" {
+			prefix += "."
+		}
+		out = append(out, prefix+"module."+s.Name)
+		if s.HasKey {
+			out = append(out, prefix+s.String())
+		}
+	}
+	return out
 }

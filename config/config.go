@@ -17,6 +17,12 @@ import (
 type Config struct {
 	// Dir is the directory the files were read from, as given to Load.
 	Dir string
+	// Prefix is where Dir is inside the tree Files are named in: empty,
+	// unless a switchboard.root file above Dir lets modules beside it be
+	// called (environments/staging calling ../../modules/team); Files are
+	// then named relative to that root, and LoadOptions.Prefix takes this
+	// back.
+	Prefix string
 	// Checksum is the hex sha256 of the configuration files (name and
 	// content, sorted by name). Variable values and the files file() read
 	// are not part of it: a plan records them separately.
@@ -117,6 +123,11 @@ type GlowSettings struct {
 	// set it; OwnerSet tells the two apart.
 	Owner    string
 	OwnerSet bool
+	// Environment names the environment this configuration manages
+	// (docs/environments.md), with the rules of Owner; empty when unset.
+	// The ownership markers record it next to the owner: the same owner
+	// in another environment is another configuration.
+	Environment string
 	// PruneDepartments lists the departments in which Glow providers that
 	// the configuration does not declare are destroyed. Empty means none:
 	// pruning is never implied.

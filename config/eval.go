@@ -22,6 +22,8 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "locals"},
 		{Type: GlowProviderType, LabelNames: []string{"name"}},
 		{Type: GatewayProviderType, LabelNames: []string{"name"}},
+		{Type: "module", LabelNames: []string{"name"}},
+		{Type: "output", LabelNames: []string{"name"}},
 	},
 }
 
@@ -80,6 +82,9 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case "glow", "gateflow", "vault":
+			if l.refuseSettingsInModule(b) {
+				continue
+			}
 			if prev := single[b.Type]; prev != nil {
 				l.diags = append(l.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -92,6 +97,10 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 			single[b.Type] = b
 		case "variable":
 			l.declareVariable(b)
+		case "module":
+			l.moduleBlocks = append(l.moduleBlocks, b)
+		case "output":
+			l.declareOutput(b)
 		case "locals":
 			attrs, diags := b.Body.JustAttributes()
 			l.diags = append(l.diags, diags...)
@@ -147,16 +156,21 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 	}
 	l.evalVariableValidations()
 	l.evalLocals(localOrder)
+	l.evalModules(cfg)
 
 	l.decodeProviders(cfg, glowBlocks, gatewayBlocks)
-	l.decodeSettings(cfg, single, len(glowBlocks) > 0, len(gatewayBlocks) > 0)
+	if l.modulePath != "" {
+		l.evalOutputs()
+		return
+	}
+	l.decodeSettings(cfg, single, len(glowBlocks) > 0 || len(cfg.GlowProviders) > 0, len(gatewayBlocks) > 0 || len(cfg.GatewayProviders) > 0)
 	cfg.Variables = l.variables()
 }
 
 func (l *loader) pathObject() cty.Value {
 	cwd, _ := os.Getwd()
 	return cty.ObjectVal(map[string]cty.Value{
-		"module": cty.StringVal(l.dir),
+		"module": cty.StringVal(l.modulePathValue()),
 		"root":   cty.StringVal(l.dir),
 		"cwd":    cty.StringVal(filepath.ToSlash(cwd)),
 	})
@@ -360,6 +374,7 @@ func (l *loader) evalVariables() {
 		given[name] = val
 		v.source, v.valueRange = "planned", nil
 	}
+	l.moduleArgValues(given)
 	for _, name := range l.varOrder {
 		v := l.vars[name]
 		raw, ok := l.opts.Env("SWITCHBOARD_VAR_" + name)
@@ -444,7 +459,9 @@ func (l *loader) evalVariables() {
 		}
 		l.varValues[name] = val.Mark(varMark{Name: name, Sensitive: v.sensitive})
 	}
-	if len(missing) > 0 {
+	if len(missing) > 0 && l.modulePath != "" {
+		l.missingModuleArgs(missing)
+	} else if len(missing) > 0 {
 		names := make([]string, len(missing))
 		envs := make([]string, len(missing))
 		for i, v := range missing {
@@ -744,7 +761,7 @@ func (l *loader) checkRefs(expr hcl.Expression, allowEach bool) hcl.Diagnostics 
 			}
 		}
 		switch root {
-		case "var", "local", "each", "path":
+		case "var", "local", "each", "path", "module":
 			if attr == "" {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -791,6 +808,8 @@ func (l *loader) checkRefs(expr hcl.Expression, allowEach bool) hcl.Diagnostics 
 					Subject:  rng,
 				})
 			}
+		case "module":
+			diags = append(diags, l.moduleRefDiags(attr, rng)...)
 		case "path":
 			if attr != "module" && attr != "root" && attr != "cwd" {
 				diags = append(diags, &hcl.Diagnostic{
@@ -816,7 +835,9 @@ func (l *loader) checkRefs(expr hcl.Expression, allowEach bool) hcl.Diagnostics 
 // A reference that reaches a key through a local is then still reported at
 // the place its vault() call is written.
 func (l *loader) indexVaultCalls(files []*hcl.File) {
-	l.vaultCalls = map[VaultRef][]hcl.Range{}
+	if l.vaultCalls == nil {
+		l.vaultCalls = map[VaultRef][]hcl.Range{}
+	}
 	for _, f := range files {
 		body, ok := f.Body.(*hclsyntax.Body)
 		if !ok {

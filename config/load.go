@@ -45,6 +45,10 @@ type LoadOptions struct {
 	// never show them. The values of GLOW_TOKEN, GATEFLOW_ADMIN_KEY and
 	// VAULT_TOKEN are credentials too, without being listed here.
 	Credentials []sensitive.String
+	// Prefix is, with FS, where the configuration directory is inside FS:
+	// a saved plan of a configuration whose modules are beside it
+	// (Config.Prefix). Empty means FS is the configuration directory.
+	Prefix string
 	// Env looks up environment variables: env(), SWITCHBOARD_VAR_<name> and
 	// the defaults of the glow, gateflow and vault blocks. Nil means the
 	// process environment.
@@ -89,6 +93,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		defer root.Close()
 		l.fsys = root.FS()
 	}
+	defer l.openRoot()()
 	cfg := l.load()
 	diags := l.finish()
 	if diags.HasErrors() {
@@ -135,6 +140,8 @@ type loader struct {
 	locals    map[string]*hcl.Attribute
 	localVals map[string]cty.Value
 	ctx       *hcl.EvalContext
+
+	moduleScope
 }
 
 func (l *loader) rememberSecret(s string) {
@@ -326,10 +333,11 @@ func (l *loader) load() *Config {
 	if l.diags.HasErrors() {
 		return nil
 	}
-	cfg := &Config{Dir: l.dir, Checksum: hex.EncodeToString(sum.Sum(nil))}
+	cfg := &Config{Dir: l.dir, Prefix: l.prefix(), Checksum: hex.EncodeToString(sum.Sum(nil))}
 	l.indexVaultCalls(files)
 	l.decode(cfg, hcl.MergeFiles(files))
-	cfg.Files = l.sourceFiles()
+	cfg.Checksum = l.moduleChecksum(sum)
+	cfg.Files = l.allSourceFiles()
 	return cfg
 }
 

@@ -17,7 +17,7 @@ import (
 )
 
 var glowSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "token"}, {Name: "prune_departments"}, {Name: "owner"}},
+	Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "token"}, {Name: "prune_departments"}, {Name: "owner"}, {Name: "environment"}},
 }
 
 var gatewaySchema = &hcl.BodySchema{
@@ -89,7 +89,7 @@ func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.B
 		keyBlocks := l.keyBlocks(content.Blocks)
 		for _, inst := range l.instances(content.Attributes["for_each"]) {
 			ctx := l.instanceContext(inst)
-			addr := Address{Type: GlowProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
+			addr := Address{Module: l.modulePath, Type: GlowProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
 			p := &GlowProvider{Address: addr, PreventDestroy: preventDestroy, DeclRange: b.DefRange}
 			gi := glowInstance{p: p}
 			attrs := content.Attributes
@@ -165,7 +165,13 @@ func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.B
 			cfg.GlowProviders = append(cfg.GlowProviders, *p)
 		}
 	}
-	l.checkGlowProviders(glows)
+	// Glow's uniqueness rules hold across modules: checked once, in the
+	// root module, which is evaluated last.
+	sh := l.sharedState()
+	sh.glows = append(sh.glows, glows...)
+	if l.modulePath == "" {
+		l.checkGlowProviders(sh.glows)
+	}
 
 	var gateways []gatewayInstance
 	for _, b := range gatewayBlocks {
@@ -174,7 +180,7 @@ func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.B
 		preventDestroy := l.lifecycle(content.Blocks)
 		for _, inst := range l.instances(content.Attributes["for_each"]) {
 			ctx := l.instanceContext(inst)
-			addr := Address{Type: GatewayProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
+			addr := Address{Module: l.modulePath, Type: GatewayProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
 			p := &GatewayProvider{Address: addr, ProviderID: b.Labels[0], Enabled: true, PreventDestroy: preventDestroy, DeclRange: b.DefRange}
 			gi := gatewayInstance{p: p, idRange: b.LabelRanges[0]}
 			attrs := content.Attributes
@@ -223,8 +229,12 @@ func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.B
 			cfg.GatewayProviders = append(cfg.GatewayProviders, *p)
 		}
 	}
+	sh.gateways = append(sh.gateways, gateways...)
+	if l.modulePath != "" {
+		return
+	}
 	seen := map[string]gatewayInstance{}
-	for _, gi := range gateways {
+	for _, gi := range sh.gateways {
 		if prev, ok := seen[gi.p.ProviderID]; ok {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -827,6 +837,7 @@ func (l *loader) decodeSettings(cfg *Config, blocks map[string]*hcl.Block, glowP
 				})
 			}
 		}
+		s.Environment = l.environment(attrs)
 		cfg.Glow = s
 	}
 	if b := blocks["gateflow"]; b != nil || gatewayProviders {

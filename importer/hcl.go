@@ -26,6 +26,10 @@ const (
 // reads them.
 type Services struct {
 	Glow, Gateflow bool
+	// Owner and Environment, when set, are written into the glow block,
+	// so that the imported configuration is that owner in that
+	// environment (docs/environments.md).
+	Owner, Environment string
 }
 
 // Render writes the configuration as files, by name, in the style `switchboard
@@ -38,7 +42,18 @@ func Render(im *Import, svc Services) (map[string][]byte, error) {
 	// hclwrite writes an empty block over two lines; the examples and
 	// every Terraform user write `glow {}`.
 	var blocks []string
-	if svc.Glow {
+	switch {
+	case svc.Glow && (svc.Owner != "" || svc.Environment != ""):
+		g := hclwrite.NewEmptyFile()
+		body := g.Body().AppendNewBlock("glow", nil).Body()
+		if svc.Owner != "" {
+			body.SetAttributeValue("owner", cty.StringVal(svc.Owner))
+		}
+		if svc.Environment != "" {
+			body.SetAttributeValue("environment", cty.StringVal(svc.Environment))
+		}
+		blocks = append(blocks, string(hclwrite.Format(g.Bytes())))
+	case svc.Glow:
 		blocks = append(blocks, "glow {}\n")
 	}
 	if svc.Gateflow {

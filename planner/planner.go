@@ -148,10 +148,12 @@ func diffOptions(cfg *config.Config, live state.Snapshot, targets, rotate []stat
 	return dopts
 }
 
-// Owner is the configuration's owner identity.
+// Owner is the configuration's owner identity: the owner, and its
+// environment when it has one (state.OwnerIdentity), so that two
+// environments of one owner never take each other's objects for their own.
 func Owner(cfg *config.Config) string {
 	if cfg.Glow != nil && cfg.Glow.Owner != "" {
-		return cfg.Glow.Owner
+		return state.OwnerIdentity(cfg.Glow.Owner, cfg.Glow.Environment)
 	}
 	return config.DefaultOwner
 }
@@ -235,6 +237,7 @@ func NewPayload(res *Result) *planfile.Payload {
 	}
 	if res.Config != nil {
 		pl.Configuration.Dir = res.Config.Dir
+		pl.Configuration.Prefix = res.Config.Prefix
 		for _, f := range res.Config.Files {
 			pl.Configuration.Files = append(pl.Configuration.Files, planfile.NewFile(f.Name, f.Content))
 		}
@@ -247,6 +250,25 @@ func EmbeddedFiles(pl *planfile.Payload) []config.SourceFile {
 	out := make([]config.SourceFile, len(pl.Configuration.Files))
 	for i, f := range pl.Configuration.Files {
 		out[i] = config.SourceFile{Name: f.Name, Content: f.Content()}
+	}
+	return out
+}
+
+// EmbeddedDirFiles are the embedded files of the configuration directory
+// itself, named relative to it (with a prefix, the files outside it, the
+// shared modules, are left out): what render.DeclaredAtInFiles reads.
+func EmbeddedDirFiles(pl *planfile.Payload) []config.SourceFile {
+	files := EmbeddedFiles(pl)
+	p := pl.Configuration.Prefix
+	if p == "" {
+		return files
+	}
+	out := files[:0]
+	for _, f := range files {
+		if rest, ok := strings.CutPrefix(f.Name, p+"/"); ok {
+			f.Name = rest
+			out = append(out, f)
+		}
 	}
 	return out
 }
@@ -391,11 +413,11 @@ func addresses(in []string, flag string) ([]state.Address, error) {
 			out = append(out, a)
 			continue
 		}
-		a, err := config.ParseAddress(s)
+		t, err := config.ParseTarget(s)
 		if err != nil {
 			return nil, fmt.Errorf("%s %q: %w", flag, s, err)
 		}
-		out = append(out, state.Address(a.String()))
+		out = append(out, state.Address(t.String()))
 	}
 	return out, nil
 }

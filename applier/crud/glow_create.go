@@ -237,7 +237,7 @@ func (g *Glow) findCreatedMany(ctx context.Context, specs []ProviderSpec, idx, p
 	var byName []int
 	for _, p := range pending {
 		if m := specs[idx[p]].Marker; m != nil {
-			byMarker[state.OwnerMarker{Owner: m.Owner, Address: m.Address}] = p
+			byMarker[state.OwnerMarker{Owner: m.Owner, Environment: m.Environment, Address: m.Address}] = p
 		} else {
 			byName = append(byName, p)
 		}
@@ -251,7 +251,7 @@ func (g *Glow) findCreatedMany(ctx context.Context, specs []ProviderSpec, idx, p
 			if own.Marker == nil {
 				continue
 			}
-			if p, ok := byMarker[state.OwnerMarker{Owner: own.Marker.Owner, Address: own.Marker.Address}]; ok {
+			if p, ok := byMarker[state.OwnerMarker{Owner: own.Marker.Owner, Environment: own.Marker.Environment, Address: own.Marker.Address}]; ok {
 				found[p] = glow.Created{ProviderID: lp.ID, Name: lp.Name, Version: lp.Version}
 			}
 		}

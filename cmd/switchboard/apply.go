@@ -197,6 +197,7 @@ func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, view 
 	}
 	cfg, err := flags.load(stream(cmd), pl.Configuration.Dir, func(o *config.LoadOptions) {
 		o.FS = config.MemFS(planner.EmbeddedFiles(pl))
+		o.Prefix = pl.Configuration.Prefix
 		o.PlannedVars = planner.PlannedVars(pl)
 	})
 	if err != nil {

@@ -72,11 +72,19 @@ func completeAddresses(cmd *cobra.Command, args []string, toComplete string) ([]
 		seen[a] = true
 	}
 	if cfg, _ := config.Load(dir, config.LoadOptions{}); cfg != nil {
+		addrs := make([]config.Address, 0, len(cfg.GlowProviders)+len(cfg.GatewayProviders))
 		for _, p := range cfg.GlowProviders {
-			seen[p.Address.String()] = true
+			addrs = append(addrs, p.Address)
 		}
 		for _, p := range cfg.GatewayProviders {
-			seen[p.Address.String()] = true
+			addrs = append(addrs, p.Address)
+		}
+		for _, a := range addrs {
+			seen[a.String()] = true
+			// Every module instance and module call above it is a target too.
+			for _, m := range config.ModuleTargets(a.Module) {
+				seen[m] = true
+			}
 		}
 	}
 	var out []cobra.Completion

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +18,7 @@ import (
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/importer"
 	"github.com/switchboard-hq/switchboard/planner/dump"
+	"github.com/switchboard-hq/switchboard/planner/state"
 	"github.com/switchboard-hq/switchboard/redact"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -32,6 +35,7 @@ type importFlags struct {
 	yes              bool
 	parallelism      int
 	jsonOut          bool
+	owner, env       string
 }
 
 func newImportCommand() *cobra.Command {
@@ -100,6 +104,8 @@ configuration was written, 1 on error (nothing is written then).`,
 	f.BoolVar(&flags.migrate, "migrate-keys-to-vault", false, "decrypt Glow keys of unknown origin once, store them in Vault and mark them in Glow")
 	f.BoolVar(&flags.yes, "yes", false, "with --migrate-keys-to-vault: do not ask for confirmation")
 	f.IntVar(&flags.parallelism, "parallelism", 10, "limit the number of concurrent API calls")
+	f.StringVar(&flags.owner, "owner", "", "write this owner into the glow block, and import only the providers it owns or nobody owns (default: \"default\")")
+	f.StringVar(&flags.env, "environment", "", "write this environment into the glow block (docs/environments.md): the providers of that owner in that environment are imported, those of its other environments are not")
 	f.BoolVar(&flags.jsonOut, "json", false, "print the report as one JSON document (with --migrate-keys-to-vault, needs --yes)")
 	return cmd
 }
@@ -110,6 +116,16 @@ func runImport(cmd *cobra.Command, flags importFlags, view views.Import) error {
 	if !svc.Glow && !svc.Gateflow {
 		svc = importer.Services{Glow: true, Gateflow: true}
 	}
+	for _, v := range []struct{ flag, value string }{{"--owner", flags.owner}, {"--environment", flags.env}} {
+		if v.value != "" && !ownerNameRE.MatchString(v.value) {
+			return fmt.Errorf("%s %q: want 1 to 64 ASCII letters, digits, '-', '_' and '.'", v.flag, v.value)
+		}
+	}
+	if (flags.owner != "" || flags.env != "") && !svc.Glow {
+		return errors.New("--owner and --environment are written into the glow block: they need Glow imported")
+	}
+	svc.Owner, svc.Environment = flags.owner, flags.env
+	identity := state.OwnerIdentity(cmp.Or(flags.owner, config.DefaultOwner), flags.env)
 	if (len(flags.departments) > 0 || flags.nameFilter != "") && !svc.Glow {
 		return errors.New("--department and --name-filter select Glow providers: they need --glow")
 	}
@@ -147,7 +163,7 @@ func runImport(cmd *cobra.Command, flags importFlags, view views.Import) error {
 	var foreign []string
 	kept := snap.Glow[:0]
 	for _, p := range snap.Glow {
-		if p.Ownership.Unmarked() || p.Ownership.OwnedBy(config.DefaultOwner) {
+		if p.Ownership.Unmarked() || p.Ownership.OwnedBy(identity) {
 			kept = append(kept, p)
 			continue
 		}
@@ -297,3 +313,6 @@ func migrateKeys(ctx context.Context, cmd *cobra.Command, view views.Import, fla
 	view.Migrated(len(mp.Keys))
 	return nil
 }
+
+// ownerNameRE is what config accepts as an owner or environment.
+var ownerNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)

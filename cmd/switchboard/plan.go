@@ -116,6 +116,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
   switchboard plan -out=plan.sbplan -var region=eu providers/   # Terraform's spellings work too
   switchboard plan --format markdown --title "Plan for $SHA" --full-plan-url "$ARTIFACT_URL" providers/ > comment.md
   switchboard plan --target 'glow_provider.openai["prod"]' providers/
+  switchboard plan --target 'module.team["cs"]' environments/staging/   # everything in one module instance
   switchboard plan --policy policies/ providers/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

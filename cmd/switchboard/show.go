@@ -63,7 +63,7 @@ or is not a plan file.`,
 			if format == "json" {
 				// Without loading the configuration, which may need
 				// sensitive variables: the blocks' lines from the files.
-				return render.WriteJSON(out, render.NewJSONPlan(pl.Plan, render.JSONOptions{DeclaredAt: render.DeclaredAtInFiles(planner.EmbeddedFiles(pl))}))
+				return render.WriteJSON(out, render.NewJSONPlan(pl.Plan, render.JSONOptions{DeclaredAt: render.DeclaredAtInFiles(planner.EmbeddedDirFiles(pl))}))
 			}
 			return renderPlanWith(out, pl.Plan, format, color, md)
 		},

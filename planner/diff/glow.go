@@ -224,7 +224,7 @@ func (d *differ) claimsAll(departments state.Set) bool {
 func markerOwner(o state.Ownership) string {
 	switch {
 	case o.Marker != nil:
-		return o.Marker.Owner
+		return o.Marker.Identity()
 	case o.Invalid != "":
 		return "(invalid marker)"
 	}
@@ -262,7 +262,8 @@ func allIn(elems, set state.Set) bool {
 }
 
 func (d *differ) marker(want *state.GlowProvider) *state.OwnerMarker {
-	return &state.OwnerMarker{Owner: d.opts.Owner, Address: want.Address, PreventDestroy: want.PreventDestroy}
+	m := state.NewOwnerMarker(d.opts.Owner, want.Address, want.PreventDestroy)
+	return &m
 }
 
 func (d *differ) glowCreate(want *state.GlowProvider) plan.Change {

@@ -89,8 +89,12 @@ type Payload struct {
 type Configuration struct {
 	// Dir is the directory as given to plan; diagnostics and path.module
 	// use it, so the reloaded configuration is identical.
-	Dir   string `json:"dir"`
-	Files []File `json:"files"`
+	Dir string `json:"dir"`
+	// Prefix is where Dir is among Files when they are named relative to
+	// a switchboard.root directory above it (config.Config.Prefix): a
+	// configuration calling modules beside its directory.
+	Prefix string `json:"prefix,omitempty"`
+	Files  []File `json:"files"`
 }
 
 // File is one embedded file: its name relative to Dir (slash-separated) and

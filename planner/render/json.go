@@ -53,7 +53,10 @@ type JSONValues struct {
 
 // JSONResource is one object of planned_values.
 type JSONResource struct {
-	Address         string         `json:"address"`
+	Address string `json:"address"`
+	// ModuleAddress is the module instance, as in Terraform; absent in the
+	// root module.
+	ModuleAddress   string         `json:"module_address,omitempty"`
 	Mode            string         `json:"mode"`
 	Type            string         `json:"type"`
 	Name            string         `json:"name"`
@@ -68,6 +71,7 @@ type JSONResource struct {
 // fields for the object under "switchboard".
 type JSONResourceChange struct {
 	Address         string `json:"address"`
+	ModuleAddress   string `json:"module_address,omitempty"`
 	PreviousAddress string `json:"previous_address,omitempty"`
 	Mode            string `json:"mode"`
 	Type            string `json:"type"`
@@ -182,6 +186,7 @@ func NewJSONPlan(p *plan.Plan, opts JSONOptions) *JSONPlan {
 		index := instanceKey(c.Address)
 		rc := JSONResourceChange{
 			Address:         c.Address,
+			ModuleAddress:   moduleOf(c.Address),
 			PreviousAddress: c.PreviousAddress,
 			Mode:            "managed",
 			Type:            c.Type,
@@ -224,6 +229,7 @@ func NewJSONPlan(p *plan.Plan, opts JSONOptions) *JSONPlan {
 			}
 			doc.PlannedValues.RootModule.Resources = append(doc.PlannedValues.RootModule.Resources, JSONResource{
 				Address:         c.Address,
+				ModuleAddress:   rc.ModuleAddress,
 				Mode:            "managed",
 				Type:            c.Type,
 				Name:            c.Name,
@@ -273,4 +279,13 @@ func instanceKey(address string) any {
 		return nil
 	}
 	return a.Key
+}
+
+// moduleOf is the module instance of an address, "" in the root module.
+func moduleOf(address string) string {
+	a, err := config.ParseAddress(address)
+	if err != nil {
+		return ""
+	}
+	return a.Module
 }

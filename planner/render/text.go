@@ -211,7 +211,7 @@ func adoptionWhy(a *plan.Adoption) string {
 		s = "made outside this configuration; the block sets adopt = true"
 	}
 	if a.PreviousOwner != "" {
-		s += fmt.Sprintf(", taking it over from configuration %q", a.PreviousOwner)
+		s += ", taking it over from " + state.DescribeOwner(a.PreviousOwner)
 	}
 	return s
 }
@@ -238,7 +238,7 @@ func describeUnmanaged(u plan.Unmanaged) string {
 		s += ")"
 	}
 	if u.Owner != "" {
-		s += fmt.Sprintf(", owned by configuration %q", u.Owner)
+		s += ", owned by " + state.DescribeOwner(u.Owner)
 	}
 	return s
 }

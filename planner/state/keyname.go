@@ -30,7 +30,7 @@ import (
 // path round-trips; ordinary Vault paths need no escaping and stay readable
 // in the Glow UI.
 
-var markerRE = regexp.MustCompile(`(?s)^(.*) \((vault:([^#()@ ]*)#([^#()@ ]*)(?:@v([1-9][0-9]{0,8}))?|env:([^#()@ ]+)|terraform:v([1-9][0-9]{0,18}))(?: owner:([A-Za-z0-9_.-]{1,64}))?\)$`)
+var markerRE = regexp.MustCompile(`(?s)^(.*) \((vault:([^#()@ ]*)#([^#()@ ]*)(?:@v([1-9][0-9]{0,8}))?|env:([^#()@ ]+)|terraform:v([1-9][0-9]{0,18}))(?: owner:(` + identityPattern + `))?\)$`)
 
 var markerEscaper = strings.NewReplacer("%", "%25", "#", "%23", "@", "%40", "(", "%28", ")", "%29", " ", "%20")
 

@@ -34,8 +34,12 @@ const maxMarkerLen = 4096
 
 // OwnerMarker says which configuration owns a Glow provider.
 type OwnerMarker struct {
-	Owner   string  `json:"owner"`
-	Address Address `json:"address"`
+	Owner string `json:"owner"`
+	// Environment is the owning configuration's environment
+	// (glow { environment = "staging" }); a marker written without one
+	// belongs to the environment "" (docs/environments.md).
+	Environment string  `json:"environment,omitempty"`
+	Address     Address `json:"address"`
 	// PreventDestroy survives the removal of the block: a protected
 	// provider whose block was deleted is not destroyed.
 	PreventDestroy bool `json:"prevent_destroy,omitempty"`
@@ -66,8 +70,8 @@ func ParseOwnerMarker(v string) (OwnerMarker, error) {
 	if dec.More() {
 		return OwnerMarker{}, fmt.Errorf("ownership marker is not valid: data after the marker")
 	}
-	if !ownerRE.MatchString(m.Owner) || m.Address == "" {
-		return OwnerMarker{}, fmt.Errorf("ownership marker is not valid: owner %q, address %q", m.Owner, m.Address)
+	if !ownerRE.MatchString(m.Owner) || m.Address == "" || m.Environment != "" && !ownerRE.MatchString(m.Environment) {
+		return OwnerMarker{}, fmt.Errorf("ownership marker is not valid: owner %q, environment %q, address %q", m.Owner, m.Environment, m.Address)
 	}
 	return m, nil
 }
@@ -85,8 +89,48 @@ type Ownership struct {
 	Invalid string `json:"invalid,omitempty"`
 }
 
-// OwnedBy reports whether the marker names owner.
-func (o Ownership) OwnedBy(owner string) bool { return o.Marker != nil && o.Marker.Owner == owner }
+// OwnedBy reports whether the marker names owner, an identity as
+// OwnerIdentity writes it: the same owner in the same environment.
+func (o Ownership) OwnedBy(owner string) bool {
+	return o.Marker != nil && o.Marker.Identity() == owner
+}
+
+// OwnerIdentity is the one string that names who owns an object: the
+// owner, or OWNER/ENVIRONMENT for a configuration with an environment.
+// Neither may contain '/', so the two never collide, and a marker, key or
+// endpoint name written before environments existed keeps meaning the
+// environment "". Plans, key names and endpoint names carry the identity.
+func OwnerIdentity(owner, environment string) string {
+	if environment == "" {
+		return owner
+	}
+	return owner + "/" + environment
+}
+
+// SplitIdentity is OwnerIdentity's inverse.
+func SplitIdentity(identity string) (owner, environment string) {
+	owner, environment, _ = strings.Cut(identity, "/")
+	return owner, environment
+}
+
+// NewOwnerMarker is the marker of identity for address.
+func NewOwnerMarker(identity string, address Address, preventDestroy bool) OwnerMarker {
+	owner, env := SplitIdentity(identity)
+	return OwnerMarker{Owner: owner, Environment: env, Address: address, PreventDestroy: preventDestroy}
+}
+
+// Identity is the marker's owner identity (OwnerIdentity).
+func (m OwnerMarker) Identity() string { return OwnerIdentity(m.Owner, m.Environment) }
+
+// DescribeOwner names an identity for messages: configuration "x", or
+// configuration "x" in environment "y".
+func DescribeOwner(identity string) string {
+	owner, env := SplitIdentity(identity)
+	if env == "" {
+		return fmt.Sprintf("configuration %q", owner)
+	}
+	return fmt.Sprintf("configuration %q in environment %q", owner, env)
+}
 
 // Unmarked reports whether nobody claims the object.
 func (o Ownership) Unmarked() bool { return o.Marker == nil && o.Invalid == "" }
@@ -95,7 +139,7 @@ func (o Ownership) Unmarked() bool { return o.Marker == nil && o.Invalid == "" }
 func (o Ownership) Describe() string {
 	switch {
 	case o.Marker != nil:
-		return fmt.Sprintf("configuration %q (as %s)", o.Marker.Owner, o.Marker.Address)
+		return fmt.Sprintf("%s (as %s)", DescribeOwner(o.Marker.Identity()), o.Marker.Address)
 	case o.Invalid != "":
 		return "an unknown owner (" + o.Invalid + ")"
 	default:
@@ -140,7 +184,10 @@ func WithMarker(values map[string]string, m OwnerMarker) map[string]string {
 // EndpointName is the name of an endpoint Switchboard creates for owner.
 func EndpointName(owner string) string { return "switchboard (owner:" + owner + ")" }
 
-var endpointNameRE = regexp.MustCompile(`^switchboard \(owner:([A-Za-z0-9_.-]{1,64})\)$`)
+var endpointNameRE = regexp.MustCompile(`^switchboard \(owner:(` + identityPattern + `)\)$`)
+
+// identityPattern matches an OwnerIdentity in key and endpoint names.
+const identityPattern = `[A-Za-z0-9_.-]{1,64}(?:/[A-Za-z0-9_.-]{1,64})?`
 
 // EndpointOwner is the owner an endpoint's name records; "" when none.
 func EndpointOwner(name string) string {

@@ -30,15 +30,77 @@ const (
 const UndeclaredPrefix = "undeclared."
 
 // Address names a resource instance: `glow_provider.openai` or, for a block
-// with several instances, `glow_provider.openai["prod"]`.
+// with several instances, `glow_provider.openai["prod"]`; in a module, the
+// module instance path comes first: `module.team["cs"].glow_provider.openai`.
 type Address string
+
+// SplitModule separates the module instance path (`module.team["cs"]`, ""
+// in the root module) from the resource part. Keys are quoted HCL strings,
+// so a dot or bracket inside one is skipped.
+func (a Address) SplitModule() (module string, resource Address) {
+	s := string(a)
+	i := 0
+	for strings.HasPrefix(s[i:], "module.") {
+		j := i + len("module.")
+		for j < len(s) && s[j] != '.' && s[j] != '[' {
+			j++
+		}
+		if j < len(s) && s[j] == '[' {
+			j = skipIndex(s, j)
+			if j < 0 {
+				return "", a
+			}
+		}
+		if j >= len(s) || s[j] != '.' {
+			// A module address alone: no resource part.
+			return s, ""
+		}
+		i = j + 1
+	}
+	if i == 0 {
+		return "", a
+	}
+	return s[:i-1], Address(s[i:])
+}
+
+// skipIndex returns the index after the `["..."]` starting at s[j], or -1.
+func skipIndex(s string, j int) int {
+	if j+1 >= len(s) || s[j+1] != '"' {
+		return -1
+	}
+	for k := j + 2; k < len(s); k++ {
+		switch s[k] {
+		case '\\':
+			k++
+		case '"':
+			if k+1 < len(s) && s[k+1] == ']' {
+				return k + 2
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// Module is the module instance path, "" in the root module.
+func (a Address) Module() string {
+	m, _ := a.SplitModule()
+	return m
+}
+
+func (a Address) withModule(module string) Address {
+	if module == "" {
+		return a
+	}
+	return Address(module + "." + string(a))
+}
 
 // Resource is the address without its instance key: a target written this
 // way selects every instance of the block.
 func (a Address) Resource() Address {
-	s := string(a)
-	if i := strings.IndexByte(s, '['); i >= 0 {
-		return Address(s[:i])
+	mod, s := a.SplitModule()
+	if i := strings.IndexByte(string(s), '['); i >= 0 {
+		return Address(s[:i]).withModule(mod)
 	}
 	return a
 }
@@ -46,7 +108,8 @@ func (a Address) Resource() Address {
 // Type is the resource type: `glow_provider` or `gateflow_provider`, also for
 // undeclared objects.
 func (a Address) Type() string {
-	s := strings.TrimPrefix(string(a.Resource()), UndeclaredPrefix)
+	_, r := a.Resource().SplitModule()
+	s := strings.TrimPrefix(string(r), UndeclaredPrefix)
 	if i := strings.IndexByte(s, '.'); i >= 0 {
 		return s[:i]
 	}
@@ -55,19 +118,73 @@ func (a Address) Type() string {
 
 // Name is the part after the type: `openai["prod"]`.
 func (a Address) Name() string {
+	_, r := a.SplitModule()
 	// Types contain no dot, so the first one separates the type even when
 	// the instance key contains dots.
-	_, name, _ := strings.Cut(strings.TrimPrefix(string(a), UndeclaredPrefix), ".")
+	_, name, _ := strings.Cut(strings.TrimPrefix(string(r), UndeclaredPrefix), ".")
 	return name
 }
 
-// Matches reports whether the target selects a: the same instance, or the
-// same resource when the target has no instance key.
+// Matches reports whether the target selects a: the same instance, the
+// same resource when the target has no instance key, or, for a target that
+// is a module address, anything in that module instance (or in every
+// instance of that module call, without a key), nested modules included.
 func (a Address) Matches(target Address) bool {
 	if a == target {
 		return true
 	}
-	return !strings.ContainsRune(string(target), '[') && a.Resource() == target
+	tmod, tres := target.SplitModule()
+	mod, res := a.SplitModule()
+	if tres == "" {
+		steps, tsteps := moduleSteps(mod), moduleSteps(tmod)
+		return len(steps) >= len(tsteps) && stepsMatch(steps[:len(tsteps)], tsteps)
+	}
+	if !stepsMatch(moduleSteps(mod), moduleSteps(tmod)) {
+		return false
+	}
+	return res == tres || !strings.ContainsRune(string(tres), '[') && res.Resource() == tres
+}
+
+// moduleSteps splits a module path into its steps: module.a["x"], module.b.
+func moduleSteps(mod string) []string {
+	var out []string
+	for m := mod; m != ""; {
+		// A step ends at the first '.' after its name and key.
+		j := len("module.")
+		for j < len(m) && m[j] != '.' && m[j] != '[' {
+			j++
+		}
+		if j < len(m) && m[j] == '[' {
+			j = skipIndex(m, j)
+			if j < 0 {
+				return append(out, m)
+			}
+		}
+		out = append(out, m[:j])
+		if j >= len(m) {
+			break
+		}
+		m = m[j+1:]
+	}
+	return out
+}
+
+// stepsMatch compares module steps; a target step without a key stands for
+// every instance of its module call.
+func stepsMatch(steps, target []string) bool {
+	if len(steps) != len(target) {
+		return false
+	}
+	for i, t := range target {
+		s := steps[i]
+		if s == t {
+			continue
+		}
+		if strings.HasSuffix(t, "]") || !strings.HasPrefix(s, t+"[") {
+			return false
+		}
+	}
+	return true
 }
 
 // UndeclaredAddress is the address given to a live object that the

@@ -238,3 +238,64 @@ func TestNormalizeSettings(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+func TestModuleAddresses(t *testing.T) {
+	a := Address(`module.team["c.s[1]"].module.keys.glow_provider.openai["k.x"]`)
+	if a.Module() != `module.team["c.s[1]"].module.keys` || a.Type() != "glow_provider" || a.Name() != `openai["k.x"]` ||
+		a.Resource() != `module.team["c.s[1]"].module.keys.glow_provider.openai` {
+		t.Errorf("parts of %s: module %q type %q name %q resource %q", a, a.Module(), a.Type(), a.Name(), a.Resource())
+	}
+	for target, want := range map[Address]bool{
+		`module.team`:                                  true,
+		`module.team["c.s[1]"]`:                        true,
+		`module.team["cs"]`:                            false,
+		`module.team["c.s[1]"].module.keys`:            true,
+		`module.team.module.keys`:                      true,
+		`module.keys`:                                  false,
+		`module.team.module.keys.glow_provider.openai`: true,
+		`module.team.glow_provider.openai`:             false,
+		`glow_provider.openai`:                         false,
+		`module.team["c.s[1]"].module.keys.glow_provider.openai["other"]`: false,
+	} {
+		if got := a.Matches(target); got != want {
+			t.Errorf("%s matches %s: %v, want %v", a, target, got, want)
+		}
+	}
+	if !Address(`glow_provider.x["a"]`).Matches(`glow_provider.x`) || Address(`module.m.glow_provider.x`).Matches(`glow_provider.x`) {
+		t.Error("root addresses")
+	}
+}
+
+func TestOwnerIdentityInMarkersAndNames(t *testing.T) {
+	m := NewOwnerMarker("platform/staging", "module.team[\"cs\"].glow_provider.openai", false)
+	if m.Owner != "platform" || m.Environment != "staging" || m.Identity() != "platform/staging" {
+		t.Fatalf("marker %+v", m)
+	}
+	got, err := ParseOwnerMarker(m.Encode())
+	if err != nil || got != m {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	old, err := ParseOwnerMarker(`{"owner":"platform","address":"glow_provider.x"}`)
+	if err != nil || old.Identity() != "platform" || (Ownership{Marker: &old}).OwnedBy("platform/staging") {
+		t.Errorf("a marker without environment: %+v %v", old, err)
+	}
+	if _, err := ParseOwnerMarker(`{"owner":"platform","environment":"a/b","address":"glow_provider.x"}`); err == nil {
+		t.Error("an environment with '/' was accepted")
+	}
+	if (Ownership{Marker: &m}).OwnedBy("platform") {
+		t.Error("staging's marker is owned by the environment \"\"")
+	}
+	name := OwnedKeyName("primary", SecretSource{VaultPath: "secret/x", VaultKey: "k", Version: 2}, "platform/staging")
+	if _, _, owner, ok := ParseOwnedKeyName(name); !ok || owner != "platform/staging" {
+		t.Errorf("key name %q gives owner %q", name, owner)
+	}
+	if _, _, owner, ok := ParseOwnedKeyName("primary (vault:secret/x#k@v2 owner:platform)"); !ok || owner != "platform" {
+		t.Errorf("an old key name gives owner %q", owner)
+	}
+	if EndpointOwner(EndpointName("platform/prod")) != "platform/prod" || EndpointOwner("switchboard (owner:platform)") != "platform" {
+		t.Error("endpoint names")
+	}
+	if DescribeOwner("platform/prod") != `configuration "platform" in environment "prod"` {
+		t.Error(DescribeOwner("platform/prod"))
+	}
+}
