@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/switchboard-hq/switchboard/applier"
-	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/planner/plan"
 )
 
@@ -312,5 +311,5 @@ func (v *applyHuman) Error(error) {}
 func (v *applyHuman) Diagnostics(diags hcl.Diagnostics) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	_ = config.WriteDiagnostics(v.stream.Err, diags, config.PrintOptions{Color: v.stream.ErrColor(v.noColor)})
+	_ = Diagnostics(v.stream, diags, DiagnosticOptions{NoColor: v.noColor})
 }

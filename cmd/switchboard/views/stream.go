@@ -17,11 +17,13 @@ import (
 	"golang.org/x/term"
 )
 
-// Terminal says which ends of a run are a terminal, and how wide stdout is.
+// Terminal says which ends of a run are a terminal, and how wide it is.
 // Tests build one to declare an interactive run without a real terminal.
 type Terminal struct {
 	In, Out, Err bool
-	// Width is the width of stdout in columns; 0 when unknown.
+	// Width is the width in columns of stdout, or of stderr when only
+	// stderr is a terminal (plan > file, with its diagnostics on the
+	// screen); 0 when unknown.
 	Width int
 }
 
@@ -31,9 +33,15 @@ type Terminal struct {
 // is one.
 func Detect(in io.Reader, out, errOut io.Writer) Terminal {
 	t := Terminal{In: isTerminal(in), Out: isTerminal(out), Err: isTerminal(errOut)}
-	if t.Out {
-		if w, _, err := term.GetSize(int(out.(interface{ Fd() uintptr }).Fd())); err == nil {
-			t.Width = w
+	for _, w := range []struct {
+		tty bool
+		f   any
+	}{{t.Out, out}, {t.Err, errOut}} {
+		if w.tty {
+			if n, _, err := term.GetSize(int(w.f.(interface{ Fd() uintptr }).Fd())); err == nil {
+				t.Width = n
+				break
+			}
 		}
 	}
 	return t
@@ -102,8 +110,8 @@ func (s *Stream) SetColorMode(m ColorMode) {
 // is a terminal.
 func (s *Stream) Interactive() bool { return s.term.In }
 
-// Width is the width of stdout in columns: the terminal's, else COLUMNS,
-// else 80.
+// Width is the width of the terminal in columns: the terminal's, else
+// COLUMNS, else 80.
 func (s *Stream) Width() int {
 	if s.term.Width > 0 {
 		return s.term.Width
