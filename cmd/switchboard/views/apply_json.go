@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/applier"
 	"github.com/switchboard-hq/switchboard/internal/version"
+	"github.com/switchboard-hq/switchboard/planner/plan"
 )
 
 // applyJSON streams one JSON object per line and event, in the shape of
@@ -252,3 +253,11 @@ func (v *applyJSON) Diagnostics(diags hcl.Diagnostics) {
 		v.diagnostic(out)
 	}
 }
+
+// Plan writes nothing: the applier's planned_change events are the plan.
+func (v *applyJSON) Plan(*plan.Plan) error { return nil }
+
+func (v *applyJSON) Reviewed(dir, file string) { v.Message(reviewedMessage(dir, file)) }
+
+// Cancelled cannot happen: nobody is asked in a JSON stream.
+func (v *applyJSON) Cancelled() {}
