@@ -129,6 +129,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
 			if err != nil {
 				return err
 			}
+			flags.diagnostics = view.Diagnostics
 			cfg, err := flags.load(stream(cmd), dir)
 			if err != nil {
 				return err

@@ -79,7 +79,7 @@ func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*sess
 	// Every credential is registered as soon as it is held, before any
 	// error could quote it.
 	creds := credentialsIn(ctx)
-	logOpt, err := debugLog(creds)
+	logOpt, err := debugLog(creds, streamIn(ctx).Err)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/switchboard-hq/switchboard/planner"
 	"github.com/switchboard-hq/switchboard/planner/plan"
@@ -24,6 +27,8 @@ type Plan interface {
 	// Saved says where --out wrote the plan and how to apply it;
 	// sensitive are the variables apply must be given again.
 	Saved(path string, sensitive []string)
+	// Diagnostics reports the configuration's diagnostics.
+	Diagnostics(hcl.Diagnostics)
 }
 
 // Formats of plan and show.
@@ -64,6 +69,11 @@ type planHuman struct {
 }
 
 func (v planHuman) SecretsChecked(n int) { secretsChecked(v.stream, n) }
+
+// Diagnostics go to stderr, as validate prints them.
+func (v planHuman) Diagnostics(diags hcl.Diagnostics) {
+	_ = Diagnostics(v.stream, diags, DiagnosticOptions{NoColor: v.noColor})
+}
 
 // secretsChecked goes to stderr in every format: stdout is the plan.
 func secretsChecked(s *Stream, n int) {
@@ -112,6 +122,20 @@ func saved(w io.Writer, path string, sensitive []string) {
 type planJSON struct{ stream *Stream }
 
 func (v planJSON) SecretsChecked(n int) { secretsChecked(v.stream, n) }
+
+// Diagnostics with an error end plan before its document: stdout gets a
+// diagnostic event for each, as apply --json writes them. Warnings alone
+// go to stderr, as for a person, since the document follows on stdout.
+func (v planJSON) Diagnostics(diags hcl.Diagnostics) {
+	if !diags.HasErrors() {
+		_ = Diagnostics(v.stream, diags, DiagnosticOptions{NoColor: true})
+		return
+	}
+	now := time.Now()
+	for _, d := range diags {
+		writeEvent(v.stream, now, diagnosticEvent(jsonDiagnostic(d)))
+	}
+}
 
 func (v planJSON) Plan(p *plan.Plan, doc *render.JSONPlan, report *render.PolicyReport) error {
 	if doc == nil {

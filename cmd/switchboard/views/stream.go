@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/term"
 )
@@ -88,7 +89,24 @@ type Stream struct {
 	mu    sync.Mutex
 	mode  ColorMode
 	input *bufio.Reader
+	out   *countingWriter
 }
+
+// countingWriter remembers whether anything was written through it.
+type countingWriter struct {
+	w       io.Writer
+	written atomic.Bool
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		c.written.Store(true)
+	}
+	return c.w.Write(p)
+}
+
+// OutWritten reports whether anything was written to Out.
+func (s *Stream) OutWritten() bool { return s.out.written.Load() }
 
 // NewStream builds a stream; getenv reads the environment (os.Getenv, or a
 // test's map).
@@ -96,7 +114,8 @@ func NewStream(in io.Reader, out, errOut io.Writer, t Terminal, getenv func(stri
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	return &Stream{In: in, Out: out, Err: errOut, term: t, getenv: getenv, mode: ColorAuto}
+	c := &countingWriter{w: out}
+	return &Stream{In: in, Out: c, Err: errOut, term: t, getenv: getenv, mode: ColorAuto, out: c}
 }
 
 // SetColorMode records --color.
