@@ -35,7 +35,8 @@ func main() {
 		cancel()
 	}()
 
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	in, out, errOut := views.Standard()
+	os.Exit(runWithInput(ctx, os.Args[1:], in, out, errOut))
 }
 
 // run executes the command line and returns the exit status. Everything it

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -198,3 +199,8 @@ func (s *Stream) Confirm(question, hint string) (bool, error) {
 	}
 	return strings.TrimSpace(line) == "yes", nil
 }
+
+// Standard is the process's standard input, output and error: the one
+// place outside tests that names them, so that everything else prints
+// through a Stream.
+func Standard() (in io.Reader, out, errOut io.Writer) { return os.Stdin, os.Stdout, os.Stderr }
