@@ -75,7 +75,9 @@ standard error. With --json, standard output is one JSON object per line:
 "gateflow_keys":{"count":1,"source":"GATEFLOW_ADMIN_KEY"}} (a source is
 "default", the environment variable, or "configured"),
 {"type":"listening","url":"http://127.0.0.1:PORT","state":"memory"} (or
-the --data directory), {"type":"stopped"}; the request log is JSON lines.`,
+the --data directory), {"type":"stopped"}; the request log is JSON lines
+(docs/json.md). Exit status: 0 once stopped by Ctrl-C, 1 when it cannot
+start (a taken port, a bad flag) or fails.`,
 		Example: `  switchboard emulator --addr 127.0.0.1:0
   switchboard emulator --data ./emulator-data --glow-token dev=alice:cs,math
   switchboard emulator --seed emulator/testdata/seed.json --rate-limit 50

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/switchboard-hq/switchboard/importer"
 	"github.com/switchboard-hq/switchboard/internal/version"
 	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
@@ -256,5 +257,58 @@ func TestErrorViews(t *testing.T) {
 	OutputFailed(&raw, "broken pipe")
 	if raw.String() != "Error: writing the output: broken pipe\n" {
 		t.Errorf("output failed: %q", raw.String())
+	}
+}
+
+func TestValidateViews(t *testing.T) {
+	warn := hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Careful"}}
+	s, out, errOut := testStream()
+	if err := NewValidate(s, false, true).Result(warn); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "Success! The configuration is valid, but there were some validation warnings as shown above.\n" || !strings.HasPrefix(errOut.String(), "Warning: Careful\n") {
+		t.Errorf("human: %q %q", out, errOut)
+	}
+	s, out, errOut = testStream()
+	_ = NewValidate(s, true, false).Result(someDiags)
+	var doc struct {
+		Valid       bool `json:"valid"`
+		ErrorCount  int  `json:"error_count"`
+		Diagnostics []struct {
+			Summary string `json:"summary"`
+		} `json:"diagnostics"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || doc.Valid || doc.ErrorCount != 1 || doc.Diagnostics[0].Summary != "Bad thing" || errOut.Len() != 0 {
+		t.Errorf("json: %v %s %s", err, out, errOut)
+	}
+}
+
+func TestImportViews(t *testing.T) {
+	im := &importer.Import{Secrets: []importer.Secret{{Path: "secret/llm/a", Users: []string{`gateflow_provider.a credentials "api_key"`}, Detail: "the credential api_key"}}}
+	mp := importer.MigrationPlan{Keys: []importer.Secret{{Path: "secret/llm/k", Detail: "the value of Glow key k1"}}, Providers: []string{"glow_provider.a"}}
+	s, out, _ := testStream()
+	v := NewImport(s)
+	v.MigrationPlan(mp)
+	v.MigrationStarted()
+	v.KeyStored("k1", "secret/llm/k", 1)
+	v.KeysReplaced("glow_provider.a", []string{"k2"}, []string{"k1"}, 1, 1)
+	v.Migrated(1)
+	v.Report(ImportReport{Dir: "providers", Import: im})
+	for _, want := range []string{"--migrate-keys-to-vault will, for 1 Glow key of unknown origin on 1 provider:", "Glow key k1 → secret/llm/k",
+		"stored Glow key k1 in Vault at secret/llm/k (version 1)", "(created k2; deleted k1) (1 of 1)", "Migrated 1 key.",
+		"Imported 0 Glow providers and 0 Gateflow providers into providers (main.hcl).", "  secret/llm/a (not checked)\n      the credential api_key, for gateflow_provider.a"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("human lacks %q:\n%s", want, out)
+		}
+	}
+	s, out, _ = testStream()
+	j := NewImportJSON(s)
+	j.MigrationPlan(mp)
+	j.KeyStored("k1", "secret/llm/k", 1)
+	j.Report(ImportReport{Dir: "providers", Import: im})
+	var doc ImportDocument
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || !doc.Success || doc.Migration.Keys != 1 || len(doc.Migration.Stored) != 1 ||
+		len(doc.SecretsToStore) != 1 || doc.SecretsToStore[0].Path != "secret/llm/a" {
+		t.Errorf("json: %v %+v", err, doc)
 	}
 }
