@@ -18,9 +18,15 @@ import (
 // and soak/ (the measurement harnesses, which print their reports).
 var printingPrograms = []string{"tools", "bench", "soak"}
 
+// The Terraform provider's binary talks to Terraform over gRPC and has no
+// views; its one print, log.Fatal when serving fails, is what Terraform
+// shows as the plugin's error.
+var providerMain = "cmd/terraform-provider-switchboard/main.go"
+
 // TestOnlyViewsPrint parses every non-test Go file of the module and fails,
 // naming file:line, on any way to print outside cmd/switchboard/views:
-// os.Stdout, os.Stderr, fmt.Print*, print and println anywhere; and in
+// os.Stdout, os.Stderr, fmt.Print*, log.Print*, log.Fatal*, log.Panic*
+// (the standard logger's stderr), print and println anywhere; and in
 // cmd/switchboard, a write (fmt.Fprint*, io.WriteString, io.Copy, Write)
 // to cmd.OutOrStdout(), cmd.ErrOrStderr() or a stream's Out and Err,
 // directly, through a variable holding one or through a parameter of type
@@ -79,7 +85,7 @@ func printsIn(t *testing.T, path, rel string, cli bool) []string {
 			name = imp.Name.Name
 		}
 		switch p {
-		case "os", "fmt", "io":
+		case "os", "fmt", "io", "log":
 			names[name] = p
 		}
 	}
@@ -155,6 +161,9 @@ func printsIn(t *testing.T, path, rel string, cli bool) []string {
 			switch {
 			case pkg == "fmt" && (sel == "Print" || sel == "Printf" || sel == "Println"):
 				report(n, "fmt."+sel)
+			case pkg == "log" && rel != providerMain && (strings.HasPrefix(sel, "Print") || strings.HasPrefix(sel, "Fatal") || strings.HasPrefix(sel, "Panic")):
+				// The standard logger writes to os.Stderr.
+				report(n, "log."+sel)
 			case !cli:
 			case pkg == "fmt" && strings.HasPrefix(sel, "Fprint") && len(n.Args) > 0 && streamWriter(n.Args[0]),
 				pkg == "io" && (sel == "WriteString" || sel == "Copy") && len(n.Args) > 0 && streamWriter(n.Args[0]):
@@ -178,6 +187,7 @@ func TestOnlyViewsPrintSeesPrints(t *testing.T) {
 import (
 	"fmt"
 	"io"
+	"log"
 	xos "os"
 )
 
@@ -194,7 +204,7 @@ func f(cmd interface{ OutOrStdout() io.Writer }, s struct{ Out, Err io.Writer })
 	fmt.Fprintf(io.Discard, "%v", b) // not a print
 }
 
-func g(w io.Writer) { fmt.Fprintln(w, "g") }
+func g(w io.Writer) { fmt.Fprintln(w, "g"); log.Printf("h") }
 `
 	path := filepath.Join(dir, "x.go")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
@@ -202,10 +212,10 @@ func g(w io.Writer) { fmt.Fprintln(w, "g") }
 	}
 	got := printsIn(t, path, "x.go", true)
 	want := []string{
-		"x.go:10: fmt.Println", "x.go:11: os.Stderr", "x.go:12: fmt.Fprintf to the command's output",
-		"x.go:14: fmt.Fprint to the command's output", "x.go:15: Write to the command's output",
-		"x.go:16: io.WriteString to the command's output", "x.go:17: println",
-		"x.go:22: fmt.Fprintln to the command's output",
+		"x.go:11: fmt.Println", "x.go:12: os.Stderr", "x.go:13: fmt.Fprintf to the command's output",
+		"x.go:15: fmt.Fprint to the command's output", "x.go:16: Write to the command's output",
+		"x.go:17: io.WriteString to the command's output", "x.go:18: println",
+		"x.go:23: fmt.Fprintln to the command's output", "x.go:23: log.Printf",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("found:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
