@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -96,12 +95,8 @@ variable "label" {
 	// credential list says so.
 	_, diags := Load(dir, LoadOptions{Env: noEnv, Vars: map[string]string{"label": givenCred}, Credentials: []sensitive.String{sensitive.New(givenCred)}})
 	checkDiags(t, diags, diagAt{"Invalid value for variable", "The label (sensitive value) is not ok.", "main.hcl", 2})
-	var b bytes.Buffer
-	if err := WriteDiagnostics(&b, diags, PrintOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(b.String()+fmt.Sprint(diags), givenCred) {
-		t.Errorf("a credential was printed:\n%s", b.String())
+	if text := shownText(t, diags); strings.Contains(text+fmt.Sprint(diags), givenCred) {
+		t.Errorf("a credential is shown:\n%s", text)
 	}
 
 	_, diags = Load(dir, LoadOptions{Env: envOf(map[string]string{"VAULT_TOKEN": vaultTokenCred}), Vars: map[string]string{"label": vaultTokenCred}})

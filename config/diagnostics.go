@@ -1,107 +1,52 @@
 package config
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
-// PrintOptions control WriteDiagnostics.
-type PrintOptions struct {
-	// Color adds ANSI colors, as Terraform does on a terminal.
-	Color bool
-	// ReadFile returns a file's content for the source snippets; nil
-	// reads from disk. The ranges name files as Load opened them.
-	ReadFile func(filename string) ([]byte, error)
+// Snippet is the source a diagnostic is about, as a renderer shows it
+// under the diagnostic's position: at most maxSnippetLines lines, each with
+// the columns of the range to underline. Diagnostics stay values here; the
+// command line's views decide how they look (colour, width).
+type Snippet struct {
+	Lines []SnippetLine
 }
 
-// WriteDiagnostics prints diagnostics the way Terraform does: severity and
-// summary, the position as file:line:column, the source lines with the
-// range underlined, then the detail. A diagnostic marked by SnippetHidden is
-// printed without its source lines.
-func WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, opts PrintOptions) error {
-	read := opts.ReadFile
-	if read == nil {
-		read = os.ReadFile
-	}
-	cache := map[string][]string{}
-	lines := func(name string) []string {
-		if l, ok := cache[name]; ok {
-			return l
-		}
-		b, err := read(name)
-		var l []string
-		if err == nil {
-			l = strings.Split(string(b), "\n")
-		}
-		cache[name] = l
-		return l
-	}
-	bw := bufio.NewWriter(w)
-	for _, d := range diags {
-		writeDiagnostic(bw, d, opts.Color, lines)
-	}
-	return bw.Flush()
-}
-
-const (
-	ansiReset  = "\x1b[0m"
-	ansiBold   = "\x1b[1m"
-	ansiRed    = "\x1b[1;31m"
-	ansiYellow = "\x1b[1;33m"
-)
-
-func writeDiagnostic(w *bufio.Writer, d *hcl.Diagnostic, color bool, lines func(string) []string) {
-	sev, sevColor := "Error", ansiRed
-	if d.Severity == hcl.DiagWarning {
-		sev, sevColor = "Warning", ansiYellow
-	}
-	if color {
-		fmt.Fprintf(w, "%s%s:%s %s%s%s\n", sevColor, sev, ansiReset, ansiBold, d.Summary, ansiReset)
-	} else {
-		fmt.Fprintf(w, "%s: %s\n", sev, d.Summary)
-	}
-	if s := d.Subject; s != nil && s.Filename != "" {
-		fmt.Fprintf(w, "\n  on %s:%d:%d:\n", s.Filename, s.Start.Line, s.Start.Column)
-		if !SnippetHidden(d) {
-			writeSnippet(w, *s, lines(s.Filename), color)
-		}
-	}
-	if d.Detail != "" {
-		fmt.Fprintf(w, "\n%s\n", d.Detail)
-	}
-	fmt.Fprintln(w)
+// SnippetLine is one source line without its line ending. Columns From up
+// to, not including, To (counted in characters from 1) are the
+// diagnostic's range on this line; To > From.
+type SnippetLine struct {
+	Number   int
+	Text     string
+	From, To int
 }
 
 // maxSnippetLines bounds the lines shown for a long range (a whole block).
 const maxSnippetLines = 3
 
-func writeSnippet(w *bufio.Writer, rng hcl.Range, lines []string, color bool) {
-	if rng.Start.Line < 1 || rng.Start.Line > len(lines) {
-		return
+// DiagnosticSnippet returns the lines of src, the content of the file d's
+// subject names, that the subject covers. It is nil when there is no
+// subject, when the range is outside src, and when the lines hold a secret
+// (SnippetHidden): a renderer shows no source line but these.
+func DiagnosticSnippet(d *hcl.Diagnostic, src []byte) *Snippet {
+	rng := d.Subject
+	if rng == nil || rng.Filename == "" || SnippetHidden(d) {
+		return nil
 	}
-	last := rng.End.Line
-	if last < rng.Start.Line {
-		last = rng.Start.Line
+	lines := strings.Split(string(src), "\n")
+	if src == nil || rng.Start.Line < 1 || rng.Start.Line > len(lines) {
+		return nil
 	}
-	if last > len(lines) {
-		last = len(lines)
-	}
-	if last-rng.Start.Line >= maxSnippetLines {
-		last = rng.Start.Line + maxSnippetLines - 1
-	}
-	width := len(fmt.Sprint(last))
+	last := max(rng.End.Line, rng.Start.Line)
+	last = min(last, len(lines), rng.Start.Line+maxSnippetLines-1)
+	s := &Snippet{}
 	for n := rng.Start.Line; n <= last; n++ {
 		line := strings.TrimRight(lines[n-1], "\r")
-		fmt.Fprintf(w, "  %*d | %s\n", width, n, line)
-		// The underline runs from the start column (on the first line) to
-		// the end column (on the last line of the range), else the whole
-		// line.
+		// The range runs from the start column (on the first line) to the
+		// end column (on the last line of the range), else the whole line.
 		from, to := 1, len([]rune(line))+1
 		if n == rng.Start.Line {
 			from = rng.Start.Column
@@ -112,23 +57,9 @@ func writeSnippet(w *bufio.Writer, rng hcl.Range, lines []string, color bool) {
 		if to <= from {
 			to = from + 1
 		}
-		runes := []rune(line)
-		var pad strings.Builder
-		for i := 0; i < from-1 && i < len(runes); i++ {
-			// Tabs stay tabs so that the carets line up however the
-			// terminal expands them.
-			if runes[i] == '\t' {
-				pad.WriteByte('\t')
-			} else {
-				pad.WriteByte(' ')
-			}
-		}
-		carets := strings.Repeat("^", to-from)
-		if color {
-			carets = ansiRed + carets + ansiReset
-		}
-		fmt.Fprintf(w, "  %*s | %s%s\n", width, "", pad.String(), carets)
+		s.Lines = append(s.Lines, SnippetLine{Number: n, Text: line, From: from, To: to})
 	}
+	return s
 }
 
 // ValidateJSON is what `switchboard validate --json` prints, in the shape
@@ -187,13 +118,6 @@ func NewValidateJSON(diags hcl.Diagnostics) ValidateJSON {
 	}
 	out.Valid = out.ErrorCount == 0
 	return out
-}
-
-// WriteValidateJSON writes NewValidateJSON(diags), indented.
-func WriteValidateJSON(w io.Writer, diags hcl.Diagnostics) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(NewValidateJSON(diags))
 }
 
 // ParseVarFlags reads --var NAME=VALUE options. The error never repeats the

@@ -138,8 +138,9 @@
 // # Diagnostics
 //
 // Load reports every problem it finds in one run, sorted by position.
-// WriteDiagnostics prints them as Terraform does; WriteValidateJSON writes
-// the form of `terraform validate -json`:
+// They stay values: DiagnosticSnippet gives a renderer the source lines
+// to show, and NewValidateJSON the form of `terraform validate -json`
+// (the command line's views print both):
 //
 //	{"format_version": "1.0", "valid": false, "error_count": 1, "warning_count": 0,
 //	 "diagnostics": [{"severity": "error", "summary": "…", "detail": "…",

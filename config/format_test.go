@@ -97,20 +97,9 @@ func TestUnifiedDiff(t *testing.T) {
 	}
 }
 
-func TestWriteDiagnostics(t *testing.T) {
+func TestValidateJSONAndVarFlags(t *testing.T) {
 	dir := writeDir(t, map[string]string{"main.hcl": "glow {\n\turl = \"ftp://x\"\n}\n"})
 	_, diags := Load(dir, LoadOptions{Env: noEnv})
-	var b strings.Builder
-	if err := WriteDiagnostics(&b, diags, PrintOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	want := "Error: Invalid URL\n\n  on " + filepath.Join(dir, "main.hcl") + ":2:8:\n" +
-		"  2 | \turl = \"ftp://x\"\n" +
-		"    | \t      ^^^^^^^^^\n\n" +
-		"\"ftp://x\" is not an absolute http or https URL.\n\n"
-	if b.String() != want {
-		t.Errorf("got:\n%q\nwant:\n%q", b.String(), want)
-	}
 	js := NewValidateJSON(diags)
 	if js.Valid || js.ErrorCount != 1 || js.Diagnostics[0].Range.Start.Line != 2 || js.Diagnostics[0].Range.Start.Column != 8 ||
 		js.Diagnostics[0].Range.End.Column != 17 || js.Diagnostics[0].Range.Start.Byte != 14 {

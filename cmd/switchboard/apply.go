@@ -101,7 +101,7 @@ refusal.`,
 func runApplyCommand(cmd *cobra.Command, args []string, flags *planFlags, view views.Apply, jsonOut, autoApprove, verify bool, reviewed string) error {
 	ctx := cmd.Context()
 	if cmd.Flags().Changed("dir") {
-		return fmt.Errorf("--dir is no longer needed: a plan file embeds the configuration it was made from; run switchboard apply %s", shellQuote(argDir(args)))
+		return fmt.Errorf("--dir is no longer needed: a plan file embeds the configuration it was made from; run switchboard apply %s", views.ShellQuote(argDir(args)))
 	}
 	target := argDir(args)
 	if reviewed != "" {
@@ -132,11 +132,8 @@ func runApplyCommand(cmd *cobra.Command, args []string, flags *planFlags, view v
 	if jsonOut && !autoApprove && res.Plan.HasChanges() {
 		return errors.New("apply --json needs --auto-approve (or a saved plan file): nobody can answer the question in a JSON stream; nothing was changed")
 	}
-	out := cmd.OutOrStdout()
-	if !jsonOut {
-		if err := renderPlan(out, res.Plan, "text", stream(cmd).OutColor(flags.noColor), ""); err != nil {
-			return err
-		}
+	if err := view.Plan(res.Plan); err != nil {
+		return err
 	}
 	if !res.Plan.HasChanges() {
 		if jsonOut {
@@ -151,7 +148,7 @@ func runApplyCommand(cmd *cobra.Command, args []string, flags *planFlags, view v
 			return err
 		}
 		if !ok {
-			fmt.Fprintln(out, "\nApply cancelled.")
+			view.Cancelled()
 			return exitCode(1)
 		}
 	}
@@ -267,14 +264,9 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, vi
 		b.WriteString("\nNothing was changed. Review a new plan of this configuration (plan it again in the pull request, or run the workflow's plan-and-apply job).")
 		return fmt.Errorf("%s", b.String())
 	}
-	if jsonOut {
-		view.Message(fmt.Sprintf("The plan of %s makes exactly the changes of the reviewed plan %s.", dir, file))
-	} else {
-		out := cmd.OutOrStdout()
-		fmt.Fprintf(out, "The plan of %s makes exactly the changes of the reviewed plan %s.\n\n", dir, file)
-		if err := renderPlan(out, res.Plan, "text", stream(cmd).OutColor(flags.noColor), ""); err != nil {
-			return err
-		}
+	view.Reviewed(dir, file)
+	if err := view.Plan(res.Plan); err != nil {
+		return err
 	}
 	if !res.Plan.HasChanges() {
 		if jsonOut {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -19,36 +18,34 @@ import (
 // values are dropped as soon as they are read; messages name the
 // reference's file:line, the secret and its field names, never a value.
 // It needs a token allowed to read the values, which a plan's usually is
-// not.
-func (s *session) checkSecrets(ctx context.Context, cfg *config.Config, out io.Writer) error {
+// not. It returns how many references it read; the view says so.
+func (s *session) checkSecrets(ctx context.Context, cfg *config.Config) (int, error) {
 	refs := vaultRefs(cfg)
 	if len(refs) == 0 {
-		fmt.Fprintln(out, "--check-secrets: the configuration has no vault() reference.")
-		return nil
+		return 0, nil
 	}
 	if s.vault == nil {
-		return errors.New("--check-secrets: the configuration uses vault() but no Vault is configured")
+		return 0, errors.New("--check-secrets: the configuration uses vault() but no Vault is configured")
 	}
 	var failed []string
 	denied := false
 	for _, ref := range refs {
 		if _, _, err := s.vault.Value(ctx, ref); err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return 0, ctx.Err()
 			}
 			failed = append(failed, err.Error())
 			denied = denied || errors.Is(err, secrets.ErrPermissionDenied)
 		}
 	}
 	if len(failed) == 0 {
-		fmt.Fprintf(out, "--check-secrets: all %d vault() references resolve to a string field (values not shown).\n", len(refs))
-		return nil
+		return len(refs), nil
 	}
 	msg := fmt.Sprintf("--check-secrets: %d of %d vault() references do not resolve:\n  %s", len(failed), len(refs), strings.Join(failed, "\n  "))
 	if denied {
 		msg += "\n--check-secrets reads the secrets' values: run it with a Vault role allowed to read them (a plan's usually may read metadata only)."
 	}
-	return errors.New(msg)
+	return 0, errors.New(msg)
 }
 
 // vaultRefs are the configuration's vault() references in file order,

@@ -22,10 +22,11 @@ const (
 // shows each request with its answer status and timing, every 429, retry
 // and wait; trace adds a line before each attempt and the headers that
 // carry no secret. It writes to SWITCHBOARD_LOG_PATH (appended to) or to
-// standard error. The clients never log a body or the Authorization
+// stderr, the run's stream's (already redacted, and where a test reads
+// it). The clients never log a body or the Authorization
 // header, and every line also passes through the run's credential
 // registry, as all output does.
-func debugLog(creds *redact.Registry) (api.Option, error) {
+func debugLog(creds *redact.Registry, stderr io.Writer) (api.Option, error) {
 	var level slog.Level
 	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(envLog))); v {
 	case "", "off":
@@ -37,7 +38,7 @@ func debugLog(creds *redact.Registry) (api.Option, error) {
 	default:
 		return nil, fmt.Errorf("%s=%q: use debug or trace (or leave it unset)", envLog, v)
 	}
-	w := io.Writer(os.Stderr)
+	w := stderr
 	if path := os.Getenv(envLogPath); path != "" {
 		f, err := logFile(path)
 		if err != nil {

@@ -94,6 +94,18 @@ gateflow_provider "openai" {
 		t.Errorf("the trace log holds credentials %q", found)
 	}
 
+	// Without SWITCHBOARD_LOG_PATH the log is on the run's stderr, through
+	// its redaction; stdout keeps only the plan.
+	t.Setenv("SWITCHBOARD_LOG", "debug")
+	t.Setenv("SWITCHBOARD_LOG_PATH", "")
+	out, errOut := runOK(t, "plan", "--no-color", dir)
+	if !logHasLine(errOut, "level=DEBUG", "msg=request", "service=glow", "status=200") || strings.Contains(out, "msg=request") {
+		t.Errorf("SWITCHBOARD_LOG without a path:\nstdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+	if found := leaks(errOut, canaries...); len(found) > 0 {
+		t.Errorf("the log on stderr holds credentials %q", found)
+	}
+
 	t.Setenv("SWITCHBOARD_LOG", "verbose")
 	code, _, errOut := runSwitchboard(t, "plan", "--no-color", dir)
 	if code != 1 || !strings.Contains(errOut, `SWITCHBOARD_LOG="verbose": use debug or trace`) {

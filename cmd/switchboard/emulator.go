@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -28,6 +26,7 @@ func newEmulatorCommand() *cobra.Command {
 		glowTokens []string
 		adminKeys  []string
 		quiet      bool
+		jsonOut    bool
 		maxBody    = emulator.ByteSize(emulator.DefaultMaxBody)
 	)
 	cmd := &cobra.Command{
@@ -67,13 +66,25 @@ Limits: --read-header-timeout and --read-timeout cut off clients that send
 headers or a body too slowly (the body is answered 408), --max-body answers
 larger bodies 413 without reading them, and --max-connections bounds the
 connections served at once (more wait to be accepted; idle keep-alive
-connections are closed to make room for them).`,
+connections are closed to make room for them).
+
+Output: where the credentials came from (never a value), the URL once it
+listens, and a line when it stops, on standard output; the request log on
+standard error. With --json, standard output is one JSON object per line:
+{"type":"credentials","glow_tokens":{"count":1,"source":"default"},
+"gateflow_keys":{"count":1,"source":"GATEFLOW_ADMIN_KEY"}} (a source is
+"default", the environment variable, or "configured"),
+{"type":"listening","url":"http://127.0.0.1:PORT","state":"memory"} (or
+the --data directory), {"type":"stopped"}; the request log is JSON lines
+(docs/json.md). Exit status: 0 once stopped by Ctrl-C, 1 when it cannot
+start (a taken port, a bad flag) or fails.`,
 		Example: `  switchboard emulator --addr 127.0.0.1:0
   switchboard emulator --data ./emulator-data --glow-token dev=alice:cs,math
-  switchboard emulator --seed emulator/testdata/seed.json --rate-limit 50`,
+  switchboard emulator --seed emulator/testdata/seed.json --rate-limit 50
+  switchboard emulator --json --addr 127.0.0.1:0 | jq -r 'select(.type == "listening") | .url'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out := cmd.OutOrStdout()
+			view := views.NewEmulator(stream(cmd), jsonOut)
 			if configFile != "" {
 				f, err := emulator.LoadCredentialsFile(configFile)
 				if err != nil {
@@ -96,26 +107,27 @@ connections are closed to make room for them).`,
 				}
 				cfg.GatewayAdminKeys = append(cfg.GatewayAdminKeys, k)
 			}
+			// The view is told where the credentials came from, never
+			// what they are.
+			var creds views.EmulatorCredentials
 			if len(cfg.GlowTokens) == 0 {
-				tok, from := "glow-dev-token", `the default "glow-dev-token"`
+				tok, from := "glow-dev-token", "default"
 				if v := os.Getenv("GLOW_TOKEN"); v != "" {
-					tok, from = v, "$GLOW_TOKEN"
+					tok, from = v, "GLOW_TOKEN"
 				}
 				cfg.GlowTokens = []emulator.GlowToken{{Token: tok, ActorName: "glow-user"}}
-				fmt.Fprintf(out, "Glow token: %s (actor glow-user, unscoped)\n", from)
-			} else {
-				fmt.Fprintf(out, "Glow tokens: %d configured\n", len(cfg.GlowTokens))
+				creds.GlowSource = from
 			}
 			if len(cfg.GatewayAdminKeys) == 0 {
-				key, from := "gw_admin_dev", `the default "gw_admin_dev"`
+				key, from := "gw_admin_dev", "default"
 				if v := os.Getenv("GATEFLOW_ADMIN_KEY"); v != "" {
-					key, from = v, "$GATEFLOW_ADMIN_KEY"
+					key, from = v, "GATEFLOW_ADMIN_KEY"
 				}
 				cfg.GatewayAdminKeys = []emulator.AdminKey{{Key: key}}
-				fmt.Fprintf(out, "Gateflow admin key: %s\n", from)
-			} else {
-				fmt.Fprintf(out, "Gateflow admin keys: %d configured\n", len(cfg.GatewayAdminKeys))
+				creds.GateflowSource = from
 			}
+			creds.GlowCount, creds.GateflowCount = len(cfg.GlowTokens), len(cfg.GatewayAdminKeys)
+			view.Credentials(creds)
 			// The tokens this emulator accepts are credentials it holds;
 			// the dev defaults are meant to be read, so they stay visible.
 			for _, tok := range cfg.GlowTokens {
@@ -128,11 +140,7 @@ connections are closed to make room for them).`,
 					credentials(cmd).Add("emulator admin key", sensitive.New(k.Key))
 				}
 			}
-			logTo := cmd.ErrOrStderr()
-			if quiet {
-				logTo = io.Discard
-			}
-			cfg.Logger = slog.New(slog.NewTextHandler(logTo, nil))
+			cfg.Logger = view.Logger(quiet)
 
 			cfg.MaxBody = int64(maxBody)
 			srv, err := emulator.New(cfg)
@@ -145,17 +153,12 @@ connections are closed to make room for them).`,
 				return err
 			}
 			url := "http://" + ln.Addr().String()
-			state := "in memory"
-			if cfg.DataDir != "" {
-				state = "in " + cfg.DataDir
-			}
-			fmt.Fprintf(out, "Switchboard emulator listening on %s (state %s)\n", url, state)
-			fmt.Fprintf(out, "  export GLOW_INSTANCE_URL=%s GATEFLOW_URL=%s\n", url, url)
+			view.Listening(url, cfg.DataDir)
 
 			hs, limited := srv.HTTPServer(ln)
 			// net/http's own messages (bad requests, TLS errors) go
 			// through the redacting stderr too, not the log package's.
-			hs.ErrorLog = log.New(cmd.ErrOrStderr(), "emulator: ", 0)
+			hs.ErrorLog = view.ErrorLog()
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(limited) }()
 			select {
@@ -169,7 +172,7 @@ connections are closed to make room for them).`,
 			if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 				err = serr
 			}
-			fmt.Fprintln(out, "Switchboard emulator stopped")
+			view.Stopped()
 			if cerr := srv.Close(); cerr != nil && err == nil {
 				err = cerr
 			}
@@ -189,6 +192,7 @@ connections are closed to make room for them).`,
 	f.Int64Var(&cfg.FaultSeed, "fault-seed", 0, "seed of the random fault decisions")
 	f.StringVar(&cfg.SeedFile, "seed", "", "JSON seed file loaded into an empty state")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
+	f.BoolVar(&jsonOut, "json", false, "print one JSON object per line (credentials, listening, stopped) and log requests as JSON")
 	f.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", emulator.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
 	f.DurationVar(&cfg.ReadTimeout, "read-timeout", emulator.DefaultReadTimeout, "time a client has to send a request's body, after its headers (then 408)")
 	f.Var(&maxBody, "max-body", fmt.Sprintf("largest request body, such as 8MiB or 200KB (then 413; at most %s)", emulator.ByteSize(emulator.MaxBodyLimit)))

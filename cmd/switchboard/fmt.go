@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,13 +12,14 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
 )
 
 func init() { subcommands = append(subcommands, newFmtCommand) }
 
 func newFmtCommand() *cobra.Command {
-	var check, diff, recursive, noColor bool
+	var check, diff, recursive, noColor, jsonOut bool
 	cmd := &cobra.Command{
 		Use:   "fmt [DIR | FILE | -]",
 		Short: "Rewrite configuration files in canonical style",
@@ -33,69 +35,33 @@ as to a file.
 With --check it changes nothing, lists the files that are not formatted and
 exits 3 if there are any. With --diff it also prints each change as a
 unified diff. A file with syntax errors is left alone, its errors go to
-standard error, and fmt exits 2.`,
+standard error, and fmt exits 2.
+
+With --json, standard output is one JSON document instead (success, files
+with name, changed and, with --diff, diff; for -, formatted; diagnostics,
+errors included); the exit status is the same.`,
 		Example: `  switchboard fmt providers/
   switchboard fmt --check --diff --recursive .
-  switchboard fmt - < providers/main.hcl`,
+  switchboard fmt - < providers/main.hcl
+  switchboard fmt --check --json . | jq -r '.files[] | select(.changed) | .name'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			target := "."
 			if len(args) == 1 {
 				target = args[0]
 			}
-			printDiags := func(diags hcl.Diagnostics, read func(string) ([]byte, error)) error {
-				errOut := cmd.ErrOrStderr()
-				color := stream(cmd).ErrColor(noColor)
-				return config.WriteDiagnostics(errOut, diags, config.PrintOptions{Color: color, ReadFile: read})
+			view := views.NewFmt(stream(cmd), jsonOut, noColor)
+			err := runFmt(cmd, view, target, check, diff, recursive)
+			var ec exitCode
+			if err != nil && jsonOut && !errors.As(err, &ec) {
+				// The error is part of the document, not a line on stderr.
+				view.Error(err)
+				err = exitCode(1)
 			}
-			if target == "-" {
-				return fmtStdin(cmd, check, diff, printDiags)
+			if cerr := view.Close(); cerr != nil && err == nil {
+				err = cerr
 			}
-			files, err := config.FormatTargets(target, recursive)
-			if err != nil {
-				return fmt.Errorf("fmt: %w", err)
-			}
-			out := cmd.OutOrStdout()
-			var diags hcl.Diagnostics
-			changed := 0
-			for _, name := range files {
-				src, err := os.ReadFile(name)
-				if err != nil {
-					return fmt.Errorf("fmt: %w", err)
-				}
-				formatted, fdiags := config.FormatSource(name, src)
-				if fdiags.HasErrors() {
-					diags = append(diags, fdiags...)
-					continue
-				}
-				if bytes.Equal(src, formatted) {
-					continue
-				}
-				changed++
-				fmt.Fprintln(out, name)
-				if diff {
-					fmt.Fprint(out, config.UnifiedDiff(diffName("old", name), diffName("new", name), src, formatted))
-				}
-				if !check {
-					info, err := os.Stat(name)
-					if err != nil {
-						return fmt.Errorf("fmt: %w", err)
-					}
-					if err := os.WriteFile(name, formatted, info.Mode().Perm()); err != nil {
-						return fmt.Errorf("fmt: %w", err)
-					}
-				}
-			}
-			if len(diags) > 0 {
-				if err := printDiags(diags, nil); err != nil {
-					return err
-				}
-				return exitCode(2)
-			}
-			if check && changed > 0 {
-				return exitCode(3)
-			}
-			return nil
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -103,6 +69,7 @@ standard error, and fmt exits 2.`,
 	f.BoolVar(&diff, "diff", false, "show the changes as a unified diff")
 	f.BoolVar(&recursive, "recursive", false, "also format files in subdirectories")
 	f.BoolVar(&noColor, "no-color", false, "do not use colors in error messages")
+	f.BoolVar(&jsonOut, "json", false, "print one JSON document: every file read, whether it changed, its diff with --diff, and errors")
 	return cmd
 }
 
@@ -119,7 +86,7 @@ const maxStdinSource = config.MaxConfigFileSize
 // fmtStdin is fmt -, as terraform fmt - does it: the formatted text on
 // standard output (or, with --check or --diff, only the verdict and the
 // diff, labelled like a file named "-"), nothing written anywhere else.
-func fmtStdin(cmd *cobra.Command, check, diff bool, printDiags func(hcl.Diagnostics, func(string) ([]byte, error)) error) error {
+func fmtStdin(cmd *cobra.Command, view views.Fmt, check, diff bool) error {
 	src, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxStdinSource+1))
 	if err != nil {
 		return fmt.Errorf("fmt: reading standard input: %w", err)
@@ -131,23 +98,76 @@ func fmtStdin(cmd *cobra.Command, check, diff bool, printDiags func(hcl.Diagnost
 	if diags.HasErrors() {
 		// The printer has no file to show lines from: give it the input.
 		read := func(string) ([]byte, error) { return src, nil }
-		if err := printDiags(diags, read); err != nil {
+		if err := view.Diagnostics(diags, read); err != nil {
 			return err
 		}
 		return exitCode(2)
 	}
-	out := cmd.OutOrStdout()
+	changed := !bytes.Equal(src, formatted)
+	var d string
 	if diff {
-		fmt.Fprint(out, config.UnifiedDiff("old/<stdin>", "new/<stdin>", src, formatted))
+		d = config.UnifiedDiff("old/<stdin>", "new/<stdin>", src, formatted)
 	}
-	if check {
-		if !bytes.Equal(src, formatted) {
-			return exitCode(3)
+	var out []byte
+	if !check && !diff {
+		out = formatted
+	}
+	view.Stdin(changed, d, out)
+	if check && changed {
+		return exitCode(3)
+	}
+	return nil
+}
+
+// runFmt formats target (a directory, a file or -).
+func runFmt(cmd *cobra.Command, view views.Fmt, target string, check, diff, recursive bool) error {
+	if target == "-" {
+		return fmtStdin(cmd, view, check, diff)
+	}
+	files, err := config.FormatTargets(target, recursive)
+	if err != nil {
+		return fmt.Errorf("fmt: %w", err)
+	}
+	var diags hcl.Diagnostics
+	changed := 0
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("fmt: %w", err)
 		}
-		return nil
+		formatted, fdiags := config.FormatSource(name, src)
+		if fdiags.HasErrors() {
+			diags = append(diags, fdiags...)
+			continue
+		}
+		if bytes.Equal(src, formatted) {
+			view.File(name, false, "")
+			continue
+		}
+		changed++
+		var d string
+		if diff {
+			d = config.UnifiedDiff(diffName("old", name), diffName("new", name), src, formatted)
+		}
+		view.File(name, true, d)
+		if !check {
+			info, err := os.Stat(name)
+			if err != nil {
+				return fmt.Errorf("fmt: %w", err)
+			}
+			if err := os.WriteFile(name, formatted, info.Mode().Perm()); err != nil {
+				return fmt.Errorf("fmt: %w", err)
+			}
+		}
 	}
-	if !diff {
-		_, err = out.Write(formatted)
+	if len(diags) > 0 {
+		if err := view.Diagnostics(diags, nil); err != nil {
+			return err
+		}
+		return exitCode(2)
 	}
-	return err
+	if check && changed > 0 {
+		return exitCode(3)
+	}
+	return nil
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 )
 
 const unformatted = "glow_provider \"a\" {\nname=\"A\"\n}\n"
@@ -102,5 +105,35 @@ func TestFmtStdin(t *testing.T) {
 	code, out, errOut = runSwitchboardWithInput(t, "glow {\n  url = \n", "fmt", "--no-color", "-")
 	if code != 2 || out != "" || !strings.Contains(errOut, "<stdin>:") || !strings.Contains(errOut, "url =") {
 		t.Errorf("syntax error on stdin: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+func TestFmtJSON(t *testing.T) {
+	dir := writeConfigFiles(t, map[string]string{"a.hcl": unformatted, "b.hcl": formatted, "c.hcl": "glow {\n"})
+	a, b := filepath.Join(dir, "a.hcl"), filepath.Join(dir, "b.hcl")
+	code, out, errOut := runSwitchboard(t, "fmt", "--check", "--diff", "--json", dir)
+	var doc views.FmtDocument
+	if err := json.Unmarshal([]byte(out), &doc); code != 2 || err != nil || errOut != "" {
+		t.Fatalf("fmt --json: exit %d %v\n%s%s", code, err, out, errOut)
+	}
+	if doc.Success || len(doc.Files) != 2 || doc.Files[0].Name != a || !doc.Files[0].Changed || !strings.Contains(doc.Files[0].Diff, "+  name = \"A\"") ||
+		doc.Files[1] != (views.FmtFile{Name: b}) || len(doc.Diagnostics) != 1 || doc.Diagnostics[0].Range == nil || doc.Diagnostics[0].Range.Filename != filepath.Join(dir, "c.hcl") {
+		t.Errorf("document: %+v", doc)
+	}
+	if src, _ := os.ReadFile(a); string(src) != unformatted {
+		t.Error("--check --json changed the file")
+	}
+	// An error is part of the document.
+	code, out, errOut = runSwitchboard(t, "fmt", "--json", filepath.Join(dir, "missing"))
+	doc = views.FmtDocument{}
+	if err := json.Unmarshal([]byte(out), &doc); code != 1 || err != nil || errOut != "" || doc.Success || len(doc.Diagnostics) != 1 {
+		t.Errorf("fmt --json of a missing directory: exit %d %v\n%s%s", code, err, out, errOut)
+	}
+	// fmt - --json: the formatted text in the document.
+	code, out, _ = runSwitchboardWithInput(t, unformatted, "fmt", "--json", "-")
+	doc = views.FmtDocument{}
+	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || len(doc.Files) != 1 || doc.Files[0].Name != "-" ||
+		!doc.Files[0].Changed || doc.Files[0].Formatted == nil || *doc.Files[0].Formatted != formatted {
+		t.Errorf("fmt - --json: exit %d %v\n%s", code, err, out)
 	}
 }

@@ -30,10 +30,26 @@ func TestJSONFlagOnEveryCommand(t *testing.T) {
 	if code, _, errOut := runSwitchboard(t, "plan", "-json", "--format", "json", dir); code != 0 {
 		t.Errorf("-json with --format json: exit %d %s", code, errOut)
 	}
-	if code, _, errOut := runSwitchboard(t, "plan", "--json", "--format", "markdown", dir); code != 1 || !strings.Contains(errOut, "--json is --format json") {
-		t.Errorf("--json with --format markdown: exit %d %s", code, errOut)
+	// An error in JSON mode is a diagnostic event on stdout, as apply
+	// --json ends with one.
+	code, out, errOut := runSwitchboard(t, "plan", "--json", "--format", "markdown", dir)
+	var ev views.Event
+	if err := json.Unmarshal([]byte(out), &ev); code != 1 || err != nil || errOut != "" || ev.Type != "diagnostic" ||
+		ev.Diagnostic == nil || ev.Diagnostic.Severity != "error" || !strings.Contains(ev.Diagnostic.Summary, "--json is --format json") {
+		t.Errorf("--json with --format markdown: exit %d %v\n%s%s", code, err, out, errOut)
 	}
-	code, out, errOut := runSwitchboard(t, "show", "--json", planFile)
+	for _, args := range [][]string{{"show", "--json", filepath.Join(dir, "missing.sbplan")}, {"plan", "-json", "-var", "novalue", dir}, {"version", "--json", "extra"}} {
+		code, out, errOut := runSwitchboard(t, args...)
+		ev = views.Event{}
+		if err := json.Unmarshal([]byte(out), &ev); code != 1 || err != nil || ev.Type != "diagnostic" || ev.Diagnostic.Summary == "" {
+			t.Errorf("%v: exit %d %v\n%s%s", args, code, err, out, errOut)
+		}
+	}
+	// Without --json, the same error is a line on stderr.
+	if code, out, errOut := runSwitchboard(t, "show", filepath.Join(dir, "missing.sbplan")); code != 1 || out != "" || !strings.HasPrefix(errOut, "Error: ") {
+		t.Errorf("show without --json: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runSwitchboard(t, "show", "--json", planFile)
 	if code != 0 || !json.Valid([]byte(out)) || !strings.Contains(out, `"resource_changes"`) {
 		t.Errorf("show --json: exit %d\n%s%s", code, out, errOut)
 	}

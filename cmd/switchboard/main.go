@@ -9,8 +9,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 )
@@ -32,7 +35,8 @@ func main() {
 		cancel()
 	}()
 
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	in, out, errOut := views.Standard()
+	os.Exit(runWithInput(ctx, os.Args[1:], in, out, errOut))
 }
 
 // run executes the command line and returns the exit status. Everything it
@@ -55,37 +59,50 @@ func runWithTerminal(ctx context.Context, args []string, stdin io.Reader, stdout
 	root := newRootCommand()
 	root.SetIn(stdin)
 	flush := redactOutput(root, stdout, stderr)
+	st := views.NewStream(stdin, root.OutOrStdout(), root.ErrOrStderr(), tty, os.Getenv)
 	defer func() {
 		// A panic's message may quote what the code was handling; the
 		// runtime would print it unredacted. It still exits 2, as Go does.
 		if p := recover(); p != nil {
-			fmt.Fprintf(root.ErrOrStderr(), "panic: %v\n\n%s", p, debug.Stack())
+			views.Panic(st, p, debug.Stack())
 			code = 2
 		}
 		if err := flush(); err != nil && code == 0 {
 			// The output is incomplete: a script must not take it for a
 			// result.
-			fmt.Fprintln(stderr, credentials(root).String("Error: writing the output: "+err.Error()))
+			views.OutputFailed(stderr, credentials(root).String(err.Error()))
 			code = 1
 		}
 	}()
 	args, err := terraformSpellings(root, args)
 	if err != nil {
-		fmt.Fprintln(root.ErrOrStderr(), "Error:", err)
+		views.Error(st, err, slices.Contains(args, "--json") || slices.Contains(args, "-json"))
 		return 1
 	}
 	root.SetArgs(args)
-	st := views.NewStream(stdin, root.OutOrStdout(), root.ErrOrStderr(), tty, os.Getenv)
-	err = root.ExecuteContext(withStream(withCredentials(ctx, credentials(root)), st))
+	cmd, err := root.ExecuteContextC(withStream(withCredentials(ctx, credentials(root)), st))
 	var ec exitCode
 	switch {
 	case errors.As(err, &ec):
 		return int(ec)
 	case err != nil:
-		fmt.Fprintln(root.ErrOrStderr(), "Error:", err)
+		views.Error(st, err, jsonMode(cmd))
 		return 1
 	}
 	return 0
+}
+
+// jsonMode reports whether cmd was asked for JSON: --json, or --format
+// json, which is the same.
+func jsonMode(cmd *cobra.Command) bool {
+	if cmd == nil {
+		return false
+	}
+	if f := cmd.Flags().Lookup("json"); f != nil && f.Value.String() == "true" {
+		return true
+	}
+	f := cmd.Flags().Lookup("format")
+	return f != nil && f.Value.String() == "json"
 }
 
 // exitCode ends the program with a status and no further message: the

@@ -2,17 +2,15 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/planner"
-	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
 	"github.com/switchboard-hq/switchboard/planner/render"
 	"github.com/switchboard-hq/switchboard/policy"
@@ -128,7 +126,11 @@ plan (exit 1, nothing saved); warnings are printed.`,
 			if err != nil {
 				return err
 			}
-			errOut := cmd.ErrOrStderr()
+			view, err := views.NewPlan(stream(cmd), format, flags.noColor, md)
+			if err != nil {
+				return err
+			}
+			flags.diagnostics = view.Diagnostics
 			cfg, err := flags.load(stream(cmd), dir)
 			if err != nil {
 				return err
@@ -146,9 +148,11 @@ plan (exit 1, nothing saved); warnings are printed.`,
 				return err
 			}
 			if checkSecrets {
-				if err := sess.checkSecrets(cmd.Context(), cfg, errOut); err != nil {
+				n, err := sess.checkSecrets(cmd.Context(), cfg)
+				if err != nil {
 					return err
 				}
+				view.SecretsChecked(n)
 			}
 			opts, err := flags.options()
 			if err != nil {
@@ -162,7 +166,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
 			if err != nil {
 				return err
 			}
-			if err := renderChecked(cmd.OutOrStdout(), errOut, res, doc, report, format, stream(cmd).OutColor(flags.noColor), md); err != nil {
+			if err := view.Plan(res.Plan, doc, report); err != nil {
 				return err
 			}
 			if report.Denied() {
@@ -173,16 +177,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
 				if err := writePlanFile(cmd, out, res); err != nil {
 					return err
 				}
-				// On stderr for the machine formats, so that their stdout
-				// stays one document.
-				msgOut := cmd.ErrOrStderr()
-				if format == "text" {
-					msgOut = cmd.OutOrStdout()
-				}
-				fmt.Fprintf(msgOut, "\nSaved the plan to: %s\n\nTo perform exactly these actions, run:\n    switchboard apply %s\n", out, shellQuote(out))
-				if names := sensitiveInputs(res); len(names) > 0 {
-					fmt.Fprintf(msgOut, "with the sensitive variables %s set as they were for this plan (the plan file holds their digests only).\n", strings.Join(names, ", "))
-				}
+				view.Saved(out, sensitiveInputs(res))
 			}
 			if detailedExit && res.Plan.HasChanges() {
 				return exitCode(2)
@@ -207,10 +202,6 @@ func argDir(args []string) string {
 		return args[0]
 	}
 	return "."
-}
-
-func renderPlan(w io.Writer, p *plan.Plan, format string, color bool, title string) error {
-	return renderPlanWith(w, p, format, color, render.MarkdownOptions{Title: title})
 }
 
 // commentFlags are the flags of the Markdown comment, shared by plan and
@@ -246,19 +237,6 @@ func (c *commentFlags) options(dir string) (render.MarkdownOptions, error) {
 	return o, nil
 }
 
-func renderPlanWith(w io.Writer, p *plan.Plan, format string, color bool, md render.MarkdownOptions) error {
-	switch format {
-	case "text":
-		return render.Text(w, p, render.TextOptions{Color: color})
-	case "json":
-		return render.JSON(w, p)
-	case "markdown", "md":
-		return render.Markdown(w, p, md)
-	default:
-		return fmt.Errorf("unknown --format %q: use text, json or markdown", format)
-	}
-}
-
 // writePlanFile writes through a temporary file and a rename, so that an
 // interrupted plan never leaves a truncated file that looks like a plan.
 // The run's credentials are cut out of the file like out of every output.
@@ -292,12 +270,4 @@ func sensitiveInputs(res *planner.Result) []string {
 		}
 	}
 	return out
-}
-
-// shellQuote quotes a path for the command a user copies, when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/+=:@") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

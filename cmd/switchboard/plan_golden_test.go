@@ -339,6 +339,18 @@ func TestPlanE2EGolden(t *testing.T) {
 			for _, format := range []string{"text", "json", "markdown"} {
 				code, out, errOut := runSwitchboard(t, "plan", "--no-color", "--destroy", "--format", format, dir)
 				w.assertNoSecret(t, out, errOut)
+				if format == "json" {
+					// A program reads the error on stdout, as a diagnostic
+					// event with the same message.
+					var ev struct {
+						Type       string `json:"type"`
+						Diagnostic struct{ Summary string }
+					}
+					if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Type != "diagnostic" || errOut != "" {
+						t.Fatalf("plan --destroy --format json: exit %d, want 1 and a diagnostic\n%s%s", code, out, errOut)
+					}
+					out, errOut = "", "Error: "+ev.Diagnostic.Summary+"\n"
+				}
 				if code != 1 || out != "" {
 					t.Fatalf("plan --destroy --format %s: exit %d, want 1 and no plan\n%s%s", format, code, out, errOut)
 				}

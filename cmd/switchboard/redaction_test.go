@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
@@ -191,7 +192,9 @@ func TestConnectRegistersTheTokenOfVaultLogin(t *testing.T) {
 	reg := &redact.Registry{}
 	// Nothing answers there: the token is registered before the first
 	// request, so even the error that Vault is down cannot quote it.
-	if _, err := connect(withCredentials(t.Context(), reg), &config.Config{Vault: &config.VaultSettings{Address: "http://127.0.0.1:1"}}); err == nil {
+	var errOut bytes.Buffer
+	st := views.NewStream(nil, &errOut, &errOut, views.Terminal{}, nil)
+	if _, err := connect(withStream(withCredentials(t.Context(), reg), st), &config.Config{Vault: &config.VaultSettings{Address: "http://127.0.0.1:1"}}); err == nil {
 		t.Fatal("connected to nothing")
 	}
 	if got := reg.String("token " + token[3:20]); got != "token (redacted: vault token (~/.vault-token))" {

@@ -55,7 +55,7 @@ func (l *loadFlags) load(st *views.Stream, dir string, with ...func(*config.Load
 	if len(diags) > 0 && l.diagnostics != nil {
 		l.diagnostics(diags)
 	} else if len(diags) > 0 {
-		if err := config.WriteDiagnostics(st.Err, diags, config.PrintOptions{Color: st.ErrColor(l.noColor)}); err != nil {
+		if err := views.Diagnostics(st, diags, views.DiagnosticOptions{NoColor: l.noColor}); err != nil {
 			return nil, err
 		}
 	}
@@ -79,7 +79,7 @@ func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*sess
 	// Every credential is registered as soon as it is held, before any
 	// error could quote it.
 	creds := credentialsIn(ctx)
-	logOpt, err := debugLog(creds)
+	logOpt, err := debugLog(creds, streamIn(ctx).Err)
 	if err != nil {
 		return nil, err
 	}

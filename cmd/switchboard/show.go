@@ -2,12 +2,10 @@ package main
 
 import (
 	"cmp"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/switchboard-hq/switchboard/planner"
-	"github.com/switchboard-hq/switchboard/planner/render"
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 )
 
 func init() { subcommands = append(subcommands, newShowCommand) }
@@ -49,23 +47,11 @@ or is not a plan file.`,
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			color := stream(cmd).OutColor(noColor)
-			if format == "text" {
-				fmt.Fprintf(out, "Plan file %s, written by Switchboard %s at %s, is bound to:\n", render.Clean(args[0]), render.Clean(pl.WrittenBy), pl.Plan.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"))
-				for _, l := range pl.Binding.Lines() {
-					// The actor and the URLs come from the file and the
-					// services: no control character reaches the terminal.
-					fmt.Fprintln(out, "  "+render.Clean(l))
-				}
-				fmt.Fprintln(out)
+			view, err := views.NewShow(stream(cmd), format, noColor, md)
+			if err != nil {
+				return err
 			}
-			if format == "json" {
-				// Without loading the configuration, which may need
-				// sensitive variables: the blocks' lines from the files.
-				return render.WriteJSON(out, render.NewJSONPlan(pl.Plan, render.JSONOptions{DeclaredAt: render.DeclaredAtInFiles(planner.EmbeddedDirFiles(pl))}))
-			}
-			return renderPlanWith(out, pl.Plan, format, color, md)
+			return view.Show(args[0], pl)
 		},
 	}
 	f := cmd.Flags()

@@ -33,7 +33,7 @@ func TestTerraformSingleDashSpellings(t *testing.T) {
 		{args: []string{"plan", "--", "-out=x"}, want: []string{"plan", "--", "-out=x"}},
 		// Refused, never read as a shorthand.
 		{args: []string{"plan", "-auto-approve"}, err: `unknown flag -auto-approve for "switchboard plan": it has no --auto-approve (switchboard apply has)`},
-		{args: []string{"fmt", "-json"}, err: `it has no --json (switchboard apply, switchboard import, switchboard plan, switchboard show, switchboard validate, switchboard version have)`},
+		{args: []string{"fmt", "-var", "x=1"}, err: `it has no --var (switchboard apply, switchboard plan, switchboard validate have)`},
 		{args: []string{"plan", "-output=p.sbplan"}, err: `unknown flag -output=p.sbplan for "switchboard plan": it has no --output`},
 		{args: []string{"import", "-out-dir", "x"}, err: `it has no --out-dir`},
 		{args: []string{"plan", "-refresh=false"}, err: `it has no --refresh`},

@@ -29,6 +29,16 @@ func stream(cmd *cobra.Command) *views.Stream {
 	return s
 }
 
+// streamIn is the stream of the run ctx belongs to: a command's context
+// once stream(cmd) has been called, which every command does before it
+// connects.
+func streamIn(ctx context.Context) *views.Stream {
+	if s, ok := ctx.Value(streamKey{}).(*views.Stream); ok {
+		return s
+	}
+	panic("switchboard: the context has no stream: call stream(cmd) first")
+}
+
 // jsonFormat makes --json, the spelling every command shares, the same as
 // --format json on the commands that have both; with another --format it
 // is refused rather than one of them silently winning.

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
-
 	"github.com/spf13/cobra"
+
+	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 
 	"github.com/switchboard-hq/switchboard/internal/version"
 )
@@ -25,27 +23,10 @@ unknown commit or date is an empty string.`,
   switchboard version --json | jq -r .version`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				return printVersion(cmd.OutOrStdout(), version.Get(), asJSON)
+				return views.Version(stream(cmd), version.Get(), asJSON)
 			},
 		}
 		cmd.Flags().BoolVar(&asJSON, "json", false, "print the version as a JSON object")
 		return cmd
 	})
-}
-
-func printVersion(w io.Writer, info version.Info, asJSON bool) error {
-	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(info)
-	}
-	unknown := func(s string) string {
-		if s == "" {
-			return "unknown"
-		}
-		return s
-	}
-	_, err := fmt.Fprintf(w, "Switchboard v%s\ncommit %s\nbuilt %s\n%s on %s\n",
-		info.Version, unknown(info.Commit), unknown(info.Date), info.GoVersion, info.Platform)
-	return err
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/switchboard-hq/switchboard/applier"
-	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/planner/plan"
+	"github.com/switchboard-hq/switchboard/planner/render"
 )
 
 // Apply is the view of apply: the applier's hooks, plus what the command
@@ -26,6 +26,14 @@ type Apply interface {
 	Error(error)
 	// Diagnostics reports the configuration's diagnostics.
 	Diagnostics(hcl.Diagnostics)
+	// Plan shows the plan apply is about to carry out, before the
+	// question (the JSON view has planned_change events instead).
+	Plan(*plan.Plan) error
+	// Reviewed says that the fresh plan of dir makes exactly the changes
+	// of the reviewed plan file.
+	Reviewed(dir, file string)
+	// Cancelled says that the answer was not yes.
+	Cancelled()
 	Close()
 }
 
@@ -308,9 +316,31 @@ func (v *applyHuman) Interrupted() {
 // Error is left to the command line's "Error: ..." on stderr.
 func (v *applyHuman) Error(error) {}
 
+func (v *applyHuman) Plan(p *plan.Plan) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return render.Text(v.stream.Out, p, render.TextOptions{Color: v.stream.OutColor(v.noColor)})
+}
+
+func (v *applyHuman) Reviewed(dir, file string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	fmt.Fprintf(v.stream.Out, "%s\n\n", reviewedMessage(dir, file))
+}
+
+func reviewedMessage(dir, file string) string {
+	return fmt.Sprintf("The plan of %s makes exactly the changes of the reviewed plan %s.", dir, file)
+}
+
+func (v *applyHuman) Cancelled() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	fmt.Fprintln(v.stream.Out, "\nApply cancelled.")
+}
+
 // Diagnostics go to stderr, as validate prints them.
 func (v *applyHuman) Diagnostics(diags hcl.Diagnostics) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	_ = config.WriteDiagnostics(v.stream.Err, diags, config.PrintOptions{Color: v.stream.ErrColor(v.noColor)})
+	_ = Diagnostics(v.stream, diags, DiagnosticOptions{NoColor: v.noColor})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/applier"
 	"github.com/switchboard-hq/switchboard/internal/version"
+	"github.com/switchboard-hq/switchboard/planner/plan"
 )
 
 // applyJSON streams one JSON object per line and event, in the shape of
@@ -94,15 +95,7 @@ func (v *applyJSON) emit(e Event) {
 	v.write(e)
 }
 
-func (v *applyJSON) write(e Event) {
-	e.Module = "switchboard.ui"
-	e.Timestamp = v.now().UTC().Format("2006-01-02T15:04:05.000000Z07:00")
-	b, err := json.Marshal(e)
-	if err != nil {
-		return
-	}
-	_, _ = v.stream.Out.Write(append(b, '\n'))
-}
+func (v *applyJSON) write(e Event) { writeEvent(v.stream, v.now(), e) }
 
 func hookOf(op applier.Operation) *Hook {
 	return &Hook{Resource: Resource{Addr: op.Address, ResourceType: op.Type, ResourceName: op.Name}, Action: string(op.Action), IDValue: op.ID, IDKey: idKey(op.ID)}
@@ -212,17 +205,7 @@ func (v *applyJSON) Summary(r *applier.Result) {
 	v.emit(Event{Level: level, Message: msg, Type: "change_summary", Changes: c})
 }
 
-func (v *applyJSON) diagnostic(d Diagnostic) {
-	level := "error"
-	if d.Severity == "warning" {
-		level = "warn"
-	}
-	msg := d.Summary
-	if d.Detail != "" {
-		msg += ": " + d.Detail
-	}
-	v.emit(Event{Level: level, Message: msg, Type: "diagnostic", Diagnostic: &d})
-}
+func (v *applyJSON) diagnostic(d Diagnostic) { v.emit(diagnosticEvent(d)) }
 
 func (v *applyJSON) Interrupted() {
 	v.mu.Lock()
@@ -242,13 +225,50 @@ func (v *applyJSON) Diagnostics(diags hcl.Diagnostics) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, d := range diags {
-		out := Diagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
-		if d.Severity == hcl.DiagWarning {
-			out.Severity = "warning"
-		}
-		if d.Subject != nil {
-			out.Range = &Range{Filename: d.Subject.Filename, Line: d.Subject.Start.Line, Column: d.Subject.Start.Column}
-		}
-		v.diagnostic(out)
+		v.diagnostic(jsonDiagnostic(d))
 	}
 }
+
+// jsonDiagnostic is a configuration's diagnostic as an event's.
+func jsonDiagnostic(d *hcl.Diagnostic) Diagnostic {
+	out := Diagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+	if d.Severity == hcl.DiagWarning {
+		out.Severity = "warning"
+	}
+	if d.Subject != nil {
+		out.Range = &Range{Filename: d.Subject.Filename, Line: d.Subject.Start.Line, Column: d.Subject.Start.Column}
+	}
+	return out
+}
+
+// diagnosticEvent is the line of a diagnostic, as apply --json writes it.
+func diagnosticEvent(d Diagnostic) Event {
+	level := "error"
+	if d.Severity == "warning" {
+		level = "warn"
+	}
+	msg := d.Summary
+	if d.Detail != "" {
+		msg += ": " + d.Detail
+	}
+	return Event{Level: level, Message: msg, Type: "diagnostic", Diagnostic: &d}
+}
+
+// writeEvent writes one event line.
+func writeEvent(s *Stream, now time.Time, e Event) {
+	e.Module = "switchboard.ui"
+	e.Timestamp = now.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+	b, err := json.Marshal(e)
+	if err != nil {
+		return
+	}
+	_, _ = s.Out.Write(append(b, '\n'))
+}
+
+// Plan writes nothing: the applier's planned_change events are the plan.
+func (v *applyJSON) Plan(*plan.Plan) error { return nil }
+
+func (v *applyJSON) Reviewed(dir, file string) { v.Message(reviewedMessage(dir, file)) }
+
+// Cancelled cannot happen: nobody is asked in a JSON stream.
+func (v *applyJSON) Cancelled() {}

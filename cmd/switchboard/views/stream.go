@@ -10,18 +10,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/term"
 )
 
-// Terminal says which ends of a run are a terminal, and how wide stdout is.
+// Terminal says which ends of a run are a terminal, and how wide it is.
 // Tests build one to declare an interactive run without a real terminal.
 type Terminal struct {
 	In, Out, Err bool
-	// Width is the width of stdout in columns; 0 when unknown.
+	// Width is the width in columns of stdout, or of stderr when only
+	// stderr is a terminal (plan > file, with its diagnostics on the
+	// screen); 0 when unknown.
 	Width int
 }
 
@@ -31,9 +35,15 @@ type Terminal struct {
 // is one.
 func Detect(in io.Reader, out, errOut io.Writer) Terminal {
 	t := Terminal{In: isTerminal(in), Out: isTerminal(out), Err: isTerminal(errOut)}
-	if t.Out {
-		if w, _, err := term.GetSize(int(out.(interface{ Fd() uintptr }).Fd())); err == nil {
-			t.Width = w
+	for _, w := range []struct {
+		tty bool
+		f   any
+	}{{t.Out, out}, {t.Err, errOut}} {
+		if w.tty {
+			if n, _, err := term.GetSize(int(w.f.(interface{ Fd() uintptr }).Fd())); err == nil {
+				t.Width = n
+				break
+			}
 		}
 	}
 	return t
@@ -80,7 +90,24 @@ type Stream struct {
 	mu    sync.Mutex
 	mode  ColorMode
 	input *bufio.Reader
+	out   *countingWriter
 }
+
+// countingWriter remembers whether anything was written through it.
+type countingWriter struct {
+	w       io.Writer
+	written atomic.Bool
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		c.written.Store(true)
+	}
+	return c.w.Write(p)
+}
+
+// OutWritten reports whether anything was written to Out.
+func (s *Stream) OutWritten() bool { return s.out.written.Load() }
 
 // NewStream builds a stream; getenv reads the environment (os.Getenv, or a
 // test's map).
@@ -88,7 +115,8 @@ func NewStream(in io.Reader, out, errOut io.Writer, t Terminal, getenv func(stri
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	return &Stream{In: in, Out: out, Err: errOut, term: t, getenv: getenv, mode: ColorAuto}
+	c := &countingWriter{w: out}
+	return &Stream{In: in, Out: c, Err: errOut, term: t, getenv: getenv, mode: ColorAuto, out: c}
 }
 
 // SetColorMode records --color.
@@ -102,8 +130,8 @@ func (s *Stream) SetColorMode(m ColorMode) {
 // is a terminal.
 func (s *Stream) Interactive() bool { return s.term.In }
 
-// Width is the width of stdout in columns: the terminal's, else COLUMNS,
-// else 80.
+// Width is the width of the terminal in columns: the terminal's, else
+// COLUMNS, else 80.
 func (s *Stream) Width() int {
 	if s.term.Width > 0 {
 		return s.term.Width
@@ -171,3 +199,8 @@ func (s *Stream) Confirm(question, hint string) (bool, error) {
 	}
 	return strings.TrimSpace(line) == "yes", nil
 }
+
+// Standard is the process's standard input, output and error: the one
+// place outside tests that names them, so that everything else prints
+// through a Stream.
+func Standard() (in io.Reader, out, errOut io.Writer) { return os.Stdin, os.Stdout, os.Stderr }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
-
-	"github.com/switchboard-hq/switchboard/config"
 )
 
 // Validate is the view of validate.
@@ -29,7 +27,7 @@ type validateHuman struct {
 }
 
 func (v validateHuman) Result(diags hcl.Diagnostics) error {
-	if err := config.WriteDiagnostics(v.stream.Err, diags, config.PrintOptions{Color: v.stream.ErrColor(v.noColor)}); err != nil {
+	if err := Diagnostics(v.stream, diags, DiagnosticOptions{NoColor: v.noColor}); err != nil {
 		return err
 	}
 	if diags.HasErrors() {
@@ -40,7 +38,7 @@ func (v validateHuman) Result(diags hcl.Diagnostics) error {
 		msg = "Success! The configuration is valid, but there were some validation warnings as shown above."
 	}
 	if v.stream.OutColor(v.noColor) {
-		msg = "\x1b[1;32m" + msg + "\x1b[0m"
+		msg = ansiGreen + msg + ansiReset
 	}
 	_, err := fmt.Fprintln(v.stream.Out, msg)
 	return err
@@ -49,5 +47,5 @@ func (v validateHuman) Result(diags hcl.Diagnostics) error {
 type validateJSON struct{ stream *Stream }
 
 func (v validateJSON) Result(diags hcl.Diagnostics) error {
-	return config.WriteValidateJSON(v.stream.Out, diags)
+	return writeValidateJSON(v.stream.Out, diags)
 }
