@@ -24,6 +24,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
+	"github.com/switchboard-hq/switchboard/internal/english"
 	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/planner/state"
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -516,20 +517,13 @@ func cleanupWords(keys, endpoints, drafts int) string {
 	var parts []string
 	add := func(n int, one, many string) {
 		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, one, many)))
+			parts = append(parts, english.Count(n, one, many))
 		}
 	}
 	add(keys, "key", "keys")
 	add(endpoints, "endpoint", "endpoints")
 	add(drafts, "draft", "drafts")
 	return strings.Join(parts, ", ") + " attached to nothing"
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // begin marks an address as started and prints its first line; false when
