@@ -374,7 +374,10 @@ func TestSearchPagesThroughEveryPage(t *testing.T) {
 
 	// Breaking out of the loop stops fetching.
 	n := 0
-	for range c.Search(context.Background(), glow.SearchRequest{}) {
+	for _, err := range c.Search(context.Background(), glow.SearchRequest{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		n++
 		if n == 2 {
 			break

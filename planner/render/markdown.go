@@ -522,7 +522,7 @@ func (m *markdown) diff(n int, whole bool) string {
 	} else {
 		if left := len(m.text.shown) - n; left > 0 {
 			body.WriteString("\n")
-			body.WriteString(fmt.Sprintf("  # (%s more %s not shown here: this comment is shortened)\n", count(left), english.Plural(left, "change", "changes")))
+			fmt.Fprintf(&body, "  # (%s more %s not shown here: this comment is shortened)\n", count(left), english.Plural(left, "change", "changes"))
 		}
 		body.WriteString("\n")
 	}
