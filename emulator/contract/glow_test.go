@@ -124,7 +124,7 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 
 	// Bad input on endpoints and keys.
 	_, err = e.glow.CreateEndpoints(ctx, []glow.EndpointInput{{URL: "https://ok.example"}, {URL: "ftp://nope"}})
-	ae := wantErr(t, err, api.ErrInvalid, 400, "invalid_field", "endpoints[1].url")
+	ae := wantAPIError(t, err, api.ErrInvalid, 400, "invalid_field", "endpoints[1].url")
 	if ae.Name != "ftp://nope" {
 		t.Errorf("subject %q, want the failing entry", ae.Name)
 	}
@@ -333,7 +333,7 @@ func TestGlowDraftPublish(t *testing.T) {
 	}
 	// A second writer that read an older version is refused at its draft.
 	_, err := e.glow.Draft(ctx, glow.DraftRequest{ProviderID: p, ExpectedVersion: ptr(v), Patch: glow.Patch{Description: ptr("other")}})
-	ae := wantErr(t, err, api.ErrConflict, 409, api.CodeVersionConflict, "")
+	ae := wantAPIError(t, err, api.ErrConflict, 409, api.CodeVersionConflict, "")
 	if !strings.Contains(ae.Message, fmt.Sprintf("expected version %d, server has %d", v, v+2)) {
 		t.Errorf("conflict message %q", ae.Message)
 	}

@@ -185,7 +185,13 @@ func all[T any](t testing.TB, seq iter.Seq2[T, error]) []T {
 // wantErr asserts that err is an *api.Error matching sentinel, with the
 // given status code, error code and field ("" skips a check of code or
 // field; "-" asserts an empty field).
-func wantErr(t testing.TB, err error, sentinel error, status int, code, field string) *api.Error {
+func wantErr(t testing.TB, err error, sentinel error, status int, code, field string) {
+	t.Helper()
+	wantAPIError(t, err, sentinel, status, code, field)
+}
+
+// wantAPIError is wantErr for a test that looks further into the error.
+func wantAPIError(t testing.TB, err error, sentinel error, status int, code, field string) *api.Error {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error, want %v", sentinel)
