@@ -30,10 +30,6 @@ import (
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
-// DefaultParallelism bounds the operations in flight, like Terraform's
-// -parallelism.
-const DefaultParallelism = 10
-
 // Deps are the services apply talks to. A nil client is an error only when
 // the plan changes that service.
 type Deps struct {
@@ -68,7 +64,7 @@ func (d Deps) metadata() MetadataReader {
 // Options tune one apply.
 type Options struct {
 	// Parallelism bounds the operations in flight; 0 is
-	// DefaultParallelism.
+	// api.DefaultParallelism.
 	Parallelism int
 	// Verify tests the connection of every Gateflow provider configured or
 	// changed and enabled, once the changes are done.
@@ -187,7 +183,7 @@ func Apply(ctx context.Context, p *plan.Plan, deps Deps, opts Options) (*Result,
 	}
 	r := &run{deps: deps, opts: opts, res: res, plan: p, secrets: newSecretCache(deps.Secrets, deps.LookupEnv, deps.Credentials)}
 	if r.opts.Parallelism <= 0 {
-		r.opts.Parallelism = DefaultParallelism
+		r.opts.Parallelism = api.DefaultParallelism
 	}
 	if r.opts.Now == nil {
 		r.opts.Now = time.Now
