@@ -397,7 +397,6 @@ type DeleteResult struct {
 	ETag string
 }
 
-
 // The tolerant decoding of displayed-only fields. raw is one JSON value as
 // the decoder found it, or empty when the field was absent; none of these
 // fails.

@@ -448,4 +448,3 @@ type ModelsResponse struct {
 type DeleteModelsRequest struct {
 	ModelIDs []string `json:"model_ids"`
 }
-

@@ -187,7 +187,7 @@ func all[T any](t testing.TB, seq iter.Seq2[T, error]) []T {
 // field; "-" asserts an empty field).
 func wantErr(t testing.TB, err error, sentinel error, status int, code, field string) {
 	t.Helper()
-	wantAPIError(t, err, sentinel, status, code, field)
+	_ = wantAPIError(t, err, sentinel, status, code, field)
 }
 
 // wantAPIError is wantErr for a test that looks further into the error.
