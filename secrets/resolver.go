@@ -727,7 +727,6 @@ func fields(data map[string]interface{}) map[string]field {
 	return fs
 }
 
-
 func toInt(v interface{}) int {
 	switch v := v.(type) {
 	case json.Number:
