@@ -6,13 +6,14 @@ SHELL := /usr/bin/env bash
 BIN        := bin
 GO         ?= go
 STATICCHECK_VERSION := v0.8.2
+GOLANGCI_LINT_VERSION := v2.15.0
 TERRAFORM  ?= $(shell command -v terraform 2>/dev/null || echo /usr/local/bin/terraform)
 RACE       ?= -race
 FUZZTIME   ?= 20s
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all build test vet staticcheck unit demo fuzz bench bench-quick soak clean tools provider docs docs-check terraform-check policy-test
+.PHONY: all build test test-short lint vet staticcheck unit demo fuzz bench bench-quick soak clean tools provider docs docs-check terraform-check policy-test
 .PHONY: provider-mirror release-snapshot lint-workflows print-version print-ldflags
 
 # ---- Versions (docs/releasing.md) ----
@@ -57,6 +58,10 @@ $(BIN)/tfplugindocs:
 $(BIN)/staticcheck:
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
+# golangci-lint takes a few minutes to build the first time.
+$(BIN)/golangci-lint:
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
 # OPA, for `bin/opa test examples/policies` and for writing policies for
 # `plan --policy` (docs/policy.md): the version the main go.mod embeds.
 OPA_VERSION := v1.22.3
@@ -77,6 +82,13 @@ vet:
 
 staticcheck: $(BIN)/staticcheck
 	$(BIN)/staticcheck ./...
+
+# The conventions of .golangci.yml (formatting, doc comments on exported
+# identifiers, checked errors, function length and complexity) over the
+# main module; tools/ are modules of their own. The layering test
+# (internal/layering) runs with the other tests.
+lint: $(BIN)/golangci-lint
+	$(BIN)/golangci-lint run ./...
 
 # The provider's acceptance tests run the real Terraform; it is never
 # downloaded at test time, so its absence is an error, not a skip.
@@ -102,7 +114,13 @@ docs-check: $(BIN)/tfplugindocs terraform-check
 	TERRAFORM=$(TERRAFORM) terraform-provider/gendocs.sh "$$tmp/docs" >/dev/null; \
 	diff -r docs/terraform-provider "$$tmp/docs" || { echo "docs/terraform-provider is stale: run make docs"; exit 1; }
 
-test: vet staticcheck docs-check lint-workflows policy-test unit
+test: vet staticcheck lint docs-check lint-workflows policy-test unit
+
+# The quick loop (CONTRIBUTING.md): no Vault server, no Terraform, no race
+# detector. Tests that need Vault or Terraform skip under -short, saying so.
+# It includes the layering test.
+test-short:
+	$(GO) test -short -count=1 ./...
 
 # Each fuzz target runs for FUZZTIME; go test allows one target per run.
 # Minimizing each new input is capped: by default go test spends up to a

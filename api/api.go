@@ -26,6 +26,11 @@ const (
 	DefaultPageSize      = 500
 )
 
+// DefaultParallelism bounds the calls a command keeps in flight (plan's
+// reads, apply's writes, import's reads) unless told otherwise, like
+// Terraform's -parallelism.
+const DefaultParallelism = 10
+
 // Config is the resolved set of options. It is exported so that
 // api/transport can read it; callers set it through Options.
 type Config struct {

@@ -38,6 +38,20 @@ const (
 	CodePreconditionFailed = "precondition_failed"
 )
 
+// ErrorBody is the body of every non-2xx answer of both services
+// (docs/api.md): the clients decode it and the emulator writes it.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail says what went wrong: a stable code, a message for people
+// and, for bad input, the JSON path of the offending field.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
 // Error is a failed call. It says which service and operation failed, on what
 // subject, and what the server answered, in a sentence fit for a terminal.
 // It never holds a token or a secret value: the transport scrubs every known

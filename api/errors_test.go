@@ -41,7 +41,7 @@ func TestErrorIsMapsStatuses(t *testing.T) {
 			for _, w := range tc.want {
 				want = want || w == s
 			}
-			var err error = fmt.Errorf("wrapped: %w", tc.err)
+			err := fmt.Errorf("wrapped: %w", tc.err)
 			if got := errors.Is(err, s); got != want {
 				t.Errorf("%d/%v: Is(%v) = %v, want %v", tc.err.StatusCode, tc.err.Err, s, got, want)
 			}

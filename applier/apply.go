@@ -24,14 +24,11 @@ import (
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
+	"github.com/switchboard-hq/switchboard/internal/english"
 	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/planner/state"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
-
-// DefaultParallelism bounds the operations in flight, like Terraform's
-// -parallelism.
-const DefaultParallelism = 10
 
 // Deps are the services apply talks to. A nil client is an error only when
 // the plan changes that service.
@@ -67,7 +64,7 @@ func (d Deps) metadata() MetadataReader {
 // Options tune one apply.
 type Options struct {
 	// Parallelism bounds the operations in flight; 0 is
-	// DefaultParallelism.
+	// api.DefaultParallelism.
 	Parallelism int
 	// Verify tests the connection of every Gateflow provider configured or
 	// changed and enabled, once the changes are done.
@@ -186,7 +183,7 @@ func Apply(ctx context.Context, p *plan.Plan, deps Deps, opts Options) (*Result,
 	}
 	r := &run{deps: deps, opts: opts, res: res, plan: p, secrets: newSecretCache(deps.Secrets, deps.LookupEnv, deps.Credentials)}
 	if r.opts.Parallelism <= 0 {
-		r.opts.Parallelism = DefaultParallelism
+		r.opts.Parallelism = api.DefaultParallelism
 	}
 	if r.opts.Now == nil {
 		r.opts.Now = time.Now
@@ -516,20 +513,13 @@ func cleanupWords(keys, endpoints, drafts int) string {
 	var parts []string
 	add := func(n int, one, many string) {
 		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, one, many)))
+			parts = append(parts, english.Count(n, one, many))
 		}
 	}
 	add(keys, "key", "keys")
 	add(endpoints, "endpoint", "endpoints")
 	add(drafts, "draft", "drafts")
 	return strings.Join(parts, ", ") + " attached to nothing"
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // begin marks an address as started and prints its first line; false when

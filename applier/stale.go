@@ -85,7 +85,7 @@ func checkStale(ctx context.Context, p *plan.Plan, ops []*op, deps Deps) error {
 		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(DefaultParallelism)
+	g.SetLimit(api.DefaultParallelism)
 	if len(glowOps) > 0 {
 		if deps.Glow == nil {
 			return errors.New("apply: the plan changes Glow providers but no Glow client is configured")

@@ -272,7 +272,11 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 	if o.keep {
 		defer fmt.Printf("Generated worlds kept in %s\n", tmp)
 	} else {
-		defer os.RemoveAll(tmp)
+		defer func() {
+			if err := os.RemoveAll(tmp); err != nil {
+				fmt.Fprintf(os.Stderr, "removing the generated worlds: %v\n", err)
+			}
+		}()
 	}
 	rep := &report{Machine: describeMachine(o), Started: time.Now(), Options: o}
 	// The machine is shared: the load around the run says how much the

@@ -115,7 +115,9 @@ func (c calls) String() string {
 }
 
 func fetchStats(ctx context.Context, base string) (emulator.Stats, error) {
-	return childproc.EmulatorStats(ctx, http.DefaultClient, base)
+	var st emulator.Stats
+	err := childproc.EmulatorGet(ctx, http.DefaultClient, base, "/_emulator/stats", &st)
+	return st, err
 }
 
 // cliEnv points the CLI at the emulator and at Vault: in timed runs

@@ -63,7 +63,7 @@ func runMeasured(ctx context.Context, bin string, args, env []string, timeout ti
 	case err = <-done:
 	case <-ctx.Done():
 		_ = childproc.Kill(cmd)
-		<-done
+		<-done //nolint:errcheck // killed: its exit status says nothing
 		childproc.Forget(cmd)
 		return procResult{}, fmt.Errorf("%s %s: %w", bin, strings.Join(args, " "), ctx.Err())
 	}

@@ -29,7 +29,7 @@ func severityName(s hcl.DiagnosticSeverity) string {
 // leak into the tests.
 func noEnv(string) (string, bool) { return "", false }
 
-// TestFixtureDiagnostics loads each directory of testdata/config and checks
+// TestFixtureDiagnostics loads each directory of testdata/fixtures and checks
 // every diagnostic's position, severity and summary, and that nothing else
 // is reported.
 func TestFixtureDiagnostics(t *testing.T) {
@@ -200,7 +200,7 @@ func TestFixtureDiagnostics(t *testing.T) {
 			{"main.hcl", 10, 13, "error", "Invalid use of vault()"},
 		},
 	}
-	dirs, err := filepath.Glob("../testdata/config/*")
+	dirs, err := filepath.Glob("testdata/fixtures/*")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestFixtureDiagnostics(t *testing.T) {
 	}
 	for name, want := range cases {
 		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join("../testdata/config", name)
+			dir := filepath.Join("testdata/fixtures", name)
 			cfg, diags := Load(dir, LoadOptions{Env: noEnv})
 			var got []wantDiag
 			for _, d := range diags {

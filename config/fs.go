@@ -103,7 +103,7 @@ func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, describeStatError(fsys, name, err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // opened to read: closing it reports nothing to act on
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fileProblem("cannot be read")

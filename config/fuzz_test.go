@@ -13,7 +13,7 @@ import (
 // formatter: whatever the input, they report diagnostics and never panic.
 // Input starting with '{' is also tried as JSON syntax.
 func FuzzLoad(f *testing.F) {
-	for _, pattern := range []string{"../testdata/config/*/*.hcl*", "../examples/*/*.hcl"} {
+	for _, pattern := range []string{"testdata/fixtures/*/*.hcl*", "../examples/*/*.hcl"} {
 		files, _ := filepath.Glob(pattern)
 		for _, name := range files {
 			if b, err := os.ReadFile(name); err == nil {

@@ -62,9 +62,10 @@ func jsonNesting(src []byte) (off, line, col int) {
 		case '"':
 			start, startLine, startCol := i, line, i-lineStart+1
 			for i++; i < len(src) && src[i] != '"'; i++ {
-				if src[i] == '\\' {
+				switch src[i] {
+				case '\\':
 					i++
-				} else if src[i] == '\n' {
+				case '\n':
 					line, lineStart = line+1, i+1
 				}
 			}

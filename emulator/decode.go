@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -132,7 +134,7 @@ func checkShape(v any, t reflect.Type, path, typeCode string) error {
 			return wrong()
 		}
 		fields := jsonFields(t)
-		for _, name := range sortedKeys(obj) {
+		for _, name := range slices.Sorted(maps.Keys(obj)) {
 			ft, ok := fields[name]
 			if !ok {
 				return badInput("unknown_field", join(path, name), "unknown field %q", join(path, name))
@@ -146,7 +148,7 @@ func checkShape(v any, t reflect.Type, path, typeCode string) error {
 		if !ok {
 			return wrong()
 		}
-		for _, name := range sortedKeys(obj) {
+		for _, name := range slices.Sorted(maps.Keys(obj)) {
 			if err := checkShape(obj[name], t.Elem(), join(path, name), typeCode); err != nil {
 				return err
 			}

@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/emulator/store"
 )
 
@@ -424,21 +425,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(data, '\n'))
 }
 
-type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Field   string `json:"field,omitempty"`
-	} `json:"error"`
-}
-
 func writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
 		ae = errf(http.StatusInternalServerError, "internal", "", "%v", err)
 	}
-	var b errorBody
-	b.Error.Code, b.Error.Message, b.Error.Field = ae.code, ae.message, ae.field
+	b := api.ErrorBody{Error: api.ErrorDetail{Code: ae.code, Message: ae.message, Field: ae.field}}
 	if ae.status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "1")
 	}

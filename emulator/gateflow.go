@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -172,7 +173,7 @@ func checkCredentials(id string, creds map[string]string, prefix string) error {
 	bad := func(field, format string, args ...any) error {
 		return errf(http.StatusUnprocessableEntity, "invalid_credentials", prefix+field, format, args...)
 	}
-	for _, k := range sortedKeys(creds) {
+	for _, k := range slices.Sorted(maps.Keys(creds)) {
 		if _, ok := info.Credential(k); !ok {
 			return bad(k, "%s%s is not a credential of %s; its credentials are %s", prefix, k, id, strings.Join(info.CredentialNames(), ", "))
 		}
@@ -193,7 +194,7 @@ func checkCredentials(id string, creds map[string]string, prefix string) error {
 // (a removal) is allowed when allowNull.
 func checkSettings(id string, settings map[string]any, allowNull bool) error {
 	info := catalogue[id]
-	for _, k := range sortedKeys(settings) {
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
 		field := "settings." + k
 		setting, ok := info.Setting(k)
 		if !ok {

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -47,7 +48,7 @@ func (c *caller) scopeOf() []string {
 	if !c.scoped {
 		return nil
 	}
-	return sortedKeys(c.scope)
+	return slices.Sorted(maps.Keys(c.scope))
 }
 
 // seesRef reports whether the caller may see a key or endpoint created
@@ -249,7 +250,7 @@ func (s *Server) glowTokenSelf(r *http.Request, c *caller) (any, error) {
 	}
 	out := glow.TokenInfo{ActorName: c.actor, Scoped: c.scoped}
 	if c.scoped {
-		out.DepartmentIDs = sortedKeys(c.scope)
+		out.DepartmentIDs = slices.Sorted(maps.Keys(c.scope))
 	}
 	return out, nil
 }

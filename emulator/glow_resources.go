@@ -2,8 +2,10 @@ package emulator
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/switchboard-hq/switchboard/api/glow"
@@ -79,7 +81,7 @@ func (s *Server) glowEndpointList(r *http.Request, c *caller) (any, error) {
 // the caller sees the key or endpoint only through one, so there is one.
 func (s *Server) inUse(c *caller, what, id string, users map[string]bool) glow.IDResult {
 	msg := fmt.Sprintf("%s %s is used by a provider", what, id)
-	for _, pid := range sortedKeys(users) {
+	for _, pid := range slices.Sorted(maps.Keys(users)) {
 		if p, ok := s.st.providers.get(pid); ok && c.sees(p) {
 			msg = fmt.Sprintf("%s %s is used by provider %s (%s)", what, id, p.ID, p.Name)
 			break

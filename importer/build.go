@@ -24,13 +24,13 @@ const VaultField = "value"
 type Origin int
 
 const (
-	// OriginUnknown: a Glow key made outside Switchboard, or a Gateflow
+	// OriginUnknown is a Glow key made outside Switchboard, or a Gateflow
 	// credential. Its value is not in Vault until someone puts it there.
 	OriginUnknown Origin = iota
-	// OriginVault: a Glow key whose name records the Vault secret
+	// OriginVault is a Glow key whose name records the Vault secret
 	// Switchboard created it from.
 	OriginVault
-	// OriginEnv: a Glow key whose name records an environment variable.
+	// OriginEnv is a Glow key whose name records an environment variable.
 	OriginEnv
 )
 
@@ -92,9 +92,13 @@ func (p *GatewayProvider) Address() string { return state.TypeGatewayProvider + 
 type SecretState int
 
 const (
-	// SecretUnchecked: no Vault to ask, or Vault did not answer.
+	// SecretUnchecked means there was no Vault to ask, or Vault did not
+	// answer.
 	SecretUnchecked SecretState = iota
+	// SecretMissing means Vault has no secret at the path: it must be
+	// written before apply.
 	SecretMissing
+	// SecretPresent means the value is in Vault already.
 	SecretPresent
 )
 

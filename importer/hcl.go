@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/internal/english"
 )
 
 // The files Render writes. Import refuses to write into a directory that
@@ -120,7 +121,7 @@ func glowBlock(body *hclwrite.Body, p *GlowProvider) {
 	l := p.Live
 	header := fmt.Sprintf("Glow provider %s.", l.ID)
 	if l.ModelUsageCount > 0 {
-		header = fmt.Sprintf("Glow provider %s, used by %s: %s.", l.ID, plural(l.ModelUsageCount, "model"), strings.Join(l.ModelIDs, ", "))
+		header = fmt.Sprintf("Glow provider %s, used by %s: %s.", l.ID, english.Count(l.ModelUsageCount, "model", "models"), strings.Join(l.ModelIDs, ", "))
 	}
 	comment(body, header)
 	b := body.AppendNewBlock(config.GlowProviderType, []string{p.Name}).Body()
@@ -241,11 +242,4 @@ func comment(body *hclwrite.Body, text string) {
 		flush()
 	}
 	body.AppendUnstructuredTokens(toks)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

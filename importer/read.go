@@ -16,7 +16,8 @@ type Filter struct {
 	// Search is Glow's search text: it matches name and description,
 	// case-insensitively.
 	Search string
-	// Parallelism bounds the Gateflow calls in flight; 0 means 10.
+	// Parallelism bounds the Gateflow calls in flight; 0 means
+	// api.DefaultParallelism.
 	Parallelism int
 }
 

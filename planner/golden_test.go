@@ -15,7 +15,7 @@ import (
 	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/planner")
+var update = flag.Bool("update", false, "rewrite the golden files under planner/testdata")
 
 var (
 	now      = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -277,7 +277,7 @@ func TestGolden(t *testing.T) {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("..", "testdata", "planner", name)
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)

@@ -162,22 +162,22 @@ func TestWriterPassesOnWhatCannotBeginACredential(t *testing.T) {
 	var out bytes.Buffer
 	w := r.Writer(&out)
 	prompt := "Do you want to perform these actions? Only 'yes' will be accepted: "
-	w.Write([]byte(prompt))
+	write(t, w, prompt)
 	if out.String() != prompt {
 		t.Fatalf("a prompt without a newline was held back: %q", out.String())
 	}
 	// The beginning of a credential waits for what follows.
-	w.Write([]byte("token=" + token[:5]))
+	write(t, w, "token="+token[:5])
 	if got := out.String(); got != prompt+"token=" {
 		t.Fatalf("after the beginning of a token: %q", got)
 	}
-	w.Write([]byte(token[5:] + "\n"))
+	write(t, w, token[5:]+"\n")
 	if got := out.String(); got != prompt+"token=(redacted: GLOW_TOKEN)\n" {
 		t.Fatalf("after its end: %q", got)
 	}
 	// At the end of the stream, a beginning that never grew is shown.
-	w.Write([]byte("end " + token[:5]))
-	w.Flush()
+	write(t, w, "end "+token[:5])
+	flush(t, w)
 	if got := out.String(); !strings.HasSuffix(got, "\nend "+token[:5]) || w.Redacted() != 1 {
 		t.Fatalf("after Flush: %q, %d redacted", got, w.Redacted())
 	}
@@ -196,9 +196,9 @@ func TestWriterLongLineInSmallWrites(t *testing.T) {
 	var out bytes.Buffer
 	w := r.Writer(&out)
 	for i := 0; i < len(in); i += 4093 {
-		w.Write([]byte(in[i:min(i+4093, len(in))]))
+		write(t, w, in[i:min(i+4093, len(in))])
 	}
-	w.Flush()
+	flush(t, w)
 	if bytes.Contains(out.Bytes(), []byte(token[:8])) || out.String() != r.String(in) {
 		t.Error("a long line written in parts was not redacted as a whole")
 	}
@@ -211,10 +211,10 @@ func TestWriterSeesCredentialsAddedLater(t *testing.T) {
 	r := &Registry{}
 	var out bytes.Buffer
 	w := r.Writer(&out)
-	w.Write([]byte("before " + token + "\n"))
+	write(t, w, "before "+token+"\n")
 	r.Add("GLOW_TOKEN", sensitive.New(token))
-	w.Write([]byte("after " + token + "\n"))
-	w.Flush()
+	write(t, w, "after "+token+"\n")
+	flush(t, w)
 	if want := "before " + token + "\nafter (redacted: GLOW_TOKEN)\n"; out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
 	}
@@ -236,7 +236,7 @@ func TestWriterConcurrentWrites(t *testing.T) {
 	// Credentials may be added while others write.
 	wg.Go(func() { r.Add("OTHER", sensitive.New("another-credential")) })
 	wg.Wait()
-	w.Flush()
+	flush(t, w)
 	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if len(got) != writers*lines || w.Redacted() != writers*lines {
 		t.Fatalf("%d lines, %d markers, want %d", len(got), w.Redacted(), writers*lines)
@@ -328,10 +328,10 @@ func TestRedactMatchesTheRuleOnRandomText(t *testing.T) {
 		w := r.Writer(&out)
 		for rest := in; rest != ""; {
 			n := min(rng.IntN(12), len(rest))
-			w.Write([]byte(rest[:n]))
+			write(t, w, rest[:n])
 			rest = rest[n:]
 		}
-		w.Flush()
+		flush(t, w)
 		if out.String() != want {
 			t.Fatalf("round %d, written in parts, %q in %q:\n got %q\nwant %q", round, creds, in, out.String(), want)
 		}
@@ -367,12 +367,30 @@ func BenchmarkWriter10MBInLines(b *testing.B) {
 	for b.Loop() {
 		w := r.Writer(discard{})
 		for _, l := range lines {
-			w.Write(l)
+			if _, err := w.Write(l); err != nil {
+				b.Fatal(err)
+			}
 		}
-		w.Flush()
+		flush(b, w)
 	}
 }
 
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// write and flush fail the test on an error: the writer passes on the
+// underlying writer's errors and has none of its own.
+func write(t testing.TB, w *Writer, s string) {
+	t.Helper()
+	if _, err := w.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func flush(t testing.TB, w *Writer) {
+	t.Helper()
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}

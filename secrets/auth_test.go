@@ -37,8 +37,10 @@ func newAuthEnv(t *testing.T) *authEnv {
 	addr, token := vaulttest.Start(t)
 	for _, name := range []string{"VAULT_ADDR", "VAULT_TOKEN", "VAULT_AGENT_ADDR", "VAULT_CONFIG_PATH", "VAULT_NAMESPACE", "VAULT_MAX_RETRIES",
 		"ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"} {
-		t.Setenv(name, "")
-		os.Unsetenv(name)
+		t.Setenv(name, "") // restores it after the test
+		if err := os.Unsetenv(name); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Setenv("HOME", t.TempDir())
 	return &authEnv{
@@ -530,7 +532,9 @@ func TestConnectVaultDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := "http://" + ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("VAULT_TOKEN", e.token)
 	t.Setenv("VAULT_MAX_RETRIES", "1")
 	_, err = secrets.Connect(context.Background(), &config.VaultSettings{Address: down}, e.opts())

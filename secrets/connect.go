@@ -334,7 +334,7 @@ func readSecretInput(env, file, what string) (string, string, error) {
 		if err != nil {
 			return "", "file:" + file, fmt.Errorf("%s is read from %s: %w", what, file, errors.Unwrap(err))
 		}
-		defer f.Close()
+		defer f.Close() //nolint:errcheck // opened to read: closing it reports nothing to act on
 		b := make([]byte, maxSecret+1)
 		n, err := readFull(f, b)
 		if err != nil {

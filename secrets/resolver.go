@@ -334,6 +334,16 @@ func (v versionInfo) deleted(now time.Time) bool {
 	return !v.deletion.IsZero() && !v.deletion.After(now)
 }
 
+// setVersion records which version md resolved to and its state, the same
+// whether it was read from the metadata or along with the data.
+func (md *Metadata) setVersion(v int, info versionInfo, now time.Time) {
+	md.Version = v
+	md.CreatedTime = info.created
+	md.DeletionTime = info.deletion
+	md.Destroyed = info.destroyed
+	md.Deleted = info.deleted(now)
+}
+
 func (r *Resolver) v2Metadata(ctx context.Context, loc location) (*v2Metadata, error) {
 	return r.meta.do(ctx, loc.secretKey, func() (*v2Metadata, error) {
 		if err := r.isDown(); err != nil {
@@ -351,36 +361,67 @@ func (r *Resolver) v2Metadata(ctx context.Context, loc location) (*v2Metadata, e
 			return nil, &failure{kind: ErrNotFound, msg: fmt.Sprintf(
 				"no secret at %s (KV v2 mount %s)", loc.mount.path+loc.path, loc.mount.path)}
 		}
-		m = &v2Metadata{
-			current:  toInt(s.Data["current_version"]),
-			oldest:   toInt(s.Data["oldest_version"]),
-			versions: map[int]versionInfo{},
+		var d v2MetadataData
+		if err := redecode(s.Data, &d); err != nil {
+			return nil, fmt.Errorf("reading the metadata of %s: %w", loc.mount.path+loc.path, err)
 		}
-		vs, _ := s.Data["versions"].(map[string]interface{})
-		for k, raw := range vs {
-			n, err := strconv.Atoi(k)
-			if err != nil {
-				continue
-			}
-			fields, _ := raw.(map[string]interface{})
-			m.versions[n] = parseVersionInfo(fields)
-		}
-		return m, nil
+		return d.metadata(), nil
 	})
 }
 
 // v2MetadataJSON is the part of a KV v2 metadata response that resolution
-// reads, for decoding without the generic map of api.ParseSecret.
+// reads. Both ways of reading one decode into it: straight from the body
+// (readMetadata's common case) and from the generic map of
+// api.ParseSecret (redecode).
 type v2MetadataJSON struct {
-	Data *struct {
-		CurrentVersion int `json:"current_version"`
-		OldestVersion  int `json:"oldest_version"`
-		Versions       map[string]struct {
-			CreatedTime  string `json:"created_time"`
-			DeletionTime string `json:"deletion_time"`
-			Destroyed    bool   `json:"destroyed"`
-		} `json:"versions"`
-	} `json:"data"`
+	Data *v2MetadataData `json:"data"`
+}
+
+type v2MetadataData struct {
+	CurrentVersion int                    `json:"current_version"`
+	OldestVersion  int                    `json:"oldest_version"`
+	Versions       map[string]versionJSON `json:"versions"`
+}
+
+// versionJSON is one version's metadata, in a metadata response's versions
+// and in a data response's metadata.
+type versionJSON struct {
+	Version      int    `json:"version"`
+	CreatedTime  string `json:"created_time"`
+	DeletionTime string `json:"deletion_time"`
+	Destroyed    bool   `json:"destroyed"`
+}
+
+func (v versionJSON) info() versionInfo {
+	var info versionInfo
+	if v.CreatedTime != "" {
+		info.created, _ = time.Parse(time.RFC3339Nano, v.CreatedTime)
+	}
+	if v.DeletionTime != "" {
+		info.deletion, _ = time.Parse(time.RFC3339Nano, v.DeletionTime)
+	}
+	info.destroyed = v.Destroyed
+	return info
+}
+
+func (d *v2MetadataData) metadata() *v2Metadata {
+	m := &v2Metadata{current: d.CurrentVersion, oldest: d.OldestVersion, versions: make(map[int]versionInfo, len(d.Versions))}
+	for k, v := range d.Versions {
+		if n, err := strconv.Atoi(k); err == nil {
+			m.versions[n] = v.info()
+		}
+	}
+	return m
+}
+
+// redecode decodes a generic map of api.ParseSecret (numbers as
+// json.Number) into out, a typed struct of the same JSON.
+func redecode(data any, out any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
 }
 
 // readMetadata is Logical().ReadWithContext(path) for a KV v2 metadata
@@ -415,24 +456,7 @@ func (r *Resolver) readMetadata(ctx context.Context, path string) (m *v2Metadata
 	}
 	var typed v2MetadataJSON
 	if !notFound && json.Unmarshal(body, &typed) == nil && typed.Data != nil {
-		d := typed.Data
-		m := &v2Metadata{current: d.CurrentVersion, oldest: d.OldestVersion, versions: make(map[int]versionInfo, len(d.Versions))}
-		for k, v := range d.Versions {
-			n, err := strconv.Atoi(k)
-			if err != nil {
-				continue
-			}
-			var info versionInfo
-			if v.CreatedTime != "" {
-				info.created, _ = time.Parse(time.RFC3339Nano, v.CreatedTime)
-			}
-			if v.DeletionTime != "" {
-				info.deletion, _ = time.Parse(time.RFC3339Nano, v.DeletionTime)
-			}
-			info.destroyed = v.Destroyed
-			m.versions[n] = info
-		}
-		return m, nil, nil
+		return typed.Data.metadata(), nil, nil
 	}
 	s, err = vaultapi.ParseSecret(bytes.NewReader(body))
 	if notFound {
@@ -468,11 +492,7 @@ func (m *v2Metadata) resolve(ref config.VaultRef, loc location) (Metadata, error
 		}
 		return md, &failure{kind: ErrVersionNotFound, msg: msg}
 	}
-	md.Version = v
-	md.CreatedTime = info.created
-	md.DeletionTime = info.deletion
-	md.Destroyed = info.destroyed
-	md.Deleted = info.deleted(time.Now())
+	md.setVersion(v, info, time.Now())
 	return md, versionState(ref, md)
 }
 
@@ -537,16 +557,16 @@ func (r *Resolver) readData(ctx context.Context, loc location, version int) (*se
 	}
 
 	md := loc.metadata()
-	metaFields, _ := s.Data["metadata"].(map[string]interface{})
-	info := parseVersionInfo(metaFields)
-	md.Version = toInt(metaFields["version"])
+	var vm versionJSON
+	if raw, ok := s.Data["metadata"].(map[string]interface{}); ok {
+		if err := redecode(raw, &vm); err != nil {
+			return nil, fmt.Errorf("reading the metadata of %s: %w", full, err)
+		}
+	}
+	md.setVersion(vm.Version, vm.info(), time.Now())
 	if version == 0 {
 		md.CurrentVersion = md.Version
 	}
-	md.CreatedTime = info.created
-	md.DeletionTime = info.deletion
-	md.Destroyed = info.destroyed
-	md.Deleted = info.deleted(time.Now())
 	values, _ := s.Data["data"].(map[string]interface{})
 	if values == nil {
 		// Vault answers 404 with the version's metadata for a deleted or
@@ -705,18 +725,6 @@ func fields(data map[string]interface{}) map[string]field {
 		}
 	}
 	return fs
-}
-
-func parseVersionInfo(m map[string]interface{}) versionInfo {
-	var v versionInfo
-	if s, _ := m["created_time"].(string); s != "" {
-		v.created, _ = time.Parse(time.RFC3339Nano, s)
-	}
-	if s, _ := m["deletion_time"].(string); s != "" {
-		v.deletion, _ = time.Parse(time.RFC3339Nano, s)
-	}
-	v.destroyed, _ = m["destroyed"].(bool)
-	return v
 }
 
 func toInt(v interface{}) int {

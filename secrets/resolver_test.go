@@ -385,7 +385,9 @@ func TestUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := "http://" + ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	e := &env{t: t, addr: addr, token: "s.unreachable-token"}
 	r := e.resolver()
 	rf := ref("secret/llm/openai", "api_key", 0)

@@ -12,7 +12,7 @@ import (
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
-// ErrExists: WriteNew found a secret already stored at the path, and left it
+// ErrExists means WriteNew found a secret already stored at the path, and left it
 // as it was.
 var ErrExists = errors.New("secret already exists")
 

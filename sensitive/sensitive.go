@@ -35,7 +35,11 @@ func (s String) IsZero() bool { return s.v == "" }
 // Equal compares two secrets without exposing either.
 func (s String) Equal(o String) bool { return s.v == o.v }
 
-func (s String) String() string   { return Redacted }
+// String and GoString print Redacted, whatever the verb or the depth at
+// which the value is printed.
+func (s String) String() string { return Redacted }
+
+// GoString is what %#v prints: Redacted too.
 func (s String) GoString() string { return Redacted }
 
 // Format covers every verb, including %x and %q, which would otherwise

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,14 +56,14 @@ func (s *soak) checkGlow(ctx context.Context, m *model, view glowView) (violatio
 			byDeptName[k] = append(byDeptName[k], p.ID)
 		}
 	}
-	for _, k := range sortedKeys(byDeptName) {
+	for _, k := range slices.Sorted(maps.Keys(byDeptName)) {
 		if ids := byDeptName[k]; len(ids) > 1 {
 			d, n, _ := strings.Cut(k, "\x00")
 			violations = append(violations, fmt.Sprintf("department %s has %d providers named %q: %v", d, len(ids), n, ids))
 		}
 	}
 
-	for _, l := range sortedKeys(m.Glow) {
+	for _, l := range slices.Sorted(maps.Keys(m.Glow)) {
 		g := m.Glow[l]
 		var match []glow.Provider
 		for _, p := range live {
@@ -116,7 +117,7 @@ func (s *soak) checkGlow(ctx context.Context, m *model, view glowView) (violatio
 					l, label, got, r.Path, version))
 			}
 		}
-		for _, label := range sortedKeys(g.Keys) {
+		for _, label := range slices.Sorted(maps.Keys(g.Keys)) {
 			if !seen[label] {
 				violations = append(violations, fmt.Sprintf("glow_provider.%s: key %q missing", l, label))
 			}

@@ -88,10 +88,6 @@ func (m *model) clone() *model {
 	return c
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
-}
-
 func quote(s string) string { return fmt.Sprintf("%q", s) }
 
 func quoteList(xs []string) string {
@@ -106,17 +102,17 @@ func quoteList(xs []string) string {
 func (m *model) hcl() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "glow {\n  owner = %q\n}\n\ngateflow {\n  prune = true\n}\n\nvault {}\n", soakOwner)
-	for _, l := range sortedKeys(m.Glow) {
+	for _, l := range slices.Sorted(maps.Keys(m.Glow)) {
 		g := m.Glow[l]
 		fmt.Fprintf(&b, "\nglow_provider %q {\n", l)
 		fmt.Fprintf(&b, "  name        = %s\n  description = %s\n", quote(g.Name), quote(g.Desc))
 		fmt.Fprintf(&b, "  departments = %s\n  endpoints   = %s\n", quoteList(g.Depts), quoteList(g.Endpoints))
 		var vs []string
-		for _, k := range sortedKeys(g.Values) {
+		for _, k := range slices.Sorted(maps.Keys(g.Values)) {
 			vs = append(vs, fmt.Sprintf("%s = %s", k, quote(g.Values[k])))
 		}
 		fmt.Fprintf(&b, "  values      = { %s }\n", strings.Join(vs, ", "))
-		for _, k := range sortedKeys(g.Keys) {
+		for _, k := range slices.Sorted(maps.Keys(g.Keys)) {
 			r := g.Keys[k]
 			if r.Pin > 0 {
 				fmt.Fprintf(&b, "\n  key %q {\n    value = vault(%q, \"api_key\", %d)\n  }\n", k, r.Path, r.Pin)
@@ -126,7 +122,7 @@ func (m *model) hcl() string {
 		}
 		b.WriteString("}\n")
 	}
-	for _, id := range sortedKeys(m.GF) {
+	for _, id := range slices.Sorted(maps.Keys(m.GF)) {
 		g := m.GF[id]
 		fmt.Fprintf(&b, "\ngateflow_provider %q {\n  enabled     = %t\n", id, g.Enabled)
 		fmt.Fprintf(&b, "  credentials = { api_key = vault(%q, \"api_key\") }\n", g.Cred)
@@ -261,7 +257,7 @@ func (mu *mutator) createGlow(ctx context.Context, m *model, own bool) error {
 
 func (mu *mutator) createGF(ctx context.Context, m *model) (bool, error) {
 	var free []string
-	for _, id := range sortedKeys(gateflowModels) {
+	for _, id := range slices.Sorted(maps.Keys(gateflowModels)) {
 		if m.GF[id] == nil {
 			free = append(free, id)
 		}
@@ -280,7 +276,7 @@ func (mu *mutator) createGF(ctx context.Context, m *model) (bool, error) {
 }
 
 func (mu *mutator) updateGlow(m *model) {
-	g := m.Glow[mu.pick(sortedKeys(m.Glow))]
+	g := m.Glow[mu.pick(slices.Sorted(maps.Keys(m.Glow)))]
 	switch mu.rng.IntN(5) {
 	case 0:
 		g.Desc = fmt.Sprintf("description %d", mu.rng.IntN(1_000_000))
@@ -315,7 +311,7 @@ func (mu *mutator) updateGF(m *model) bool {
 	if len(m.GF) == 0 {
 		return false
 	}
-	g := m.GF[mu.pick(sortedKeys(m.GF))]
+	g := m.GF[mu.pick(slices.Sorted(maps.Keys(m.GF)))]
 	switch mu.rng.IntN(3) {
 	case 0:
 		g.Enabled = !g.Enabled
@@ -353,9 +349,9 @@ func (mu *mutator) rotate(ctx context.Context, m *model, glowOnly bool) error {
 	if err := mu.vault.write(ctx, path); err != nil {
 		return err
 	}
-	for _, l := range sortedKeys(m.Glow) {
+	for _, l := range slices.Sorted(maps.Keys(m.Glow)) {
 		g := m.Glow[l]
-		for _, k := range sortedKeys(g.Keys) {
+		for _, k := range slices.Sorted(maps.Keys(g.Keys)) {
 			if r := g.Keys[k]; r.Path == path && r.Pin > 0 && mu.rng.IntN(2) == 0 {
 				g.Keys = maps.Clone(g.Keys)
 				g.Keys[k] = ref{Path: path, Pin: mu.vault.current(path)}
@@ -367,10 +363,10 @@ func (mu *mutator) rotate(ctx context.Context, m *model, glowOnly bool) error {
 
 func (mu *mutator) destroy(m *model) {
 	if len(m.GF) > 0 && mu.rng.IntN(3) == 0 {
-		delete(m.GF, mu.pick(sortedKeys(m.GF)))
+		delete(m.GF, mu.pick(slices.Sorted(maps.Keys(m.GF))))
 		return
 	}
-	delete(m.Glow, mu.pick(sortedKeys(m.Glow)))
+	delete(m.Glow, mu.pick(slices.Sorted(maps.Keys(m.Glow))))
 }
 
 // mutate makes n random changes to m and counts them in c.
@@ -421,7 +417,7 @@ func (mu *mutator) mutate(ctx context.Context, m *model, n int, c *counts) error
 // blocks are removed first to make room.
 func (mu *mutator) mutateCreatesRotations(ctx context.Context, m *model, c *counts) error {
 	for len(m.Glow) > maxGlow-2 {
-		delete(m.Glow, mu.pick(sortedKeys(m.Glow)))
+		delete(m.Glow, mu.pick(slices.Sorted(maps.Keys(m.Glow))))
 		c.Destroys++
 	}
 	for i := range 4 {

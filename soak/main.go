@@ -219,7 +219,11 @@ func runSoak(o options) (int, error) {
 	}
 	s.work, s.mainDir, s.otherDir = work, filepath.Join(work, "config"), filepath.Join(work, "config-other")
 	if !o.keep {
-		defer os.RemoveAll(work)
+		defer func() {
+			if err := os.RemoveAll(work); err != nil {
+				fmt.Fprintf(os.Stderr, "soak: removing the work directory: %v\n", err)
+			}
+		}()
 	} else {
 		fmt.Println("soak: work directory", work)
 	}

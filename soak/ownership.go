@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -120,7 +121,7 @@ type handMade struct {
 func markerViolations(owner string, declared map[string]glow.Provider, keyNames map[string][]string, all []glow.Provider, hand *handMade) []string {
 	var v []string
 	bound := map[string]bool{}
-	for _, l := range sortedKeys(declared) {
+	for _, l := range slices.Sorted(maps.Keys(declared)) {
 		p := declared[l]
 		bound[p.ID] = true
 		want := "glow_provider." + l

@@ -98,7 +98,7 @@ func startCLI(bin string, args, env []string, timeout time.Duration) (*proc, err
 		case err = <-waited:
 		case <-time.After(timeout):
 			_ = childproc.Kill(cmd)
-			<-waited
+			<-waited //nolint:errcheck // killed: its exit status says nothing
 			err = fmt.Errorf("killed after %s", timeout)
 		}
 		childproc.Forget(cmd)

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/switchboard-hq/switchboard/api/gateflow"
@@ -23,7 +24,7 @@ var conflictRe = regexp.MustCompile(`(?i)stale|changed since|conflict|nothing wa
 // change, and the winner's must be empty.
 func (s *soak) concurrent(ctx context.Context, r int, saved bool) error {
 	s.conflictEvents++
-	labels := sortedKeys(s.model.Glow)
+	labels := slices.Sorted(maps.Keys(s.model.Glow))
 	x := labels[s.rng.IntN(len(labels))]
 	a, b := s.model.clone(), s.model.clone()
 	a.Glow[x].Desc = fmt.Sprintf("writer A, round %d", r)
@@ -253,7 +254,7 @@ func (s *soak) gatewayRace(ctx context.Context, r int) error {
 			return err
 		}
 	}
-	ids := sortedKeys(s.model.GF)
+	ids := slices.Sorted(maps.Keys(s.model.GF))
 	id := ids[s.rng.IntN(len(ids))]
 	s.gwRaces.events++
 	before, err := s.liveGateway(ctx, id)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
@@ -162,7 +163,7 @@ func TestSettingAccepts(t *testing.T) {
 // naming credentials.<key>).
 func TestEmulatorAnswersFromTheCatalogue(t *testing.T) {
 	_, base := emulatortest.Start(t, emulator.Config{})
-	configure := func(t *testing.T, body map[string]any) (int, gateflow.ErrorDetail) {
+	configure := func(t *testing.T, body map[string]any) (int, api.ErrorDetail) {
 		t.Helper()
 		data, _ := json.Marshal(body)
 		req, _ := http.NewRequest(http.MethodPost, base+"/v1/management/providers", bytes.NewReader(data))
@@ -173,7 +174,7 @@ func TestEmulatorAnswersFromTheCatalogue(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer res.Body.Close()
-		var e gateflow.ErrorBody
+		var e api.ErrorBody
 		_ = json.NewDecoder(res.Body).Decode(&e)
 		if res.StatusCode == http.StatusOK {
 			del, _ := http.NewRequest(http.MethodDelete, base+"/v1/management/providers/"+body["provider"].(string), nil)

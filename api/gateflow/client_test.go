@@ -45,7 +45,7 @@ func (f *fake) client(opts ...api.Option) *gateflow.Client {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg, field string) {
-	apitest.WriteJSON(w, status, gateflow.ErrorBody{Error: gateflow.ErrorDetail{Code: code, Message: msg, Field: field}})
+	apitest.WriteJSON(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg, Field: field}})
 }
 
 func TestRequestShapes(t *testing.T) {

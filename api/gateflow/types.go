@@ -397,19 +397,6 @@ type DeleteResult struct {
 	ETag string
 }
 
-// ErrorBody is the body of every non-2xx answer.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail says what went wrong: a stable code, a message and, for bad
-// input, the JSON path of the offending field.
-type ErrorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
-}
-
 // The tolerant decoding of displayed-only fields. raw is one JSON value as
 // the decoder found it, or empty when the field was absent; none of these
 // fails.

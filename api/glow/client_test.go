@@ -50,7 +50,7 @@ func (f *fake) client(opts ...api.Option) *glow.Client {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg, field string) {
-	apitest.WriteJSON(w, status, glow.ErrorBody{Error: glow.ErrorDetail{Code: code, Message: msg, Field: field}})
+	apitest.WriteJSON(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg, Field: field}})
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -374,7 +374,10 @@ func TestSearchPagesThroughEveryPage(t *testing.T) {
 
 	// Breaking out of the loop stops fetching.
 	n := 0
-	for range c.Search(context.Background(), glow.SearchRequest{}) {
+	for _, err := range c.Search(context.Background(), glow.SearchRequest{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		n++
 		if n == 2 {
 			break

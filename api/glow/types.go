@@ -448,16 +448,3 @@ type ModelsResponse struct {
 type DeleteModelsRequest struct {
 	ModelIDs []string `json:"model_ids"`
 }
-
-// ErrorBody is the body of every non-2xx answer of both services.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail says what went wrong: a stable code, a message for people and,
-// for bad input, the JSON path of the offending field.
-type ErrorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
-}

@@ -609,14 +609,6 @@ func retryAfter(v string) (time.Duration, bool) {
 	return 0, false
 }
 
-type wireError struct {
-	Error *struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Field   string `json:"field"`
-	} `json:"error"`
-}
-
 func (c *Client) statusError(call *Call, st *attempt, resp *http.Response) *api.Error {
 	e := &api.Error{StatusCode: resp.StatusCode, OutcomeUnknown: st.ambiguous}
 	if resp.StatusCode == http.StatusPreconditionFailed && st.replayedAfterLoss {
@@ -631,8 +623,8 @@ func (c *Client) statusError(call *Call, st *attempt, resp *http.Response) *api.
 	if err != nil {
 		e.Err = fmt.Errorf("read error answer: %w", err)
 	}
-	var w wireError
-	if json.Unmarshal(b, &w) == nil && w.Error != nil && (w.Error.Code != "" || w.Error.Message != "") {
+	var w api.ErrorBody
+	if json.Unmarshal(b, &w) == nil && (w.Error.Code != "" || w.Error.Message != "") {
 		e.Code, e.Message, e.Field = w.Error.Code, w.Error.Message, w.Error.Field
 	} else if s := snippet(b); s != "" {
 		e.Message = s

@@ -156,10 +156,14 @@ func TestApplySavedPlanAppliesItsOwnConfiguration(t *testing.T) {
 	if len(ps) != 1 || ps[0].Values["timeout_s"] != "30" {
 		t.Errorf("applied %+v, want the planned timeout_s 30", ps)
 	}
-	// The flags that shape a new plan cannot be given to a saved one.
-	code, _, errOut = runSwitchboard(t, "apply", "--target", "glow_provider.openai_prod", planFile)
-	if code != 1 || !strings.Contains(errOut, "--target cannot be used when applying a plan file") {
-		t.Errorf("--target with a plan file: exit %d: %s", code, errOut)
+	// The flags that shape a new plan cannot be given to a saved one,
+	// even one that names a file that does not exist.
+	for _, flags := range [][]string{{"--target", "glow_provider.openai_prod"}, {"--rotate", "glow_provider.openai_prod"},
+		{"--destroy"}, {"--baseline", "/nonexistent"}} {
+		code, _, errOut = runSwitchboard(t, append(append([]string{"apply"}, flags...), planFile)...)
+		if code != 1 || !strings.Contains(errOut, flags[0]+" cannot be used when applying a plan file") {
+			t.Errorf("%s with a plan file: exit %d: %s", flags[0], code, errOut)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
@@ -103,7 +104,7 @@ configuration was written, 1 on error (nothing is written then).`,
 	f.StringVar(&flags.vaultPrefix, "vault-prefix", importer.DefaultVaultPrefix, "Vault path under which keys of unknown origin and Gateflow credentials are referenced")
 	f.BoolVar(&flags.migrate, "migrate-keys-to-vault", false, "decrypt Glow keys of unknown origin once, store them in Vault and mark them in Glow")
 	f.BoolVar(&flags.yes, "yes", false, "with --migrate-keys-to-vault: do not ask for confirmation")
-	f.IntVar(&flags.parallelism, "parallelism", 10, "limit the number of concurrent API calls")
+	f.IntVar(&flags.parallelism, "parallelism", api.DefaultParallelism, "limit the number of concurrent API calls")
 	f.StringVar(&flags.owner, "owner", "", "write this owner into the glow block, and import only the providers it owns or nobody owns (default: \"default\")")
 	f.StringVar(&flags.env, "environment", "", "write this environment into the glow block (docs/environments.md): the providers of that owner in that environment are imported, those of its other environments are not")
 	f.BoolVar(&flags.jsonOut, "json", false, "print the report as one JSON document (with --migrate-keys-to-vault, needs --yes)")

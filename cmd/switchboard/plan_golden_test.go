@@ -39,7 +39,7 @@ import (
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/plan-e2e")
 
-const goldenDir = "../../testdata/plan-e2e"
+const goldenDir = "testdata/plan-e2e"
 
 // The secret values this file plants. None may appear in any output.
 const (

@@ -34,7 +34,7 @@ func (l *loadFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&l.vars, "var", nil, "set a variable: --var NAME=VALUE (repeatable)")
 	f.StringArrayVar(&l.varFiles, "var-file", nil, "read variables from a *.sbvars file (HCL, or JSON when *.json; repeatable; later files win)")
 	f.BoolVar(&l.noColor, "no-color", false, "do not use colors")
-	f.IntVar(&l.parallelism, "parallelism", 10, "limit the number of concurrent API calls")
+	f.IntVar(&l.parallelism, "parallelism", api.DefaultParallelism, "limit the number of concurrent API calls")
 }
 
 // load reads the configuration and prints its diagnostics as validate does.

@@ -142,6 +142,9 @@ func TestEndToEnd(t *testing.T) {
 
 func terraformPath(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the real Terraform: skipped under -short; make test runs it")
+	}
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tf == "" {
 		if p, err := exec.LookPath("terraform"); err == nil {

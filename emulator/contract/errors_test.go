@@ -22,7 +22,7 @@ func TestErrorCodes(t *testing.T) {
 
 	t.Run("400 names the field", func(t *testing.T) {
 		_, err := e.glow.CreateProviders(ctx, []glow.ProviderInput{{Name: "fine"}, {Name: " "}, {Name: "also fine"}})
-		ae := wantErr(t, err, api.ErrInvalid, 400, "invalid_field", "providers[1].name")
+		ae := wantAPIError(t, err, api.ErrInvalid, 400, "invalid_field", "providers[1].name")
 		if ae.Service != "glow" || ae.Operation != "create providers" {
 			t.Errorf("subject: %+v", ae)
 		}
@@ -60,7 +60,7 @@ func TestErrorCodes(t *testing.T) {
 
 	t.Run("404", func(t *testing.T) {
 		_, err := e.glow.GetProvider(ctx, "no-such-provider")
-		ae := wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
+		ae := wantAPIError(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
 		if ae.ID != "no-such-provider" || !strings.Contains(ae.Error(), "no-such-provider") {
 			t.Errorf("the error does not name its subject: %v", ae)
 		}
@@ -79,7 +79,7 @@ func TestErrorCodes(t *testing.T) {
 			must(e.glow.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: c.ProviderID, Patch: glow.Patch{Description: ptr("bump")}}))(t)
 		}
 		_, err := e.glow.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: c.ProviderID, ExpectedVersion: ptr(int64(3)), Patch: glow.Patch{Description: ptr("late")}})
-		ae := wantErr(t, err, api.ErrConflict, 409, api.CodeVersionConflict, "")
+		ae := wantAPIError(t, err, api.ErrConflict, 409, api.CodeVersionConflict, "")
 		if !strings.Contains(ae.Message, "expected version 3, server has 4") || !strings.Contains(err.Error(), "expected version 3, server has 4") {
 			t.Errorf("message %q / error %q", ae.Message, err)
 		}
@@ -90,7 +90,7 @@ func TestErrorCodes(t *testing.T) {
 
 	t.Run("409 name conflict", func(t *testing.T) {
 		_, err := e.glow.CreateProviders(ctx, []glow.ProviderInput{{Name: "OpenAI Backup", DepartmentIDs: []string{"cs", "ops"}}})
-		ae := wantErr(t, err, api.ErrConflict, 409, api.CodeNameConflict, "")
+		ae := wantAPIError(t, err, api.ErrConflict, 409, api.CodeNameConflict, "")
 		if ae.Name != "OpenAI Backup" {
 			t.Errorf("subject %q", ae.Name)
 		}
@@ -138,7 +138,7 @@ func TestErrorCodes(t *testing.T) {
 		c := e.glowAs(glowToken, api.WithRetryMax(0))
 		e.script(emulator.FaultScript{RateLimitNext: 1, OnlyOps: []string{"glow.provider.search"}})
 		_, err := api.Collect(c.Search(ctx, glow.SearchRequest{}))
-		ae := wantErr(t, err, api.ErrRateLimited, 429, "rate_limited", "")
+		ae := wantAPIError(t, err, api.ErrRateLimited, 429, "rate_limited", "")
 		if ae.RetryAfter != time.Second {
 			t.Errorf("RetryAfter %v, want 1s", ae.RetryAfter)
 		}
@@ -152,7 +152,7 @@ func TestErrorCodes(t *testing.T) {
 		c := e.glowAs(glowToken, api.WithRetryAfterMax(100*time.Millisecond))
 		e.script(emulator.FaultScript{RateLimitNext: 1, OnlyOps: []string{"glow.provider.get"}})
 		_, err := c.GetProvider(ctx, p)
-		ae := wantErr(t, err, api.ErrRateLimited, 429, "rate_limited", "")
+		ae := wantAPIError(t, err, api.ErrRateLimited, 429, "rate_limited", "")
 		if ae.RetryAfter != time.Second || c.Stats().Attempts != 1 {
 			t.Errorf("RetryAfter %v, attempts %d", ae.RetryAfter, c.Stats().Attempts)
 		}
@@ -162,7 +162,7 @@ func TestErrorCodes(t *testing.T) {
 		c := e.glowAs(glowToken, api.WithRetryMax(0))
 		e.script(emulator.FaultScript{FailNext: 1})
 		_, err := c.GetProvider(ctx, p)
-		ae := wantErr(t, err, api.ErrUnavailable, 503, "unavailable", "")
+		ae := wantAPIError(t, err, api.ErrUnavailable, 503, "unavailable", "")
 		if ae.OutcomeUnknown {
 			t.Errorf("a 503 is not processed, the outcome is known: %v", err)
 		}

@@ -125,7 +125,7 @@ func TestRetryScriptedDrop(t *testing.T) {
 	e.script(emulator.FaultScript{DropNext: 1, OnlyOps: []string{"glow.provider.create"}})
 	before = e.ops("glow.provider.create")
 	_, err = c.CreateProviders(ctx, []glow.ProviderInput{{Name: "lost answer", DepartmentIDs: []string{"cs"}}})
-	ae := wantErr(t, err, api.ErrOutcomeUnknown, 0, "", "")
+	ae := wantAPIError(t, err, api.ErrOutcomeUnknown, 0, "", "")
 	if !ae.OutcomeUnknown || !errors.Is(err, api.ErrUnavailable) {
 		t.Errorf("lost create: %+v", ae)
 	}

@@ -24,7 +24,7 @@ func (e *env) etagOf(t *testing.T, id string) string {
 // wantPrecondition asserts a 412 that names the provider.
 func wantPrecondition(t *testing.T, err error, id string) {
 	t.Helper()
-	ae := wantErr(t, err, api.ErrPreconditionFailed, 412, api.CodePreconditionFailed, "-")
+	ae := wantAPIError(t, err, api.ErrPreconditionFailed, 412, api.CodePreconditionFailed, "-")
 	if !strings.Contains(ae.Message, id) {
 		t.Errorf("412 message %q does not name %s", ae.Message, id)
 	}

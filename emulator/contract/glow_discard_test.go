@@ -71,7 +71,7 @@ func TestGlowDiscardDraftScoping(t *testing.T) {
 	csDraft := must(e.glow.Draft(ctx, glow.DraftRequest{ProviderID: cs.ProviderID, ExpectedVersion: ptr(cs.Version), Patch: glow.Patch{Description: ptr("c")}}))(t)
 
 	csOnly := e.glowAs(csToken)
-	ae := wantErr(t, csOnly.DiscardDraft(ctx, mathDraft.DraftID), api.ErrNotFound, 404, api.CodeNotFound, "draft_id")
+	ae := wantAPIError(t, csOnly.DiscardDraft(ctx, mathDraft.DraftID), api.ErrNotFound, 404, api.CodeNotFound, "draft_id")
 	if ae.ID != mathDraft.DraftID {
 		t.Errorf("the error does not name the draft: %v", ae)
 	}

@@ -52,9 +52,11 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 	e := start(t, emulator.Config{})
 	f := e.glowFixture()
 
-	if len(f.eps) != 2 || f.eps[0].ID == "" || f.eps[0].URL != "https://api.openai.com/v1" || f.eps[0].Name != "OpenAI" {
+	if len(f.eps) != 2 {
 		t.Fatalf("endpoints: %+v", f.eps)
 	}
+	checkFields(t, "endpoints[0]", eq("has an id", f.eps[0].ID != "", true),
+		eq("url", f.eps[0].URL, "https://api.openai.com/v1"), eq("name", f.eps[0].Name, "OpenAI"))
 	if len(f.keys) != 2 || f.keys[0].ID == "" || f.keys[0].Name != "anthropic prod" {
 		t.Fatalf("keys: %+v", f.keys)
 	}
@@ -71,9 +73,11 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 		{Name: "claude-opus", ProviderID: p},
 		{Name: "claude-haiku", ProviderID: p},
 	}))(t)
-	if len(models) != 2 || models[0].ProviderID != p || models[0].ID == "" || models[0].ProviderName != "Anthropic Prod" {
+	if len(models) != 2 {
 		t.Fatalf("models: %+v", models)
 	}
+	checkFields(t, "models[0]", eq("provider", models[0].ProviderID, p), eq("has an id", models[0].ID != "", true),
+		eq("provider name", models[0].ProviderName, "Anthropic Prod"))
 	if got := all(t, e.glow.SearchModels(ctx)); len(got) != 2 {
 		t.Errorf("searched models: %+v", got)
 	}
@@ -124,7 +128,7 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 
 	// Bad input on endpoints and keys.
 	_, err = e.glow.CreateEndpoints(ctx, []glow.EndpointInput{{URL: "https://ok.example"}, {URL: "ftp://nope"}})
-	ae := wantErr(t, err, api.ErrInvalid, 400, "invalid_field", "endpoints[1].url")
+	ae := wantAPIError(t, err, api.ErrInvalid, 400, "invalid_field", "endpoints[1].url")
 	if ae.Name != "ftp://nope" {
 		t.Errorf("subject %q, want the failing entry", ae.Name)
 	}
@@ -155,12 +159,12 @@ func TestGlowProviderCRUD(t *testing.T) {
 	p := f.created[0].ProviderID
 	d := must(e.glow.GetProvider(ctx, p))(t)
 	pr := d.Provider
-	if pr.ID != p || pr.Name != "Anthropic Prod" || pr.Description != "main route" || pr.Version != 1 ||
-		!slices.Equal(pr.DepartmentIDs, []string{"cs", "sales"}) ||
-		!slices.Equal(pr.EndpointIDs, []string{f.eps[1].ID}) || !slices.Equal(pr.KeyIDs, []string{f.keys[0].ID}) ||
-		pr.Values["region"] != "eu" || pr.Values["tier"] != "gold" || pr.CreatedAt.IsZero() || pr.UpdatedAt.IsZero() {
-		t.Errorf("provider: %+v", pr)
-	}
+	checkFields(t, "provider", eq("id", pr.ID, p), eq("name", pr.Name, "Anthropic Prod"),
+		eq("description", pr.Description, "main route"), eq("version", pr.Version, 1),
+		eq("departments", pr.DepartmentIDs, []string{"cs", "sales"}),
+		eq("endpoints", pr.EndpointIDs, []string{f.eps[1].ID}), eq("keys", pr.KeyIDs, []string{f.keys[0].ID}),
+		eq("region", pr.Values["region"], "eu"), eq("tier", pr.Values["tier"], "gold"),
+		eq("created_at set", !pr.CreatedAt.IsZero(), true), eq("updated_at set", !pr.UpdatedAt.IsZero(), true))
 	if len(d.Endpoints.Current) != 1 || d.Endpoints.Current[0].ID != f.eps[1].ID || d.Endpoints.Current[0].URL != "https://api.anthropic.com" {
 		t.Errorf("endpoints.current: %+v", d.Endpoints.Current)
 	}
@@ -176,10 +180,9 @@ func TestGlowProviderCRUD(t *testing.T) {
 	up := must(e.glow.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: p, Patch: glow.Patch{
 		Description: ptr("renamed route"), Values: &map[string]string{"region": "us"},
 	}}))(t)
-	if up.Version != 2 || up.Description != "renamed route" || len(up.Values) != 1 || up.Values["region"] != "us" ||
-		up.Name != "Anthropic Prod" || !slices.Equal(up.KeyIDs, []string{f.keys[0].ID}) {
-		t.Errorf("unguarded update: %+v", up)
-	}
+	checkFields(t, "unguarded update", eq("version", up.Version, 2), eq("description", up.Description, "renamed route"),
+		eq("values", up.Values, map[string]string{"region": "us"}), eq("name", up.Name, "Anthropic Prod"),
+		eq("keys", up.KeyIDs, []string{f.keys[0].ID}))
 	// With the expected version.
 	up = must(e.glow.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: p, ExpectedVersion: ptr(int64(2)), Patch: glow.Patch{
 		EndpointIDs: &[]string{f.eps[0].ID, f.eps[1].ID},
@@ -196,9 +199,8 @@ func TestGlowProviderCRUD(t *testing.T) {
 
 	// Duplicate: fresh names, shared endpoints and keys.
 	dup := must(e.glow.DuplicateProvider(ctx, p))(t)
-	if dup.Name != "Anthropic Prod (copy)" || dup.ProviderID == "" || dup.ProviderID == p || dup.Version != 1 {
-		t.Errorf("duplicate: %+v", dup)
-	}
+	checkFields(t, "duplicate", eq("name", dup.Name, "Anthropic Prod (copy)"), eq("has an id", dup.ProviderID != "", true),
+		eq("id differs from the original's", dup.ProviderID != p, true), eq("version", dup.Version, 1))
 	dup2 := must(e.glow.DuplicateProvider(ctx, p))(t)
 	if dup2.Name != "Anthropic Prod (copy 2)" {
 		t.Errorf("second duplicate: %+v", dup2)
@@ -231,9 +233,8 @@ func TestGlowDecryptAndAudit(t *testing.T) {
 	p, k := f.created[0].ProviderID, f.keys[0].ID
 
 	dec := must(e.glow.Decrypt(ctx, p, k))(t)
-	if dec.Value.Reveal() != keyValue || dec.KeyID != k || dec.Name != "anthropic prod" || dec.ActorName != actor {
-		t.Errorf("decrypt: key %s name %q actor %q, value equal %v", dec.KeyID, dec.Name, dec.ActorName, dec.Value.Reveal() == keyValue)
-	}
+	checkFields(t, "decrypt", eq("value is the key's", dec.Value.Reveal() == keyValue, true), eq("key id", dec.KeyID, k),
+		eq("name", dec.Name, "anthropic prod"), eq("actor", dec.ActorName, actor))
 	if s := fmt.Sprintf("%v %+v", dec, *dec); strings.Contains(s, keyValue) {
 		t.Errorf("a printed decrypt answer shows the value: %s", s)
 	}
@@ -245,9 +246,9 @@ func TestGlowDecryptAndAudit(t *testing.T) {
 	if len(audit) != 2 {
 		t.Fatalf("audit: %+v", audit)
 	}
-	if a := audit[0]; a.ActorName != actor || a.ProviderID != p || a.KeyID != k || !a.Success || a.Time.IsZero() {
-		t.Errorf("audit[0]: %+v", a)
-	}
+	a := audit[0]
+	checkFields(t, "audit[0]", eq("actor", a.ActorName, actor), eq("provider", a.ProviderID, p), eq("key", a.KeyID, k),
+		eq("success", a.Success, true), eq("time set", !a.Time.IsZero(), true))
 	if a := audit[1]; a.ActorName != actor || a.ProviderID != f.created[1].ProviderID || a.Success {
 		t.Errorf("audit[1]: %+v", a)
 	}
@@ -316,10 +317,8 @@ func TestGlowDraftPublish(t *testing.T) {
 	if dr.NewVersion != v+1 || dr.DraftID == "" || dr.DraftID == f.created[0].DraftID {
 		t.Errorf("draft: %+v", dr)
 	}
-	if dr.FormState.Description != "staged" || len(dr.FormState.KeyIDs) != 0 || dr.FormState.Name != "Anthropic Prod" ||
-		!slices.Equal(dr.FormState.EndpointIDs, []string{f.eps[1].ID}) {
-		t.Errorf("form state: %+v", dr.FormState)
-	}
+	checkFields(t, "form state", eq("description", dr.FormState.Description, "staged"), eq("keys", len(dr.FormState.KeyIDs), 0),
+		eq("name", dr.FormState.Name, "Anthropic Prod"), eq("endpoints", dr.FormState.EndpointIDs, []string{f.eps[1].ID}))
 	live := must(e.glow.GetProvider(ctx, p))(t).Provider
 	if live.Version != v+1 || live.Description != "main route" {
 		t.Errorf("live provider during the draft: %+v", live)
@@ -328,12 +327,11 @@ func TestGlowDraftPublish(t *testing.T) {
 	dr2 := must(e.glow.Draft(ctx, glow.DraftRequest{ProviderID: p, InputDraftID: dr.DraftID, ExpectedVersion: ptr(v + 1), Patch: glow.Patch{
 		Values: &map[string]string{"region": "ap"},
 	}}))(t)
-	if dr2.DraftID != dr.DraftID || dr2.NewVersion != v+2 || dr2.FormState.Description != "staged" || dr2.FormState.Values["region"] != "ap" {
-		t.Errorf("continued draft: %+v", dr2)
-	}
+	checkFields(t, "continued draft", eq("draft id", dr2.DraftID, dr.DraftID), eq("new version", dr2.NewVersion, v+2),
+		eq("description", dr2.FormState.Description, "staged"), eq("region", dr2.FormState.Values["region"], "ap"))
 	// A second writer that read an older version is refused at its draft.
 	_, err := e.glow.Draft(ctx, glow.DraftRequest{ProviderID: p, ExpectedVersion: ptr(v), Patch: glow.Patch{Description: ptr("other")}})
-	ae := wantErr(t, err, api.ErrConflict, 409, api.CodeVersionConflict, "")
+	ae := wantAPIError(t, err, api.ErrConflict, 409, api.CodeVersionConflict, "")
 	if !strings.Contains(ae.Message, fmt.Sprintf("expected version %d, server has %d", v, v+2)) {
 		t.Errorf("conflict message %q", ae.Message)
 	}
@@ -342,9 +340,8 @@ func TestGlowDraftPublish(t *testing.T) {
 	wantErr(t, err, api.ErrConflict, 409, api.CodeVersionConflict, "")
 
 	pub := must(e.glow.Publish(ctx, glow.PublishRequest{DraftID: dr.DraftID, ExpectedVersion: ptr(v + 2)}))(t)
-	if pub.Version != v+3 || pub.Description != "staged" || len(pub.KeyIDs) != 0 || pub.Values["region"] != "ap" || pub.ID != p {
-		t.Errorf("published: %+v", pub)
-	}
+	checkFields(t, "published", eq("version", pub.Version, v+3), eq("description", pub.Description, "staged"),
+		eq("keys", len(pub.KeyIDs), 0), eq("region", pub.Values["region"], "ap"), eq("id", pub.ID, p))
 	for _, d := range all(t, e.glow.ListDrafts(ctx)) {
 		if d.DraftID == dr.DraftID {
 			t.Errorf("published draft still listed: %+v", d)
@@ -377,9 +374,8 @@ func TestGlowDraftPublish(t *testing.T) {
 		t.Errorf("continued new-provider draft: %+v", nd2)
 	}
 	np := must(e.glow.Publish(ctx, glow.PublishRequest{DraftID: nd.DraftID, ExpectedVersion: ptr(int64(2))}))(t)
-	if np.Version != 1 || np.Name != "Staged New" || np.Description != "fresh" || np.ID == "" {
-		t.Errorf("published new provider: %+v", np)
-	}
+	checkFields(t, "published new provider", eq("version", np.Version, 1), eq("name", np.Name, "Staged New"),
+		eq("description", np.Description, "fresh"), eq("has an id", np.ID != "", true))
 	// A staged name that became live since is refused at publish.
 	nd3 := must(e.glow.Draft(ctx, glow.DraftRequest{Patch: glow.Patch{Name: ptr("Taken Later"), DepartmentIDs: &[]string{"ops"}}}))(t)
 	must(e.glow.CreateProviders(ctx, []glow.ProviderInput{{Name: "Taken Later", DepartmentIDs: []string{"ops"}}}))(t)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
@@ -185,7 +187,13 @@ func all[T any](t testing.TB, seq iter.Seq2[T, error]) []T {
 // wantErr asserts that err is an *api.Error matching sentinel, with the
 // given status code, error code and field ("" skips a check of code or
 // field; "-" asserts an empty field).
-func wantErr(t testing.TB, err error, sentinel error, status int, code, field string) *api.Error {
+func wantErr(t testing.TB, err error, sentinel error, status int, code, field string) {
+	t.Helper()
+	_ = wantAPIError(t, err, sentinel, status, code, field)
+}
+
+// wantAPIError is wantErr for a test that looks further into the error.
+func wantAPIError(t testing.TB, err error, sentinel error, status int, code, field string) *api.Error {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error, want %v", sentinel)
@@ -239,4 +247,25 @@ func endpointIDs(eps []glow.Endpoint) []string {
 		out[i] = e.ID
 	}
 	return out
+}
+
+// fieldCheck is one named comparison of checkFields.
+type fieldCheck struct {
+	name      string
+	got, want any
+}
+
+// eq names a comparison; got and want have one type, so an untyped
+// constant takes the field's type.
+func eq[T any](name string, got, want T) fieldCheck { return fieldCheck{name, got, want} }
+
+// checkFields reports each comparison that fails on its own line, so that
+// a failure says which field broke rather than that one of many did.
+func checkFields(t testing.TB, what string, checks ...fieldCheck) {
+	t.Helper()
+	for _, c := range checks {
+		if diff := cmp.Diff(c.want, c.got); diff != "" {
+			t.Errorf("%s: %s (-want +got):\n%s", what, c.name, diff)
+		}
+	}
 }

@@ -169,7 +169,7 @@ func rawRequest(t *testing.T, addr, start string) net.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { _ = conn.Close() }) // the test may have closed it
 	if _, err := io.WriteString(conn, start); err != nil {
 		t.Fatal(err)
 	}

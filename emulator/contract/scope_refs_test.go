@@ -69,8 +69,8 @@ func keyIDs(keys []glow.Key) []string {
 // status, code and field, and the same message but for the id.
 func sameNotFound(t *testing.T, err error, field, id string, missing error, missingID string) {
 	t.Helper()
-	got := wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, field)
-	want := wantErr(t, missing, api.ErrNotFound, 404, api.CodeNotFound, field)
+	got := wantAPIError(t, err, api.ErrNotFound, 404, api.CodeNotFound, field)
+	want := wantAPIError(t, missing, api.ErrNotFound, 404, api.CodeNotFound, field)
 	if g, w := strings.ReplaceAll(got.Message, id, "<id>"), strings.ReplaceAll(want.Message, missingID, "<id>"); g != w {
 		t.Errorf("a foreign id answers %q, a missing one %q", g, w)
 	}
@@ -330,12 +330,12 @@ func TestNameConflictHidesInvisibleProvider(t *testing.T) {
 	}
 
 	_, err := cs.CreateProviders(ctx, []glow.ProviderInput{{Name: "Shared", DepartmentIDs: []string{"cs"}}})
-	noID("create", wantErr(t, err, api.ErrConflict, 409, api.CodeNameConflict, "providers[0].name").Message)
+	noID("create", wantAPIError(t, err, api.ErrConflict, 409, api.CodeNameConflict, "providers[0].name").Message)
 	_, err = cs.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: mine.ProviderID, Patch: glow.Patch{Name: ptr("Shared")}})
-	noID("update", wantErr(t, err, api.ErrConflict, 409, api.CodeNameConflict, "name").Message)
+	noID("update", wantAPIError(t, err, api.ErrConflict, 409, api.CodeNameConflict, "name").Message)
 	d := must(cs.Draft(ctx, glow.DraftRequest{ProviderID: mine.ProviderID, InputDraftID: mine.DraftID, ExpectedVersion: ptr(mine.Version), Patch: glow.Patch{Name: ptr("Shared")}}))(t)
 	_, err = cs.Publish(ctx, glow.PublishRequest{DraftID: d.DraftID, ExpectedVersion: ptr(d.NewVersion)})
-	noID("publish", wantErr(t, err, api.ErrConflict, 409, api.CodeNameConflict, "name").Message)
+	noID("publish", wantAPIError(t, err, api.ErrConflict, 409, api.CodeNameConflict, "name").Message)
 	res := must(cs.BulkUpdate(ctx, glow.BulkUpdateRequest{Selector: glow.Selector{ProviderIDs: []string{mine.ProviderID}}, Patch: glow.Patch{Name: ptr("Shared")}}))(t)
 	if len(res) != 1 || res[0].Code != api.CodeNameConflict {
 		t.Fatalf("bulk rename: %+v", res)

@@ -40,7 +40,11 @@ func TestCommitLoadAcrossReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	var keys []string
 	if err := s.Load("things", func(k string, _ []byte) error { keys = append(keys, k); return nil }); err != nil {
 		t.Fatal(err)

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-
-	"github.com/switchboard-hq/switchboard/emulator"
 )
 
 // EmulatorGet decodes the JSON of one of the emulator's own endpoints
-// (/_emulator/...), which its fault injection never touches.
+// (/_emulator/...), which its fault injection never touches. out is the
+// caller's (emulator.Stats for /_emulator/stats): childproc starts and
+// stops processes and does not import what runs in them.
 func EmulatorGet(ctx context.Context, hc *http.Client, base, path string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 	if err != nil {
@@ -25,11 +25,4 @@ func EmulatorGet(ctx context.Context, hc *http.Client, base, path string, out an
 		return fmt.Errorf("GET %s: %s", path, resp.Status)
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
-}
-
-// EmulatorStats reads the emulator's request counters.
-func EmulatorStats(ctx context.Context, hc *http.Client, base string) (emulator.Stats, error) {
-	var st emulator.Stats
-	err := EmulatorGet(ctx, hc, base, "/_emulator/stats", &st)
-	return st, err
 }

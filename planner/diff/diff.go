@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -298,7 +299,7 @@ func mapField(c *plan.Change, field string, before, after map[string]any) {
 		return
 	}
 	fc := plan.FieldChange{Field: field, Kind: plan.FieldMap}
-	for _, k := range sortedKeys(after) {
+	for _, k := range slices.Sorted(maps.Keys(after)) {
 		bv, ok := before[k]
 		switch {
 		case !ok:
@@ -309,7 +310,7 @@ func mapField(c *plan.Change, field string, before, after map[string]any) {
 			fc.Unchanged++
 		}
 	}
-	for _, k := range sortedKeys(before) {
+	for _, k := range slices.Sorted(maps.Keys(before)) {
 		if _, ok := after[k]; !ok {
 			fc.Entries = append(fc.Entries, plan.EntryChange{Key: k, Action: plan.ActionDelete, Before: before[k]})
 		}

@@ -2,6 +2,8 @@ package diff
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
@@ -131,7 +133,7 @@ func (d *differ) gatewayCredentials(c *plan.Change, want, l *state.GatewayProvid
 		return
 	}
 	fc := plan.FieldChange{Field: "credentials", Kind: plan.FieldMap, Sensitive: true}
-	for _, name := range sortedKeys(want.Credentials) {
+	for _, name := range slices.Sorted(maps.Keys(want.Credentials)) {
 		reason, ok := reasons[name]
 		if !ok {
 			reason = "sent again with the others: Gateflow replaces all credentials at once"

@@ -404,7 +404,7 @@ func gocmpEqualGlow(a, b *state.GlowProvider) bool {
 func (d *differ) glowKeys(c *plan.Change, want, l *state.GlowProvider) {
 	forced := d.rotateForced(want.Address)
 	fc := plan.FieldChange{Field: "keys", Kind: plan.FieldMap, Sensitive: true}
-	for _, label := range sortedKeys(want.Keys) {
+	for _, label := range slices.Sorted(maps.Keys(want.Keys)) {
 		wk := want.Keys[label]
 		lk, ok := l.Keys[label]
 		if !ok {
@@ -434,7 +434,7 @@ func (d *differ) glowKeys(c *plan.Change, want, l *state.GlowProvider) {
 		fc.Entries = append(fc.Entries, plan.EntryChange{Key: label, Action: plan.ActionUpdate, Before: before, After: after, Rotate: true, Note: reason})
 		c.Rotations = append(c.Rotations, plan.Rotation{Field: "keys", Name: label, Before: before, After: after, Reason: reason})
 	}
-	for _, label := range sortedKeys(l.Keys) {
+	for _, label := range slices.Sorted(maps.Keys(l.Keys)) {
 		if _, ok := want.Keys[label]; !ok {
 			lk := l.Keys[label]
 			fc.Entries = append(fc.Entries, plan.EntryChange{Key: label, Action: plan.ActionDelete, Before: refValue(lk.Source, lk.KeyID)})

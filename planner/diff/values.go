@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"maps"
-	"slices"
 	"time"
 
 	"github.com/switchboard-hq/switchboard/planner/state"
@@ -163,8 +162,4 @@ func gatewayDigest(g state.GatewayProvider) string {
 		Settings    map[string]any
 		Credentials map[string]string
 	}{g.ProviderID, g.Enabled, g.Settings, creds})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }

@@ -27,7 +27,8 @@ type Clients struct {
 
 // Options tune the read.
 type Options struct {
-	// Parallelism bounds the calls in flight; 0 means 10.
+	// Parallelism bounds the calls in flight; 0 means
+	// api.DefaultParallelism.
 	Parallelism int
 	// Search and Departments narrow the Glow read with Glow's own search
 	// filters (text on name and description; any of the departments), for
@@ -46,7 +47,7 @@ type Options struct {
 func Read(ctx context.Context, c Clients, opts Options) (state.Snapshot, error) {
 	par := opts.Parallelism
 	if par <= 0 {
-		par = 10
+		par = api.DefaultParallelism
 	}
 	var snap state.Snapshot
 	g, gctx := errgroup.WithContext(ctx)

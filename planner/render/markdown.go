@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/switchboard-hq/switchboard/internal/english"
 	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/planner/state"
 )
@@ -239,7 +240,7 @@ func (m *markdown) top(k int, left *omission) string {
 
 	if del := m.groups[plan.ActionDelete]; len(del) > 0 {
 		line("> [!CAUTION]")
-		line(fmt.Sprintf("> **This plan destroys %s %s.** Review the deletions below before applying.", count(len(del)), plural(len(del), "object", "objects")))
+		line(fmt.Sprintf("> **This plan destroys %s %s.** Review the deletions below before applying.", count(len(del)), english.Plural(len(del), "object", "objects")))
 		line(">")
 		items(line, del, k, func(c plan.Change) string { return "> - " + code(c.Address) + describeLive(c) },
 			func(rest []plan.Change) string { return "> - … and " + byType(rest) })
@@ -254,7 +255,7 @@ func (m *markdown) top(k int, left *omission) string {
 			for _, c := range rest {
 				models += c.ModelUsageCount
 			}
-			return fmt.Sprintf("> - … and %s more %s, used by %s %s", count(len(rest)), plural(len(rest), "provider", "providers"), count(models), plural(models, "model", "models"))
+			return fmt.Sprintf("> - … and %s more %s, used by %s %s", count(len(rest)), english.Plural(len(rest), "provider", "providers"), count(models), english.Plural(models, "model", "models"))
 		})
 		line("")
 	}
@@ -262,7 +263,7 @@ func (m *markdown) top(k int, left *omission) string {
 		n := len(m.adopt)
 		line("> [!WARNING]")
 		line(fmt.Sprintf("> **This plan adopts %s %s made outside this configuration.** From now on this configuration owns %s: removing %s block destroys %s.",
-			count(n), plural(n, "provider", "providers"), plural(n, "it", "them"), plural(n, "its", "their"), plural(n, "it", "them")))
+			count(n), english.Plural(n, "provider", "providers"), english.Plural(n, "it", "them"), english.Plural(n, "its", "their"), english.Plural(n, "it", "them")))
 		line(">")
 		items(line, m.adopt, k, func(c plan.Change) string {
 			return "> - " + code(c.Address) + idSuffix(c) + ": " + mdText(adoptionWhy(c.Adopt))
@@ -281,7 +282,7 @@ func (m *markdown) top(k int, left *omission) string {
 	if len(p.Orphans) > 0 {
 		n := len(p.Orphans)
 		line("> [!WARNING]")
-		line(fmt.Sprintf("> **Left behind.** Apply deletes %s %s this configuration made that nothing uses (e.g. after an interrupted apply).", count(n), plural(n, "object", "objects")))
+		line(fmt.Sprintf("> **Left behind.** Apply deletes %s %s this configuration made that nothing uses (e.g. after an interrupted apply).", count(n), english.Plural(n, "object", "objects")))
 		line(">")
 		items(line, p.Orphans, k, func(o plan.Orphan) string { return "> - " + code(describeOrphan(o)) },
 			func(rest []plan.Orphan) string { return fmt.Sprintf("> - … and %s more", count(len(rest))) })
@@ -308,18 +309,18 @@ func (m *markdown) top(k int, left *omission) string {
 		}
 		if rest := len(ws) - shown; rest > 0 {
 			line("> [!WARNING]")
-			line(fmt.Sprintf("> **… and %s more %s** (in the full plan).", count(rest), plural(rest, "warning", "warnings")))
+			line(fmt.Sprintf("> **… and %s more %s** (in the full plan).", count(rest), english.Plural(rest, "warning", "warnings")))
 			line("")
 		}
 	}
 	if left != nil {
 		lists := ""
 		if m.anyLongerThan(k) {
-			lists = fmt.Sprintf(" Each list above names its first %s %s.", count(k), plural(k, "entry", "entries"))
+			lists = fmt.Sprintf(" Each list above names its first %s %s.", count(k), english.Plural(k, "entry", "entries"))
 		}
 		what := "every change, the lists of addresses after it are shortened"
 		if left.shown < left.total {
-			what = fmt.Sprintf("the first %s of %s %s; left out: %s", count(left.shown), count(left.total), plural(left.total, "change", "changes"), left)
+			what = fmt.Sprintf("the first %s of %s %s; left out: %s", count(left.shown), count(left.total), english.Plural(left.total, "change", "changes"), left)
 		}
 		line("> [!NOTE]")
 		line(fmt.Sprintf("> **This comment is shortened** to fit GitHub's comment size limit.%s The plan below shows %s. %s", lists, what, m.whereFull()))
@@ -400,7 +401,7 @@ func byType(cs []plan.Change) string {
 const maxModelsPerLine = 10
 
 func inUseLine(c plan.Change) string {
-	s := fmt.Sprintf("> - %s%s is used by %s %s", code(c.Address), describeLive(c), count(c.ModelUsageCount), plural(c.ModelUsageCount, "model", "models"))
+	s := fmt.Sprintf("> - %s%s is used by %s %s", code(c.Address), describeLive(c), count(c.ModelUsageCount), english.Plural(c.ModelUsageCount, "model", "models"))
 	models := c.InUseByModels
 	if len(models) == 0 {
 		for _, id := range c.InUseBy {
@@ -521,7 +522,7 @@ func (m *markdown) diff(n int, whole bool) string {
 	} else {
 		if left := len(m.text.shown) - n; left > 0 {
 			body.WriteString("\n")
-			body.WriteString(fmt.Sprintf("  # (%s more %s not shown here: this comment is shortened)\n", count(left), plural(left, "change", "changes")))
+			fmt.Fprintf(&body, "  # (%s more %s not shown here: this comment is shortened)\n", count(left), english.Plural(left, "change", "changes"))
 		}
 		body.WriteString("\n")
 	}
@@ -587,11 +588,4 @@ func count(n int) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/internal/english"
 )
 
 // PolicyReport is the outcome of evaluating a directory of policies
@@ -61,9 +62,9 @@ func (r *PolicyReport) Headline() string {
 		outcome = "failed"
 	}
 	return fmt.Sprintf("Policy check %s: %d %s, %d %s (%d %s in %s).", outcome,
-		len(r.Denies), plural(len(r.Denies), "deny", "denies"),
-		len(r.Warnings), plural(len(r.Warnings), "warning", "warnings"),
-		r.Files, plural(r.Files, "policy file", "policy files"), r.Dir)
+		len(r.Denies), english.Plural(len(r.Denies), "deny", "denies"),
+		len(r.Warnings), english.Plural(len(r.Warnings), "warning", "warnings"),
+		r.Files, english.Plural(r.Files, "policy file", "policy files"), r.Dir)
 }
 
 // maxTextMessage bounds one message in the terminal; a policy's message is
@@ -108,7 +109,7 @@ func PolicyMarkdown(w io.Writer, r *PolicyReport) error {
 	var b strings.Builder
 	line := func(s string) { b.WriteString(s); b.WriteByte('\n') }
 	if len(r.Denies) == 0 && len(r.Warnings) == 0 {
-		line(fmt.Sprintf("**Policy check passed** (%d %s in %s).", r.Files, plural(r.Files, "policy file", "policy files"), code(r.Dir)))
+		line(fmt.Sprintf("**Policy check passed** (%d %s in %s).", r.Files, english.Plural(r.Files, "policy file", "policy files"), code(r.Dir)))
 		line("")
 	}
 	for _, g := range []struct {
@@ -120,7 +121,7 @@ func PolicyMarkdown(w io.Writer, r *PolicyReport) error {
 		}
 		line("> [!" + g.alert + "]")
 		if g.alert == "CAUTION" {
-			line(fmt.Sprintf("> **Policy denies this plan** (%d %s from %s). Apply is blocked until the configuration complies.", len(g.fs), plural(len(g.fs), "message", "messages"), code(r.Dir)))
+			line(fmt.Sprintf("> **Policy denies this plan** (%d %s from %s). Apply is blocked until the configuration complies.", len(g.fs), english.Plural(len(g.fs), "message", "messages"), code(r.Dir)))
 		} else {
 			line(fmt.Sprintf("> **Policy warnings** (%d from %s).", len(g.fs), code(r.Dir)))
 		}

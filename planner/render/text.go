@@ -6,6 +6,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -335,7 +336,7 @@ func (t *textWriter) object(indent int, a plan.Action, obj, mask map[string]any)
 	// Like Terraform, which hides null attributes, leave out empty ones:
 	// they say nothing a reviewer needs.
 	var keys []string
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if !isEmpty(obj[k]) {
 			keys = append(keys, k)
 		}
@@ -369,7 +370,7 @@ func (t *textWriter) value(indent int, prefix string, a plan.Action, v any, mask
 		}
 		sub, _ := mask.(map[string]any)
 		t.line(indent, prefix+"{")
-		keys := sortedKeys(v)
+		keys := slices.Sorted(maps.Keys(v))
 		width := 0
 		for _, k := range keys {
 			width = max(width, len(strconv.Quote(k)))
@@ -562,7 +563,7 @@ func scalar(v any) string {
 			return sensitive.Redacted
 		}
 		parts := make([]string, 0, len(v))
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			parts = append(parts, strconv.Quote(k)+" = "+scalar(v[k]))
 		}
 		return "{ " + strings.Join(parts, ", ") + " }"
@@ -575,13 +576,4 @@ func scalar(v any) string {
 	default:
 		return fmt.Sprint(v)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

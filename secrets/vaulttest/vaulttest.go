@@ -29,7 +29,8 @@ import (
 // VAULT_ADDR and VAULT_TOKEN set it uses that Vault, shared by every test
 // (so tests must write under paths of their own); otherwise it is
 // StartIsolated. A missing binary fails the test: tests never skip for want
-// of Vault.
+// of Vault, except under go test -short (make test-short), the quick loop
+// that runs no Vault server of its own.
 func Start(t testing.TB) (addr, rootToken string) {
 	t.Helper()
 	addr, token := os.Getenv("VAULT_ADDR"), os.Getenv("VAULT_TOKEN")
@@ -44,6 +45,9 @@ func Start(t testing.TB) (addr, rootToken string) {
 // (seal it, tune secret/) use it even when VAULT_ADDR is set.
 func StartIsolated(t testing.TB) (addr, rootToken string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a Vault server (bin/vault-dev, or VAULT_ADDR and VAULT_TOKEN): skipped under -short; make test runs it")
+	}
 	bin := Binary(t)
 	// A random root token keeps code from quietly depending on "root".
 	rootToken = "root-" + randomHex(8)

@@ -8,6 +8,9 @@ import (
 )
 
 func TestStartIsolatedServesAndStops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Vault server: skipped under -short; make test runs it")
+	}
 	var addr, token string
 	t.Run("server", func(t *testing.T) {
 		addr, token = vaulttest.StartIsolated(t)

@@ -70,10 +70,13 @@ type GateflowProviderResourceModel struct {
 	resourceTimeouts
 }
 
+// Metadata names the resource switchboard_gateflow_provider.
 func (r *GateflowProviderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_gateflow_provider"
 }
 
+// Schema describes the resource; its descriptions are the reference page
+// (make docs).
 func (r *GateflowProviderResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
@@ -157,6 +160,8 @@ func (r *GateflowProviderResource) Schema(ctx context.Context, _ resource.Schema
 	}
 }
 
+// Configure takes the clients the provider block made; a resource used
+// before the provider is configured gets none and reports it when called.
 func (r *GateflowProviderResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.clients = clientsFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -412,6 +417,9 @@ func statusFor(enabled bool) string {
 	return gateflow.StatusDisabled
 }
 
+// Create configures the Gateflow provider through crud.Gateway, so that it
+// is created exactly as switchboard apply creates it. One already
+// configured is refused with the import command to adopt it.
 func (r *GateflowProviderResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan GateflowProviderResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -528,6 +536,8 @@ func fillGateflow(m *GateflowProviderResourceModel, p *gateflow.Provider, diags 
 	m.CredentialsWO = types.MapNull(types.StringType)
 }
 
+// Update sends only the settings and credentials that changed, each
+// guarded by what the refreshed state read.
 func (r *GateflowProviderResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state GateflowProviderResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -585,6 +595,7 @@ func (r *GateflowProviderResource) Update(ctx context.Context, req resource.Upda
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
+// Delete unconfigures the Gateflow provider.
 func (r *GateflowProviderResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state GateflowProviderResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -603,6 +614,7 @@ func (r *GateflowProviderResource) Delete(ctx context.Context, req resource.Dele
 	}
 }
 
+// ImportState adopts a configured Gateflow provider by its provider id.
 func (r *GateflowProviderResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if !gateflow.IsProviderID(req.ID) {
 		resp.Diagnostics.AddError("Invalid import id",

@@ -39,10 +39,12 @@ type GateflowProviderSummaryModel struct {
 	HealthStatus types.String `tfsdk:"health_status"`
 }
 
+// Metadata names the data source switchboard_gateflow_providers.
 func (d *GateflowProvidersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_gateflow_providers"
 }
 
+// Schema describes the data source for the reference page.
 func (d *GateflowProvidersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists Gateflow's provider catalogue: every supported provider, configured or not.",
@@ -68,6 +70,7 @@ func (d *GateflowProvidersDataSource) Schema(_ context.Context, _ datasource.Sch
 	}
 }
 
+// Configure takes the clients the provider block made.
 func (d *GateflowProvidersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.clients = clientsFrom(req.ProviderData, &resp.Diagnostics)
 }

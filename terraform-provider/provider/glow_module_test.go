@@ -30,6 +30,9 @@ type terraformCLI struct {
 
 func newTerraformCLI(t *testing.T, dir string) *terraformCLI {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the real Terraform: skipped under -short; make test runs it")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})

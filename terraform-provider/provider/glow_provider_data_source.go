@@ -54,10 +54,12 @@ type GlowKeyDataModel struct {
 	VaultVersion   types.Int64  `tfsdk:"vault_version"`
 }
 
+// Metadata names the data source switchboard_glow_provider.
 func (d *GlowProviderDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_glow_provider"
 }
 
+// Schema describes the data source for the reference page.
 func (d *GlowProviderDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads a Glow provider by `id` or by `name`. Key values are never read (Glow audits every decrypt).",
@@ -110,12 +112,15 @@ func (d *GlowProviderDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	}
 }
 
+// ConfigValidators require exactly one of id and name, the two ways to
+// find a provider.
 func (d *GlowProviderDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
 	}
 }
 
+// Configure takes the clients the provider block made.
 func (d *GlowProviderDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.clients = clientsFrom(req.ProviderData, &resp.Diagnostics)
 }

@@ -81,10 +81,13 @@ const markerAddressPrefix = "switchboard_glow_provider."
 // provider, or before the state is written, is what leaves objects behind.
 const writeBudget = 2 * time.Minute
 
+// Metadata names the resource switchboard_glow_provider.
 func (r *GlowProviderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_glow_provider"
 }
 
+// Schema describes the resource; its descriptions are the reference page
+// (make docs).
 func (r *GlowProviderResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	emptySet := types.SetValueMust(types.StringType, []attr.Value{})
 	resp.Schema = schema.Schema{
@@ -207,6 +210,7 @@ func (r *GlowProviderResource) Schema(ctx context.Context, _ resource.SchemaRequ
 	}
 }
 
+// Configure takes the clients the provider block made.
 func (r *GlowProviderResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.clients = clientsFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -239,6 +243,8 @@ func (r *GlowProviderResource) glowFor(ctx context.Context, urls []string, diags
 	return crud.NewGlow(r.clients.Glow, known)
 }
 
+// ValidateConfig checks each key at plan time, so that a key Glow cannot
+// be given fails before the apply.
 func (r *GlowProviderResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	// A types.Map, not a Go map: with `keys = var.keys` in a module the
 	// map, or some of its entries, is unknown during validation.
@@ -334,6 +340,8 @@ func detached(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), writeBudget)
 }
 
+// Create creates the Glow provider with its endpoints, keys and ownership
+// marker through crud.Glow, as switchboard apply creates one.
 func (r *GlowProviderResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan GlowProviderResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -562,6 +570,8 @@ func (r *GlowProviderResource) hiddenByScope(ctx context.Context, id string, dia
 	return true
 }
 
+// Update changes the live provider in one update guarded by its version;
+// a key whose value changed is rotated.
 func (r *GlowProviderResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, st GlowProviderResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -701,6 +711,7 @@ func keysChanged(plan, live map[string]GlowKeyModel) bool {
 	return false
 }
 
+// Delete deletes the Glow provider and the keys only it used.
 func (r *GlowProviderResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var st GlowProviderResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &st)...)

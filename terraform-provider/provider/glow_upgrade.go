@@ -59,6 +59,7 @@ func glowProviderSchemaV0() *schema.Schema {
 	}
 }
 
+// UpgradeState reads the states earlier schema versions wrote.
 func (r *GlowProviderResource) UpgradeState(context.Context) map[int64]resource.StateUpgrader {
 	return map[int64]resource.StateUpgrader{
 		0: {

@@ -102,7 +102,11 @@ resource "switchboard_glow_provider" "test" {
 	// Terraform configures it, at every step.
 	t.Setenv("VAULT_TOKEN", applyToken)
 	use := func(token string) func() {
-		return func() { os.Setenv("VAULT_TOKEN", token) }
+		return func() {
+			if err := os.Setenv("VAULT_TOKEN", token); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	cfg := e.vaultProviderBlock(addr) + res
 	primary := tfjsonpath.New("keys").AtMapKey("primary")

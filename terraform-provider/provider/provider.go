@@ -78,11 +78,13 @@ func New(version string, opts ...api.Option) func() provider.Provider {
 	}
 }
 
+// Metadata names the provider "switchboard" and reports its version.
 func (p *SwitchboardProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "switchboard"
 	resp.Version = p.version
 }
 
+// Schema describes the provider block for the reference page.
 func (p *SwitchboardProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manages LLM providers in **Glow** (providers with endpoints, encrypted keys, values and departments, " +
@@ -114,6 +116,8 @@ func (p *SwitchboardProvider) Schema(_ context.Context, _ provider.SchemaRequest
 	maps.Copy(resp.Schema.Attributes, clientSettingsAttributes())
 }
 
+// Configure makes the Glow, Gateflow and Vault clients the resources and
+// data sources share, from the provider block and the environment.
 func (p *SwitchboardProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var cfg SwitchboardProviderModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -193,6 +197,7 @@ func orEnv(v types.String, env string) string {
 	return os.Getenv(env)
 }
 
+// Resources lists the resource types the provider serves.
 func (p *SwitchboardProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewGlowProviderResource,
@@ -200,6 +205,7 @@ func (p *SwitchboardProvider) Resources(context.Context) []func() resource.Resou
 	}
 }
 
+// DataSources lists the data source types the provider serves.
 func (p *SwitchboardProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewGlowProviderDataSource,

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -30,8 +32,17 @@ into /usr/local/bin) and set TF_ACC_TERRAFORM_PATH to the binary if it is not on
 // acceptance tests run against an in-process emulator in seconds, so they
 // run with every `go test` rather than only under TF_ACC: a test suite that
 // skips itself quietly is how a provider rots. Without Terraform they fail,
-// saying how to install it.
+// saying how to install it. Under -short (make test-short, the quick loop)
+// they are skipped: resource.Test skips without TF_ACC.
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		if err := os.Unsetenv("TF_ACC"); err != nil {
+			fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
+			os.Exit(1)
+		}
+		os.Exit(m.Run())
+	}
 	tf, err := findTerraform()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: %v\n\n%s\n", err, installHelp)
@@ -39,11 +50,14 @@ func TestMain(m *testing.M) {
 	}
 	// With TF_ACC_TERRAFORM_PATH set and TF_ACC_TERRAFORM_VERSION unset,
 	// terraform-plugin-testing uses that binary and never installs one.
-	os.Setenv("TF_ACC_TERRAFORM_PATH", tf)
-	os.Unsetenv("TF_ACC_TERRAFORM_VERSION")
-	os.Setenv("CHECKPOINT_DISABLE", "1")
+	env := []error{os.Setenv("TF_ACC_TERRAFORM_PATH", tf), os.Unsetenv("TF_ACC_TERRAFORM_VERSION"),
+		os.Setenv("CHECKPOINT_DISABLE", "1")}
 	if os.Getenv("TF_ACC") == "" {
-		os.Setenv("TF_ACC", "1")
+		env = append(env, os.Setenv("TF_ACC", "1"))
+	}
+	if err := errors.Join(env...); err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
+		os.Exit(1)
 	}
 	os.Exit(m.Run())
 }
