@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/applier"
 	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
@@ -117,7 +118,7 @@ func runApplyCommand(cmd *cobra.Command, args []string, flags *planFlags, view v
 	if err != nil {
 		return err
 	}
-	sess, err := connect(ctx, cfg)
+	sess, err := connect(ctx, cfg, api.WithParallelism(flags.parallelism))
 	if err != nil {
 		return err
 	}
@@ -202,7 +203,7 @@ func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, view 
 	if err != nil {
 		return err
 	}
-	sess, err := connect(ctx, cfg)
+	sess, err := connect(ctx, cfg, api.WithParallelism(flags.parallelism))
 	if err != nil {
 		return err
 	}
@@ -239,7 +240,7 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, vi
 	if err != nil {
 		return err
 	}
-	sess, err := connect(ctx, cfg)
+	sess, err := connect(ctx, cfg, api.WithParallelism(flags.parallelism))
 	if err != nil {
 		return err
 	}
