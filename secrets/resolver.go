@@ -158,6 +158,18 @@ func NewResolverFromEnv(address string) (*Resolver, error) {
 	return r, nil
 }
 
+// Fresh returns a Resolver on the same client and token that remembers
+// the mounts found but no secret read: for a second look at the same
+// run's secrets (apply's stale check after a prompt), which must see what
+// Vault holds now, not what this Resolver read before.
+func (r *Resolver) Fresh() *Resolver {
+	f := &Resolver{client: r.client, tokenSource: r.tokenSource, agent: r.agent, parallelism: r.parallelism}
+	r.knownMu.RLock()
+	f.known = append([]mount(nil), r.known...)
+	r.knownMu.RUnlock()
+	return f
+}
+
 // Parallelism is how many requests the Resolver's callers should run at
 // once: vault { parallelism }, else DefaultParallelism. Its transport
 // keeps that many connections.
