@@ -88,8 +88,8 @@ type Resolver struct {
 	// parallelism 10 where 1 is needed).
 	findingMu sync.Mutex
 	finding   map[string]chan struct{}
-	meta    onceMap[secretKey, *v2Metadata]
-	data    onceMap[dataKey, *secretData]
+	meta      onceMap[secretKey, *v2Metadata]
+	data      onceMap[dataKey, *secretData]
 
 	mountLookups, metadataReads, dataReads atomic.Int64
 
