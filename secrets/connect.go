@@ -126,10 +126,13 @@ func Connect(ctx context.Context, s *config.VaultSettings, opts ConnectOptions) 
 // 10,000-provider plan may take), 6.3 s at 32, 20 s at the APIs' 10.
 const DefaultParallelism = 64
 
-// poolConnections keeps as many idle connections to Vault as requests run
-// at once. The Vault client's pooled transport keeps GOMAXPROCS+1 per
-// host, so on 2 cores 29 of 32 parallel reads would open a new connection
-// (a TLS handshake on a remote Vault) each time one finished.
+// poolConnections keeps as many connections to Vault as requests run at
+// once, and no more. The Vault client's pooled transport keeps
+// GOMAXPROCS+1 idle per host, so on 2 cores 61 of 64 parallel reads would
+// open a new connection (a TLS handshake on a remote Vault) each time one
+// finished; and without a bound, a read that dials while the pool fills
+// can be handed a connection another read just freed, its own dial then
+// adding one more.
 func poolConnections(cfg *vaultapi.Config, n int) {
 	if cfg.HttpClient == nil {
 		return
@@ -139,6 +142,7 @@ func poolConnections(cfg *vaultapi.Config, n int) {
 		return
 	}
 	t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, n)
+	t.MaxConnsPerHost = n
 	if t.MaxIdleConns > 0 {
 		t.MaxIdleConns = max(t.MaxIdleConns, n)
 	}
