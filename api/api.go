@@ -24,12 +24,11 @@ const (
 	DefaultRetryWaitMax  = 15 * time.Second
 	DefaultRetryAfterMax = time.Minute
 	DefaultPageSize      = 500
+	// DefaultParallelism bounds the calls a command keeps in flight (plan's
+	// reads, apply's writes, import's reads) unless told otherwise, like
+	// Terraform's -parallelism; a client keeps as many idle connections.
+	DefaultParallelism = 10
 )
-
-// DefaultParallelism bounds the calls a command keeps in flight (plan's
-// reads, apply's writes, import's reads) unless told otherwise, like
-// Terraform's -parallelism.
-const DefaultParallelism = 10
 
 // Config is the resolved set of options. It is exported so that
 // api/transport can read it; callers set it through Options.
@@ -71,6 +70,13 @@ type Config struct {
 	// PageSize is the page size iterators ask for; larger pages mean fewer
 	// calls for a full read.
 	PageSize int
+	// Parallelism is how many calls the caller runs at once (the CLI's
+	// --parallelism). The client keeps that many connections to the
+	// service and no more: a call beyond them waits for one to be free,
+	// so that --parallelism bounds what the service sees. 0 sets no bound
+	// and keeps DefaultParallelism idle connections (the Terraform
+	// provider, whose calls Terraform's -parallelism bounds).
+	Parallelism int
 }
 
 // Option changes a Config.
@@ -132,6 +138,12 @@ func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l }
 
 // WithRetryHook sets a function called before every retry.
 func WithRetryHook(f func(RetryEvent)) Option { return func(c *Config) { c.OnRetry = f } }
+
+// WithParallelism says how many calls the caller runs at once (see
+// Config.Parallelism); 0 or less sets no bound.
+func WithParallelism(n int) Option {
+	return func(c *Config) { c.Parallelism = max(n, 0) }
+}
 
 // WithPageSize sets the page size iterators ask for.
 func WithPageSize(n int) Option { return func(c *Config) { c.PageSize = n } }

@@ -78,6 +78,12 @@ type Options struct {
 	Stop <-chan struct{}
 	// Now is the clock of the durations shown; nil is time.Now.
 	Now func() time.Time
+	// JustPlanned skips the stale check: the caller made p itself an
+	// instant ago, with no pause between its live read and this call
+	// (`apply DIR --auto-approve`), so the check would read again what
+	// the plan just read, and its baseline is that read. A plan that
+	// waited (for a person's answer, in a file) is checked.
+	JustPlanned bool
 }
 
 // Status is what happened to one address.
@@ -175,8 +181,10 @@ func Apply(ctx context.Context, p *plan.Plan, deps Deps, opts Options) (*Result,
 		opts.Hooks.Summary(res)
 		return res, nil
 	}
-	if err := checkStale(ctx, p, ops, deps); err != nil {
-		return nil, err
+	if !opts.JustPlanned {
+		if err := checkStale(ctx, p, ops, deps); err != nil {
+			return nil, err
+		}
 	}
 	for _, o := range ops {
 		opts.Hooks.PlannedChange(o.operation())

@@ -147,6 +147,10 @@ type GatewaySettings struct {
 	DeclRange hcl.Range
 }
 
+// maxVaultParallelism bounds vault { parallelism }: more requests at once
+// than this would only queue in Vault (and open as many connections).
+const maxVaultParallelism = 1024
+
 // VaultSettings is the vault block. No token appears in it: the secrets
 // package logs in as Auth says, or takes VAULT_TOKEN, the token helper's
 // token (~/.vault-token by default), or none behind a Vault Agent.
@@ -158,8 +162,13 @@ type VaultSettings struct {
 	// set, requests go there, and no token is needed.
 	AgentAddress string
 	// Auth is the auth_login_* block; nil when there is none.
-	Auth      *VaultAuth
-	DeclRange hcl.Range
+	Auth *VaultAuth
+	// Parallelism bounds the Vault requests in flight (parallelism; 0
+	// when unset: the caller's default). It is Vault's own, not the
+	// APIs' --parallelism: reading metadata is cheap for Vault, and a
+	// plan of 10,000 secrets is bounded by its round trips.
+	Parallelism int
+	DeclRange   hcl.Range
 }
 
 // GlowProvider is one instance of a glow_provider block (one per for_each

@@ -7,7 +7,7 @@
 //
 //	glow     { url, token, prune_departments, owner }   url ← GLOW_INSTANCE_URL, token ← GLOW_TOKEN
 //	gateflow { url, admin_key, prune }                  url ← GATEFLOW_URL, admin_key ← GATEFLOW_ADMIN_KEY
-//	vault    { address, agent_address, auth_login_approle | auth_login_jwt | auth_login_kubernetes { … } }
+//	vault    { address, agent_address, parallelism, auth_login_approle | auth_login_jwt | auth_login_kubernetes { … } }
 //	                                                    address ← VAULT_ADDR, agent_address ← VAULT_AGENT_ADDR
 //	                                                    (no token in a file: see VaultAuth)
 //	variable "NAME" { type, default, description, sensitive, validation { condition, error_message } }

@@ -874,6 +874,19 @@ func (l *loader) decodeSettings(cfg *Config, blocks map[string]*hcl.Block, glowP
 		if s.AgentAddress, set = urlAttr(attrs, "agent_address"); !set {
 			s.AgentAddress = envURL("VAULT_AGENT_ADDR", "vault.agent_address", b)
 		}
+		if v, a := l.plainAttr(attrs, "parallelism", l.ctx, cty.Number); v != cty.NilVal {
+			n, acc := v.AsBigFloat().Int64()
+			if acc != big.Exact || n < 1 || n > maxVaultParallelism {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid vault parallelism",
+					Detail:   fmt.Sprintf("parallelism is how many Vault requests run at once: a whole number from 1 to %d.", maxVaultParallelism),
+					Subject:  a.Expr.Range().Ptr(),
+				})
+			} else {
+				s.Parallelism = int(n)
+			}
+		}
 		cfg.Vault = s
 	}
 }

@@ -80,7 +80,7 @@ var secretSources = map[string]struct {
 }
 
 var vaultSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "address"}, {Name: "agent_address"}},
+	Attributes: []hcl.AttributeSchema{{Name: "address"}, {Name: "agent_address"}, {Name: "parallelism"}},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: authBlockPrefix + VaultAuthAppRole},
 		{Type: authBlockPrefix + VaultAuthJWT},

@@ -23,9 +23,9 @@ type MetadataReader interface {
 }
 
 // Desired converts a loaded configuration into the planner's desired
-// snapshot. Every vault() reference is resolved to its Vault metadata, in
-// parallel; the resolver reads each secret's metadata once however many
-// references share it.
+// snapshot. Every vault() reference is resolved to its Vault metadata,
+// parallelism secrets at a time; the resolver reads each secret's metadata
+// once however many references share it.
 func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (state.Snapshot, error) {
 	sources, err := resolveSources(ctx, cfg, meta, parallelism)
 	if err != nil {
@@ -118,26 +118,43 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 		return nil, errors.New("the configuration uses vault() but no Vault is configured: set VAULT_ADDR or a vault block")
 	}
 
+	// One task per secret path, not per reference: the references to one
+	// secret (its other keys, pinned versions) share its one metadata
+	// read, and a task waiting for another's read would hold a slot that
+	// a read of another secret could use. N secrets then cost about
+	// ⌈N/parallelism⌉ round trips.
+	byPath := map[string][]string{}
+	var paths []string
+	for id, ref := range refs {
+		p := strings.Trim(ref.Path, "/")
+		if _, ok := byPath[p]; !ok {
+			paths = append(paths, p)
+		}
+		byPath[p] = append(byPath[p], id)
+	}
 	var (
 		mu   sync.Mutex
 		errs []error
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(parallelism, 1))
-	for id, ref := range refs {
+	for _, p := range paths {
 		g.Go(func() error {
-			md, err := meta.Metadata(gctx, ref)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-				return nil
-			}
-			sources[id] = state.SecretSource{
-				VaultPath:   ref.Path,
-				VaultKey:    ref.Key,
-				Version:     md.Version,
-				CreatedTime: md.CreatedTime,
+			for _, id := range byPath[p] {
+				ref := refs[id]
+				md, err := meta.Metadata(gctx, ref)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				} else {
+					sources[id] = state.SecretSource{
+						VaultPath:   ref.Path,
+						VaultKey:    ref.Key,
+						Version:     md.Version,
+						CreatedTime: md.CreatedTime,
+					}
+				}
+				mu.Unlock()
 			}
 			return nil
 		})

@@ -40,9 +40,16 @@ type Options struct {
 	Rotate  []string
 	// Baseline is the desired digests of the last applied plan, for drift
 	// detection; nil when unknown.
-	Baseline    map[string]string
+	Baseline map[string]string
+	// Parallelism bounds the Glow and Gateflow calls in flight.
 	Parallelism int
-	Now         time.Time
+	// VaultParallelism bounds the Vault metadata reads in flight; 0 is
+	// what Deps.Secrets says (a *secrets.Resolver's Parallelism: vault {
+	// parallelism }), else secrets.DefaultParallelism. It is Vault's own
+	// so that a plan can read many secrets at once without the APIs
+	// drawing 429s.
+	VaultParallelism int
+	Now              time.Time
 }
 
 // Result is a plan and everything it was made from: what a plan file
@@ -73,14 +80,36 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	if deps.Secrets != nil {
 		meta = &recordingReader{next: deps.Secrets}
 	}
-	desired, err := Desired(ctx, cfg, readerOrNil(meta), opts.Parallelism)
-	if err != nil {
-		return nil, err
-	}
+	// The Vault metadata and the live state come from different services:
+	// they are read at the same time, so that a plan costs the longer of
+	// the two, not their sum. A failure cancels the other read; the
+	// configuration's (Vault's) error is reported first, as when the reads
+	// ran one after the other, unless it is only that cancellation.
+	var (
+		desired, live       state.Snapshot
+		errDesired, errLive error
+		wg                  sync.WaitGroup
+	)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if desired, errDesired = Desired(rctx, cfg, readerOrNil(meta), vaultParallelism(opts, deps.Secrets)); errDesired != nil {
+			cancel()
+		}
+	}()
 	readAt := time.Now()
-	live, err := dump.Read(ctx, deps.Clients, dump.Options{Parallelism: opts.Parallelism})
-	if err != nil {
-		return nil, err
+	live, errLive = dump.Read(rctx, deps.Clients, dump.Options{Parallelism: opts.Parallelism})
+	if errLive != nil {
+		cancel()
+	}
+	wg.Wait()
+	switch {
+	case errDesired != nil && (errLive == nil || ctx.Err() != nil || !errors.Is(errDesired, context.Canceled)):
+		return nil, errDesired
+	case errLive != nil:
+		return nil, errLive
 	}
 	res := &Result{
 		Desired: desired,
@@ -114,6 +143,18 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	res.Plan = p
 	res.Binding = NewBinding(cfg, live.GlowScope, deps.Vault)
 	return res, nil
+}
+
+// vaultParallelism is opts.VaultParallelism, else the reader's own, else
+// secrets.DefaultParallelism.
+func vaultParallelism(opts Options, meta MetadataReader) int {
+	if opts.VaultParallelism > 0 {
+		return opts.VaultParallelism
+	}
+	if p, ok := meta.(interface{ Parallelism() int }); ok && p.Parallelism() > 0 {
+		return p.Parallelism()
+	}
+	return secrets.DefaultParallelism
 }
 
 // destroyedInUse are the ids of the Glow providers the plan destroys that

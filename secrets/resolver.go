@@ -80,8 +80,16 @@ type Resolver struct {
 	// secrets under secret/ looks the mount up once, not 10,000 times.
 	knownMu sync.RWMutex
 	known   []mount
-	meta    onceMap[secretKey, *v2Metadata]
-	data    onceMap[dataKey, *secretData]
+	// finding holds, per first path segment, a mount lookup in flight:
+	// callers with a path that begins the same way wait for it before
+	// looking up their own, since the answer usually covers them too
+	// ("secret/" for every "secret/..."). Without it, parallel callers
+	// that start before the first answer each ask (10 lookups at
+	// parallelism 10 where 1 is needed).
+	findingMu sync.Mutex
+	finding   map[string]chan struct{}
+	meta      onceMap[secretKey, *v2Metadata]
+	data      onceMap[dataKey, *secretData]
 
 	mountLookups, metadataReads, dataReads atomic.Int64
 
@@ -92,6 +100,8 @@ type Resolver struct {
 	tokenSource string
 	// agent is set when requests go through a Vault Agent.
 	agent bool
+	// parallelism is how many requests callers should run at once.
+	parallelism int
 	// down is the first request that found Vault unreachable after the
 	// client's retries: later requests fail at once with it instead of
 	// each waiting through retries of its own.
@@ -146,6 +156,28 @@ func NewResolverFromEnv(address string) (*Resolver, error) {
 	r := NewResolver(client)
 	r.tokenSource = source
 	return r, nil
+}
+
+// Fresh returns a Resolver on the same client and token that remembers
+// the mounts found but no secret read: for a second look at the same
+// run's secrets (apply's stale check after a prompt), which must see what
+// Vault holds now, not what this Resolver read before.
+func (r *Resolver) Fresh() *Resolver {
+	f := &Resolver{client: r.client, tokenSource: r.tokenSource, agent: r.agent, parallelism: r.parallelism}
+	r.knownMu.RLock()
+	f.known = append([]mount(nil), r.known...)
+	r.knownMu.RUnlock()
+	return f
+}
+
+// Parallelism is how many requests the Resolver's callers should run at
+// once: vault { parallelism }, else DefaultParallelism. Its transport
+// keeps that many connections.
+func (r *Resolver) Parallelism() int {
+	if r.parallelism <= 0 {
+		return DefaultParallelism
+	}
+	return r.parallelism
 }
 
 // Stats reports the requests sent so far.
@@ -275,6 +307,41 @@ func (r *Resolver) knownMount(p string) (mount, bool) {
 }
 
 func (r *Resolver) lookupMount(ctx context.Context, p string) (mount, error) {
+	seg, _, _ := strings.Cut(p, "/")
+	r.findingMu.Lock()
+	wait, busy := r.finding[seg]
+	if !busy {
+		if r.finding == nil {
+			r.finding = map[string]chan struct{}{}
+		}
+		done := make(chan struct{})
+		r.finding[seg] = done
+		defer func() {
+			r.findingMu.Lock()
+			delete(r.finding, seg)
+			r.findingMu.Unlock()
+			close(done)
+		}()
+	}
+	r.findingMu.Unlock()
+	if busy {
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return mount{}, ctx.Err()
+		}
+		if m, ok := r.knownMount(p); ok {
+			return m, nil
+		}
+		// Another mount under the same first segment, or a lookup
+		// that failed: ask for this path, without waiting again, so
+		// that a denied mount does not make its secrets ask one at a
+		// time.
+	}
+	return r.lookupPath(ctx, p)
+}
+
+func (r *Resolver) lookupPath(ctx context.Context, p string) (mount, error) {
 	m, err := r.mounts.do(ctx, p, func() (mount, error) {
 		if err := r.isDown(); err != nil {
 			return mount{}, err

@@ -7,6 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -462,11 +466,11 @@ func TestEachSecretReadOnce(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	// Concurrent callers may each look the mount up before the first
-	// lookup is known; reads of metadata and data are exactly once each.
+	// Concurrent callers wait for the first mount lookup; reads of
+	// metadata and data are exactly once each.
 	s := r.Stats()
-	if s.MetadataReads != 2 || s.DataReads != 3 || s.MountLookups < 1 || s.MountLookups > 3 {
-		t.Errorf("Stats = %+v, want 1..3 mount lookups, 2 metadata and 3 data reads", s)
+	if s.MetadataReads != 2 || s.DataReads != 3 || s.MountLookups != 1 {
+		t.Errorf("Stats = %+v, want 1 mount lookup, 2 metadata and 3 data reads", s)
 	}
 
 	// A new Resolver (a new run) reads again.
@@ -527,5 +531,92 @@ func TestOneMountLookupPerMount(t *testing.T) {
 	}
 	if s := r.Stats(); s.MountLookups != 1 || s.MetadataReads != 5 {
 		t.Errorf("Stats = %+v, want 1 mount lookup and 5 metadata reads", s)
+	}
+}
+
+// Parallel callers that start before the first mount lookup is answered
+// wait for it instead of each asking: the stand-in holds that answer until
+// every caller has started, so without the wait each would send its own.
+func TestOneMountLookupUnderConcurrency(t *testing.T) {
+	e := newEnv(t)
+	const callers = 10
+	var paths []string
+	for i := range callers {
+		paths = append(paths, e.put(fmt.Sprintf("c/%d", i), map[string]interface{}{"api_key": e.secret()}))
+	}
+	var (
+		started sync.WaitGroup
+		mu      sync.Mutex
+		asked   int
+	)
+	started.Add(callers)
+	u, err := url.Parse(e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/sys/internal/ui/mounts/") {
+			mu.Lock()
+			asked++
+			mu.Unlock()
+			started.Wait()
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	r := secrets.NewResolver(vaulttest.Client(t, srv.URL, e.token))
+	var wg sync.WaitGroup
+	for _, p := range paths {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started.Done()
+			if _, err := r.Metadata(context.Background(), ref(p, "api_key", 0)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if s := r.Stats(); asked != 1 || s.MountLookups != 1 || s.MetadataReads != callers {
+		t.Errorf("%d mount lookups reached Vault, stats %+v; want 1 lookup and %d metadata reads", asked, s, callers)
+	}
+}
+
+// A path under another mount that shares the first segment ("kv/a/" and
+// "kv/b/") waits for the first lookup, finds it does not cover it, and
+// looks up its own.
+func TestMountLookupSameFirstSegmentOtherMount(t *testing.T) {
+	e := newEnv(t)
+	seg := "m" + randomHex(4)
+	for _, m := range []string{seg + "/a", seg + "/b"} {
+		if err := e.root.Sys().Mount(m, &vaultapi.MountInput{Type: "kv", Options: map[string]string{"version": "2"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.resolver()
+	var wg sync.WaitGroup
+	for _, m := range []string{seg + "/a", seg + "/b"} {
+		if _, err := e.root.KVv2(m).Put(context.Background(), "x", map[string]interface{}{"api_key": e.secret()}); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			md, err := r.Metadata(context.Background(), ref(m+"/x", "api_key", 0))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if md.Mount != m+"/" || md.Path != "x" {
+				t.Errorf("%s/x resolved to mount %q path %q", m, md.Mount, md.Path)
+			}
+		}()
+	}
+	wg.Wait()
+	if s := r.Stats(); s.MountLookups != 2 {
+		t.Errorf("stats %+v, want 2 mount lookups", s)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/applier"
 	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
@@ -117,7 +118,7 @@ func runApplyCommand(cmd *cobra.Command, args []string, flags *planFlags, view v
 	if err != nil {
 		return err
 	}
-	sess, err := connect(ctx, cfg)
+	sess, err := connect(ctx, cfg, api.WithParallelism(flags.parallelism))
 	if err != nil {
 		return err
 	}
@@ -152,7 +153,10 @@ func runApplyCommand(cmd *cobra.Command, args []string, flags *planFlags, view v
 			return exitCode(1)
 		}
 	}
-	return runApply(ctx, cmd, sess, res, view, flags.parallelism, verify)
+	// Without a prompt, plan and apply are one instant: the stale check
+	// would read again what the plan just read. After a prompt it reads,
+	// so that a change made while the person read the plan is caught.
+	return runApply(ctx, cmd, sess, res, view, flags.parallelism, verify, autoApprove)
 }
 
 // refuseReplanFlags refuses the flags that shape a new plan: a saved plan
@@ -200,7 +204,7 @@ func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, view 
 	if err != nil {
 		return err
 	}
-	sess, err := connect(ctx, cfg)
+	sess, err := connect(ctx, cfg, api.WithParallelism(flags.parallelism))
 	if err != nil {
 		return err
 	}
@@ -220,7 +224,7 @@ func applySaved(ctx context.Context, cmd *cobra.Command, flags *planFlags, view 
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	return runApply(ctx, cmd, sess, res, view, flags.parallelism, verify)
+	return runApply(ctx, cmd, sess, res, view, flags.parallelism, verify, false)
 }
 
 // applyReviewed plans dir afresh, with the reviewed plan's options, and
@@ -237,7 +241,7 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, vi
 	if err != nil {
 		return err
 	}
-	sess, err := connect(ctx, cfg)
+	sess, err := connect(ctx, cfg, api.WithParallelism(flags.parallelism))
 	if err != nil {
 		return err
 	}
@@ -274,10 +278,11 @@ func applyReviewed(ctx context.Context, cmd *cobra.Command, flags *planFlags, vi
 		}
 		return nil
 	}
-	return runApply(ctx, cmd, sess, res, view, flags.parallelism, verify)
+	// The plan was made just now, and found to be the reviewed one.
+	return runApply(ctx, cmd, sess, res, view, flags.parallelism, verify, true)
 }
 
-func runApply(ctx context.Context, cmd *cobra.Command, sess *session, res *planner.Result, view views.Apply, parallelism int, verify bool) error {
+func runApply(ctx context.Context, cmd *cobra.Command, sess *session, res *planner.Result, view views.Apply, parallelism int, verify, justPlanned bool) error {
 	// What the redaction cut from the plan's output would otherwise be
 	// written into Glow or Gateflow, where anyone who reads the provider
 	// sees it.
@@ -291,12 +296,16 @@ func runApply(ctx context.Context, cmd *cobra.Command, sess *session, res *plann
 	deps := applier.Deps{Glow: sess.clients.Glow, Gateflow: sess.clients.Gateflow, Credentials: credentials(cmd)}
 	if sess.vault != nil {
 		deps.Secrets = sess.vault
+		// The stale check must see Vault as it is now, not the metadata
+		// this run's plan read (and the resolver remembers).
+		deps.Metadata = sess.vault.Fresh()
 	}
 	result, err := applier.Apply(ctx, res.Plan, deps, applier.Options{
 		Parallelism: parallelism,
 		Verify:      verify,
 		Hooks:       view,
 		Stop:        stop,
+		JustPlanned: justPlanned,
 	})
 	if result == nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/planner"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
@@ -143,7 +144,7 @@ plan (exit 1, nothing saved); warnings are printed.`,
 					return err
 				}
 			}
-			sess, err := connect(cmd.Context(), cfg)
+			sess, err := connect(cmd.Context(), cfg, api.WithParallelism(flags.parallelism))
 			if err != nil {
 				return err
 			}

@@ -50,6 +50,9 @@ addresses for --target and --rotate and the formats of --format.`,
 					return fmt.Errorf("--parallelism must be at least 1, got %d: it is how many API calls run at once", n)
 				}
 			}
+			if n, err := cmd.Flags().GetInt("vault-parallelism"); err == nil && n < 0 {
+				return fmt.Errorf("--vault-parallelism must be at least 1, got %d: it is how many Vault reads run at once", n)
+			}
 			return nil
 		},
 	}

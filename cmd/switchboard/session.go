@@ -25,6 +25,9 @@ type loadFlags struct {
 	vars, varFiles []string
 	noColor        bool
 	parallelism    int
+	// vaultParallelism is --vault-parallelism; 0 leaves vault {
+	// parallelism }, else secrets.DefaultParallelism.
+	vaultParallelism int
 	// diagnostics, when set, reports the configuration's diagnostics
 	// instead of writing them as validate does (apply's view).
 	diagnostics func(hcl.Diagnostics)
@@ -35,6 +38,7 @@ func (l *loadFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&l.varFiles, "var-file", nil, "read variables from a *.sbvars file (HCL, or JSON when *.json; repeatable; later files win)")
 	f.BoolVar(&l.noColor, "no-color", false, "do not use colors")
 	f.IntVar(&l.parallelism, "parallelism", api.DefaultParallelism, "limit the number of concurrent API calls")
+	f.IntVar(&l.vaultParallelism, "vault-parallelism", 0, fmt.Sprintf("limit the number of concurrent Vault reads (default: vault { parallelism }, else %d)", secrets.DefaultParallelism))
 }
 
 // load reads the configuration and prints its diagnostics as validate does.
@@ -61,6 +65,9 @@ func (l *loadFlags) load(st *views.Stream, dir string, with ...func(*config.Load
 	}
 	if diags.HasErrors() {
 		return nil, exitCode(1)
+	}
+	if l.vaultParallelism > 0 && cfg.Vault != nil {
+		cfg.Vault.Parallelism = l.vaultParallelism
 	}
 	return cfg, nil
 }
