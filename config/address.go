@@ -13,8 +13,8 @@ import (
 // Block types that declare providers; they are also the first part of an
 // address.
 const (
-	GlowProviderType    = "glow_provider"
-	GatewayProviderType = "gateflow_provider"
+	GlowProviderType     = "glow_provider"
+	GateflowProviderType = "gateflow_provider"
 )
 
 // Address names one provider instance the way Terraform names a resource
@@ -25,7 +25,7 @@ type Address struct {
 	// Module is the module instance path, as String writes it
 	// (module.team["cs"].module.keys), or empty in the root module.
 	Module string
-	// Type is GlowProviderType or GatewayProviderType.
+	// Type is GlowProviderType or GateflowProviderType.
 	Type string
 	// Name is the block label.
 	Name string
@@ -163,8 +163,8 @@ func ParseTarget(s string) (Target, error) {
 		return Target{}, fmt.Errorf("invalid address %q: %s", s, want)
 	}
 	typ, _ := step(i)
-	if typ != GlowProviderType && typ != GatewayProviderType {
-		return Target{}, fmt.Errorf("invalid address %q: type must be %s or %s", s, GlowProviderType, GatewayProviderType)
+	if typ != GlowProviderType && typ != GateflowProviderType {
+		return Target{}, fmt.Errorf("invalid address %q: type must be %s or %s", s, GlowProviderType, GateflowProviderType)
 	}
 	name, ok := step(i + 1)
 	if !ok {

@@ -91,7 +91,7 @@ type sharedLoad struct {
 	sources   map[string][]byte
 	instances int
 	glows     []glowInstance
-	gateways  []gatewayInstance
+	gateflows []gateflowInstance
 }
 
 func (l *loader) sharedState() *sharedLoad {

@@ -56,7 +56,7 @@ func checkOutputs(t *testing.T, cfg *Config, diags hcl.Diagnostics) {
 			for _, p := range cfg.GlowProviders {
 				assertNoSecret(t, "provider "+verb, fmt.Sprintf(verb, p))
 			}
-			for _, p := range cfg.GatewayProviders {
+			for _, p := range cfg.GateflowProviders {
 				assertNoSecret(t, "provider "+verb, fmt.Sprintf(verb, p))
 			}
 			if cfg.Glow != nil {

@@ -16,7 +16,7 @@ import (
 // startGateflow serves Gateflow from an in-memory emulator that accepts
 // adminKey.
 func startGateflow(adminKey string) (url string, stop func()) {
-	s, err := emulator.New(emulator.Config{GatewayAdminKeys: []emulator.AdminKey{{Key: adminKey}}})
+	s, err := emulator.New(emulator.Config{GateflowAdminKeys: []emulator.AdminKey{{Key: adminKey}}})
 	if err != nil {
 		log.Fatal(err)
 	}

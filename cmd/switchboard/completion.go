@@ -72,11 +72,11 @@ func completeAddresses(cmd *cobra.Command, args []string, toComplete string) ([]
 		seen[a] = true
 	}
 	if cfg, _ := config.Load(dir, config.LoadOptions{}); cfg != nil {
-		addrs := make([]config.Address, 0, len(cfg.GlowProviders)+len(cfg.GatewayProviders))
+		addrs := make([]config.Address, 0, len(cfg.GlowProviders)+len(cfg.GateflowProviders))
 		for _, p := range cfg.GlowProviders {
 			addrs = append(addrs, p.Address)
 		}
-		for _, p := range cfg.GatewayProviders {
+		for _, p := range cfg.GateflowProviders {
 			addrs = append(addrs, p.Address)
 		}
 		for _, a := range addrs {
@@ -105,7 +105,7 @@ func blockAddresses(dir string) []string {
 	parser := hclparse.NewParser()
 	schema := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: config.GlowProviderType, LabelNames: []string{"name"}},
-		{Type: config.GatewayProviderType, LabelNames: []string{"name"}},
+		{Type: config.GateflowProviderType, LabelNames: []string{"name"}},
 	}}
 	var out []string
 	for _, name := range files {

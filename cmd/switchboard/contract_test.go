@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
+	"github.com/switchboard-hq/switchboard/planner/planfile"
 )
 
 func savePlan(t *testing.T, args ...string) string {
@@ -155,7 +156,7 @@ func editPlanFile(t *testing.T, file string, edit func(payload map[string]any)) 
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(body)
-	out := fmt.Sprintf(`{"format":"switchboard-plan","format_version":2,"sha256":%q,"payload":%s}`, hex.EncodeToString(sum[:]), body)
+	out := fmt.Sprintf(`{"format":"switchboard-plan","format_version":%d,"sha256":%q,"payload":%s}`, planfile.FormatVersion, hex.EncodeToString(sum[:]), body)
 	edited := filepath.Join(t.TempDir(), "edited.sbplan")
 	if err := os.WriteFile(edited, []byte(out), 0o644); err != nil {
 		t.Fatal(err)

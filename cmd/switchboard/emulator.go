@@ -91,7 +91,7 @@ start (a taken port, a bad flag) or fails.`,
 					return err
 				}
 				cfg.GlowTokens = append(cfg.GlowTokens, f.GlowTokens...)
-				cfg.GatewayAdminKeys = append(cfg.GatewayAdminKeys, f.GatewayAdminKeys...)
+				cfg.GateflowAdminKeys = append(cfg.GateflowAdminKeys, f.GateflowAdminKeys...)
 			}
 			for _, s := range glowTokens {
 				t, err := emulator.ParseGlowToken(s)
@@ -105,7 +105,7 @@ start (a taken port, a bad flag) or fails.`,
 				if err != nil {
 					return err
 				}
-				cfg.GatewayAdminKeys = append(cfg.GatewayAdminKeys, k)
+				cfg.GateflowAdminKeys = append(cfg.GateflowAdminKeys, k)
 			}
 			// The view is told where the credentials came from, never
 			// what they are.
@@ -118,15 +118,15 @@ start (a taken port, a bad flag) or fails.`,
 				cfg.GlowTokens = []emulator.GlowToken{{Token: tok, ActorName: "glow-user"}}
 				creds.GlowSource = from
 			}
-			if len(cfg.GatewayAdminKeys) == 0 {
+			if len(cfg.GateflowAdminKeys) == 0 {
 				key, from := "gw_admin_dev", "default"
 				if v := os.Getenv("GATEFLOW_ADMIN_KEY"); v != "" {
 					key, from = v, "GATEFLOW_ADMIN_KEY"
 				}
-				cfg.GatewayAdminKeys = []emulator.AdminKey{{Key: key}}
+				cfg.GateflowAdminKeys = []emulator.AdminKey{{Key: key}}
 				creds.GateflowSource = from
 			}
-			creds.GlowCount, creds.GateflowCount = len(cfg.GlowTokens), len(cfg.GatewayAdminKeys)
+			creds.GlowCount, creds.GateflowCount = len(cfg.GlowTokens), len(cfg.GateflowAdminKeys)
 			view.Credentials(creds)
 			// The tokens this emulator accepts are credentials it holds;
 			// the dev defaults are meant to be read, so they stay visible.
@@ -135,7 +135,7 @@ start (a taken port, a bad flag) or fails.`,
 					credentials(cmd).Add("emulator glow token", sensitive.New(tok.Token))
 				}
 			}
-			for _, k := range cfg.GatewayAdminKeys {
+			for _, k := range cfg.GateflowAdminKeys {
 				if k.Key != "gw_admin_dev" {
 					credentials(cmd).Add("emulator admin key", sensitive.New(k.Key))
 				}

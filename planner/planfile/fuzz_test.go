@@ -25,7 +25,7 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(env.Payload[:len(env.Payload)/2]))
 	f.Add([]byte(`{"written_by":"x","plan":{"format_version":"1.0","changes":[]}}`))
 	f.Add([]byte(`{"plan":{"format_version":"2.0"}}`))
-	f.Add([]byte(`{"format":"switchboard-plan","format_version":2,"sha256":"","payload":{}}`))
+	f.Add([]byte(`{"format":"switchboard-plan","format_version":3,"sha256":"","payload":{}}`))
 	f.Add([]byte(`{"format":"switchboard-plan","format_version":99}`))
 	f.Add([]byte("null"))
 	f.Fuzz(func(t *testing.T, data []byte) {

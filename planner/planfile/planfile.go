@@ -2,7 +2,7 @@
 //
 // A plan file is one JSON document:
 //
-//	{"format": "switchboard-plan", "format_version": 2,
+//	{"format": "switchboard-plan", "format_version": 3,
 //	 "sha256": "<hex of the compact payload>", "payload": {...}}
 //
 // The payload is a contract (docs/plan-format.md): the plan that `show`
@@ -36,12 +36,17 @@ import (
 	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
-// Format names the document; FormatVersion is the only version this code
-// reads and writes. Version 2 added the binding, the embedded
-// configuration, the live snapshot and the Vault metadata.
+// Format names the document; FormatVersion is the version this code
+// writes. Version 2 added the binding, the embedded configuration, the live
+// snapshot and the Vault metadata; version 3 names the live Gateflow
+// providers "gateflow" where version 2 wrote "gateway". Read still takes
+// version 2 files, for one format version, so that a plan reviewed before
+// an upgrade can be applied after it.
 const (
 	Format        = "switchboard-plan"
-	FormatVersion = 2
+	FormatVersion = 3
+	// oldestReadable is the oldest format version Read accepts.
+	oldestReadable = 2
 )
 
 // MaxSize bounds what Read accepts, so that a wrong file given by mistake
@@ -60,8 +65,8 @@ type VersionError struct {
 }
 
 func (e *VersionError) Error() string {
-	return fmt.Sprintf("plan file format version %d is not supported: this Switchboard reads version %d; "+
-		"apply the plan with the Switchboard that wrote it, or make a new plan", e.Got, FormatVersion)
+	return fmt.Sprintf("plan file format version %d is not supported: this Switchboard reads versions %d to %d; "+
+		"apply the plan with the Switchboard that wrote it, or make a new plan", e.Got, oldestReadable, FormatVersion)
 }
 
 // Payload is what a plan file holds.
@@ -225,7 +230,7 @@ func Read(r io.Reader) (*Payload, error) {
 	if env.Format != Format {
 		return nil, fmt.Errorf("%w: format is %q, want %q", ErrNotPlan, env.Format, Format)
 	}
-	if env.FormatVersion != FormatVersion {
+	if env.FormatVersion < oldestReadable || env.FormatVersion > FormatVersion {
 		return nil, &VersionError{Got: env.FormatVersion}
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -239,8 +244,15 @@ func Read(r io.Reader) (*Payload, error) {
 	if !strings.EqualFold(hex.EncodeToString(sum[:]), env.SHA256) {
 		return nil, fmt.Errorf("%w: the checksum does not match its content (edited or damaged)", ErrCorrupt)
 	}
+	body := compact.Bytes()
+	if env.FormatVersion == 2 {
+		var err error
+		if body, err = upgradeV2(body); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+	}
 	var pl Payload
-	pdec := json.NewDecoder(bytes.NewReader(compact.Bytes()))
+	pdec := json.NewDecoder(bytes.NewReader(body))
 	pdec.DisallowUnknownFields()
 	if err := pdec.Decode(&pl); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
@@ -249,7 +261,39 @@ func Read(r io.Reader) (*Payload, error) {
 		return nil, fmt.Errorf("%w: the payload has no plan", ErrCorrupt)
 	}
 	if major, _, _ := strings.Cut(pl.Plan.FormatVersion, "."); major != "1" {
-		return nil, fmt.Errorf("%w: plan format_version %q in a version %d file", ErrCorrupt, pl.Plan.FormatVersion, FormatVersion)
+		return nil, fmt.Errorf("%w: plan format_version %q in a version %d file", ErrCorrupt, pl.Plan.FormatVersion, env.FormatVersion)
 	}
 	return &pl, nil
+}
+
+// upgradeV2 renames the one key format 3 changed, live.gateway, in a
+// checksum-verified version 2 payload. Every other key is decoded as
+// strictly as in a version 3 file.
+func upgradeV2(payload []byte) ([]byte, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &top); err != nil {
+		return nil, err
+	}
+	raw, ok := top["live"]
+	if !ok {
+		return payload, nil
+	}
+	var live map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &live); err != nil {
+		return nil, fmt.Errorf("live: %v", err)
+	}
+	old, ok := live["gateway"]
+	if !ok {
+		return payload, nil
+	}
+	if _, both := live["gateflow"]; both {
+		return nil, errors.New(`live has both "gateway" and "gateflow"`)
+	}
+	delete(live, "gateway")
+	live["gateflow"] = old
+	var err error
+	if top["live"], err = json.Marshal(live); err != nil {
+		return nil, err
+	}
+	return json.Marshal(top)
 }

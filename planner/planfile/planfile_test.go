@@ -2,7 +2,9 @@ package planfile
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -35,7 +37,7 @@ func sample(t testing.TB) *Payload {
 				"fallback": {Source: state.SecretSource{Env: "OPENAI_FALLBACK"}},
 			},
 		}, {Address: "glow_provider.b", Name: "b", Description: "new"}},
-		Gateway: []state.GatewayProvider{{
+		Gateflow: []state.GateflowProvider{{
 			Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 			Settings:    map[string]any{"timeout_ms": 100.0},
 			Credentials: map[string]state.SecretSource{"api_key": {VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
@@ -46,7 +48,7 @@ func sample(t testing.TB) *Payload {
 		Glow: []state.GlowProvider{{ID: "prv_1", Name: "a <&> \"quoted\"", Departments: state.NewSet("d1"), Version: 9, UpdatedAt: old,
 			Ownership: state.Ownership{Marker: &state.OwnerMarker{Owner: "team", Address: "glow_provider.a"}},
 			Keys:      map[string]state.KeyState{"primary": {KeyID: "k1", Name: "primary"}}}},
-		Gateway: []state.GatewayProvider{{ProviderID: "openai", Configured: true, CredentialsUpdatedAt: &old, UpdatedAt: &old}},
+		Gateflow: []state.GateflowProvider{{ProviderID: "openai", Configured: true, CredentialsUpdatedAt: &old, UpdatedAt: &old}},
 	}
 	p, err := diff.Diff(desired, live, diff.Options{Now: t0, ConfigChecksum: "sha256:abc", Owner: "team"})
 	if err != nil {
@@ -124,11 +126,52 @@ func TestWriteRedacts(t *testing.T) {
 }
 
 func TestVersionMismatch(t *testing.T) {
-	data := bytes.Replace(write(t, sample(t)), []byte(`"format_version":2`), []byte(`"format_version":1`), 1)
-	_, err := Read(bytes.NewReader(data))
-	var ve *VersionError
-	if !errors.As(err, &ve) || ve.Got != 1 || !strings.Contains(err.Error(), "reads version 2") {
-		t.Errorf("err = %v", err)
+	for _, v := range []int{1, 4} {
+		data := bytes.Replace(write(t, sample(t)), []byte(`"format_version":3`), fmt.Appendf(nil, `"format_version":%d`, v), 1)
+		_, err := Read(bytes.NewReader(data))
+		var ve *VersionError
+		if !errors.As(err, &ve) || ve.Got != v {
+			t.Errorf("version %d: err = %v, want a *VersionError", v, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "reads versions 2 to 3") {
+			t.Errorf("version %d: %q does not name the versions read", v, err)
+		}
+	}
+}
+
+// A version 2 file, written before the Gateflow rename, named the live
+// Gateflow providers "gateway"; it stays readable for one format version.
+func TestReadsVersion2(t *testing.T) {
+	pl := sample(t)
+	var env envelope
+	if err := json.Unmarshal(write(t, pl), &env); err != nil {
+		t.Fatal(err)
+	}
+	old := bytes.Replace(env.Payload, []byte(`"gateflow":[{"provider_id":"openai"`), []byte(`"gateway":[{"provider_id":"openai"`), 1)
+	if bytes.Equal(old, env.Payload) {
+		t.Fatalf("the sample's live Gateflow providers are not where the test expects them:\n%s", env.Payload)
+	}
+	v2 := envelope{Format: Format, FormatVersion: 2, SHA256: sha256Hex(old), Payload: old}
+	var buf bytes.Buffer
+	if err := jsonEncode(&buf, v2); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(&buf)
+	if err != nil {
+		t.Fatalf("version 2 file refused: %v", err)
+	}
+	if len(got.Live.Gateflow) != 1 || got.Live.Gateflow[0].ProviderID != "openai" {
+		t.Errorf("live Gateflow providers = %+v, want the one the version 2 file named \"gateway\"", got.Live.Gateflow)
+	}
+
+	// In a version 3 file the old key is an unknown field, as any other.
+	v3 := envelope{Format: Format, FormatVersion: 3, SHA256: sha256Hex(old), Payload: old}
+	buf.Reset()
+	if err := jsonEncode(&buf, v3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(&buf); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("version 3 file with \"gateway\": err = %v, want ErrCorrupt", err)
 	}
 }
 
@@ -144,8 +187,8 @@ func TestCorruption(t *testing.T) {
 		"truncated":      {good[:len(good)/2], ErrCorrupt},
 		"edited":         {bytes.Replace(good, []byte(`"provider_name":"b"`), []byte(`"provider_name":"c"`), 1), ErrCorrupt},
 		"trailing data":  {append(append([]byte{}, good...), `{}`...), ErrCorrupt},
-		"no payload":     {[]byte(`{"format":"switchboard-plan","format_version":2,"sha256":"x"}`), ErrCorrupt},
-		"payload null":   {[]byte(`{"format":"switchboard-plan","format_version":2,"sha256":"74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b","payload":null}`), ErrCorrupt},
+		"no payload":     {[]byte(`{"format":"switchboard-plan","format_version":3,"sha256":"x"}`), ErrCorrupt},
+		"payload null":   {[]byte(`{"format":"switchboard-plan","format_version":3,"sha256":"74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b","payload":null}`), ErrCorrupt},
 		"unknown fields": {rehash(t, `{"plan":{"format_version":"1.0"},"secret_value":"x"}`), ErrCorrupt},
 		"plan major 2":   {rehash(t, `{"plan":{"format_version":"2.0"}}`), ErrCorrupt},
 	} {

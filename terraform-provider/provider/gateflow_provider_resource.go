@@ -417,7 +417,7 @@ func statusFor(enabled bool) string {
 	return gateflow.StatusDisabled
 }
 
-// Create configures the Gateflow provider through crud.Gateway, so that it
+// Create configures the Gateflow provider through crud.Gateflow, so that it
 // is created exactly as switchboard apply creates it. One already
 // configured is refused with the import command to adopt it.
 func (r *GateflowProviderResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -437,8 +437,8 @@ func (r *GateflowProviderResource) Create(ctx context.Context, req resource.Crea
 		return
 	}
 
-	gw := crud.Gateway{Client: c}
-	live, err := gw.Create(ctx, crud.GatewaySpec{
+	gw := crud.Gateflow{Client: c}
+	live, err := gw.Create(ctx, crud.GateflowSpec{
 		ProviderID: id, Enabled: plan.Enabled.ValueBool(), Settings: settings, Credentials: creds,
 	})
 	if err != nil {
@@ -550,7 +550,7 @@ func (r *GateflowProviderResource) Update(ctx context.Context, req resource.Upda
 	ctx, cancel := plan.update(ctx, &resp.Diagnostics)
 	defer cancel()
 
-	u := crud.GatewayUpdate{ProviderID: id}
+	u := crud.GateflowUpdate{ProviderID: id}
 	if !plan.Settings.Equal(state.Settings) {
 		// The state was just refreshed, so it holds settings set outside
 		// Terraform too, and the patch removes them.
@@ -575,7 +575,7 @@ func (r *GateflowProviderResource) Update(ctx context.Context, req resource.Upda
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	live, err := (&crud.Gateway{Client: c}).Update(ctx, u)
+	live, err := (&crud.Gateflow{Client: c}).Update(ctx, u)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Updating Gateflow provider "+id, err, gateflowFields)
 		return
@@ -609,7 +609,7 @@ func (r *GateflowProviderResource) Delete(ctx context.Context, req resource.Dele
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if err := (&crud.Gateway{Client: c}).Delete(ctx, id); err != nil {
+	if err := (&crud.Gateflow{Client: c}).Delete(ctx, id); err != nil {
 		addAPIError(&resp.Diagnostics, "Deleting Gateflow provider "+id, err, nil)
 	}
 }
