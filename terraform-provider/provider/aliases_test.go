@@ -1,0 +1,618 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
+	"github.com/switchboard-hq/switchboard/planner/state"
+)
+
+// The tests of provider aliases run the provider the way Terraform does
+// outside tests: the binary, one process per provider configuration.
+// Served in-process (ProtoV6ProviderFactories), every configuration would
+// share one server, which refuses the second one
+// (TestAccProviderAliasesInOneProcessRefused).
+
+var providerBin struct {
+	once   sync.Once
+	mirror string
+	err    error
+}
+
+// providerMirror builds terraform-provider-switchboard once per test
+// binary, with the race detector when the tests have it, into a
+// filesystem mirror (the unpacked layout) that is removed when the tests
+// end (TestMain).
+func providerMirror(t *testing.T) string {
+	t.Helper()
+	providerBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "switchboard-provider-mirror-")
+		if err != nil {
+			providerBin.err = err
+			return
+		}
+		providerBin.mirror = dir
+		bin := filepath.Join(dir, "registry.terraform.io", "switchboard-hq", "switchboard", "0.0.1",
+			runtime.GOOS+"_"+runtime.GOARCH, "terraform-provider-switchboard_v0.0.1")
+		args := []string{"build", "-o", bin}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		args = append(args, "github.com/switchboard-hq/switchboard/cmd/terraform-provider-switchboard")
+		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+			providerBin.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if providerBin.err != nil {
+		t.Fatal(providerBin.err)
+	}
+	return providerBin.mirror
+}
+
+func glowSearch(name string) glow.SearchRequest { return glow.SearchRequest{Search: name} }
+
+func removeProviderBinary() {
+	if providerBin.mirror != "" {
+		os.RemoveAll(providerBin.mirror)
+	}
+}
+
+// providerProcesses makes Terraform, for the rest of the test, install the
+// built provider from its filesystem mirror and nowhere else, so nothing is
+// ever downloaded. A race in the provider stops it, which fails the
+// Terraform command.
+func providerProcesses(t *testing.T) {
+	t.Helper()
+	mirror := providerMirror(t)
+	cfg := filepath.Join(t.TempDir(), "terraformrc")
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, `provider_installation {
+  filesystem_mirror {
+    path = %q
+  }
+}
+`, mirror), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TF_CLI_CONFIG_FILE", cfg)
+	t.Setenv("GORACE", "halt_on_error=1")
+}
+
+// binarySteps gives every step its configuration as a file, with the
+// provider named in its terraform block (requiredProviders) and installed
+// by providerProcesses: terraform-plugin-testing runs terraform init on a
+// step's own configuration, which modules need, only when it comes from a
+// file or directory.
+func binarySteps(t *testing.T, steps ...resource.TestStep) []resource.TestStep {
+	t.Helper()
+	dir := t.TempDir()
+	for i := range steps {
+		f := filepath.Join(dir, fmt.Sprintf("step%d.tf", i+1))
+		if err := os.WriteFile(f, []byte(requiredProviders+steps[i].Config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		steps[i].Config = ""
+		steps[i].ConfigFile = config.StaticFile(f)
+	}
+	return steps
+}
+
+const requiredProviders = `
+terraform {
+  required_providers {
+    switchboard = { source = "switchboard-hq/switchboard" }
+  }
+}
+`
+
+// aliasBlock is a provider block for alias on e, with owner.
+func (e *testEnv) aliasBlock(alias, owner string) string {
+	return fmt.Sprintf(`
+provider "switchboard" {
+  alias              = %q
+  owner              = %q
+  glow_url           = %q
+  glow_token         = %q
+  gateflow_url       = %q
+  gateflow_admin_key = %q
+  retry_timeout      = "5s"
+}
+`, alias, owner, e.url, emulatortest.GlowToken, e.url, emulatortest.AdminKey)
+}
+
+// stateFunc is a state check made of a function.
+type stateFunc func(*tfjson.State) error
+
+func (f stateFunc) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = f(req.State)
+}
+
+// checkLive is a state check that looks at the emulators, not the state.
+func checkLive(f func() error) statecheck.StateCheck {
+	return stateFunc(func(*tfjson.State) error { return f() })
+}
+
+// stateResources returns the managed resources of every module of s by
+// address (statecheck.ExpectKnownValue looks at the root module only).
+func stateResources(s *tfjson.State) map[string]*tfjson.StateResource {
+	out := map[string]*tfjson.StateResource{}
+	if s == nil || s.Values == nil {
+		return out
+	}
+	var walk func(m *tfjson.StateModule)
+	walk = func(m *tfjson.StateModule) {
+		if m == nil {
+			return
+		}
+		for _, r := range m.Resources {
+			if r.Mode == tfjson.ManagedResourceMode {
+				out[r.Address] = r
+			}
+		}
+		for _, c := range m.ChildModules {
+			walk(c)
+		}
+	}
+	walk(s.Values.RootModule)
+	return out
+}
+
+// expectValue is statecheck.ExpectKnownValue for a resource in any module.
+func expectValue(addr string, p tfjsonpath.Path, want knownvalue.Check) statecheck.StateCheck {
+	return stateFunc(func(s *tfjson.State) error {
+		r, ok := stateResources(s)[addr]
+		if !ok {
+			return fmt.Errorf("%s not in the state", addr)
+		}
+		v, err := tfjsonpath.Traverse(r.AttributeValues, p)
+		if err != nil {
+			return fmt.Errorf("%s: %w", addr, err)
+		}
+		if err := want.CheckValue(v); err != nil {
+			return fmt.Errorf("%s.%s: %w", addr, p, err)
+		}
+		return nil
+	})
+}
+
+// expectAddresses checks that the state holds exactly these resources.
+func expectAddresses(want ...string) statecheck.StateCheck {
+	return stateFunc(func(s *tfjson.State) error {
+		var got []string
+		for a := range stateResources(s) {
+			got = append(got, a)
+		}
+		slices.Sort(got)
+		want = slices.Clone(want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("state holds %q, want %q", got, want)
+		}
+		return nil
+	})
+}
+
+// liveProvider is the one Glow provider named name on e and its marker.
+func (e *testEnv) liveProvider(name string) (id string, version int64, own state.Ownership, err error) {
+	var found []string
+	for p, err := range e.glow.Search(context.Background(), glowSearch(name)) {
+		if err != nil {
+			return "", 0, own, err
+		}
+		if p.Name == name {
+			found = append(found, p.ID)
+			_, own = state.SplitMarker(p.Values)
+			id, version = p.ID, p.Version
+		}
+	}
+	if len(found) != 1 {
+		return "", 0, own, fmt.Errorf("%s: %d Glow providers named %q, want 1", e.url, len(found), name)
+	}
+	return id, version, own, nil
+}
+
+// glowNames lists every Glow provider name on e.
+func (e *testEnv) glowNames() ([]string, error) {
+	var names []string
+	for p, err := range e.glow.Search(context.Background(), glowSearch("")) {
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, p.Name)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// gateflowModel is the default_model Gateflow has for openai on e, "" when
+// openai is not configured.
+func (e *testEnv) gateflowModel() (string, error) {
+	p, err := e.gateflow.Get(context.Background(), gateflow.OpenAI)
+	if err != nil || !p.Configured {
+		return "", err
+	}
+	m, _ := p.Settings["default_model"].(string)
+	return m, nil
+}
+
+// checkEmpty fails unless e holds no Glow provider or key and no
+// configured Gateflow provider: what a destroy must leave.
+func (e *testEnv) checkEmpty() error {
+	names, err := e.glowNames()
+	if err != nil {
+		return err
+	}
+	keys, err := api.Collect(e.glow.ListKeys(context.Background()))
+	if err != nil {
+		return err
+	}
+	model, err := e.gateflowModel()
+	if err != nil {
+		return err
+	}
+	if len(names) != 0 || len(keys) != 0 || model != "" {
+		return fmt.Errorf("%s after destroy: providers %q, %d keys, Gateflow openai model %q", e.url, names, len(keys), model)
+	}
+	return nil
+}
+
+func aliasesConfig(staging, prod *testEnv, stagingDesc, stagingModel string) string {
+	return staging.aliasBlock("staging", "staging") + prod.aliasBlock("prod", "prod") + fmt.Sprintf(`
+resource "switchboard_glow_provider" "staging" {
+  provider    = switchboard.staging
+  name        = "OpenAI"
+  description = %q
+  endpoints   = ["https://api.openai.com/v1"]
+  keys = {
+    primary = {
+      value_wo         = "sk-staging-alias-secret"
+      value_wo_version = 1
+    }
+  }
+}
+
+resource "switchboard_glow_provider" "prod" {
+  provider    = switchboard.prod
+  name        = "OpenAI"
+  description = "prod"
+  endpoints   = ["https://api.openai.com/v1"]
+  keys = {
+    primary = {
+      value_wo         = "sk-prod-alias-secret"
+      value_wo_version = 1
+    }
+  }
+}
+
+resource "switchboard_gateflow_provider" "staging" {
+  provider    = switchboard.staging
+  provider_id = "openai"
+  enabled     = true
+  settings    = { default_model = %q }
+  credentials_wo = {
+    api_key = "sk-staging-alias-secret"
+  }
+  credentials_wo_version = 1
+}
+
+resource "switchboard_gateflow_provider" "prod" {
+  provider    = switchboard.prod
+  provider_id = "openai"
+  enabled     = true
+  settings    = { default_model = "gpt-4o" }
+  credentials_wo = {
+    api_key = "sk-prod-alias-secret"
+  }
+  credentials_wo_version = 1
+}
+`, stagingDesc, stagingModel)
+}
+
+// Two provider configurations, staging and prod, each on its own Glow and
+// Gateflow: every object lands on its own instance only, a change to
+// staging plans nothing on prod, and a destroy empties both.
+func TestAccProviderAliases(t *testing.T) {
+	providerProcesses(t)
+	staging, prod := newTestEnv(t), newTestEnv(t)
+	const (
+		glowS, glowP = "switchboard_glow_provider.staging", "switchboard_glow_provider.prod"
+		gwS, gwP     = "switchboard_gateflow_provider.staging", "switchboard_gateflow_provider.prod"
+	)
+	var prodVersion int64
+	// landed checks that each instance has its own objects and only them.
+	landed := func(stagingDesc, stagingModel string) statecheck.StateCheck {
+		return checkLive(func() error {
+			for _, c := range []struct {
+				e            *testEnv
+				owner, desc  string
+				model        string
+				wantVersion  *int64
+				recordVerion bool
+			}{
+				{staging, "staging", stagingDesc, stagingModel, nil, false},
+				{prod, "prod", "prod", "gpt-4o", &prodVersion, true},
+			} {
+				_, v, own, err := c.e.liveProvider("OpenAI")
+				if err != nil {
+					return err
+				}
+				if !own.OwnedBy(c.owner) {
+					return fmt.Errorf("%s: the provider's marker is %s, want owner %q", c.owner, own.Describe(), c.owner)
+				}
+				d, err := searchOne(c.e, "OpenAI")
+				if err != nil {
+					return err
+				}
+				if d != c.desc {
+					return fmt.Errorf("%s Glow has description %q, want %q", c.owner, d, c.desc)
+				}
+				if m, err := c.e.gateflowModel(); err != nil || m != c.model {
+					return fmt.Errorf("%s Gateflow has default_model %q (%v), want %q", c.owner, m, err, c.model)
+				}
+				if c.wantVersion != nil {
+					if *c.wantVersion != 0 && v != *c.wantVersion {
+						return fmt.Errorf("prod's Glow provider went from version %d to %d: a staging change reached prod", *c.wantVersion, v)
+					}
+					*c.wantVersion = v
+				}
+			}
+			return nil
+		})
+	}
+	resource.Test(t, resource.TestCase{
+		CheckDestroy: func(*terraform.State) error {
+			return errors.Join(staging.checkEmpty(), prod.checkEmpty())
+		},
+		Steps: binarySteps(t,
+			resource.TestStep{
+				Config: aliasesConfig(staging, prod, "staging v1", "gpt-4o-mini"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(glowS, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(glowP, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(gwS, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(gwP, plancheck.ResourceActionCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(glowS, tfjsonpath.New("description"), knownvalue.StringExact("staging v1")),
+					statecheck.ExpectKnownValue(glowP, tfjsonpath.New("description"), knownvalue.StringExact("prod")),
+					statecheck.ExpectKnownValue(gwS, tfjsonpath.New("settings").AtMapKey("default_model"), knownvalue.StringExact("gpt-4o-mini")),
+					statecheck.ExpectKnownValue(gwP, tfjsonpath.New("settings").AtMapKey("default_model"), knownvalue.StringExact("gpt-4o")),
+					landed("staging v1", "gpt-4o-mini"),
+				},
+			},
+			resource.TestStep{
+				// A change to staging is planned and applied on staging only.
+				Config: aliasesConfig(staging, prod, "staging v2", "gpt-4.1-mini"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(glowS, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(gwS, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(glowP, plancheck.ResourceActionNoop),
+					plancheck.ExpectResourceAction(gwP, plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(glowS, tfjsonpath.New("description"), knownvalue.StringExact("staging v2")),
+					landed("staging v2", "gpt-4.1-mini"),
+				},
+			},
+			resource.TestStep{
+				Config: aliasesConfig(staging, prod, "staging v2", "gpt-4.1-mini"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		),
+	})
+}
+
+// searchOne is the description of the one Glow provider named name.
+func searchOne(e *testEnv, name string) (string, error) {
+	id, _, _, err := e.liveProvider(name)
+	if err != nil {
+		return "", err
+	}
+	d, err := e.glow.GetProvider(context.Background(), id)
+	if err != nil {
+		return "", err
+	}
+	return d.Provider.Description, nil
+}
+
+// Served in-process, both configurations reach one server, which can't
+// tell their resources apart (the framework keeps the last configuration):
+// it refuses the second one before anything is created, instead of
+// applying staging's objects to prod.
+func TestAccProviderAliasesInOneProcessRefused(t *testing.T) {
+	staging, prod := newTestEnv(t), newTestEnv(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: staging.factories(),
+		Steps: []resource.TestStep{{
+			Config:      aliasesConfig(staging, prod, "staging v1", "gpt-4o-mini"),
+			ExpectError: regexp.MustCompile(`One provider process for two provider configurations`),
+		}, {
+			// Nothing reached either instance.
+			PreConfig: func() {
+				if err := errors.Join(staging.checkEmpty(), prod.checkEmpty()); err != nil {
+					t.Error(err)
+				}
+			},
+			Config: staging.aliasBlock("staging", "staging"),
+		}},
+	})
+}
+
+func teamModulePath(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs("testdata/modules/team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// teamsConfig calls the team module once per team on the staging alias.
+func teamsConfig(t *testing.T, staging *testEnv, teams ...string) string {
+	q := make([]string, len(teams))
+	for i, team := range teams {
+		q[i] = fmt.Sprintf("%q", team)
+	}
+	return staging.aliasBlock("staging", "staging") + fmt.Sprintf(`
+module "team" {
+  source   = %q
+  for_each = toset([%s])
+  providers = {
+    switchboard = switchboard.staging
+  }
+  team    = each.key
+  api_key = "sk-team-${each.key}-secret"
+}
+`, teamModulePath(t), strings.Join(q, ", "))
+}
+
+func teamAddr(team, name string) string {
+	return fmt.Sprintf(`module.team[%q].switchboard_glow_provider.%s`, team, name)
+}
+
+// liveTeam is what Glow holds for one team: provider ids, key ids and
+// endpoint URLs, by provider name.
+func (e *testEnv) liveTeams() (map[string]string, error) {
+	out := map[string]string{}
+	for p, err := range e.glow.Search(context.Background(), glowSearch("")) {
+		if err != nil {
+			return nil, err
+		}
+		d, err := e.glow.GetProvider(context.Background(), p.ID)
+		if err != nil {
+			return nil, err
+		}
+		var keys []string
+		for _, k := range d.Keys.Current {
+			keys = append(keys, k.ID)
+		}
+		out[p.Name] = fmt.Sprintf("%s v%d keys %v endpoints %v", p.ID, p.Version, keys, endpointURLs(d))
+	}
+	return out, nil
+}
+
+// A module called with for_each over teams, given the staging provider
+// configuration: Terraform's module addresses in the plan and the state,
+// the ownership marker of that configuration's owner on every provider,
+// and removing one team destroys that team's objects, keys included, and
+// nothing else.
+func TestAccModuleForEach(t *testing.T) {
+	providerProcesses(t)
+	staging := newTestEnv(t)
+	var cs map[string]string
+	resource.Test(t, resource.TestCase{
+		Steps: binarySteps(t,
+			resource.TestStep{
+				Config: teamsConfig(t, staging, "cs", "math"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(teamAddr("cs", "openai"), plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(teamAddr("cs", "anthropic"), plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(teamAddr("math", "openai"), plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(teamAddr("math", "anthropic"), plancheck.ResourceActionCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectAddresses(teamAddr("cs", "openai"), teamAddr("cs", "anthropic"), teamAddr("math", "openai"), teamAddr("math", "anthropic")),
+					expectValue(teamAddr("cs", "openai"), tfjsonpath.New("name"), knownvalue.StringExact("OpenAI cs")),
+					expectValue(teamAddr("math", "openai"), tfjsonpath.New("departments"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("math")})),
+					expectValue(teamAddr("math", "anthropic"), tfjsonpath.New("endpoints"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("https://math.anthropic.example/v1")})),
+					checkLive(func() error {
+						for _, name := range []string{"OpenAI cs", "Anthropic cs", "OpenAI math", "Anthropic math"} {
+							_, _, own, err := staging.liveProvider(name)
+							if err != nil {
+								return err
+							}
+							// The provider never learns its Terraform address, so
+							// the marker records the staging block's owner and
+							// an address of its own (switchboard_glow_provider.…),
+							// which no CLI address (glow_provider.…) can match.
+							if !own.OwnedBy("staging") || !strings.HasPrefix(string(own.Marker.Address), markerAddressPrefix) {
+								return fmt.Errorf("%s: marker %s, want owner staging and a %s… address", name, own.Describe(), markerAddressPrefix)
+							}
+						}
+						var err error
+						cs, err = staging.liveTeams()
+						for name := range cs {
+							if !strings.HasSuffix(name, " cs") {
+								delete(cs, name)
+							}
+						}
+						return err
+					}),
+				},
+			},
+			resource.TestStep{
+				// math leaves: exactly its two providers go, with their keys.
+				Config: teamsConfig(t, staging, "cs"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(teamAddr("math", "openai"), plancheck.ResourceActionDestroy),
+					plancheck.ExpectResourceAction(teamAddr("math", "anthropic"), plancheck.ResourceActionDestroy),
+					plancheck.ExpectResourceAction(teamAddr("cs", "openai"), plancheck.ResourceActionNoop),
+					plancheck.ExpectResourceAction(teamAddr("cs", "anthropic"), plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectAddresses(teamAddr("cs", "openai"), teamAddr("cs", "anthropic")),
+					checkLive(func() error {
+						got, err := staging.liveTeams()
+						if err != nil {
+							return err
+						}
+						if fmt.Sprint(got) != fmt.Sprint(cs) {
+							return fmt.Errorf("Glow after math left:\n%v\nwant cs's objects unchanged and nothing else:\n%v", got, cs)
+						}
+						return staging.checkOnlyKeysOf(got)
+					}),
+				},
+			},
+			resource.TestStep{
+				// The last team leaves; the state is empty and so is Glow.
+				// (terraform-plugin-testing can't read a state with
+				// modules after the last step, so the test empties it.)
+				Config: teamsConfig(t, staging),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectAddresses(),
+					checkLive(staging.checkEmpty),
+				},
+			},
+		),
+	})
+}
+
+// checkOnlyKeysOf fails when Glow holds a key no provider of teams uses:
+// a destroyed provider's key left behind.
+func (e *testEnv) checkOnlyKeysOf(teams map[string]string) error {
+	keys, err := api.Collect(e.glow.ListKeys(context.Background()))
+	if err != nil {
+		return err
+	}
+	all := fmt.Sprint(teams)
+	for _, k := range keys {
+		if !strings.Contains(all, k.ID) {
+			return fmt.Errorf("key %s (%q) is attached to no provider", k.ID, k.Name)
+		}
+	}
+	return nil
+}
