@@ -83,7 +83,9 @@ func removeProviderBinary() {
 // providerProcesses makes Terraform, for the rest of the test, install the
 // built provider from its filesystem mirror and nowhere else, so nothing is
 // ever downloaded. A race in the provider stops it, which fails the
-// Terraform command.
+// Terraform command; the race runtime's default second of sleep before
+// each exit (Terraform starts a process per configuration and command)
+// is turned off.
 func providerProcesses(t *testing.T) {
 	t.Helper()
 	mirror := providerMirror(t)
@@ -97,7 +99,7 @@ func providerProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("TF_CLI_CONFIG_FILE", cfg)
-	t.Setenv("GORACE", "halt_on_error=1")
+	t.Setenv("GORACE", "halt_on_error=1 atexit_sleep_ms=0")
 }
 
 // binarySteps gives every step its configuration as a file, with the
@@ -464,7 +466,7 @@ func TestAccProviderAliasesInOneProcessRefused(t *testing.T) {
 
 func teamModulePath(t *testing.T) string {
 	t.Helper()
-	p, err := filepath.Abs("testdata/modules/team")
+	p, err := filepath.Abs(filepath.Join("..", "..", "examples", "terraform", "environments", "modules", "team"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -615,4 +617,175 @@ func (e *testEnv) checkOnlyKeysOf(teams map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// environmentsConfig is the staging/prod pattern: one module, called for
+// every team through each environment's provider configuration. Both
+// configurations point at glow here, by mistake, with their own owners.
+func environmentsConfig(t *testing.T, glow *testEnv, stagingTeams, prodTeams []string) string {
+	call := func(env string, teams []string) string {
+		q := make([]string, len(teams))
+		for i, team := range teams {
+			q[i] = fmt.Sprintf("%q", team)
+		}
+		return fmt.Sprintf(`
+module "%[1]s" {
+  source   = %[2]q
+  for_each = toset([%[3]s])
+  providers = {
+    switchboard = switchboard.%[1]s
+  }
+  team    = each.key
+  api_key = "sk-%[1]s-${each.key}-secret"
+}
+`, env, teamModulePath(t), strings.Join(q, ", "))
+	}
+	return glow.aliasBlock("staging", "staging") + glow.aliasBlock("prod", "prod") + call("staging", stagingTeams) + call("prod", prodTeams)
+}
+
+// Staging and prod through one module, with an owner each, pointed at the
+// same Glow by mistake: prod's create of a provider staging already has
+// is refused on its name, and never takes staging's provider over (it
+// carries another owner's marker), nor leaves a key behind; staging's
+// objects stay as they were.
+func TestAccProviderAliasesSameGlowDistinctOwners(t *testing.T) {
+	providerProcesses(t)
+	e := newTestEnv(t)
+	var before map[string]string
+	stagingOnly := environmentsConfig(t, e, []string{"cs"}, nil)
+	resource.Test(t, resource.TestCase{
+		Steps: binarySteps(t,
+			resource.TestStep{
+				Config: stagingOnly,
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectAddresses(`module.staging["cs"].switchboard_glow_provider.openai`, `module.staging["cs"].switchboard_glow_provider.anthropic`),
+					checkLive(func() error {
+						var err error
+						before, err = e.liveTeams()
+						return err
+					}),
+				},
+			},
+			resource.TestStep{
+				Config: environmentsConfig(t, e, []string{"cs"}, []string{"cs"}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(`module.prod["cs"].switchboard_glow_provider.openai`, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(`module.staging["cs"].switchboard_glow_provider.openai`, plancheck.ResourceActionNoop),
+				}},
+				ExpectError: regexp.MustCompile(`(?s)Creating\s+Glow\s+provider\s+"OpenAI\s+cs".*already\s+taken.*belongs\s+to\s+configuration\s+"staging".*not\s+to\s+this\s+provider\s+block's\s+owner\s+"prod"`),
+			},
+			resource.TestStep{
+				// Staging's providers are untouched and still staging's; prod
+				// recorded nothing and left no key in Glow.
+				PreConfig: func() {
+					got, err := e.liveTeams()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if fmt.Sprint(got) != fmt.Sprint(before) {
+						t.Errorf("Glow after prod's refused creates:\n%v\nwant staging's objects as they were:\n%v", got, before)
+					}
+					for _, name := range []string{"OpenAI cs", "Anthropic cs"} {
+						if _, _, own, err := e.liveProvider(name); err != nil || !own.OwnedBy("staging") {
+							t.Errorf("%s: marker %s (%v), want staging's", name, own.Describe(), err)
+						}
+					}
+					if err := e.checkOnlyKeysOf(got); err != nil {
+						t.Error(err)
+					}
+				},
+				Config: stagingOnly,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+			resource.TestStep{
+				Config:            environmentsConfig(t, e, nil, nil),
+				ConfigStateChecks: []statecheck.StateCheck{expectAddresses(), checkLive(e.checkEmpty)},
+			},
+		),
+	})
+}
+
+// examples/terraform/environments as a user runs it: staging and prod on
+// two emulators, every team in both, one team removed, then destroyed.
+func TestAccEnvironmentsExample(t *testing.T) {
+	providerProcesses(t)
+	staging, prod := newTestEnv(t), newTestEnv(t)
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "examples", "terraform", "environments"))); err != nil {
+		t.Fatal(err)
+	}
+	tfBin, err := findTerraform()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "TF_IN_AUTOMATION=1", "TF_INPUT=0",
+		fmt.Sprintf(`TF_VAR_environments={ staging = { glow_url = %q, gateflow_url = %[1]q }, prod = { glow_url = %q, gateflow_url = %[2]q } }`, staging.url, prod.url),
+		fmt.Sprintf(`TF_VAR_glow_tokens={ staging = %q, prod = %[1]q }`, emulatortest.GlowToken),
+		fmt.Sprintf(`TF_VAR_gateflow_admin_keys={ staging = %q, prod = %[1]q }`, emulatortest.AdminKey),
+		"TF_VAR_openai_api_key=sk-environments-example-secret")
+	run := func(want int, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(tfBin, append(args, "-no-color")...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != want {
+			t.Fatalf("terraform %s exited %d, want %d:\n%s", strings.Join(args, " "), code, want, out)
+		}
+		return string(out)
+	}
+	owned := func(e *testEnv, owner string, want ...string) {
+		t.Helper()
+		names, err := e.glowNames()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(want)
+		if !slices.Equal(names, want) {
+			t.Errorf("%s Glow has %q, want %q", owner, names, want)
+		}
+		for _, n := range names {
+			if _, _, own, err := e.liveProvider(n); err != nil || !own.OwnedBy(owner) {
+				t.Errorf("%s: %q has marker %s (%v)", owner, n, own.Describe(), err)
+			}
+		}
+	}
+	run(0, "init", "-input=false")
+	run(0, "apply", "-auto-approve", "-input=false")
+	all := []string{"OpenAI cs", "Anthropic cs", "OpenAI math", "Anthropic math"}
+	owned(staging, "staging", all...)
+	owned(prod, "prod", all...)
+	for e, want := range map[*testEnv]string{staging: "gpt-4o-mini", prod: "gpt-4o"} {
+		if m, err := e.gateflowModel(); err != nil || m != want {
+			t.Errorf("%s Gateflow default_model %q (%v), want %q", e.url, m, err, want)
+		}
+	}
+	run(0, "plan", "-detailed-exitcode", "-input=false")
+
+	out := run(0, "apply", "-auto-approve", "-input=false", `-var=teams=["cs"]`)
+	if !strings.Contains(out, "0 added, 0 changed, 4 destroyed") {
+		t.Errorf("removing math:\n%s", out)
+	}
+	owned(staging, "staging", "OpenAI cs", "Anthropic cs")
+	owned(prod, "prod", "OpenAI cs", "Anthropic cs")
+
+	run(0, "destroy", "-auto-approve", "-input=false")
+	if err := errors.Join(staging.checkEmpty(), prod.checkEmpty()); err != nil {
+		t.Error(err)
+	}
+	state, err := os.ReadFile(filepath.Join(dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(state), "sk-environments-example-secret") || strings.Contains(string(state), emulatortest.GlowToken) {
+		t.Error("a secret is in the state file")
+	}
 }

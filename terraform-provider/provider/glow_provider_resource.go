@@ -375,11 +375,22 @@ func (r *GlowProviderResource) Create(ctx context.Context, req resource.CreateRe
 	if staleEndpoint(err) {
 		r.clients.forgetEndpoints(spec.Endpoints)
 	}
+	var holder string
 	if err != nil && (applied == nil || applied.Provider.ID == "") && isNameConflict(err) {
-		if id, ok := r.leftBehind(wctx, spec, &resp.Diagnostics); ok {
+		var id string
+		var ok bool
+		if id, holder, ok = r.leftBehind(wctx, spec, &resp.Diagnostics); ok {
 			r.adopt(wctx, id, &plan, newKeys, cfg, resp)
 			return
 		}
+	}
+	if err != nil && holder != "" {
+		// Whose provider has the name is what tells a mistake (two
+		// provider configurations on one Glow) from a name to change.
+		resp.Diagnostics.AddError(fmt.Sprintf("Creating Glow provider %q", spec.Name), fmt.Sprintf("%v\n\n%s, not to this provider "+
+			"block's owner %q, so Terraform does not take it over. If two provider configurations (staging and prod) point at the same Glow "+
+			"by mistake, check their glow_url; to manage that provider from here, import it.", err, holder, r.clients.Owner))
+		return
 	}
 	if err != nil {
 		addAPIError(&resp.Diagnostics, fmt.Sprintf("Creating Glow provider %q", spec.Name), err, glowFields)
@@ -409,13 +420,14 @@ func isNameConflict(err error) bool {
 // interrupted create of this owner left outside the state: the same name in
 // the same department scope, carrying the marker a create of this owner
 // wrote, and used by no model. A provider made by hand or by another owner
-// is never taken; the name conflict stands.
-func (r *GlowProviderResource) leftBehind(ctx context.Context, spec crud.ProviderSpec, diags *diag.Diagnostics) (string, bool) {
+// is never taken; the name conflict stands, and other says whose provider
+// has the name when that is another owner or nobody.
+func (r *GlowProviderResource) leftBehind(ctx context.Context, spec crud.ProviderSpec, diags *diag.Diagnostics) (id, other string, ok bool) {
 	want := state.NewSet(spec.Departments...)
 	var found []glow.Provider
 	for p, err := range r.clients.Glow.Search(ctx, glow.SearchRequest{Search: spec.Name, FilterDepartmentIDs: spec.Departments}) {
 		if err != nil {
-			return "", false
+			return "", "", false
 		}
 		if p.Name != spec.Name || !state.SameNameScope(want, state.NewSet(p.DepartmentIDs...)) {
 			continue
@@ -426,16 +438,18 @@ func (r *GlowProviderResource) leftBehind(ctx context.Context, spec crud.Provide
 		_, own := state.SplitMarker(p.Values)
 		if own.OwnedBy(r.clients.Owner) && strings.HasPrefix(string(own.Marker.Address), markerAddressPrefix+"new-") && p.ModelUsageCount == 0 {
 			found = append(found, p)
+		} else if !own.OwnedBy(r.clients.Owner) && other == "" {
+			other = fmt.Sprintf("Glow provider %s has this name and belongs to %s", p.ID, own.Describe())
 		}
 	}
 	if len(found) != 1 {
-		return "", false
+		return "", other, false
 	}
 	diags.AddWarning("Glow provider recorded after an interrupted apply",
 		fmt.Sprintf("Glow provider %s (%q) carries this provider's ownership marker (owner %q) but was in no state: an earlier apply "+
 			"created it and was interrupted before recording it. Terraform takes it over and updates it to this configuration instead of failing on its name.",
 			found[0].ID, spec.Name, r.clients.Owner))
-	return found[0].ID, true
+	return found[0].ID, "", true
 }
 
 // adopt takes over the provider id (left behind by an interrupted create)
