@@ -259,8 +259,9 @@ func (e *testEnv) gateflowModel() (string, error) {
 	return m, nil
 }
 
-// checkEmpty fails unless e holds no Glow provider or key and no
-// configured Gateflow provider: what a destroy must leave.
+// checkEmpty fails unless e holds no Glow provider, key or endpoint and no
+// configured Gateflow provider: what a destroy must leave (the tests'
+// endpoints are all made by Terraform).
 func (e *testEnv) checkEmpty() error {
 	names, err := e.glowNames()
 	if err != nil {
@@ -270,12 +271,16 @@ func (e *testEnv) checkEmpty() error {
 	if err != nil {
 		return err
 	}
+	eps, err := api.Collect(e.glow.ListEndpoints(context.Background()))
+	if err != nil {
+		return err
+	}
 	model, err := e.gateflowModel()
 	if err != nil {
 		return err
 	}
-	if len(names) != 0 || len(keys) != 0 || model != "" {
-		return fmt.Errorf("%s after destroy: providers %q, %d keys, Gateflow openai model %q", e.url, names, len(keys), model)
+	if len(names) != 0 || len(keys) != 0 || len(eps) != 0 || model != "" {
+		return fmt.Errorf("%s after destroy: providers %q, %d keys, endpoints %+v, Gateflow openai model %q", e.url, names, len(keys), eps, model)
 	}
 	return nil
 }
@@ -585,7 +590,23 @@ func TestAccModuleForEach(t *testing.T) {
 						if fmt.Sprint(got) != fmt.Sprint(cs) {
 							return fmt.Errorf("Glow after math left:\n%v\nwant cs's objects unchanged and nothing else:\n%v", got, cs)
 						}
-						return staging.checkOnlyKeysOf(got)
+						if err := staging.checkOnlyKeysOf(got); err != nil {
+							return err
+						}
+						// math's endpoints went with its providers; cs's stay.
+						eps, err := api.Collect(staging.glow.ListEndpoints(context.Background()))
+						if err != nil {
+							return err
+						}
+						var urls []string
+						for _, ep := range eps {
+							urls = append(urls, ep.URL)
+						}
+						slices.Sort(urls)
+						if want := []string{"https://cs.anthropic.example/v1", "https://cs.openai.example/v1"}; !slices.Equal(urls, want) {
+							return fmt.Errorf("endpoints after math left: %q, want %q", urls, want)
+						}
+						return nil
 					}),
 				},
 			},

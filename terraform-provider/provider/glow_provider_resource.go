@@ -226,17 +226,20 @@ func (r *GlowProviderResource) glowConfigured(diags *diag.Diagnostics) bool {
 // glowFor is the crud.Glow for one operation: the endpoints of urls
 // resolved through the provider instance's shared cache (listed only on a
 // miss), so crud neither lists nor creates endpoints itself.
-func (r *GlowProviderResource) glowFor(ctx context.Context, urls []string, diags *diag.Diagnostics) *crud.Glow {
+//
+// The caller calls release once the create or update that sends the
+// endpoints is done, so that a destroy running meanwhile keeps them.
+func (r *GlowProviderResource) glowFor(ctx context.Context, urls []string, diags *diag.Diagnostics) (g *crud.Glow, release func()) {
 	known := map[string]string{}
 	if len(urls) > 0 {
 		var err error
 		known, err = r.clients.endpointIDs(ctx, urls)
 		if err != nil {
 			addAPIError(diags, "Resolving Glow endpoints", err, nil)
-			return nil
+			return nil, func() {}
 		}
 	}
-	return crud.NewGlow(r.clients.Glow, known)
+	return crud.NewGlow(r.clients.Glow, known), func() { r.clients.releaseEndpoints(slices.Collect(maps.Values(known))) }
 }
 
 func (r *GlowProviderResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -367,11 +370,12 @@ func (r *GlowProviderResource) Create(ctx context.Context, req resource.CreateRe
 	// halfway nor keep its result out of the state.
 	wctx, cancel := detached(ctx)
 	defer cancel()
-	g := r.glowFor(wctx, spec.Endpoints, &resp.Diagnostics)
+	g, release := r.glowFor(wctx, spec.Endpoints, &resp.Diagnostics)
 	if g == nil {
 		return
 	}
 	applied, err := g.Create(wctx, spec)
+	release()
 	if staleEndpoint(err) {
 		r.clients.forgetEndpoints(spec.Endpoints)
 	}
@@ -672,11 +676,16 @@ func (r *GlowProviderResource) update(ctx context.Context, plan, st GlowProvider
 	}
 	wctx, cancel := detached(ctx)
 	defer cancel()
-	g := r.glowFor(wctx, urls, diags)
+	g, release := r.glowFor(wctx, urls, diags)
 	if g == nil {
 		return nil
 	}
 	_, err := g.Update(wctx, u)
+	release()
+	if err == nil && u.Endpoints != nil {
+		// The endpoints it stopped using may be used by nobody now.
+		r.dropEndpoints(wctx, setStrings(ctx, st.Endpoints, diags), *u.Endpoints, diags)
+	}
 	if staleEndpoint(err) {
 		r.clients.forgetEndpoints(urls)
 	}
@@ -744,6 +753,23 @@ func (r *GlowProviderResource) Delete(ctx context.Context, req resource.DeleteRe
 			resp.Diagnostics.AddWarning("Glow keys not deleted",
 				fmt.Sprintf("The provider was deleted, but deleting its keys failed: %v", err))
 		}
+	}
+	r.dropEndpoints(ctx, setStrings(ctx, st.Endpoints, &resp.Diagnostics), nil, &resp.Diagnostics)
+}
+
+// dropEndpoints deletes this owner's endpoints of the URLs in old but not
+// in kept that no provider uses any more; failing to is a warning, since
+// the provider's own change was made.
+func (r *GlowProviderResource) dropEndpoints(ctx context.Context, old, kept []string, diags *diag.Diagnostics) {
+	var gone []string
+	for _, u := range old {
+		if !slices.Contains(kept, u) {
+			gone = append(gone, u)
+		}
+	}
+	if err := r.clients.dropEndpoints(ctx, gone); err != nil {
+		diags.AddWarning("Glow endpoints not deleted",
+			fmt.Sprintf("No provider uses them any more, but deleting them failed: %v. The next destroy or endpoint change tries again.", err))
 	}
 }
 
