@@ -352,14 +352,15 @@ func TestAccProviderAliases(t *testing.T) {
 	landed := func(stagingDesc, stagingModel string) statecheck.StateCheck {
 		return checkLive(func() error {
 			for _, c := range []struct {
-				e            *testEnv
-				owner, desc  string
-				model        string
-				wantVersion  *int64
-				recordVerion bool
+				e           *testEnv
+				owner, desc string
+				model       string
+				// version, when set, is the Glow provider's version that
+				// must not change; 0 records it.
+				version *int64
 			}{
-				{staging, "staging", stagingDesc, stagingModel, nil, false},
-				{prod, "prod", "prod", "gpt-4o", &prodVersion, true},
+				{staging, "staging", stagingDesc, stagingModel, nil},
+				{prod, "prod", "prod", "gpt-4o", &prodVersion},
 			} {
 				_, v, own, err := c.e.liveProvider("OpenAI")
 				if err != nil {
@@ -378,11 +379,11 @@ func TestAccProviderAliases(t *testing.T) {
 				if m, err := c.e.gateflowModel(); err != nil || m != c.model {
 					return fmt.Errorf("%s Gateflow has default_model %q (%v), want %q", c.owner, m, err, c.model)
 				}
-				if c.wantVersion != nil {
-					if *c.wantVersion != 0 && v != *c.wantVersion {
-						return fmt.Errorf("prod's Glow provider went from version %d to %d: a staging change reached prod", *c.wantVersion, v)
+				if c.version != nil {
+					if *c.version != 0 && v != *c.version {
+						return fmt.Errorf("prod's Glow provider went from version %d to %d: a staging change reached prod", *c.version, v)
 					}
-					*c.wantVersion = v
+					*c.version = v
 				}
 			}
 			return nil
@@ -501,8 +502,8 @@ func teamAddr(team, name string) string {
 	return fmt.Sprintf(`module.team[%q].switchboard_glow_provider.%s`, team, name)
 }
 
-// liveTeam is what Glow holds for one team: provider ids, key ids and
-// endpoint URLs, by provider name.
+// liveTeams is what Glow holds: each provider's id, version, key ids and
+// endpoint URLs, by its name.
 func (e *testEnv) liveTeams() (map[string]string, error) {
 	out := map[string]string{}
 	for p, err := range e.glow.Search(context.Background(), glowSearch("")) {
@@ -525,8 +526,8 @@ func (e *testEnv) liveTeams() (map[string]string, error) {
 // A module called with for_each over teams, given the staging provider
 // configuration: Terraform's module addresses in the plan and the state,
 // the ownership marker of that configuration's owner on every provider,
-// and removing one team destroys that team's objects, keys included, and
-// nothing else.
+// and removing one team destroys that team's objects, keys and endpoints
+// included, and nothing else.
 func TestAccModuleForEach(t *testing.T) {
 	providerProcesses(t)
 	staging := newTestEnv(t)
