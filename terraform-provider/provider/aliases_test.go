@@ -76,7 +76,9 @@ func glowSearch(name string) glow.SearchRequest { return glow.SearchRequest{Sear
 
 func removeProviderBinary() {
 	if providerBin.mirror != "" {
-		os.RemoveAll(providerBin.mirror)
+		if err := os.RemoveAll(providerBin.mirror); err != nil {
+			fmt.Fprintf(os.Stderr, "removing the provider mirror: %v\n", err)
+		}
 	}
 }
 
@@ -732,6 +734,10 @@ func TestAccProviderAliasesSameGlowDistinctOwners(t *testing.T) {
 // examples/terraform/environments as a user runs it: staging and prod on
 // two emulators, every team in both, one team removed, then destroyed.
 func TestAccEnvironmentsExample(t *testing.T) {
+	// Skipped where resource.Test skips (TF_ACC unset, as under -short).
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("TF_ACC is not set")
+	}
 	providerProcesses(t)
 	staging, prod := newTestEnv(t), newTestEnv(t)
 	dir := t.TempDir()
