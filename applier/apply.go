@@ -209,7 +209,7 @@ type run struct {
 	endpointNames map[string]string
 	secrets       *secretCache
 	glow          *crud.Glow
-	gateway       *crud.Gateway
+	gateflow      *crud.Gateflow
 
 	failed atomic.Bool
 	// outMu makes the hooks' calls one at a time, and ended counts the
@@ -253,20 +253,20 @@ func (r *run) message(msg string) { r.hook(func(h Hooks) { h.Message(msg) }) }
 //     providers, endpoints this owner created that nothing uses any more,
 //     and the orphans the plan listed.
 func (r *run) apply(ctx context.Context, ops []*op) error {
-	var glowDeletes, gatewayDeletes, updates, creates []*op
+	var glowDeletes, gateflowDeletes, updates, creates []*op
 	needGlow, needGateflow := len(r.plan.Orphans) > 0, false
 	for _, o := range ops {
 		switch o.change.Type {
 		case state.TypeGlowProvider:
 			needGlow = true
-		case state.TypeGatewayProvider:
+		case state.TypeGateflowProvider:
 			needGateflow = true
 		}
 		switch {
 		case o.change.Action() == plan.ActionDelete && o.change.Type == state.TypeGlowProvider:
 			glowDeletes = append(glowDeletes, o)
 		case o.change.Action() == plan.ActionDelete:
-			gatewayDeletes = append(gatewayDeletes, o)
+			gateflowDeletes = append(gateflowDeletes, o)
 		case o.change.Action() == plan.ActionCreate:
 			creates = append(creates, o)
 		default:
@@ -294,7 +294,7 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 		r.glow.Parallelism = r.opts.Parallelism
 	}
 	if needGateflow {
-		r.gateway = &crud.Gateway{Client: r.deps.Gateflow}
+		r.gateflow = &crud.Gateflow{Client: r.deps.Gateflow}
 	}
 
 	r.writes(ctx, updates)
@@ -305,13 +305,13 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 	if len(glowDeletes) > 0 {
 		g.Go(func() error { r.destroyGlow(ctx, glowDeletes); return nil })
 	}
-	for _, o := range gatewayDeletes {
+	for _, o := range gateflowDeletes {
 		if r.halted(ctx) {
 			break
 		}
 		g.Go(func() error {
 			r.step(ctx, o, func() (string, []string, error) {
-				return o.change.ID, nil, r.gateway.Delete(ctx, o.change.ID)
+				return o.change.ID, nil, r.gateflow.Delete(ctx, o.change.ID)
 			})
 			return nil
 		})
@@ -587,17 +587,17 @@ func (r *run) step(ctx context.Context, o *op, f func() (id string, notes []stri
 func (r *run) write(ctx context.Context, o *op) {
 	r.step(ctx, o, func() (string, []string, error) {
 		switch {
-		case o.gatewayCreate != nil:
-			spec := *o.gatewayCreate
+		case o.gateflowCreate != nil:
+			spec := *o.gateflowCreate
 			creds, err := r.credentials(ctx, o.credentials)
 			if err != nil {
 				return spec.ProviderID, nil, err
 			}
 			spec.Credentials = creds
-			_, err = r.gateway.Create(ctx, spec)
+			_, err = r.gateflow.Create(ctx, spec)
 			return spec.ProviderID, nil, err
-		case o.gatewayUpdate != nil:
-			u := *o.gatewayUpdate
+		case o.gateflowUpdate != nil:
+			u := *o.gateflowUpdate
 			if o.credentials != nil {
 				creds, err := r.credentials(ctx, o.credentials)
 				if err != nil {
@@ -605,7 +605,7 @@ func (r *run) write(ctx context.Context, o *op) {
 				}
 				u.Credentials = creds
 			}
-			_, err := r.gateway.Update(ctx, u)
+			_, err := r.gateflow.Update(ctx, u)
 			return u.ProviderID, nil, err
 		}
 		return "", nil, fmt.Errorf("nothing to do for %s", o.change.Action())
@@ -742,17 +742,17 @@ func (r *run) verify(ctx context.Context, writes []*op) {
 	g := new(errgroup.Group)
 	g.SetLimit(r.opts.Parallelism)
 	for _, o := range writes {
-		if o.change.Type != state.TypeGatewayProvider {
+		if o.change.Type != state.TypeGateflowProvider {
 			continue
 		}
 		r.resMu.Lock()
 		done := r.res.Addresses[o.index].Status == StatusDone
 		r.resMu.Unlock()
-		if !done || !o.gatewayEnabled {
+		if !done || !o.gateflowEnabled {
 			continue
 		}
 		g.Go(func() error {
-			_, err := r.gateway.Verify(ctx, o.change.ID)
+			_, err := r.gateflow.Verify(ctx, o.change.ID)
 			r.hook(func(h Hooks) { h.Verified(o.operation(), err) })
 			r.resMu.Lock()
 			r.res.Addresses[o.index].VerifyErr = err

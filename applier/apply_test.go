@@ -21,13 +21,13 @@ import (
 func TestApplyLifecycle(t *testing.T) {
 	e := newEnv(t)
 	path, _ := e.put("openai", "sk-")
-	gwPath, _ := e.put("gateway", "sk-")
+	gwPath, _ := e.put("gateflow", "sk-")
 	desired := state.Snapshot{
 		Glow: []state.GlowProvider{
 			glowProvider("a", "alpha", map[string]state.SecretSource{"primary": e.source(path)}),
 			glowProvider("b", "beta", map[string]state.SecretSource{"primary": e.source(path)}),
 		},
-		Gateway: []state.GatewayProvider{{
+		Gateflow: []state.GateflowProvider{{
 			Address: "gateflow_provider.openai", ProviderID: "openai", Configured: true, Enabled: true,
 			Settings:    map[string]any{"timeout_ms": float64(3000)},
 			Credentials: map[string]state.SecretSource{"api_key": e.source(gwPath)},
@@ -63,7 +63,7 @@ func TestApplyLifecycle(t *testing.T) {
 	for i := range desired.Glow {
 		desired.Glow[i].Description = "changed"
 	}
-	desired.Gateway[0].Settings = map[string]any{"default_model": "gpt-4o"}
+	desired.Gateflow[0].Settings = map[string]any{"default_model": "gpt-4o"}
 	drafts := e.ops("glow.provider.draft")
 	p = e.plan(desired, diff.Options{})
 	res, out, err = e.apply(p, applier.Options{})

@@ -24,10 +24,10 @@ type op struct {
 	// or endpoint: they go out as one bulk update.
 	bulk string
 
-	gatewayCreate *crud.GatewaySpec
-	gatewayUpdate *crud.GatewayUpdate
-	// gatewayEnabled is the desired state, for --verify.
-	gatewayEnabled bool
+	gateflowCreate *crud.GateflowSpec
+	gateflowUpdate *crud.GateflowUpdate
+	// gateflowEnabled is the desired state, for --verify.
+	gateflowEnabled bool
 	// credentials are read from Vault or the environment when the op
 	// starts, never earlier, and only for the op that sends them.
 	credentials map[string]state.SecretSource
@@ -112,26 +112,26 @@ func buildOp(c *plan.Change) (*op, error) {
 			}
 			o.freedEndpoints = slices.Clone(l.EndpointIDs)
 		}
-	case state.TypeGatewayProvider:
+	case state.TypeGateflowProvider:
 		switch c.Action() {
 		case plan.ActionCreate:
-			gw := sub.GatewayDesired
+			gw := sub.GateflowDesired
 			if gw == nil {
 				return nil, fmt.Errorf("%s: the plan configures it but names no desired object", c.Address)
 			}
-			o.gatewayEnabled = gw.Enabled
-			o.gatewayCreate = &crud.GatewaySpec{ProviderID: gw.ProviderID, Enabled: gw.Enabled, Settings: maps.Clone(gw.Settings)}
+			o.gateflowEnabled = gw.Enabled
+			o.gateflowCreate = &crud.GateflowSpec{ProviderID: gw.ProviderID, Enabled: gw.Enabled, Settings: maps.Clone(gw.Settings)}
 			o.credentials = maps.Clone(gw.Credentials)
 			if len(o.credentials) == 0 {
 				return nil, fmt.Errorf("%s: configuring a Gateflow provider needs credentials", c.Address)
 			}
 		case plan.ActionUpdate:
-			gw, l := sub.GatewayDesired, sub.GatewayLive
+			gw, l := sub.GateflowDesired, sub.GateflowLive
 			if gw == nil || l == nil {
 				return nil, fmt.Errorf("%s: the plan updates it but names no desired or live object", c.Address)
 			}
-			o.gatewayEnabled = gw.Enabled
-			u := &crud.GatewayUpdate{ProviderID: c.ID, ExpectedUpdatedAt: l.UpdatedAt, ExpectedCredentialsUpdatedAt: l.CredentialsUpdatedAt, Guard: true}
+			o.gateflowEnabled = gw.Enabled
+			u := &crud.GateflowUpdate{ProviderID: c.ID, ExpectedUpdatedAt: l.UpdatedAt, ExpectedCredentialsUpdatedAt: l.CredentialsUpdatedAt, Guard: true}
 			for _, f := range c.Fields {
 				switch f.Field {
 				case "enabled":
@@ -150,7 +150,7 @@ func buildOp(c *plan.Change) (*op, error) {
 					return nil, fmt.Errorf("%s: the plan changes field %q, which apply does not know", c.Address, f.Field)
 				}
 			}
-			o.gatewayUpdate = u
+			o.gateflowUpdate = u
 		case plan.ActionDelete:
 		}
 	default:

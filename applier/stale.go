@@ -76,12 +76,12 @@ func checkStale(ctx context.Context, p *plan.Plan, ops []*op, deps Deps) error {
 		stale = append(stale, StaleObject{Address: addr, Reason: fmt.Sprintf(format, args...)})
 		mu.Unlock()
 	}
-	var glowOps, gatewayOps []*op
+	var glowOps, gateflowOps []*op
 	for _, o := range ops {
 		if o.change.Type == state.TypeGlowProvider {
 			glowOps = append(glowOps, o)
 		} else {
-			gatewayOps = append(gatewayOps, o)
+			gateflowOps = append(gateflowOps, o)
 		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
@@ -92,11 +92,11 @@ func checkStale(ctx context.Context, p *plan.Plan, ops []*op, deps Deps) error {
 		}
 		g.Go(func() error { return staleGlow(gctx, deps.Glow, glowOps, add) })
 	}
-	for _, o := range gatewayOps {
+	for _, o := range gateflowOps {
 		if deps.Gateflow == nil {
 			return errors.New("apply: the plan changes Gateflow providers but no Gateflow client is configured")
 		}
-		g.Go(func() error { return staleGateway(gctx, deps, o, add) })
+		g.Go(func() error { return staleGateflow(gctx, deps, o, add) })
 	}
 	if err := staleSecrets(gctx, g, p, ops, deps, add); err != nil {
 		_ = g.Wait()
@@ -176,7 +176,7 @@ func staleGlow(ctx context.Context, c *glow.Client, ops []*op, add func(string, 
 	return nil
 }
 
-func staleGateway(ctx context.Context, deps Deps, o *op, add func(string, string, ...any)) error {
+func staleGateflow(ctx context.Context, deps Deps, o *op, add func(string, string, ...any)) error {
 	ch := o.change
 	lp, err := deps.Gateflow.Get(ctx, ch.ID)
 	if err != nil {
@@ -198,7 +198,7 @@ func staleGateway(ctx context.Context, deps Deps, o *op, add func(string, string
 		add(ch.Address, "Gateflow provider %s was updated at %s; the plan read it as of %s", ch.ID, state.FormatTime(lp.UpdatedAt), state.FormatTime(ch.LiveUpdatedAt))
 		return nil
 	}
-	l, err := state.GatewayFromLive(*lp)
+	l, err := state.GateflowFromLive(*lp)
 	if err != nil {
 		return err
 	}

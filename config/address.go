@@ -12,15 +12,15 @@ import (
 // Block types that declare providers; they are also the first part of an
 // address.
 const (
-	GlowProviderType    = "glow_provider"
-	GatewayProviderType = "gateflow_provider"
+	GlowProviderType     = "glow_provider"
+	GateflowProviderType = "gateflow_provider"
 )
 
 // Address names one provider instance the way Terraform names a resource
 // instance: glow_provider.openai_prod, or glow_provider.per_department["cs"]
 // for an instance of a block with for_each.
 type Address struct {
-	// Type is GlowProviderType or GatewayProviderType.
+	// Type is GlowProviderType or GateflowProviderType.
 	Type string
 	// Name is the block label.
 	Name string
@@ -55,8 +55,8 @@ func ParseAddress(s string) (Address, error) {
 		return Address{}, fmt.Errorf("invalid address %q: want TYPE.NAME or TYPE.NAME[\"KEY\"]", s)
 	}
 	a.Type = trav.RootName()
-	if a.Type != GlowProviderType && a.Type != GatewayProviderType {
-		return Address{}, fmt.Errorf("invalid address %q: type must be %s or %s", s, GlowProviderType, GatewayProviderType)
+	if a.Type != GlowProviderType && a.Type != GateflowProviderType {
+		return Address{}, fmt.Errorf("invalid address %q: type must be %s or %s", s, GlowProviderType, GateflowProviderType)
 	}
 	name, ok := trav[1].(hcl.TraverseAttr)
 	if !ok {

@@ -37,7 +37,7 @@ type Config struct {
 	// Gateflow is set when the configuration has a gateflow block or a
 	// gateflow_provider; its fields fall back to GATEFLOW_URL and
 	// GATEFLOW_ADMIN_KEY.
-	Gateflow *GatewaySettings
+	Gateflow *GateflowSettings
 	// Vault is set when the configuration has a vault block or calls
 	// vault(); Address falls back to VAULT_ADDR.
 	Vault *VaultSettings
@@ -45,8 +45,8 @@ type Config struct {
 	// GlowProviders are in file order, then block order, then for_each key
 	// order.
 	GlowProviders []GlowProvider
-	// GatewayProviders are ordered as GlowProviders.
-	GatewayProviders []GatewayProvider
+	// GateflowProviders are ordered as GlowProviders.
+	GateflowProviders []GateflowProvider
 }
 
 // Format prints the configuration with its settings dereferenced. Without
@@ -64,8 +64,8 @@ func (c Config) Format(f fmt.State, verb rune) {
 	}
 	// Files by name only: their content is the configuration itself, and
 	// may be large.
-	fmt.Fprintf(f, "{Dir:%s Checksum:%s Files:%v Variables:"+v+" Glow:"+v+" Gateflow:"+v+" Vault:"+v+" GlowProviders:"+v+" GatewayProviders:"+v+"}",
-		c.Dir, c.Checksum, names, c.Variables, deref(c.Glow), deref(c.Gateflow), deref(c.Vault), c.GlowProviders, c.GatewayProviders)
+	fmt.Fprintf(f, "{Dir:%s Checksum:%s Files:%v Variables:"+v+" Glow:"+v+" Gateflow:"+v+" Vault:"+v+" GlowProviders:"+v+" GateflowProviders:"+v+"}",
+		c.Dir, c.Checksum, names, c.Variables, deref(c.Glow), deref(c.Gateflow), deref(c.Vault), c.GlowProviders, c.GateflowProviders)
 }
 
 // Variable is a declared variable and the value the configuration was
@@ -126,8 +126,8 @@ type GlowSettings struct {
 	DeclRange hcl.Range
 }
 
-// GatewaySettings is the gateflow block.
-type GatewaySettings struct {
+// GateflowSettings is the gateflow block.
+type GateflowSettings struct {
 	URL      string
 	AdminKey Secret
 	// Prune removes the configuration of Gateflow providers that the
@@ -185,8 +185,8 @@ type Key struct {
 	Range hcl.Range
 }
 
-// GatewayProvider is one instance of a gateflow_provider block.
-type GatewayProvider struct {
+// GateflowProvider is one instance of a gateflow_provider block.
+type GateflowProvider struct {
 	Address Address
 	// ProviderID is one of gateflow.ProviderIDs: the provider_id argument,
 	// or the block label when that is not set.

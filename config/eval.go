@@ -21,7 +21,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "variable", LabelNames: []string{"name"}},
 		{Type: "locals"},
 		{Type: GlowProviderType, LabelNames: []string{"name"}},
-		{Type: GatewayProviderType, LabelNames: []string{"name"}},
+		{Type: GateflowProviderType, LabelNames: []string{"name"}},
 	},
 }
 
@@ -75,7 +75,7 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 	l.locals = map[string]*hcl.Attribute{}
 	var localOrder []string
 	single := map[string]*hcl.Block{}
-	var glowBlocks, gatewayBlocks []*hcl.Block
+	var glowBlocks, gateflowBlocks []*hcl.Block
 	seenProvider := map[string]*hcl.Block{}
 	for _, b := range content.Blocks {
 		switch b.Type {
@@ -108,7 +108,7 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 				l.locals[a.Name] = a
 				localOrder = append(localOrder, a.Name)
 			}
-		case GlowProviderType, GatewayProviderType:
+		case GlowProviderType, GateflowProviderType:
 			if !hclsyntax.ValidIdentifier(b.Labels[0]) {
 				l.diags = append(l.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -132,7 +132,7 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 			if b.Type == GlowProviderType {
 				glowBlocks = append(glowBlocks, b)
 			} else {
-				gatewayBlocks = append(gatewayBlocks, b)
+				gateflowBlocks = append(gateflowBlocks, b)
 			}
 		}
 	}
@@ -148,8 +148,8 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 	l.evalVariableValidations()
 	l.evalLocals(localOrder)
 
-	l.decodeProviders(cfg, glowBlocks, gatewayBlocks)
-	l.decodeSettings(cfg, single, len(glowBlocks) > 0, len(gatewayBlocks) > 0)
+	l.decodeProviders(cfg, glowBlocks, gateflowBlocks)
+	l.decodeSettings(cfg, single, len(glowBlocks) > 0, len(gateflowBlocks) > 0)
 	cfg.Variables = l.variables()
 }
 

@@ -122,13 +122,13 @@ gateflow_provider "openai" {
 	if ref.Path != "secret/llm/openai" || ref.Key != "api_key" || ref.Version != 4 || ref.Range.Start.Line != 30 || ref.Range.Start.Column != 13 {
 		t.Errorf("vault ref: %+v", ref)
 	}
-	if len(cfg.GatewayProviders) != 1 {
-		t.Fatalf("gateway providers: %+v", cfg.GatewayProviders)
+	if len(cfg.GateflowProviders) != 1 {
+		t.Fatalf("gateflow providers: %+v", cfg.GateflowProviders)
 	}
-	g := cfg.GatewayProviders[0]
+	g := cfg.GateflowProviders[0]
 	wantSettings := map[string]any{"organization_id": "org-123", "timeout_ms": int64(30000), "max_retries": int64(2), "default_model": "gpt-5.2"}
 	if g.ProviderID != "openai" || g.Enabled || !reflect.DeepEqual(g.Settings, wantSettings) || g.Credentials["api_key"].Ref == nil {
-		t.Errorf("gateway provider: %+v", g)
+		t.Errorf("gateflow provider: %+v", g)
 	}
 	if g.DeclRange.Start.Line != 36 {
 		t.Errorf("decl range: %v", g.DeclRange)
@@ -329,7 +329,7 @@ glow_provider "none" {
 		t.Errorf("glow:\n got %q\nwant %q", got, want)
 	}
 	got = nil
-	for _, p := range cfg.GatewayProviders {
+	for _, p := range cfg.GateflowProviders {
 		got = append(got, p.Address.String()+" "+p.ProviderID+" "+p.Settings["default_model"].(string))
 	}
 	want = []string{
@@ -382,7 +382,7 @@ func TestJSONSyntax(t *testing.T) {
 		"other.hcl": `gateflow_provider "mistral" { credentials = { api_key = vault("secret/llm/mistral", "api_key") } }`,
 	})
 	cfg := mustLoad(t, dir, LoadOptions{})
-	if len(cfg.GlowProviders) != 1 || len(cfg.GatewayProviders) != 1 {
+	if len(cfg.GlowProviders) != 1 || len(cfg.GateflowProviders) != 1 {
 		t.Fatalf("providers: %+v", cfg)
 	}
 	p := cfg.GlowProviders[0]
@@ -471,7 +471,7 @@ gateflow_provider "openai" {
 	if r := keys[1].Value.Ref; r == nil || r.Range.Start.Line != 7 || r.Range.Start.Column != 12 {
 		t.Errorf("local key: %+v", keys[1].Value.Ref)
 	}
-	if c := cfg.GatewayProviders[0].Credentials["api_key"]; c.Ref == nil || c.Ref.Range.Start.Line != 25 {
+	if c := cfg.GateflowProviders[0].Credentials["api_key"]; c.Ref == nil || c.Ref.Range.Start.Line != 25 {
 		t.Errorf("\"${vault(...)}\" is the reference itself: %+v", c)
 	}
 }

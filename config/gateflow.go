@@ -19,10 +19,10 @@ import (
 // where the answer depends on it, so that the instances of a for_each block
 // with the same problem report it once (Load drops repeated diagnostics).
 
-// gatewayCredentials reads a gateflow_provider's credentials: an object of
+// gateflowCredentials reads a gateflow_provider's credentials: an object of
 // secrets. With info (the provider's entry; nil for an unsupported ID) it
 // also checks the names against the catalogue.
-func (l *loader) gatewayCredentials(a *hcl.Attribute, ctx *hcl.EvalContext, info *gateflow.ProviderInfo, forEach bool) map[string]Secret {
+func (l *loader) gateflowCredentials(a *hcl.Attribute, ctx *hcl.EvalContext, info *gateflow.ProviderInfo, forEach bool) map[string]Secret {
 	val, ok := l.eval(a.Expr, ctx, ctx != l.ctx)
 	if !ok {
 		return nil
@@ -113,11 +113,11 @@ func vaultExample(info *gateflow.ProviderInfo, forEach bool) string {
 	return "secret/llm/" + info.ID
 }
 
-// gatewaySettings reads Gateflow settings: a flat object of strings,
+// gateflowSettings reads Gateflow settings: a flat object of strings,
 // numbers and bools. A null setting is left out, as Gateflow treats null as
 // "remove". With info (nil for an unsupported ID) every name must be a
 // setting of the provider and every value of its type.
-func (l *loader) gatewaySettings(a *hcl.Attribute, v cty.Value, info *gateflow.ProviderInfo) map[string]any {
+func (l *loader) gateflowSettings(a *hcl.Attribute, v cty.Value, info *gateflow.ProviderInfo) map[string]any {
 	ty := v.Type()
 	if !ty.IsObjectType() && !ty.IsMapType() {
 		l.diags = append(l.diags, typeError(a, "an object of strings, numbers and bools required"))

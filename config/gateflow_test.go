@@ -223,16 +223,16 @@ gateflow_provider "voices" {
 		{"default_model": "gpt-5.2", "timeout_ms": int64(30000), "max_retries": int64(3), "base_url": "https://api.openai.com/v1", "organization_id": "org-1"},
 		{"default_voice": "rachel", "timeout_ms": int64(0)},
 	}
-	if len(cfg.GatewayProviders) != 2 {
-		t.Fatalf("providers: %+v", cfg.GatewayProviders)
+	if len(cfg.GateflowProviders) != 2 {
+		t.Fatalf("providers: %+v", cfg.GateflowProviders)
 	}
-	for i, p := range cfg.GatewayProviders {
+	for i, p := range cfg.GateflowProviders {
 		if !reflect.DeepEqual(p.Settings, want[i]) {
 			t.Errorf("%s settings = %#v, want %#v", p.Address, p.Settings, want[i])
 		}
 	}
-	if len(cfg.GatewayProviders[0].Credentials) != 2 {
-		t.Errorf("credentials: %v", cfg.GatewayProviders[0].Credentials)
+	if len(cfg.GateflowProviders[0].Credentials) != 2 {
+		t.Errorf("credentials: %v", cfg.GateflowProviders[0].Credentials)
 	}
 
 	src := `gateflow_provider "azure" {

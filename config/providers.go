@@ -20,7 +20,7 @@ var glowSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "token"}, {Name: "prune_departments"}, {Name: "owner"}},
 }
 
-var gatewaySchema = &hcl.BodySchema{
+var gateflowSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "admin_key"}, {Name: "prune"}},
 }
 
@@ -41,7 +41,7 @@ var glowProviderSchema = &hcl.BodySchema{
 	},
 }
 
-var gatewayProviderSchema = &hcl.BodySchema{
+var gateflowProviderSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "for_each"},
 		{Name: "provider_id"},
@@ -75,12 +75,12 @@ type glowInstance struct {
 	idRange   hcl.Range
 }
 
-type gatewayInstance struct {
-	p       *GatewayProvider
+type gateflowInstance struct {
+	p       *GateflowProvider
 	idRange hcl.Range
 }
 
-func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.Block) {
+func (l *loader) decodeProviders(cfg *Config, glowBlocks, gateflowBlocks []*hcl.Block) {
 	var glows []glowInstance
 	for _, b := range glowBlocks {
 		content, diags := b.Body.Content(glowProviderSchema)
@@ -167,16 +167,16 @@ func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.B
 	}
 	l.checkGlowProviders(glows)
 
-	var gateways []gatewayInstance
-	for _, b := range gatewayBlocks {
-		content, diags := b.Body.Content(gatewayProviderSchema)
+	var gateflows []gateflowInstance
+	for _, b := range gateflowBlocks {
+		content, diags := b.Body.Content(gateflowProviderSchema)
 		l.diags = append(l.diags, diags...)
 		preventDestroy := l.lifecycle(content.Blocks)
 		for _, inst := range l.instances(content.Attributes["for_each"]) {
 			ctx := l.instanceContext(inst)
-			addr := Address{Type: GatewayProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
-			p := &GatewayProvider{Address: addr, ProviderID: b.Labels[0], Enabled: true, PreventDestroy: preventDestroy, DeclRange: b.DefRange}
-			gi := gatewayInstance{p: p, idRange: b.LabelRanges[0]}
+			addr := Address{Type: GateflowProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
+			p := &GateflowProvider{Address: addr, ProviderID: b.Labels[0], Enabled: true, PreventDestroy: preventDestroy, DeclRange: b.DefRange}
+			gi := gateflowInstance{p: p, idRange: b.LabelRanges[0]}
 			attrs := content.Attributes
 			idOK := true
 			if a := attrs["provider_id"]; a != nil {
@@ -212,19 +212,19 @@ func (l *loader) decodeProviders(cfg *Config, glowBlocks, gatewayBlocks []*hcl.B
 			forEach := attrs["for_each"] != nil
 			l.checkHasCredentials(b, attrs, info, forEach)
 			if a := attrs["credentials"]; a != nil {
-				p.Credentials = l.gatewayCredentials(a, ctx, info, forEach)
+				p.Credentials = l.gateflowCredentials(a, ctx, info, forEach)
 			}
 			if v, a := l.plainAttr(attrs, "settings", ctx, cty.DynamicPseudoType); v != cty.NilVal {
-				p.Settings = l.gatewaySettings(a, v, info)
+				p.Settings = l.gateflowSettings(a, v, info)
 			}
 			if idOK {
-				gateways = append(gateways, gi)
+				gateflows = append(gateflows, gi)
 			}
-			cfg.GatewayProviders = append(cfg.GatewayProviders, *p)
+			cfg.GateflowProviders = append(cfg.GateflowProviders, *p)
 		}
 	}
-	seen := map[string]gatewayInstance{}
-	for _, gi := range gateways {
+	seen := map[string]gateflowInstance{}
+	for _, gi := range gateflows {
 		if prev, ok := seen[gi.p.ProviderID]; ok {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -732,7 +732,7 @@ func (l *loader) checkGlowProviders(glows []glowInstance) {
 
 // decodeSettings reads the glow, gateflow and vault blocks and fills in
 // what they leave out from the environment.
-func (l *loader) decodeSettings(cfg *Config, blocks map[string]*hcl.Block, glowProviders, gatewayProviders bool) {
+func (l *loader) decodeSettings(cfg *Config, blocks map[string]*hcl.Block, glowProviders, gateflowProviders bool) {
 	envURL := func(name, attr string, block *hcl.Block) string {
 		v, _ := l.opts.Env(name)
 		if v == "" {
@@ -829,9 +829,9 @@ func (l *loader) decodeSettings(cfg *Config, blocks map[string]*hcl.Block, glowP
 		}
 		cfg.Glow = s
 	}
-	if b := blocks["gateflow"]; b != nil || gatewayProviders {
-		attrs := content(b, gatewaySchema)
-		s := &GatewaySettings{}
+	if b := blocks["gateflow"]; b != nil || gateflowProviders {
+		attrs := content(b, gateflowSchema)
+		s := &GateflowSettings{}
 		if b != nil {
 			s.DeclRange = b.DefRange
 		}

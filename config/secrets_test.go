@@ -61,7 +61,7 @@ func checkOutputs(t *testing.T, cfg *Config, diagsText string, print func(*bytes
 			for _, p := range cfg.GlowProviders {
 				assertNoSecret(t, "provider "+verb, fmt.Sprintf(verb, p))
 			}
-			for _, p := range cfg.GatewayProviders {
+			for _, p := range cfg.GateflowProviders {
 				assertNoSecret(t, "provider "+verb, fmt.Sprintf(verb, p))
 			}
 			if cfg.Glow != nil {

@@ -31,9 +31,9 @@ import (
 type Config struct {
 	// GlowTokens are the accepted Glow bearer tokens.
 	GlowTokens []GlowToken `json:"glow_tokens"`
-	// GatewayAdminKeys are the accepted Gateflow admin keys; each must start
+	// GateflowAdminKeys are the accepted Gateflow admin keys; each must start
 	// with "gw_admin_".
-	GatewayAdminKeys []AdminKey `json:"gateflow_admin_keys"`
+	GateflowAdminKeys []AdminKey `json:"gateflow_admin_keys"`
 	// DataDir holds the database; "" keeps everything in memory.
 	DataDir string `json:"-"`
 	// Latency is added before every API call is handled.
@@ -134,7 +134,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.glow[t.Token] = &t
 	}
-	for i, k := range cfg.GatewayAdminKeys {
+	for i, k := range cfg.GateflowAdminKeys {
 		if !strings.HasPrefix(k.Key, AdminKeyPrefix) {
 			return nil, fmt.Errorf("emulator: gateflow admin key %d does not start with %q", i, AdminKeyPrefix)
 		}

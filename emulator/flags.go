@@ -68,8 +68,8 @@ func redact(s string) string {
 //	{"glow_tokens": [{"token": "…", "actor_name": "alice", "departments": ["cs"]}],
 //	 "gateflow_admin_keys": [{"key": "gw_admin_…", "read_only": false}]}
 type CredentialsFile struct {
-	GlowTokens       []GlowToken `json:"glow_tokens"`
-	GatewayAdminKeys []AdminKey  `json:"gateflow_admin_keys"`
+	GlowTokens        []GlowToken `json:"glow_tokens"`
+	GateflowAdminKeys []AdminKey  `json:"gateflow_admin_keys"`
 }
 
 // LoadCredentialsFile reads a CredentialsFile; unknown fields are errors.

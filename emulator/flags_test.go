@@ -49,10 +49,10 @@ func TestLoadCredentialsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, err := emulator.LoadCredentialsFile(path)
-	if err != nil || len(f.GlowTokens) != 1 || f.GlowTokens[0].Departments[0] != "cs" || !f.GatewayAdminKeys[0].ReadOnly {
+	if err != nil || len(f.GlowTokens) != 1 || f.GlowTokens[0].Departments[0] != "cs" || !f.GateflowAdminKeys[0].ReadOnly {
 		t.Fatalf("%+v %v", f, err)
 	}
-	_, g, _ := start(t, emulator.Config{GlowTokens: f.GlowTokens, GatewayAdminKeys: f.GatewayAdminKeys})
+	_, g, _ := start(t, emulator.Config{GlowTokens: f.GlowTokens, GateflowAdminKeys: f.GateflowAdminKeys})
 	g.as("t").post("/provider/create", `{"providers":[{"name":"x"}]}`).wantError(403, "forbidden", "providers[0].department_ids")
 }
 

@@ -10,7 +10,7 @@ import (
 const gp = "/v1/management/providers"
 
 func TestGateflowAuth(t *testing.T) {
-	_, _, gw := start(t, emulator.Config{GatewayAdminKeys: []emulator.AdminKey{
+	_, _, gw := start(t, emulator.Config{GateflowAdminKeys: []emulator.AdminKey{
 		{Key: "gw_admin_rw"}, {Key: "gw_admin_ro", ReadOnly: true},
 	}})
 	gw.as("").do("GET", gp, "").wantError(401, "unauthorized", "")
@@ -24,7 +24,7 @@ func TestGateflowAuth(t *testing.T) {
 	ro.do("DELETE", gp+"/mistral", "").wantError(403, "forbidden", "")
 	ro.post(gp+"/mistral/disable", "").wantError(403, "forbidden", "")
 
-	if _, err := emulator.New(emulator.Config{GatewayAdminKeys: []emulator.AdminKey{{Key: "admin"}}}); err == nil {
+	if _, err := emulator.New(emulator.Config{GateflowAdminKeys: []emulator.AdminKey{{Key: "admin"}}}); err == nil {
 		t.Error("New accepts an admin key without the gw_admin_ prefix")
 	}
 }

@@ -34,9 +34,9 @@ func TestMain(m *testing.M) {
 // serve runs an emulator on dir until killed, printing its URL.
 func serve(dir string) {
 	s, err := emulator.New(emulator.Config{
-		DataDir:          dir,
-		GlowTokens:       []emulator.GlowToken{{Token: emulatortest.GlowToken, ActorName: emulatortest.ActorName}},
-		GatewayAdminKeys: []emulator.AdminKey{{Key: emulatortest.AdminKey}},
+		DataDir:           dir,
+		GlowTokens:        []emulator.GlowToken{{Token: emulatortest.GlowToken, ActorName: emulatortest.ActorName}},
+		GateflowAdminKeys: []emulator.AdminKey{{Key: emulatortest.AdminKey}},
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

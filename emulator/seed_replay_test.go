@@ -242,7 +242,7 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 }
 
 func TestSeedReplayGateflowReference(t *testing.T) {
-	_, _, gw := start(t, emulator.Config{GatewayAdminKeys: []emulator.AdminKey{{Key: "gw_admin_..."}}})
+	_, _, gw := start(t, emulator.Config{GateflowAdminKeys: []emulator.AdminKey{{Key: "gw_admin_..."}}})
 	gw = gw.as("gw_admin_...")
 	const base = "/v1/management/providers"
 

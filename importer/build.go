@@ -78,15 +78,15 @@ type GlowProvider struct {
 // Address is the provider's configuration address.
 func (p *GlowProvider) Address() string { return state.TypeGlowProvider + "." + p.Name }
 
-// GatewayProvider is one gateflow_provider block.
-type GatewayProvider struct {
+// GateflowProvider is one gateflow_provider block.
+type GateflowProvider struct {
 	Name        string
-	Live        state.GatewayProvider
+	Live        state.GateflowProvider
 	Credentials map[string]Ref
 }
 
 // Address is the provider's configuration address.
-func (p *GatewayProvider) Address() string { return state.TypeGatewayProvider + "." + p.Name }
+func (p *GateflowProvider) Address() string { return state.TypeGateflowProvider + "." + p.Name }
 
 // SecretState is what import found at a secret's Vault path.
 type SecretState int
@@ -115,8 +115,8 @@ type Secret struct {
 
 // Import is the configuration import writes, before it is rendered.
 type Import struct {
-	Glow    []GlowProvider
-	Gateway []GatewayProvider
+	Glow     []GlowProvider
+	Gateflow []GateflowProvider
 	// Secrets are sorted by path.
 	Secrets []Secret
 	// Notes are things the user should know that concern no single block.
@@ -197,11 +197,11 @@ func Build(ctx context.Context, snap state.Snapshot, opts Options) (*Import, err
 		im.Glow = append(im.Glow, p)
 	}
 
-	for _, live := range snap.Gateway {
+	for _, live := range snap.Gateflow {
 		if !live.Configured {
 			continue
 		}
-		p := GatewayProvider{Name: identifier(live.ProviderID, "gateflow"), Live: live}
+		p := GateflowProvider{Name: identifier(live.ProviderID, "gateflow"), Live: live}
 		// Gateflow never says which credentials it holds; api_key is the
 		// one every provider requires.
 		s := &Secret{
@@ -212,7 +212,7 @@ func Build(ctx context.Context, snap state.Snapshot, opts Options) (*Import, err
 		}
 		unknown = append(unknown, s)
 		p.Credentials = map[string]Ref{"api_key": {VaultPath: s.Path, VaultKey: VaultField}}
-		im.Gateway = append(im.Gateway, p)
+		im.Gateflow = append(im.Gateflow, p)
 	}
 
 	for _, s := range unknown {

@@ -61,13 +61,13 @@ func Render(im *Import, svc Services) (map[string][]byte, error) {
 		}
 		files[FileGlow] = f
 	}
-	if len(im.Gateway) > 0 {
+	if len(im.Gateflow) > 0 {
 		f := hclwrite.NewEmptyFile()
-		for i := range im.Gateway {
+		for i := range im.Gateflow {
 			if i > 0 {
 				f.Body().AppendNewline()
 			}
-			if err := gatewayBlock(f.Body(), &im.Gateway[i]); err != nil {
+			if err := gateflowBlock(f.Body(), &im.Gateflow[i]); err != nil {
 				return nil, err
 			}
 		}
@@ -98,7 +98,7 @@ func (im *Import) usesVault() bool {
 			}
 		}
 	}
-	return len(im.Gateway) > 0
+	return len(im.Gateflow) > 0
 }
 
 func glowBlock(body *hclwrite.Body, p *GlowProvider) {
@@ -135,14 +135,14 @@ func glowBlock(body *hclwrite.Body, p *GlowProvider) {
 	}
 }
 
-func gatewayBlock(body *hclwrite.Body, p *GatewayProvider) error {
+func gateflowBlock(body *hclwrite.Body, p *GateflowProvider) error {
 	l := p.Live
 	note := "Gateflow never returns credentials, so import cannot read them: store api_key at the path below before apply."
 	if l.ProviderID == "openai" {
 		note += " If this provider also has an organization_id credential, add it next to api_key."
 	}
 	comment(body, fmt.Sprintf("Gateflow provider %s.", l.ProviderID))
-	b := body.AppendNewBlock(config.GatewayProviderType, []string{p.Name}).Body()
+	b := body.AppendNewBlock(config.GateflowProviderType, []string{p.Name}).Body()
 	if p.Name != l.ProviderID {
 		b.SetAttributeValue("provider_id", cty.StringVal(l.ProviderID))
 	}

@@ -31,6 +31,6 @@ func Read(ctx context.Context, c dump.Clients, f Filter) (state.Snapshot, error)
 		return state.Snapshot{}, err
 	}
 	slices.SortFunc(snap.Glow, func(a, b state.GlowProvider) int { return compareIDs(a.ID, b.ID) })
-	slices.SortFunc(snap.Gateway, func(a, b state.GatewayProvider) int { return compareIDs(a.ProviderID, b.ProviderID) })
+	slices.SortFunc(snap.Gateflow, func(a, b state.GateflowProvider) int { return compareIDs(a.ProviderID, b.ProviderID) })
 	return snap, nil
 }

@@ -50,7 +50,7 @@ func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, paral
 			Adopt:          p.Adopt,
 		})
 	}
-	for _, p := range cfg.GatewayProviders {
+	for _, p := range cfg.GateflowProviders {
 		settings, err := state.NormalizeSettings(p.Settings)
 		if err != nil {
 			return state.Snapshot{}, fmt.Errorf("%s: settings: %w", p.Address, err)
@@ -59,7 +59,7 @@ func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, paral
 		for name, s := range p.Credentials {
 			creds[name] = sources[secretID(s)]
 		}
-		snap.Gateway = append(snap.Gateway, state.GatewayProvider{
+		snap.Gateflow = append(snap.Gateflow, state.GateflowProvider{
 			Address:        state.Address(p.Address.String()),
 			ProviderID:     p.ProviderID,
 			Configured:     true,
@@ -91,7 +91,7 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 			all = append(all, k.Value)
 		}
 	}
-	for _, p := range cfg.GatewayProviders {
+	for _, p := range cfg.GateflowProviders {
 		for _, s := range p.Credentials {
 			all = append(all, s)
 		}

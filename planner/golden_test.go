@@ -69,8 +69,8 @@ func liveOf(g state.GlowProvider, id string) state.GlowProvider {
 // plans.
 const goldenOwner = "platform-team"
 
-func desiredGateway() state.GatewayProvider {
-	return state.GatewayProvider{
+func desiredGateflow() state.GateflowProvider {
+	return state.GateflowProvider{
 		Address:    "gateflow_provider.openai",
 		ProviderID: "openai",
 		Configured: true,
@@ -83,7 +83,7 @@ func desiredGateway() state.GatewayProvider {
 	}
 }
 
-func liveGateway(g state.GatewayProvider) state.GatewayProvider {
+func liveGateflow(g state.GateflowProvider) state.GateflowProvider {
 	l := g
 	l.Address = ""
 	l.Credentials = nil
@@ -93,8 +93,8 @@ func liveGateway(g state.GatewayProvider) state.GatewayProvider {
 	return l
 }
 
-func unconfigured(id string) state.GatewayProvider {
-	return state.GatewayProvider{ProviderID: id}
+func unconfigured(id string) state.GateflowProvider {
+	return state.GateflowProvider{ProviderID: id}
 }
 
 type scenario struct {
@@ -106,7 +106,7 @@ type scenario struct {
 
 func scenarios() []scenario {
 	openai := desiredOpenAI()
-	gw := desiredGateway()
+	gw := desiredGateflow()
 
 	changed := desiredOpenAI()
 	changed.Description = "OpenAI for production & batch traffic"
@@ -114,13 +114,13 @@ func scenarios() []scenario {
 	changed.Endpoints = state.NewSet("https://eu.api.openai.com/v1")
 	changed.Values = map[string]string{"tier": "platinum", "region": "eu", "owner": "ml-platform"}
 	changed.Keys["fallback"] = state.KeyState{Source: state.SecretSource{Env: "OPENAI_FALLBACK_KEY"}}
-	gwChanged := desiredGateway()
+	gwChanged := desiredGateflow()
 	gwChanged.Enabled = false
 	gwChanged.Settings = map[string]any{"default_model": "gpt-4o-mini", "max_retries": float64(3)}
 
 	rotated := desiredOpenAI()
 	rotated.Keys["primary"] = state.KeyState{Source: vault("secret/llm/openai", "api_key", 4, newer)}
-	gwRotated := desiredGateway()
+	gwRotated := desiredGateflow()
 	gwRotated.Credentials["api_key"] = vault("secret/llm/openai", "api_key", 4, newer)
 
 	handMade := liveOf(openai, "prv_1")
@@ -128,7 +128,7 @@ func scenarios() []scenario {
 	drifted := liveOf(openai, "prv_1")
 	drifted.Description = "edited in the Glow UI"
 	drifted.UpdatedAt = liveEdit
-	gwDrifted := liveGateway(gw)
+	gwDrifted := liveGateflow(gw)
 	gwDrifted.Settings = map[string]any{"default_model": "gpt-3.5-turbo", "timeout_ms": float64(30000)}
 
 	legacy := state.GlowProvider{
@@ -136,7 +136,7 @@ func scenarios() []scenario {
 		Endpoints: state.NewSet("https://legacy.example.com"), ModelUsageCount: 2, ModelIDs: state.NewSet("mdl_chat", "mdl_embed"),
 	}
 	shared := state.GlowProvider{ID: "prv_8", Name: "shared-cohere", Departments: state.NewSet("dep_ml", "dep_finance"), Version: 3}
-	cohere := state.GatewayProvider{ProviderID: "cohere", Configured: true, Enabled: true, UpdatedAt: &older, CredentialsUpdatedAt: &older}
+	cohere := state.GateflowProvider{ProviderID: "cohere", Configured: true, Enabled: true, UpdatedAt: &older, CredentialsUpdatedAt: &older}
 
 	protected := desiredOpenAI()
 	protected.PreventDestroy = true
@@ -170,43 +170,43 @@ func scenarios() []scenario {
 
 	return []scenario{
 		{name: "create",
-			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateway: []state.GatewayProvider{gw}},
-			live:    state.Snapshot{Gateway: []state.GatewayProvider{unconfigured("openai"), unconfigured("cohere")}}},
+			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateflow: []state.GateflowProvider{gw}},
+			live:    state.Snapshot{Gateflow: []state.GateflowProvider{unconfigured("openai"), unconfigured("cohere")}}},
 		{name: "update",
-			desired: state.Snapshot{Glow: []state.GlowProvider{changed}, Gateway: []state.GatewayProvider{gwChanged}},
-			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}, Gateway: []state.GatewayProvider{liveGateway(gw)}}},
+			desired: state.Snapshot{Glow: []state.GlowProvider{changed}, Gateflow: []state.GateflowProvider{gwChanged}},
+			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}, Gateflow: []state.GateflowProvider{liveGateflow(gw)}}},
 		{name: "delete",
-			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateway: []state.GatewayProvider{gw}},
-			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}, Gateway: []state.GatewayProvider{liveGateway(gw)}},
+			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateflow: []state.GateflowProvider{gw}},
+			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}, Gateflow: []state.GateflowProvider{liveGateflow(gw)}},
 			opts:    diff.Options{Destroy: true}},
 		{name: "rotate_glow_key",
 			desired: state.Snapshot{Glow: []state.GlowProvider{rotated}},
 			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}}},
 		{name: "rotate_gateway_credentials",
-			desired: state.Snapshot{Gateway: []state.GatewayProvider{gwRotated}},
-			live:    state.Snapshot{Gateway: []state.GatewayProvider{liveGateway(gw)}}},
+			desired: state.Snapshot{Gateflow: []state.GateflowProvider{gwRotated}},
+			live:    state.Snapshot{Gateflow: []state.GateflowProvider{liveGateflow(gw)}}},
 		{name: "noop",
-			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateway: []state.GatewayProvider{gw}},
-			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}, Gateway: []state.GatewayProvider{liveGateway(gw)}}},
+			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateflow: []state.GateflowProvider{gw}},
+			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}, Gateflow: []state.GateflowProvider{liveGateflow(gw)}}},
 		{name: "drift",
-			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateway: []state.GatewayProvider{gw}},
-			live:    state.Snapshot{Glow: []state.GlowProvider{drifted}, Gateway: []state.GatewayProvider{gwDrifted}},
-			opts:    diff.Options{Baseline: baselineOf(state.Snapshot{Glow: []state.GlowProvider{openai}, Gateway: []state.GatewayProvider{gw}})}},
+			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateflow: []state.GateflowProvider{gw}},
+			live:    state.Snapshot{Glow: []state.GlowProvider{drifted}, Gateflow: []state.GateflowProvider{gwDrifted}},
+			opts:    diff.Options{Baseline: baselineOf(state.Snapshot{Glow: []state.GlowProvider{openai}, Gateflow: []state.GateflowProvider{gw}})}},
 		{name: "drift_unmarked_key",
 			desired: state.Snapshot{Glow: []state.GlowProvider{openai}},
 			live:    state.Snapshot{Glow: []state.GlowProvider{handMade}}},
 		{name: "prune",
-			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateway: []state.GatewayProvider{gw}},
+			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateflow: []state.GateflowProvider{gw}},
 			live: state.Snapshot{
-				Glow:    []state.GlowProvider{liveOf(openai, "prv_1"), shared, {ID: "prv_7", Name: "search-only", Departments: state.NewSet("dep_search"), Version: 2}},
-				Gateway: []state.GatewayProvider{liveGateway(gw), cohere, unconfigured("mistral")},
+				Glow:     []state.GlowProvider{liveOf(openai, "prv_1"), shared, {ID: "prv_7", Name: "search-only", Departments: state.NewSet("dep_search"), Version: 2}},
+				Gateflow: []state.GateflowProvider{liveGateflow(gw), cohere, unconfigured("mistral")},
 			},
-			opts: diff.Options{PruneDepartments: []string{"dep_ml", "dep_search"}, PruneGateway: true}},
+			opts: diff.Options{PruneDepartments: []string{"dep_ml", "dep_search"}, PruneGateflow: true}},
 		{name: "unmanaged",
-			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateway: []state.GatewayProvider{gw}},
+			desired: state.Snapshot{Glow: []state.GlowProvider{openai}, Gateflow: []state.GateflowProvider{gw}},
 			live: state.Snapshot{
-				Glow:    []state.GlowProvider{liveOf(openai, "prv_1"), shared, legacy},
-				Gateway: []state.GatewayProvider{liveGateway(gw), cohere},
+				Glow:     []state.GlowProvider{liveOf(openai, "prv_1"), shared, legacy},
+				Gateflow: []state.GateflowProvider{liveGateflow(gw), cohere},
 			}},
 		{name: "in_use",
 			desired: state.Snapshot{Glow: []state.GlowProvider{openai}},
@@ -232,8 +232,8 @@ func scenarios() []scenario {
 			desired: state.Snapshot{Glow: []state.GlowProvider{openai}},
 			live:    leftBehind},
 		{name: "target",
-			desired: state.Snapshot{Glow: []state.GlowProvider{changed, anthropic, anthropicDev}, Gateway: []state.GatewayProvider{gw}},
-			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}, Gateway: []state.GatewayProvider{unconfigured("openai")}},
+			desired: state.Snapshot{Glow: []state.GlowProvider{changed, anthropic, anthropicDev}, Gateflow: []state.GateflowProvider{gw}},
+			live:    state.Snapshot{Glow: []state.GlowProvider{liveOf(openai, "prv_1")}, Gateflow: []state.GateflowProvider{unconfigured("openai")}},
 			opts:    diff.Options{Targets: []state.Address{"glow_provider.claude", "gateflow_provider.typo"}}},
 	}
 }

@@ -143,7 +143,7 @@ func diffOptions(cfg *config.Config, live state.Snapshot, targets, rotate []stat
 		dopts.PruneDepartments = cfg.Glow.PruneDepartments
 	}
 	if cfg.Gateflow != nil {
-		dopts.PruneGateway = cfg.Gateflow.Prune
+		dopts.PruneGateflow = cfg.Gateflow.Prune
 	}
 	return dopts
 }
@@ -404,8 +404,8 @@ func addresses(in []string, flag string) ([]state.Address, error) {
 // selects every prune of that type, or a type and a quoted id.
 func undeclaredAddress(rest string) (state.Address, error) {
 	typ, key, hasKey := strings.Cut(rest, "[")
-	if typ != state.TypeGlowProvider && typ != state.TypeGatewayProvider {
-		return "", fmt.Errorf("after %q comes %s or %s", state.UndeclaredPrefix, state.TypeGlowProvider, state.TypeGatewayProvider)
+	if typ != state.TypeGlowProvider && typ != state.TypeGateflowProvider {
+		return "", fmt.Errorf("after %q comes %s or %s", state.UndeclaredPrefix, state.TypeGlowProvider, state.TypeGateflowProvider)
 	}
 	if !hasKey {
 		return state.Address(state.UndeclaredPrefix + typ), nil

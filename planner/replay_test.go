@@ -65,7 +65,7 @@ func recorded(t *testing.T) (*config.Config, *planfile.Payload) {
 			Keys: map[string]state.KeyState{"primary": {KeyID: "k1", Name: "primary (vault:secret/llm/openai#api_key@v3)",
 				Source: state.SecretSource{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 3}, Marked: true}},
 		}, {ID: "prv_9", Name: "by hand", Departments: state.NewSet("math"), Version: 1}},
-		Gateway: []state.GatewayProvider{{ProviderID: "openai"}},
+		Gateflow: []state.GateflowProvider{{ProviderID: "openai"}},
 		GlowKeys: []state.LiveKey{{ID: "k1", Name: "primary (vault:secret/llm/openai#api_key@v3)"},
 			{ID: "k9", Name: state.OwnedKeyName("primary", state.SecretSource{VaultPath: "secret/x", VaultKey: "k", Version: 1}, config.DefaultOwner)}},
 		GlowScope: &state.TokenScope{Known: true, Actor: "ci"},

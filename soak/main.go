@@ -81,7 +81,7 @@ type options struct {
 	maxReruns                  int
 	maxRequests                int64
 	conflictEvery, restartEvry int
-	gatewayRaceEvery           int
+	gateflowRaceEvery          int
 	interruptEvery             int
 	keep                       bool
 }
@@ -101,7 +101,7 @@ func main() {
 	flag.Int64Var(&o.maxRequests, "max-requests", 200_000, "stop when the emulator has served this many API calls")
 	flag.IntVar(&o.conflictEvery, "conflict-every", 10, "run two appliers at once every N rounds (0: never)")
 	flag.IntVar(&o.restartEvry, "restart-every", 12, "kill and restart the emulator during the apply of every N-th round (0: never)")
-	flag.IntVar(&o.gatewayRaceEvery, "gateflow-race-every", 5, "race two appliers on one Gateflow provider every N rounds (0: never)")
+	flag.IntVar(&o.gateflowRaceEvery, "gateflow-race-every", 5, "race two appliers on one Gateflow provider every N rounds (0: never)")
 	flag.IntVar(&o.interruptEvery, "interrupt-every", 3, "interrupt the applying CLI (SIGKILL or two SIGINTs, alternately) every N rounds (0: never)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.Parse()
@@ -624,11 +624,11 @@ func (s *soak) checkAll(ctx context.Context, r int) error {
 
 // roundKind says what happens in round r besides the plain apply.
 type roundKind struct {
-	restart     bool   // the emulator is killed during the apply
-	interrupt   string // sigKill or sigInt2: the CLI is interrupted; "" for none
-	glowRace    bool   // two appliers on one Glow provider afterwards
-	glowSaved   bool   // ... from saved plans (otherwise directories)
-	gatewayRace bool   // two appliers on one Gateflow provider afterwards
+	restart      bool   // the emulator is killed during the apply
+	interrupt    string // sigKill or sigInt2: the CLI is interrupted; "" for none
+	glowRace     bool   // two appliers on one Glow provider afterwards
+	glowSaved    bool   // ... from saved plans (otherwise directories)
+	gateflowRace bool   // two appliers on one Gateflow provider afterwards
 	// adoptionProbe: a block named like the hand-made provider is applied
 	// afterwards, and must be refused
 	adoptionProbe bool
@@ -647,7 +647,7 @@ func (o options) roundKind(r int) roundKind {
 	if o.conflictEvery > 0 && r%o.conflictEvery == o.conflictEvery/2 {
 		k.glowRace, k.glowSaved = true, (r/o.conflictEvery)%2 == 0
 	}
-	k.gatewayRace = o.gatewayRaceEvery > 0 && r%o.gatewayRaceEvery == 0
+	k.gateflowRace = o.gateflowRaceEvery > 0 && r%o.gateflowRaceEvery == 0
 	k.adoptionProbe = o.conflictEvery > 0 && r%o.conflictEvery == min(3, o.conflictEvery-1)
 	return k
 }
@@ -707,8 +707,8 @@ func (s *soak) round(ctx context.Context, r int) error {
 			return err
 		}
 	}
-	if k.gatewayRace {
-		if err := s.gatewayRace(ctx, r); err != nil {
+	if k.gateflowRace {
+		if err := s.gateflowRace(ctx, r); err != nil {
 			return err
 		}
 	}

@@ -203,9 +203,9 @@ func (c *raceCounts) conflictStage(out string) string {
 	return "other"
 }
 
-// gatewaySettings is what a Gateflow provider's live settings must be for
+// gateflowSettings is what a Gateflow provider's live settings must be for
 // g: the settings the configuration sets, compared as JSON.
-func gatewaySettings(g *gfProv) map[string]any {
+func gateflowSettings(g *gfProv) map[string]any {
 	m := map[string]any{"timeout_ms": float64(g.Timeout), "max_retries": float64(g.Retries)}
 	if g.Settings {
 		m["default_model"] = gateflowModels[g.ID]
@@ -220,8 +220,8 @@ func sameJSON(a, b any) bool {
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
-// liveGateway reads a Gateflow provider through the soak's own client.
-func (s *soak) liveGateway(ctx context.Context, id string) (*gateflow.Provider, error) {
+// liveGateflow reads a Gateflow provider through the soak's own client.
+func (s *soak) liveGateflow(ctx context.Context, id string) (*gateflow.Provider, error) {
 	var last error
 	for range 4 {
 		p, err := s.gateflow.Get(ctx, id)
@@ -233,13 +233,13 @@ func (s *soak) liveGateway(ctx context.Context, id string) (*gateflow.Provider, 
 	return nil, fmt.Errorf("reading Gateflow provider %s: %w", id, last)
 }
 
-// gatewayRace applies two saved plans, made from the same live state, that
+// gateflowRace applies two saved plans, made from the same live state, that
 // set one Gateflow provider's timeout_ms to different values, at the same
 // time. Gateflow has no versions, so only the fresh read and If-Match
 // guard stop one from overwriting the other: at most one may report
 // success, the live settings must then be exactly what it wrote (the
 // other settings untouched), and with no winner nothing may have changed.
-func (s *soak) gatewayRace(ctx context.Context, r int) error {
+func (s *soak) gateflowRace(ctx context.Context, r int) error {
 	if len(s.model.GF) == 0 {
 		// The race needs a configured provider.
 		if _, err := s.mut.createGF(ctx, s.model); err != nil {
@@ -256,7 +256,7 @@ func (s *soak) gatewayRace(ctx context.Context, r int) error {
 	ids := sortedKeys(s.model.GF)
 	id := ids[s.rng.IntN(len(ids))]
 	s.gwRaces.events++
-	before, err := s.liveGateway(ctx, id)
+	before, err := s.liveGateflow(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -304,7 +304,7 @@ func (s *soak) gatewayRace(ctx context.Context, r int) error {
 			return err
 		}
 	}
-	after, err := s.liveGateway(ctx, id)
+	after, err := s.liveGateflow(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func (s *soak) gatewayRace(ctx context.Context, r int) error {
 			winner, wm, loser = "B", b, ra
 		}
 		want = maps.Clone(before.Settings)
-		maps.Copy(want, gatewaySettings(wm.GF[id]))
+		maps.Copy(want, gateflowSettings(wm.GF[id]))
 		if conflictRe.MatchString(loser.output()) {
 			s.gwRaces.won++
 			stage := s.gwRaces.conflictStage(loser.output())
@@ -351,7 +351,7 @@ func (s *soak) gatewayRace(ctx context.Context, r int) error {
 			m    *model
 		}{{"A's", a}, {"B's", b}} {
 			exp := maps.Clone(before.Settings)
-			maps.Copy(exp, gatewaySettings(w.m.GF[id]))
+			maps.Copy(exp, gateflowSettings(w.m.GF[id]))
 			if sameJSON(after.Settings, exp) {
 				whose = w.name
 			}

@@ -178,7 +178,7 @@ func TestCountCleanups(t *testing.T) {
 }
 
 func TestRoundKinds(t *testing.T) {
-	o := options{rounds: 50, restartEvry: 12, conflictEvery: 10, gatewayRaceEvery: 5, interruptEvery: 3}
+	o := options{rounds: 50, restartEvry: 12, conflictEvery: 10, gateflowRaceEvery: 5, interruptEvery: 3}
 	kinds := map[string]int{}
 	for r := 1; r <= o.rounds; r++ {
 		k := o.roundKind(r)
@@ -197,20 +197,20 @@ func TestRoundKinds(t *testing.T) {
 	}
 }
 
-func TestGatewaySettingsAndStages(t *testing.T) {
+func TestGateflowSettingsAndStages(t *testing.T) {
 	g := &gfProv{ID: "cohere", Timeout: 12000, Retries: 2, Settings: true}
 	live := map[string]any{"timeout_ms": 12000.0, "max_retries": 2.0, "default_model": "command-r-plus"}
-	if !sameJSON(gatewaySettings(g), live) {
-		t.Errorf("gatewaySettings = %v", gatewaySettings(g))
+	if !sameJSON(gateflowSettings(g), live) {
+		t.Errorf("gateflowSettings = %v", gateflowSettings(g))
 	}
 	g.Settings = false
-	if sameJSON(gatewaySettings(g), live) {
+	if sameJSON(gateflowSettings(g), live) {
 		t.Error("default_model must be absent without Settings")
 	}
 	var c raceCounts
 	for _, out := range []string{
-		"failed: gateway provider cohere was changed by someone else since it was read (it was changed while this apply was writing it)",
-		"failed: gateway provider cohere was changed by someone else since it was read (updated_at is ...)",
+		"failed: gateflow provider cohere was changed by someone else since it was read (it was changed while this apply was writing it)",
+		"failed: gateflow provider cohere was changed by someone else since it was read (updated_at is ...)",
 		"Error: the plan is stale: 1 object(s) changed since it was made",
 	} {
 		c.conflictStage(out)

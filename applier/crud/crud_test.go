@@ -366,24 +366,24 @@ func TestBulkUpdate(t *testing.T) {
 	}
 }
 
-func TestGateway(t *testing.T) {
+func TestGateflow(t *testing.T) {
 	e := start(t)
-	gw := &crud.Gateway{Client: e.gateflow}
+	gw := &crud.Gateflow{Client: e.gateflow}
 	ctx := context.Background()
 	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-abc")}
-	p, err := gw.Create(ctx, crud.GatewaySpec{ProviderID: "openai", Settings: map[string]any{"timeout_ms": 3000, "default_model": "gpt"}, Credentials: creds})
+	p, err := gw.Create(ctx, crud.GateflowSpec{ProviderID: "openai", Settings: map[string]any{"timeout_ms": 3000, "default_model": "gpt"}, Credentials: creds})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Status != gateflow.StatusDisabled {
 		t.Fatalf("status = %s, want disabled", p.Status)
 	}
-	if _, err := gw.Create(ctx, crud.GatewaySpec{ProviderID: "openai", Credentials: creds}); !errors.Is(err, crud.ErrConflict) {
+	if _, err := gw.Create(ctx, crud.GateflowSpec{ProviderID: "openai", Credentials: creds}); !errors.Is(err, crud.ErrConflict) {
 		t.Fatalf("second configure: %v", err)
 	}
 	on := true
 	want := map[string]any{"timeout_ms": 3000}
-	p, err = gw.Update(ctx, crud.GatewayUpdate{ProviderID: "openai", LiveSettings: p.Settings, Settings: &want, Enabled: &on})
+	p, err = gw.Update(ctx, crud.GateflowUpdate{ProviderID: "openai", LiveSettings: p.Settings, Settings: &want, Enabled: &on})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,11 +401,11 @@ func TestGateway(t *testing.T) {
 	}
 }
 
-func TestGatewayCreateLostAnswer(t *testing.T) {
+func TestGateflowCreateLostAnswer(t *testing.T) {
 	e := start(t)
-	gw := &crud.Gateway{Client: e.gateflow}
+	gw := &crud.Gateflow{Client: e.gateflow}
 	e.fault(t, emulator.FaultScript{DropNext: 1, OnlyOps: []string{"gateflow.providers.configure"}})
-	p, err := gw.Create(context.Background(), crud.GatewaySpec{ProviderID: "anthropic", Enabled: true,
+	p, err := gw.Create(context.Background(), crud.GateflowSpec{ProviderID: "anthropic", Enabled: true,
 		Settings: map[string]any{"timeout_ms": 1}, Credentials: map[string]sensitive.String{"api_key": sensitive.New("sk-ant-x")}})
 	if err != nil {
 		t.Fatal(err)
@@ -422,12 +422,12 @@ func TestGatewayCreateLostAnswer(t *testing.T) {
 // provider: exactly one succeeds, the other reports a conflict, and the
 // live settings are the winner's. Before entity tags, both reported
 // success and one change was silently overwritten.
-func TestGatewayRacingUpdatesLoseNothing(t *testing.T) {
+func TestGateflowRacingUpdatesLoseNothing(t *testing.T) {
 	e := start(t)
-	gw := &crud.Gateway{Client: e.gateflow}
+	gw := &crud.Gateflow{Client: e.gateflow}
 	ctx := context.Background()
 	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-abc")}
-	if _, err := gw.Create(ctx, crud.GatewaySpec{ProviderID: "openai", Enabled: true, Settings: map[string]any{"timeout_ms": 1000}, Credentials: creds}); err != nil {
+	if _, err := gw.Create(ctx, crud.GateflowSpec{ProviderID: "openai", Enabled: true, Settings: map[string]any{"timeout_ms": 1000}, Credentials: creds}); err != nil {
 		t.Fatal(err)
 	}
 	for round := range 8 {
@@ -442,7 +442,7 @@ func TestGatewayRacingUpdatesLoseNothing(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				want := map[string]any{"timeout_ms": float64(round*10 + i + 2)}
-				_, errs[i] = gw.Update(ctx, crud.GatewayUpdate{ProviderID: "openai", LiveSettings: read.Settings, Settings: &want,
+				_, errs[i] = gw.Update(ctx, crud.GateflowUpdate{ProviderID: "openai", LiveSettings: read.Settings, Settings: &want,
 					Guard: true, ExpectedUpdatedAt: read.UpdatedAt, ExpectedCredentialsUpdatedAt: read.CredentialsUpdatedAt})
 			}()
 		}
@@ -474,12 +474,12 @@ func TestGatewayRacingUpdatesLoseNothing(t *testing.T) {
 // A settings write whose answer is lost is replayed, and the replay meets
 // the first attempt's own change as a failed precondition: that is not a
 // conflict when the provider shows the write.
-func TestGatewayLostAnswerOfAConditionalWrite(t *testing.T) {
+func TestGateflowLostAnswerOfAConditionalWrite(t *testing.T) {
 	e := start(t)
-	gw := &crud.Gateway{Client: e.gateflow}
+	gw := &crud.Gateflow{Client: e.gateflow}
 	ctx := context.Background()
 	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-abc")}
-	if _, err := gw.Create(ctx, crud.GatewaySpec{ProviderID: "cohere", Enabled: true, Settings: map[string]any{"timeout_ms": 10000}, Credentials: creds}); err != nil {
+	if _, err := gw.Create(ctx, crud.GateflowSpec{ProviderID: "cohere", Enabled: true, Settings: map[string]any{"timeout_ms": 10000}, Credentials: creds}); err != nil {
 		t.Fatal(err)
 	}
 	read, err := e.gateflow.Get(ctx, "cohere")
@@ -488,7 +488,7 @@ func TestGatewayLostAnswerOfAConditionalWrite(t *testing.T) {
 	}
 	e.fault(t, emulator.FaultScript{DropNext: 1, OnlyOps: []string{"gateflow.providers.update"}})
 	want := map[string]any{"timeout_ms": 11000}
-	p, err := gw.Update(ctx, crud.GatewayUpdate{ProviderID: "cohere", LiveSettings: read.Settings, Settings: &want,
+	p, err := gw.Update(ctx, crud.GateflowUpdate{ProviderID: "cohere", LiveSettings: read.Settings, Settings: &want,
 		Guard: true, ExpectedUpdatedAt: read.UpdatedAt, ExpectedCredentialsUpdatedAt: read.CredentialsUpdatedAt})
 	if err != nil {
 		t.Fatalf("update after a lost answer: %v", err)
@@ -503,7 +503,7 @@ func TestGatewayLostAnswerOfAConditionalWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = map[string]any{"timeout_ms": 13000}
-	_, err = gw.Update(ctx, crud.GatewayUpdate{ProviderID: "cohere", LiveSettings: read.Settings, Settings: &want,
+	_, err = gw.Update(ctx, crud.GateflowUpdate{ProviderID: "cohere", LiveSettings: read.Settings, Settings: &want,
 		Guard: true, ExpectedUpdatedAt: read.UpdatedAt, ExpectedCredentialsUpdatedAt: read.CredentialsUpdatedAt})
 	if !errors.Is(err, crud.ErrConflict) {
 		t.Fatalf("update over someone else's change: %v, want a conflict", err)

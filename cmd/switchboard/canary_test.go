@@ -32,8 +32,8 @@ func leaks(s string, canaries ...string) []string {
 
 func TestCanaryCredentialsAreNeverPrinted(t *testing.T) {
 	w := newWorldWith(t, emulator.Config{
-		GlowTokens:       []emulator.GlowToken{{Token: canaryGlow, ActorName: "ci"}},
-		GatewayAdminKeys: []emulator.AdminKey{{Key: canaryAdmin}},
+		GlowTokens:        []emulator.GlowToken{{Token: canaryGlow, ActorName: "ci"}},
+		GateflowAdminKeys: []emulator.AdminKey{{Key: canaryAdmin}},
 	})
 	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-canary-vault-value-77"})
 	vaultToken := os.Getenv("VAULT_TOKEN")

@@ -71,7 +71,7 @@ func vaultRefs(cfg *config.Config) []config.VaultRef {
 			add(k.Value)
 		}
 	}
-	for _, p := range cfg.GatewayProviders {
+	for _, p := range cfg.GateflowProviders {
 		for _, name := range slices.Sorted(maps.Keys(p.Credentials)) {
 			add(p.Credentials[name])
 		}

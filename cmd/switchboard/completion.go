@@ -75,7 +75,7 @@ func completeAddresses(cmd *cobra.Command, args []string, toComplete string) ([]
 		for _, p := range cfg.GlowProviders {
 			seen[p.Address.String()] = true
 		}
-		for _, p := range cfg.GatewayProviders {
+		for _, p := range cfg.GateflowProviders {
 			seen[p.Address.String()] = true
 		}
 	}
@@ -97,7 +97,7 @@ func blockAddresses(dir string) []string {
 	parser := hclparse.NewParser()
 	schema := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: config.GlowProviderType, LabelNames: []string{"name"}},
-		{Type: config.GatewayProviderType, LabelNames: []string{"name"}},
+		{Type: config.GateflowProviderType, LabelNames: []string{"name"}},
 	}}
 	var out []string
 	for _, name := range files {

@@ -15,8 +15,8 @@ import (
 // value appears in it. trace adds a line before each attempt.
 func TestDebugLogShowsRequestsAndNoSecret(t *testing.T) {
 	w := newWorldWith(t, emulator.Config{
-		GlowTokens:       []emulator.GlowToken{{Token: canaryGlow, ActorName: "ci"}},
-		GatewayAdminKeys: []emulator.AdminKey{{Key: canaryAdmin}},
+		GlowTokens:        []emulator.GlowToken{{Token: canaryGlow, ActorName: "ci"}},
+		GateflowAdminKeys: []emulator.AdminKey{{Key: canaryAdmin}},
 	})
 	const keyValue = "sk-dbglg-KEYVAL-5e8b1d40"
 	const gwKey = "sk-dbglg-GWKEY-7f3a9c21"

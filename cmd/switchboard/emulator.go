@@ -80,7 +80,7 @@ connections are closed to make room for them).`,
 					return err
 				}
 				cfg.GlowTokens = append(cfg.GlowTokens, f.GlowTokens...)
-				cfg.GatewayAdminKeys = append(cfg.GatewayAdminKeys, f.GatewayAdminKeys...)
+				cfg.GateflowAdminKeys = append(cfg.GateflowAdminKeys, f.GateflowAdminKeys...)
 			}
 			for _, s := range glowTokens {
 				t, err := emulator.ParseGlowToken(s)
@@ -94,7 +94,7 @@ connections are closed to make room for them).`,
 				if err != nil {
 					return err
 				}
-				cfg.GatewayAdminKeys = append(cfg.GatewayAdminKeys, k)
+				cfg.GateflowAdminKeys = append(cfg.GateflowAdminKeys, k)
 			}
 			if len(cfg.GlowTokens) == 0 {
 				tok, from := "glow-dev-token", `the default "glow-dev-token"`
@@ -106,15 +106,15 @@ connections are closed to make room for them).`,
 			} else {
 				fmt.Fprintf(out, "Glow tokens: %d configured\n", len(cfg.GlowTokens))
 			}
-			if len(cfg.GatewayAdminKeys) == 0 {
+			if len(cfg.GateflowAdminKeys) == 0 {
 				key, from := "gw_admin_dev", `the default "gw_admin_dev"`
 				if v := os.Getenv("GATEFLOW_ADMIN_KEY"); v != "" {
 					key, from = v, "$GATEFLOW_ADMIN_KEY"
 				}
-				cfg.GatewayAdminKeys = []emulator.AdminKey{{Key: key}}
+				cfg.GateflowAdminKeys = []emulator.AdminKey{{Key: key}}
 				fmt.Fprintf(out, "Gateflow admin key: %s\n", from)
 			} else {
-				fmt.Fprintf(out, "Gateflow admin keys: %d configured\n", len(cfg.GatewayAdminKeys))
+				fmt.Fprintf(out, "Gateflow admin keys: %d configured\n", len(cfg.GateflowAdminKeys))
 			}
 			// The tokens this emulator accepts are credentials it holds;
 			// the dev defaults are meant to be read, so they stay visible.
@@ -123,7 +123,7 @@ connections are closed to make room for them).`,
 					credentials(cmd).Add("emulator glow token", sensitive.New(tok.Token))
 				}
 			}
-			for _, k := range cfg.GatewayAdminKeys {
+			for _, k := range cfg.GateflowAdminKeys {
 				if k.Key != "gw_admin_dev" {
 					credentials(cmd).Add("emulator admin key", sensitive.New(k.Key))
 				}

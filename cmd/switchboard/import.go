@@ -188,7 +188,7 @@ func importClients(ctx context.Context, svc importer.Services) (dump.Clients, er
 		cfg.Glow = &config.GlowSettings{URL: os.Getenv(glow.EnvURL), Token: envSecret(glow.EnvToken)}
 	}
 	if svc.Gateflow {
-		cfg.Gateflow = &config.GatewaySettings{URL: os.Getenv(gateflow.EnvURL), AdminKey: envSecret(gateflow.EnvAdminKey)}
+		cfg.Gateflow = &config.GateflowSettings{URL: os.Getenv(gateflow.EnvURL), AdminKey: envSecret(gateflow.EnvAdminKey)}
 	}
 	sess, err := connect(ctx, cfg)
 	if err != nil {

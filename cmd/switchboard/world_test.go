@@ -41,8 +41,8 @@ func newWorldWith(t *testing.T, cfg emulator.Config) *world {
 	if len(cfg.GlowTokens) > 0 {
 		glowToken = cfg.GlowTokens[0].Token
 	}
-	if len(cfg.GatewayAdminKeys) > 0 {
-		adminKey = cfg.GatewayAdminKeys[0].Key
+	if len(cfg.GateflowAdminKeys) > 0 {
+		adminKey = cfg.GateflowAdminKeys[0].Key
 	}
 	for k, v := range map[string]string{
 		"GLOW_INSTANCE_URL":  url,

@@ -39,9 +39,9 @@ func TestErrorCodes(t *testing.T) {
 	t.Run("401 wrong token", func(t *testing.T) {
 		_, err := e.glowAs(wrongToken).GetProvider(ctx, p)
 		wantErr(t, err, api.ErrUnauthorized, 401, "unauthorized", "-")
-		_, err = e.gatewayAs(wrongAdmin).List(ctx)
+		_, err = e.gateflowAs(wrongAdmin).List(ctx)
 		wantErr(t, err, api.ErrUnauthorized, 401, "unauthorized", "-")
-		_, err = e.gatewayAs("not-an-admin-SEKRIT-key").List(ctx)
+		_, err = e.gateflowAs("not-an-admin-SEKRIT-key").List(ctx)
 		wantErr(t, err, api.ErrUnauthorized, 401, "unauthorized", "-")
 	})
 
@@ -50,7 +50,7 @@ func TestErrorCodes(t *testing.T) {
 		_, err := scoped.CreateProviders(ctx, []glow.ProviderInput{{Name: "mine", DepartmentIDs: []string{"cs"}}, {Name: "theirs", DepartmentIDs: []string{"cs", "hr"}}})
 		wantErr(t, err, api.ErrForbidden, 403, "forbidden", "providers[1].department_ids")
 
-		ro := e.gatewayAs(roAdminKey)
+		ro := e.gateflowAs(roAdminKey)
 		if got := must(ro.List(ctx))(t); len(got) != 6 {
 			t.Errorf("read-only list: %d providers", len(got))
 		}
@@ -142,7 +142,7 @@ func TestErrorCodes(t *testing.T) {
 		if ae.RetryAfter != time.Second {
 			t.Errorf("RetryAfter %v, want 1s", ae.RetryAfter)
 		}
-		g := e.gatewayAs(adminKey, api.WithRetryMax(0))
+		g := e.gateflowAs(adminKey, api.WithRetryMax(0))
 		e.script(emulator.FaultScript{RateLimitNext: 1, OnlyOps: []string{"gateflow.providers.list"}})
 		_, err = g.List(ctx)
 		wantErr(t, err, api.ErrRateLimited, 429, "rate_limited", "")
@@ -174,7 +174,7 @@ func TestErrorCodes(t *testing.T) {
 		if s := c.Stats(); s.Attempts != 3 || s.Retries != 2 {
 			t.Errorf("client stats %+v", s)
 		}
-		g := e.gatewayAs(adminKey, api.WithRetryMax(0))
+		g := e.gateflowAs(adminKey, api.WithRetryMax(0))
 		e.script(emulator.FaultScript{FailNext: 1, Status: 504})
 		_, err = g.Get(ctx, gateflow.OpenAI)
 		wantErr(t, err, api.ErrUnavailable, 504, "unavailable", "")

@@ -35,7 +35,7 @@ func wantPrecondition(t *testing.T, err error, id string) {
 
 // Every write answers the provider's new tag, which is what a GET then
 // reads; reads leave it alone.
-func TestGatewayETagFollowsEveryChange(t *testing.T) {
+func TestGateflowETagFollowsEveryChange(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
 	id := gateflow.OpenAI
@@ -101,7 +101,7 @@ func TestGatewayETagFollowsEveryChange(t *testing.T) {
 
 // A writer whose read is stale gets 412 and changes nothing; without
 // If-Match, writes stay unconditional.
-func TestGatewayLostUpdateRefused(t *testing.T) {
+func TestGateflowLostUpdateRefused(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
 	id := gateflow.Anthropic
@@ -109,7 +109,7 @@ func TestGatewayLostUpdateRefused(t *testing.T) {
 	must(e.gw.Configure(ctx, id, creds(c.creds), c.settings))(t)
 
 	mine := must(e.gw.Get(ctx, id))(t)
-	other := e.gatewayAs(adminKey)
+	other := e.gateflowAs(adminKey)
 	must(other.UpdateSettings(ctx, id, map[string]any{"default_model": "theirs"}))(t)
 	after := must(e.gw.Get(ctx, id))(t)
 
@@ -146,7 +146,7 @@ func TestGatewayLostUpdateRefused(t *testing.T) {
 }
 
 // Writers racing with the tag they all read: exactly one wins.
-func TestGatewayConcurrentConditionalWrites(t *testing.T) {
+func TestGateflowConcurrentConditionalWrites(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
 	id := gateflow.Mistral
@@ -176,7 +176,7 @@ func TestGatewayConcurrentConditionalWrites(t *testing.T) {
 
 // A conditional write whose answer is lost is replayed, and the replay of
 // one that landed answers 412: the caller reads again and finds its write.
-func TestGatewayConditionalReplay(t *testing.T) {
+func TestGateflowConditionalReplay(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
 	id := gateflow.Cohere

@@ -36,7 +36,7 @@ func creds(m map[string]string) map[string]sensitive.String {
 	return out
 }
 
-func TestGatewayLifecycle(t *testing.T) {
+func TestGateflowLifecycle(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
 
@@ -174,7 +174,7 @@ func TestGatewayLifecycle(t *testing.T) {
 	}
 
 	// The read-only key reads but never writes.
-	ro := e.gatewayAs(roAdminKey)
+	ro := e.gateflowAs(roAdminKey)
 	must(ro.Get(ctx, id))(t)
 	_, err = ro.UpdateSettings(ctx, id, map[string]any{"timeout_ms": 1})
 	wantErr(t, err, api.ErrForbidden, 403, "forbidden", "")

@@ -127,7 +127,7 @@ func TestGlowReferencesAndRenames(t *testing.T) {
 // Gateflow's Delete is replayed after a lost answer; the replay finds the
 // provider unconfigured and answers 404, which callers (applier/crud)
 // count as deleted.
-func TestGatewayDeleteReplay(t *testing.T) {
+func TestGateflowDeleteReplay(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
 	must(e.gw.Configure(ctx, gateflow.Cohere, creds(validConfig[gateflow.Cohere].creds), nil))(t)

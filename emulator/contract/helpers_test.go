@@ -110,7 +110,7 @@ func withCreds(cfg emulator.Config) emulator.Config {
 		{Token: csToken, ActorName: csActor, Departments: []string{"cs"}},
 		{Token: mathToken, ActorName: mathActor, Departments: []string{"math"}},
 	}
-	cfg.GatewayAdminKeys = []emulator.AdminKey{
+	cfg.GateflowAdminKeys = []emulator.AdminKey{
 		{Key: adminKey},
 		{Key: roAdminKey, ReadOnly: true},
 	}
@@ -122,7 +122,7 @@ func start(t *testing.T, cfg emulator.Config, opts ...api.Option) *env {
 	srv, url := emulatortest.Start(t, withCreds(cfg))
 	e := &env{t: t, srv: srv, url: url}
 	e.glow = e.glowAs(glowToken, opts...)
-	e.gw = e.gatewayAs(adminKey, opts...)
+	e.gw = e.gateflowAs(adminKey, opts...)
 	return e
 }
 
@@ -135,7 +135,7 @@ func (e *env) glowAs(token string, opts ...api.Option) *glow.Client {
 	return c
 }
 
-func (e *env) gatewayAs(key string, opts ...api.Option) *gateflow.Client {
+func (e *env) gateflowAs(key string, opts ...api.Option) *gateflow.Client {
 	e.t.Helper()
 	c, err := gateflow.New(e.url, sensitive.New(key), fast(opts...)...)
 	if err != nil {

@@ -58,7 +58,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	// Wrong token and admin key.
 	_, err := e.glowAs(wrongToken, api.WithLogger(logger)).GetProvider(ctx, p)
 	collect(err)
-	_, err = e.gatewayAs(wrongAdmin, api.WithLogger(logger)).Get(ctx, gateflow.OpenAI)
+	_, err = e.gateflowAs(wrongAdmin, api.WithLogger(logger)).Get(ctx, gateflow.OpenAI)
 	collect(err)
 	// Bad key input next to a secret value, and a lost key create.
 	_, err = e.glow.CreateKeys(ctx, []glow.KeyInput{{Name: "", Value: sensitive.New("sk-SEKRIT-input")}})
@@ -87,7 +87,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	_, err = e.gw.Configure(ctx, gateflow.Cohere, creds(map[string]string{"api_key": "co-SEKRIT-lost"}), nil)
 	collect(err)
 	// A read-only key on a credentials write.
-	_, err = e.gatewayAs(roAdminKey).UpdateCredentials(ctx, gateflow.Anthropic, creds(map[string]string{"api_key": keyValue}))
+	_, err = e.gateflowAs(roAdminKey).UpdateCredentials(ctx, gateflow.Anthropic, creds(map[string]string{"api_key": keyValue}))
 	collect(err)
 
 	for _, err := range errs {

@@ -26,8 +26,8 @@ func Start(t testing.TB, cfg emulator.Config) (*emulator.Server, string) {
 	if len(cfg.GlowTokens) == 0 {
 		cfg.GlowTokens = []emulator.GlowToken{{Token: GlowToken, ActorName: ActorName}}
 	}
-	if len(cfg.GatewayAdminKeys) == 0 {
-		cfg.GatewayAdminKeys = []emulator.AdminKey{{Key: AdminKey}}
+	if len(cfg.GateflowAdminKeys) == 0 {
+		cfg.GateflowAdminKeys = []emulator.AdminKey{{Key: AdminKey}}
 	}
 	s, err := emulator.New(cfg)
 	if err != nil {

@@ -30,8 +30,8 @@ type Options struct {
 	// PruneDepartments deletes undeclared Glow providers whose departments
 	// are all in this list (a provider with no department is never pruned).
 	PruneDepartments []string
-	// PruneGateway deletes undeclared configured Gateflow providers.
-	PruneGateway bool
+	// PruneGateflow deletes undeclared configured Gateflow providers.
+	PruneGateflow bool
 	// Destroy plans the deletion of every declared object, like
 	// `terraform plan -destroy`.
 	Destroy bool
@@ -92,7 +92,7 @@ func Diff(desired, live state.Snapshot, opts Options) (*plan.Plan, error) {
 		}
 	}
 	d.glow(desired.Glow, live.Glow)
-	d.gateway(desired.Gateway, live.Gateway)
+	d.gateflow(desired.Gateflow, live.Gateflow)
 	d.orphans(live)
 
 	p := &plan.Plan{
@@ -322,9 +322,9 @@ func joinIDs(ids []string) string {
 	return strings.Join(ids, ", ")
 }
 
-// gatewayKnown reports whether id can be configured although the live
+// gateflowKnown reports whether id can be configured although the live
 // snapshot has no entry for it (Gateflow's catalogue is fixed).
-func gatewayKnown(id string) bool { return gateflow.IsProviderID(id) }
+func gateflowKnown(id string) bool { return gateflow.IsProviderID(id) }
 
 // orphans lists what this owner made that nothing uses: keys attached to no
 // provider, endpoints no provider uses, and this token's open drafts of

@@ -80,13 +80,13 @@ func TestOrderIsNeverAChange(t *testing.T) {
 	got.Endpoints = state.Set{"https://a", "https://b"}
 	got.Values = map[string]string{"y": "2", "x": "1"}
 	got.Keys = map[string]state.KeyState{"k2": markedKey("key2", "k2", src("s/b", 2, t0)), "k1": markedKey("key1", "k1", src("s/a", 1, t0))}
-	gw := state.GatewayProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
+	gw := state.GateflowProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 		Settings: map[string]any{"timeout_ms": float64(100), "default_model": "m"}}
-	gwLive := state.GatewayProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &t1,
+	gwLive := state.GateflowProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &t1,
 		Settings: map[string]any{"default_model": "m", "timeout_ms": float64(100)}}
 
-	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}, Gateway: []state.GatewayProvider{gw}},
-		state.Snapshot{Glow: []state.GlowProvider{got}, Gateway: []state.GatewayProvider{gwLive}}, Options{})
+	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}, Gateflow: []state.GateflowProvider{gw}},
+		state.Snapshot{Glow: []state.GlowProvider{got}, Gateflow: []state.GateflowProvider{gwLive}}, Options{})
 	for _, c := range p.Changes {
 		if c.Action() != plan.ActionNoOp {
 			t.Errorf("%s: %v, fields %+v", c.Address, c.Actions, c.Fields)
@@ -276,24 +276,24 @@ func TestTerraformKeyRotatesWithoutDrift(t *testing.T) {
 	}
 }
 
-func TestGatewayRotation(t *testing.T) {
-	want := state.GatewayProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
+func TestGateflowRotation(t *testing.T) {
+	want := state.GateflowProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 		Credentials: map[string]state.SecretSource{"api_key": src("s/o", 2, t0), "organization_id": {Env: "ORG"}}}
-	at := func(ts time.Time) state.GatewayProvider {
-		return state.GatewayProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &ts}
+	at := func(ts time.Time) state.GateflowProvider {
+		return state.GateflowProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &ts}
 	}
 	for _, tc := range []struct {
 		name   string
-		live   state.GatewayProvider
+		live   state.GateflowProvider
 		rotate bool
 	}{
 		{"vault version older than last set", at(t1), false},
 		{"vault version newer than last set", at(t0.Add(-time.Hour)), true},
 		{"same instant", at(t0), false},
-		{"no credentials_updated_at", state.GatewayProvider{ProviderID: "openai", Configured: true, Enabled: true}, true},
+		{"no credentials_updated_at", state.GateflowProvider{ProviderID: "openai", Configured: true, Enabled: true}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := mustDiff(t, state.Snapshot{Gateway: []state.GatewayProvider{want}}, state.Snapshot{Gateway: []state.GatewayProvider{tc.live}}, Options{})
+			p := mustDiff(t, state.Snapshot{Gateflow: []state.GateflowProvider{want}}, state.Snapshot{Gateflow: []state.GateflowProvider{tc.live}}, Options{})
 			rs := p.Changes[0].Rotations
 			if tc.rotate != (len(rs) > 0) {
 				t.Fatalf("rotations %+v", rs)
@@ -305,18 +305,18 @@ func TestGatewayRotation(t *testing.T) {
 	}
 }
 
-func TestGatewayCreateUpdateDelete(t *testing.T) {
-	want := []state.GatewayProvider{
+func TestGateflowCreateUpdateDelete(t *testing.T) {
+	want := []state.GateflowProvider{
 		{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true, Settings: map[string]any{"timeout_ms": 5.0}},
 		{Address: "gateflow_provider.a", ProviderID: "anthropic", Configured: true},
 	}
-	liveSide := []state.GatewayProvider{
+	liveSide := []state.GateflowProvider{
 		{ProviderID: "openai", Configured: true, Enabled: true, Settings: map[string]any{"timeout_ms": 6.0}},
 		{ProviderID: "anthropic"},
 		{ProviderID: "cohere", Configured: true},
 		{ProviderID: "mistral"},
 	}
-	p := mustDiff(t, state.Snapshot{Gateway: want}, state.Snapshot{Gateway: liveSide}, Options{PruneGateway: true})
+	p := mustDiff(t, state.Snapshot{Gateflow: want}, state.Snapshot{Gateflow: liveSide}, Options{PruneGateflow: true})
 	got := actions(p)
 	wantActions := map[string]plan.Action{
 		"gateflow_provider.o": plan.ActionUpdate, "gateflow_provider.a": plan.ActionCreate,
@@ -325,7 +325,7 @@ func TestGatewayCreateUpdateDelete(t *testing.T) {
 	if d := cmp.Diff(wantActions, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
-	_, err := Diff(state.Snapshot{Gateway: []state.GatewayProvider{{Address: "gateflow_provider.x", ProviderID: "nope"}}}, state.Snapshot{}, Options{})
+	_, err := Diff(state.Snapshot{Gateflow: []state.GateflowProvider{{Address: "gateflow_provider.x", ProviderID: "nope"}}}, state.Snapshot{}, Options{})
 	if err == nil || !strings.Contains(err.Error(), `Gateflow has no provider "nope"`) {
 		t.Errorf("unknown provider: %v", err)
 	}

@@ -97,10 +97,10 @@ func glowValue(g state.GlowProvider) (obj, mask map[string]any) {
 	return obj, map[string]any{"keys": keyMask}
 }
 
-// gatewayValue describes a desired provider, or a live one when live is
+// gateflowValue describes a desired provider, or a live one when live is
 // true: Gateflow never returns credentials, so a live object shows only when
 // they were last set.
-func gatewayValue(g state.GatewayProvider, live bool) (obj, mask map[string]any) {
+func gateflowValue(g state.GateflowProvider, live bool) (obj, mask map[string]any) {
 	obj = map[string]any{
 		"provider_id": g.ProviderID,
 		"enabled":     g.Enabled,
@@ -152,7 +152,7 @@ func glowDigest(g state.GlowProvider) string {
 	}{g.ID, g.Name, g.Description, g.Departments.Normalized(), g.Endpoints.Normalized(), g.Values, keys})
 }
 
-func gatewayDigest(g state.GatewayProvider) string {
+func gateflowDigest(g state.GateflowProvider) string {
 	creds := make(map[string]string, len(g.Credentials))
 	for name, src := range g.Credentials {
 		creds[name] = digestRef(src)

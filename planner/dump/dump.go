@@ -58,7 +58,7 @@ func Read(ctx context.Context, c Clients, opts Options) (state.Snapshot, error) 
 	if c.Gateflow != nil {
 		g.Go(func() error {
 			var err error
-			snap.Gateway, err = readGateflow(gctx, c.Gateflow, par)
+			snap.Gateflow, err = readGateflow(gctx, c.Gateflow, par)
 			return err
 		})
 	}
@@ -141,7 +141,7 @@ func readGlow(ctx context.Context, c *glow.Client, filter glow.SearchRequest, sn
 	return nil
 }
 
-func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]state.GatewayProvider, error) {
+func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]state.GateflowProvider, error) {
 	list, err := c.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading Gateflow: %w", err)
@@ -153,7 +153,7 @@ func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]state.Gat
 			ids = append(ids, p.ID)
 		}
 	}
-	out := make([]state.GatewayProvider, len(ids))
+	out := make([]state.GateflowProvider, len(ids))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(par)
 	for i, id := range ids {
@@ -162,7 +162,7 @@ func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]state.Gat
 			if err != nil {
 				return err
 			}
-			out[i], err = state.GatewayFromLive(*p)
+			out[i], err = state.GateflowFromLive(*p)
 			return err
 		})
 	}

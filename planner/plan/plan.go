@@ -137,8 +137,8 @@ type Change struct {
 // Subjects are the typed desired and live objects of a change; the side
 // that does not exist is nil.
 type Subjects struct {
-	GlowDesired, GlowLive       *state.GlowProvider
-	GatewayDesired, GatewayLive *state.GatewayProvider
+	GlowDesired, GlowLive         *state.GlowProvider
+	GateflowDesired, GateflowLive *state.GateflowProvider
 }
 
 // Action reasons for destroys, in Terraform's spelling where it has one.

@@ -35,7 +35,7 @@ func sample(t testing.TB) *Payload {
 				"fallback": {Source: state.SecretSource{Env: "OPENAI_FALLBACK"}},
 			},
 		}, {Address: "glow_provider.b", Name: "b", Description: "new"}},
-		Gateway: []state.GatewayProvider{{
+		Gateflow: []state.GateflowProvider{{
 			Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 			Settings:    map[string]any{"timeout_ms": 100.0},
 			Credentials: map[string]state.SecretSource{"api_key": {VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
@@ -46,7 +46,7 @@ func sample(t testing.TB) *Payload {
 		Glow: []state.GlowProvider{{ID: "prv_1", Name: "a <&> \"quoted\"", Departments: state.NewSet("d1"), Version: 9, UpdatedAt: old,
 			Ownership: state.Ownership{Marker: &state.OwnerMarker{Owner: "team", Address: "glow_provider.a"}},
 			Keys:      map[string]state.KeyState{"primary": {KeyID: "k1", Name: "primary"}}}},
-		Gateway: []state.GatewayProvider{{ProviderID: "openai", Configured: true, CredentialsUpdatedAt: &old, UpdatedAt: &old}},
+		Gateflow: []state.GateflowProvider{{ProviderID: "openai", Configured: true, CredentialsUpdatedAt: &old, UpdatedAt: &old}},
 	}
 	p, err := diff.Diff(desired, live, diff.Options{Now: t0, ConfigChecksum: "sha256:abc", Owner: "team"})
 	if err != nil {

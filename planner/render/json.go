@@ -150,8 +150,8 @@ func WriteJSON(w io.Writer, doc *JSONPlan) error {
 // Services play the role of Terraform's providers: the one an object lives
 // in, as the prefix of its type says.
 var serviceOf = map[string]string{
-	config.GlowProviderType:    "glow",
-	config.GatewayProviderType: "gateflow",
+	config.GlowProviderType:     "glow",
+	config.GateflowProviderType: "gateflow",
 }
 
 // NewJSONPlan converts the plan model into the JSON document. Secrets are

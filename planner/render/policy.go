@@ -147,7 +147,7 @@ func PolicyMarkdown(w io.Writer, r *PolicyReport) error {
 // of its block, relative to the configuration directory, so that the
 // location reads the same wherever the directory is.
 func DeclaredAt(cfg *config.Config) map[string]string {
-	out := make(map[string]string, len(cfg.GlowProviders)+len(cfg.GatewayProviders))
+	out := make(map[string]string, len(cfg.GlowProviders)+len(cfg.GateflowProviders))
 	at := func(addr config.Address, r hcl.Range) {
 		if r.Filename == "" {
 			return
@@ -161,7 +161,7 @@ func DeclaredAt(cfg *config.Config) map[string]string {
 	for _, p := range cfg.GlowProviders {
 		at(p.Address, p.DeclRange)
 	}
-	for _, p := range cfg.GatewayProviders {
+	for _, p := range cfg.GateflowProviders {
 		at(p.Address, p.DeclRange)
 	}
 	return out
@@ -187,7 +187,7 @@ func DeclaredAtInFiles(files []config.SourceFile) map[string]string {
 			continue
 		}
 		for _, b := range body.Blocks {
-			if (b.Type == config.GlowProviderType || b.Type == config.GatewayProviderType) && len(b.Labels) == 1 {
+			if (b.Type == config.GlowProviderType || b.Type == config.GateflowProviderType) && len(b.Labels) == 1 {
 				out[b.Type+"."+b.Labels[0]] = fmt.Sprintf("%s:%d", f.Name, b.DefRange().Start.Line)
 			}
 		}

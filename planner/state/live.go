@@ -74,14 +74,14 @@ func GlowFromLive(p glow.Provider, endpointURLs map[string]string, keys map[stri
 	return g, nil
 }
 
-// GatewayFromLive converts a provider as Gateflow's get returns it. An
+// GateflowFromLive converts a provider as Gateflow's get returns it. An
 // unconfigured catalogue entry comes back with Configured false.
-func GatewayFromLive(p gateflow.Provider) (GatewayProvider, error) {
+func GateflowFromLive(p gateflow.Provider) (GateflowProvider, error) {
 	settings, err := NormalizeSettings(p.Settings)
 	if err != nil {
-		return GatewayProvider{}, fmt.Errorf("gateway provider %s: %w", p.ID, err)
+		return GateflowProvider{}, fmt.Errorf("gateflow provider %s: %w", p.ID, err)
 	}
-	return GatewayProvider{
+	return GateflowProvider{
 		ProviderID:           p.ID,
 		Configured:           p.Configured,
 		Enabled:              p.Configured && p.Status != gateflow.StatusDisabled,

@@ -19,8 +19,8 @@ import (
 
 // Resource types, as they appear in addresses and in the plan.
 const (
-	TypeGlowProvider    = "glow_provider"
-	TypeGatewayProvider = "gateflow_provider"
+	TypeGlowProvider     = "glow_provider"
+	TypeGateflowProvider = "gateflow_provider"
 )
 
 // UndeclaredPrefix starts the address of a live object that no configuration
@@ -217,8 +217,8 @@ type GlowProvider struct {
 	Adopt bool `json:"adopt,omitempty"`
 }
 
-// GatewayProvider is a Gateflow provider, desired or live.
-type GatewayProvider struct {
+// GateflowProvider is a Gateflow provider, desired or live.
+type GateflowProvider struct {
 	Address Address `json:"address,omitempty"`
 	// ProviderID is one of Gateflow's fixed catalogue ids (`openai`, …).
 	ProviderID string `json:"provider_id"`
@@ -242,8 +242,8 @@ type GatewayProvider struct {
 
 // Snapshot is one side of a plan: every object of both services.
 type Snapshot struct {
-	Glow    []GlowProvider    `json:"glow,omitempty"`
-	Gateway []GatewayProvider `json:"gateway,omitempty"`
+	Glow     []GlowProvider     `json:"glow,omitempty"`
+	Gateflow []GateflowProvider `json:"gateflow,omitempty"`
 
 	// Live only: what the plan needs to find objects that an interrupted
 	// apply left attached to nothing, and what the Glow token can see.

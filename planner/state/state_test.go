@@ -211,9 +211,9 @@ func TestGlowFromLive(t *testing.T) {
 	}
 }
 
-func TestGatewayFromLive(t *testing.T) {
+func TestGateflowFromLive(t *testing.T) {
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	got, err := GatewayFromLive(gateflow.Provider{
+	got, err := GateflowFromLive(gateflow.Provider{
 		ID: "openai", Status: gateflow.StatusDisabled, Configured: true, CredentialsUpdatedAt: &at,
 		Settings: map[string]any{"timeout_ms": float64(3000), "base_url": "https://x"},
 	})
@@ -223,7 +223,7 @@ func TestGatewayFromLive(t *testing.T) {
 	if got.Enabled || !got.Configured || got.CredentialsUpdatedAt.Compare(at) != 0 || got.Settings["timeout_ms"] != float64(3000) {
 		t.Errorf("got %+v", got)
 	}
-	if _, err := GatewayFromLive(gateflow.Provider{ID: "openai", Settings: map[string]any{"x": []any{1}}}); err == nil {
+	if _, err := GateflowFromLive(gateflow.Provider{ID: "openai", Settings: map[string]any{"x": []any{1}}}); err == nil {
 		t.Error("nested setting accepted")
 	}
 }

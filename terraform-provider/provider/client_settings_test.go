@@ -131,8 +131,8 @@ func testProviderLog(t *testing.T, level string) {
 	t.Setenv("TF_LOG_PATH", logFile)
 
 	s, url := emulatortest.Start(t, emulator.Config{
-		GlowTokens:       []emulator.GlowToken{{Token: glowToken, ActorName: "log-test"}},
-		GatewayAdminKeys: []emulator.AdminKey{{Key: adminKey}},
+		GlowTokens:        []emulator.GlowToken{{Token: glowToken, ActorName: "log-test"}},
+		GateflowAdminKeys: []emulator.AdminKey{{Key: adminKey}},
 	})
 	gw, err := gateflow.New(url, sensitive.New(adminKey))
 	if err != nil {

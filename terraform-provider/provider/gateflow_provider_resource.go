@@ -429,8 +429,8 @@ func (r *GateflowProviderResource) Create(ctx context.Context, req resource.Crea
 		return
 	}
 
-	gw := crud.Gateway{Client: c}
-	live, err := gw.Create(ctx, crud.GatewaySpec{
+	gw := crud.Gateflow{Client: c}
+	live, err := gw.Create(ctx, crud.GateflowSpec{
 		ProviderID: id, Enabled: plan.Enabled.ValueBool(), Settings: settings, Credentials: creds,
 	})
 	if err != nil {
@@ -540,7 +540,7 @@ func (r *GateflowProviderResource) Update(ctx context.Context, req resource.Upda
 	ctx, cancel := plan.update(ctx, &resp.Diagnostics)
 	defer cancel()
 
-	u := crud.GatewayUpdate{ProviderID: id}
+	u := crud.GateflowUpdate{ProviderID: id}
 	if !plan.Settings.Equal(state.Settings) {
 		// The state was just refreshed, so it holds settings set outside
 		// Terraform too, and the patch removes them.
@@ -565,7 +565,7 @@ func (r *GateflowProviderResource) Update(ctx context.Context, req resource.Upda
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	live, err := (&crud.Gateway{Client: c}).Update(ctx, u)
+	live, err := (&crud.Gateflow{Client: c}).Update(ctx, u)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Updating Gateflow provider "+id, err, gateflowFields)
 		return
@@ -598,7 +598,7 @@ func (r *GateflowProviderResource) Delete(ctx context.Context, req resource.Dele
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if err := (&crud.Gateway{Client: c}).Delete(ctx, id); err != nil {
+	if err := (&crud.Gateflow{Client: c}).Delete(ctx, id); err != nil {
 		addAPIError(&resp.Diagnostics, "Deleting Gateflow provider "+id, err, nil)
 	}
 }

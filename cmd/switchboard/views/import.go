@@ -106,12 +106,12 @@ func (v *importHuman) Report(r ImportReport) {
 	im := r.Import
 	var written []string
 	for _, n := range []string{importer.FileMain, importer.FileGlow, importer.FileGateflow} {
-		if n == importer.FileMain || n == importer.FileGlow && len(im.Glow) > 0 || n == importer.FileGateflow && len(im.Gateway) > 0 {
+		if n == importer.FileMain || n == importer.FileGlow && len(im.Glow) > 0 || n == importer.FileGateflow && len(im.Gateflow) > 0 {
 			written = append(written, n)
 		}
 	}
 	v.printf("Imported %s and %s into %s (%s).",
-		Plural(len(im.Glow), "Glow provider"), Plural(len(im.Gateway), "Gateflow provider"), r.Dir, strings.Join(written, ", "))
+		Plural(len(im.Glow), "Glow provider"), Plural(len(im.Gateflow), "Gateflow provider"), r.Dir, strings.Join(written, ", "))
 	if len(r.Others) > 0 {
 		v.printf("\nWarning: %s also has %s, which plan reads together with the imported files.", r.Dir, strings.Join(r.Others, ", "))
 	}

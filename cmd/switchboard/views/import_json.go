@@ -108,11 +108,11 @@ func (v *ImportJSON) Report(r ImportReport) {
 	im := r.Import
 	v.doc.Dir = r.Dir
 	for _, n := range []string{importer.FileMain, importer.FileGlow, importer.FileGateflow} {
-		if n == importer.FileMain || n == importer.FileGlow && len(im.Glow) > 0 || n == importer.FileGateflow && len(im.Gateway) > 0 {
+		if n == importer.FileMain || n == importer.FileGlow && len(im.Glow) > 0 || n == importer.FileGateflow && len(im.Gateflow) > 0 {
 			v.doc.Files = append(v.doc.Files, n)
 		}
 	}
-	v.doc.GlowProviders, v.doc.GateflowProviders = len(im.Glow), len(im.Gateway)
+	v.doc.GlowProviders, v.doc.GateflowProviders = len(im.Glow), len(im.Gateflow)
 	v.doc.OtherFiles = append(v.doc.OtherFiles, r.Others...)
 	if r.VaultErr != nil {
 		v.doc.VaultError = r.VaultErr.Error()

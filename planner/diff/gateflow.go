@@ -12,11 +12,11 @@ import (
 
 func gocmpEqual(a, b any) bool { return gocmp.Equal(a, b, cmpOpts) }
 
-// gateway matches desired to live Gateflow providers by their catalogue id
+// gateflow matches desired to live Gateflow providers by their catalogue id
 // and plans each of them. Configuring an unconfigured provider is a create,
 // removing its configuration a delete.
-func (d *differ) gateway(desired, live []state.GatewayProvider) {
-	byID := make(map[string]*state.GatewayProvider, len(live))
+func (d *differ) gateflow(desired, live []state.GateflowProvider) {
+	byID := make(map[string]*state.GateflowProvider, len(live))
 	for i := range live {
 		byID[live[i].ProviderID] = &live[i]
 	}
@@ -29,7 +29,7 @@ func (d *differ) gateway(desired, live []state.GatewayProvider) {
 		}
 		claimedBy[want.ProviderID] = want.Address
 		l, ok := byID[want.ProviderID]
-		if !ok && !gatewayKnown(want.ProviderID) {
+		if !ok && !gateflowKnown(want.ProviderID) {
 			d.errorf("%s: Gateflow has no provider %q", want.Address, want.ProviderID)
 			continue
 		}
@@ -37,16 +37,16 @@ func (d *differ) gateway(desired, live []state.GatewayProvider) {
 		switch {
 		case !configured && d.opts.Destroy:
 		case !configured:
-			d.changes = append(d.changes, gatewayCreate(want))
+			d.changes = append(d.changes, gateflowCreate(want))
 		case d.opts.Destroy:
 			if want.PreventDestroy {
 				d.protect(string(want.Address))
 			}
-			c := gatewayDelete(want.Address, l)
-			c.Subjects.GatewayDesired = want
+			c := gateflowDelete(want.Address, l)
+			c.Subjects.GateflowDesired = want
 			d.changes = append(d.changes, c)
 		default:
-			d.changes = append(d.changes, d.gatewayUpdate(want, l))
+			d.changes = append(d.changes, d.gateflowUpdate(want, l))
 		}
 	}
 	for i := range live {
@@ -54,57 +54,57 @@ func (d *differ) gateway(desired, live []state.GatewayProvider) {
 		if _, ok := claimedBy[l.ProviderID]; ok || !l.Configured {
 			continue
 		}
-		if d.opts.PruneGateway {
-			c := gatewayDelete(state.UndeclaredAddress(state.TypeGatewayProvider, l.ProviderID), l)
+		if d.opts.PruneGateflow {
+			c := gateflowDelete(state.UndeclaredAddress(state.TypeGateflowProvider, l.ProviderID), l)
 			c.ActionReason = plan.ReasonPruned
 			d.changes = append(d.changes, c)
 			continue
 		}
-		d.unmanaged = append(d.unmanaged, plan.Unmanaged{Type: state.TypeGatewayProvider, ID: l.ProviderID})
+		d.unmanaged = append(d.unmanaged, plan.Unmanaged{Type: state.TypeGateflowProvider, ID: l.ProviderID})
 	}
 }
 
-func gatewayCreate(want *state.GatewayProvider) plan.Change {
+func gateflowCreate(want *state.GateflowProvider) plan.Change {
 	c := changeFor(want.Address, want.ProviderID, want.ProviderID)
 	c.Actions = []plan.Action{plan.ActionCreate}
-	c.After, c.AfterSensitive = gatewayValue(*want, false)
-	c.DesiredDigest = gatewayDigest(*want)
-	c.Subjects.GatewayDesired = want
+	c.After, c.AfterSensitive = gateflowValue(*want, false)
+	c.DesiredDigest = gateflowDigest(*want)
+	c.Subjects.GateflowDesired = want
 	return c
 }
 
-func gatewayDelete(addr state.Address, l *state.GatewayProvider) plan.Change {
+func gateflowDelete(addr state.Address, l *state.GateflowProvider) plan.Change {
 	c := changeFor(addr, l.ProviderID, l.ProviderID)
 	c.Actions = []plan.Action{plan.ActionDelete}
 	c.LiveUpdatedAt = l.UpdatedAt
-	c.Before, c.BeforeSensitive = gatewayValue(*l, true)
-	c.Subjects.GatewayLive = l
+	c.Before, c.BeforeSensitive = gateflowValue(*l, true)
+	c.Subjects.GateflowLive = l
 	return c
 }
 
-func (d *differ) gatewayUpdate(want, l *state.GatewayProvider) plan.Change {
+func (d *differ) gateflowUpdate(want, l *state.GateflowProvider) plan.Change {
 	c := changeFor(want.Address, want.ProviderID, l.ProviderID)
 	c.LiveUpdatedAt = l.UpdatedAt
-	c.DesiredDigest = gatewayDigest(*want)
-	c.Subjects.GatewayDesired, c.Subjects.GatewayLive = want, l
-	c.Before, c.BeforeSensitive = gatewayValue(*l, true)
-	c.After, c.AfterSensitive = gatewayValue(*want, false)
+	c.DesiredDigest = gateflowDigest(*want)
+	c.Subjects.GateflowDesired, c.Subjects.GateflowLive = want, l
+	c.Before, c.BeforeSensitive = gateflowValue(*l, true)
+	c.After, c.AfterSensitive = gateflowValue(*want, false)
 	// The live object has no credentials to show; keep the after side
 	// comparable with the before side by reporting only what apply sets.
 	scalarField(&c, "enabled", l.Enabled, want.Enabled)
 	mapField(&c, "settings", anyMapValue(l.Settings), anyMapValue(want.Settings))
-	d.gatewayCredentials(&c, want, l)
+	d.gateflowCredentials(&c, want, l)
 	finish(&c)
 	d.drift(&c, l.UpdatedAt)
 	return c
 }
 
-// gatewayCredentials decides whether to send the credentials again.
+// gateflowCredentials decides whether to send the credentials again.
 // Gateflow never returns them, so the only evidence is time: a Vault version
 // created after Gateflow last received credentials holds a value Gateflow
 // cannot have. POST .../credentials replaces the whole set, so a rotation
 // sends every credential.
-func (d *differ) gatewayCredentials(c *plan.Change, want, l *state.GatewayProvider) {
+func (d *differ) gateflowCredentials(c *plan.Change, want, l *state.GateflowProvider) {
 	if len(want.Credentials) == 0 {
 		return
 	}

@@ -13,25 +13,25 @@ import (
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
-// Gateway performs operations on Gateflow providers. Gateflow has no
+// Gateflow performs operations on Gateflow providers. Gateflow has no
 // versions to guard a write with, so the caller's stale check (updated_at,
 // settings) is the only protection against a concurrent change; every write
 // here is a merge or a replacement that is safe to repeat.
-type Gateway struct {
+type Gateflow struct {
 	Client *gateflow.Client
 }
 
-// GatewaySpec is a Gateflow provider to configure.
-type GatewaySpec struct {
+// GateflowSpec is a Gateflow provider to configure.
+type GateflowSpec struct {
 	ProviderID  string
 	Enabled     bool
 	Settings    map[string]any
 	Credentials map[string]sensitive.String
 }
 
-// GatewayUpdate changes a configured Gateflow provider. Nil fields are left
+// GateflowUpdate changes a configured Gateflow provider. Nil fields are left
 // as they are.
-type GatewayUpdate struct {
+type GateflowUpdate struct {
 	ProviderID string
 	// LiveSettings are the settings the caller read, to know which ones to
 	// remove.
@@ -52,7 +52,7 @@ type GatewayUpdate struct {
 	ExpectedCredentialsUpdatedAt *time.Time
 }
 
-func gatewayObject(id string) string { return "gateway provider " + id }
+func gateflowObject(id string) string { return "gateflow provider " + id }
 
 // SettingsPatch is the PATCH body that turns live into desired: changed and
 // new settings with their value, settings absent from desired with null.
@@ -86,8 +86,8 @@ func SettingsPatch(live, desired map[string]any) (map[string]any, error) {
 // (both are replays that leave the same state), so that what is live is
 // certainly what was asked for. A provider someone configured since it was
 // read is a *ConflictError.
-func (g *Gateway) Create(ctx context.Context, spec GatewaySpec) (*gateflow.Provider, error) {
-	obj := gatewayObject(spec.ProviderID)
+func (g *Gateflow) Create(ctx context.Context, spec GateflowSpec) (*gateflow.Provider, error) {
+	obj := gateflowObject(spec.ProviderID)
 	_, err := g.Client.Configure(ctx, spec.ProviderID, spec.Credentials, spec.Settings)
 	switch {
 	case err == nil:
@@ -130,8 +130,8 @@ func (g *Gateway) Create(ctx context.Context, spec GatewaySpec) (*gateflow.Provi
 // Update changes a configured provider. A provider being disabled is
 // disabled first and one being enabled is enabled last, so that traffic
 // never reaches a half-changed configuration.
-func (g *Gateway) Update(ctx context.Context, u GatewayUpdate) (*gateflow.Provider, error) {
-	obj := gatewayObject(u.ProviderID)
+func (g *Gateflow) Update(ctx context.Context, u GateflowUpdate) (*gateflow.Provider, error) {
+	obj := gateflowObject(u.ProviderID)
 	var done []string
 	fail := func(step string, err error) (*gateflow.Provider, error) {
 		if errors.Is(err, api.ErrNotFound) {
@@ -255,8 +255,8 @@ func nextTag(previous, answered string) string {
 
 // guard reads the provider and compares its timestamps with the ones the
 // caller read.
-func (g *Gateway) guard(ctx context.Context, u GatewayUpdate) (*gateflow.Provider, error) {
-	obj := gatewayObject(u.ProviderID)
+func (g *Gateflow) guard(ctx context.Context, u GateflowUpdate) (*gateflow.Provider, error) {
+	obj := gateflowObject(u.ProviderID)
 	p, err := g.Client.Get(ctx, u.ProviderID)
 	if err != nil {
 		return nil, err
@@ -275,7 +275,7 @@ func (g *Gateway) guard(ctx context.Context, u GatewayUpdate) (*gateflow.Provide
 
 // Delete removes a provider's configuration. A provider that is already
 // unconfigured (404) counts as deleted.
-func (g *Gateway) Delete(ctx context.Context, id string) error {
+func (g *Gateflow) Delete(ctx context.Context, id string) error {
 	err := g.Client.Delete(ctx, id)
 	if err != nil && errors.Is(err, api.ErrNotFound) && gateflow.IsProviderID(id) {
 		return nil
@@ -286,7 +286,7 @@ func (g *Gateway) Delete(ctx context.Context, id string) error {
 // Verify tests the connection (apply --verify). A failing test is an error
 // naming the provider; it carries Gateflow's message, which never holds a
 // credential.
-func (g *Gateway) Verify(ctx context.Context, id string) (*gateflow.TestResult, error) {
+func (g *Gateflow) Verify(ctx context.Context, id string) (*gateflow.TestResult, error) {
 	r, err := g.Client.Test(ctx, id)
 	if err != nil {
 		return nil, err
@@ -296,7 +296,7 @@ func (g *Gateway) Verify(ctx context.Context, id string) (*gateflow.TestResult, 
 		if msg == "" {
 			msg = r.TestResult
 		}
-		return r, fmt.Errorf("%s: connection test failed: %s", gatewayObject(id), msg)
+		return r, fmt.Errorf("%s: connection test failed: %s", gateflowObject(id), msg)
 	}
 	return r, nil
 }
