@@ -4,11 +4,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/switchboard-hq/switchboard/internal/version"
 	"github.com/switchboard-hq/switchboard/terraform-provider/provider"
@@ -22,10 +22,21 @@ func main() {
 	// One version for both binaries: the linker sets it in
 	// internal/version (Makefile, goreleaser), which falls back to the
 	// module build info for `go install …@vX`.
-	err := providerserver.Serve(context.Background(), provider.New(version.Version), providerserver.ServeOpts{
-		Address: provider.Address,
-		Debug:   debug,
-	})
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	// provider.NewServer, not providerserver.Serve: with -debug, Terraform
+	// sends every provider configuration to this one process, which must
+	// refuse a second one rather than mix them.
+	newServer := provider.NewServer(provider.New(version.Version))
+	err := tf6server.Serve(provider.Address, func() tfprotov6.ProviderServer {
+		s, err := newServer()
+		if err != nil {
+			log.Fatal(err)
+		}
+		return s
+	}, opts...)
 	if err != nil {
 		log.Fatal(err)
 	}

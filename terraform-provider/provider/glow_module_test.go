@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-plugin"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
@@ -37,8 +36,13 @@ func newTerraformCLI(t *testing.T, dir string) *terraformCLI {
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
 	go func() {
+		newServer := NewServer(New("test"))
 		_ = tf6server.Serve(Address, func() tfprotov6.ProviderServer {
-			return providerserver.NewProtocol6(New("test")())()
+			s, err := newServer()
+			if err != nil {
+				panic(err)
+			}
+			return s
 		}, tf6server.WithDebug(ctx, reattach, closed), tf6server.WithoutLogStderrOverride())
 	}()
 	t.Cleanup(func() { cancel(); <-closed })

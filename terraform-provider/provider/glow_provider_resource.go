@@ -230,17 +230,20 @@ func (r *GlowProviderResource) glowConfigured(diags *diag.Diagnostics) bool {
 // glowFor is the crud.Glow for one operation: the endpoints of urls
 // resolved through the provider instance's shared cache (listed only on a
 // miss), so crud neither lists nor creates endpoints itself.
-func (r *GlowProviderResource) glowFor(ctx context.Context, urls []string, diags *diag.Diagnostics) *crud.Glow {
+//
+// The caller calls release once the create or update that sends the
+// endpoints is done, so that a destroy running meanwhile keeps them.
+func (r *GlowProviderResource) glowFor(ctx context.Context, urls []string, diags *diag.Diagnostics) (g *crud.Glow, release func()) {
 	known := map[string]string{}
 	if len(urls) > 0 {
 		var err error
 		known, err = r.clients.endpointIDs(ctx, urls)
 		if err != nil {
 			addAPIError(diags, "Resolving Glow endpoints", err, nil)
-			return nil
+			return nil, func() {}
 		}
 	}
-	return crud.NewGlow(r.clients.Glow, known)
+	return crud.NewGlow(r.clients.Glow, known), func() { r.clients.releaseEndpoints(slices.Collect(maps.Values(known))) }
 }
 
 // ValidateConfig checks each key at plan time, so that a key Glow cannot
@@ -375,19 +378,31 @@ func (r *GlowProviderResource) Create(ctx context.Context, req resource.CreateRe
 	// halfway nor keep its result out of the state.
 	wctx, cancel := detached(ctx)
 	defer cancel()
-	g := r.glowFor(wctx, spec.Endpoints, &resp.Diagnostics)
+	g, release := r.glowFor(wctx, spec.Endpoints, &resp.Diagnostics)
 	if g == nil {
 		return
 	}
 	applied, err := g.Create(wctx, spec)
+	release()
 	if staleEndpoint(err) {
 		r.clients.forgetEndpoints(spec.Endpoints)
 	}
+	var holder string
 	if err != nil && (applied == nil || applied.Provider.ID == "") && isNameConflict(err) {
-		if id, ok := r.leftBehind(wctx, spec, &resp.Diagnostics); ok {
+		var id string
+		var ok bool
+		if id, holder, ok = r.leftBehind(wctx, spec, &resp.Diagnostics); ok {
 			r.adopt(wctx, id, &plan, newKeys, cfg, resp)
 			return
 		}
+	}
+	if err != nil && holder != "" {
+		// Whose provider has the name is what tells a mistake (two
+		// provider configurations on one Glow) from a name to change.
+		resp.Diagnostics.AddError(fmt.Sprintf("Creating Glow provider %q", spec.Name), fmt.Sprintf("%v\n\n%s, not to this provider "+
+			"block's owner %q, so Terraform does not take it over. If two provider configurations (staging and prod) point at the same Glow "+
+			"by mistake, check their glow_url; to manage that provider from here, import it.", err, holder, r.clients.Owner))
+		return
 	}
 	if err != nil {
 		addAPIError(&resp.Diagnostics, fmt.Sprintf("Creating Glow provider %q", spec.Name), err, glowFields)
@@ -417,13 +432,14 @@ func isNameConflict(err error) bool {
 // interrupted create of this owner left outside the state: the same name in
 // the same department scope, carrying the marker a create of this owner
 // wrote, and used by no model. A provider made by hand or by another owner
-// is never taken; the name conflict stands.
-func (r *GlowProviderResource) leftBehind(ctx context.Context, spec crud.ProviderSpec, diags *diag.Diagnostics) (string, bool) {
+// is never taken; the name conflict stands, and other says whose provider
+// has the name when that is another owner or nobody.
+func (r *GlowProviderResource) leftBehind(ctx context.Context, spec crud.ProviderSpec, diags *diag.Diagnostics) (id, other string, ok bool) {
 	want := state.NewSet(spec.Departments...)
 	var found []glow.Provider
 	for p, err := range r.clients.Glow.Search(ctx, glow.SearchRequest{Search: spec.Name, FilterDepartmentIDs: spec.Departments}) {
 		if err != nil {
-			return "", false
+			return "", "", false
 		}
 		if p.Name != spec.Name || !state.SameNameScope(want, state.NewSet(p.DepartmentIDs...)) {
 			continue
@@ -434,16 +450,18 @@ func (r *GlowProviderResource) leftBehind(ctx context.Context, spec crud.Provide
 		_, own := state.SplitMarker(p.Values)
 		if own.OwnedBy(r.clients.Owner) && strings.HasPrefix(string(own.Marker.Address), markerAddressPrefix+"new-") && p.ModelUsageCount == 0 {
 			found = append(found, p)
+		} else if !own.OwnedBy(r.clients.Owner) && other == "" {
+			other = fmt.Sprintf("Glow provider %s has this name and belongs to %s", p.ID, own.Describe())
 		}
 	}
 	if len(found) != 1 {
-		return "", false
+		return "", other, false
 	}
 	diags.AddWarning("Glow provider recorded after an interrupted apply",
 		fmt.Sprintf("Glow provider %s (%q) carries this provider's ownership marker (owner %q) but was in no state: an earlier apply "+
 			"created it and was interrupted before recording it. Terraform takes it over and updates it to this configuration instead of failing on its name.",
 			found[0].ID, spec.Name, r.clients.Owner))
-	return found[0].ID, true
+	return found[0].ID, "", true
 }
 
 // adopt takes over the provider id (left behind by an interrupted create)
@@ -668,11 +686,16 @@ func (r *GlowProviderResource) update(ctx context.Context, plan, st GlowProvider
 	}
 	wctx, cancel := detached(ctx)
 	defer cancel()
-	g := r.glowFor(wctx, urls, diags)
+	g, release := r.glowFor(wctx, urls, diags)
 	if g == nil {
 		return nil
 	}
 	_, err := g.Update(wctx, u)
+	release()
+	if err == nil && u.Endpoints != nil {
+		// The endpoints it stopped using may be used by nobody now.
+		r.dropEndpoints(wctx, setStrings(ctx, st.Endpoints, diags), *u.Endpoints, diags)
+	}
 	if staleEndpoint(err) {
 		r.clients.forgetEndpoints(urls)
 	}
@@ -741,6 +764,23 @@ func (r *GlowProviderResource) Delete(ctx context.Context, req resource.DeleteRe
 			resp.Diagnostics.AddWarning("Glow keys not deleted",
 				fmt.Sprintf("The provider was deleted, but deleting its keys failed: %v", err))
 		}
+	}
+	r.dropEndpoints(ctx, setStrings(ctx, st.Endpoints, &resp.Diagnostics), nil, &resp.Diagnostics)
+}
+
+// dropEndpoints deletes this owner's endpoints of the URLs in old but not
+// in kept that no provider uses any more; failing to is a warning, since
+// the provider's own change was made.
+func (r *GlowProviderResource) dropEndpoints(ctx context.Context, old, kept []string, diags *diag.Diagnostics) {
+	var gone []string
+	for _, u := range old {
+		if !slices.Contains(kept, u) {
+			gone = append(gone, u)
+		}
+	}
+	if err := r.clients.dropEndpoints(ctx, gone); err != nil {
+		diags.AddWarning("Glow endpoints not deleted",
+			fmt.Sprintf("No provider uses them any more, but deleting them failed: %v. The next destroy or endpoint change tries again.", err))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
+	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 // glowShared is what every Glow resource of one provider instance shares.
@@ -27,6 +29,10 @@ type glowShared struct {
 	// creates that share it make one endpoint, not one each.
 	epURL  map[string]*sync.Mutex
 	epList sync.Mutex
+	// epUsers counts the creates and updates under way that resolved a
+	// URL and have not sent it yet: its endpoint must not be deleted under
+	// them by a destroy running in parallel.
+	epUsers map[string]int
 
 	scopeMu    sync.Mutex
 	scopeKnown bool
@@ -42,6 +48,7 @@ func (c *Clients) endpointIDs(ctx context.Context, urls []string) (map[string]st
 	for _, u := range slices.Compact(sorted) {
 		id, err := c.endpointID(ctx, u)
 		if err != nil {
+			c.releaseEndpoints(slices.Collect(maps.Values(out)))
 			return nil, err
 		}
 		out[id] = u
@@ -63,6 +70,100 @@ func (c *Clients) endpointID(ctx context.Context, url string) (string, error) {
 
 	l.Lock()
 	defer l.Unlock()
+	id, err := c.resolveEndpoint(ctx, url)
+	if err == nil {
+		c.epMu.Lock()
+		if c.epUsers == nil {
+			c.epUsers = map[string]int{}
+		}
+		c.epUsers[url]++
+		c.epMu.Unlock()
+	}
+	return id, err
+}
+
+// releaseEndpoints ends the use endpointIDs began for urls.
+func (c *Clients) releaseEndpoints(urls []string) {
+	c.epMu.Lock()
+	defer c.epMu.Unlock()
+	sorted := slices.Clone(urls)
+	slices.Sort(sorted)
+	for _, u := range slices.Compact(sorted) {
+		if c.epUsers[u]--; c.epUsers[u] <= 0 {
+			delete(c.epUsers, u)
+		}
+	}
+}
+
+// dropEndpoints deletes the endpoints of urls that this owner created
+// (named with its marker) once no provider uses them, after a destroy or
+// an endpoint switch, as the CLI does: nothing it made is left orphaned.
+// Glow refuses one still in use (in_use), which is kept; endpoints made by
+// hand or by another owner are never deleted. A URL a create or update of
+// this run is about to send is kept too.
+func (c *Clients) dropEndpoints(ctx context.Context, urls []string) error {
+	sorted := slices.Clone(urls)
+	slices.Sort(sorted)
+	var errs []error
+	for _, u := range slices.Compact(sorted) {
+		if err := c.dropEndpoint(ctx, u); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Clients) dropEndpoint(ctx context.Context, url string) error {
+	c.epMu.Lock()
+	if c.epURL == nil {
+		c.epURL = map[string]*sync.Mutex{}
+	}
+	l := c.epURL[url]
+	if l == nil {
+		l = &sync.Mutex{}
+		c.epURL[url] = l
+	}
+	busy := c.epUsers[url] > 0
+	c.epMu.Unlock()
+	if busy {
+		return nil
+	}
+	// Under the URL's lock no create resolves it meanwhile; one that
+	// comes after finds it gone and makes a new one.
+	l.Lock()
+	defer l.Unlock()
+	c.epMu.Lock()
+	busy = c.epUsers[url] > 0
+	c.epMu.Unlock()
+	if busy {
+		return nil
+	}
+	mine := state.EndpointName(c.Owner)
+	var ids []string
+	for ep, err := range c.Glow.ListEndpoints(ctx) {
+		if err != nil {
+			return fmt.Errorf("listing Glow endpoints: %w", err)
+		}
+		if ep.URL == url && ep.Name == mine {
+			ids = append(ids, ep.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	deleted, _, err := crud.NewGlow(c.Glow, nil).DeleteEndpoints(ctx, ids)
+	if len(deleted) > 0 {
+		c.forgetEndpoints([]string{url})
+	}
+	if err != nil {
+		return fmt.Errorf("deleting the endpoint %s: %w", url, err)
+	}
+	return nil
+}
+
+// resolveEndpoint finds or creates the endpoint of url; the caller holds
+// url's lock.
+func (c *Clients) resolveEndpoint(ctx context.Context, url string) (string, error) {
 	if id, ok := c.cachedEndpoint(url); ok {
 		return id, nil
 	}

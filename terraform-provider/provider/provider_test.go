@@ -59,7 +59,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeProviderBinary()
+	os.Exit(code)
 }
 
 func findTerraform() (string, error) {
@@ -117,11 +119,11 @@ func newTestEnv(t *testing.T) *testEnv {
 }
 
 // factories serves the provider in-process; Terraform reattaches to it, so
-// nothing is installed.
+// nothing is installed. Each server is a fresh provider, as each process
+// is outside the tests.
 func (e *testEnv) factories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"switchboard": providerserver.NewProtocol6WithError(
-			New("test", api.WithRetryWait(10*time.Millisecond, 50*time.Millisecond))()),
+		"switchboard": NewServer(New("test", api.WithRetryWait(10*time.Millisecond, 50*time.Millisecond))),
 	}
 }
 
