@@ -25,8 +25,9 @@ import (
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
 	"github.com/switchboard-hq/switchboard/internal/english"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -262,13 +263,13 @@ func (r *run) apply(ctx context.Context, ops []*op) error {
 	needGlow, needGateflow := len(r.plan.Orphans) > 0, false
 	for _, o := range ops {
 		switch o.change.Type {
-		case state.TypeGlowProvider:
+		case objects.TypeGlowProvider:
 			needGlow = true
-		case state.TypeGateflowProvider:
+		case objects.TypeGateflowProvider:
 			needGateflow = true
 		}
 		switch {
-		case o.change.Action() == plan.ActionDelete && o.change.Type == state.TypeGlowProvider:
+		case o.change.Action() == plan.ActionDelete && o.change.Type == objects.TypeGlowProvider:
 			glowDeletes = append(glowDeletes, o)
 		case o.change.Action() == plan.ActionDelete:
 			gateflowDeletes = append(gateflowDeletes, o)
@@ -475,7 +476,7 @@ func (r *run) cleanup(ctx context.Context, ops []*op) {
 		for _, id := range o.freedEndpoints {
 			// Only endpoints this owner created: one made by hand may be
 			// meant for providers that do not exist yet.
-			if r.plan.Owner != "" && state.EndpointOwner(r.endpointNames[id]) == r.plan.Owner {
+			if r.plan.Owner != "" && objects.EndpointOwner(r.endpointNames[id]) == r.plan.Owner {
 				endpointIDs = append(endpointIDs, id)
 			}
 		}
@@ -637,7 +638,7 @@ func (r *run) keyValues(ctx context.Context, keys []crud.Key) ([]crud.Key, error
 	return out, nil
 }
 
-func (r *run) credentials(ctx context.Context, srcs map[string]state.SecretSource) (map[string]sensitive.String, error) {
+func (r *run) credentials(ctx context.Context, srcs map[string]secretref.Source) (map[string]sensitive.String, error) {
 	out := make(map[string]sensitive.String, len(srcs))
 	for _, name := range slices.Sorted(maps.Keys(srcs)) {
 		v, err := r.secrets.get(ctx, srcs[name])
@@ -740,7 +741,7 @@ func (r *run) verify(ctx context.Context, writes []*op) {
 	g := new(errgroup.Group)
 	g.SetLimit(r.opts.Parallelism)
 	for _, o := range writes {
-		if o.change.Type != state.TypeGateflowProvider {
+		if o.change.Type != objects.TypeGateflowProvider {
 			continue
 		}
 		r.resMu.Lock()

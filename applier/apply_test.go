@@ -14,23 +14,24 @@ import (
 	"github.com/switchboard-hq/switchboard/applier/crud"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/planner/diff"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 func TestApplyLifecycle(t *testing.T) {
 	e := newEnv(t)
 	path, _ := e.put("openai", "sk-")
 	gwPath, _ := e.put("gateflow", "sk-")
-	desired := state.Snapshot{
-		Glow: []state.GlowProvider{
-			glowProvider("a", "alpha", map[string]state.SecretSource{"primary": e.source(path)}),
-			glowProvider("b", "beta", map[string]state.SecretSource{"primary": e.source(path)}),
+	desired := objects.Snapshot{
+		Glow: []objects.GlowProvider{
+			glowProvider("a", "alpha", map[string]secretref.Source{"primary": e.source(path)}),
+			glowProvider("b", "beta", map[string]secretref.Source{"primary": e.source(path)}),
 		},
-		Gateflow: []state.GateflowProvider{{
+		Gateflow: []objects.GateflowProvider{{
 			Address: "gateflow_provider.openai", ProviderID: "openai", Configured: true, Enabled: true,
 			Settings:    map[string]any{"timeout_ms": float64(3000)},
-			Credentials: map[string]state.SecretSource{"api_key": e.source(gwPath)},
+			Credentials: map[string]secretref.Source{"api_key": e.source(gwPath)},
 		}},
 	}
 
@@ -86,7 +87,7 @@ func TestApplyLifecycle(t *testing.T) {
 	// any key back, and the old keys are gone.
 	_, newValue := e.put("openai", "sk-")
 	for i := range desired.Glow {
-		desired.Glow[i].Keys["primary"] = state.KeyState{Source: e.source(path)}
+		desired.Glow[i].Keys["primary"] = objects.KeyState{Source: e.source(path)}
 	}
 	p = e.plan(desired, diff.Options{})
 	if p.Summary.Rotate != 2 {
@@ -140,7 +141,7 @@ func TestApplyLifecycle(t *testing.T) {
 
 func TestApplyManyDestroysOneCall(t *testing.T) {
 	e := newEnv(t)
-	var desired state.Snapshot
+	var desired objects.Snapshot
 	for i := range 30 {
 		desired.Glow = append(desired.Glow, glowProvider(fmt.Sprintf("p%02d", i), fmt.Sprintf("p%02d", i), nil))
 	}
@@ -167,8 +168,8 @@ func TestApplyManyDestroysOneCall(t *testing.T) {
 func TestApplyCreateLostAnswerNoDuplicate(t *testing.T) {
 	e := newEnv(t)
 	path, _ := e.put("k", "sk-")
-	desired := state.Snapshot{Glow: []state.GlowProvider{
-		glowProvider("a", "alpha", map[string]state.SecretSource{"primary": e.source(path)}),
+	desired := objects.Snapshot{Glow: []objects.GlowProvider{
+		glowProvider("a", "alpha", map[string]secretref.Source{"primary": e.source(path)}),
 	}}
 	p := e.plan(desired, diff.Options{})
 	e.fault(emulator.FaultScript{DropNext: 1, OnlyOps: []string{"glow.provider.create"}})
@@ -190,19 +191,19 @@ func TestApplyCreateLostAnswerNoDuplicate(t *testing.T) {
 
 func TestApplyConcurrentAppliersOneConflict(t *testing.T) {
 	e := newEnv(t)
-	desired := state.Snapshot{Glow: []state.GlowProvider{glowProvider("a", "alpha", nil)}}
+	desired := objects.Snapshot{Glow: []objects.GlowProvider{glowProvider("a", "alpha", nil)}}
 	if _, _, err := e.apply(e.plan(desired, diff.Options{}), applier.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	type run struct {
-		desired state.Snapshot
+		desired objects.Snapshot
 		plan    *plan.Plan
 		res     *applier.Result
 		err     error
 	}
 	runs := make([]*run, 2)
 	for i := range runs {
-		d := state.Snapshot{Glow: []state.GlowProvider{glowProvider("a", "alpha", nil)}}
+		d := objects.Snapshot{Glow: []objects.GlowProvider{glowProvider("a", "alpha", nil)}}
 		d.Glow[0].Description = fmt.Sprintf("writer %d", i)
 		runs[i] = &run{desired: d, plan: e.plan(d, diff.Options{})}
 	}
@@ -239,8 +240,8 @@ func TestApplyConcurrentAppliersOneConflict(t *testing.T) {
 func TestApplyStalePlanRefused(t *testing.T) {
 	e := newEnv(t)
 	path, _ := e.put("k", "sk-")
-	desired := state.Snapshot{Glow: []state.GlowProvider{
-		glowProvider("a", "alpha", map[string]state.SecretSource{"primary": e.source(path)}),
+	desired := objects.Snapshot{Glow: []objects.GlowProvider{
+		glowProvider("a", "alpha", map[string]secretref.Source{"primary": e.source(path)}),
 		glowProvider("b", "beta", nil),
 	}}
 	if _, _, err := e.apply(e.plan(desired, diff.Options{}), applier.Options{}); err != nil {
@@ -269,8 +270,8 @@ func TestApplyStalePlanRefused(t *testing.T) {
 
 	// A Vault version written after the plan.
 	desired.Glow[0].Description = other
-	desired.Glow[0].Keys["primary"] = state.KeyState{Source: state.SecretSource{VaultPath: path, VaultKey: "api_key"}}
-	desired.Glow[0].Keys["secondary"] = state.KeyState{Source: e.source(path)}
+	desired.Glow[0].Keys["primary"] = objects.KeyState{Source: secretref.Source{VaultPath: path, VaultKey: "api_key"}}
+	desired.Glow[0].Keys["secondary"] = objects.KeyState{Source: e.source(path)}
 	p = e.plan(desired, diff.Options{})
 	e.put("k", "sk-")
 	err = applier.CheckStale(context.Background(), p, e.deps())
@@ -283,9 +284,9 @@ func TestApplyFailedBatchThenComplete(t *testing.T) {
 	// No retries, so that one scripted 503 fails the batch's key create.
 	e := newEnv(t, api.WithRetryMax(0))
 	path, _ := e.put("k", "sk-")
-	var desired state.Snapshot
+	var desired objects.Snapshot
 	for _, n := range []string{"a", "b", "c"} {
-		desired.Glow = append(desired.Glow, glowProvider(n, n, map[string]state.SecretSource{"primary": e.source(path)}))
+		desired.Glow = append(desired.Glow, glowProvider(n, n, map[string]secretref.Source{"primary": e.source(path)}))
 	}
 	p := e.plan(desired, diff.Options{})
 	e.fault(emulator.FaultScript{FailNext: 1, OnlyOps: []string{"glow.key.create"}})
@@ -321,7 +322,7 @@ func TestApplyFailedBatchThenComplete(t *testing.T) {
 
 func TestApplyStopStartsNothing(t *testing.T) {
 	e := newEnv(t)
-	desired := state.Snapshot{Glow: []state.GlowProvider{glowProvider("a", "a", nil), glowProvider("b", "b", nil)}}
+	desired := objects.Snapshot{Glow: []objects.GlowProvider{glowProvider("a", "a", nil), glowProvider("b", "b", nil)}}
 	p := e.plan(desired, diff.Options{})
 	stop := make(chan struct{})
 	close(stop)
@@ -333,8 +334,8 @@ func TestApplyStopStartsNothing(t *testing.T) {
 
 func TestApplyMissingEnvSecret(t *testing.T) {
 	e := newEnv(t)
-	desired := state.Snapshot{Glow: []state.GlowProvider{
-		glowProvider("a", "a", map[string]state.SecretSource{"primary": {Env: "SWITCHBOARD_TEST_UNSET"}}),
+	desired := objects.Snapshot{Glow: []objects.GlowProvider{
+		glowProvider("a", "a", map[string]secretref.Source{"primary": {Env: "SWITCHBOARD_TEST_UNSET"}}),
 	}}
 	p := e.plan(desired, diff.Options{})
 	deps := e.deps()

@@ -7,8 +7,9 @@ import (
 	"slices"
 
 	"github.com/switchboard-hq/switchboard/applier/crud"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // op is one address's work, built from the plan and the desired snapshot
@@ -30,7 +31,7 @@ type op struct {
 	gateflowEnabled bool
 	// credentials are read from Vault or the environment when the op
 	// starts, never earlier, and only for the op that sends them.
-	credentials map[string]state.SecretSource
+	credentials map[string]secretref.Source
 
 	// Destroys: the keys the provider held. freedEndpoints are the
 	// endpoints a destroy or an endpoint switch stops using, deleted at the
@@ -42,8 +43,8 @@ type op struct {
 func (o *op) addr() string { return o.change.Address }
 
 // secrets lists what the op will read and send, for the stale check.
-func (o *op) secrets() []state.SecretSource {
-	var out []state.SecretSource
+func (o *op) secrets() []secretref.Source {
+	var out []secretref.Source
 	addKeys := func(keys []crud.Key) {
 		for _, k := range keys {
 			if k.ID == "" {
@@ -70,7 +71,7 @@ func buildOp(c *plan.Change) (*op, error) {
 	o := &op{change: c}
 	sub := c.Subjects
 	switch c.Type {
-	case state.TypeGlowProvider:
+	case objects.TypeGlowProvider:
 		switch c.Action() {
 		case plan.ActionCreate:
 			g := sub.GlowDesired
@@ -112,7 +113,7 @@ func buildOp(c *plan.Change) (*op, error) {
 			}
 			o.freedEndpoints = slices.Clone(l.EndpointIDs)
 		}
-	case state.TypeGateflowProvider:
+	case objects.TypeGateflowProvider:
 		switch c.Action() {
 		case plan.ActionCreate:
 			gw := sub.GateflowDesired
@@ -159,7 +160,7 @@ func buildOp(c *plan.Change) (*op, error) {
 	return o, nil
 }
 
-func glowUpdate(c *plan.Change, g, l *state.GlowProvider) (*crud.Update, error) {
+func glowUpdate(c *plan.Change, g, l *objects.GlowProvider) (*crud.Update, error) {
 	if l.ID == "" || c.LiveVersion == 0 {
 		return nil, fmt.Errorf("%s: the plan updates it but names no id or version read", c.Address)
 	}
@@ -218,7 +219,7 @@ func hasField(c *plan.Change, name string) bool {
 
 // glowKeys is the provider's complete key list after the update: labels the
 // plan attaches or rotates get a new key, the others keep their live key.
-func glowKeys(c *plan.Change, f plan.FieldChange, g, l *state.GlowProvider) ([]crud.Key, error) {
+func glowKeys(c *plan.Change, f plan.FieldChange, g, l *objects.GlowProvider) ([]crud.Key, error) {
 	renew := map[string]bool{}
 	for _, e := range f.Entries {
 		if e.Action == plan.ActionCreate || e.Action == plan.ActionUpdate {

@@ -18,13 +18,13 @@ import (
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier"
-	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
 	"github.com/switchboard-hq/switchboard/planner/diff"
 	"github.com/switchboard-hq/switchboard/planner/dump"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/secrets/vaulttest"
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -111,18 +111,18 @@ func (e *env) resolver() *secrets.Resolver {
 }
 
 // source resolves a reference the way the planner does.
-func (e *env) source(path string) state.SecretSource {
+func (e *env) source(path string) secretref.Source {
 	e.t.Helper()
-	md, err := e.resolver().Metadata(context.Background(), config.VaultRef{Path: path, Key: "api_key"})
+	md, err := e.resolver().Metadata(context.Background(), secretref.VaultRef{Path: path, Key: "api_key"})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return state.SecretSource{VaultPath: path, VaultKey: "api_key", Version: md.Version, CreatedTime: md.CreatedTime}
+	return secretref.Source{VaultPath: path, VaultKey: "api_key", Version: md.Version, CreatedTime: md.CreatedTime}
 }
 
 // plan reads the live state and diffs it with desired, as the lead's glue
 // will; the test helper stands in for planner.Make.
-func (e *env) plan(desired state.Snapshot, opts diff.Options) *plan.Plan {
+func (e *env) plan(desired objects.Snapshot, opts diff.Options) *plan.Plan {
 	e.t.Helper()
 	if opts.Owner == "" {
 		opts.Owner = testOwner
@@ -171,7 +171,7 @@ func (e *env) noSecrets(texts ...string) {
 }
 
 // noChanges re-plans and fails if the plan is not empty.
-func (e *env) noChanges(desired state.Snapshot, opts diff.Options) {
+func (e *env) noChanges(desired objects.Snapshot, opts diff.Options) {
 	e.t.Helper()
 	p := e.plan(desired, opts)
 	if p.HasChanges() {
@@ -214,16 +214,16 @@ func (e *env) providers() []glow.Provider {
 	return ps
 }
 
-func glowProvider(addr, name string, keys map[string]state.SecretSource) state.GlowProvider {
-	g := state.GlowProvider{
-		Address: state.Address("glow_provider." + addr), Name: name, Description: "managed",
-		Departments: state.NewSet("eng"), Endpoints: state.NewSet("https://api.example.com/v1"),
+func glowProvider(addr, name string, keys map[string]secretref.Source) objects.GlowProvider {
+	g := objects.GlowProvider{
+		Address: objects.Address("glow_provider." + addr), Name: name, Description: "managed",
+		Departments: objects.NewSet("eng"), Endpoints: objects.NewSet("https://api.example.com/v1"),
 		Values: map[string]string{"tier": "prod"},
 	}
 	if len(keys) > 0 {
-		g.Keys = map[string]state.KeyState{}
+		g.Keys = map[string]objects.KeyState{}
 		for label, src := range keys {
-			g.Keys[label] = state.KeyState{Source: src}
+			g.Keys[label] = objects.KeyState{Source: src}
 		}
 	}
 	return g

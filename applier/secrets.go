@@ -6,8 +6,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/switchboard-hq/switchboard/config"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -15,13 +14,13 @@ import (
 // SecretReader reads a secret's value from Vault. *secrets.Resolver
 // implements it.
 type SecretReader interface {
-	Value(ctx context.Context, ref config.VaultRef) (sensitive.String, secrets.Metadata, error)
+	Value(ctx context.Context, ref secretref.VaultRef) (sensitive.String, secrets.Metadata, error)
 }
 
 // MetadataReader reads a secret's metadata without its value, for the stale
 // check. *secrets.Resolver implements it.
 type MetadataReader interface {
-	Metadata(ctx context.Context, ref config.VaultRef) (secrets.Metadata, error)
+	Metadata(ctx context.Context, ref secretref.VaultRef) (secrets.Metadata, error)
 }
 
 // secretCache reads each secret once per apply, whatever number of objects
@@ -33,7 +32,7 @@ type secretCache struct {
 	sink   CredentialSink
 
 	mu      sync.Mutex
-	entries map[state.SecretSource]*secretEntry
+	entries map[secretref.Source]*secretEntry
 }
 
 type secretEntry struct {
@@ -46,11 +45,11 @@ func newSecretCache(vault SecretReader, lookup func(string) (string, bool), sink
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	return &secretCache{vault: vault, lookup: lookup, sink: sink, entries: map[state.SecretSource]*secretEntry{}}
+	return &secretCache{vault: vault, lookup: lookup, sink: sink, entries: map[secretref.Source]*secretEntry{}}
 }
 
-func (c *secretCache) get(ctx context.Context, src state.SecretSource) (sensitive.String, error) {
-	key := state.SecretSource{VaultPath: src.VaultPath, VaultKey: src.VaultKey, Version: src.Version, Env: src.Env}
+func (c *secretCache) get(ctx context.Context, src secretref.Source) (sensitive.String, error) {
+	key := secretref.Source{VaultPath: src.VaultPath, VaultKey: src.VaultKey, Version: src.Version, Env: src.Env}
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	if !ok {
@@ -69,7 +68,7 @@ func (c *secretCache) get(ctx context.Context, src state.SecretSource) (sensitiv
 	return e.value, e.err
 }
 
-func (c *secretCache) read(ctx context.Context, src state.SecretSource) (sensitive.String, error) {
+func (c *secretCache) read(ctx context.Context, src secretref.Source) (sensitive.String, error) {
 	switch {
 	case src.Env != "":
 		v, ok := c.lookup(src.Env)
@@ -81,7 +80,7 @@ func (c *secretCache) read(ctx context.Context, src state.SecretSource) (sensiti
 		if c.vault == nil {
 			return sensitive.String{}, fmt.Errorf("%s: no Vault is configured", src)
 		}
-		v, md, err := c.vault.Value(ctx, config.VaultRef{Path: src.VaultPath, Key: src.VaultKey, Version: src.Version})
+		v, md, err := c.vault.Value(ctx, secretref.VaultRef{Path: src.VaultPath, Key: src.VaultKey, Version: src.Version})
 		if err != nil {
 			return sensitive.String{}, err
 		}

@@ -14,9 +14,9 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 )
 
@@ -78,7 +78,7 @@ func checkStale(ctx context.Context, p *plan.Plan, ops []*op, deps Deps) error {
 	}
 	var glowOps, gateflowOps []*op
 	for _, o := range ops {
-		if o.change.Type == state.TypeGlowProvider {
+		if o.change.Type == objects.TypeGlowProvider {
 			glowOps = append(glowOps, o)
 		} else {
 			gateflowOps = append(gateflowOps, o)
@@ -151,13 +151,13 @@ func staleGlow(ctx context.Context, c *glow.Client, ops []*op, add func(string, 
 		switch ch.Action() {
 		case plan.ActionCreate:
 			spec := o.glowCreate
-			want := state.NewSet(spec.Departments...)
+			want := objects.NewSet(spec.Departments...)
 			for _, lp := range all {
-				_, own := state.SplitMarker(lp.Values)
+				_, own := objects.SplitMarker(lp.Values)
 				switch {
 				case spec.Marker != nil && own.OwnedBy(spec.Marker.Identity()) && own.Marker.Address == spec.Marker.Address:
 					add(ch.Address, "Glow provider %s (%q) now carries this configuration's ownership marker for it; the plan creates one", lp.ID, lp.Name)
-				case lp.Name == spec.Name && state.SameNameScope(want, state.NewSet(lp.DepartmentIDs...)):
+				case lp.Name == spec.Name && objects.SameNameScope(want, objects.NewSet(lp.DepartmentIDs...)):
 					add(ch.Address, "Glow provider %s named %q now exists in its departments; the plan creates one", lp.ID, lp.Name)
 				}
 			}
@@ -194,11 +194,11 @@ func staleGateflow(ctx context.Context, deps Deps, o *op, add func(string, strin
 		}
 		return nil
 	}
-	if !state.SameTime(lp.UpdatedAt, ch.LiveUpdatedAt) {
-		add(ch.Address, "Gateflow provider %s was updated at %s; the plan read it as of %s", ch.ID, state.FormatTime(lp.UpdatedAt), state.FormatTime(ch.LiveUpdatedAt))
+	if !objects.SameTime(lp.UpdatedAt, ch.LiveUpdatedAt) {
+		add(ch.Address, "Gateflow provider %s was updated at %s; the plan read it as of %s", ch.ID, objects.FormatTime(lp.UpdatedAt), objects.FormatTime(ch.LiveUpdatedAt))
 		return nil
 	}
-	l, err := state.GateflowFromLive(*lp)
+	l, err := objects.GateflowFromLive(*lp)
 	if err != nil {
 		return err
 	}
@@ -225,8 +225,8 @@ func nilIfEmpty(m map[string]any) map[string]any {
 // written after the plan means the plan no longer shows what Vault holds;
 // one written before it means the configuration pins the planned version.
 func staleSecrets(ctx context.Context, g *errgroup.Group, p *plan.Plan, ops []*op, deps Deps, add func(string, string, ...any)) error {
-	users := map[state.SecretSource][]string{}
-	var order []state.SecretSource
+	users := map[secretref.Source][]string{}
+	var order []secretref.Source
 	for _, o := range ops {
 		for _, src := range o.secrets() {
 			if src.VaultPath == "" || src.Version == 0 {
@@ -263,8 +263,8 @@ func staleSecrets(ctx context.Context, g *errgroup.Group, p *plan.Plan, ops []*o
 	return nil
 }
 
-func secretMoved(ctx context.Context, meta MetadataReader, src state.SecretSource, planned time.Time) (string, error) {
-	ref := config.VaultRef{Path: src.VaultPath, Key: src.VaultKey, Version: src.Version}
+func secretMoved(ctx context.Context, meta MetadataReader, src secretref.Source, planned time.Time) (string, error) {
+	ref := secretref.VaultRef{Path: src.VaultPath, Key: src.VaultKey, Version: src.Version}
 	md, err := meta.Metadata(ctx, ref)
 	switch {
 	case errors.Is(err, secrets.ErrNotFound), errors.Is(err, secrets.ErrVersionNotFound),
@@ -281,7 +281,7 @@ func secretMoved(ctx context.Context, meta MetadataReader, src state.SecretSourc
 			md.CreatedTime.UTC().Format(time.RFC3339), src.CreatedTime.UTC().Format(time.RFC3339)), nil
 	}
 	if md.CurrentVersion > src.Version {
-		next, err := meta.Metadata(ctx, config.VaultRef{Path: src.VaultPath, Key: src.VaultKey, Version: src.Version + 1})
+		next, err := meta.Metadata(ctx, secretref.VaultRef{Path: src.VaultPath, Key: src.VaultKey, Version: src.Version + 1})
 		if err != nil || next.CreatedTime.IsZero() || next.CreatedTime.After(planned) {
 			return fmt.Sprintf("Vault now has version %d, written after the plan, which writes version %d", md.CurrentVersion, src.Version), nil
 		}

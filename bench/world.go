@@ -13,7 +13,8 @@ import (
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/emulator"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // configStyle is how the generated configuration declares its Glow
@@ -196,11 +197,11 @@ func writeWorld(dir string, spec worldSpec, withLive bool) (*world, error) {
 		if !endpoints[p.Endpoint] {
 			endpoints[p.Endpoint] = true
 			seed.Endpoints = append(seed.Endpoints, emulator.SeedEndpoint{ID: "ep-" + strings.TrimPrefix(p.Endpoint, "https://"),
-				Name: state.EndpointName(benchOwner), URL: p.Endpoint})
+				Name: objects.EndpointName(benchOwner), URL: p.Endpoint})
 		}
-		keyName := state.OwnedKeyName("primary", state.SecretSource{VaultPath: p.Secret.Path, VaultKey: "api_key", Version: p.Secret.Versions}, benchOwner)
+		keyName := secretref.OwnedKeyName("primary", secretref.Source{VaultPath: p.Secret.Path, VaultKey: "api_key", Version: p.Secret.Versions}, benchOwner)
 		seed.Keys = append(seed.Keys, emulator.SeedKey{ID: "key-" + p.Key, Name: keyName, Value: p.Secret.Value})
-		marker := state.OwnerMarker{Owner: benchOwner, Address: state.Address(spec.address(p))}
+		marker := objects.OwnerMarker{Owner: benchOwner, Address: objects.Address(spec.address(p))}
 		seed.Providers = append(seed.Providers, emulator.SeedProvider{
 			ID:            "prov-" + p.Key,
 			Name:          p.Name,
@@ -208,7 +209,7 @@ func writeWorld(dir string, spec worldSpec, withLive bool) (*world, error) {
 			DepartmentIDs: []string{p.Department},
 			Endpoints:     []string{"ep-" + strings.TrimPrefix(p.Endpoint, "https://")},
 			Keys:          []string{"key-" + p.Key},
-			Values:        map[string]string{"tier": p.Tier, "timeout_s": "30", state.MarkerKey: marker.Encode()},
+			Values:        map[string]string{"tier": p.Tier, "timeout_s": "30", objects.MarkerKey: marker.Encode()},
 		})
 	}
 	for _, g := range gateflowSeed {

@@ -8,7 +8,8 @@ import (
 
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/emulator"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // TestWorldSeedIsSwitchboards checks that a seeded world is what
@@ -53,7 +54,7 @@ func TestWorldSeedIsSwitchboards(t *testing.T) {
 			}
 			seen := map[string]bool{}
 			for _, sp := range seed.Providers {
-				values, own := state.SplitMarker(sp.Values)
+				values, own := objects.SplitMarker(sp.Values)
 				if !own.OwnedBy(benchOwner) {
 					t.Fatalf("%s: not owned by %q: %s", sp.ID, benchOwner, own.Describe())
 				}
@@ -68,12 +69,12 @@ func TestWorldSeedIsSwitchboards(t *testing.T) {
 				}
 				if name := keys[sp.Keys[0]]; !strings.HasSuffix(name, " owner:"+benchOwner+")") {
 					t.Errorf("%s: key name %q does not record the owner %q", sp.ID, name, benchOwner)
-				} else if _, _, ok := state.ParseKeyName(name); !ok {
+				} else if _, _, ok := secretref.ParseKeyName(name); !ok {
 					t.Errorf("%s: key name %q has no origin marker", sp.ID, name)
 				}
 			}
 			for _, e := range seed.Endpoints {
-				if state.EndpointOwner(e.Name) != benchOwner {
+				if objects.EndpointOwner(e.Name) != benchOwner {
 					t.Errorf("endpoint %s is named %q, not as %q's", e.ID, e.Name, benchOwner)
 				}
 			}

@@ -151,26 +151,6 @@ type GateflowSettings struct {
 // than this would only queue in Vault (and open as many connections).
 const maxVaultParallelism = 1024
 
-// VaultSettings is the vault block. No token appears in it: the secrets
-// package logs in as Auth says, or takes VAULT_TOKEN, the token helper's
-// token (~/.vault-token by default), or none behind a Vault Agent.
-type VaultSettings struct {
-	// Address is Vault's: address, else VAULT_ADDR.
-	Address string
-	// AgentAddress is a Vault Agent (or Vault Proxy) in API proxy mode that
-	// adds the token itself: agent_address, else VAULT_AGENT_ADDR. When
-	// set, requests go there, and no token is needed.
-	AgentAddress string
-	// Auth is the auth_login_* block; nil when there is none.
-	Auth *VaultAuth
-	// Parallelism bounds the Vault requests in flight (parallelism; 0
-	// when unset: the caller's default). It is Vault's own, not the
-	// APIs' --parallelism: reading metadata is cheap for Vault, and a
-	// plan of 10,000 secrets is bounded by its round trips.
-	Parallelism int
-	DeclRange   hcl.Range
-}
-
 // GlowProvider is one instance of a glow_provider block (one per for_each
 // key).
 type GlowProvider struct {

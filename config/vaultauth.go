@@ -9,45 +9,6 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 )
 
-// Vault auth methods, the Method of a VaultAuth.
-const (
-	VaultAuthAppRole    = "approle"
-	VaultAuthJWT        = "jwt"
-	VaultAuthKubernetes = "kubernetes"
-)
-
-// DefaultServiceAccountTokenFile is where Kubernetes mounts a pod's service
-// account token, and so auth_login_kubernetes's default token_file.
-const DefaultServiceAccountTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token"
-
-// VaultAuth is the vault block's auth_login_approle, auth_login_jwt or
-// auth_login_kubernetes block: how Switchboard gets its Vault token by
-// logging in. It holds no secret: the secret half of a login (AppRole's
-// secret_id, the JWT, the service account token) is named by where it is,
-// an environment variable or a file, and read only when logging in.
-type VaultAuth struct {
-	// Method is VaultAuthAppRole, VaultAuthJWT or VaultAuthKubernetes.
-	Method string
-	// Mount is the auth method's path without "auth/": the method's name
-	// unless the block sets mount.
-	Mount string
-	// Role is the role to log in as (jwt, kubernetes).
-	Role string
-	// RoleID is AppRole's role_id. It is an identifier, not a credential,
-	// but it is never printed either.
-	RoleID string
-	// SecretEnv and SecretFile name where the secret half of the login is:
-	// at most one is set (AppRole: secret_id_env, secret_id_file; JWT:
-	// jwt_env, jwt_file; Kubernetes: token_env, token_file).
-	SecretEnv, SecretFile string
-	// GitHubAudience, for jwt, asks GitHub Actions for an ID token with
-	// this audience (ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN, which a job
-	// with `permissions: id-token: write` has) instead of reading one.
-	GitHubAudience string
-	// DeclRange is the block's header, for messages.
-	DeclRange hcl.Range
-}
-
 // authBlockPrefix starts the vault block's login blocks, named like the
 // Terraform Vault provider's auth_login_* blocks.
 const authBlockPrefix = "auth_login_"

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/switchboard-hq/switchboard/config"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 )
 
@@ -47,10 +47,8 @@ func (r Ref) String() string {
 	switch {
 	case r.Env != "":
 		return fmt.Sprintf("env(%q)", r.Env)
-	case r.Version > 0:
-		return fmt.Sprintf("vault(%q, %q, %d)", r.VaultPath, r.VaultKey, r.Version)
 	default:
-		return fmt.Sprintf("vault(%q, %q)", r.VaultPath, r.VaultKey)
+		return secretref.VaultCall(r.VaultPath, r.VaultKey, r.Version)
 	}
 }
 
@@ -71,22 +69,22 @@ type Key struct {
 type GlowProvider struct {
 	// Name is the block label.
 	Name string
-	Live state.GlowProvider
+	Live objects.GlowProvider
 	Keys []Key
 }
 
 // Address is the provider's configuration address.
-func (p *GlowProvider) Address() string { return state.TypeGlowProvider + "." + p.Name }
+func (p *GlowProvider) Address() string { return objects.TypeGlowProvider + "." + p.Name }
 
 // GateflowProvider is one gateflow_provider block.
 type GateflowProvider struct {
 	Name        string
-	Live        state.GateflowProvider
+	Live        objects.GateflowProvider
 	Credentials map[string]Ref
 }
 
 // Address is the provider's configuration address.
-func (p *GateflowProvider) Address() string { return state.TypeGateflowProvider + "." + p.Name }
+func (p *GateflowProvider) Address() string { return objects.TypeGateflowProvider + "." + p.Name }
 
 // SecretState is what import found at a secret's Vault path.
 type SecretState int
@@ -130,7 +128,7 @@ type Import struct {
 // MetadataReader is the Vault access import needs to check references:
 // metadata only, never a value.
 type MetadataReader interface {
-	Metadata(ctx context.Context, ref config.VaultRef) (secrets.Metadata, error)
+	Metadata(ctx context.Context, ref secretref.VaultRef) (secrets.Metadata, error)
 }
 
 // Options shape Build.
@@ -146,7 +144,7 @@ type Options struct {
 // objects. The snapshot must be sorted by id (Read does it), since that
 // order decides which of two providers with one name keeps the bare
 // address.
-func Build(ctx context.Context, snap state.Snapshot, opts Options) (*Import, error) {
+func Build(ctx context.Context, snap objects.Snapshot, opts Options) (*Import, error) {
 	prefix := strings.Trim(opts.VaultPrefix, "/")
 	if prefix == "" {
 		prefix = DefaultVaultPrefix
@@ -220,7 +218,7 @@ func Build(ctx context.Context, snap state.Snapshot, opts Options) (*Import, err
 	}
 
 	for _, s := range unknown {
-		s.State = check(ctx, opts.Vault, config.VaultRef{Path: s.Path, Key: s.Key})
+		s.State = check(ctx, opts.Vault, secretref.VaultRef{Path: s.Path, Key: s.Key})
 		im.Secrets = append(im.Secrets, *s)
 	}
 	slices.SortFunc(im.Secrets, func(a, b Secret) int { return strings.Compare(a.Path, b.Path) })
@@ -241,14 +239,14 @@ func Build(ctx context.Context, snap state.Snapshot, opts Options) (*Import, err
 //     rolling out the newer version is a decision for a reviewed change;
 //   - when the recorded secret is gone, or Vault cannot be asked, the
 //     reference is unpinned and the note says why; plan then reports it.
-func markedRef(ctx context.Context, v MetadataReader, ks state.KeyState) (Ref, string) {
+func markedRef(ctx context.Context, v MetadataReader, ks objects.KeyState) (Ref, string) {
 	src := ks.Source
 	ref := Ref{VaultPath: src.VaultPath, VaultKey: src.VaultKey}
 	created := fmt.Sprintf("Created by Switchboard from %s (Glow key %s).", src, ks.KeyID)
 	if v == nil {
 		return ref, created + " Vault was not checked: no Vault token at import time."
 	}
-	md, err := v.Metadata(ctx, config.VaultRef{Path: src.VaultPath, Key: src.VaultKey})
+	md, err := v.Metadata(ctx, secretref.VaultRef{Path: src.VaultPath, Key: src.VaultKey})
 	switch {
 	case err != nil:
 		return ref, created + " Vault could not confirm it at import time: " + err.Error()
@@ -262,7 +260,7 @@ func markedRef(ctx context.Context, v MetadataReader, ks state.KeyState) (Ref, s
 	}
 }
 
-func check(ctx context.Context, v MetadataReader, ref config.VaultRef) SecretState {
+func check(ctx context.Context, v MetadataReader, ref secretref.VaultRef) SecretState {
 	if v == nil {
 		return SecretUnchecked
 	}

@@ -6,6 +6,6 @@
 // Nothing here writes a secret value to a file or an output: keys and
 // credentials appear as vault() or env() references only. Glow keys that
 // Switchboard created carry their origin in their names (see
-// planner/state.KeyName), and import writes exactly the reference that
+// secretref.KeyName), and import writes exactly the reference that
 // marker records, so they need no migration.
 package importer

@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 func TestUniqueNames(t *testing.T) {
@@ -49,10 +49,10 @@ func TestCommentCannotInjectConfiguration(t *testing.T) {
 }
 
 func TestBuildSharedKeyHasOnePath(t *testing.T) {
-	key := state.KeyState{KeyID: "k-1", Name: "Main Key"}
-	snap := state.Snapshot{Glow: []state.GlowProvider{
-		{ID: "p-1", Name: "A", Keys: map[string]state.KeyState{"Main Key": key}},
-		{ID: "p-2", Name: "B", Keys: map[string]state.KeyState{"Main Key": key}},
+	key := objects.KeyState{KeyID: "k-1", Name: "Main Key"}
+	snap := objects.Snapshot{Glow: []objects.GlowProvider{
+		{ID: "p-1", Name: "A", Keys: map[string]objects.KeyState{"Main Key": key}},
+		{ID: "p-2", Name: "B", Keys: map[string]objects.KeyState{"Main Key": key}},
 	}}
 	im, err := Build(context.Background(), snap, Options{VaultPrefix: "kv/imports/"})
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
-	"github.com/switchboard-hq/switchboard/config"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -19,7 +19,7 @@ import (
 // *secrets.Resolver implements it.
 type Vault interface {
 	WriteNew(ctx context.Context, path, key string, value sensitive.String) (int, error)
-	Value(ctx context.Context, ref config.VaultRef) (sensitive.String, secrets.Metadata, error)
+	Value(ctx context.Context, ref secretref.VaultRef) (sensitive.String, secrets.Metadata, error)
 }
 
 // MigrationPlan is what Migrate will do, for the confirmation question.
@@ -144,7 +144,7 @@ func Migrate(ctx context.Context, im *Import, g *glow.Client, v Vault, hooks Mig
 			}
 			keys = append(keys, crud.Key{
 				Label:  k.Label,
-				Source: state.SecretSource{VaultPath: k.Ref.VaultPath, VaultKey: k.Ref.VaultKey, Version: st.version},
+				Source: secretref.Source{VaultPath: k.Ref.VaultPath, VaultKey: k.Ref.VaultKey, Version: st.version},
 				Value:  st.value,
 			})
 		}
@@ -190,14 +190,14 @@ func store(ctx context.Context, v Vault, s Secret, value sensitive.String) (int,
 	if err == nil || !errors.Is(err, secrets.ErrExists) {
 		return version, err
 	}
-	have, md, rerr := v.Value(ctx, config.VaultRef{Path: s.Path, Key: s.Key})
+	have, md, rerr := v.Value(ctx, secretref.VaultRef{Path: s.Path, Key: s.Key})
 	if rerr != nil || !have.Equal(value) {
 		return 0, fmt.Errorf("%s already holds another secret, which import never overwrites: move it, or import with another --vault-prefix", s.Path)
 	}
 	return md.Version, nil
 }
 
-func liveKeyIDs(p state.GlowProvider) []string {
+func liveKeyIDs(p objects.GlowProvider) []string {
 	ids := make([]string, 0, len(p.Keys))
 	for _, k := range p.Keys {
 		ids = append(ids, k.KeyID)

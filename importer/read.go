@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/switchboard-hq/switchboard/planner/dump"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 // Filter selects what Read imports.
@@ -26,12 +26,12 @@ type Filter struct {
 // with the same filters; Gateflow has no departments or search and is read
 // whole. A nil client is not read. Objects come sorted by id, so that two
 // imports of the same state write the same files.
-func Read(ctx context.Context, c dump.Clients, f Filter) (state.Snapshot, error) {
+func Read(ctx context.Context, c dump.Clients, f Filter) (objects.Snapshot, error) {
 	snap, err := dump.Read(ctx, c, dump.Options{Parallelism: f.Parallelism, Search: f.Search, Departments: f.Departments})
 	if err != nil {
-		return state.Snapshot{}, err
+		return objects.Snapshot{}, err
 	}
-	slices.SortFunc(snap.Glow, func(a, b state.GlowProvider) int { return compareIDs(a.ID, b.ID) })
-	slices.SortFunc(snap.Gateflow, func(a, b state.GateflowProvider) int { return compareIDs(a.ProviderID, b.ProviderID) })
+	slices.SortFunc(snap.Glow, func(a, b objects.GlowProvider) int { return compareIDs(a.ID, b.ID) })
+	slices.SortFunc(snap.Gateflow, func(a, b objects.GateflowProvider) int { return compareIDs(a.ProviderID, b.ProviderID) })
 	return snap, nil
 }

@@ -11,7 +11,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/switchboard-hq/switchboard/config"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 )
 
@@ -19,31 +20,31 @@ import (
 // time without reading the value, so that a plan runs with a Vault token
 // that may only read metadata. *secrets.Resolver implements it.
 type MetadataReader interface {
-	Metadata(ctx context.Context, ref config.VaultRef) (secrets.Metadata, error)
+	Metadata(ctx context.Context, ref secretref.VaultRef) (secrets.Metadata, error)
 }
 
 // Desired converts a loaded configuration into the planner's desired
 // snapshot. Every vault() reference is resolved to its Vault metadata,
 // parallelism secrets at a time; the resolver reads each secret's metadata
 // once however many references share it.
-func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (state.Snapshot, error) {
+func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (objects.Snapshot, error) {
 	sources, err := resolveSources(ctx, cfg, meta, parallelism)
 	if err != nil {
-		return state.Snapshot{}, err
+		return objects.Snapshot{}, err
 	}
-	var snap state.Snapshot
+	var snap objects.Snapshot
 	for _, p := range cfg.GlowProviders {
-		keys := make(map[string]state.KeyState, len(p.Keys))
+		keys := make(map[string]objects.KeyState, len(p.Keys))
 		for _, k := range p.Keys {
-			keys[k.Name] = state.KeyState{Source: sources[secretID(k.Value)]}
+			keys[k.Name] = objects.KeyState{Source: sources[secretID(k.Value)]}
 		}
-		snap.Glow = append(snap.Glow, state.GlowProvider{
-			Address:        state.Address(p.Address.String()),
+		snap.Glow = append(snap.Glow, objects.GlowProvider{
+			Address:        objects.Address(p.Address.String()),
 			ID:             p.ID,
 			Name:           p.Name,
 			Description:    p.Description,
-			Departments:    state.NewSet(p.Departments...),
-			Endpoints:      state.NewSet(p.Endpoints...),
+			Departments:    objects.NewSet(p.Departments...),
+			Endpoints:      objects.NewSet(p.Endpoints...),
 			Values:         p.Values,
 			Keys:           keys,
 			PreventDestroy: p.PreventDestroy,
@@ -51,16 +52,16 @@ func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, paral
 		})
 	}
 	for _, p := range cfg.GateflowProviders {
-		settings, err := state.NormalizeSettings(p.Settings)
+		settings, err := objects.NormalizeSettings(p.Settings)
 		if err != nil {
-			return state.Snapshot{}, fmt.Errorf("%s: settings: %w", p.Address, err)
+			return objects.Snapshot{}, fmt.Errorf("%s: settings: %w", p.Address, err)
 		}
-		creds := make(map[string]state.SecretSource, len(p.Credentials))
+		creds := make(map[string]secretref.Source, len(p.Credentials))
 		for name, s := range p.Credentials {
 			creds[name] = sources[secretID(s)]
 		}
-		snap.Gateflow = append(snap.Gateflow, state.GateflowProvider{
-			Address:        state.Address(p.Address.String()),
+		snap.Gateflow = append(snap.Gateflow, objects.GateflowProvider{
+			Address:        objects.Address(p.Address.String()),
 			ProviderID:     p.ProviderID,
 			Configured:     true,
 			Enabled:        p.Enabled,
@@ -84,7 +85,7 @@ func secretID(s config.Secret) string {
 // resolveSources maps every secret of the desired providers to its source,
 // reading Vault metadata for references. Errors of all references are
 // returned together, as validate does, so a user fixes them in one pass.
-func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (map[string]state.SecretSource, error) {
+func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (map[string]secretref.Source, error) {
 	var all []config.Secret
 	for _, p := range cfg.GlowProviders {
 		for _, k := range p.Keys {
@@ -97,18 +98,18 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 		}
 	}
 
-	sources := make(map[string]state.SecretSource)
-	refs := make(map[string]config.VaultRef)
+	sources := make(map[string]secretref.Source)
+	refs := make(map[string]secretref.VaultRef)
 	for _, s := range all {
 		id := secretID(s)
 		if _, seen := sources[id]; seen {
 			continue
 		}
 		if s.Ref == nil {
-			sources[id] = state.SecretSource{Env: envName(s.Source)}
+			sources[id] = secretref.Source{Env: envName(s.Source)}
 			continue
 		}
-		sources[id] = state.SecretSource{}
+		sources[id] = secretref.Source{}
 		refs[id] = *s.Ref
 	}
 	if len(refs) == 0 {
@@ -147,7 +148,7 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 				if err != nil {
 					errs = append(errs, err)
 				} else {
-					sources[id] = state.SecretSource{
+					sources[id] = secretref.Source{
 						VaultPath:   ref.Path,
 						VaultKey:    ref.Key,
 						Version:     md.Version,

@@ -16,9 +16,10 @@ import (
 	"github.com/switchboard-hq/switchboard/internal/version"
 	"github.com/switchboard-hq/switchboard/planner/diff"
 	"github.com/switchboard-hq/switchboard/planner/dump"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 )
 
@@ -56,8 +57,8 @@ type Options struct {
 // records, so that apply can re-derive the plan and execute exactly it.
 type Result struct {
 	Plan          *plan.Plan
-	Desired       state.Snapshot
-	Live          state.Snapshot
+	Desired       objects.Snapshot
+	Live          objects.Snapshot
 	Binding       planfile.Binding
 	VaultMetadata []planfile.SecretVersion
 	Options       planfile.Options
@@ -86,7 +87,7 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	// configuration's (Vault's) error is reported first, as when the reads
 	// ran one after the other, unless it is only that cancellation.
 	var (
-		desired, live       state.Snapshot
+		desired, live       objects.Snapshot
 		errDesired, errLive error
 		wg                  sync.WaitGroup
 	)
@@ -162,14 +163,14 @@ func vaultParallelism(opts Options, meta MetadataReader) int {
 func destroyedInUse(p *plan.Plan) map[string]bool {
 	ids := map[string]bool{}
 	for _, c := range p.Changes {
-		if c.Action() == plan.ActionDelete && c.Type == state.TypeGlowProvider && c.ModelUsageCount > 0 {
+		if c.Action() == plan.ActionDelete && c.Type == objects.TypeGlowProvider && c.ModelUsageCount > 0 {
 			ids[c.ID] = true
 		}
 	}
 	return ids
 }
 
-func diffOptions(cfg *config.Config, live state.Snapshot, targets, rotate []state.Address, destroy bool, baseline map[string]string, now time.Time) diff.Options {
+func diffOptions(cfg *config.Config, live objects.Snapshot, targets, rotate []objects.Address, destroy bool, baseline map[string]string, now time.Time) diff.Options {
 	dopts := diff.Options{
 		Targets:        targets,
 		Destroy:        destroy,
@@ -190,11 +191,11 @@ func diffOptions(cfg *config.Config, live state.Snapshot, targets, rotate []stat
 }
 
 // Owner is the configuration's owner identity: the owner, and its
-// environment when it has one (state.OwnerIdentity), so that two
+// environment when it has one (objects.OwnerIdentity), so that two
 // environments of one owner never take each other's objects for their own.
 func Owner(cfg *config.Config) string {
 	if cfg.Glow != nil && cfg.Glow.Owner != "" {
-		return state.OwnerIdentity(cfg.Glow.Owner, cfg.Glow.Environment)
+		return objects.OwnerIdentity(cfg.Glow.Owner, cfg.Glow.Environment)
 	}
 	return config.DefaultOwner
 }
@@ -206,7 +207,7 @@ func ConfigChecksum(cfg *config.Config) string { return "sha256:" + cfg.Checksum
 // NewBinding describes what a plan of cfg is made against: the services'
 // URLs (normalized), what the Glow token sees, the Vault, the owner and the
 // variables.
-func NewBinding(cfg *config.Config, scope *state.TokenScope, vault *planfile.VaultBinding) planfile.Binding {
+func NewBinding(cfg *config.Config, scope *objects.TokenScope, vault *planfile.VaultBinding) planfile.Binding {
 	b := planfile.Binding{Owner: Owner(cfg), Salt: planfile.NewSalt()}
 	if cfg.Glow != nil {
 		b.Glow = &planfile.ServiceBinding{URL: planfile.NormalizeURL(cfg.Glow.URL)}
@@ -239,7 +240,7 @@ func NewBinding(cfg *config.Config, scope *state.TokenScope, vault *planfile.Vau
 // BindingDifferences compares a recorded binding with the one cfg and the
 // current connections give; empty means the plan is bound to where this
 // apply points.
-func BindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *state.TokenScope, vault *planfile.VaultBinding) []string {
+func BindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *objects.TokenScope, vault *planfile.VaultBinding) []string {
 	return bindingDifferences(recorded, cfg, scope, vault, false)
 }
 
@@ -247,11 +248,11 @@ func BindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *st
 // the variables are not compared, since the merge commit may declare or
 // default them differently, and what they change in the plan is compared
 // change by change (ReviewedDifferences).
-func ReviewedBindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *state.TokenScope, vault *planfile.VaultBinding) []string {
+func ReviewedBindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *objects.TokenScope, vault *planfile.VaultBinding) []string {
 	return bindingDifferences(recorded, cfg, scope, vault, true)
 }
 
-func bindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *state.TokenScope, vault *planfile.VaultBinding, skipVariables bool) []string {
+func bindingDifferences(recorded planfile.Binding, cfg *config.Config, scope *objects.TokenScope, vault *planfile.VaultBinding, skipVariables bool) []string {
 	current := NewBinding(cfg, scope, vault)
 	if skipVariables {
 		recorded.Variables, current.Variables = nil, nil
@@ -443,10 +444,10 @@ func firstDifference(a, b []byte) string {
 // addresses checks addresses given on the command line with the
 // configuration's own parser, so that `glow_provider.x["cs"]` means the
 // same on the command line as in a diagnostic.
-func addresses(in []string, flag string) ([]state.Address, error) {
-	out := make([]state.Address, 0, len(in))
+func addresses(in []string, flag string) ([]objects.Address, error) {
+	out := make([]objects.Address, 0, len(in))
 	for _, s := range in {
-		if rest, ok := strings.CutPrefix(s, state.UndeclaredPrefix); ok {
+		if rest, ok := strings.CutPrefix(s, objects.UndeclaredPrefix); ok {
 			a, err := undeclaredAddress(rest)
 			if err != nil {
 				return nil, fmt.Errorf("%s %q: %w", flag, s, err)
@@ -458,26 +459,26 @@ func addresses(in []string, flag string) ([]state.Address, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s %q: %w", flag, s, err)
 		}
-		out = append(out, state.Address(t.String()))
+		out = append(out, objects.Address(t.String()))
 	}
 	return out, nil
 }
 
 // undeclaredAddress reads the part after "undeclared.": a type, which
 // selects every prune of that type, or a type and a quoted id.
-func undeclaredAddress(rest string) (state.Address, error) {
+func undeclaredAddress(rest string) (objects.Address, error) {
 	typ, key, hasKey := strings.Cut(rest, "[")
-	if typ != state.TypeGlowProvider && typ != state.TypeGateflowProvider {
-		return "", fmt.Errorf("after %q comes %s or %s", state.UndeclaredPrefix, state.TypeGlowProvider, state.TypeGateflowProvider)
+	if typ != objects.TypeGlowProvider && typ != objects.TypeGateflowProvider {
+		return "", fmt.Errorf("after %q comes %s or %s", objects.UndeclaredPrefix, objects.TypeGlowProvider, objects.TypeGateflowProvider)
 	}
 	if !hasKey {
-		return state.Address(state.UndeclaredPrefix + typ), nil
+		return objects.Address(objects.UndeclaredPrefix + typ), nil
 	}
 	var id string
 	if !strings.HasSuffix(key, "]") || json.Unmarshal([]byte(strings.TrimSuffix(key, "]")), &id) != nil || id == "" {
-		return "", fmt.Errorf(`an undeclared object is addressed as %s%s["ID"]`, state.UndeclaredPrefix, typ)
+		return "", fmt.Errorf(`an undeclared object is addressed as %s%s["ID"]`, objects.UndeclaredPrefix, typ)
 	}
-	return state.UndeclaredAddress(typ, id), nil
+	return objects.UndeclaredAddress(typ, id), nil
 }
 
 type refKey struct {
@@ -493,7 +494,7 @@ type recordingReader struct {
 	seen map[refKey]planfile.SecretVersion
 }
 
-func (r *recordingReader) Metadata(ctx context.Context, ref config.VaultRef) (secrets.Metadata, error) {
+func (r *recordingReader) Metadata(ctx context.Context, ref secretref.VaultRef) (secrets.Metadata, error) {
 	md, err := r.next.Metadata(ctx, ref)
 	if err == nil {
 		r.mu.Lock()
@@ -532,7 +533,7 @@ func readerOrNil(r *recordingReader) MetadataReader {
 // plan reads nothing from Vault.
 type recordedReader map[refKey]planfile.SecretVersion
 
-func (r recordedReader) Metadata(_ context.Context, ref config.VaultRef) (secrets.Metadata, error) {
+func (r recordedReader) Metadata(_ context.Context, ref secretref.VaultRef) (secrets.Metadata, error) {
 	v, ok := r[refKey{ref.Path, ref.Key, ref.Version}]
 	if !ok {
 		return secrets.Metadata{}, fmt.Errorf("the plan file records no Vault metadata for %s", ref)

@@ -11,8 +11,9 @@ import (
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/planner"
 	"github.com/switchboard-hq/switchboard/planner/diff"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 )
 
@@ -58,17 +59,17 @@ func recorded(t *testing.T) (*config.Config, *planfile.Payload) {
 		{Path: "secret/llm/claude", Key: "api_key", Version: 1, CreatedTime: created.Add(-48 * time.Hour)},
 	}
 	old := created.Add(-24 * time.Hour)
-	live := state.Snapshot{
-		Glow: []state.GlowProvider{{
-			ID: "prv_1", Name: "OpenAI", Description: "old", Departments: state.NewSet("cs"), Version: 3, UpdatedAt: old,
-			Ownership: state.Ownership{Marker: &state.OwnerMarker{Owner: config.DefaultOwner, Address: "glow_provider.openai"}},
-			Keys: map[string]state.KeyState{"primary": {KeyID: "k1", Name: "primary (vault:secret/llm/openai#api_key@v3)",
-				Source: state.SecretSource{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 3}, Marked: true}},
-		}, {ID: "prv_9", Name: "by hand", Departments: state.NewSet("math"), Version: 1}},
-		Gateflow: []state.GateflowProvider{{ProviderID: "openai"}},
-		GlowKeys: []state.LiveKey{{ID: "k1", Name: "primary (vault:secret/llm/openai#api_key@v3)"},
-			{ID: "k9", Name: state.OwnedKeyName("primary", state.SecretSource{VaultPath: "secret/x", VaultKey: "k", Version: 1}, config.DefaultOwner)}},
-		GlowScope: &state.TokenScope{Known: true, Actor: "ci"},
+	live := objects.Snapshot{
+		Glow: []objects.GlowProvider{{
+			ID: "prv_1", Name: "OpenAI", Description: "old", Departments: objects.NewSet("cs"), Version: 3, UpdatedAt: old,
+			Ownership: objects.Ownership{Marker: &objects.OwnerMarker{Owner: config.DefaultOwner, Address: "glow_provider.openai"}},
+			Keys: map[string]objects.KeyState{"primary": {KeyID: "k1", Name: "primary (vault:secret/llm/openai#api_key@v3)",
+				Source: secretref.Source{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 3}, Marked: true}},
+		}, {ID: "prv_9", Name: "by hand", Departments: objects.NewSet("math"), Version: 1}},
+		Gateflow: []objects.GateflowProvider{{ProviderID: "openai"}},
+		GlowKeys: []objects.LiveKey{{ID: "k1", Name: "primary (vault:secret/llm/openai#api_key@v3)"},
+			{ID: "k9", Name: secretref.OwnedKeyName("primary", secretref.Source{VaultPath: "secret/x", VaultKey: "k", Version: 1}, config.DefaultOwner)}},
+		GlowScope: &objects.TokenScope{Known: true, Actor: "ci"},
 	}
 	pl := &planfile.Payload{Live: live, VaultMetadata: meta, Binding: planner.NewBinding(cfg, live.GlowScope, nil)}
 	p, err := diff.Diff(desiredOf(t, cfg, meta), live, diff.Options{Now: created, ConfigChecksum: planner.ConfigChecksum(cfg), Owner: config.DefaultOwner, Scope: live.GlowScope})
@@ -79,7 +80,7 @@ func recorded(t *testing.T) (*config.Config, *planfile.Payload) {
 	return cfg, roundTrip(t, pl)
 }
 
-func desiredOf(t *testing.T, cfg *config.Config, meta []planfile.SecretVersion) state.Snapshot {
+func desiredOf(t *testing.T, cfg *config.Config, meta []planfile.SecretVersion) objects.Snapshot {
 	t.Helper()
 	d, err := planner.Desired(context.Background(), cfg, metaReader(meta), 1)
 	if err != nil {
@@ -121,7 +122,7 @@ func TestReplayGivesTheRecordedPlan(t *testing.T) {
 	}
 	// The typed objects apply hands to crud are there again.
 	for _, c := range res.Plan.Changes {
-		if c.Type == state.TypeGlowProvider && c.Subjects.GlowDesired == nil {
+		if c.Type == objects.TypeGlowProvider && c.Subjects.GlowDesired == nil {
 			t.Errorf("%s has no desired object", c.Address)
 		}
 	}
@@ -213,7 +214,7 @@ func TestReplayRefusesEditsOfWhatThePlanFollowsFrom(t *testing.T) {
 
 type metaReader []planfile.SecretVersion
 
-func (m metaReader) Metadata(_ context.Context, ref config.VaultRef) (secretsMetadata, error) {
+func (m metaReader) Metadata(_ context.Context, ref secretref.VaultRef) (secretsMetadata, error) {
 	for _, v := range m {
 		if v.Path == ref.Path && v.Key == ref.Key {
 			return secretsMetadata{Version: v.Version, CreatedTime: v.CreatedTime}, nil

@@ -17,7 +17,7 @@ import (
 
 	vaultapi "github.com/hashicorp/vault/api"
 
-	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/secrets/vaulttest"
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -157,11 +157,11 @@ func TestConnectAppRole(t *testing.T) {
 	// A token in the environment is for something else once the vault
 	// block says how to log in.
 	t.Setenv("VAULT_TOKEN", e.token)
-	for _, a := range []config.VaultAuth{
+	for _, a := range []secretref.VaultAuth{
 		{Method: "approle", Mount: mount, RoleID: roleID, SecretEnv: "VAULT_SECRET_ID"},
 		{Method: "approle", Mount: mount, RoleID: roleID, SecretFile: file},
 	} {
-		r, err := secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, Auth: &a}, e.opts())
+		r, err := secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr, Auth: &a}, e.opts())
 		if err != nil {
 			t.Fatalf("AppRole login (%+v): %v", a, err)
 		}
@@ -188,7 +188,7 @@ func TestConnectAppRole(t *testing.T) {
 	}
 
 	t.Setenv("VAULT_SECRET_ID", "not-"+secretID)
-	_, err = secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, Auth: &config.VaultAuth{
+	_, err = secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr, Auth: &secretref.VaultAuth{
 		Method: "approle", Mount: mount, RoleID: roleID, SecretEnv: "VAULT_SECRET_ID"}}, e.opts())
 	if !errors.Is(err, secrets.ErrLogin) || !strings.Contains(err.Error(), "auth/"+mount) {
 		t.Fatalf("wrong secret_id: got %v, want a login error naming the mount", err)
@@ -200,7 +200,7 @@ func TestConnectAppRole(t *testing.T) {
 	}
 
 	t.Setenv("VAULT_SECRET_ID", "")
-	_, err = secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, Auth: &config.VaultAuth{
+	_, err = secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr, Auth: &secretref.VaultAuth{
 		Method: "approle", Mount: mount, RoleID: roleID, SecretEnv: "VAULT_SECRET_ID"}}, e.opts())
 	if err == nil || !strings.Contains(err.Error(), "VAULT_SECRET_ID, which is not set") {
 		t.Fatalf("unset secret_id variable: %v", err)
@@ -227,8 +227,8 @@ func TestConnectJWT(t *testing.T) {
 	if err := os.WriteFile(file, []byte(prJWT), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	plan := &config.VaultAuth{Method: "jwt", Mount: mount, Role: "switchboard-plan", SecretFile: file}
-	r, err := secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, Auth: plan}, e.opts())
+	plan := &secretref.VaultAuth{Method: "jwt", Mount: mount, Role: "switchboard-plan", SecretFile: file}
+	r, err := secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr, Auth: plan}, e.opts())
 	if err != nil {
 		t.Fatalf("plan role login with a pull request's JWT: %v", err)
 	}
@@ -257,8 +257,8 @@ func TestConnectJWT(t *testing.T) {
 	defer gh.Close()
 	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", gh.URL+"/token?api-version=2.0")
 	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", requestToken)
-	apply := &config.VaultAuth{Method: "jwt", Mount: mount, Role: "switchboard-apply", GitHubAudience: aud}
-	r, err = secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, Auth: apply}, e.opts())
+	apply := &secretref.VaultAuth{Method: "jwt", Mount: mount, Role: "switchboard-apply", GitHubAudience: aud}
+	r, err = secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr, Auth: apply}, e.opts())
 	if err != nil {
 		t.Fatalf("apply role login with main's JWT from GitHub: %v", err)
 	}
@@ -273,7 +273,7 @@ func TestConnectJWT(t *testing.T) {
 
 	// A pull request cannot log in as the apply role.
 	t.Setenv("VAULT_JWT", prJWT)
-	_, err = secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, Auth: &config.VaultAuth{
+	_, err = secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr, Auth: &secretref.VaultAuth{
 		Method: "jwt", Mount: mount, Role: "switchboard-apply", SecretEnv: "VAULT_JWT"}}, e.opts())
 	if !errors.Is(err, secrets.ErrLogin) || !strings.Contains(err.Error(), `role "switchboard-apply"`) {
 		t.Fatalf("a pull request's JWT as the apply role: %v", err)
@@ -284,7 +284,7 @@ func TestConnectJWT(t *testing.T) {
 	// GitHub's token for another audience (what a role without
 	// bound_audiences refused) is refused by these roles too.
 	t.Setenv("VAULT_JWT", k.Sign(t, vaulttest.GitHubClaims("refs/pull/7/merge", "", "sts.amazonaws.com")))
-	_, err = secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, Auth: &config.VaultAuth{
+	_, err = secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr, Auth: &secretref.VaultAuth{
 		Method: "jwt", Mount: mount, Role: "switchboard-plan", SecretEnv: "VAULT_JWT"}}, e.opts())
 	if !errors.Is(err, secrets.ErrLogin) || !strings.Contains(err.Error(), "aud") {
 		t.Fatalf("a JWT for another audience: %v", err)
@@ -358,8 +358,8 @@ func TestConnectKubernetes(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(saJWT), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a := &config.VaultAuth{Method: "kubernetes", Mount: mount, Role: "switchboard", SecretFile: tokenFile}
-	r, err := secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, Auth: a}, e.opts())
+	a := &secretref.VaultAuth{Method: "kubernetes", Mount: mount, Role: "switchboard", SecretFile: tokenFile}
+	r, err := secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr, Auth: a}, e.opts())
 	if err != nil {
 		t.Fatalf("Kubernetes login: %v", err)
 	}
@@ -379,7 +379,7 @@ func TestConnectKubernetes(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(other), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err = secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, Auth: a}, e.opts())
+	_, err = secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr, Auth: a}, e.opts())
 	if !errors.Is(err, secrets.ErrLogin) || strings.Contains(err.Error(), other) {
 		t.Fatalf("a token Kubernetes does not know: %v", err)
 	}
@@ -395,7 +395,7 @@ func TestConnectTokenHelper(t *testing.T) {
 	rf := ref(p, "api_key", 0)
 	ctx := context.Background()
 
-	_, err := secrets.Connect(ctx, &config.VaultSettings{Address: e.addr}, e.opts())
+	_, err := secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr}, e.opts())
 	if err == nil || !strings.Contains(err.Error(), "no Vault token") {
 		t.Fatalf("without any token: %v", err)
 	}
@@ -403,7 +403,7 @@ func TestConnectTokenHelper(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".vault-token"), []byte(e.token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r, err := secrets.Connect(ctx, &config.VaultSettings{Address: e.addr}, e.opts())
+	r, err := secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr}, e.opts())
 	if err != nil {
 		t.Fatalf("with ~/.vault-token: %v", err)
 	}
@@ -426,7 +426,7 @@ func TestConnectTokenHelper(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".vault"), []byte("token_helper = \""+helper+"\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r, err = secrets.Connect(ctx, &config.VaultSettings{Address: e.addr}, e.opts())
+	r, err = secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr}, e.opts())
 	if err != nil {
 		t.Fatalf("with a token helper: %v", err)
 	}
@@ -449,7 +449,7 @@ func TestConnectTokenHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("VAULT_CONFIG_PATH", cfgFile)
-	_, err = secrets.Connect(ctx, &config.VaultSettings{Address: e.addr}, e.opts())
+	_, err = secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr}, e.opts())
 	if err == nil || !strings.Contains(err.Error(), broken) || !strings.Contains(err.Error(), "keyring locked") {
 		t.Fatalf("a failing token helper: %v", err)
 	}
@@ -467,11 +467,11 @@ func TestConnectAgentProxy(t *testing.T) {
 	agent := vaulttest.StartAgent(t, e.addr, e.token)
 
 	// Without an agent, no token is an error before any request.
-	if _, err := secrets.Connect(ctx, &config.VaultSettings{Address: e.addr}, e.opts()); err == nil {
+	if _, err := secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr}, e.opts()); err == nil {
 		t.Fatal("connected without a token and without an agent")
 	}
 
-	r, err := secrets.Connect(ctx, &config.VaultSettings{Address: e.addr, AgentAddress: agent.URL}, e.opts())
+	r, err := secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr, AgentAddress: agent.URL}, e.opts())
 	if err != nil {
 		t.Fatalf("through the agent: %v", err)
 	}
@@ -498,7 +498,7 @@ func TestInvalidToken(t *testing.T) {
 	e.values = append(e.values, bogus)
 
 	t.Setenv("VAULT_TOKEN", bogus)
-	_, err := secrets.Connect(ctx, &config.VaultSettings{Address: e.addr}, e.opts())
+	_, err := secrets.Connect(ctx, &secretref.VaultSettings{Address: e.addr}, e.opts())
 	if !errors.Is(err, secrets.ErrInvalidToken) || !strings.Contains(err.Error(), "invalid token") || !strings.Contains(err.Error(), "VAULT_TOKEN") {
 		t.Fatalf("connect with an unknown token: %v", err)
 	}
@@ -537,7 +537,7 @@ func TestConnectVaultDown(t *testing.T) {
 	}
 	t.Setenv("VAULT_TOKEN", e.token)
 	t.Setenv("VAULT_MAX_RETRIES", "1")
-	_, err = secrets.Connect(context.Background(), &config.VaultSettings{Address: down}, e.opts())
+	_, err = secrets.Connect(context.Background(), &secretref.VaultSettings{Address: down}, e.opts())
 	if !errors.Is(err, secrets.ErrUnreachable) {
 		t.Fatalf("Vault down: got %v, want ErrUnreachable", err)
 	}

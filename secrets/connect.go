@@ -11,7 +11,7 @@ import (
 
 	vaultapi "github.com/hashicorp/vault/api"
 
-	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -48,9 +48,9 @@ func (o ConnectOptions) register(name string, s string) {
 //   - the token is looked up (auth/token/lookup-self), so that one Vault
 //     does not know is reported as an invalid token, before any read could
 //     be mistaken for a missing policy.
-func Connect(ctx context.Context, s *config.VaultSettings, opts ConnectOptions) (*Resolver, error) {
+func Connect(ctx context.Context, s *secretref.VaultSettings, opts ConnectOptions) (*Resolver, error) {
 	if s == nil {
-		s = &config.VaultSettings{}
+		s = &secretref.VaultSettings{}
 	}
 	cfg := vaultapi.DefaultConfig()
 	if cfg.Error != nil {

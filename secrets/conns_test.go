@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/secrets/vaulttest"
 )
@@ -59,7 +59,7 @@ func TestConnectReusesParallelismConnections(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 	t.Setenv("VAULT_TOKEN", token)
-	r, err := secrets.Connect(context.Background(), &config.VaultSettings{Address: srv.URL, Parallelism: par}, secrets.ConnectOptions{})
+	r, err := secrets.Connect(context.Background(), &secretref.VaultSettings{Address: srv.URL, Parallelism: par}, secrets.ConnectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestConnectReusesParallelismConnections(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := r.Metadata(context.Background(), config.VaultRef{Path: paths[round*par+i], Key: "api_key"}); err != nil {
+				if _, err := r.Metadata(context.Background(), secretref.VaultRef{Path: paths[round*par+i], Key: "api_key"}); err != nil {
 					t.Error(err)
 				}
 			}()

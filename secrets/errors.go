@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // Sentinels for errors.Is. Every error the Resolver returns is an *Error
@@ -48,7 +48,7 @@ var (
 // built from paths, key names, versions and Vault's own error text, with
 // the token scrubbed from the latter.
 type Error struct {
-	Ref  config.VaultRef
+	Ref  secretref.VaultRef
 	Kind error
 	// msg explains the failure in the user's terms.
 	msg string

@@ -22,13 +22,13 @@ import (
 	"github.com/hashicorp/vault/api/auth/kubernetes"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // login logs in as a says and sets the client's token. Every secret it
 // reads is registered before anything could quote it, and scrubbed from
 // Vault's answers, which should never echo it.
-func (r *Resolver) login(ctx context.Context, a *config.VaultAuth, opts ConnectOptions) error {
+func (r *Resolver) login(ctx context.Context, a *secretref.VaultAuth, opts ConnectOptions) error {
 	where := fmt.Sprintf("logging in to Vault at %s with %s (auth/%s", r.client.Address(), a.Method, a.Mount)
 	if a.Role != "" {
 		where += fmt.Sprintf(", role %q", a.Role)
@@ -37,7 +37,7 @@ func (r *Resolver) login(ctx context.Context, a *config.VaultAuth, opts ConnectO
 	var method vaultapi.AuthMethod
 	var secrets []string
 	switch a.Method {
-	case config.VaultAuthAppRole:
+	case secretref.VaultAuthAppRole:
 		sid, src, err := readSecretInput(a.SecretEnv, a.SecretFile, "the AppRole secret_id")
 		opts.register("vault approle secret_id ("+src+")", sid)
 		// role_id is not a credential, but it is half of one: keep it
@@ -52,7 +52,7 @@ func (r *Resolver) login(ctx context.Context, a *config.VaultAuth, opts ConnectO
 			return fmt.Errorf("vault: %s: %w", where, err)
 		}
 		method = m
-	case config.VaultAuthKubernetes:
+	case secretref.VaultAuthKubernetes:
 		tok, src, err := readSecretInput(a.SecretEnv, a.SecretFile, "the Kubernetes service account token")
 		opts.register("vault kubernetes token ("+src+")", tok)
 		if err != nil {
@@ -64,7 +64,7 @@ func (r *Resolver) login(ctx context.Context, a *config.VaultAuth, opts ConnectO
 			return fmt.Errorf("vault: %s: %w", where, err)
 		}
 		method = m
-	case config.VaultAuthJWT:
+	case secretref.VaultAuthJWT:
 		var jwt, src string
 		var err error
 		if a.GitHubAudience != "" {

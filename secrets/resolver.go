@@ -1,4 +1,4 @@
-// Package secrets resolves config.VaultRef values against HashiCorp Vault's
+// Package secrets resolves secretref.VaultRef values against HashiCorp Vault's
 // KV secrets engine, version 1 or 2, the way `vault kv get` does: the mount
 // and its KV version are found through sys/internal/ui/mounts, so a
 // reference is written as the user would type it ("secret/llm/openai"),
@@ -28,7 +28,7 @@ import (
 
 	vaultapi "github.com/hashicorp/vault/api"
 
-	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -194,7 +194,7 @@ func (r *Resolver) Stats() Stats {
 // <mount>/metadata/<path>; on KV v1, which keeps no metadata, it reads
 // nothing but the mount and returns Version 0. It cannot tell whether ref's
 // key exists: only Value can.
-func (r *Resolver) Metadata(ctx context.Context, ref config.VaultRef) (Metadata, error) {
+func (r *Resolver) Metadata(ctx context.Context, ref secretref.VaultRef) (Metadata, error) {
 	loc, err := r.locate(ctx, ref)
 	if err != nil {
 		return Metadata{}, r.wrap(ref, err)
@@ -215,7 +215,7 @@ func (r *Resolver) Metadata(ctx context.Context, ref config.VaultRef) (Metadata,
 
 // Value reads the secret ref points to and returns its key's value, with
 // the metadata of the version read.
-func (r *Resolver) Value(ctx context.Context, ref config.VaultRef) (sensitive.String, Metadata, error) {
+func (r *Resolver) Value(ctx context.Context, ref secretref.VaultRef) (sensitive.String, Metadata, error) {
 	loc, err := r.locate(ctx, ref)
 	if err != nil {
 		return sensitive.String{}, Metadata{}, r.wrap(ref, err)
@@ -274,7 +274,7 @@ func (l location) metadata() Metadata {
 
 // locate finds the mount ref's path is on, as the Vault CLI's
 // kvPreflightVersionRequest does.
-func (r *Resolver) locate(ctx context.Context, ref config.VaultRef) (location, error) {
+func (r *Resolver) locate(ctx context.Context, ref secretref.VaultRef) (location, error) {
 	p := strings.Trim(ref.Path, "/")
 	if p == "" {
 		return location{}, &failure{kind: ErrNotFound, msg: "the path is empty"}
@@ -540,7 +540,7 @@ func (r *Resolver) readMetadata(ctx context.Context, path string) (m *v2Metadata
 	return nil, s, err
 }
 
-func (m *v2Metadata) resolve(ref config.VaultRef, loc location) (Metadata, error) {
+func (m *v2Metadata) resolve(ref secretref.VaultRef, loc location) (Metadata, error) {
 	md := loc.metadata()
 	md.CurrentVersion = m.current
 	full := loc.mount.path + loc.path
@@ -565,7 +565,7 @@ func (m *v2Metadata) resolve(ref config.VaultRef, loc location) (Metadata, error
 
 // versionState fails for a deleted or destroyed version, telling the user
 // what they can do about it.
-func versionState(ref config.VaultRef, md Metadata) error {
+func versionState(ref secretref.VaultRef, md Metadata) error {
 	which := fmt.Sprintf("version %d of %s", md.Version, md.Mount+md.Path)
 	if ref.Version == 0 {
 		which = fmt.Sprintf("the current version (%d) of %s", md.Version, md.Mount+md.Path)
@@ -638,7 +638,7 @@ func (r *Resolver) readData(ctx context.Context, loc location, version int) (*se
 	if values == nil {
 		// Vault answers 404 with the version's metadata for a deleted or
 		// destroyed version.
-		if err := versionState(config.VaultRef{Path: full, Version: version}, md); err != nil {
+		if err := versionState(secretref.VaultRef{Path: full, Version: version}, md); err != nil {
 			return &secretData{md: md}, err
 		}
 		return nil, errNoData
@@ -655,7 +655,7 @@ func (r *Resolver) readData(ctx context.Context, loc location, version int) (*se
 // explainMissing turns an empty data read into the most precise error it
 // can: for a pinned version, the (cached) metadata tells a missing version
 // from a missing secret.
-func (r *Resolver) explainMissing(ctx context.Context, ref config.VaultRef, loc location) error {
+func (r *Resolver) explainMissing(ctx context.Context, ref secretref.VaultRef, loc location) error {
 	full := loc.mount.path + loc.path
 	notFound := &failure{kind: ErrNotFound, msg: fmt.Sprintf(
 		"no secret at %s (KV v%d mount %s)", full, loc.mount.kvVersion, loc.mount.path)}
@@ -678,7 +678,7 @@ func (r *Resolver) explainMissing(ctx context.Context, ref config.VaultRef, loc 
 	return err
 }
 
-func unversioned(ref config.VaultRef, loc location) error {
+func unversioned(ref secretref.VaultRef, loc location) error {
 	return &failure{kind: ErrVersionNotFound, msg: fmt.Sprintf(
 		"version %d is pinned, but %s is on KV v1 mount %s, which keeps no versions",
 		ref.Version, strings.Trim(ref.Path, "/"), loc.mount.path)}
@@ -700,7 +700,7 @@ func (f *failure) Unwrap() []error {
 	return []error{f.kind, f.cause}
 }
 
-func (r *Resolver) wrap(ref config.VaultRef, err error) error {
+func (r *Resolver) wrap(ref secretref.VaultRef, err error) error {
 	if err == nil {
 		return nil
 	}

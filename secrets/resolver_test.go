@@ -19,7 +19,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	vaultapi "github.com/hashicorp/vault/api"
 
-	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/secrets/vaulttest"
 )
@@ -70,8 +70,8 @@ func (e *env) resolver() *secrets.Resolver {
 	return secrets.NewResolver(vaulttest.Client(e.t, e.addr, e.token))
 }
 
-func ref(path, key string, version int) config.VaultRef {
-	return config.VaultRef{
+func ref(path, key string, version int) secretref.VaultRef {
+	return secretref.VaultRef{
 		Path: path, Key: key, Version: version,
 		Range: hcl.Range{Filename: "providers.hcl", Start: hcl.Pos{Line: 12, Column: 15}},
 	}
@@ -79,7 +79,7 @@ func ref(path, key string, version int) config.VaultRef {
 
 // wantErr checks the properties every resolution error must have: the
 // sentinel, the reference with its file:line, no secret, no token.
-func (e *env) wantErr(err error, kind error, r config.VaultRef) {
+func (e *env) wantErr(err error, kind error, r secretref.VaultRef) {
 	e.t.Helper()
 	if err == nil {
 		e.t.Fatalf("%s: got no error, want %v", r, kind)
@@ -248,7 +248,7 @@ func TestMissingPath(t *testing.T) {
 	e := newEnv(t)
 	r := e.resolver()
 	ctx := context.Background()
-	for _, rf := range []config.VaultRef{
+	for _, rf := range []secretref.VaultRef{
 		ref("secret/"+e.prefix+"/nope", "api_key", 0),
 		ref("secret/"+e.prefix+"/nope", "api_key", 3),
 		ref("secret/", "api_key", 0),
@@ -445,7 +445,7 @@ func TestEachSecretReadOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for _, rf := range []config.VaultRef{ref(a, "api_key", 0), ref(a, "org", 0), ref(b, "api_key", 0)} {
+			for _, rf := range []secretref.VaultRef{ref(a, "api_key", 0), ref(a, "org", 0), ref(b, "api_key", 0)} {
 				if _, err := r.Metadata(ctx, rf); err != nil {
 					errs <- err
 				}

@@ -8,7 +8,7 @@ import (
 
 	vaultapi "github.com/hashicorp/vault/api"
 
-	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -29,7 +29,7 @@ var ErrExists = errors.New("secret already exists")
 // secret can be replaced. No request carries more than this one field, and
 // no error holds the value.
 func (r *Resolver) WriteNew(ctx context.Context, path, key string, value sensitive.String) (int, error) {
-	ref := config.VaultRef{Path: path, Key: key}
+	ref := secretref.VaultRef{Path: path, Key: key}
 	if key == "" {
 		return 0, r.wrap(ref, &failure{kind: ErrVault, msg: "the field name is empty"})
 	}

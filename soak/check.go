@@ -9,13 +9,13 @@ import (
 	"strings"
 
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // keyLabel is the label part of a key name Switchboard made:
 // "primary (vault:secret/x#api_key@v3 owner:soak)" → "primary".
 func keyLabel(name string) string {
-	label, _, _, _ := state.ParseOwnedKeyName(name)
+	label, _, _, _ := secretref.ParseOwnedKeyName(name)
 	return label
 }
 

@@ -11,7 +11,8 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // orphan is a key, endpoint or open draft that carries the configuration's
@@ -57,7 +58,7 @@ func (s *soak) readGlow(ctx context.Context) (glowView, error) {
 // findOrphans lists what owner made that nothing uses: keys no provider
 // holds, endpoints no provider routes to, and open drafts whose form
 // carries owner's marker. It is computed from the live objects alone,
-// independently of the planner, with the parsing helpers of planner/state.
+// independently of the planner, with the parsing helpers of planner/objects.
 func findOrphans(owner string, v glowView) []orphan {
 	keys, endpoints := map[string]bool{}, map[string]bool{}
 	for _, p := range v.Providers {
@@ -70,17 +71,17 @@ func findOrphans(owner string, v glowView) []orphan {
 	}
 	var out []orphan
 	for _, k := range v.Keys {
-		if _, _, o, ok := state.ParseOwnedKeyName(k.Name); ok && o == owner && !keys[k.ID] {
+		if _, _, o, ok := secretref.ParseOwnedKeyName(k.Name); ok && o == owner && !keys[k.ID] {
 			out = append(out, orphan{Kind: "key", ID: k.ID, Name: k.Name})
 		}
 	}
 	for _, e := range v.Endpoints {
-		if state.EndpointOwner(e.Name) == owner && !endpoints[e.ID] {
+		if objects.EndpointOwner(e.Name) == owner && !endpoints[e.ID] {
 			out = append(out, orphan{Kind: "endpoint", ID: e.ID, Name: e.Name})
 		}
 	}
 	for _, d := range v.Drafts {
-		if _, own := state.SplitMarker(d.FormState.Values); own.OwnedBy(owner) {
+		if _, own := objects.SplitMarker(d.FormState.Values); own.OwnedBy(owner) {
 			out = append(out, orphan{Kind: "draft", ID: d.DraftID, Name: d.FormState.Name})
 		}
 	}
@@ -125,7 +126,7 @@ func markerViolations(owner string, declared map[string]glow.Provider, keyNames 
 		p := declared[l]
 		bound[p.ID] = true
 		want := "glow_provider." + l
-		_, own := state.SplitMarker(p.Values)
+		_, own := objects.SplitMarker(p.Values)
 		switch {
 		case own.Marker == nil:
 			v = append(v, fmt.Sprintf("%s: provider %s has no ownership marker (%s)", want, p.ID, own.Describe()))
@@ -133,7 +134,7 @@ func markerViolations(owner string, declared map[string]glow.Provider, keyNames 
 			v = append(v, fmt.Sprintf("%s: provider %s carries the marker of %s, want owner %q and address %s", want, p.ID, own.Describe(), owner, want))
 		}
 		for _, name := range keyNames[l] {
-			if _, _, o, ok := state.ParseOwnedKeyName(name); !ok || o != owner {
+			if _, _, o, ok := secretref.ParseOwnedKeyName(name); !ok || o != owner {
 				v = append(v, fmt.Sprintf("%s: key %q does not name owner %q", want, name, owner))
 			}
 		}
@@ -142,7 +143,7 @@ func markerViolations(owner string, declared map[string]glow.Provider, keyNames 
 	for _, p := range all {
 		if hand != nil && p.ID == hand.ID {
 			handSeen = true
-			_, own := state.SplitMarker(p.Values)
+			_, own := objects.SplitMarker(p.Values)
 			if !own.Unmarked() || p.Version != hand.Version || p.Name != hand.Name {
 				v = append(v, fmt.Sprintf("the hand-made provider %s was changed: version %d (made at %d), name %q, owner %s",
 					p.ID, p.Version, hand.Version, p.Name, own.Describe()))
@@ -152,7 +153,7 @@ func markerViolations(owner string, declared map[string]glow.Provider, keyNames 
 		if bound[p.ID] {
 			continue
 		}
-		if _, own := state.SplitMarker(p.Values); own.OwnedBy(owner) {
+		if _, own := objects.SplitMarker(p.Values); own.OwnedBy(owner) {
 			v = append(v, fmt.Sprintf("provider %s (%q) carries the marker of %s, which no block declares: a removed block's provider was not destroyed", p.ID, p.Name, own.Marker.Address))
 		}
 	}

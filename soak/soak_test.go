@@ -8,28 +8,29 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 func marked(addr string) map[string]string {
-	return state.WithMarker(map[string]string{"tier": "gold"}, state.OwnerMarker{Owner: soakOwner, Address: state.Address(addr)})
+	return objects.WithMarker(map[string]string{"tier": "gold"}, objects.OwnerMarker{Owner: soakOwner, Address: objects.Address(addr)})
 }
 
 func TestFindOrphans(t *testing.T) {
-	src := state.SecretSource{VaultPath: "secret/soak/p1", VaultKey: "api_key", Version: 2}
+	src := secretref.Source{VaultPath: "secret/soak/p1", VaultKey: "api_key", Version: 2}
 	v := glowView{
 		Providers: []glow.Provider{{ID: "prv_1", KeyIDs: []string{"key_used"}, EndpointIDs: []string{"ep_used"}}},
 		Keys: []glow.Key{
-			{ID: "key_used", Name: state.OwnedKeyName("primary", src, soakOwner)},
-			{ID: "key_orphan", Name: state.OwnedKeyName("primary", src, soakOwner)},
-			{ID: "key_other_owner", Name: state.OwnedKeyName("primary", src, "someone-else")},
-			{ID: "key_no_owner", Name: state.KeyName("primary", src)},
+			{ID: "key_used", Name: secretref.OwnedKeyName("primary", src, soakOwner)},
+			{ID: "key_orphan", Name: secretref.OwnedKeyName("primary", src, soakOwner)},
+			{ID: "key_other_owner", Name: secretref.OwnedKeyName("primary", src, "someone-else")},
+			{ID: "key_no_owner", Name: secretref.KeyName("primary", src)},
 			{ID: "key_by_hand", Name: "primary"},
 		},
 		Endpoints: []glow.Endpoint{
-			{ID: "ep_used", Name: state.EndpointName(soakOwner)},
-			{ID: "ep_orphan", Name: state.EndpointName(soakOwner)},
-			{ID: "ep_other", Name: state.EndpointName("someone-else")},
+			{ID: "ep_used", Name: objects.EndpointName(soakOwner)},
+			{ID: "ep_orphan", Name: objects.EndpointName(soakOwner)},
+			{ID: "ep_other", Name: objects.EndpointName("someone-else")},
 			{ID: "ep_by_hand", Name: "my endpoint"},
 		},
 		Drafts: []glow.Draft{
@@ -65,11 +66,11 @@ func TestOrphanDiff(t *testing.T) {
 }
 
 func TestMarkerViolations(t *testing.T) {
-	src := state.SecretSource{VaultPath: "secret/soak/p1", VaultKey: "api_key", Version: 1}
+	src := secretref.Source{VaultPath: "secret/soak/p1", VaultKey: "api_key", Version: 1}
 	good := glow.Provider{ID: "prv_1", Name: "P1", Values: marked("glow_provider.p1")}
 	hand := &handMade{ID: "prv_h", Name: "Hand", Version: 3}
 	handLive := glow.Provider{ID: "prv_h", Name: "Hand", Version: 3, Values: map[string]string{"made_by": "hand"}}
-	keys := map[string][]string{"p1": {state.OwnedKeyName("primary", src, soakOwner)}}
+	keys := map[string][]string{"p1": {secretref.OwnedKeyName("primary", src, soakOwner)}}
 
 	if v := markerViolations(soakOwner, map[string]glow.Provider{"p1": good}, keys, []glow.Provider{good, handLive}, hand); len(v) != 0 {
 		t.Errorf("clean state: %v", v)
@@ -95,7 +96,7 @@ func TestMarkerViolations(t *testing.T) {
 		},
 		"key without owner": {
 			declared: map[string]glow.Provider{"p1": good},
-			keys:     map[string][]string{"p1": {state.KeyName("primary", src)}},
+			keys:     map[string][]string{"p1": {secretref.KeyName("primary", src)}},
 			all:      []glow.Provider{good, handLive}, want: "does not name owner",
 		},
 		"hand-made changed": {

@@ -16,7 +16,8 @@ import (
 	"github.com/switchboard-hq/switchboard/applier/crud"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -86,7 +87,7 @@ func (e *env) decrypt(t *testing.T, providerID, keyID string) string {
 }
 
 func vaultKey(label, path string, version int, value string) crud.Key {
-	return crud.Key{Label: label, Source: state.SecretSource{VaultPath: path, VaultKey: "api_key", Version: version}, Value: sensitive.New(value)}
+	return crud.Key{Label: label, Source: secretref.Source{VaultPath: path, VaultKey: "api_key", Version: version}, Value: sensitive.New(value)}
 }
 
 func spec(name string) crud.ProviderSpec {
@@ -522,7 +523,7 @@ func manySpecs(n int) []crud.ProviderSpec {
 			Endpoints: []string{fmt.Sprintf("https://api%d.example.com/v1", i%3)},
 			Values:    map[string]string{"tier": "gold"},
 			Keys:      []crud.Key{vaultKey("primary", "secret/"+name, 1, "sk-"+name)},
-			Marker:    &state.OwnerMarker{Owner: "team", Address: state.Address("glow_provider." + strings.ReplaceAll(name, "-", "_"))},
+			Marker:    &objects.OwnerMarker{Owner: "team", Address: objects.Address("glow_provider." + strings.ReplaceAll(name, "-", "_"))},
 		}
 	}
 	return specs

@@ -9,7 +9,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -58,11 +58,11 @@ func gateflowObject(id string) string { return "gateflow provider " + id }
 // new settings with their value, settings absent from desired with null.
 // Numbers compare as float64, as Gateflow's JSON decodes them.
 func SettingsPatch(live, desired map[string]any) (map[string]any, error) {
-	l, err := state.NormalizeSettings(live)
+	l, err := objects.NormalizeSettings(live)
 	if err != nil {
 		return nil, err
 	}
-	d, err := state.NormalizeSettings(desired)
+	d, err := objects.NormalizeSettings(desired)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func (g *Gateflow) Update(ctx context.Context, u GateflowUpdate) (*gateflow.Prov
 // settingsApplied reports whether live shows every entry of a settings
 // patch: its values, and no key the patch removes.
 func settingsApplied(live, patch map[string]any) bool {
-	l, err := state.NormalizeSettings(live)
+	l, err := objects.NormalizeSettings(live)
 	if err != nil {
 		return false
 	}
@@ -236,7 +236,7 @@ func settingsApplied(live, patch map[string]any) bool {
 			}
 			continue
 		}
-		want, err := state.NormalizeSettings(map[string]any{k: v})
+		want, err := objects.NormalizeSettings(map[string]any{k: v})
 		if err != nil || !ok || !reflect.DeepEqual(lv, want[k]) {
 			return false
 		}
@@ -264,11 +264,11 @@ func (g *Gateflow) guard(ctx context.Context, u GateflowUpdate) (*gateflow.Provi
 	if !p.Configured {
 		return nil, &ConflictError{Object: obj, Detail: "it is no longer configured"}
 	}
-	if !state.SameTime(p.UpdatedAt, u.ExpectedUpdatedAt) {
-		return nil, &ConflictError{Object: obj, Detail: fmt.Sprintf("updated_at is %s, the plan read %s", state.FormatTime(p.UpdatedAt), state.FormatTime(u.ExpectedUpdatedAt))}
+	if !objects.SameTime(p.UpdatedAt, u.ExpectedUpdatedAt) {
+		return nil, &ConflictError{Object: obj, Detail: fmt.Sprintf("updated_at is %s, the plan read %s", objects.FormatTime(p.UpdatedAt), objects.FormatTime(u.ExpectedUpdatedAt))}
 	}
-	if !state.SameTime(p.CredentialsUpdatedAt, u.ExpectedCredentialsUpdatedAt) {
-		return nil, &ConflictError{Object: obj, Detail: fmt.Sprintf("credentials_updated_at is %s, the plan read %s", state.FormatTime(p.CredentialsUpdatedAt), state.FormatTime(u.ExpectedCredentialsUpdatedAt))}
+	if !objects.SameTime(p.CredentialsUpdatedAt, u.ExpectedCredentialsUpdatedAt) {
+		return nil, &ConflictError{Object: obj, Detail: fmt.Sprintf("credentials_updated_at is %s, the plan read %s", objects.FormatTime(p.CredentialsUpdatedAt), objects.FormatTime(u.ExpectedCredentialsUpdatedAt))}
 	}
 	return p, nil
 }

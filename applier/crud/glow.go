@@ -8,7 +8,8 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -38,7 +39,7 @@ func NewOwnedGlow(client *glow.Client, known map[string]string, owner string) *G
 	g := NewGlow(client, known)
 	g.Owner = owner
 	if owner != "" {
-		g.Endpoints.name = state.EndpointName(owner)
+		g.Endpoints.name = objects.EndpointName(owner)
 	}
 	return g
 }
@@ -46,17 +47,17 @@ func NewOwnedGlow(client *glow.Client, known map[string]string, owner string) *G
 // Key is one key a provider has after an operation.
 type Key struct {
 	Label  string
-	Source state.SecretSource
+	Source secretref.Source
 	// ID keeps an existing Glow key as it is. Empty creates a new key named
-	// state.KeyName(Label, Source) holding Value.
+	// secretref.KeyName(Label, Source) holding Value.
 	ID    string
 	Value sensitive.String
 }
 
 // Name is the Glow key name a new key gets: the label and its origin marker.
-func (k Key) Name() string { return state.KeyName(k.Label, k.Source) }
+func (k Key) Name() string { return secretref.KeyName(k.Label, k.Source) }
 
-func (g *Glow) keyName(k Key) string { return state.OwnedKeyName(k.Label, k.Source, g.Owner) }
+func (g *Glow) keyName(k Key) string { return secretref.OwnedKeyName(k.Label, k.Source, g.Owner) }
 
 // ProviderSpec is a Glow provider to create.
 type ProviderSpec struct {
@@ -69,7 +70,7 @@ type ProviderSpec struct {
 	Keys      []Key
 	// Marker, when set, is written into values by the create call itself,
 	// so that the provider is attributable from its first moment.
-	Marker *state.OwnerMarker
+	Marker *objects.OwnerMarker
 }
 
 // Update changes one Glow provider. A nil field is left as it is; a non-nil
@@ -96,7 +97,7 @@ type Update struct {
 	// Marker, when set, is written with the values: Values (or, when nil,
 	// an empty map) plus the marker entry. Glow replaces values whole, so
 	// a caller that owns the provider sets it on every values write.
-	Marker *state.OwnerMarker
+	Marker *objects.OwnerMarker
 }
 
 // Applied is what an operation did to one provider.
@@ -188,7 +189,7 @@ func formOf(p glow.Provider) glow.FormState {
 
 // formHas reports whether every field the patch sets has that value in f.
 func formHas(f glow.FormState, p glow.Patch) bool {
-	setEq := func(a, b []string) bool { return slices.Equal(state.NewSet(a...), state.NewSet(b...)) }
+	setEq := func(a, b []string) bool { return slices.Equal(objects.NewSet(a...), objects.NewSet(b...)) }
 	switch {
 	case p.Name != nil && *p.Name != f.Name,
 		p.Description != nil && *p.Description != f.Description,

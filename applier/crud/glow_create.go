@@ -11,7 +11,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 // CreateMany creates providers in as few calls as Glow allows: their new
@@ -233,11 +233,11 @@ func failedEntry(err error, n int) (int, bool) {
 // owner and the address), otherwise by name as findCreated does.
 func (g *Glow) findCreatedMany(ctx context.Context, specs []ProviderSpec, idx, pending []int, ins []glow.ProviderInput) (map[int]glow.Created, error) {
 	found := map[int]glow.Created{}
-	byMarker := map[state.OwnerMarker]int{}
+	byMarker := map[objects.OwnerMarker]int{}
 	var byName []int
 	for _, p := range pending {
 		if m := specs[idx[p]].Marker; m != nil {
-			byMarker[state.OwnerMarker{Owner: m.Owner, Environment: m.Environment, Address: m.Address}] = p
+			byMarker[objects.OwnerMarker{Owner: m.Owner, Environment: m.Environment, Address: m.Address}] = p
 		} else {
 			byName = append(byName, p)
 		}
@@ -247,11 +247,11 @@ func (g *Glow) findCreatedMany(ctx context.Context, specs []ProviderSpec, idx, p
 			if err != nil {
 				return nil, fmt.Errorf("looking for the providers the lost create may have made: %w", err)
 			}
-			_, own := state.SplitMarker(lp.Values)
+			_, own := objects.SplitMarker(lp.Values)
 			if own.Marker == nil {
 				continue
 			}
-			if p, ok := byMarker[state.OwnerMarker{Owner: own.Marker.Owner, Environment: own.Marker.Environment, Address: own.Marker.Address}]; ok {
+			if p, ok := byMarker[objects.OwnerMarker{Owner: own.Marker.Owner, Environment: own.Marker.Environment, Address: own.Marker.Address}]; ok {
 				found[p] = glow.Created{ProviderID: lp.ID, Name: lp.Name, Version: lp.Version}
 			}
 		}
@@ -272,7 +272,7 @@ func (g *Glow) findCreatedMany(ctx context.Context, specs []ProviderSpec, idx, p
 func createValues(spec ProviderSpec) map[string]string {
 	v := maps.Clone(spec.Values)
 	if spec.Marker != nil {
-		v = state.WithMarker(v, *spec.Marker)
+		v = objects.WithMarker(v, *spec.Marker)
 	}
 	if len(v) == 0 {
 		return nil
@@ -289,13 +289,13 @@ func createValues(spec ProviderSpec) map[string]string {
 // work.
 func (g *Glow) findCreated(ctx context.Context, spec ProviderSpec, in glow.ProviderInput) (*glow.Created, error) {
 	obj := glowObject(spec.Name, "")
-	want := state.NewSet(spec.Departments...)
+	want := objects.NewSet(spec.Departments...)
 	var matches []glow.Provider
 	for p, err := range g.Client.Search(ctx, glow.SearchRequest{Search: spec.Name, FilterDepartmentIDs: spec.Departments}) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: looking for the provider the lost create may have made: %w", obj, err)
 		}
-		if p.Name == spec.Name && state.SameNameScope(want, state.NewSet(p.DepartmentIDs...)) {
+		if p.Name == spec.Name && objects.SameNameScope(want, objects.NewSet(p.DepartmentIDs...)) {
 			matches = append(matches, p)
 		}
 	}
@@ -307,9 +307,9 @@ func (g *Glow) findCreated(ctx context.Context, spec ProviderSpec, in glow.Provi
 		return nil, fmt.Errorf("%s: the create answer was lost and %d providers with this name now exist in its departments", obj, len(matches))
 	}
 	p := matches[0]
-	if p.Version != 1 || p.Description != spec.Description || !slices.Equal(state.NewSet(p.DepartmentIDs...), want) ||
-		!maps.Equal(p.Values, createValues(spec)) || len(p.OtherValues) > 0 || !slices.Equal(state.NewSet(p.EndpointIDs...), state.NewSet(in.EndpointIDs...)) ||
-		!slices.Equal(state.NewSet(p.KeyIDs...), state.NewSet(in.KeyIDs...)) {
+	if p.Version != 1 || p.Description != spec.Description || !slices.Equal(objects.NewSet(p.DepartmentIDs...), want) ||
+		!maps.Equal(p.Values, createValues(spec)) || len(p.OtherValues) > 0 || !slices.Equal(objects.NewSet(p.EndpointIDs...), objects.NewSet(in.EndpointIDs...)) ||
+		!slices.Equal(objects.NewSet(p.KeyIDs...), objects.NewSet(in.KeyIDs...)) {
 		return nil, &ConflictError{
 			Object: glowObject(spec.Name, p.ID),
 			Detail: fmt.Sprintf("the create answer was lost, and the provider with this name is at version %d and differs from what was created", p.Version),

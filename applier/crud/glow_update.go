@@ -12,7 +12,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 // UpdateMany changes providers: the new endpoints and keys of all of them
@@ -167,7 +167,7 @@ func (g *Glow) updateOne(ctx context.Context, u Update, a *Applied) error {
 		if u.Values != nil {
 			v = *u.Values
 		}
-		v = state.WithMarker(v, *u.Marker)
+		v = objects.WithMarker(v, *u.Marker)
 		patch.Values = &v
 	}
 	if u.Endpoints != nil {

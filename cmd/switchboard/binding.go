@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
-	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 // vaultBinding describes the session's Vault for a plan's binding. The
@@ -28,18 +28,18 @@ func (s *session) vaultBinding(ctx context.Context, lookup bool) *planfile.Vault
 }
 
 // glowScope asks Glow what the session's token can see (a read).
-func (s *session) glowScope(ctx context.Context) (*state.TokenScope, error) {
+func (s *session) glowScope(ctx context.Context) (*objects.TokenScope, error) {
 	if s.clients.Glow == nil {
 		return nil, nil
 	}
 	info, err := s.clients.Glow.Self(ctx)
 	switch {
 	case errors.Is(err, api.ErrNotFound):
-		return &state.TokenScope{}, nil
+		return &objects.TokenScope{}, nil
 	case err != nil:
 		return nil, fmt.Errorf("glow: asking what the token can see: %w", err)
 	}
-	return &state.TokenScope{Known: true, Actor: info.ActorName, Scoped: info.Scoped, Departments: state.NewSet(info.DepartmentIDs...)}, nil
+	return &objects.TokenScope{Known: true, Actor: info.ActorName, Scoped: info.Scoped, Departments: objects.NewSet(info.DepartmentIDs...)}, nil
 }
 
 // bindingError is apply's refusal of a plan made against something else.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 )
 
@@ -50,8 +51,8 @@ func (s *session) checkSecrets(ctx context.Context, cfg *config.Config) (int, er
 
 // vaultRefs are the configuration's vault() references in file order,
 // each with its own position.
-func vaultRefs(cfg *config.Config) []config.VaultRef {
-	var refs []config.VaultRef
+func vaultRefs(cfg *config.Config) []secretref.VaultRef {
+	var refs []secretref.VaultRef
 	add := func(s config.Secret) {
 		if s.Ref != nil {
 			refs = append(refs, *s.Ref)

@@ -19,7 +19,7 @@ import (
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/importer"
 	"github.com/switchboard-hq/switchboard/planner/dump"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/redact"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -126,7 +126,7 @@ func runImport(cmd *cobra.Command, flags importFlags, view views.Import) error {
 		return errors.New("--owner and --environment are written into the glow block: they need Glow imported")
 	}
 	svc.Owner, svc.Environment = flags.owner, flags.env
-	identity := state.OwnerIdentity(cmp.Or(flags.owner, config.DefaultOwner), flags.env)
+	identity := objects.OwnerIdentity(cmp.Or(flags.owner, config.DefaultOwner), flags.env)
 	if (len(flags.departments) > 0 || flags.nameFilter != "") && !svc.Glow {
 		return errors.New("--department and --name-filter select Glow providers: they need --glow")
 	}

@@ -12,7 +12,8 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // writeTree writes files (slash paths relative to the returned directory).
@@ -153,7 +154,7 @@ func TestModulesPlanApplyAndTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range ps {
-		_, own := state.SplitMarker(p.Values)
+		_, own := objects.SplitMarker(p.Values)
 		if own.Marker == nil {
 			t.Fatalf("provider %s has no marker", p.Name)
 		}
@@ -238,7 +239,7 @@ module "team" {
 	}
 	applyOK(t, "0 added, 1 changed, 0 destroyed", dir)
 	after := onlyProvider(t, glowClient(t, w))
-	_, own := state.SplitMarker(after.Values)
+	_, own := objects.SplitMarker(after.Values)
 	if after.ID != before.ID || own.Marker == nil || own.Marker.Address != `module.team["cs"].glow_provider.openai` {
 		t.Errorf("after the move: id %s (was %s), marker %+v", after.ID, before.ID, own.Marker)
 	}
@@ -423,13 +424,13 @@ func TestEnvironmentsOnOneEmulatorNeverTouchEachOther(t *testing.T) {
 		t.Fatalf("providers: %v %v", ps, err)
 	}
 	for _, p := range ps {
-		_, own := state.SplitMarker(p.Values)
+		_, own := objects.SplitMarker(p.Values)
 		want := map[string]string{"OpenAI staging": "staging", "OpenAI prod": "prod", "OpenAI legacy": ""}[p.Name]
 		if own.Marker == nil || own.Marker.Owner != "platform" || own.Marker.Environment != want {
 			t.Errorf("%s: marker %+v, want environment %q", p.Name, own.Marker, want)
 		}
-		if want == "" && strings.Contains(p.Values[state.MarkerKey], "environment") {
-			t.Errorf("a marker without environment records one: %s", p.Values[state.MarkerKey])
+		if want == "" && strings.Contains(p.Values[objects.MarkerKey], "environment") {
+			t.Errorf("a marker without environment records one: %s", p.Values[objects.MarkerKey])
 		}
 	}
 	keys, err := api.Collect(c.ListKeys(t.Context()))
@@ -438,7 +439,7 @@ func TestEnvironmentsOnOneEmulatorNeverTouchEachOther(t *testing.T) {
 	}
 	owners := map[string]bool{}
 	for _, k := range keys {
-		_, _, owner, ok := state.ParseOwnedKeyName(k.Name)
+		_, _, owner, ok := secretref.ParseOwnedKeyName(k.Name)
 		if !ok {
 			t.Errorf("key %q has no marker", k.Name)
 		}

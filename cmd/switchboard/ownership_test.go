@@ -15,7 +15,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -150,7 +150,7 @@ func TestHandMadeProvidersAreNotAdoptedSilently(t *testing.T) {
 	}
 	applyOK(t, "1 added, 1 changed, 0 destroyed", dir)
 	p := onlyProvider(t, c)
-	_, own := state.SplitMarker(p.Values)
+	_, own := objects.SplitMarker(p.Values)
 	if p.ID != id || !own.OwnedBy("default") || own.Marker.Address != "glow_provider.openai_prod" {
 		t.Errorf("adopted provider %s: ownership %+v", p.ID, own)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
 	"github.com/switchboard-hq/switchboard/redact"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // canaries are credentials no output may show, whole or as any 8-byte
@@ -194,7 +195,7 @@ func TestConnectRegistersTheTokenOfVaultLogin(t *testing.T) {
 	// request, so even the error that Vault is down cannot quote it.
 	var errOut bytes.Buffer
 	st := views.NewStream(nil, &errOut, &errOut, views.Terminal{}, nil)
-	if _, err := connect(withStream(withCredentials(t.Context(), reg), st), &config.Config{Vault: &config.VaultSettings{Address: "http://127.0.0.1:1"}}); err == nil {
+	if _, err := connect(withStream(withCredentials(t.Context(), reg), st), &config.Config{Vault: &secretref.VaultSettings{Address: "http://127.0.0.1:1"}}); err == nil {
 		t.Fatal("connected to nothing")
 	}
 	if got := reg.String("token " + token[3:20]); got != "token (redacted: vault token (~/.vault-token))" {

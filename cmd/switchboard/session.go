@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/planner/dump"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -150,7 +151,7 @@ func (s *session) reveal(ctx context.Context, sec config.Secret, what, env strin
 // metadata is the planner's view of Vault; nil when the configuration has
 // no vault block and no vault() call.
 func (s *session) metadata() interface {
-	Metadata(context.Context, config.VaultRef) (secrets.Metadata, error)
+	Metadata(context.Context, secretref.VaultRef) (secrets.Metadata, error)
 } {
 	if s.vault == nil {
 		return nil

@@ -19,15 +19,16 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // Options are the knobs of one plan.
 type Options struct {
 	// Targets limit the plan to these addresses; a target without an
 	// instance key selects every instance of the block.
-	Targets []state.Address
+	Targets []objects.Address
 	// PruneDepartments deletes undeclared Glow providers whose departments
 	// are all in this list (a provider with no department is never pruned).
 	PruneDepartments []string
@@ -39,7 +40,7 @@ type Options struct {
 	// Rotate forces the rotation of these objects' secrets even when the
 	// references and Vault metadata show nothing new (see docs/secrets.md
 	// for what cannot be detected).
-	Rotate []state.Address
+	Rotate []objects.Address
 	// Baseline maps addresses to the desired digests of the last applied
 	// plan (plan.Plan.Digests). With it, an update of an object whose
 	// configuration has not changed since is reported as drift. Nil means no
@@ -51,13 +52,13 @@ type Options struct {
 	// ownership marker names it are this configuration's (docs/ownership.md).
 	Owner string
 	// Scope is what the Glow token can see; nil when unknown.
-	Scope *state.TokenScope
+	Scope *objects.TokenScope
 	// Now stamps the plan; the zero value means time.Now.
 	Now time.Time
 }
 
 // cmpOpts treats nil and empty alike: Glow answers [] and {} where the
-// configuration says nothing. Sets are normalized (state.Set.Normalized)
+// configuration says nothing. Sets are normalized (objects.Set.Normalized)
 // before they are compared rather than sorted by cmpopts.SortSlices, whose
 // reflective sortedness check was half the cost of a 10,000-provider plan.
 var cmpOpts = gocmp.Options{cmpopts.EquateEmpty()}
@@ -84,8 +85,8 @@ var ScopeUnknownWarning = plan.Diagnostic{
 // Diff plans the changes that make live match desired. The error lists
 // every problem found (ambiguous identities, prevent_destroy), joined; no
 // partial plan is returned with it.
-func Diff(desired, live state.Snapshot, opts Options) (*plan.Plan, error) {
-	d := &differ{opts: opts, prune: state.NewSet(opts.PruneDepartments...), scope: opts.Scope}
+func Diff(desired, live objects.Snapshot, opts Options) (*plan.Plan, error) {
+	d := &differ{opts: opts, prune: objects.NewSet(opts.PruneDepartments...), scope: opts.Scope}
 	if len(live.GlowModels) > 0 {
 		d.modelNames = make(map[string]string, len(live.GlowModels))
 		for _, m := range live.GlowModels {
@@ -143,8 +144,8 @@ func Diff(desired, live state.Snapshot, opts Options) (*plan.Plan, error) {
 type differ struct {
 	opts      Options
 	orphaned  []plan.Orphan
-	prune     state.Set
-	scope     *state.TokenScope
+	prune     objects.Set
+	scope     *objects.TokenScope
 	changes   []plan.Change
 	unmanaged []plan.Unmanaged
 	protected map[string]bool
@@ -158,7 +159,7 @@ func (d *differ) errorf(format string, args ...any) {
 	d.errs = append(d.errs, fmt.Errorf(format, args...))
 }
 
-func (d *differ) rotateForced(a state.Address) bool {
+func (d *differ) rotateForced(a objects.Address) bool {
 	for _, t := range d.opts.Rotate {
 		if a.Matches(t) {
 			return true
@@ -183,7 +184,7 @@ func (d *differ) target(changes []plan.Change) ([]plan.Change, []plan.Diagnostic
 	for _, c := range changes {
 		keep := false
 		for i, t := range d.opts.Targets {
-			if state.Address(c.Address).Matches(t) {
+			if objects.Address(c.Address).Matches(t) {
 				keep, used[i] = true, true
 			}
 		}
@@ -203,9 +204,9 @@ func (d *differ) target(changes []plan.Change) ([]plan.Change, []plan.Diagnostic
 }
 
 // changeFor starts a change with its identity fields.
-func changeFor(addr state.Address, providerName, id string) plan.Change {
+func changeFor(addr objects.Address, providerName, id string) plan.Change {
 	name := addr.Resource().Name()
-	if strings.HasPrefix(string(addr), state.UndeclaredPrefix) || name == "" {
+	if strings.HasPrefix(string(addr), objects.UndeclaredPrefix) || name == "" {
 		name = id
 	}
 	return plan.Change{
@@ -271,7 +272,7 @@ func scalarField(c *plan.Change, field string, before, after any) {
 }
 
 // setField records the elements added and removed when two sets differ.
-func setField(c *plan.Change, field string, before, after state.Set) {
+func setField(c *plan.Change, field string, before, after objects.Set) {
 	b, a := before.Normalized(), after.Normalized()
 	if gocmp.Equal(b, a, cmpOpts) {
 		return
@@ -331,7 +332,7 @@ func gateflowKnown(id string) bool { return gateflow.IsProviderID(id) }
 // provider, endpoints no provider uses, and this token's open drafts of
 // providers this owner marked. They are what an interrupted apply leaves
 // behind, and apply deletes them last.
-func (d *differ) orphans(live state.Snapshot) {
+func (d *differ) orphans(live objects.Snapshot) {
 	if d.opts.Owner == "" {
 		return
 	}
@@ -346,12 +347,12 @@ func (d *differ) orphans(live state.Snapshot) {
 		}
 	}
 	for _, k := range live.GlowKeys {
-		if _, _, owner, ok := state.ParseOwnedKeyName(k.Name); ok && owner == d.opts.Owner && !keys[k.ID] {
+		if _, _, owner, ok := secretref.ParseOwnedKeyName(k.Name); ok && owner == d.opts.Owner && !keys[k.ID] {
 			d.orphaned = append(d.orphaned, plan.Orphan{Kind: plan.OrphanKey, ID: k.ID, Name: k.Name})
 		}
 	}
 	for _, e := range live.GlowEndpoints {
-		if state.EndpointOwner(e.Name) == d.opts.Owner && !endpoints[e.ID] {
+		if objects.EndpointOwner(e.Name) == d.opts.Owner && !endpoints[e.ID] {
 			d.orphaned = append(d.orphaned, plan.Orphan{Kind: plan.OrphanEndpoint, ID: e.ID, Name: e.Name, URL: e.URL})
 		}
 	}

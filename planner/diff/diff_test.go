@@ -9,8 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 var (
@@ -18,37 +19,37 @@ var (
 	t1 = time.Date(2025, 2, 2, 0, 0, 0, 0, time.UTC)
 )
 
-func src(path string, version int, created time.Time) state.SecretSource {
-	return state.SecretSource{VaultPath: path, VaultKey: "api_key", Version: version, CreatedTime: created}
+func src(path string, version int, created time.Time) secretref.Source {
+	return secretref.Source{VaultPath: path, VaultKey: "api_key", Version: version, CreatedTime: created}
 }
 
-func desired(addr, name string, deps ...string) state.GlowProvider {
-	return state.GlowProvider{Address: state.Address(addr), Name: name, Departments: state.NewSet(deps...)}
+func desired(addr, name string, deps ...string) objects.GlowProvider {
+	return objects.GlowProvider{Address: objects.Address(addr), Name: name, Departments: objects.NewSet(deps...)}
 }
 
 // live is a provider made outside Switchboard: it carries no marker.
-func live(id, name string, deps ...string) state.GlowProvider {
-	return state.GlowProvider{ID: id, Name: name, Departments: state.NewSet(deps...), Version: 1}
+func live(id, name string, deps ...string) objects.GlowProvider {
+	return objects.GlowProvider{ID: id, Name: name, Departments: objects.NewSet(deps...), Version: 1}
 }
 
 // owner is the owner identity of the configuration every test plans.
 const owner = "team"
 
 // owned is a provider this configuration created for addr.
-func owned(id, addr, name string, deps ...string) state.GlowProvider {
+func owned(id, addr, name string, deps ...string) objects.GlowProvider {
 	l := live(id, name, deps...)
-	l.Ownership = state.Ownership{Marker: &state.OwnerMarker{Owner: owner, Address: state.Address(addr)}}
+	l.Ownership = objects.Ownership{Marker: &objects.OwnerMarker{Owner: owner, Address: objects.Address(addr)}}
 	return l
 }
 
 // markedKey is a live key that Switchboard made from s.
-func markedKey(id, label string, s state.SecretSource) state.KeyState {
-	name := state.KeyName(label, s)
-	_, parsed, _ := state.ParseKeyName(name)
-	return state.KeyState{Source: parsed, KeyID: id, Name: name, Marked: true}
+func markedKey(id, label string, s secretref.Source) objects.KeyState {
+	name := secretref.KeyName(label, s)
+	_, parsed, _ := secretref.ParseKeyName(name)
+	return objects.KeyState{Source: parsed, KeyID: id, Name: name, Marked: true}
 }
 
-func mustDiff(t *testing.T, d, l state.Snapshot, opts Options) *plan.Plan {
+func mustDiff(t *testing.T, d, l objects.Snapshot, opts Options) *plan.Plan {
 	t.Helper()
 	opts.Now = t0
 	if opts.Owner == "" {
@@ -71,22 +72,22 @@ func actions(p *plan.Plan) map[string]plan.Action {
 
 func TestOrderIsNeverAChange(t *testing.T) {
 	want := desired("glow_provider.a", "a", "d1", "d2", "d3")
-	want.Departments = state.Set{"d3", "d1", "d2"} // built by hand, unsorted
-	want.Endpoints = state.Set{"https://b", "https://a"}
+	want.Departments = objects.Set{"d3", "d1", "d2"} // built by hand, unsorted
+	want.Endpoints = objects.Set{"https://b", "https://a"}
 	want.Values = map[string]string{"x": "1", "y": "2"}
-	want.Keys = map[string]state.KeyState{"k1": {Source: src("s/a", 1, t0)}, "k2": {Source: src("s/b", 2, t0)}}
+	want.Keys = map[string]objects.KeyState{"k1": {Source: src("s/a", 1, t0)}, "k2": {Source: src("s/b", 2, t0)}}
 	got := owned("prv_1", "glow_provider.a", "a", "d2", "d3", "d1")
-	got.Departments = state.Set{"d2", "d3", "d1"}
-	got.Endpoints = state.Set{"https://a", "https://b"}
+	got.Departments = objects.Set{"d2", "d3", "d1"}
+	got.Endpoints = objects.Set{"https://a", "https://b"}
 	got.Values = map[string]string{"y": "2", "x": "1"}
-	got.Keys = map[string]state.KeyState{"k2": markedKey("key2", "k2", src("s/b", 2, t0)), "k1": markedKey("key1", "k1", src("s/a", 1, t0))}
-	gw := state.GateflowProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
+	got.Keys = map[string]objects.KeyState{"k2": markedKey("key2", "k2", src("s/b", 2, t0)), "k1": markedKey("key1", "k1", src("s/a", 1, t0))}
+	gw := objects.GateflowProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 		Settings: map[string]any{"timeout_ms": float64(100), "default_model": "m"}}
-	gwLive := state.GateflowProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &t1,
+	gwLive := objects.GateflowProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &t1,
 		Settings: map[string]any{"default_model": "m", "timeout_ms": float64(100)}}
 
-	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}, Gateflow: []state.GateflowProvider{gw}},
-		state.Snapshot{Glow: []state.GlowProvider{got}, Gateflow: []state.GateflowProvider{gwLive}}, Options{})
+	p := mustDiff(t, objects.Snapshot{Glow: []objects.GlowProvider{want}, Gateflow: []objects.GateflowProvider{gw}},
+		objects.Snapshot{Glow: []objects.GlowProvider{got}, Gateflow: []objects.GateflowProvider{gwLive}}, Options{})
 	for _, c := range p.Changes {
 		if c.Action() != plan.ActionNoOp {
 			t.Errorf("%s: %v, fields %+v", c.Address, c.Actions, c.Fields)
@@ -100,8 +101,8 @@ func TestOrderIsNeverAChange(t *testing.T) {
 func TestEmptyEqualsAbsent(t *testing.T) {
 	want := desired("glow_provider.a", "a")
 	got := owned("prv_1", "glow_provider.a", "a")
-	got.Values, got.Endpoints = map[string]string{}, state.Set{}
-	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}}, state.Snapshot{Glow: []state.GlowProvider{got}}, Options{})
+	got.Values, got.Endpoints = map[string]string{}, objects.Set{}
+	p := mustDiff(t, objects.Snapshot{Glow: []objects.GlowProvider{want}}, objects.Snapshot{Glow: []objects.GlowProvider{got}}, Options{})
 	if p.HasChanges() {
 		t.Errorf("changes: %+v", p.Changes)
 	}
@@ -115,7 +116,7 @@ func TestIdentity(t *testing.T) {
 	byName.Adopt = true
 	global := desired("glow_provider.global", "global-name")
 	global.Adopt = true
-	liveSide := []state.GlowProvider{
+	liveSide := []objects.GlowProvider{
 		live("prv_1", "shared-name", "d9"),                              // same name, other department: not a match
 		live("prv_2", "old-name", "d1"),                                 // matched by id despite its name
 		live("prv_3", "shared-name", "d2", "d5"),                        // shares d2: the match
@@ -123,7 +124,7 @@ func TestIdentity(t *testing.T) {
 		live("prv_5", "global-name", "d1"),                              // has a department: not global
 		owned("prv_6", "glow_provider.marked", "old-marked-name", "d7"), // its marker binds it, whatever its name
 	}
-	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{byID, byMarker, byName, global}}, state.Snapshot{Glow: liveSide}, Options{})
+	p := mustDiff(t, objects.Snapshot{Glow: []objects.GlowProvider{byID, byMarker, byName, global}}, objects.Snapshot{Glow: liveSide}, Options{})
 	ids := map[string]string{}
 	adopted := map[string]string{}
 	for _, c := range p.Changes {
@@ -182,12 +183,12 @@ func slicesIndex(cs []plan.Change, addr string) int {
 func TestIdentityErrors(t *testing.T) {
 	pinned := desired("glow_provider.gone", "x")
 	pinned.ID = "prv_404"
-	_, err := Diff(state.Snapshot{Glow: []state.GlowProvider{
+	_, err := Diff(objects.Snapshot{Glow: []objects.GlowProvider{
 		desired("glow_provider.ambiguous", "dup", "d1", "d2"),
 		pinned,
 		desired("glow_provider.first", "same", "d7"),
 		desired("glow_provider.second", "same", "d7", "d8"),
-	}}, state.Snapshot{Glow: []state.GlowProvider{
+	}}, objects.Snapshot{Glow: []objects.GlowProvider{
 		live("prv_a", "dup", "d1"), live("prv_b", "dup", "d2"), owned("prv_c", "glow_provider.old", "same", "d7"),
 	}}, Options{Owner: owner})
 	if err == nil {
@@ -206,26 +207,26 @@ func TestIdentityErrors(t *testing.T) {
 
 func TestGlowKeyRotation(t *testing.T) {
 	want := desired("glow_provider.a", "a")
-	want.Keys = map[string]state.KeyState{
+	want.Keys = map[string]objects.KeyState{
 		"same":    {Source: src("s/same", 2, t0)},
 		"newver":  {Source: src("s/v", 5, t0)},
 		"newpath": {Source: src("s/new", 1, t0)},
 		"manual":  {Source: src("s/m", 1, t0)},
-		"kv1":     {Source: state.SecretSource{VaultPath: "kv/a", VaultKey: "api_key"}},
-		"env":     {Source: state.SecretSource{Env: "TOKEN"}},
+		"kv1":     {Source: secretref.Source{VaultPath: "kv/a", VaultKey: "api_key"}},
+		"env":     {Source: secretref.Source{Env: "TOKEN"}},
 		"added":   {Source: src("s/add", 1, t0)},
 	}
 	got := owned("prv_1", "glow_provider.a", "a")
-	got.Keys = map[string]state.KeyState{
+	got.Keys = map[string]objects.KeyState{
 		"same":    markedKey("k1", "same", src("s/same", 2, t0)),
 		"newver":  markedKey("k2", "newver", src("s/v", 4, t0)),
 		"newpath": markedKey("k3", "newpath", src("s/old", 1, t0)),
 		"manual":  {KeyID: "k4", Name: "manual"},
-		"kv1":     markedKey("k5", "kv1", state.SecretSource{VaultPath: "kv/a", VaultKey: "api_key"}),
-		"env":     markedKey("k6", "env", state.SecretSource{Env: "TOKEN"}),
+		"kv1":     markedKey("k5", "kv1", secretref.Source{VaultPath: "kv/a", VaultKey: "api_key"}),
+		"env":     markedKey("k6", "env", secretref.Source{Env: "TOKEN"}),
 		"dropped": markedKey("k7", "dropped", src("s/d", 1, t0)),
 	}
-	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}}, state.Snapshot{Glow: []state.GlowProvider{got}}, Options{})
+	p := mustDiff(t, objects.Snapshot{Glow: []objects.GlowProvider{want}}, objects.Snapshot{Glow: []objects.GlowProvider{got}}, Options{})
 	c := p.Changes[0]
 	rotated := map[string]string{}
 	for _, r := range c.Rotations {
@@ -251,8 +252,8 @@ func TestGlowKeyRotation(t *testing.T) {
 	}
 
 	// --rotate forces the unchanged ones too, except that nothing else moves.
-	p = mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}}, state.Snapshot{Glow: []state.GlowProvider{got}},
-		Options{Rotate: []state.Address{"glow_provider.a"}})
+	p = mustDiff(t, objects.Snapshot{Glow: []objects.GlowProvider{want}}, objects.Snapshot{Glow: []objects.GlowProvider{got}},
+		Options{Rotate: []objects.Address{"glow_provider.a"}})
 	if n := len(p.Changes[0].Rotations); n != 6 {
 		t.Errorf("forced rotation: %d rotations, want 6", n)
 	}
@@ -262,10 +263,10 @@ func TestGlowKeyRotation(t *testing.T) {
 // from the CLI is a rotation to the configured secret, not drift.
 func TestTerraformKeyRotatesWithoutDrift(t *testing.T) {
 	want := desired("glow_provider.a", "a")
-	want.Keys = map[string]state.KeyState{"primary": {Source: src("s/a", 1, t0)}}
+	want.Keys = map[string]objects.KeyState{"primary": {Source: src("s/a", 1, t0)}}
 	got := owned("prv_1", "glow_provider.a", "a")
-	got.Keys = map[string]state.KeyState{"primary": markedKey("k1", "primary", state.SecretSource{TerraformVersion: 3})}
-	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{want}}, state.Snapshot{Glow: []state.GlowProvider{got}}, Options{})
+	got.Keys = map[string]objects.KeyState{"primary": markedKey("k1", "primary", secretref.Source{TerraformVersion: 3})}
+	p := mustDiff(t, objects.Snapshot{Glow: []objects.GlowProvider{want}}, objects.Snapshot{Glow: []objects.GlowProvider{got}}, Options{})
 	c := p.Changes[0]
 	if len(c.Rotations) != 1 || !strings.Contains(c.Rotations[0].Reason, "terraform:v3") || c.Drift || len(c.Warnings) != 0 {
 		t.Fatalf("rotations %+v, drift %v, warnings %+v", c.Rotations, c.Drift, c.Warnings)
@@ -277,23 +278,23 @@ func TestTerraformKeyRotatesWithoutDrift(t *testing.T) {
 }
 
 func TestGateflowRotation(t *testing.T) {
-	want := state.GateflowProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
-		Credentials: map[string]state.SecretSource{"api_key": src("s/o", 2, t0), "organization_id": {Env: "ORG"}}}
-	at := func(ts time.Time) state.GateflowProvider {
-		return state.GateflowProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &ts}
+	want := objects.GateflowProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
+		Credentials: map[string]secretref.Source{"api_key": src("s/o", 2, t0), "organization_id": {Env: "ORG"}}}
+	at := func(ts time.Time) objects.GateflowProvider {
+		return objects.GateflowProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &ts}
 	}
 	for _, tc := range []struct {
 		name   string
-		live   state.GateflowProvider
+		live   objects.GateflowProvider
 		rotate bool
 	}{
 		{"vault version older than last set", at(t1), false},
 		{"vault version newer than last set", at(t0.Add(-time.Hour)), true},
 		{"same instant", at(t0), false},
-		{"no credentials_updated_at", state.GateflowProvider{ProviderID: "openai", Configured: true, Enabled: true}, true},
+		{"no credentials_updated_at", objects.GateflowProvider{ProviderID: "openai", Configured: true, Enabled: true}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := mustDiff(t, state.Snapshot{Gateflow: []state.GateflowProvider{want}}, state.Snapshot{Gateflow: []state.GateflowProvider{tc.live}}, Options{})
+			p := mustDiff(t, objects.Snapshot{Gateflow: []objects.GateflowProvider{want}}, objects.Snapshot{Gateflow: []objects.GateflowProvider{tc.live}}, Options{})
 			rs := p.Changes[0].Rotations
 			if tc.rotate != (len(rs) > 0) {
 				t.Fatalf("rotations %+v", rs)
@@ -306,17 +307,17 @@ func TestGateflowRotation(t *testing.T) {
 }
 
 func TestGateflowCreateUpdateDelete(t *testing.T) {
-	want := []state.GateflowProvider{
+	want := []objects.GateflowProvider{
 		{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true, Settings: map[string]any{"timeout_ms": 5.0}},
 		{Address: "gateflow_provider.a", ProviderID: "anthropic", Configured: true},
 	}
-	liveSide := []state.GateflowProvider{
+	liveSide := []objects.GateflowProvider{
 		{ProviderID: "openai", Configured: true, Enabled: true, Settings: map[string]any{"timeout_ms": 6.0}},
 		{ProviderID: "anthropic"},
 		{ProviderID: "cohere", Configured: true},
 		{ProviderID: "mistral"},
 	}
-	p := mustDiff(t, state.Snapshot{Gateflow: want}, state.Snapshot{Gateflow: liveSide}, Options{PruneGateflow: true})
+	p := mustDiff(t, objects.Snapshot{Gateflow: want}, objects.Snapshot{Gateflow: liveSide}, Options{PruneGateflow: true})
 	got := actions(p)
 	wantActions := map[string]plan.Action{
 		"gateflow_provider.o": plan.ActionUpdate, "gateflow_provider.a": plan.ActionCreate,
@@ -325,20 +326,20 @@ func TestGateflowCreateUpdateDelete(t *testing.T) {
 	if d := cmp.Diff(wantActions, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
-	_, err := Diff(state.Snapshot{Gateflow: []state.GateflowProvider{{Address: "gateflow_provider.x", ProviderID: "nope"}}}, state.Snapshot{}, Options{})
+	_, err := Diff(objects.Snapshot{Gateflow: []objects.GateflowProvider{{Address: "gateflow_provider.x", ProviderID: "nope"}}}, objects.Snapshot{}, Options{})
 	if err == nil || !strings.Contains(err.Error(), `Gateflow has no provider "nope"`) {
 		t.Errorf("unknown provider: %v", err)
 	}
 }
 
 func TestPruneNeedsAllDepartments(t *testing.T) {
-	liveSide := []state.GlowProvider{
+	liveSide := []objects.GlowProvider{
 		live("prv_in", "a", "d1"),
 		live("prv_both", "b", "d1", "d2"),
 		live("prv_mixed", "c", "d1", "d9"),
 		live("prv_global", "d"),
 	}
-	p := mustDiff(t, state.Snapshot{}, state.Snapshot{Glow: liveSide}, Options{PruneDepartments: []string{"d2", "d1"}})
+	p := mustDiff(t, objects.Snapshot{}, objects.Snapshot{Glow: liveSide}, Options{PruneDepartments: []string{"d2", "d1"}})
 	got := actions(p)
 	want := map[string]plan.Action{`undeclared.glow_provider["prv_in"]`: plan.ActionDelete, `undeclared.glow_provider["prv_both"]`: plan.ActionDelete}
 	if d := cmp.Diff(want, got); d != "" {
@@ -353,13 +354,13 @@ func TestPreventDestroyAndTargets(t *testing.T) {
 	a := desired("glow_provider.a", "a")
 	a.PreventDestroy = true
 	b := desired(`glow_provider.b["x"]`, "b")
-	liveSide := state.Snapshot{Glow: []state.GlowProvider{owned("prv_a", "glow_provider.a", "a"), owned("prv_b", `glow_provider.b["x"]`, "b")}}
-	_, err := Diff(state.Snapshot{Glow: []state.GlowProvider{a, b}}, liveSide, Options{Destroy: true, Owner: owner})
+	liveSide := objects.Snapshot{Glow: []objects.GlowProvider{owned("prv_a", "glow_provider.a", "a"), owned("prv_b", `glow_provider.b["x"]`, "b")}}
+	_, err := Diff(objects.Snapshot{Glow: []objects.GlowProvider{a, b}}, liveSide, Options{Destroy: true, Owner: owner})
 	if err == nil || !strings.Contains(err.Error(), "glow_provider.a has lifecycle.prevent_destroy set") {
 		t.Fatalf("err = %v", err)
 	}
 	// Targeting away from the protected object lets the plan through.
-	p := mustDiff(t, state.Snapshot{Glow: []state.GlowProvider{a, b}}, liveSide, Options{Destroy: true, Targets: []state.Address{"glow_provider.b"}})
+	p := mustDiff(t, objects.Snapshot{Glow: []objects.GlowProvider{a, b}}, liveSide, Options{Destroy: true, Targets: []objects.Address{"glow_provider.b"}})
 	if d := cmp.Diff(map[string]plan.Action{`glow_provider.b["x"]`: plan.ActionDelete}, actions(p)); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
@@ -372,8 +373,8 @@ func TestDriftNeedsBaseline(t *testing.T) {
 	want := desired("glow_provider.a", "a")
 	want.Description = "new"
 	got := owned("prv_a", "glow_provider.a", "a")
-	d := state.Snapshot{Glow: []state.GlowProvider{want}}
-	l := state.Snapshot{Glow: []state.GlowProvider{got}}
+	d := objects.Snapshot{Glow: []objects.GlowProvider{want}}
+	l := objects.Snapshot{Glow: []objects.GlowProvider{got}}
 
 	p := mustDiff(t, d, l, Options{})
 	if p.Changes[0].Drift || p.DriftBaseline {
@@ -389,9 +390,9 @@ func TestDriftNeedsBaseline(t *testing.T) {
 		t.Error("changed configuration reported as drift")
 	}
 	// A new Vault version is a rotation, not a configuration change.
-	want.Keys = map[string]state.KeyState{"k": {Source: src("s/a", 1, t0)}}
+	want.Keys = map[string]objects.KeyState{"k": {Source: src("s/a", 1, t0)}}
 	before := mustDiff(t, d, l, Options{}).Changes[0].DesiredDigest
-	want.Keys["k"] = state.KeyState{Source: src("s/a", 2, t1)}
+	want.Keys["k"] = objects.KeyState{Source: src("s/a", 2, t1)}
 	if after := mustDiff(t, d, l, Options{}).Changes[0].DesiredDigest; before != after {
 		t.Error("a new Vault version moved the digest")
 	}
@@ -399,16 +400,16 @@ func TestDriftNeedsBaseline(t *testing.T) {
 
 func TestInUseWarning(t *testing.T) {
 	l := live("prv_a", "a", "d1")
-	l.ModelUsageCount, l.ModelIDs = 2, state.NewSet("m2", "m1")
-	p := mustDiff(t, state.Snapshot{}, state.Snapshot{Glow: []state.GlowProvider{l}}, Options{PruneDepartments: []string{"d1"}})
+	l.ModelUsageCount, l.ModelIDs = 2, objects.NewSet("m2", "m1")
+	p := mustDiff(t, objects.Snapshot{}, objects.Snapshot{Glow: []objects.GlowProvider{l}}, Options{PruneDepartments: []string{"d1"}})
 	c := p.Changes[0]
 	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0].Detail, "m1, m2") || c.ModelUsageCount != 2 {
 		t.Errorf("warnings %+v", c.Warnings)
 	}
 
 	// With the model search's answer in the snapshot, the models are named.
-	live := state.Snapshot{Glow: []state.GlowProvider{l}, GlowModels: []state.LiveModel{{ID: "m1", Name: "gpt-chat", ProviderID: "prv_a"}}}
-	c = mustDiff(t, state.Snapshot{}, live, Options{PruneDepartments: []string{"d1"}}).Changes[0]
+	live := objects.Snapshot{Glow: []objects.GlowProvider{l}, GlowModels: []objects.LiveModel{{ID: "m1", Name: "gpt-chat", ProviderID: "prv_a"}}}
+	c = mustDiff(t, objects.Snapshot{}, live, Options{PruneDepartments: []string{"d1"}}).Changes[0]
 	if want := []plan.Model{{ID: "m1", Name: "gpt-chat"}, {ID: "m2"}}; !reflect.DeepEqual(c.InUseByModels, want) {
 		t.Errorf("in_use_by_models %+v, want %+v", c.InUseByModels, want)
 	}
@@ -419,26 +420,26 @@ func TestInUseWarning(t *testing.T) {
 
 // synthetic builds n desired providers and their live counterparts; every
 // tenth differs, every hundredth has a new key version.
-func synthetic(n int) (state.Snapshot, state.Snapshot) {
-	var d, l state.Snapshot
+func synthetic(n int) (objects.Snapshot, objects.Snapshot) {
+	var d, l objects.Snapshot
 	for i := range n {
 		dep := fmt.Sprintf("dep_%d", i%50)
-		w := state.GlowProvider{
-			Address: state.Address(fmt.Sprintf("glow_provider.p%d", i)), Name: fmt.Sprintf("provider-%d", i),
-			Description: "synthetic", Departments: state.NewSet(dep, "dep_all"),
-			Endpoints: state.NewSet(fmt.Sprintf("https://e%d.example.com", i%20)),
+		w := objects.GlowProvider{
+			Address: objects.Address(fmt.Sprintf("glow_provider.p%d", i)), Name: fmt.Sprintf("provider-%d", i),
+			Description: "synthetic", Departments: objects.NewSet(dep, "dep_all"),
+			Endpoints: objects.NewSet(fmt.Sprintf("https://e%d.example.com", i%20)),
 			Values:    map[string]string{"team": "t", "idx": fmt.Sprint(i)},
-			Keys:      map[string]state.KeyState{"primary": {Source: src(fmt.Sprintf("secret/p%d", i), 2, t0)}},
+			Keys:      map[string]objects.KeyState{"primary": {Source: src(fmt.Sprintf("secret/p%d", i), 2, t0)}},
 		}
 		g := w
 		g.Address, g.ID, g.Version = "", fmt.Sprintf("prv_%06d", i), 3
-		g.Ownership = state.Ownership{Marker: &state.OwnerMarker{Owner: owner, Address: w.Address}}
-		g.Keys = map[string]state.KeyState{"primary": markedKey("k", "primary", src(fmt.Sprintf("secret/p%d", i), 2, t0))}
+		g.Ownership = objects.Ownership{Marker: &objects.OwnerMarker{Owner: owner, Address: w.Address}}
+		g.Keys = map[string]objects.KeyState{"primary": markedKey("k", "primary", src(fmt.Sprintf("secret/p%d", i), 2, t0))}
 		if i%10 == 0 {
 			g.Description = "edited"
 		}
 		if i%100 == 0 {
-			w.Keys = map[string]state.KeyState{"primary": {Source: src(fmt.Sprintf("secret/p%d", i), 3, t1)}}
+			w.Keys = map[string]objects.KeyState{"primary": {Source: src(fmt.Sprintf("secret/p%d", i), 3, t1)}}
 		}
 		d.Glow = append(d.Glow, w)
 		l.Glow = append(l.Glow, g)

@@ -8,8 +8,8 @@ import (
 
 	gocmp "github.com/google/go-cmp/cmp"
 
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 func gocmpEqual(a, b any) bool { return gocmp.Equal(a, b, cmpOpts) }
@@ -17,12 +17,12 @@ func gocmpEqual(a, b any) bool { return gocmp.Equal(a, b, cmpOpts) }
 // gateflow matches desired to live Gateflow providers by their catalogue id
 // and plans each of them. Configuring an unconfigured provider is a create,
 // removing its configuration a delete.
-func (d *differ) gateflow(desired, live []state.GateflowProvider) {
-	byID := make(map[string]*state.GateflowProvider, len(live))
+func (d *differ) gateflow(desired, live []objects.GateflowProvider) {
+	byID := make(map[string]*objects.GateflowProvider, len(live))
 	for i := range live {
 		byID[live[i].ProviderID] = &live[i]
 	}
-	claimedBy := make(map[string]state.Address, len(desired))
+	claimedBy := make(map[string]objects.Address, len(desired))
 	for i := range desired {
 		want := &desired[i]
 		if other, ok := claimedBy[want.ProviderID]; ok {
@@ -57,16 +57,16 @@ func (d *differ) gateflow(desired, live []state.GateflowProvider) {
 			continue
 		}
 		if d.opts.PruneGateflow {
-			c := gateflowDelete(state.UndeclaredAddress(state.TypeGateflowProvider, l.ProviderID), l)
+			c := gateflowDelete(objects.UndeclaredAddress(objects.TypeGateflowProvider, l.ProviderID), l)
 			c.ActionReason = plan.ReasonPruned
 			d.changes = append(d.changes, c)
 			continue
 		}
-		d.unmanaged = append(d.unmanaged, plan.Unmanaged{Type: state.TypeGateflowProvider, ID: l.ProviderID})
+		d.unmanaged = append(d.unmanaged, plan.Unmanaged{Type: objects.TypeGateflowProvider, ID: l.ProviderID})
 	}
 }
 
-func gateflowCreate(want *state.GateflowProvider) plan.Change {
+func gateflowCreate(want *objects.GateflowProvider) plan.Change {
 	c := changeFor(want.Address, want.ProviderID, want.ProviderID)
 	c.Actions = []plan.Action{plan.ActionCreate}
 	c.After, c.AfterSensitive = gateflowValue(*want, false)
@@ -75,7 +75,7 @@ func gateflowCreate(want *state.GateflowProvider) plan.Change {
 	return c
 }
 
-func gateflowDelete(addr state.Address, l *state.GateflowProvider) plan.Change {
+func gateflowDelete(addr objects.Address, l *objects.GateflowProvider) plan.Change {
 	c := changeFor(addr, l.ProviderID, l.ProviderID)
 	c.Actions = []plan.Action{plan.ActionDelete}
 	c.LiveUpdatedAt = l.UpdatedAt
@@ -84,7 +84,7 @@ func gateflowDelete(addr state.Address, l *state.GateflowProvider) plan.Change {
 	return c
 }
 
-func (d *differ) gateflowUpdate(want, l *state.GateflowProvider) plan.Change {
+func (d *differ) gateflowUpdate(want, l *objects.GateflowProvider) plan.Change {
 	c := changeFor(want.Address, want.ProviderID, l.ProviderID)
 	c.LiveUpdatedAt = l.UpdatedAt
 	c.DesiredDigest = gateflowDigest(*want)
@@ -106,7 +106,7 @@ func (d *differ) gateflowUpdate(want, l *state.GateflowProvider) plan.Change {
 // created after Gateflow last received credentials holds a value Gateflow
 // cannot have. POST .../credentials replaces the whole set, so a rotation
 // sends every credential.
-func (d *differ) gateflowCredentials(c *plan.Change, want, l *state.GateflowProvider) {
+func (d *differ) gateflowCredentials(c *plan.Change, want, l *objects.GateflowProvider) {
 	if len(want.Credentials) == 0 {
 		return
 	}

@@ -7,8 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // glowManaged is the part of a Glow provider that the configuration sets,
@@ -17,12 +18,12 @@ import (
 type glowManaged struct {
 	Name        string
 	Description string
-	Departments state.Set
-	Endpoints   state.Set
+	Departments objects.Set
+	Endpoints   objects.Set
 	Values      map[string]string
 }
 
-func managedGlow(g *state.GlowProvider) glowManaged {
+func managedGlow(g *objects.GlowProvider) glowManaged {
 	return glowManaged{g.Name, g.Description, g.Departments.Normalized(), g.Endpoints.Normalized(), g.Values}
 }
 
@@ -40,10 +41,10 @@ func managedGlow(g *state.GlowProvider) glowManaged {
 //
 // Live providers this owner marked that no block binds were removed from the
 // configuration and are destroyed; everything else is unmanaged.
-func (d *differ) glow(desired, live []state.GlowProvider) {
+func (d *differ) glow(desired, live []objects.GlowProvider) {
 	byID := make(map[string]int, len(live))
 	byName := make(map[string][]int, len(live))
-	byMarker := make(map[state.Address]int, len(live))
+	byMarker := make(map[objects.Address]int, len(live))
 	for i := range live {
 		byID[live[i].ID] = i
 		byName[live[i].Name] = append(byName[live[i].Name], i)
@@ -57,17 +58,17 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 			byMarker[addr] = i
 		}
 	}
-	declared := make(map[state.Address]bool, len(desired))
+	declared := make(map[objects.Address]bool, len(desired))
 	for i := range desired {
 		declared[desired[i].Address] = true
 	}
-	claimedBy := make(map[int]state.Address, len(desired))
-	seen := make(map[state.Address]bool, len(desired))
+	claimedBy := make(map[int]objects.Address, len(desired))
+	seen := make(map[objects.Address]bool, len(desired))
 	type pair struct {
-		desired *state.GlowProvider
-		live    *state.GlowProvider
+		desired *objects.GlowProvider
+		live    *objects.GlowProvider
 		adopt   *plan.Adoption
-		moved   state.Address
+		moved   objects.Address
 	}
 	pairs := make([]pair, 0, len(desired))
 
@@ -112,7 +113,7 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 		} else {
 			var found []int
 			for _, j := range byName[want.Name] {
-				if state.SameNameScope(want.Departments, live[j].Departments) {
+				if objects.SameNameScope(want.Departments, live[j].Departments) {
 					found = append(found, j)
 				}
 			}
@@ -205,10 +206,10 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 			}
 			d.changes = append(d.changes, d.glowDelete(own.Marker.Address, l, nil, plan.ReasonRemoved))
 		case own.Unmarked() && d.claimsAll(l.Departments):
-			d.changes = append(d.changes, d.glowDelete(state.UndeclaredAddress(state.TypeGlowProvider, l.ID), l, nil, plan.ReasonPruned))
+			d.changes = append(d.changes, d.glowDelete(objects.UndeclaredAddress(objects.TypeGlowProvider, l.ID), l, nil, plan.ReasonPruned))
 		default:
 			d.unmanaged = append(d.unmanaged, plan.Unmanaged{
-				Type: state.TypeGlowProvider, ID: l.ID, Name: l.Name, Departments: state.NewSet(l.Departments...), Owner: markerOwner(own),
+				Type: objects.TypeGlowProvider, ID: l.ID, Name: l.Name, Departments: objects.NewSet(l.Departments...), Owner: markerOwner(own),
 			})
 		}
 	}
@@ -217,11 +218,11 @@ func (d *differ) glow(desired, live []state.GlowProvider) {
 // claimsAll reports whether prune_departments covers every department of a
 // provider: the configuration then speaks for it (decK's "this department
 // is ours"). A global provider is never claimed this way.
-func (d *differ) claimsAll(departments state.Set) bool {
+func (d *differ) claimsAll(departments objects.Set) bool {
 	return len(d.prune) > 0 && len(departments) > 0 && allIn(departments, d.prune)
 }
 
-func markerOwner(o state.Ownership) string {
+func markerOwner(o objects.Ownership) string {
 	switch {
 	case o.Marker != nil:
 		return o.Marker.Identity()
@@ -231,11 +232,11 @@ func markerOwner(o state.Ownership) string {
 	return ""
 }
 
-func glowRef(l *state.GlowProvider) string {
+func glowRef(l *objects.GlowProvider) string {
 	return fmt.Sprintf("%s (%q, %s)", l.ID, l.Name, departmentsWord(l.Departments))
 }
 
-func departmentsWord(deps state.Set) string {
+func departmentsWord(deps objects.Set) string {
 	if len(deps) == 0 {
 		return "no departments"
 	}
@@ -245,14 +246,14 @@ func departmentsWord(deps state.Set) string {
 // adoptionRefused is the error for a block whose name matches a provider
 // made outside this configuration: taking it over silently would strip
 // whatever the configuration does not declare.
-func adoptionRefused(want, l *state.GlowProvider) error {
+func adoptionRefused(want, l *objects.GlowProvider) error {
 	return fmt.Errorf("%s: Glow provider %s (%q, %s) has the same name in its departments but was not made by this configuration. "+
 		"Switchboard does not take over an existing provider silently. To manage it, run switchboard import, pin its id (id = %q), "+
 		"or set adopt = true on the block; the plan then shows the adoption and every field it changes. Otherwise give the block another name",
 		want.Address, l.ID, l.Name, departmentsWord(l.Departments), l.ID)
 }
 
-func allIn(elems, set state.Set) bool {
+func allIn(elems, set objects.Set) bool {
 	for _, e := range elems {
 		if !set.Has(e) {
 			return false
@@ -261,12 +262,12 @@ func allIn(elems, set state.Set) bool {
 	return true
 }
 
-func (d *differ) marker(want *state.GlowProvider) *state.OwnerMarker {
-	m := state.NewOwnerMarker(d.opts.Owner, want.Address, want.PreventDestroy)
+func (d *differ) marker(want *objects.GlowProvider) *objects.OwnerMarker {
+	m := objects.NewOwnerMarker(d.opts.Owner, want.Address, want.PreventDestroy)
 	return &m
 }
 
-func (d *differ) glowCreate(want *state.GlowProvider) plan.Change {
+func (d *differ) glowCreate(want *objects.GlowProvider) plan.Change {
 	c := changeFor(want.Address, want.Name, "")
 	c.Actions = []plan.Action{plan.ActionCreate}
 	c.After, c.AfterSensitive = glowValue(*want)
@@ -279,7 +280,7 @@ func (d *differ) glowCreate(want *state.GlowProvider) plan.Change {
 
 // glowDelete plans the destruction of l; want is its block (nil when the
 // block was removed or never existed).
-func (d *differ) glowDelete(addr state.Address, l, want *state.GlowProvider, reason string) plan.Change {
+func (d *differ) glowDelete(addr objects.Address, l, want *objects.GlowProvider, reason string) plan.Change {
 	c := changeFor(addr, l.Name, l.ID)
 	c.Actions = []plan.Action{plan.ActionDelete}
 	c.ActionReason = reason
@@ -331,7 +332,7 @@ func (d *differ) glowDelete(addr state.Address, l, want *state.GlowProvider, rea
 	return c
 }
 
-func (d *differ) glowUpdate(want, l *state.GlowProvider, adopt *plan.Adoption, moved state.Address) plan.Change {
+func (d *differ) glowUpdate(want, l *objects.GlowProvider, adopt *plan.Adoption, moved objects.Address) plan.Change {
 	c := changeFor(want.Address, want.Name, l.ID)
 	c.LiveVersion = l.Version
 	if !l.UpdatedAt.IsZero() {
@@ -347,7 +348,7 @@ func (d *differ) glowUpdate(want, l *state.GlowProvider, adopt *plan.Adoption, m
 	after.ID = l.ID
 	// The keys apply leaves in place keep their live id; the plan shows
 	// them as they will be.
-	after.Keys = make(map[string]state.KeyState, len(want.Keys))
+	after.Keys = make(map[string]objects.KeyState, len(want.Keys))
 	for label, k := range want.Keys {
 		if lk, ok := l.Keys[label]; ok && lk.Marked && lk.Source.SameOrigin(k.Source) {
 			k.KeyID = lk.KeyID
@@ -391,7 +392,7 @@ func hasField(c *plan.Change, name string) bool {
 // with go-cmp's semantics under cmpOpts (nil and empty alike, sets
 // normalized) but without its reflection, which was most of the diff's
 // CPU in a 10,000-provider plan where almost every provider is unchanged.
-func gocmpEqualGlow(a, b *state.GlowProvider) bool {
+func gocmpEqualGlow(a, b *objects.GlowProvider) bool {
 	return a.Name == b.Name && a.Description == b.Description &&
 		slices.Equal(a.Departments.Normalized(), b.Departments.Normalized()) &&
 		slices.Equal(a.Endpoints.Normalized(), b.Endpoints.Normalized()) &&
@@ -401,7 +402,7 @@ func gocmpEqualGlow(a, b *state.GlowProvider) bool {
 // glowKeys plans the keys: attach new labels, detach dropped ones, and
 // rotate a key whose origin marker differs from the desired source (see
 // docs/secrets.md).
-func (d *differ) glowKeys(c *plan.Change, want, l *state.GlowProvider) {
+func (d *differ) glowKeys(c *plan.Change, want, l *objects.GlowProvider) {
 	forced := d.rotateForced(want.Address)
 	fc := plan.FieldChange{Field: "keys", Kind: plan.FieldMap, Sensitive: true}
 	for _, label := range slices.Sorted(maps.Keys(want.Keys)) {
@@ -448,7 +449,7 @@ func (d *differ) glowKeys(c *plan.Change, want, l *state.GlowProvider) {
 
 // sourceChange says why a marker and a desired source differ, in the terms
 // a reviewer checks against Vault.
-func sourceChange(from, to state.SecretSource) string {
+func sourceChange(from, to secretref.Source) string {
 	if from.VaultPath != "" && from.VaultPath == to.VaultPath && from.VaultKey == to.VaultKey {
 		if from.Version == 0 || to.Version == 0 {
 			return fmt.Sprintf("Vault version of %s#%s changes from %s to %s", to.VaultPath, to.VaultKey, versionWord(from.Version), versionWord(to.Version))

@@ -7,13 +7,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
-func glowSnap(ps ...state.GlowProvider) state.Snapshot { return state.Snapshot{Glow: ps} }
+func glowSnap(ps ...objects.GlowProvider) objects.Snapshot { return objects.Snapshot{Glow: ps} }
 
-func diffErr(t *testing.T, d, l state.Snapshot, opts Options) string {
+func diffErr(t *testing.T, d, l objects.Snapshot, opts Options) string {
 	t.Helper()
 	if opts.Owner == "" {
 		opts.Owner = owner
@@ -93,20 +94,20 @@ func TestNoSilentAdoption(t *testing.T) {
 
 func TestOtherOwnersObjectsAreNeverTouched(t *testing.T) {
 	theirs := live("prv_t", "OpenAI", "cs")
-	theirs.Ownership = state.Ownership{Marker: &state.OwnerMarker{Owner: "other-team", Address: "glow_provider.x"}}
+	theirs.Ownership = objects.Ownership{Marker: &objects.OwnerMarker{Owner: "other-team", Address: "glow_provider.x"}}
 	msg := diffErr(t, glowSnap(desired("glow_provider.a", "OpenAI", "cs")), glowSnap(theirs), Options{})
 	if !strings.Contains(msg, `configuration "other-team"`) || !strings.Contains(msg, "adopt = true") {
 		t.Errorf("error: %s", msg)
 	}
 	// Not declared here: unmanaged, never destroyed, even in its departments
 	// when the configuration prunes them.
-	p := mustDiff(t, state.Snapshot{}, glowSnap(theirs), Options{PruneDepartments: []string{"cs"}})
+	p := mustDiff(t, objects.Snapshot{}, glowSnap(theirs), Options{PruneDepartments: []string{"cs"}})
 	if len(p.Changes) != 0 || len(p.Unmanaged) != 1 || p.Unmanaged[0].Owner != "other-team" {
 		t.Errorf("changes %+v unmanaged %+v", p.Changes, p.Unmanaged)
 	}
 	// A marker that is not ours and not valid is never adopted by name.
 	broken := live("prv_b", "OpenAI", "cs")
-	broken.Ownership = state.Ownership{Invalid: "ownership marker is not valid"}
+	broken.Ownership = objects.Ownership{Invalid: "ownership marker is not valid"}
 	if msg := diffErr(t, glowSnap(desired("glow_provider.a", "OpenAI", "cs")), glowSnap(broken), Options{}); !strings.Contains(msg, "unknown owner") {
 		t.Errorf("invalid marker: %s", msg)
 	}
@@ -130,7 +131,7 @@ func TestRemovedBlocksAreDestroyed(t *testing.T) {
 	}
 
 	// --target selects the destroy of one removed address.
-	p = mustDiff(t, glowSnap(), glowSnap(kept, gone), Options{Targets: []state.Address{`glow_provider.gone["x"]`}})
+	p = mustDiff(t, glowSnap(), glowSnap(kept, gone), Options{Targets: []objects.Address{`glow_provider.gone["x"]`}})
 	if d := cmp.Diff(map[string]plan.Action{`glow_provider.gone["x"]`: plan.ActionDelete}, actions(p)); d != "" {
 		t.Errorf("targeted (-want +got):\n%s", d)
 	}
@@ -186,7 +187,7 @@ func TestPruneDepartmentsClaimUnmarkedProviders(t *testing.T) {
 }
 
 func TestScopedTokenCannotPlanCreatesItCannotSee(t *testing.T) {
-	scope := &state.TokenScope{Known: true, Scoped: true, Departments: state.NewSet("cs")}
+	scope := &objects.TokenScope{Known: true, Scoped: true, Departments: objects.NewSet("cs")}
 	msg := diffErr(t, glowSnap(desired("glow_provider.m", "Math", "cs", "math"), desired("glow_provider.g", "Global")), glowSnap(), Options{Scope: scope})
 	for _, s := range []string{"glow_provider.m", "glow_provider.g", "scoped to departments cs", "departments cs, math", "no departments"} {
 		if !strings.Contains(msg, s) {
@@ -196,32 +197,32 @@ func TestScopedTokenCannotPlanCreatesItCannotSee(t *testing.T) {
 	if p := mustDiff(t, glowSnap(desired("glow_provider.c", "CS", "cs")), glowSnap(), Options{Scope: scope}); p.Summary.Add != 1 {
 		t.Errorf("in scope: %+v", p.Summary)
 	}
-	p := mustDiff(t, glowSnap(desired("glow_provider.c", "CS", "cs")), glowSnap(), Options{Scope: &state.TokenScope{}})
+	p := mustDiff(t, glowSnap(desired("glow_provider.c", "CS", "cs")), glowSnap(), Options{Scope: &objects.TokenScope{}})
 	if len(p.Warnings) != 1 || p.Warnings[0] != ScopeUnknownWarning {
 		t.Errorf("unknown scope: warnings %+v", p.Warnings)
 	}
 }
 
 func TestOrphans(t *testing.T) {
-	src := state.SecretSource{VaultPath: "secret/a", VaultKey: "k", Version: 1}
-	ours := state.OwnedKeyName("primary", src, owner)
+	src := secretref.Source{VaultPath: "secret/a", VaultKey: "k", Version: 1}
+	ours := secretref.OwnedKeyName("primary", src, owner)
 	attached := owned("prv_1", "glow_provider.a", "a")
-	attached.Keys = map[string]state.KeyState{"primary": {KeyID: "key_used", Name: ours, Source: src, Marked: true, Owner: owner}}
-	attached.EndpointIDs = state.NewSet("ep_used")
+	attached.Keys = map[string]objects.KeyState{"primary": {KeyID: "key_used", Name: ours, Source: src, Marked: true, Owner: owner}}
+	attached.EndpointIDs = objects.NewSet("ep_used")
 	l := glowSnap(attached)
-	l.GlowKeys = []state.LiveKey{
+	l.GlowKeys = []objects.LiveKey{
 		{ID: "key_used", Name: ours},
 		{ID: "key_orphan", Name: ours},
-		{ID: "key_theirs", Name: state.OwnedKeyName("primary", src, "other")},
-		{ID: "key_old", Name: state.KeyName("primary", src)},
+		{ID: "key_theirs", Name: secretref.OwnedKeyName("primary", src, "other")},
+		{ID: "key_old", Name: secretref.KeyName("primary", src)},
 		{ID: "key_hand", Name: "made by hand"},
 	}
-	l.GlowEndpoints = []state.LiveEndpoint{
-		{ID: "ep_used", URL: "https://a", Name: state.EndpointName(owner)},
-		{ID: "ep_orphan", URL: "https://b", Name: state.EndpointName(owner)},
+	l.GlowEndpoints = []objects.LiveEndpoint{
+		{ID: "ep_used", URL: "https://a", Name: objects.EndpointName(owner)},
+		{ID: "ep_orphan", URL: "https://b", Name: objects.EndpointName(owner)},
 		{ID: "ep_hand", URL: "https://c"},
 	}
-	l.GlowDrafts = []state.LiveDraft{
+	l.GlowDrafts = []objects.LiveDraft{
 		{ID: "dr_ours", ProviderID: "prv_1", Ownership: attached.Ownership},
 		{ID: "dr_hand", ProviderID: "prv_9"},
 	}
@@ -236,7 +237,7 @@ func TestOrphans(t *testing.T) {
 	if !p.HasChanges() || p.Summary.Orphans != 3 {
 		t.Errorf("summary %+v", p.Summary)
 	}
-	if p := mustDiff(t, glowSnap(desired("glow_provider.a", "a")), l, Options{Targets: []state.Address{"glow_provider.a"}}); len(p.Orphans) != 0 {
+	if p := mustDiff(t, glowSnap(desired("glow_provider.a", "a")), l, Options{Targets: []objects.Address{"glow_provider.a"}}); len(p.Orphans) != 0 {
 		t.Errorf("a targeted plan collects nothing: %+v", p.Orphans)
 	}
 }
@@ -245,9 +246,9 @@ func TestOrphans(t *testing.T) {
 // baseline that shows the configuration unchanged.
 func TestRotationIsNeverDrift(t *testing.T) {
 	want := desired("glow_provider.a", "a")
-	want.Keys = map[string]state.KeyState{"k": {Source: src("s/a", 2, t1)}}
+	want.Keys = map[string]objects.KeyState{"k": {Source: src("s/a", 2, t1)}}
 	got := owned("prv_1", "glow_provider.a", "a")
-	got.Keys = map[string]state.KeyState{"k": markedKey("key1", "k", src("s/a", 1, t0))}
+	got.Keys = map[string]objects.KeyState{"k": markedKey("key1", "k", src("s/a", 1, t0))}
 	d, l := glowSnap(want), glowSnap(got)
 	baseline := mustDiff(t, d, l, Options{}).Digests()
 	c := mustDiff(t, d, l, Options{Baseline: baseline}).Changes[0]

@@ -7,14 +7,15 @@ import (
 	"maps"
 	"time"
 
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // The plan carries JSON values (see package plan). These functions build
 // them directly in the shape encoding/json decodes to, so that a plan read
 // back from a file compares equal to the one written.
 
-func setValue(s state.Set) []any {
+func setValue(s objects.Set) []any {
 	out := make([]any, 0, len(s))
 	for _, e := range s.Normalized() {
 		out = append(out, e)
@@ -33,7 +34,7 @@ func stringMapValue(m map[string]string) map[string]any {
 // liveValues are a live provider's values as the plan shows them: the
 // strings, and the values of other types as they are (30, true), which a
 // configuration's strings replace.
-func liveValues(g state.GlowProvider) map[string]any {
+func liveValues(g objects.GlowProvider) map[string]any {
 	out := stringMapValue(g.Values)
 	for k, raw := range g.OtherValues {
 		var v any
@@ -54,7 +55,7 @@ func anyMapValue(m map[string]any) map[string]any {
 
 // refValue is the plan's stand-in for a secret: where it comes from, never
 // what it is. keyID is the live Glow key, when there is one.
-func refValue(src state.SecretSource, keyID string) map[string]any {
+func refValue(src secretref.Source, keyID string) map[string]any {
 	r := map[string]any{}
 	switch {
 	case src.Env != "":
@@ -75,7 +76,7 @@ func refValue(src state.SecretSource, keyID string) map[string]any {
 	return r
 }
 
-func glowValue(g state.GlowProvider) (obj, mask map[string]any) {
+func glowValue(g objects.GlowProvider) (obj, mask map[string]any) {
 	keys := make(map[string]any, len(g.Keys))
 	keyMask := make(map[string]any, len(g.Keys))
 	for label, k := range g.Keys {
@@ -99,7 +100,7 @@ func glowValue(g state.GlowProvider) (obj, mask map[string]any) {
 // gateflowValue describes a desired provider, or a live one when live is
 // true: Gateflow never returns credentials, so a live object shows only when
 // they were last set.
-func gateflowValue(g state.GateflowProvider, live bool) (obj, mask map[string]any) {
+func gateflowValue(g objects.GateflowProvider, live bool) (obj, mask map[string]any) {
 	obj = map[string]any{
 		"provider_id": g.ProviderID,
 		"enabled":     g.Enabled,
@@ -123,7 +124,7 @@ func gateflowValue(g state.GateflowProvider, live bool) (obj, mask map[string]an
 
 // digestRef names a secret without its version: a new Vault version is a
 // rotation, not a configuration change, so it must not move the digest.
-func digestRef(src state.SecretSource) string {
+func digestRef(src secretref.Source) string {
 	if src.Env != "" {
 		return "env:" + src.Env
 	}
@@ -139,7 +140,7 @@ func digest(v any) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func glowDigest(g state.GlowProvider) string {
+func glowDigest(g objects.GlowProvider) string {
 	keys := make(map[string]string, len(g.Keys))
 	for label, k := range g.Keys {
 		keys[label] = digestRef(k.Source)
@@ -151,7 +152,7 @@ func glowDigest(g state.GlowProvider) string {
 	}{g.ID, g.Name, g.Description, g.Departments.Normalized(), g.Endpoints.Normalized(), g.Values, keys})
 }
 
-func gateflowDigest(g state.GateflowProvider) string {
+func gateflowDigest(g objects.GateflowProvider) string {
 	creds := make(map[string]string, len(g.Credentials))
 	for name, src := range g.Credentials {
 		creds[name] = digestRef(src)

@@ -14,7 +14,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 // Clients are the services to read. A nil client is not read: a
@@ -44,12 +44,12 @@ type Options struct {
 // also holds those lists, the caller's open drafts and the token's scope,
 // which the plan needs to find what is attached to nothing and what it
 // cannot see.
-func Read(ctx context.Context, c Clients, opts Options) (state.Snapshot, error) {
+func Read(ctx context.Context, c Clients, opts Options) (objects.Snapshot, error) {
 	par := opts.Parallelism
 	if par <= 0 {
 		par = api.DefaultParallelism
 	}
-	var snap state.Snapshot
+	var snap objects.Snapshot
 	g, gctx := errgroup.WithContext(ctx)
 	if c.Glow != nil {
 		g.Go(func() error {
@@ -66,7 +66,7 @@ func Read(ctx context.Context, c Clients, opts Options) (state.Snapshot, error) 
 	return snap, g.Wait()
 }
 
-func readGlow(ctx context.Context, c *glow.Client, filter glow.SearchRequest, snap *state.Snapshot) error {
+func readGlow(ctx context.Context, c *glow.Client, filter glow.SearchRequest, snap *objects.Snapshot) error {
 	var (
 		providers []glow.Provider
 		endpoints []glow.Endpoint
@@ -101,12 +101,12 @@ func readGlow(ctx context.Context, c *glow.Client, filter glow.SearchRequest, sn
 		case errors.Is(err, api.ErrNotFound):
 			// A Glow without the call: what the token sees is unknown,
 			// and the plan says so.
-			snap.GlowScope = &state.TokenScope{}
+			snap.GlowScope = &objects.TokenScope{}
 		case err != nil:
 			return err
 		default:
-			snap.GlowScope = &state.TokenScope{Known: true, Actor: info.ActorName, Scoped: info.Scoped,
-				Departments: state.NewSet(info.DepartmentIDs...)}
+			snap.GlowScope = &objects.TokenScope{Known: true, Actor: info.ActorName, Scoped: info.Scoped,
+				Departments: objects.NewSet(info.DepartmentIDs...)}
 		}
 		return nil
 	})
@@ -117,20 +117,20 @@ func readGlow(ctx context.Context, c *glow.Client, filter glow.SearchRequest, sn
 	urls := make(map[string]string, len(endpoints))
 	for _, e := range endpoints {
 		urls[e.ID] = e.URL
-		snap.GlowEndpoints = append(snap.GlowEndpoints, state.LiveEndpoint{ID: e.ID, URL: e.URL, Name: e.Name})
+		snap.GlowEndpoints = append(snap.GlowEndpoints, objects.LiveEndpoint{ID: e.ID, URL: e.URL, Name: e.Name})
 	}
 	byID := make(map[string]glow.Key, len(keys))
 	for _, k := range keys {
 		byID[k.ID] = k
-		snap.GlowKeys = append(snap.GlowKeys, state.LiveKey{ID: k.ID, Name: k.Name})
+		snap.GlowKeys = append(snap.GlowKeys, objects.LiveKey{ID: k.ID, Name: k.Name})
 	}
 	for _, d := range drafts {
-		_, own := state.SplitMarker(d.FormState.Values)
-		snap.GlowDrafts = append(snap.GlowDrafts, state.LiveDraft{ID: d.DraftID, ProviderID: d.ProviderID, Name: d.FormState.Name, Ownership: own})
+		_, own := objects.SplitMarker(d.FormState.Values)
+		snap.GlowDrafts = append(snap.GlowDrafts, objects.LiveDraft{ID: d.DraftID, ProviderID: d.ProviderID, Name: d.FormState.Name, Ownership: own})
 	}
-	snap.Glow = make([]state.GlowProvider, 0, len(providers))
+	snap.Glow = make([]objects.GlowProvider, 0, len(providers))
 	for _, p := range providers {
-		sp, err := state.GlowFromLive(p, urls, byID)
+		sp, err := objects.GlowFromLive(p, urls, byID)
 		if err != nil {
 			return fmt.Errorf("reading Glow: %w", err)
 		}
@@ -142,7 +142,7 @@ func readGlow(ctx context.Context, c *glow.Client, filter glow.SearchRequest, sn
 	return nil
 }
 
-func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]state.GateflowProvider, error) {
+func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]objects.GateflowProvider, error) {
 	list, err := c.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading Gateflow: %w", err)
@@ -154,7 +154,7 @@ func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]state.Gat
 			ids = append(ids, p.ID)
 		}
 	}
-	out := make([]state.GateflowProvider, len(ids))
+	out := make([]objects.GateflowProvider, len(ids))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(par)
 	for i, id := range ids {
@@ -163,7 +163,7 @@ func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]state.Gat
 			if err != nil {
 				return err
 			}
-			out[i], err = state.GateflowFromLive(*p)
+			out[i], err = objects.GateflowFromLive(*p)
 			return err
 		})
 	}
@@ -177,14 +177,14 @@ func readGateflow(ctx context.Context, c *gateflow.Client, par int) ([]state.Gat
 // that destroys them: the provider list has the models' ids only, and a
 // reviewer needs their names. One paginated search, made only when such a
 // plan needs it.
-func Models(ctx context.Context, c *glow.Client, providerIDs map[string]bool) ([]state.LiveModel, error) {
-	var out []state.LiveModel
+func Models(ctx context.Context, c *glow.Client, providerIDs map[string]bool) ([]objects.LiveModel, error) {
+	var out []objects.LiveModel
 	for m, err := range c.SearchModels(ctx) {
 		if err != nil {
 			return nil, fmt.Errorf("reading Glow models: %w", err)
 		}
 		if providerIDs[m.ProviderID] {
-			out = append(out, state.LiveModel{ID: m.ID, Name: m.Name, ProviderID: m.ProviderID})
+			out = append(out, objects.LiveModel{ID: m.ID, Name: m.Name, ProviderID: m.ProviderID})
 		}
 	}
 	return out, nil

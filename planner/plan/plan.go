@@ -12,7 +12,7 @@ package plan
 import (
 	"time"
 
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 // FormatVersion is the version of the JSON schema. Minor versions add
@@ -122,7 +122,7 @@ type Change struct {
 	// Marker is the ownership marker apply writes (creates, adoptions,
 	// moves, prevent_destroy changes, and every values write, since Glow
 	// replaces values whole); nil when apply leaves it as it is.
-	Marker *state.OwnerMarker `json:"marker,omitempty"`
+	Marker *objects.OwnerMarker `json:"marker,omitempty"`
 	// Departments of the object the change is about (live for destroys),
 	// for messages that must name it.
 	Departments []string `json:"departments,omitempty"`
@@ -137,8 +137,8 @@ type Change struct {
 // Subjects are the typed desired and live objects of a change; the side
 // that does not exist is nil.
 type Subjects struct {
-	GlowDesired, GlowLive         *state.GlowProvider
-	GateflowDesired, GateflowLive *state.GateflowProvider
+	GlowDesired, GlowLive         *objects.GlowProvider
+	GateflowDesired, GateflowLive *objects.GateflowProvider
 }
 
 // Action reasons for destroys, in Terraform's spelling where it has one.

@@ -13,7 +13,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -155,7 +155,7 @@ func (b Binding) Differences(current Binding, sameSensitive func(name, digest st
 		out = append(out, fmt.Sprintf("this plan was made in Vault namespace %q; this apply uses namespace %q", was.Namespace, now.Namespace))
 	}
 	if b.Owner != current.Owner {
-		out = append(out, fmt.Sprintf("this plan was made for %s; this apply's configuration is %s", state.DescribeOwner(b.Owner), state.DescribeOwner(current.Owner)))
+		out = append(out, fmt.Sprintf("this plan was made for %s; this apply's configuration is %s", objects.DescribeOwner(b.Owner), objects.DescribeOwner(current.Owner)))
 	}
 	now := map[string]Variable{}
 	for _, v := range current.Variables {
@@ -227,7 +227,7 @@ func (b Binding) Lines() []string {
 		out = append(out, s)
 	}
 	if b.Owner != "" {
-		if owner, env := state.SplitIdentity(b.Owner); env != "" {
+		if owner, env := objects.SplitIdentity(b.Owner); env != "" {
 			out = append(out, fmt.Sprintf("Owner:    %q (environment %q)", owner, env))
 		} else {
 			out = append(out, fmt.Sprintf("Owner:    %q", b.Owner))

@@ -32,8 +32,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 // Format names the document; FormatVersion is the version this code
@@ -80,7 +80,7 @@ type Payload struct {
 	// needs neither the directory nor the variables again.
 	Configuration Configuration `json:"configuration"`
 	// Live is what the plan read of Glow and Gateflow.
-	Live state.Snapshot `json:"live"`
+	Live objects.Snapshot `json:"live"`
 	// Secrets are the Vault metadata the plan resolved, one entry per
 	// reference (path, key, pinned version).
 	VaultMetadata []SecretVersion `json:"vault_metadata,omitempty"`

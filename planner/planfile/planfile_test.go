@@ -13,8 +13,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboard-hq/switchboard/planner/diff"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -29,26 +30,26 @@ const (
 
 func sample(t testing.TB) *Payload {
 	t.Helper()
-	desired := state.Snapshot{
-		Glow: []state.GlowProvider{{
-			Address: "glow_provider.a", Name: "a <&> \"quoted\"", Departments: state.NewSet("d1"),
-			Keys: map[string]state.KeyState{
-				"primary":  {Source: state.SecretSource{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
-				"fallback": {Source: state.SecretSource{Env: "OPENAI_FALLBACK"}},
+	desired := objects.Snapshot{
+		Glow: []objects.GlowProvider{{
+			Address: "glow_provider.a", Name: "a <&> \"quoted\"", Departments: objects.NewSet("d1"),
+			Keys: map[string]objects.KeyState{
+				"primary":  {Source: secretref.Source{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
+				"fallback": {Source: secretref.Source{Env: "OPENAI_FALLBACK"}},
 			},
 		}, {Address: "glow_provider.b", Name: "b", Description: "new"}},
-		Gateflow: []state.GateflowProvider{{
+		Gateflow: []objects.GateflowProvider{{
 			Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 			Settings:    map[string]any{"timeout_ms": 100.0},
-			Credentials: map[string]state.SecretSource{"api_key": {VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
+			Credentials: map[string]secretref.Source{"api_key": {VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
 		}},
 	}
 	old := t0.Add(-time.Hour)
-	live := state.Snapshot{
-		Glow: []state.GlowProvider{{ID: "prv_1", Name: "a <&> \"quoted\"", Departments: state.NewSet("d1"), Version: 9, UpdatedAt: old,
-			Ownership: state.Ownership{Marker: &state.OwnerMarker{Owner: "team", Address: "glow_provider.a"}},
-			Keys:      map[string]state.KeyState{"primary": {KeyID: "k1", Name: "primary"}}}},
-		Gateflow: []state.GateflowProvider{{ProviderID: "openai", Configured: true, CredentialsUpdatedAt: &old, UpdatedAt: &old}},
+	live := objects.Snapshot{
+		Glow: []objects.GlowProvider{{ID: "prv_1", Name: "a <&> \"quoted\"", Departments: objects.NewSet("d1"), Version: 9, UpdatedAt: old,
+			Ownership: objects.Ownership{Marker: &objects.OwnerMarker{Owner: "team", Address: "glow_provider.a"}},
+			Keys:      map[string]objects.KeyState{"primary": {KeyID: "k1", Name: "primary"}}}},
+		Gateflow: []objects.GateflowProvider{{ProviderID: "openai", Configured: true, CredentialsUpdatedAt: &old, UpdatedAt: &old}},
 	}
 	p, err := diff.Diff(desired, live, diff.Options{Now: t0, ConfigChecksum: "sha256:abc", Owner: "team"})
 	if err != nil {

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 // TerraformFormatVersion is the format_version of Terraform's JSON plan
@@ -102,22 +102,22 @@ type JSONResourceExtra struct {
 	// configuration directory; absent for removed and undeclared objects.
 	DeclaredAt string `json:"declared_at,omitempty"`
 	// ObjectName is the Glow provider's name or the Gateflow provider id.
-	ObjectName      string             `json:"object_name"`
-	ID              string             `json:"id,omitempty"`
-	LiveVersion     int64              `json:"live_version,omitempty"`
-	LiveUpdatedAt   *time.Time         `json:"live_updated_at,omitempty"`
-	Fields          []plan.FieldChange `json:"fields,omitempty"`
-	Rotations       []plan.Rotation    `json:"rotations,omitempty"`
-	ModelUsageCount int                `json:"model_usage_count,omitempty"`
-	InUseBy         []string           `json:"in_use_by,omitempty"`
-	InUseByModels   []plan.Model       `json:"in_use_by_models,omitempty"`
-	Drift           bool               `json:"drift"`
-	DriftReasons    []string           `json:"drift_reasons,omitempty"`
-	Warnings        []plan.Diagnostic  `json:"warnings,omitempty"`
-	DesiredDigest   string             `json:"desired_digest,omitempty"`
-	Adopt           *plan.Adoption     `json:"adopt,omitempty"`
-	Marker          *state.OwnerMarker `json:"marker,omitempty"`
-	Departments     []string           `json:"departments,omitempty"`
+	ObjectName      string               `json:"object_name"`
+	ID              string               `json:"id,omitempty"`
+	LiveVersion     int64                `json:"live_version,omitempty"`
+	LiveUpdatedAt   *time.Time           `json:"live_updated_at,omitempty"`
+	Fields          []plan.FieldChange   `json:"fields,omitempty"`
+	Rotations       []plan.Rotation      `json:"rotations,omitempty"`
+	ModelUsageCount int                  `json:"model_usage_count,omitempty"`
+	InUseBy         []string             `json:"in_use_by,omitempty"`
+	InUseByModels   []plan.Model         `json:"in_use_by_models,omitempty"`
+	Drift           bool                 `json:"drift"`
+	DriftReasons    []string             `json:"drift_reasons,omitempty"`
+	Warnings        []plan.Diagnostic    `json:"warnings,omitempty"`
+	DesiredDigest   string               `json:"desired_digest,omitempty"`
+	Adopt           *plan.Adoption       `json:"adopt,omitempty"`
+	Marker          *objects.OwnerMarker `json:"marker,omitempty"`
+	Departments     []string             `json:"departments,omitempty"`
 }
 
 // JSONPlanExtra holds the plan's fields Terraform has no place for.

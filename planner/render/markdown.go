@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/switchboard-hq/switchboard/internal/english"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 // DefaultMaxCommentChars is the default size bound of the Markdown
@@ -430,7 +430,7 @@ func inUseLine(c plan.Change) string {
 // id, which its address (a removed block's, or undeclared.…["ID"]) does
 // not say. Other changes get their id when the address lacks it.
 func describeLive(c plan.Change) string {
-	if c.Action() != plan.ActionDelete || c.Type != state.TypeGlowProvider {
+	if c.Action() != plan.ActionDelete || c.Type != objects.TypeGlowProvider {
 		return idSuffix(c)
 	}
 	s := " — " + code(c.ProviderName)

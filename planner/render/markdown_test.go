@@ -15,8 +15,8 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/renderer/html"
 
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
 )
 
 // toHTML renders Markdown the way GitHub does for what these tests check:
@@ -53,7 +53,7 @@ func sensitiveKeys() map[string]any {
 func createChange(i int) plan.Change {
 	addr := fmt.Sprintf("glow_provider.team[%q]", fmt.Sprintf("t%05d", i))
 	return plan.Change{
-		Address: addr, Type: state.TypeGlowProvider, Name: "team", ProviderName: fmt.Sprintf("Provider %05d", i),
+		Address: addr, Type: objects.TypeGlowProvider, Name: "team", ProviderName: fmt.Sprintf("Provider %05d", i),
 		Actions: []plan.Action{plan.ActionCreate}, After: glowObject(i, "cs"), AfterSensitive: sensitiveKeys(),
 		Departments: []string{"cs"},
 	}
@@ -62,7 +62,7 @@ func createChange(i int) plan.Change {
 func destroyChange(i int, models int) plan.Change {
 	id := fmt.Sprintf("%08d-0000-4000-8000-000000000000", i)
 	c := plan.Change{
-		Address: fmt.Sprintf("undeclared.glow_provider[%q]", id), Type: state.TypeGlowProvider, Name: id,
+		Address: fmt.Sprintf("undeclared.glow_provider[%q]", id), Type: objects.TypeGlowProvider, Name: id,
 		ProviderName: fmt.Sprintf("Provider %05d", i), ID: id, Actions: []plan.Action{plan.ActionDelete},
 		ActionReason: plan.ReasonPruned, Before: glowObject(i, "cs", "math"), BeforeSensitive: sensitiveKeys(),
 		Departments: []string{"cs", "math"},
@@ -84,7 +84,7 @@ func updateChange(i int) plan.Change {
 	before, after := glowObject(i, "cs"), glowObject(i, "cs")
 	after["description"] = "Moved to the new gateflow"
 	c := plan.Change{
-		Address: fmt.Sprintf("glow_provider.moved[%q]", fmt.Sprintf("m%05d", i)), Type: state.TypeGlowProvider, Name: "moved",
+		Address: fmt.Sprintf("glow_provider.moved[%q]", fmt.Sprintf("m%05d", i)), Type: objects.TypeGlowProvider, Name: "moved",
 		ProviderName: fmt.Sprintf("Provider %05d", i), ID: id, Actions: []plan.Action{plan.ActionUpdate},
 		Before: before, After: after, BeforeSensitive: sensitiveKeys(), AfterSensitive: sensitiveKeys(),
 		Fields: []plan.FieldChange{{Field: "description", Kind: plan.FieldScalar, Before: before["description"], After: after["description"]}},
@@ -119,14 +119,14 @@ func bulkPlan(kind string, n int) *plan.Plan {
 			case 2:
 				p.Changes = append(p.Changes, destroyChange(i, i%8/2))
 			case 3:
-				p.Changes = append(p.Changes, plan.Change{Address: fmt.Sprintf("glow_provider.same[%d]", i), Type: state.TypeGlowProvider, Actions: []plan.Action{plan.ActionNoOp}})
+				p.Changes = append(p.Changes, plan.Change{Address: fmt.Sprintf("glow_provider.same[%d]", i), Type: objects.TypeGlowProvider, Actions: []plan.Action{plan.ActionNoOp}})
 			}
 		}
 	}
 	if kind == "mixed" {
 		for i := range n / 10 {
 			p.Orphans = append(p.Orphans, plan.Orphan{Kind: plan.OrphanKey, ID: fmt.Sprintf("key-%05d", i), Name: "primary (vault:secret/x#k@v1 owner:default)"})
-			p.Unmanaged = append(p.Unmanaged, plan.Unmanaged{Type: state.TypeGlowProvider, ID: fmt.Sprintf("un-%05d", i), Name: "Hand made", Departments: []string{"history"}})
+			p.Unmanaged = append(p.Unmanaged, plan.Unmanaged{Type: objects.TypeGlowProvider, ID: fmt.Sprintf("un-%05d", i), Name: "Hand made", Departments: []string{"history"}})
 		}
 		p.Warnings = []plan.Diagnostic{{Summary: "Glow does not say what this token can see", Detail: "..."}}
 	}
@@ -314,7 +314,7 @@ func hostilePlanOf(hostile string) *plan.Plan {
 	p := &plan.Plan{
 		FormatVersion: plan.FormatVersion,
 		Changes:       []plan.Change{adopt, upd, del},
-		Unmanaged:     []plan.Unmanaged{{Type: state.TypeGlowProvider, ID: hostile, Name: hostile, Departments: []string{hostile}, Owner: hostile}},
+		Unmanaged:     []plan.Unmanaged{{Type: objects.TypeGlowProvider, ID: hostile, Name: hostile, Departments: []string{hostile}, Owner: hostile}},
 		Orphans:       []plan.Orphan{{Kind: plan.OrphanEndpoint, ID: hostile, URL: hostile}},
 		Warnings:      []plan.Diagnostic{{Summary: hostile, Detail: hostile}},
 	}

@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
-	"github.com/switchboard-hq/switchboard/planner/state"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -212,7 +212,7 @@ func adoptionWhy(a *plan.Adoption) string {
 		s = "made outside this configuration; the block sets adopt = true"
 	}
 	if a.PreviousOwner != "" {
-		s += ", taking it over from " + state.DescribeOwner(a.PreviousOwner)
+		s += ", taking it over from " + objects.DescribeOwner(a.PreviousOwner)
 	}
 	return s
 }
@@ -239,7 +239,7 @@ func describeUnmanaged(u plan.Unmanaged) string {
 		s += ")"
 	}
 	if u.Owner != "" {
-		s += ", owned by " + state.DescribeOwner(u.Owner)
+		s += ", owned by " + objects.DescribeOwner(u.Owner)
 	}
 	return s
 }
@@ -310,7 +310,7 @@ func (t *textWriter) change(c plan.Change) {
 	switch {
 	case c.ActionReason == plan.ReasonRemoved:
 		t.line(2, "# (because "+addr+" is not in the configuration)")
-	case c.ActionReason == plan.ReasonPruned || strings.HasPrefix(c.Address, state.UndeclaredPrefix):
+	case c.ActionReason == plan.ReasonPruned || strings.HasPrefix(c.Address, objects.UndeclaredPrefix):
 		t.line(2, "# (because it is not in the configuration and pruning is on)")
 	}
 	if c.Adopt != nil {

@@ -27,7 +27,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 // The tests of provider aliases run the provider the way Terraform does
@@ -219,7 +219,7 @@ func expectAddresses(want ...string) statecheck.StateCheck {
 }
 
 // liveProvider is the one Glow provider named name on e and its marker.
-func (e *testEnv) liveProvider(name string) (id string, version int64, own state.Ownership, err error) {
+func (e *testEnv) liveProvider(name string) (id string, version int64, own objects.Ownership, err error) {
 	var found []string
 	for p, err := range e.glow.Search(context.Background(), glowSearch(name)) {
 		if err != nil {
@@ -227,7 +227,7 @@ func (e *testEnv) liveProvider(name string) (id string, version int64, own state
 		}
 		if p.Name == name {
 			found = append(found, p.ID)
-			_, own = state.SplitMarker(p.Values)
+			_, own = objects.SplitMarker(p.Values)
 			id, version = p.ID, p.Version
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // glowKeyView is a live key as the provider shows it: the label from its
@@ -27,7 +27,7 @@ type glowKeyView struct {
 	ID      string
 	Version types.Int64
 	// Source is what the key's marker records; zero for a key made by hand.
-	Source state.SecretSource
+	Source secretref.Source
 }
 
 func glowKeyViews(keys []glow.Key) []glowKeyView {
@@ -36,7 +36,7 @@ func glowKeyViews(keys []glow.Key) []glowKeyView {
 		// Keys the switchboard CLI made keep their label (their marker
 		// records a Vault or env() source), and a key made by hand is
 		// labelled by its whole name.
-		label, src, _ := state.ParseKeyName(k.Name)
+		label, src, _ := secretref.ParseKeyName(k.Name)
 		kv := glowKeyView{Label: label, Name: k.Name, ID: k.ID, Version: types.Int64Null(), Source: src}
 		if src.TerraformVersion > 0 {
 			kv.Version = types.Int64Value(src.TerraformVersion)

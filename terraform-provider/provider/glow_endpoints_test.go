@@ -12,7 +12,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 // An endpoint the provider created goes when no provider uses it any
@@ -57,7 +57,7 @@ resource "switchboard_glow_provider" %q {
 			return nil
 		})
 	}
-	mine := state.EndpointName(DefaultOwner)
+	mine := objects.EndpointName(DefaultOwner)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
 		CheckDestroy: func(*terraform.State) error {

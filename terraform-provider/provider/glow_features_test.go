@@ -25,7 +25,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -389,10 +389,10 @@ func TestAccGlowProviderLeftBehindTakenOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	marker := state.OwnerMarker{Owner: DefaultOwner, Address: markerAddressPrefix + "new-0123456789abcdef"}
+	marker := objects.OwnerMarker{Owner: DefaultOwner, Address: markerAddressPrefix + "new-0123456789abcdef"}
 	created, err := e.glow.CreateProviders(ctx, []glow.ProviderInput{{
 		Name: "OpenAI Production", Description: "d", KeyIDs: []string{keys[0].ID},
-		Values: state.WithMarker(nil, marker),
+		Values: objects.WithMarker(nil, marker),
 	}})
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
-	"github.com/switchboard-hq/switchboard/config"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -103,13 +102,13 @@ func (v VaultRefModel) known() bool {
 	return !v.Path.IsUnknown() && !v.Key.IsUnknown() && !v.Version.IsUnknown()
 }
 
-func (v VaultRefModel) ref(version int64) config.VaultRef {
-	return config.VaultRef{Path: v.Path.ValueString(), Key: v.Key.ValueString(), Version: int(version)}
+func (v VaultRefModel) ref(version int64) secretref.VaultRef {
+	return secretref.VaultRef{Path: v.Path.ValueString(), Key: v.Key.ValueString(), Version: int(version)}
 }
 
 // sameSecret reports whether a live key's marker names the secret v refers
 // to (whatever version).
-func (v VaultRefModel) sameSecret(src state.SecretSource) bool {
+func (v VaultRefModel) sameSecret(src secretref.Source) bool {
 	return src.VaultPath == v.Path.ValueString() && src.VaultKey == v.Key.ValueString()
 }
 
@@ -216,13 +215,13 @@ func (r *GlowProviderResource) vaultMetadata(ctx context.Context, v VaultRefMode
 
 // newKeySource reads the value of a key that must be created: from Vault
 // (once, at the version the plan showed), or from the configuration.
-func (r *GlowProviderResource) newKeySource(ctx context.Context, label string, k GlowKeyModel, cfg map[string]GlowKeyModel, diags *diag.Diagnostics) (state.SecretSource, sensitive.String, bool) {
+func (r *GlowProviderResource) newKeySource(ctx context.Context, label string, k GlowKeyModel, cfg map[string]GlowKeyModel, diags *diag.Diagnostics) (secretref.Source, sensitive.String, bool) {
 	p := path.Root("keys").AtMapKey(label)
 	if v, ok := vaultRefOf(ctx, k.Vault, diags); ok {
 		if r.clients.Vault == nil {
 			_, err := r.vaultMetadata(ctx, v)
 			diags.AddAttributeError(p.AtName("vault"), "Vault is not configured", err.Error())
-			return state.SecretSource{}, sensitive.String{}, false
+			return secretref.Source{}, sensitive.String{}, false
 		}
 		version := v.Version.ValueInt64()
 		if !k.VaultVersion.IsNull() && !k.VaultVersion.IsUnknown() {
@@ -233,34 +232,34 @@ func (r *GlowProviderResource) newKeySource(ctx context.Context, label string, k
 		val, md, err := r.clients.Vault.Value(ctx, v.ref(version))
 		if err != nil {
 			diags.AddAttributeError(p.AtName("vault"), "Reading key "+label+" from Vault", err.Error())
-			return state.SecretSource{}, sensitive.String{}, false
+			return secretref.Source{}, sensitive.String{}, false
 		}
 		if val.IsZero() {
 			diags.AddAttributeError(p.AtName("vault"), "Empty Vault value", fmt.Sprintf("Key %q: %s#%s is empty.", label, v.Path.ValueString(), v.Key.ValueString()))
-			return state.SecretSource{}, sensitive.String{}, false
+			return secretref.Source{}, sensitive.String{}, false
 		}
-		return state.SecretSource{VaultPath: v.Path.ValueString(), VaultKey: v.Key.ValueString(), Version: md.Version}, val, true
+		return secretref.Source{VaultPath: v.Path.ValueString(), VaultKey: v.Key.ValueString(), Version: md.Version}, val, true
 	}
 	c := cfg[label]
 	if c.ValueWO.IsUnknown() || c.ValueWO.IsNull() || c.ValueWO.ValueString() == "" {
 		diags.AddAttributeError(p.AtName("value_wo"), "Key value not set",
 			"value_wo must be a known, non-empty value when the key is created or rotated.")
-		return state.SecretSource{}, sensitive.String{}, false
+		return secretref.Source{}, sensitive.String{}, false
 	}
-	return state.SecretSource{TerraformVersion: k.ValueWOVersion.ValueInt64()}, sensitive.New(c.ValueWO.ValueString()), true
+	return secretref.Source{TerraformVersion: k.ValueWOVersion.ValueInt64()}, sensitive.New(c.ValueWO.ValueString()), true
 }
 
 // keySourceOf is the source a kept key's marker records, from its model.
-func keySourceOf(ctx context.Context, k GlowKeyModel, diags *diag.Diagnostics) state.SecretSource {
+func keySourceOf(ctx context.Context, k GlowKeyModel, diags *diag.Diagnostics) secretref.Source {
 	if v, ok := vaultRefOf(ctx, k.Vault, diags); ok {
-		return state.SecretSource{VaultPath: v.Path.ValueString(), VaultKey: v.Key.ValueString(), Version: int(k.VaultVersion.ValueInt64())}
+		return secretref.Source{VaultPath: v.Path.ValueString(), VaultKey: v.Key.ValueString(), Version: int(k.VaultVersion.ValueInt64())}
 	}
-	return state.SecretSource{TerraformVersion: k.ValueWOVersion.ValueInt64()}
+	return secretref.Source{TerraformVersion: k.ValueWOVersion.ValueInt64()}
 }
 
 // sameSource reports whether a live key's marker records exactly the value
 // a planned key asks for, so that the live key can stay.
-func sameSource(ctx context.Context, k GlowKeyModel, src state.SecretSource, diags *diag.Diagnostics) bool {
+func sameSource(ctx context.Context, k GlowKeyModel, src secretref.Source, diags *diag.Diagnostics) bool {
 	if v, ok := vaultRefOf(ctx, k.Vault, diags); ok {
 		return v.sameSecret(src) && !k.VaultVersion.IsUnknown() && int64(src.Version) == k.VaultVersion.ValueInt64()
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 var (
@@ -179,7 +179,7 @@ func (d *GlowProviderDataSource) Read(ctx context.Context, req datasource.ReadRe
 	m.Description = types.StringValue(p.Description)
 	m.Departments = stringSet(p.DepartmentIDs, &resp.Diagnostics)
 	m.Endpoints = stringSet(endpointURLs(det), &resp.Diagnostics)
-	values, _ := state.SplitMarker(p.Values) // the ownership marker is not a value
+	values, _ := objects.SplitMarker(p.Values) // the ownership marker is not a value
 	if values == nil {
 		values = map[string]string{}
 	}

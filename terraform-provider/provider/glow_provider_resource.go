@@ -32,7 +32,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 var (
@@ -331,10 +331,10 @@ func configKeys(ctx context.Context, get func(context.Context, path.Path, any) d
 // and an address no other create uses, so that the answer of a create that
 // was lost can be found exactly, and a later apply can tell a provider an
 // interrupted create left behind from one made by hand.
-func (r *GlowProviderResource) newMarker() *state.OwnerMarker {
+func (r *GlowProviderResource) newMarker() *objects.OwnerMarker {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return &state.OwnerMarker{Owner: r.clients.Owner, Address: state.Address(markerAddressPrefix + "new-" + hex.EncodeToString(b))}
+	return &objects.OwnerMarker{Owner: r.clients.Owner, Address: objects.Address(markerAddressPrefix + "new-" + hex.EncodeToString(b))}
 }
 
 // detached is ctx without its cancellation, bounded by writeBudget: what a
@@ -435,19 +435,19 @@ func isNameConflict(err error) bool {
 // is never taken; the name conflict stands, and other says whose provider
 // has the name when that is another owner or nobody.
 func (r *GlowProviderResource) leftBehind(ctx context.Context, spec crud.ProviderSpec, diags *diag.Diagnostics) (id, other string, ok bool) {
-	want := state.NewSet(spec.Departments...)
+	want := objects.NewSet(spec.Departments...)
 	var found []glow.Provider
 	for p, err := range r.clients.Glow.Search(ctx, glow.SearchRequest{Search: spec.Name, FilterDepartmentIDs: spec.Departments}) {
 		if err != nil {
 			return "", "", false
 		}
-		if p.Name != spec.Name || !state.SameNameScope(want, state.NewSet(p.DepartmentIDs...)) {
+		if p.Name != spec.Name || !objects.SameNameScope(want, objects.NewSet(p.DepartmentIDs...)) {
 			continue
 		}
 		// Only what a create left as it made it: the marker of a create
 		// (a state that knows the provider rewrites it with the id on its
 		// first values update), and no model using it yet.
-		_, own := state.SplitMarker(p.Values)
+		_, own := objects.SplitMarker(p.Values)
 		if own.OwnedBy(r.clients.Owner) && strings.HasPrefix(string(own.Marker.Address), markerAddressPrefix+"new-") && p.ModelUsageCount == 0 {
 			found = append(found, p)
 		} else if !own.OwnedBy(r.clients.Owner) && other == "" {
@@ -526,7 +526,7 @@ func (r *GlowProviderResource) refresh(ctx context.Context, id string, m *GlowPr
 	m.Endpoints = stringSet(endpointURLs(d), diags)
 	// The ownership marker is Switchboard's, not a value the configuration
 	// sets: the plan never shows it.
-	values, _ := state.SplitMarker(p.Values)
+	values, _ := objects.SplitMarker(p.Values)
 	if values == nil {
 		values = map[string]string{}
 	}
@@ -645,7 +645,7 @@ func (r *GlowProviderResource) update(ctx context.Context, plan, st GlowProvider
 		}
 		u.Values = &v
 		// Glow replaces values whole; the marker goes with them.
-		u.Marker = &state.OwnerMarker{Owner: r.clients.Owner, Address: state.Address(markerAddressPrefix + u.ID)}
+		u.Marker = &objects.OwnerMarker{Owner: r.clients.Owner, Address: objects.Address(markerAddressPrefix + u.ID)}
 	}
 	planKeys, _ := keysOf(ctx, plan.Keys, diags)
 	liveKeys, _ := keysOf(ctx, st.Keys, diags)

@@ -12,7 +12,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/planner/objects"
 )
 
 // glowShared is what every Glow resource of one provider instance shares.
@@ -138,7 +138,7 @@ func (c *Clients) dropEndpoint(ctx context.Context, url string) error {
 	if busy {
 		return nil
 	}
-	mine := state.EndpointName(c.Owner)
+	mine := objects.EndpointName(c.Owner)
 	var ids []string
 	for ep, err := range c.Glow.ListEndpoints(ctx) {
 		if err != nil {

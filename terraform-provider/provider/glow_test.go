@@ -16,10 +16,10 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
-	"github.com/switchboard-hq/switchboard/planner/state"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
-// Keys are named with the CLI's own marker scheme (state.KeyName), so the
+// Keys are named with the CLI's own marker scheme (secretref.KeyName), so the
 // CLI's planner sees a Terraform-made key's origin instead of a hand-made
 // key.
 func TestNewKeyName(t *testing.T) {
@@ -32,12 +32,12 @@ func TestNewKeyName(t *testing.T) {
 		{"primary", 20240501, "primary (terraform:v20240501)"},
 		{"odd (terraform:v1)", 2, "odd (terraform:v1) (terraform:v2)"},
 	} {
-		k := crud.Key{Label: tc.label, Source: state.SecretSource{TerraformVersion: tc.version}}
+		k := crud.Key{Label: tc.label, Source: secretref.Source{TerraformVersion: tc.version}}
 		if k.Label != tc.label || k.Name() != tc.want {
 			t.Errorf("key (%q, %d): label %q, name %q; want %q, %q", tc.label, tc.version, k.Label, k.Name(), tc.label, tc.want)
 		}
-		label, src, ok := state.ParseKeyName(k.Name())
-		if !ok || label != tc.label || src != (state.SecretSource{TerraformVersion: tc.version}) {
+		label, src, ok := secretref.ParseKeyName(k.Name())
+		if !ok || label != tc.label || src != (secretref.Source{TerraformVersion: tc.version}) {
 			t.Errorf("ParseKeyName(%q) = %q, %+v, %v", k.Name(), label, src, ok)
 		}
 	}
@@ -55,12 +55,12 @@ func TestGlowKeyViews(t *testing.T) {
 	})
 	null := types.Int64Null()
 	want := []glowKeyView{
-		{Label: "cli", Name: "cli (vault:secret/x#api_key@v2)", ID: "k2", Version: null, Source: state.SecretSource{VaultPath: "secret/x", VaultKey: "api_key", Version: 2}},
-		{Label: "env", Name: "env (env:OPENAI_KEY)", ID: "k3", Version: null, Source: state.SecretSource{Env: "OPENAI_KEY"}},
+		{Label: "cli", Name: "cli (vault:secret/x#api_key@v2)", ID: "k2", Version: null, Source: secretref.Source{VaultPath: "secret/x", VaultKey: "api_key", Version: 2}},
+		{Label: "env", Name: "env (env:OPENAI_KEY)", ID: "k3", Version: null, Source: secretref.Source{Env: "OPENAI_KEY"}},
 		{Label: "manual", Name: "manual", ID: "k4", Version: null},
 		{Label: "negative (terraform:v-1)", Name: "negative (terraform:v-1)", ID: "k6", Version: null},
-		{Label: "nested (terraform:v1)", Name: "nested (terraform:v1) (terraform:v2)", ID: "k7", Version: types.Int64Value(2), Source: state.SecretSource{TerraformVersion: 2}},
-		{Label: "primary", Name: "primary (terraform:v3)", ID: "k1", Version: types.Int64Value(3), Source: state.SecretSource{TerraformVersion: 3}},
+		{Label: "nested (terraform:v1)", Name: "nested (terraform:v1) (terraform:v2)", ID: "k7", Version: types.Int64Value(2), Source: secretref.Source{TerraformVersion: 2}},
+		{Label: "primary", Name: "primary (terraform:v3)", ID: "k1", Version: types.Int64Value(3), Source: secretref.Source{TerraformVersion: 3}},
 		{Label: "zero (terraform:v0)", Name: "zero (terraform:v0)", ID: "k5", Version: null},
 	}
 	if d := cmp.Diff(want, got, cmp.Comparer(func(a, b types.Int64) bool { return a.Equal(b) })); d != "" {

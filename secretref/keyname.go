@@ -1,4 +1,4 @@
-package state
+package secretref
 
 import (
 	"regexp"
@@ -30,16 +30,16 @@ import (
 // path round-trips; ordinary Vault paths need no escaping and stay readable
 // in the Glow UI.
 
-var markerRE = regexp.MustCompile(`(?s)^(.*) \((vault:([^#()@ ]*)#([^#()@ ]*)(?:@v([1-9][0-9]{0,8}))?|env:([^#()@ ]+)|terraform:v([1-9][0-9]{0,18}))(?: owner:(` + identityPattern + `))?\)$`)
+var markerRE = regexp.MustCompile(`(?s)^(.*) \((vault:([^#()@ ]*)#([^#()@ ]*)(?:@v([1-9][0-9]{0,8}))?|env:([^#()@ ]+)|terraform:v([1-9][0-9]{0,18}))(?: owner:(` + IdentityPattern + `))?\)$`)
 
 var markerEscaper = strings.NewReplacer("%", "%25", "#", "%23", "@", "%40", "(", "%28", ")", "%29", " ", "%20")
 
 // KeyName is the Glow key name that records source under label.
-func KeyName(label string, source SecretSource) string { return OwnedKeyName(label, source, "") }
+func KeyName(label string, source Source) string { return OwnedKeyName(label, source, "") }
 
 // OwnedKeyName is KeyName with the owning configuration recorded; an empty
 // owner is left out. A source of unknown origin gets no marker at all.
-func OwnedKeyName(label string, source SecretSource, owner string) string {
+func OwnedKeyName(label string, source Source, owner string) string {
 	esc := markerEscaper.Replace
 	var m string
 	switch {
@@ -64,39 +64,39 @@ func OwnedKeyName(label string, source SecretSource, owner string) string {
 // ParseKeyName splits a Glow key name into its label and the source its
 // marker records. ok is false when the name has no well-formed marker (a key
 // made by hand); label is then the whole name.
-func ParseKeyName(name string) (label string, source SecretSource, ok bool) {
+func ParseKeyName(name string) (label string, source Source, ok bool) {
 	label, source, _, ok = ParseOwnedKeyName(name)
 	return label, source, ok
 }
 
 // ParseOwnedKeyName is ParseKeyName that also returns the owner the name
 // records ("" for names written without one).
-func ParseOwnedKeyName(name string) (label string, source SecretSource, owner string, ok bool) {
+func ParseOwnedKeyName(name string) (label string, source Source, owner string, ok bool) {
 	m := markerRE.FindStringSubmatch(name)
 	if m == nil || m[1] == "" {
-		return name, SecretSource{}, "", false
+		return name, Source{}, "", false
 	}
 	owner = m[8]
 	if m[6] != "" {
 		env, err := unescape(m[6])
 		if err != nil {
-			return name, SecretSource{}, "", false
+			return name, Source{}, "", false
 		}
-		return m[1], SecretSource{Env: env}, owner, true
+		return m[1], Source{Env: env}, owner, true
 	}
 	if m[7] != "" {
 		v, err := strconv.ParseInt(m[7], 10, 64) // 19 digits can overflow
 		if err != nil {
-			return name, SecretSource{}, "", false
+			return name, Source{}, "", false
 		}
-		return m[1], SecretSource{TerraformVersion: v}, owner, true
+		return m[1], Source{TerraformVersion: v}, owner, true
 	}
 	path, err1 := unescape(m[3])
 	key, err2 := unescape(m[4])
 	if err1 != nil || err2 != nil || path == "" || key == "" {
-		return name, SecretSource{}, "", false
+		return name, Source{}, "", false
 	}
-	src := SecretSource{VaultPath: path, VaultKey: key}
+	src := Source{VaultPath: path, VaultKey: key}
 	if m[5] != "" {
 		src.Version, _ = strconv.Atoi(m[5]) // at most 9 digits: cannot overflow
 	}
@@ -126,4 +126,6 @@ func unescape(s string) (string, error) {
 	return b.String(), nil
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
+// IdentityPattern matches an owner identity (OWNER or OWNER/ENVIRONMENT)
+// as key and endpoint names record it.
+const IdentityPattern = `[A-Za-z0-9_.-]{1,64}(?:/[A-Za-z0-9_.-]{1,64})?`

@@ -1,8 +1,6 @@
-package state
+package objects
 
 import (
-	"encoding/json"
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -11,55 +9,8 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
-
-func TestKeyNameRoundTrip(t *testing.T) {
-	for _, tc := range []struct {
-		label string
-		src   SecretSource
-		name  string
-	}{
-		{"primary", SecretSource{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 3}, "primary (vault:secret/llm/openai#api_key@v3)"},
-		{"primary", SecretSource{VaultPath: "kv1/llm/openai", VaultKey: "api_key"}, "primary (vault:kv1/llm/openai#api_key)"},
-		{"fallback", SecretSource{Env: "OPENAI_KEY"}, "fallback (env:OPENAI_KEY)"},
-		{"odd (label)", SecretSource{VaultPath: "secret/a#b@c(d)", VaultKey: "k%1", Version: 12}, "odd (label) (vault:secret/a%23b%40c%28d%29#k%251@v12)"},
-		{"primary", SecretSource{TerraformVersion: 1}, "primary (terraform:v1)"},
-		{"primary", SecretSource{TerraformVersion: 20240501}, "primary (terraform:v20240501)"},
-		{"max", SecretSource{TerraformVersion: math.MaxInt64}, "max (terraform:v9223372036854775807)"},
-		{"a (terraform:v1)", SecretSource{TerraformVersion: 2}, "a (terraform:v1) (terraform:v2)"},
-		{"multi\nline", SecretSource{TerraformVersion: 7}, "multi\nline (terraform:v7)"},
-	} {
-		got := KeyName(tc.label, tc.src)
-		if got != tc.name {
-			t.Errorf("KeyName(%q, %+v) = %q, want %q", tc.label, tc.src, got, tc.name)
-		}
-		label, src, ok := ParseKeyName(got)
-		if !ok || label != tc.label || src != tc.src {
-			t.Errorf("ParseKeyName(%q) = %q, %+v, %v; want %q, %+v, true", got, label, src, ok, tc.label, tc.src)
-		}
-	}
-}
-
-func TestOwnedKeyNameRoundTrip(t *testing.T) {
-	src := SecretSource{VaultPath: "secret/my path", VaultKey: "api_key", Version: 3}
-	name := OwnedKeyName("primary", src, "platform-team")
-	if name != "primary (vault:secret/my%20path#api_key@v3 owner:platform-team)" {
-		t.Errorf("name %q", name)
-	}
-	label, got, owner, ok := ParseOwnedKeyName(name)
-	if !ok || label != "primary" || got != src || owner != "platform-team" {
-		t.Errorf("ParseOwnedKeyName(%q) = %q, %+v, %q, %v", name, label, got, owner, ok)
-	}
-	// Names written before owners existed still parse, without an owner.
-	if _, _, owner, ok := ParseOwnedKeyName("primary (vault:secret/x#api_key@v2)"); !ok || owner != "" {
-		t.Errorf("old name: owner %q ok %v", owner, ok)
-	}
-	for _, bad := range []string{"x (vault:a#b owner:)", "x (vault:a#b owner:a b)", "x (vault:a#b owner:" + strings.Repeat("o", 65) + ")"} {
-		if _, _, _, ok := ParseOwnedKeyName(bad); ok {
-			t.Errorf("ParseOwnedKeyName(%q) accepted", bad)
-		}
-	}
-}
 
 func TestOwnerMarker(t *testing.T) {
 	m := OwnerMarker{Owner: "platform-team", Address: `glow_provider.x["a\"b"]`, PreventDestroy: true}
@@ -79,79 +30,6 @@ func TestOwnerMarker(t *testing.T) {
 	if EndpointOwner(EndpointName("team")) != "team" || EndpointOwner("switchboard") != "" || EndpointOwner("") != "" {
 		t.Error("endpoint owner")
 	}
-}
-
-func TestParseKeyNameWithoutMarker(t *testing.T) {
-	for _, name := range []string{
-		"primary", "primary (made by hand)", "(vault:a#b@v1)", "x (vault:a#b@v0)", "x (vault:#b@v1)",
-		"x (vault:a#@v1)", "x (vault:a#b@v1) ", "x (vault:a%2#b)", "x (env:)", "x (vault:a#b@v01)",
-		"(terraform:v1)", "x (terraform:v0)", "x (terraform:v-1)", "x (terraform:v01)", "x (terraform:)",
-		"x (terraform:1)", "x (terraform:v1) ", "x (terraform:v1x)", "x (Terraform:v1)",
-		"x (terraform:v9223372036854775808)", "x (terraform:v12345678901234567890)",
-	} {
-		label, src, ok := ParseKeyName(name)
-		if ok || label != name || !src.IsZero() {
-			t.Errorf("ParseKeyName(%q) = %q, %+v, %v; want no marker", name, label, src, ok)
-		}
-	}
-}
-
-func TestTerraformSource(t *testing.T) {
-	tf := SecretSource{TerraformVersion: 3}
-	if tf.IsZero() {
-		t.Error("terraform source is zero")
-	}
-	if got := tf.String(); got != "terraform:v3" {
-		t.Errorf("String() = %q", got)
-	}
-	if !tf.SameOrigin(SecretSource{TerraformVersion: 3}) {
-		t.Error("terraform:v3 differs from itself")
-	}
-	for _, o := range []SecretSource{
-		{TerraformVersion: 4},
-		{},
-		{VaultPath: "secret/x", VaultKey: "api_key", Version: 3},
-		{Env: "KEY"},
-	} {
-		if tf.SameOrigin(o) || o.SameOrigin(tf) {
-			t.Errorf("terraform:v3 has the same origin as %s", o)
-		}
-	}
-	b, err := json.Marshal(tf)
-	if err != nil || string(b) != `{"terraform_version":3}` {
-		t.Errorf("json %s, %v", b, err)
-	}
-	b, err = json.Marshal(SecretSource{Env: "KEY"})
-	if err != nil || string(b) != `{"env":"KEY"}` {
-		t.Errorf("json %s, %v", b, err)
-	}
-}
-
-func FuzzKeyName(f *testing.F) {
-	f.Add("primary", "secret/llm/openai", "api_key", 3, "", int64(0))
-	f.Add("a (b)", "p#q", "k@", 0, "", int64(0))
-	f.Add("x", "", "", 0, "ENV", int64(0))
-	f.Add("primary", "", "", 0, "", int64(1))
-	f.Add("a (terraform:v1)", "", "", 0, "", int64(math.MaxInt64))
-	f.Fuzz(func(t *testing.T, label, path, key string, version int, env string, tfVersion int64) {
-		src := SecretSource{VaultPath: path, VaultKey: key, Version: version, Env: env}
-		switch {
-		case env != "":
-			src = SecretSource{Env: env}
-		case tfVersion != 0:
-			if tfVersion < 0 {
-				return
-			}
-			src = SecretSource{TerraformVersion: tfVersion}
-		}
-		if label == "" || version < 0 || version > 999_999_999 || (env == "" && tfVersion == 0 && (path == "" || key == "")) {
-			return
-		}
-		l, s, ok := ParseKeyName(KeyName(label, src))
-		if !ok || l != label || s != src {
-			t.Fatalf("round trip of %q %+v gave %q %+v %v", label, src, l, s, ok)
-		}
-	})
 }
 
 func TestAddress(t *testing.T) {
@@ -193,10 +71,10 @@ func TestGlowFromLive(t *testing.T) {
 	want := GlowProvider{
 		ID: "prv_1", Name: "openai", Departments: Set{"d1", "d2"}, Endpoints: Set{"https://a", "https://b"},
 		Keys: map[string]KeyState{
-			"primary":      {Source: SecretSource{VaultPath: "secret/x", VaultKey: "api_key", Version: 2}, KeyID: "k1", Name: "primary (vault:secret/x#api_key@v2)", Marked: true},
+			"primary":      {Source: secretref.Source{VaultPath: "secret/x", VaultKey: "api_key", Version: 2}, KeyID: "k1", Name: "primary (vault:secret/x#api_key@v2)", Marked: true},
 			"primary [k2]": {KeyID: "k2", Name: "primary"},
 			"manual":       {KeyID: "k3", Name: "manual"},
-			"fallback":     {Source: SecretSource{TerraformVersion: 5}, KeyID: "k4", Name: "fallback (terraform:v5)", Marked: true},
+			"fallback":     {Source: secretref.Source{TerraformVersion: 5}, KeyID: "k4", Name: "fallback (terraform:v5)", Marked: true},
 		},
 		EndpointIDs: Set{"e1", "e2"}, ModelUsageCount: 1, ModelIDs: Set{"m1"}, Version: 4,
 	}
@@ -285,11 +163,11 @@ func TestOwnerIdentityInMarkersAndNames(t *testing.T) {
 	if (Ownership{Marker: &m}).OwnedBy("platform") {
 		t.Error("staging's marker is owned by the environment \"\"")
 	}
-	name := OwnedKeyName("primary", SecretSource{VaultPath: "secret/x", VaultKey: "k", Version: 2}, "platform/staging")
-	if _, _, owner, ok := ParseOwnedKeyName(name); !ok || owner != "platform/staging" {
+	name := secretref.OwnedKeyName("primary", secretref.Source{VaultPath: "secret/x", VaultKey: "k", Version: 2}, "platform/staging")
+	if _, _, owner, ok := secretref.ParseOwnedKeyName(name); !ok || owner != "platform/staging" {
 		t.Errorf("key name %q gives owner %q", name, owner)
 	}
-	if _, _, owner, ok := ParseOwnedKeyName("primary (vault:secret/x#k@v2 owner:platform)"); !ok || owner != "platform" {
+	if _, _, owner, ok := secretref.ParseOwnedKeyName("primary (vault:secret/x#k@v2 owner:platform)"); !ok || owner != "platform" {
 		t.Errorf("an old key name gives owner %q", owner)
 	}
 	if EndpointOwner(EndpointName("platform/prod")) != "platform/prod" || EndpointOwner("switchboard (owner:platform)") != "platform" {

@@ -1,20 +1,21 @@
-// Package state is the normalized model that both sides of a plan are
+// Package objects is the normalized model that both sides of a plan are
 // converted into before they are compared: the desired objects (from the
 // configuration, with secrets as Vault references) and the live objects (from
 // Glow and Gateflow). Collections that have no meaningful order are Sets or
 // maps, so that a different order is never reported as a change.
 //
 // Nothing in this package can hold a secret value: a secret is only ever a
-// SecretSource, which says where the value lives. The plan file is built from
+// secretref.Source, which says where the value lives. The plan file is built from
 // these types and relies on that.
-package state
+package objects
 
 import (
 	"encoding/json"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // Resource types, as they appear in addresses and in the plan.
@@ -224,65 +225,11 @@ func (s Set) Has(e string) bool {
 	return ok
 }
 
-// SecretSource says where a secret comes from, never what it is. Exactly
-// one of VaultPath, Env or TerraformVersion is set.
-type SecretSource struct {
-	// VaultPath and VaultKey are what `vault kv get -field=KEY PATH` reads.
-	VaultPath string `json:"vault_path,omitempty"`
-	VaultKey  string `json:"vault_key,omitempty"`
-	// Version is the KV v2 version the value was (live) or will be (desired)
-	// read from. 0 means unversioned: a KV v1 mount, or an env() secret.
-	Version int `json:"version,omitempty"`
-	// CreatedTime is when Vault created that version (KV v2 metadata).
-	// It is known for desired secrets only; Gateflow rotation compares it
-	// with credentials_updated_at.
-	CreatedTime time.Time `json:"created_time,omitzero"`
-	// Env names an environment variable for env() secrets.
-	Env string `json:"env,omitempty"`
-	// TerraformVersion is set for a key written by
-	// terraform-provider-switchboard from a write-only argument, whose name
-	// ends in `(terraform:vN)`; N is value_wo_version, at least 1. Only live
-	// keys have it: the CLI cannot read such a value, so no desired source
-	// does, and a desired source always differs from it (a rotation).
-	TerraformVersion int64 `json:"terraform_version,omitempty"`
-}
-
-// IsZero reports whether no source is known (a Glow key made by hand).
-func (s SecretSource) IsZero() bool {
-	return s.VaultPath == "" && s.Env == "" && s.TerraformVersion == 0
-}
-
-// SameOrigin reports whether both name the same secret and version,
-// ignoring CreatedTime, which only desired sources carry.
-func (s SecretSource) SameOrigin(o SecretSource) bool {
-	return s.VaultPath == o.VaultPath && s.VaultKey == o.VaultKey && s.Version == o.Version && s.Env == o.Env &&
-		s.TerraformVersion == o.TerraformVersion
-}
-
-// String names the source the way plans show it: `vault:PATH#KEY@v3`,
-// `env:NAME` or `terraform:v3`. It holds no secret.
-func (s SecretSource) String() string {
-	switch {
-	case s.Env != "":
-		return "env:" + s.Env
-	case s.VaultPath != "":
-		r := "vault:" + s.VaultPath + "#" + s.VaultKey
-		if s.Version > 0 {
-			r += "@v" + itoa(s.Version)
-		}
-		return r
-	case s.TerraformVersion > 0:
-		return "terraform:v" + strconv.FormatInt(s.TerraformVersion, 10)
-	default:
-		return "unknown origin"
-	}
-}
-
 // KeyState is one key attached to a Glow provider.
 type KeyState struct {
 	// Source is, for a desired key, where the value will be read; for a live
 	// key, what its name's origin marker says (zero when it has none).
-	Source SecretSource `json:"source"`
+	Source secretref.Source `json:"source"`
 	// KeyID and Name are the live Glow key; empty for desired keys.
 	KeyID string `json:"key_id,omitempty"`
 	Name  string `json:"name,omitempty"`
@@ -347,7 +294,7 @@ type GateflowProvider struct {
 	// NormalizeSettings.
 	Settings map[string]any `json:"settings,omitempty"`
 	// Credentials is desired only: Gateflow never returns them.
-	Credentials map[string]SecretSource `json:"credentials,omitempty"`
+	Credentials map[string]secretref.Source `json:"credentials,omitempty"`
 
 	// Live only.
 	ConfiguredAt         *time.Time `json:"configured_at,omitempty"`

@@ -1,4 +1,4 @@
-package state
+package objects
 
 // SameNameScope reports whether two Glow providers with these departments
 // compete for one name: Glow keeps names unique per department, and among

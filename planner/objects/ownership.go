@@ -1,4 +1,4 @@
-package state
+package objects
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-hq/switchboard/config"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // Switchboard keeps no state file, so what it owns must be readable from
@@ -184,10 +185,7 @@ func WithMarker(values map[string]string, m OwnerMarker) map[string]string {
 // EndpointName is the name of an endpoint Switchboard creates for owner.
 func EndpointName(owner string) string { return "switchboard (owner:" + owner + ")" }
 
-var endpointNameRE = regexp.MustCompile(`^switchboard \(owner:(` + identityPattern + `)\)$`)
-
-// identityPattern matches an OwnerIdentity in key and endpoint names.
-const identityPattern = `[A-Za-z0-9_.-]{1,64}(?:/[A-Za-z0-9_.-]{1,64})?`
+var endpointNameRE = regexp.MustCompile(`^switchboard \(owner:(` + secretref.IdentityPattern + `)\)$`)
 
 // EndpointOwner is the owner an endpoint's name records; "" when none.
 func EndpointOwner(name string) string {

@@ -1,4 +1,4 @@
-package state
+package objects
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // GlowFromLive converts a provider as Glow's search or get returns it.
@@ -59,7 +60,7 @@ func GlowFromLive(p glow.Provider, endpointURLs map[string]string, keys map[stri
 		if !ok {
 			return GlowProvider{}, fmt.Errorf("glow provider %s (%q): key %s is attached but not in the key list", p.ID, p.Name, id)
 		}
-		label, src, owner, marked := ParseOwnedKeyName(k.Name)
+		label, src, owner, marked := secretref.ParseOwnedKeyName(k.Name)
 		if _, dup := g.Keys[label]; dup {
 			// Two keys with one label: the second gets a label no
 			// configuration uses, so the plan detaches it instead of
