@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -268,24 +269,13 @@ func writeImport(creds *redact.Registry, dir string, im *importer.Import, svc im
 			}
 			continue
 		}
-		tmp, err := os.CreateTemp(dir, ".switchboard-import-*")
-		if err != nil {
-			return err
-		}
 		// An imported configuration holds no secret, but a live name or
 		// value might quote a credential of this run.
-		_, werr := tmp.Write(creds.Redact(src))
-		cerr := tmp.Close()
-		if err := errors.Join(werr, cerr); err != nil {
-			os.Remove(tmp.Name())
+		err := replaceFile(path, ".switchboard-import-*", 0o644, func(w io.Writer) error {
+			_, err := w.Write(creds.Redact(src))
 			return err
-		}
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			os.Remove(tmp.Name())
-			return err
-		}
-		if err := os.Rename(tmp.Name(), path); err != nil {
-			os.Remove(tmp.Name())
+		})
+		if err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,7 +44,8 @@ func (p *planFlags) options() (planner.Options, error) {
 		if err != nil {
 			return opts, fmt.Errorf("--baseline: %w", err)
 		}
-		defer f.Close()
+		// Read only: once planfile.Read has its bytes, closing loses nothing.
+		defer func() { _ = f.Close() }()
 		applied, err := planfile.Read(f)
 		if err != nil {
 			return opts, fmt.Errorf("--baseline %s: %w", p.baseline, err)
@@ -241,24 +243,15 @@ func (c *commentFlags) options(dir string) (render.MarkdownOptions, error) {
 // writePlanFile writes through a temporary file and a rename, so that an
 // interrupted plan never leaves a truncated file that looks like a plan.
 // The run's credentials are cut out of the file like out of every output.
+// The file stays readable by its owner only, as os.CreateTemp made it.
 func writePlanFile(cmd *cobra.Command, path string, res *planner.Result) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".switchboard-plan-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
 	pl := planner.NewPayload(res)
-	if err := planfile.Write(tmp, pl, planfile.WriteOptions{Redact: credentials(cmd).RedactCount}); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing the plan file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return nil
+	return replaceFile(path, ".switchboard-plan-*", 0o600, func(w io.Writer) error {
+		if err := planfile.Write(w, pl, planfile.WriteOptions{Redact: credentials(cmd).RedactCount}); err != nil {
+			return fmt.Errorf("writing the plan file: %w", err)
+		}
+		return nil
+	})
 }
 
 // sensitiveInputs are the sensitive variables apply must be given again:
