@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -287,7 +286,7 @@ func writeImport(creds *redact.Registry, dir string, im *importer.Import, svc im
 		}
 		// An imported configuration holds no secret, but a live name or
 		// value might quote a credential of this run.
-		err := replaceFile(path, ".switchboard-import-*", 0o644, func(w io.Writer) error {
+		err := replaceFile(path, ".switchboard-import-*", 0o644, func(w *os.File) error {
 			_, err := w.Write(creds.Redact(src))
 			return err
 		})

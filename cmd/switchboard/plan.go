@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -267,7 +266,7 @@ func (c *commentFlags) options(dir string) (render.MarkdownOptions, error) {
 // The file stays readable by its owner only, as os.CreateTemp made it.
 func writePlanFile(cmd *cobra.Command, path string, res *planner.Result) error {
 	pl := planner.NewPayload(res)
-	return replaceFile(path, ".switchboard-plan-*", 0o600, func(w io.Writer) error {
+	return replaceFile(path, ".switchboard-plan-*", 0o600, func(w *os.File) error {
 		if err := planfile.Write(w, pl, planfile.WriteOptions{Redact: credentials(cmd).RedactCount}); err != nil {
 			return fmt.Errorf("writing the plan file: %w", err)
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 )
@@ -10,7 +9,7 @@ import (
 // replaceFile writes path through a temporary file in the same directory
 // and a rename, so that an interrupted run never leaves a truncated file
 // where a whole one is expected: path is either as before or complete.
-func replaceFile(path, pattern string, perm os.FileMode, write func(io.Writer) error) error {
+func replaceFile(path, pattern string, perm os.FileMode, write func(*os.File) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), pattern)
 	if err != nil {
 		return err
