@@ -257,3 +257,22 @@ func bulkKey(c *plan.Change, u *crud.Update) string {
 	}
 	return string(b)
 }
+
+// buildOps turns every change of p but the no-ops into an operation, in
+// plan order; op.index is its place in Result.Addresses.
+func buildOps(p *plan.Plan) ([]*op, error) {
+	var ops []*op
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Action() == plan.ActionNoOp {
+			continue
+		}
+		o, err := buildOp(c)
+		if err != nil {
+			return nil, fmt.Errorf("apply: %w; plan again", err)
+		}
+		o.index = len(ops)
+		ops = append(ops, o)
+	}
+	return ops, nil
+}

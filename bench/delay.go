@@ -46,12 +46,13 @@ func (p *delayProxy) serve() {
 }
 
 func (p *delayProxy) handle(client net.Conn) {
-	defer client.Close()
+	// Closing a connection either side hung up on has nothing to report.
+	defer func() { _ = client.Close() }()
 	server, err := net.Dial("tcp", p.target)
 	if err != nil {
 		return
 	}
-	defer server.Close()
+	defer func() { _ = server.Close() }()
 	done := make(chan struct{})
 	go func() {
 		// Answers go back at once: the delay is all on the way in.

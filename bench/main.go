@@ -83,7 +83,8 @@ func main() {
 	os.Exit(code)
 }
 
-func run() int {
+// parseOptions reads the command line; an error is a usage error.
+func parseOptions() (options, string, error) {
 	var o options
 	var sizes, applySizes, forEachSizes string
 	var quick bool
@@ -122,36 +123,39 @@ func run() int {
 	if only != "" {
 		re, err := regexp.Compile(only)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: -only:", err)
-			return 2
+			return o, "", fmt.Errorf("-only: %w", err)
 		}
 		o.only = re
 	}
 	var err error
 	if o.sizes, err = parseSizes("-sizes", sizes); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 2
+		return o, "", err
 	}
 	if o.applySizes, err = parseSizes("-apply-sizes", applySizes); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 2
+		return o, "", err
 	}
 	if o.forEachSizes, err = parseSizes("-foreach-sizes", forEachSizes); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 2
+		return o, "", err
 	}
 	if o.runs < 1 {
 		o.runs = 1
 	}
 	for _, p := range []*string{&o.switchboard, &o.vaultDev} {
 		if *p, err = filepath.Abs(*p); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			return 2
+			return o, "", err
 		}
 		if _, err := os.Stat(*p); err != nil {
-			fmt.Fprintf(os.Stderr, "bench: %v (run make build tools first)\n", err)
-			return 2
+			return o, "", fmt.Errorf("%w (run make build tools first)", err)
 		}
+	}
+	return o, readme, nil
+}
+
+func run() int {
+	o, readme, err := parseOptions()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 2
 	}
 
 	// Ctrl-C or a TERM from make must not leave servers behind: cancelling

@@ -131,94 +131,137 @@ func (g *Gateflow) Create(ctx context.Context, spec GateflowSpec) (*gateflow.Pro
 // disabled first and one being enabled is enabled last, so that traffic
 // never reaches a half-changed configuration.
 func (g *Gateflow) Update(ctx context.Context, u GateflowUpdate) (*gateflow.Provider, error) {
-	obj := gateflowObject(u.ProviderID)
-	var done []string
-	fail := func(step string, err error) (*gateflow.Provider, error) {
-		if errors.Is(err, api.ErrNotFound) {
-			err = &ConflictError{Object: obj, Detail: "it is no longer configured", Err: err}
-		}
-		var ce *ConflictError
-		if errors.As(err, &ce) && len(done) == 0 {
-			return nil, err
-		}
-		return nil, &StepError{Object: obj, Step: step, Done: done, Err: err}
-	}
+	w := &gateflowWrites{g: g, u: u, obj: gateflowObject(u.ProviderID)}
 	// Each write is conditioned on the entity tag of the read or write
 	// before it, so that a writer racing between two of ours makes ours
 	// fail instead of being overwritten. A Gateflow that sends no tag gets
 	// unconditional writes, guarded by the read alone.
-	var etag string
 	if u.Guard {
 		p, err := g.guard(ctx, u)
 		if err != nil {
-			return fail("reading the provider before writing", err)
+			return nil, w.fail("reading the provider before writing", err)
 		}
-		etag = p.ETag
+		w.etag = p.ETag
 	}
-	// A 412 on a replay after a lost answer may be our own write meeting
-	// itself: read the provider and accept it when it shows the write.
-	resolve := func(err error, landed func(*gateflow.Provider) bool) (string, error) {
-		if !errors.Is(err, api.ErrPreconditionFailed) {
-			return "", err
-		}
-		if errors.Is(err, api.ErrOutcomeUnknown) && landed != nil {
-			if p, gerr := g.Client.Get(ctx, u.ProviderID); gerr == nil && landed(p) {
-				return p.ETag, nil
-			}
-		}
-		return "", &ConflictError{Object: obj, Detail: "it was changed while this apply was writing it", Err: err}
-	}
-	if u.Enabled != nil && !*u.Enabled {
-		r, err := g.Client.Disable(ctx, u.ProviderID, gateflow.IfMatch(etag))
-		next := ""
-		if err == nil {
-			next = r.ETag
-		} else if next, err = resolve(err, func(p *gateflow.Provider) bool { return p.Status == gateflow.StatusDisabled }); err != nil {
-			return fail("disabling", err)
-		}
-		etag = nextTag(etag, next)
-		done = append(done, "disabled")
-	}
-	if u.Credentials != nil {
-		r, err := g.Client.UpdateCredentials(ctx, u.ProviderID, u.Credentials, gateflow.IfMatch(etag))
-		if err != nil {
-			// Credentials cannot be read back, so a replayed write that
-			// meets a changed precondition stays unknown: the next plan
-			// sees from credentials_updated_at whether they arrived.
-			if errors.Is(err, api.ErrPreconditionFailed) && errors.Is(err, api.ErrOutcomeUnknown) {
-				return fail("setting credentials", fmt.Errorf("%w; the answer was lost, so whether they were set is unknown: plan again to see", err))
-			}
-			_, err = resolve(err, nil)
-			return fail("setting credentials", err)
-		}
-		etag = nextTag(etag, r.ETag)
-		done = append(done, "set credentials")
-	}
-	if u.Settings != nil {
-		patch, err := SettingsPatch(u.LiveSettings, *u.Settings)
-		if err != nil {
-			return fail("computing settings", err)
-		}
-		if len(patch) > 0 {
-			p, err := g.Client.UpdateSettings(ctx, u.ProviderID, patch, gateflow.IfMatch(etag))
-			next := ""
-			if err == nil {
-				next = p.ETag
-			} else if next, err = resolve(err, func(p *gateflow.Provider) bool { return settingsApplied(p.Settings, patch) }); err != nil {
-				return fail("updating settings", err)
-			}
-			etag = nextTag(etag, next)
-			done = append(done, "updated settings")
-		}
-	}
-	if u.Enabled != nil && *u.Enabled {
-		if _, err := g.Client.Enable(ctx, u.ProviderID, gateflow.IfMatch(etag)); err != nil {
-			if _, err := resolve(err, func(p *gateflow.Provider) bool { return p.Status == gateflow.StatusActive }); err != nil {
-				return fail("enabling", err)
-			}
+	steps := []func(context.Context) error{w.disable, w.setCredentials, w.updateSettings, w.enable}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return nil, err
 		}
 	}
 	return g.Client.Get(ctx, u.ProviderID)
+}
+
+// gateflowWrites are the writes of one Update, in order: each step does
+// nothing when the update does not ask for it, and fails with the steps
+// done so far.
+type gateflowWrites struct {
+	g   *Gateflow
+	u   GateflowUpdate
+	obj string
+	// etag is the entity tag the next write is conditioned on.
+	etag string
+	// done are the steps that succeeded, for a StepError.
+	done []string
+}
+
+// fail is the error of a step: a conflict before any write is a plain
+// ConflictError, anything after one says what was done.
+func (w *gateflowWrites) fail(step string, err error) error {
+	if errors.Is(err, api.ErrNotFound) {
+		err = &ConflictError{Object: w.obj, Detail: "it is no longer configured", Err: err}
+	}
+	var ce *ConflictError
+	if errors.As(err, &ce) && len(w.done) == 0 {
+		return err
+	}
+	return &StepError{Object: w.obj, Step: step, Done: w.done, Err: err}
+}
+
+// resolve handles a failed conditional write. A 412 on a replay after a
+// lost answer may be our own write meeting itself: the provider is read
+// and accepted, with its tag, when landed says it shows the write.
+func (w *gateflowWrites) resolve(ctx context.Context, err error, landed func(*gateflow.Provider) bool) (string, error) {
+	if !errors.Is(err, api.ErrPreconditionFailed) {
+		return "", err
+	}
+	if errors.Is(err, api.ErrOutcomeUnknown) && landed != nil {
+		if p, gerr := w.g.Client.Get(ctx, w.u.ProviderID); gerr == nil && landed(p) {
+			return p.ETag, nil
+		}
+	}
+	return "", &ConflictError{Object: w.obj, Detail: "it was changed while this apply was writing it", Err: err}
+}
+
+func (w *gateflowWrites) disable(ctx context.Context) error {
+	if w.u.Enabled == nil || *w.u.Enabled {
+		return nil
+	}
+	r, err := w.g.Client.Disable(ctx, w.u.ProviderID, gateflow.IfMatch(w.etag))
+	next := ""
+	if err == nil {
+		next = r.ETag
+	} else if next, err = w.resolve(ctx, err, func(p *gateflow.Provider) bool { return p.Status == gateflow.StatusDisabled }); err != nil {
+		return w.fail("disabling", err)
+	}
+	w.etag = nextTag(w.etag, next)
+	w.done = append(w.done, "disabled")
+	return nil
+}
+
+func (w *gateflowWrites) setCredentials(ctx context.Context) error {
+	if w.u.Credentials == nil {
+		return nil
+	}
+	r, err := w.g.Client.UpdateCredentials(ctx, w.u.ProviderID, w.u.Credentials, gateflow.IfMatch(w.etag))
+	if err != nil {
+		// Credentials cannot be read back, so a replayed write that meets
+		// a changed precondition stays unknown: the next plan sees from
+		// credentials_updated_at whether they arrived.
+		if errors.Is(err, api.ErrPreconditionFailed) && errors.Is(err, api.ErrOutcomeUnknown) {
+			return w.fail("setting credentials", fmt.Errorf("%w; the answer was lost, so whether they were set is unknown: plan again to see", err))
+		}
+		_, err = w.resolve(ctx, err, nil)
+		return w.fail("setting credentials", err)
+	}
+	w.etag = nextTag(w.etag, r.ETag)
+	w.done = append(w.done, "set credentials")
+	return nil
+}
+
+func (w *gateflowWrites) updateSettings(ctx context.Context) error {
+	if w.u.Settings == nil {
+		return nil
+	}
+	patch, err := SettingsPatch(w.u.LiveSettings, *w.u.Settings)
+	if err != nil {
+		return w.fail("computing settings", err)
+	}
+	if len(patch) == 0 {
+		return nil
+	}
+	p, err := w.g.Client.UpdateSettings(ctx, w.u.ProviderID, patch, gateflow.IfMatch(w.etag))
+	next := ""
+	if err == nil {
+		next = p.ETag
+	} else if next, err = w.resolve(ctx, err, func(p *gateflow.Provider) bool { return settingsApplied(p.Settings, patch) }); err != nil {
+		return w.fail("updating settings", err)
+	}
+	w.etag = nextTag(w.etag, next)
+	w.done = append(w.done, "updated settings")
+	return nil
+}
+
+func (w *gateflowWrites) enable(ctx context.Context) error {
+	if w.u.Enabled == nil || !*w.u.Enabled {
+		return nil
+	}
+	if _, err := w.g.Client.Enable(ctx, w.u.ProviderID, gateflow.IfMatch(w.etag)); err != nil {
+		if _, err := w.resolve(ctx, err, func(p *gateflow.Provider) bool { return p.Status == gateflow.StatusActive }); err != nil {
+			return w.fail("enabling", err)
+		}
+	}
+	return nil
 }
 
 // settingsApplied reports whether live shows every entry of a settings

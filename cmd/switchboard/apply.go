@@ -180,7 +180,8 @@ func readPlanFile(file string) (*planfile.Payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	// Read only: once planfile.Read has its bytes, closing loses nothing.
+	defer func() { _ = f.Close() }()
 	pl, err := planfile.Read(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)

@@ -122,7 +122,9 @@ glow_provider "openai" {
 		`this plan was made with var.env = "staging"; this apply sets "prod"`)
 	t.Setenv("SWITCHBOARD_VAR_env", "prod")
 	refused(t, []*world{w}, []string{"apply", file}, `var.env = "staging"; this apply sets "prod"`)
-	os.Unsetenv("SWITCHBOARD_VAR_env")
+	if err := os.Unsetenv("SWITCHBOARD_VAR_env"); err != nil {
+		t.Fatal(err)
+	}
 
 	// Without any variable, the file replays the values it was made with.
 	if code, out, errOut := runSwitchboard(t, "apply", "--no-color", file); code != 0 {

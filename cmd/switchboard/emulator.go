@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/emulator"
@@ -18,17 +19,21 @@ import (
 
 func init() { subcommands = append(subcommands, newEmulatorCommand) }
 
+// emulatorFlags are the emulator command's flags: most land in the
+// emulator's Config directly, the credentials are parsed first.
+type emulatorFlags struct {
+	cfg        emulator.Config
+	addr       string
+	configFile string
+	glowTokens []string
+	adminKeys  []string
+	quiet      bool
+	jsonOut    bool
+	maxBody    emulator.ByteSize
+}
+
 func newEmulatorCommand() *cobra.Command {
-	var (
-		cfg        emulator.Config
-		addr       string
-		configFile string
-		glowTokens []string
-		adminKeys  []string
-		quiet      bool
-		jsonOut    bool
-		maxBody    = emulator.ByteSize(emulator.DefaultMaxBody)
-	)
+	flags := emulatorFlags{maxBody: emulator.ByteSize(emulator.DefaultMaxBody)}
 	cmd := &cobra.Command{
 		Use:   "emulator",
 		Short: "Run a local Glow and Gateflow server for demos and tests",
@@ -84,118 +89,143 @@ start (a taken port, a bad flag) or fails.`,
   switchboard emulator --json --addr 127.0.0.1:0 | jq -r 'select(.type == "listening") | .url'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			view := views.NewEmulator(stream(cmd), jsonOut)
-			if configFile != "" {
-				f, err := emulator.LoadCredentialsFile(configFile)
-				if err != nil {
-					return err
-				}
-				cfg.GlowTokens = append(cfg.GlowTokens, f.GlowTokens...)
-				cfg.GateflowAdminKeys = append(cfg.GateflowAdminKeys, f.GateflowAdminKeys...)
-			}
-			for _, s := range glowTokens {
-				t, err := emulator.ParseGlowToken(s)
-				if err != nil {
-					return err
-				}
-				cfg.GlowTokens = append(cfg.GlowTokens, t)
-			}
-			for _, s := range adminKeys {
-				k, err := emulator.ParseAdminKey(s)
-				if err != nil {
-					return err
-				}
-				cfg.GateflowAdminKeys = append(cfg.GateflowAdminKeys, k)
-			}
-			// The view is told where the credentials came from, never
-			// what they are.
-			var creds views.EmulatorCredentials
-			if len(cfg.GlowTokens) == 0 {
-				tok, from := "glow-dev-token", "default"
-				if v := os.Getenv("GLOW_TOKEN"); v != "" {
-					tok, from = v, "GLOW_TOKEN"
-				}
-				cfg.GlowTokens = []emulator.GlowToken{{Token: tok, ActorName: "glow-user"}}
-				creds.GlowSource = from
-			}
-			if len(cfg.GateflowAdminKeys) == 0 {
-				key, from := "gw_admin_dev", "default"
-				if v := os.Getenv("GATEFLOW_ADMIN_KEY"); v != "" {
-					key, from = v, "GATEFLOW_ADMIN_KEY"
-				}
-				cfg.GateflowAdminKeys = []emulator.AdminKey{{Key: key}}
-				creds.GateflowSource = from
-			}
-			creds.GlowCount, creds.GateflowCount = len(cfg.GlowTokens), len(cfg.GateflowAdminKeys)
-			view.Credentials(creds)
-			// The tokens this emulator accepts are credentials it holds;
-			// the dev defaults are meant to be read, so they stay visible.
-			for _, tok := range cfg.GlowTokens {
-				if tok.Token != "glow-dev-token" {
-					credentials(cmd).Add("emulator glow token", sensitive.New(tok.Token))
-				}
-			}
-			for _, k := range cfg.GateflowAdminKeys {
-				if k.Key != "gw_admin_dev" {
-					credentials(cmd).Add("emulator admin key", sensitive.New(k.Key))
-				}
-			}
-			cfg.Logger = view.Logger(quiet)
-
-			cfg.MaxBody = int64(maxBody)
-			srv, err := emulator.New(cfg)
-			if err != nil {
-				return err
-			}
-			defer srv.Close()
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return err
-			}
-			url := "http://" + ln.Addr().String()
-			view.Listening(url, cfg.DataDir)
-
-			hs, limited := srv.HTTPServer(ln)
-			// net/http's own messages (bad requests, TLS errors) go
-			// through the redacting stderr too, not the log package's.
-			hs.ErrorLog = view.ErrorLog()
-			errc := make(chan error, 1)
-			go func() { errc <- hs.Serve(limited) }()
-			select {
-			case err := <-errc:
-				return err
-			case <-cmd.Context().Done():
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			err = hs.Shutdown(ctx)
-			if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-				err = serr
-			}
-			view.Stopped()
-			if cerr := srv.Close(); cerr != nil && err == nil {
-				err = cerr
-			}
-			return err
+			return serveFromFlags(cmd, &flags)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	flags.register(cmd.Flags())
+	return cmd
+}
+
+func (e *emulatorFlags) register(f *pflag.FlagSet) {
+	cfg := &e.cfg
+	f.StringVar(&e.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	f.StringVar(&cfg.DataDir, "data", "", "directory of the database (default: in memory)")
-	f.StringVar(&configFile, "config", "", "JSON file with glow_tokens and gateflow_admin_keys")
-	f.StringArrayVar(&glowTokens, "glow-token", nil, "accepted Glow token: TOKEN, TOKEN=ACTOR or TOKEN=ACTOR:DEPT1,DEPT2 (repeatable)")
-	f.StringArrayVar(&adminKeys, "gateflow-admin-key", nil, "accepted Gateflow admin key, KEY or KEY:ro for read-only (repeatable)")
+	f.StringVar(&e.configFile, "config", "", "JSON file with glow_tokens and gateflow_admin_keys")
+	f.StringArrayVar(&e.glowTokens, "glow-token", nil, "accepted Glow token: TOKEN, TOKEN=ACTOR or TOKEN=ACTOR:DEPT1,DEPT2 (repeatable)")
+	f.StringArrayVar(&e.adminKeys, "gateflow-admin-key", nil, "accepted Gateflow admin key, KEY or KEY:ro for read-only (repeatable)")
 	f.DurationVar(&cfg.Latency, "latency", 0, "delay added to every API call")
 	f.Float64Var(&cfg.FailRate, "fail-rate", 0, "share of API calls answered 503 without processing (0 to 1)")
 	f.Float64Var(&cfg.DropRate, "drop-rate", 0, "share of API calls processed and then dropped without an answer (0 to 1)")
 	f.Float64Var(&cfg.RateLimit, "rate-limit", 0, "API calls per second before 429 (0: no limit)")
 	f.Int64Var(&cfg.FaultSeed, "fault-seed", 0, "seed of the random fault decisions")
 	f.StringVar(&cfg.SeedFile, "seed", "", "JSON seed file loaded into an empty state")
-	f.BoolVar(&quiet, "quiet", false, "do not log requests")
-	f.BoolVar(&jsonOut, "json", false, "print one JSON object per line (credentials, listening, stopped) and log requests as JSON")
+	f.BoolVar(&e.quiet, "quiet", false, "do not log requests")
+	f.BoolVar(&e.jsonOut, "json", false, "print one JSON object per line (credentials, listening, stopped) and log requests as JSON")
 	f.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", emulator.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
 	f.DurationVar(&cfg.ReadTimeout, "read-timeout", emulator.DefaultReadTimeout, "time a client has to send a request's body, after its headers (then 408)")
-	f.Var(&maxBody, "max-body", fmt.Sprintf("largest request body, such as 8MiB or 200KB (then 413; at most %s)", emulator.ByteSize(emulator.MaxBodyLimit)))
+	f.Var(&e.maxBody, "max-body", fmt.Sprintf("largest request body, such as 8MiB or 200KB (then 413; at most %s)", emulator.ByteSize(emulator.MaxBodyLimit)))
 	f.IntVar(&cfg.MaxConnections, "max-connections", emulator.DefaultMaxConnections, "connections served at once; more wait to be accepted")
-	return cmd
+}
+
+// serveFromFlags serves until the command's context ends (Ctrl-C). Its error
+// includes the one of closing the database: data not written is a failure.
+func serveFromFlags(cmd *cobra.Command, flags *emulatorFlags) (err error) {
+	view := views.NewEmulator(stream(cmd), flags.jsonOut)
+	cfg := flags.cfg
+	creds, err := flags.credentials(&cfg)
+	if err != nil {
+		return err
+	}
+	view.Credentials(creds)
+	holdCredentials(cmd, &cfg)
+	cfg.Logger = view.Logger(flags.quiet)
+	cfg.MaxBody = int64(flags.maxBody)
+	srv, err := emulator.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, srv.Close()) }()
+	ln, err := net.Listen("tcp", flags.addr)
+	if err != nil {
+		return err
+	}
+	view.Listening("http://"+ln.Addr().String(), cfg.DataDir)
+	return serveEmulator(cmd.Context(), srv, ln, view)
+}
+
+// credentials adds the tokens and admin keys of the flags and the
+// credentials file to cfg, or the defaults when there are none. The view
+// is told where they came from, never what they are.
+func (e *emulatorFlags) credentials(cfg *emulator.Config) (views.EmulatorCredentials, error) {
+	var creds views.EmulatorCredentials
+	if e.configFile != "" {
+		f, err := emulator.LoadCredentialsFile(e.configFile)
+		if err != nil {
+			return creds, err
+		}
+		cfg.GlowTokens = append(cfg.GlowTokens, f.GlowTokens...)
+		cfg.GateflowAdminKeys = append(cfg.GateflowAdminKeys, f.GateflowAdminKeys...)
+	}
+	for _, s := range e.glowTokens {
+		t, err := emulator.ParseGlowToken(s)
+		if err != nil {
+			return creds, err
+		}
+		cfg.GlowTokens = append(cfg.GlowTokens, t)
+	}
+	for _, s := range e.adminKeys {
+		k, err := emulator.ParseAdminKey(s)
+		if err != nil {
+			return creds, err
+		}
+		cfg.GateflowAdminKeys = append(cfg.GateflowAdminKeys, k)
+	}
+	if len(cfg.GlowTokens) == 0 {
+		tok, from := "glow-dev-token", "default"
+		if v := os.Getenv("GLOW_TOKEN"); v != "" {
+			tok, from = v, "GLOW_TOKEN"
+		}
+		cfg.GlowTokens = []emulator.GlowToken{{Token: tok, ActorName: "glow-user"}}
+		creds.GlowSource = from
+	}
+	if len(cfg.GateflowAdminKeys) == 0 {
+		key, from := "gw_admin_dev", "default"
+		if v := os.Getenv("GATEFLOW_ADMIN_KEY"); v != "" {
+			key, from = v, "GATEFLOW_ADMIN_KEY"
+		}
+		cfg.GateflowAdminKeys = []emulator.AdminKey{{Key: key}}
+		creds.GateflowSource = from
+	}
+	creds.GlowCount, creds.GateflowCount = len(cfg.GlowTokens), len(cfg.GateflowAdminKeys)
+	return creds, nil
+}
+
+// holdCredentials registers the tokens this emulator accepts as
+// credentials the run holds, so that no output prints them; the dev
+// defaults are meant to be read, so they stay visible.
+func holdCredentials(cmd *cobra.Command, cfg *emulator.Config) {
+	for _, tok := range cfg.GlowTokens {
+		if tok.Token != "glow-dev-token" {
+			credentials(cmd).Add("emulator glow token", sensitive.New(tok.Token))
+		}
+	}
+	for _, k := range cfg.GateflowAdminKeys {
+		if k.Key != "gw_admin_dev" {
+			credentials(cmd).Add("emulator admin key", sensitive.New(k.Key))
+		}
+	}
+}
+
+// serveEmulator serves on ln until ctx ends, then shuts the server down,
+// giving the calls under way ten seconds to finish, and says it stopped.
+func serveEmulator(ctx context.Context, srv *emulator.Server, ln net.Listener, view views.Emulator) error {
+	hs, limited := srv.HTTPServer(ln)
+	// net/http's own messages (bad requests, TLS errors) go through the
+	// redacting stderr too, not the log package's.
+	hs.ErrorLog = view.ErrorLog()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(limited) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := hs.Shutdown(shutdown)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	view.Stopped()
+	return err
 }

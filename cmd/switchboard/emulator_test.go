@@ -24,7 +24,8 @@ func runEmulator(t *testing.T, listening func(line string) (url string, ok bool)
 	done := make(chan int, 1)
 	go func() {
 		code := run(ctx, append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...), w, &errOut)
-		w.Close()
+		// The reader sees the end of stdout; a pipe's Close cannot fail.
+		_ = w.Close()
 		done <- code
 	}()
 	// Stdout is read on its own, so that the emulator never waits for the

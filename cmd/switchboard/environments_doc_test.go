@@ -114,8 +114,8 @@ func shellWords(t *testing.T, line string, vars map[string]string) []string {
 	inWord := false
 	for i := 0; i < len(line); i++ {
 		c := line[i]
-		switch {
-		case c == '\'':
+		switch c {
+		case '\'':
 			j := strings.IndexByte(line[i+1:], '\'')
 			if j < 0 {
 				t.Fatalf("unbalanced quote in %q", line)
@@ -123,7 +123,7 @@ func shellWords(t *testing.T, line string, vars map[string]string) []string {
 			cur.WriteString(line[i+1 : i+1+j])
 			i += j + 1
 			inWord = true
-		case c == '$':
+		case '$':
 			j := i + 1
 			for j < len(line) && (line[j] == '_' || line[j] >= 'A' && line[j] <= 'Z' || line[j] >= 'a' && line[j] <= 'z' || line[j] >= '0' && line[j] <= '9') {
 				j++
@@ -135,7 +135,7 @@ func shellWords(t *testing.T, line string, vars map[string]string) []string {
 			cur.WriteString(v)
 			i = j - 1
 			inWord = true
-		case c == ' ':
+		case ' ':
 			if inWord {
 				words = append(words, cur.String())
 				cur.Reset()

@@ -111,27 +111,36 @@ configuration was written, 1 on error (nothing is written then).`,
 	return cmd
 }
 
-func runImport(cmd *cobra.Command, flags importFlags, view views.Import) error {
-	ctx := cmd.Context()
+// services are the services and the glow block's owner and environment
+// the flags ask import for, or why they do not fit together.
+func (flags importFlags) services() (importer.Services, error) {
 	svc := importer.Services{Glow: flags.glow, Gateflow: flags.gateflow}
 	if !svc.Glow && !svc.Gateflow {
 		svc = importer.Services{Glow: true, Gateflow: true}
 	}
 	for _, v := range []struct{ flag, value string }{{"--owner", flags.owner}, {"--environment", flags.env}} {
 		if v.value != "" && !ownerNameRE.MatchString(v.value) {
-			return fmt.Errorf("%s %q: want 1 to 64 ASCII letters, digits, '-', '_' and '.'", v.flag, v.value)
+			return svc, fmt.Errorf("%s %q: want 1 to 64 ASCII letters, digits, '-', '_' and '.'", v.flag, v.value)
 		}
 	}
 	if (flags.owner != "" || flags.env != "") && !svc.Glow {
-		return errors.New("--owner and --environment are written into the glow block: they need Glow imported")
+		return svc, errors.New("--owner and --environment are written into the glow block: they need Glow imported")
 	}
 	svc.Owner, svc.Environment = flags.owner, flags.env
-	identity := objects.OwnerIdentity(cmp.Or(flags.owner, config.DefaultOwner), flags.env)
 	if (len(flags.departments) > 0 || flags.nameFilter != "") && !svc.Glow {
-		return errors.New("--department and --name-filter select Glow providers: they need --glow")
+		return svc, errors.New("--department and --name-filter select Glow providers: they need --glow")
 	}
 	if flags.migrate && !svc.Glow {
-		return errors.New("--migrate-keys-to-vault moves Glow keys: it needs --glow")
+		return svc, errors.New("--migrate-keys-to-vault moves Glow keys: it needs --glow")
+	}
+	return svc, nil
+}
+
+func runImport(cmd *cobra.Command, flags importFlags, view views.Import) error {
+	ctx := cmd.Context()
+	svc, err := flags.services()
+	if err != nil {
+		return err
 	}
 	// Refuse before reading anything: a migration must never run for files
 	// that cannot be written.
@@ -158,19 +167,7 @@ func runImport(cmd *cobra.Command, flags importFlags, view views.Import) error {
 	if err != nil {
 		return err
 	}
-	// The imported configuration has the default owner: a provider whose
-	// marker names another configuration is that configuration's, and
-	// pinning its id here would only make the next plan refuse it.
-	var foreign []string
-	kept := snap.Glow[:0]
-	for _, p := range snap.Glow {
-		if p.Ownership.Unmarked() || p.Ownership.OwnedBy(identity) {
-			kept = append(kept, p)
-			continue
-		}
-		foreign = append(foreign, fmt.Sprintf("%s (%q, owned by %s)", p.ID, p.Name, p.Ownership.Describe()))
-	}
-	snap.Glow = kept
+	foreign := dropForeign(&snap, objects.OwnerIdentity(cmp.Or(flags.owner, config.DefaultOwner), flags.env))
 	opts := importer.Options{VaultPrefix: flags.vaultPrefix}
 	if vault != nil {
 		opts.Vault = vault
@@ -195,6 +192,25 @@ func runImport(cmd *cobra.Command, flags importFlags, view views.Import) error {
 	}
 	view.Report(views.ImportReport{Dir: flags.out, Import: im, Services: svc, Others: others, VaultErr: vaultErr, Foreign: foreign})
 	return nil
+}
+
+// dropForeign removes from snap the Glow providers whose marker names
+// another configuration than identity, and describes them. The imported
+// configuration has this owner: a provider another configuration owns is
+// that configuration's, and pinning its id here would only make the next
+// plan refuse it.
+func dropForeign(snap *objects.Snapshot, identity string) []string {
+	var foreign []string
+	kept := snap.Glow[:0]
+	for _, p := range snap.Glow {
+		if p.Ownership.Unmarked() || p.Ownership.OwnedBy(identity) {
+			kept = append(kept, p)
+			continue
+		}
+		foreign = append(foreign, fmt.Sprintf("%s (%q, owned by %s)", p.ID, p.Name, p.Ownership.Describe()))
+	}
+	snap.Glow = kept
+	return foreign
 }
 
 // importClients connects to the services the way a configuration without
@@ -268,24 +284,13 @@ func writeImport(creds *redact.Registry, dir string, im *importer.Import, svc im
 			}
 			continue
 		}
-		tmp, err := os.CreateTemp(dir, ".switchboard-import-*")
-		if err != nil {
-			return err
-		}
 		// An imported configuration holds no secret, but a live name or
 		// value might quote a credential of this run.
-		_, werr := tmp.Write(creds.Redact(src))
-		cerr := tmp.Close()
-		if err := errors.Join(werr, cerr); err != nil {
-			os.Remove(tmp.Name())
+		err := replaceFile(path, ".switchboard-import-*", 0o644, func(w *os.File) error {
+			_, err := w.Write(creds.Redact(src))
 			return err
-		}
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			os.Remove(tmp.Name())
-			return err
-		}
-		if err := os.Rename(tmp.Name(), path); err != nil {
-			os.Remove(tmp.Name())
+		})
+		if err != nil {
 			return err
 		}
 	}

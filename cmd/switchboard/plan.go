@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
+	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/planner"
 	"github.com/switchboard-hq/switchboard/planner/planfile"
 	"github.com/switchboard-hq/switchboard/planner/render"
@@ -43,7 +44,8 @@ func (p *planFlags) options() (planner.Options, error) {
 		if err != nil {
 			return opts, fmt.Errorf("--baseline: %w", err)
 		}
-		defer f.Close()
+		// Read only: once planfile.Read has its bytes, closing loses nothing.
+		defer func() { _ = f.Close() }()
 		applied, err := planfile.Read(f)
 		if err != nil {
 			return opts, fmt.Errorf("--baseline %s: %w", p.baseline, err)
@@ -53,15 +55,19 @@ func (p *planFlags) options() (planner.Options, error) {
 	return opts, nil
 }
 
+// planCommandFlags are the plan command's flags: planFlags, which apply
+// shares, and those of plan's output.
+type planCommandFlags struct {
+	planFlags
+	out, format  string
+	detailedExit bool
+	comment      commentFlags
+	checkSecrets bool
+	policyDir    string
+}
+
 func newPlanCommand() *cobra.Command {
-	var (
-		flags        planFlags
-		out, format  string
-		detailedExit bool
-		comment      commentFlags
-		checkSecrets bool
-		policyDir    string
-	)
+	var flags planCommandFlags
 	cmd := &cobra.Command{
 		Use:   "plan [DIR]",
 		Short: "Show what apply would change in Glow and Gateflow",
@@ -119,83 +125,99 @@ plan (exit 1, nothing saved); warnings are printed.`,
   switchboard plan --policy policies/ providers/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := jsonFormat(cmd, &format); err != nil {
-				return err
-			}
-			dir := argDir(args)
-			md, err := comment.options(dir)
-			if err != nil {
-				return err
-			}
-			view, err := views.NewPlan(stream(cmd), format, flags.noColor, md)
-			if err != nil {
-				return err
-			}
-			flags.diagnostics = view.Diagnostics
-			cfg, err := flags.load(stream(cmd), dir)
-			if err != nil {
-				return err
-			}
-			// Policies are read first, so that one that does not parse
-			// fails the plan before any service is called.
-			var policies *policy.Set
-			if policyDir != "" {
-				if policies, err = policy.Load(policyDir); err != nil {
-					return err
-				}
-			}
-			sess, err := connect(cmd.Context(), cfg, api.WithParallelism(flags.parallelism))
-			if err != nil {
-				return err
-			}
-			if checkSecrets {
-				n, err := sess.checkSecrets(cmd.Context(), cfg)
-				if err != nil {
-					return err
-				}
-				view.SecretsChecked(n)
-			}
-			opts, err := flags.options()
-			if err != nil {
-				return err
-			}
-			res, err := planner.Make(cmd.Context(), cfg, planner.Deps{Clients: sess.clients, Secrets: sess.metadata(), Vault: sess.vaultBinding(cmd.Context(), out != "")}, opts)
-			if err != nil {
-				return err
-			}
-			doc, report, err := checkPolicies(cmd.Context(), policies, res, dir)
-			if err != nil {
-				return err
-			}
-			if err := view.Plan(res.Plan, doc, report); err != nil {
-				return err
-			}
-			if report.Denied() {
-				// A denied plan is not saved: there is nothing to apply.
-				return policyDenied(report, out != "")
-			}
-			if out != "" {
-				if err := writePlanFile(cmd, out, res); err != nil {
-					return err
-				}
-				view.Saved(out, sensitiveInputs(res))
-			}
-			if detailedExit && res.Plan.HasChanges() {
-				return exitCode(2)
-			}
-			return nil
+			return runPlan(cmd, argDir(args), &flags)
 		},
 	}
 	flags.register(cmd)
-	f := cmd.Flags()
-	f.StringVarP(&out, "out", "o", "", "also write the plan to `FILE` (then: switchboard apply FILE)")
-	f.StringVar(&format, "format", "text", "output format: text, json or markdown")
-	f.Bool("json", false, "print the plan as JSON: the same as --format json")
-	comment.register(f)
-	f.BoolVar(&detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
-	f.BoolVar(&checkSecrets, "check-secrets", false, "also read every vault() secret and check that its field exists (needs a token that may read values; never prints them)")
-	f.StringVar(&policyDir, "policy", "", "evaluate the Rego policies in `DIR` against the plan (docs/policy.md): a deny fails the plan")
 	return cmd
+}
+
+func (p *planCommandFlags) register(cmd *cobra.Command) {
+	p.planFlags.register(cmd)
+	f := cmd.Flags()
+	f.StringVarP(&p.out, "out", "o", "", "also write the plan to `FILE` (then: switchboard apply FILE)")
+	f.StringVar(&p.format, "format", "text", "output format: text, json or markdown")
+	f.Bool("json", false, "print the plan as JSON: the same as --format json")
+	p.comment.register(f)
+	f.BoolVar(&p.detailedExit, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
+	f.BoolVar(&p.checkSecrets, "check-secrets", false, "also read every vault() secret and check that its field exists (needs a token that may read values; never prints them)")
+	f.StringVar(&p.policyDir, "policy", "", "evaluate the Rego policies in `DIR` against the plan (docs/policy.md): a deny fails the plan")
+}
+
+// runPlan plans the configuration in dir and shows the plan, checked
+// against the policies and saved when the flags ask for it.
+func runPlan(cmd *cobra.Command, dir string, flags *planCommandFlags) error {
+	if err := jsonFormat(cmd, &flags.format); err != nil {
+		return err
+	}
+	md, err := flags.comment.options(dir)
+	if err != nil {
+		return err
+	}
+	view, err := views.NewPlan(stream(cmd), flags.format, flags.noColor, md)
+	if err != nil {
+		return err
+	}
+	flags.diagnostics = view.Diagnostics
+	cfg, err := flags.load(stream(cmd), dir)
+	if err != nil {
+		return err
+	}
+	// Policies are read first, so that one that does not parse fails the
+	// plan before any service is called.
+	var policies *policy.Set
+	if flags.policyDir != "" {
+		if policies, err = policy.Load(flags.policyDir); err != nil {
+			return err
+		}
+	}
+	res, err := makePlan(cmd, cfg, flags, view)
+	if err != nil {
+		return err
+	}
+	doc, report, err := checkPolicies(cmd.Context(), policies, res, dir)
+	if err != nil {
+		return err
+	}
+	if err := view.Plan(res.Plan, doc, report); err != nil {
+		return err
+	}
+	if report.Denied() {
+		// A denied plan is not saved: there is nothing to apply.
+		return policyDenied(report, flags.out != "")
+	}
+	if flags.out != "" {
+		if err := writePlanFile(cmd, flags.out, res); err != nil {
+			return err
+		}
+		view.Saved(flags.out, sensitiveInputs(res))
+	}
+	if flags.detailedExit && res.Plan.HasChanges() {
+		return exitCode(2)
+	}
+	return nil
+}
+
+// makePlan connects to the services and Vault and makes the plan, having
+// first read every secret when --check-secrets asks for it.
+func makePlan(cmd *cobra.Command, cfg *config.Config, flags *planCommandFlags, view views.Plan) (*planner.Result, error) {
+	sess, err := connect(cmd.Context(), cfg, api.WithParallelism(flags.parallelism))
+	if err != nil {
+		return nil, err
+	}
+	if flags.checkSecrets {
+		n, err := sess.checkSecrets(cmd.Context(), cfg)
+		if err != nil {
+			return nil, err
+		}
+		view.SecretsChecked(n)
+	}
+	opts, err := flags.options()
+	if err != nil {
+		return nil, err
+	}
+	deps := planner.Deps{Clients: sess.clients, Secrets: sess.metadata(), Vault: sess.vaultBinding(cmd.Context(), flags.out != "")}
+	return planner.Make(cmd.Context(), cfg, deps, opts)
 }
 
 func argDir(args []string) string {
@@ -241,24 +263,15 @@ func (c *commentFlags) options(dir string) (render.MarkdownOptions, error) {
 // writePlanFile writes through a temporary file and a rename, so that an
 // interrupted plan never leaves a truncated file that looks like a plan.
 // The run's credentials are cut out of the file like out of every output.
+// The file stays readable by its owner only, as os.CreateTemp made it.
 func writePlanFile(cmd *cobra.Command, path string, res *planner.Result) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".switchboard-plan-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
 	pl := planner.NewPayload(res)
-	if err := planfile.Write(tmp, pl, planfile.WriteOptions{Redact: credentials(cmd).RedactCount}); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing the plan file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return nil
+	return replaceFile(path, ".switchboard-plan-*", 0o600, func(w *os.File) error {
+		if err := planfile.Write(w, pl, planfile.WriteOptions{Redact: credentials(cmd).RedactCount}); err != nil {
+			return fmt.Errorf("writing the plan file: %w", err)
+		}
+		return nil
+	})
 }
 
 // sensitiveInputs are the sensitive variables apply must be given again:

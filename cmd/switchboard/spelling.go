@@ -43,7 +43,12 @@ func terraformSpellings(root *cobra.Command, args []string) ([]string, error) {
 	flags := pflag.NewFlagSet(cmd.Name(), pflag.ContinueOnError)
 	flags.AddFlagSet(cmd.Flags())
 	flags.AddFlagSet(cmd.InheritedFlags())
+	return rewriteSpellings(root, cmd, flags, args)
+}
 
+// rewriteSpellings is terraformSpellings for the words of cmd, whose flags
+// (its own and inherited) are flags.
+func rewriteSpellings(root, cmd *cobra.Command, flags *pflag.FlagSet, args []string) ([]string, error) {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		a := args[i]

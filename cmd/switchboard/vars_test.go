@@ -68,7 +68,9 @@ func TestAutoVarFilesThroughPlanAndApply(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "staging.auto.sbvars")); err != nil {
 		t.Fatal(err)
 	}
-	os.Unsetenv("SWITCHBOARD_VAR_env")
+	if err := os.Unsetenv("SWITCHBOARD_VAR_env"); err != nil {
+		t.Fatal(err)
+	}
 	code, out, errOut = runSwitchboard(t, "apply", "-no-color", file)
 	if code != 0 || !strings.Contains(out, "Apply complete!") {
 		t.Fatalf("apply of the saved plan without the variable: exit %d\n%s%s", code, out, errOut)

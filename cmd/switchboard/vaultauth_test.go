@@ -144,7 +144,9 @@ func TestPlanVaultDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := "http://" + ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("VAULT_ADDR", down)
 	t.Setenv("VAULT_MAX_RETRIES", "0")
 	code, out, errOut := runSwitchboard(t, "plan", "--no-color", copyExample(t, "basic"))

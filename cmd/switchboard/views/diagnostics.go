@@ -66,7 +66,8 @@ func writeDiagnostics(w io.Writer, diags hcl.Diagnostics, color bool, width int,
 		if d.Subject != nil && d.Subject.Filename != "" && !config.SnippetHidden(d) {
 			snip = config.DiagnosticSnippet(d, source(d.Subject.Filename))
 		}
-		bw.WriteString(formatDiagnostic(d, snip, color, width))
+		// A bufio.Writer keeps its first error and Flush returns it.
+		_, _ = bw.WriteString(formatDiagnostic(d, snip, color, width))
 	}
 	return bw.Flush()
 }

@@ -76,16 +76,26 @@ type ImportJSON struct {
 	written bool
 }
 
+// MigrationPlan is told, before the confirmation, how many keys
+// --migrate-keys-to-vault is about to move; the document then carries a
+// migration object even when none is moved.
 func (v *ImportJSON) MigrationPlan(mp importer.MigrationPlan) {
 	v.doc.Migration = &MigrationJSON{Keys: len(mp.Keys), Stored: []StoredKey{}, Replaced: []ReplacedKeysOf{}}
 }
 
+// MigrationStarted marks the start of the key moves; a JSON document has
+// no progress to show, only the result.
 func (v *ImportJSON) MigrationStarted() {}
 
+// KeyStored records a Glow key whose value was written to Vault, at the
+// path and version Vault gave it.
 func (v *ImportJSON) KeyStored(keyID, path string, version int) {
 	v.doc.Migration.Stored = append(v.doc.Migration.Stored, StoredKey{KeyID: keyID, Path: path, Version: version})
 }
 
+// KeysReplaced records a provider whose keys were replaced in Glow by
+// copies whose names mark their Vault origin; the progress counts are for
+// the terminal only.
 func (v *ImportJSON) KeysReplaced(address string, created, deleted []string, _, _ int) {
 	v.doc.Migration.Replaced = append(v.doc.Migration.Replaced, ReplacedKeysOf{Address: address, Created: nonNil(created), Deleted: nonNil(deleted)})
 }
@@ -97,13 +107,20 @@ func nonNil(s []string) []string {
 	return slices.Clone(s)
 }
 
+// Migrated marks the end of the key moves; the document already lists
+// each one.
 func (v *ImportJSON) Migrated(int) {}
 
+// MigrationStopped records a migration that failed part way after the
+// configuration was written to dir, as a warning that running import
+// again resumes it.
 func (v *ImportJSON) MigrationStopped(dir string) {
 	v.doc.Dir = dir
 	v.doc.Diagnostics = append(v.doc.Diagnostics, ImportDiagnosis{Severity: "warning", Summary: "the configuration was written to " + dir + "; running import again resumes the migration"})
 }
 
+// Report fills the document with what import wrote and what must be
+// done before apply, and prints it: the one output of import --json.
 func (v *ImportJSON) Report(r ImportReport) {
 	im := r.Import
 	v.doc.Dir = r.Dir
