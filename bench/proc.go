@@ -42,9 +42,10 @@ type procResult struct {
 	Stdout, Stderr string
 }
 
-// runMeasured runs the CLI to completion and reads its resource usage from
-// the kernel's accounting of the child (wait4), which covers the whole
-// process and nothing of the harness.
+// runMeasured runs the CLI to completion and reads its CPU time from the
+// kernel's accounting of the child (wait4), which covers the whole process
+// and nothing of the harness; its peak RSS comes from peakWatch where
+// wait4's would include the harness's own (Linux).
 func runMeasured(ctx context.Context, bin string, args, env []string, timeout time.Duration) (procResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -57,6 +58,7 @@ func runMeasured(ctx context.Context, bin string, args, env []string, timeout ti
 		return procResult{}, err
 	}
 	done := make(chan error, 1)
+	stopPeak := peakWatch(cmd.Process.Pid)
 	go func() { done <- cmd.Wait() }()
 	var err error
 	select {
@@ -64,10 +66,12 @@ func runMeasured(ctx context.Context, bin string, args, env []string, timeout ti
 	case <-ctx.Done():
 		_ = childproc.Kill(cmd)
 		<-done //nolint:errcheck // killed: its exit status says nothing
+		stopPeak()
 		childproc.Forget(cmd)
 		return procResult{}, fmt.Errorf("%s %s: %w", bin, strings.Join(args, " "), ctx.Err())
 	}
 	wall := time.Since(start)
+	peak := stopPeak()
 	childproc.Forget(cmd)
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
@@ -79,7 +83,7 @@ func runMeasured(ctx context.Context, bin string, args, env []string, timeout ti
 		Wall:   wall,
 		User:   ps.UserTime(),
 		Sys:    ps.SystemTime(),
-		MaxRSS: maxRSS(ps),
+		MaxRSS: max(peak, maxRSS(ps)),
 		Stdout: stdout.String(),
 		Stderr: stderr.String(),
 	}, nil
