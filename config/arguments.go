@@ -57,9 +57,19 @@ func convertMessage(ty cty.Type, err error) string {
 	return msg
 }
 
+// elementCheck is a check of each element of a list, with the summary its
+// failures are reported under.
+type elementCheck struct {
+	summary string
+	check   func(string) error
+}
+
+// endpointCheck is the check of a Glow endpoint: a base URL.
+var endpointCheck = &elementCheck{summary: "Invalid URL", check: checkURL}
+
 // stringList reads a list of strings, refusing nulls, empty strings and
 // duplicates, and checking each element with check when it is set.
-func (l *loader) stringList(a *hcl.Attribute, v cty.Value, what string, check func(string) error) []string {
+func (l *loader) stringList(a *hcl.Attribute, v cty.Value, what string, check *elementCheck) []string {
 	out := []string{}
 	seen := map[string]bool{}
 	for i, e := range v.AsValueSlice() {
@@ -75,10 +85,10 @@ func (l *loader) stringList(a *hcl.Attribute, v cty.Value, what string, check fu
 		}
 		s := e.AsString()
 		if check != nil {
-			if err := check(s); err != nil {
+			if err := check.check(s); err != nil {
 				l.diags = append(l.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
-					Summary:  "Invalid URL",
+					Summary:  check.summary,
 					Detail:   err.Error() + ".",
 					Subject:  rng.Ptr(),
 				})

@@ -90,7 +90,7 @@ func (l *loader) decodeGlowProvider(cfg *Config, b *hcl.Block) []glowInstance {
 			p.Departments = l.stringList(a, v, "department", nil)
 		}
 		if v, a := l.plainAttr(attrs, "endpoints", ctx, cty.List(cty.String)); v != cty.NilVal {
-			p.Endpoints = l.stringList(a, v, "endpoint", checkURL)
+			p.Endpoints = l.stringList(a, v, "endpoint", endpointCheck)
 		}
 		if v, a := l.plainAttr(attrs, "values", ctx, cty.Map(cty.String)); v != cty.NilVal {
 			p.Values = l.glowValues(a, v)
