@@ -29,7 +29,7 @@ func TestStringListCheckSummary(t *testing.T) {
 	if len(got) != 1 || got[0] != "ok" {
 		t.Errorf("stringList = %q, want [ok]", got)
 	}
-	if len(l.diags) != 1 || l.diags[0].Summary != "Invalid tag" || l.diags[0].Detail != `"bad" is not a tag.` || l.diags[0].Subject.Start.Column != 9 {
-		t.Errorf("diagnostics = %v, want one \"Invalid tag\" at column 9", l.diags)
+	if len(l.diags) != 1 || l.diags[0].Summary != "Invalid tag" || l.diags[0].Detail != `"bad" is not a tag.` || l.diags[0].Subject.Start.Column != 8 {
+		t.Errorf("diagnostics = %v, want one \"Invalid tag\" at column 8", l.diags)
 	}
 }
