@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -204,7 +206,7 @@ func (l *loader) readSource(name string, limit int64) ([]byte, error) {
 // sourceFiles is what Config.Files holds: every file read, by name.
 func (l *loader) sourceFiles() []SourceFile {
 	out := make([]SourceFile, 0, len(l.read))
-	for _, name := range sortedKeys(l.read) {
+	for _, name := range slices.Sorted(maps.Keys(l.read)) {
 		out = append(out, SourceFile{Name: name, Content: l.read[name]})
 	}
 	return out

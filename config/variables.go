@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -386,7 +388,7 @@ func (l *loader) evalVariables() {
 		}
 		return diags
 	}
-	for _, name := range sortedKeys(l.opts.PlannedVars) {
+	for _, name := range slices.Sorted(maps.Keys(l.opts.PlannedVars)) {
 		raw := l.opts.PlannedVars[name]
 		v := l.vars[name]
 		if v == nil {
@@ -441,7 +443,7 @@ func (l *loader) evalVariables() {
 	for _, path := range l.opts.VarFiles {
 		l.readVarFile(path, given, sensitiveDiag)
 	}
-	for _, name := range sortedKeys(l.opts.Vars) {
+	for _, name := range slices.Sorted(maps.Keys(l.opts.Vars)) {
 		raw := l.opts.Vars[name]
 		v := l.vars[name]
 		if v == nil {
