@@ -380,14 +380,52 @@ func (l *loader) rawVarValue(v *variable, raw, source string) (cty.Value, hcl.Di
 // SWITCHBOARD_VAR_<name>, then each --var-file in order, then --var.
 func (l *loader) evalVariables() {
 	given := map[string]cty.Value{}
-	sensitiveDiag := func(v *variable, diags hcl.Diagnostics) hcl.Diagnostics {
-		if v.sensitive {
-			for _, d := range diags {
-				hideSnippet(d)
-			}
-		}
-		return diags
+	l.plannedVarValues(given)
+	l.moduleArgValues(given)
+	l.envVarValues(given)
+	for _, name := range l.autoVarFiles() {
+		l.readAutoVarFile(name, given, sensitiveDiag)
 	}
+	for _, path := range l.opts.VarFiles {
+		l.readVarFile(path, given, sensitiveDiag)
+	}
+	l.flagVarValues(given)
+	l.noteOverrides()
+
+	l.varValues = map[string]cty.Value{}
+	var missing []*variable
+	for _, name := range l.varOrder {
+		v := l.vars[name]
+		val, ok := l.variableValue(v, given)
+		if !ok {
+			missing = append(missing, v)
+		}
+		if v.sensitive {
+			l.rememberValue(val)
+			val = val.Mark(Sensitive)
+		}
+		l.varValues[name] = val.Mark(varMark{Name: name, Sensitive: v.sensitive})
+	}
+	if len(missing) > 0 && l.modulePath != "" {
+		l.missingModuleArgs(missing)
+	} else if len(missing) > 0 {
+		l.missingVariables(missing)
+	}
+}
+
+// sensitiveDiag hides the source line of diagnostics about a sensitive
+// variable's value: the line is the value.
+func sensitiveDiag(v *variable, diags hcl.Diagnostics) hcl.Diagnostics {
+	if v.sensitive {
+		for _, d := range diags {
+			hideSnippet(d)
+		}
+	}
+	return diags
+}
+
+// plannedVarValues takes the values a saved plan recorded.
+func (l *loader) plannedVarValues(given map[string]cty.Value) {
 	for _, name := range slices.Sorted(maps.Keys(l.opts.PlannedVars)) {
 		raw := l.opts.PlannedVars[name]
 		v := l.vars[name]
@@ -419,7 +457,10 @@ func (l *loader) evalVariables() {
 		given[name] = val
 		v.source, v.valueRange = "planned", nil
 	}
-	l.moduleArgValues(given)
+}
+
+// envVarValues takes SWITCHBOARD_VAR_<name>.
+func (l *loader) envVarValues(given map[string]cty.Value) {
 	for _, name := range l.varOrder {
 		v := l.vars[name]
 		raw, ok := l.opts.Env("SWITCHBOARD_VAR_" + name)
@@ -437,12 +478,10 @@ func (l *loader) evalVariables() {
 			v.setBy = append(v.setBy, "SWITCHBOARD_VAR_"+name)
 		}
 	}
-	for _, name := range l.autoVarFiles() {
-		l.readAutoVarFile(name, given, sensitiveDiag)
-	}
-	for _, path := range l.opts.VarFiles {
-		l.readVarFile(path, given, sensitiveDiag)
-	}
+}
+
+// flagVarValues takes --var.
+func (l *loader) flagVarValues(given map[string]cty.Value) {
 	for _, name := range slices.Sorted(maps.Keys(l.opts.Vars)) {
 		raw := l.opts.Vars[name]
 		v := l.vars[name]
@@ -465,66 +504,58 @@ func (l *loader) evalVariables() {
 			v.setBy = append(v.setBy, "--var")
 		}
 	}
-	l.noteOverrides()
+}
 
-	l.varValues = map[string]cty.Value{}
-	var missing []*variable
-	for _, name := range l.varOrder {
-		v := l.vars[name]
-		val, ok := given[name]
-		if ok && !val.IsNull() {
-			conv, err := l.convertVar(v, val)
-			if err != nil {
-				d := &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid value for input variable",
-					Detail:   fmt.Sprintf("The given value is not suitable for var.%s declared at %s: %s.", name, rangeString(v.declRange), err),
-					Subject:  v.valueRange,
-				}
-				if v.sensitive {
-					hideSnippet(d)
-				}
-				l.diags = append(l.diags, d)
-				val = cty.DynamicVal
-			} else {
-				val = conv
-			}
-		} else if v.invalid {
-			val = cty.DynamicVal
-		} else if v.def != cty.NilVal {
-			val = v.def
-			v.source, v.valueRange = "default", v.defRange.Ptr()
-		} else {
-			missing = append(missing, v)
-			val = cty.DynamicVal
+// variableValue is v's value: the given one converted to its type, else
+// its default. It reports false when v has neither.
+func (l *loader) variableValue(v *variable, given map[string]cty.Value) (cty.Value, bool) {
+	val, ok := given[v.name]
+	switch {
+	case ok && !val.IsNull():
+		conv, err := l.convertVar(v, val)
+		if err == nil {
+			return conv, true
+		}
+		d := &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value for input variable",
+			Detail:   fmt.Sprintf("The given value is not suitable for var.%s declared at %s: %s.", v.name, rangeString(v.declRange), err),
+			Subject:  v.valueRange,
 		}
 		if v.sensitive {
-			l.rememberValue(val)
-			val = val.Mark(Sensitive)
+			hideSnippet(d)
 		}
-		l.varValues[name] = val.Mark(varMark{Name: name, Sensitive: v.sensitive})
+		l.diags = append(l.diags, d)
+		return cty.DynamicVal, true
+	case v.invalid:
+		return cty.DynamicVal, true
+	case v.def != cty.NilVal:
+		v.source, v.valueRange = "default", v.defRange.Ptr()
+		return v.def, true
 	}
-	if len(missing) > 0 && l.modulePath != "" {
-		l.missingModuleArgs(missing)
-	} else if len(missing) > 0 {
-		names := make([]string, len(missing))
-		envs := make([]string, len(missing))
-		for i, v := range missing {
-			names[i] = v.name
-			envs[i] = "SWITCHBOARD_VAR_" + v.name
-		}
-		what := "variable " + quoteList(names) + " is not set and has no default"
-		if len(missing) > 1 {
-			what = "variables " + quoteList(names) + " are not set and have no default"
-		}
-		l.diags = append(l.diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "No value for required variables",
-			Detail: fmt.Sprintf("The input %s. Set %s with --var NAME=VALUE, a --var-file, or the environment (%s).",
-				what, map[bool]string{true: "them", false: "it"}[len(missing) > 1], strings.Join(envs, ", ")),
-			Subject: missing[0].declRange.Ptr(),
-		})
+	return cty.DynamicVal, false
+}
+
+// missingVariables reports the root module's required variables that no
+// source set.
+func (l *loader) missingVariables(missing []*variable) {
+	names := make([]string, len(missing))
+	envs := make([]string, len(missing))
+	for i, v := range missing {
+		names[i] = v.name
+		envs[i] = "SWITCHBOARD_VAR_" + v.name
 	}
+	what := "variable " + quoteList(names) + " is not set and has no default"
+	if len(missing) > 1 {
+		what = "variables " + quoteList(names) + " are not set and have no default"
+	}
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "No value for required variables",
+		Detail: fmt.Sprintf("The input %s. Set %s with --var NAME=VALUE, a --var-file, or the environment (%s).",
+			what, map[bool]string{true: "them", false: "it"}[len(missing) > 1], strings.Join(envs, ", ")),
+		Subject: missing[0].declRange.Ptr(),
+	})
 }
 
 // rememberValue records every string in a sensitive variable's value.
