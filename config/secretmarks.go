@@ -157,40 +157,51 @@ func (l *loader) indexVaultCalls(files []*hcl.File) {
 		}
 		_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
 			call, ok := n.(*hclsyntax.FunctionCallExpr)
-			if !ok || call.Name != "vault" || len(call.Args) < 2 || len(call.Args) > 3 {
+			if !ok {
 				return nil
 			}
-			var ref VaultRef
-			for i, a := range call.Args {
-				v, diags := a.Value(nil)
-				if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
-					return nil
-				}
-				switch i {
-				case 0, 1:
-					if v.Type() != cty.String {
-						return nil
-					}
-					if i == 0 {
-						ref.Path = v.AsString()
-					} else {
-						ref.Key = v.AsString()
-					}
-				case 2:
-					if v.Type() != cty.Number {
-						return nil
-					}
-					n, acc := v.AsBigFloat().Int64()
-					if acc != 0 || n < 1 || n > 1<<31 {
-						return nil
-					}
-					ref.Version = int(n)
-				}
+			if ref, ok := literalVaultRef(call); ok {
+				l.vaultCalls[ref] = append(l.vaultCalls[ref], call.Range())
 			}
-			l.vaultCalls[ref] = append(l.vaultCalls[ref], call.Range())
 			return nil
 		})
 	}
+}
+
+// literalVaultRef is the reference of a vault() call whose arguments are
+// all literals; false for any other call.
+func literalVaultRef(call *hclsyntax.FunctionCallExpr) (VaultRef, bool) {
+	if call.Name != "vault" || len(call.Args) < 2 || len(call.Args) > 3 {
+		return VaultRef{}, false
+	}
+	var ref VaultRef
+	for i, a := range call.Args {
+		v, diags := a.Value(nil)
+		if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
+			return VaultRef{}, false
+		}
+		switch i {
+		case 0, 1:
+			if v.Type() != cty.String {
+				return VaultRef{}, false
+			}
+			if i == 0 {
+				ref.Path = v.AsString()
+			} else {
+				ref.Key = v.AsString()
+			}
+		case 2:
+			if v.Type() != cty.Number {
+				return VaultRef{}, false
+			}
+			n, acc := v.AsBigFloat().Int64()
+			if acc != 0 || n < 1 || n > 1<<31 {
+				return VaultRef{}, false
+			}
+			ref.Version = int(n)
+		}
+	}
+	return ref, true
 }
 
 // vaultCallRange is where ref's vault() call is written: inside within when
