@@ -292,7 +292,20 @@ func (l *loader) declareVariable(b *hcl.Block) {
 	l.varOrder = append(l.varOrder, name)
 	content, diags := b.Body.Content(variableSchema)
 	l.diags = append(l.diags, diags...)
-	if a := content.Attributes["type"]; a != nil {
+	l.variableArguments(v, content.Attributes)
+	for _, vb := range content.Blocks {
+		_, diags := vb.Body.Content(validationSchema)
+		l.diags = append(l.diags, diags...)
+		if !diags.HasErrors() {
+			v.validations = append(v.validations, vb)
+		}
+	}
+}
+
+// variableArguments reads a variable block's type, sensitive, description
+// and default. They are constants: a variable cannot refer to anything.
+func (l *loader) variableArguments(v *variable, attrs hcl.Attributes) {
+	if a := attrs["type"]; a != nil {
 		ty, defaults, diags := typeexpr.TypeConstraintWithDefaults(a.Expr)
 		l.diags = append(l.diags, diags...)
 		if !diags.HasErrors() {
@@ -301,7 +314,7 @@ func (l *loader) declareVariable(b *hcl.Block) {
 			v.invalid = true
 		}
 	}
-	if a := content.Attributes["sensitive"]; a != nil {
+	if a := attrs["sensitive"]; a != nil {
 		val, diags := a.Expr.Value(nil)
 		l.diags = append(l.diags, diags...)
 		if !diags.HasErrors() {
@@ -312,7 +325,7 @@ func (l *loader) declareVariable(b *hcl.Block) {
 			}
 		}
 	}
-	if a := content.Attributes["description"]; a != nil {
+	if a := attrs["description"]; a != nil {
 		val, diags := a.Expr.Value(nil)
 		l.diags = append(l.diags, diags...)
 		if !diags.HasErrors() {
@@ -321,7 +334,7 @@ func (l *loader) declareVariable(b *hcl.Block) {
 			}
 		}
 	}
-	if a := content.Attributes["default"]; a != nil {
+	if a := attrs["default"]; a != nil {
 		val, diags := a.Expr.Value(nil)
 		l.diags = append(l.diags, diags...)
 		if !diags.HasErrors() {
@@ -339,13 +352,6 @@ func (l *loader) declareVariable(b *hcl.Block) {
 		}
 		if diags.HasErrors() || v.def == cty.NilVal {
 			v.invalid = true
-		}
-	}
-	for _, vb := range content.Blocks {
-		_, diags := vb.Body.Content(validationSchema)
-		l.diags = append(l.diags, diags...)
-		if !diags.HasErrors() {
-			v.validations = append(v.validations, vb)
 		}
 	}
 }
