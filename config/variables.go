@@ -615,20 +615,7 @@ func (l *loader) evalVariableValidations() {
 			if b.True() {
 				continue
 			}
-			msg := "The value does not satisfy the validation rule."
-			mv, ok := l.evaluate(msgAttr.Expr, l.ctx, false)
-			l.noteUses(msgAttr.Expr, mv, name)
-			if ok {
-				mv, err := convert.Convert(mv, cty.String)
-				switch {
-				case err != nil || mv.IsNull() || !mv.IsKnown():
-				case mv.IsMarked() && mv.HasMark(Sensitive):
-					msg = "The error message is derived from a sensitive value and cannot be shown."
-				default:
-					mv, _ = mv.Unmark()
-					msg = mv.AsString()
-				}
-			}
+			msg := l.validationMessage(msgAttr, name)
 			subject := v.valueRange
 			if subject == nil {
 				subject = v.declRange.Ptr()
@@ -645,6 +632,25 @@ func (l *loader) evalVariableValidations() {
 			l.diags = append(l.diags, d)
 		}
 	}
+}
+
+// validationMessage is a failed validation's error_message, unless it
+// cannot be shown.
+func (l *loader) validationMessage(msgAttr *hcl.Attribute, name string) string {
+	mv, ok := l.evaluate(msgAttr.Expr, l.ctx, false)
+	l.noteUses(msgAttr.Expr, mv, name)
+	if !ok {
+		return "The value does not satisfy the validation rule."
+	}
+	mv, err := convert.Convert(mv, cty.String)
+	switch {
+	case err != nil || mv.IsNull() || !mv.IsKnown():
+		return "The value does not satisfy the validation rule."
+	case mv.IsMarked() && mv.HasMark(Sensitive):
+		return "The error message is derived from a sensitive value and cannot be shown."
+	}
+	mv, _ = mv.Unmark()
+	return mv.AsString()
 }
 
 func (l *loader) readVarFile(path string, given map[string]cty.Value, sensitiveDiag func(*variable, hcl.Diagnostics) hcl.Diagnostics) {
