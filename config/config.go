@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -252,17 +251,6 @@ func (s Secret) Format(f fmt.State, verb rune) {
 // MarshalText describes the secret, so a JSON plan writer never needs to
 // special-case it.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// sortedKeys returns m's keys in order: every map the loader walks is walked
-// in order so that diagnostics come out the same every run.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // quoteList renders names for a message: "a", "b" and "c".
 func quoteList(names []string) string {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -139,4 +140,61 @@ func ParseVarFlags(flags []string) (map[string]string, hcl.Diagnostics) {
 		vars[name] = value
 	}
 	return vars, diags
+}
+
+// minRedactLen is the shortest value cut out of messages: shorter ones are
+// not secrets anyone could rely on, and cutting every "1" or "us" from every
+// message would make them unreadable.
+const minRedactLen = 4
+
+const redactedInMessage = "(sensitive value)"
+
+// sourceLine returns the lines of rng in a file the parser read. It finds
+// them from the range's byte offsets, not by splitting the file into
+// lines: finish calls it for every diagnostic, and a split per call made
+// 10,000 diagnostics on one large file cost 10,000 copies of it.
+func (l *loader) sourceLine(rng hcl.Range) string {
+	f := l.parser.Files()[rng.Filename]
+	if f == nil {
+		return ""
+	}
+	b := f.Bytes
+	start, end := rng.Start.Byte, max(rng.End.Byte, rng.Start.Byte)
+	if rng.Start.Line < 1 || start < 0 || end > len(b) {
+		return ""
+	}
+	from := bytes.LastIndexByte(b[:start], '\n') + 1
+	to := bytes.IndexByte(b[end:], '\n')
+	if to < 0 {
+		to = len(b)
+	} else {
+		to += end
+	}
+	return string(b[from:to])
+}
+
+// diagExtra is the loader's extra information on a diagnostic. It wraps
+// whatever HCL put there, so that hcl.DiagnosticExtra still finds it.
+type diagExtra struct {
+	hideSnippet bool
+	wrapped     any
+}
+
+func (e diagExtra) UnwrapDiagnosticExtra() any { return e.wrapped }
+
+func hideSnippet(d *hcl.Diagnostic) {
+	if x, ok := d.Extra.(diagExtra); ok {
+		x.hideSnippet = true
+		d.Extra = x
+		return
+	}
+	d.Extra = diagExtra{hideSnippet: true, wrapped: d.Extra}
+}
+
+// SnippetHidden reports whether a diagnostic's source lines must not be
+// printed: they hold a secret (a literal key, a sensitive variable's value
+// in a var file).
+func SnippetHidden(d *hcl.Diagnostic) bool {
+	x, ok := hcl.DiagnosticExtra[diagExtra](d)
+	return ok && x.hideSnippet
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -232,7 +234,7 @@ func (m *memFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if !info.dir {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errors.New("not a directory")}
 	}
-	names := sortedKeys(m.dirs[name])
+	names := slices.Sorted(maps.Keys(m.dirs[name]))
 	out := make([]fs.DirEntry, 0, len(names))
 	for _, n := range names {
 		full := n

@@ -1,19 +1,21 @@
 package config
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -145,39 +147,6 @@ type loader struct {
 	moduleScope
 }
 
-func (l *loader) rememberSecret(s string) {
-	if s != "" {
-		l.secrets[s] = struct{}{}
-	}
-}
-
-// minCredentialLen is the shortest value of GLOW_TOKEN, GATEFLOW_ADMIN_KEY
-// or VAULT_TOKEN taken as a credential: a shorter one (a placeholder like
-// "x" in a test environment) would make ordinary strings unprintable.
-const minCredentialLen = 8
-
-// collectCredentials gathers the credentials of the run before anything is
-// evaluated, since nonsensitive() needs them.
-func (l *loader) collectCredentials() {
-	seen := map[string]bool{}
-	add := func(s string) {
-		if s == "" || seen[s] {
-			return
-		}
-		seen[s] = true
-		l.creds = append(l.creds, s)
-		l.rememberSecret(s)
-	}
-	for _, c := range l.opts.Credentials {
-		add(c.Reveal())
-	}
-	for _, name := range []string{"GLOW_TOKEN", "GATEFLOW_ADMIN_KEY", "VAULT_TOKEN"} {
-		if v, ok := l.opts.Env(name); ok && len(v) >= minCredentialLen {
-			add(v)
-		}
-	}
-}
-
 // configFiles lists the configuration files of fsys's top directory,
 // sorted by name. A directory is skipped whatever its name; anything else
 // named like a configuration file must be a regular file, which the
@@ -237,7 +206,7 @@ func (l *loader) readSource(name string, limit int64) ([]byte, error) {
 // sourceFiles is what Config.Files holds: every file read, by name.
 func (l *loader) sourceFiles() []SourceFile {
 	out := make([]SourceFile, 0, len(l.read))
-	for _, name := range sortedKeys(l.read) {
+	for _, name := range slices.Sorted(maps.Keys(l.read)) {
 		out = append(out, SourceFile{Name: name, Content: l.read[name]})
 	}
 	return out
@@ -419,59 +388,116 @@ func (l *loader) finish() hcl.Diagnostics {
 	return out
 }
 
-// minRedactLen is the shortest value cut out of messages: shorter ones are
-// not secrets anyone could rely on, and cutting every "1" or "us" from every
-// message would make them unreadable.
-const minRedactLen = 4
-
-const redactedInMessage = "(sensitive value)"
-
-// sourceLine returns the lines of rng in a file the parser read. It finds
-// them from the range's byte offsets, not by splitting the file into
-// lines: finish calls it for every diagnostic, and a split per call made
-// 10,000 diagnostics on one large file cost 10,000 copies of it.
-func (l *loader) sourceLine(rng hcl.Range) string {
-	f := l.parser.Files()[rng.Filename]
-	if f == nil {
-		return ""
-	}
-	b := f.Bytes
-	start, end := rng.Start.Byte, max(rng.End.Byte, rng.Start.Byte)
-	if rng.Start.Line < 1 || start < 0 || end > len(b) {
-		return ""
-	}
-	from := bytes.LastIndexByte(b[:start], '\n') + 1
-	to := bytes.IndexByte(b[end:], '\n')
-	if to < 0 {
-		to = len(b)
-	} else {
-		to += end
-	}
-	return string(b[from:to])
+var rootSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "glow"},
+		{Type: "gateflow"},
+		{Type: "vault"},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+		{Type: GlowProviderType, LabelNames: []string{"name"}},
+		{Type: GateflowProviderType, LabelNames: []string{"name"}},
+		{Type: "module", LabelNames: []string{"name"}},
+		{Type: "output", LabelNames: []string{"name"}},
+	},
 }
 
-// diagExtra is the loader's extra information on a diagnostic. It wraps
-// whatever HCL put there, so that hcl.DiagnosticExtra still finds it.
-type diagExtra struct {
-	hideSnippet bool
-	wrapped     any
-}
+// decode reads the blocks of the merged body in file order and fills cfg.
+func (l *loader) decode(cfg *Config, body hcl.Body) {
+	content, diags := body.Content(rootSchema)
+	l.hintVarFiles(diags)
+	l.diags = append(l.diags, diags...)
 
-func (e diagExtra) UnwrapDiagnosticExtra() any { return e.wrapped }
+	l.vars = map[string]*variable{}
+	l.locals = map[string]*hcl.Attribute{}
+	var localOrder []string
+	single := map[string]*hcl.Block{}
+	var glowBlocks, gateflowBlocks []*hcl.Block
+	seenProvider := map[string]*hcl.Block{}
+	for _, b := range content.Blocks {
+		switch b.Type {
+		case "glow", "gateflow", "vault":
+			if l.refuseSettingsInModule(b) {
+				continue
+			}
+			if prev := single[b.Type]; prev != nil {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
+					Detail:   fmt.Sprintf("A %s block was already declared at %s. The configuration takes one.", b.Type, rangeString(prev.DefRange)),
+					Subject:  b.DefRange.Ptr(),
+				})
+				continue
+			}
+			single[b.Type] = b
+		case "variable":
+			l.declareVariable(b)
+		case "module":
+			l.moduleBlocks = append(l.moduleBlocks, b)
+		case "output":
+			l.declareOutput(b)
+		case "locals":
+			attrs, diags := b.Body.JustAttributes()
+			l.diags = append(l.diags, diags...)
+			for _, a := range sortedAttrs(attrs) {
+				if prev := l.locals[a.Name]; prev != nil {
+					l.diags = append(l.diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Duplicate local value definition",
+						Detail:   fmt.Sprintf("A local value named %q was already defined at %s. Local value names must be unique.", a.Name, rangeString(prev.NameRange)),
+						Subject:  a.NameRange.Ptr(),
+					})
+					continue
+				}
+				l.locals[a.Name] = a
+				localOrder = append(localOrder, a.Name)
+			}
+		case GlowProviderType, GateflowProviderType:
+			if !hclsyntax.ValidIdentifier(b.Labels[0]) {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid provider name",
+					Detail:   "A name must start with a letter or underscore and may contain only letters, digits, underscores and dashes.",
+					Subject:  b.LabelRanges[0].Ptr(),
+				})
+				continue
+			}
+			key := b.Type + "." + b.Labels[0]
+			if prev := seenProvider[key]; prev != nil {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
+					Detail:   fmt.Sprintf("A %s named %q was already declared at %s. Each provider block needs a unique name, since its address (%s) identifies it in plans and in the ownership marker.", b.Type, b.Labels[0], rangeString(prev.DefRange), key),
+					Subject:  b.DefRange.Ptr(),
+				})
+				continue
+			}
+			seenProvider[key] = b
+			if b.Type == GlowProviderType {
+				glowBlocks = append(glowBlocks, b)
+			} else {
+				gateflowBlocks = append(gateflowBlocks, b)
+			}
+		}
+	}
 
-func hideSnippet(d *hcl.Diagnostic) {
-	if x, ok := d.Extra.(diagExtra); ok {
-		x.hideSnippet = true
-		d.Extra = x
+	l.evalVariables()
+	l.ctx = &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"var":  objectOf(l.varValues),
+			"path": l.pathObject(),
+		},
+		Functions: l.functions(),
+	}
+	l.evalVariableValidations()
+	l.evalLocals(localOrder)
+	l.evalModules(cfg)
+
+	l.decodeProviders(cfg, glowBlocks, gateflowBlocks)
+	if l.modulePath != "" {
+		l.evalOutputs()
 		return
 	}
-	d.Extra = diagExtra{hideSnippet: true, wrapped: d.Extra}
-}
-
-// SnippetHidden reports whether a diagnostic's source lines must not be
-// printed: they hold a secret (a literal key, a sensitive variable's value
-// in a var file).
-func SnippetHidden(d *hcl.Diagnostic) bool {
-	x, ok := hcl.DiagnosticExtra[diagExtra](d)
-	return ok && x.hideSnippet
+	l.decodeSettings(cfg, single, len(glowBlocks) > 0 || len(cfg.GlowProviders) > 0, len(gateflowBlocks) > 0 || len(cfg.GateflowProviders) > 0)
+	cfg.Variables = l.variables()
 }

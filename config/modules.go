@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"hash"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -231,7 +233,7 @@ func (l *loader) allSourceFiles() []SourceFile {
 		files[i].Name = p + "/" + files[i].Name
 	}
 	sh := l.sharedState()
-	for _, name := range sortedKeys(sh.outside) {
+	for _, name := range slices.Sorted(maps.Keys(sh.outside)) {
 		files = append(files, SourceFile{Name: name, Content: sh.outside[name]})
 	}
 	sortFiles(files)
@@ -264,7 +266,7 @@ func (l *loader) refuseSettingsInModule(b *hcl.Block) bool {
 // moduleArgValues gives the module's variables the call's arguments, as
 // the variable values of highest precedence.
 func (l *loader) moduleArgValues(given map[string]cty.Value) {
-	for _, name := range sortedKeys(l.moduleArgs) {
+	for _, name := range slices.Sorted(maps.Keys(l.moduleArgs)) {
 		arg := l.moduleArgs[name]
 		v := l.vars[name]
 		if v == nil {
@@ -411,7 +413,7 @@ func (l *loader) callModule(cfg *Config, b *hcl.Block, attrs hcl.Attributes) cty
 		})
 		return cty.DynamicVal
 	}
-	for _, k := range sortedKeys(moduleCallReserved) {
+	for _, k := range slices.Sorted(maps.Keys(moduleCallReserved)) {
 		if a := attrs[k]; a != nil {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -807,7 +809,7 @@ func (l *loader) environment(attrs hcl.Attributes) string {
 // modules keeps the sum of its own files.
 func (l *loader) moduleChecksum(sum hash.Hash) string {
 	sh := l.sharedState()
-	for _, name := range sortedKeys(sh.sources) {
+	for _, name := range slices.Sorted(maps.Keys(sh.sources)) {
 		fmt.Fprintf(sum, "module:%s\x00%d\x00", name, len(sh.sources[name]))
 		sum.Write(sh.sources[name])
 	}

@@ -9,6 +9,106 @@ import (
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 )
 
+var gateflowProviderSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "for_each"},
+		{Name: "provider_id"},
+		{Name: "enabled"},
+		{Name: "credentials"},
+		{Name: "settings"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "lifecycle"}},
+}
+
+type gateflowInstance struct {
+	p       *GateflowProvider
+	idRange hcl.Range
+}
+
+// decodeGateflowProvider reads one gateflow_provider block into one
+// provider per instance. It returns the instances with a supported
+// provider ID, which the duplicate check compares.
+func (l *loader) decodeGateflowProvider(cfg *Config, b *hcl.Block) []gateflowInstance {
+	content, diags := b.Body.Content(gateflowProviderSchema)
+	l.diags = append(l.diags, diags...)
+	preventDestroy := l.lifecycle(content.Blocks)
+	var gateflows []gateflowInstance
+	for _, inst := range l.instances(content.Attributes["for_each"]) {
+		ctx := l.instanceContext(inst)
+		addr := Address{Module: l.modulePath, Type: GateflowProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
+		p := &GateflowProvider{Address: addr, ProviderID: b.Labels[0], Enabled: true, PreventDestroy: preventDestroy, DeclRange: b.DefRange}
+		gi := gateflowInstance{p: p, idRange: b.LabelRanges[0]}
+		attrs := content.Attributes
+		idOK := l.gateflowProviderID(&gi, attrs, ctx)
+		if v, _ := l.plainAttr(attrs, "enabled", ctx, cty.Bool); v != cty.NilVal {
+			p.Enabled = v.True()
+		}
+		// The catalogue's checks, for a supported provider only.
+		var info *gateflow.ProviderInfo
+		if entry, ok := gateflow.Catalogue(p.ProviderID); ok && idOK {
+			info = &entry
+		}
+		forEach := attrs["for_each"] != nil
+		l.checkHasCredentials(b, attrs, info, forEach)
+		if a := attrs["credentials"]; a != nil {
+			p.Credentials = l.gateflowCredentials(a, ctx, info, forEach)
+		}
+		if v, a := l.plainAttr(attrs, "settings", ctx, cty.DynamicPseudoType); v != cty.NilVal {
+			p.Settings = l.gateflowSettings(a, v, info)
+		}
+		if idOK {
+			gateflows = append(gateflows, gi)
+		}
+		cfg.GateflowProviders = append(cfg.GateflowProviders, *p)
+	}
+	return gateflows
+}
+
+// gateflowProviderID sets the instance's provider ID, from provider_id or
+// else the block label, and reports whether it is one Gateflow supports.
+func (l *loader) gateflowProviderID(gi *gateflowInstance, attrs hcl.Attributes, ctx *hcl.EvalContext) bool {
+	p := gi.p
+	if a := attrs["provider_id"]; a != nil {
+		v, _ := l.plainAttr(attrs, "provider_id", ctx, cty.String)
+		if v == cty.NilVal {
+			return false
+		}
+		p.ProviderID, gi.idRange = v.AsString(), a.Expr.Range()
+	}
+	if gateflow.IsProviderID(p.ProviderID) {
+		return true
+	}
+	detail := fmt.Sprintf("Gateflow has no provider %q. The supported providers are %s.", p.ProviderID, quoteList(gateflow.ProviderIDs))
+	if attrs["provider_id"] == nil {
+		detail += " The block label is the provider ID unless provider_id is set."
+	}
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unsupported Gateflow provider",
+		Detail:   detail,
+		Subject:  gi.idRange.Ptr(),
+	})
+	return false
+}
+
+// checkGateflowProviders refuses two configurations of one Gateflow
+// provider, across modules.
+func (l *loader) checkGateflowProviders(gateflows []gateflowInstance) {
+	seen := map[string]gateflowInstance{}
+	for _, gi := range gateflows {
+		if prev, ok := seen[gi.p.ProviderID]; ok {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate Gateflow provider",
+				Detail:   fmt.Sprintf("%s configures the Gateflow provider %q, which %s (%s) configures already. Gateflow has one configuration per provider.", gi.p.Address, gi.p.ProviderID, prev.p.Address, rangeString(prev.idRange)),
+				Subject:  gi.idRange.Ptr(),
+			})
+			continue
+		}
+		seen[gi.p.ProviderID] = gi
+	}
+}
+
 // The checks of a gateflow_provider against Gateflow's catalogue
 // (api/gateflow/catalogue.go, the table the emulator answers from): what
 // Gateflow would refuse at apply, found here with file:line. Credential

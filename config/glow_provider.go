@@ -1,0 +1,240 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var glowProviderSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "for_each"},
+		{Name: "id"},
+		{Name: "name", Required: true},
+		{Name: "description"},
+		{Name: "departments"},
+		{Name: "endpoints"},
+		{Name: "values"},
+		{Name: "adopt"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "key", LabelNames: []string{"name"}},
+		{Type: "lifecycle"},
+	},
+}
+
+var keySchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "value", Required: true}},
+}
+
+// glowInstance keeps the ranges the cross-provider checks report at.
+type glowInstance struct {
+	p         *GlowProvider
+	nameRange hcl.Range
+	idRange   hcl.Range
+}
+
+// decodeProviders reads the glow_provider and gateflow_provider blocks of
+// one module. Glow's and Gateflow's uniqueness rules hold across modules:
+// they are checked once, in the root module, which is evaluated last.
+func (l *loader) decodeProviders(cfg *Config, glowBlocks, gateflowBlocks []*hcl.Block) {
+	sh := l.sharedState()
+	for _, b := range glowBlocks {
+		sh.glows = append(sh.glows, l.decodeGlowProvider(cfg, b)...)
+	}
+	for _, b := range gateflowBlocks {
+		sh.gateflows = append(sh.gateflows, l.decodeGateflowProvider(cfg, b)...)
+	}
+	if l.modulePath == "" {
+		l.checkGlowProviders(sh.glows)
+		l.checkGateflowProviders(sh.gateflows)
+	}
+}
+
+// decodeGlowProvider reads one glow_provider block into one provider per
+// instance.
+func (l *loader) decodeGlowProvider(cfg *Config, b *hcl.Block) []glowInstance {
+	content, diags := b.Body.Content(glowProviderSchema)
+	l.diags = append(l.diags, diags...)
+	preventDestroy := l.lifecycle(content.Blocks)
+	keyBlocks := l.keyBlocks(content.Blocks)
+	var glows []glowInstance
+	for _, inst := range l.instances(content.Attributes["for_each"]) {
+		ctx := l.instanceContext(inst)
+		addr := Address{Module: l.modulePath, Type: GlowProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
+		p := &GlowProvider{Address: addr, PreventDestroy: preventDestroy, DeclRange: b.DefRange}
+		gi := glowInstance{p: p}
+		attrs := content.Attributes
+		if v, a := l.plainAttr(attrs, "id", ctx, cty.String); v != cty.NilVal {
+			p.ID, gi.idRange = v.AsString(), a.Expr.Range()
+		}
+		if v, a := l.plainAttr(attrs, "name", ctx, cty.String); v != cty.NilVal {
+			p.Name, gi.nameRange = v.AsString(), a.Expr.Range()
+			if strings.TrimSpace(p.Name) == "" {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Empty provider name",
+					Detail:   "Glow requires every provider to have a name.",
+					Subject:  a.Expr.Range().Ptr(),
+				})
+			}
+		}
+		if v, _ := l.plainAttr(attrs, "description", ctx, cty.String); v != cty.NilVal {
+			p.Description = v.AsString()
+		}
+		if v, a := l.plainAttr(attrs, "departments", ctx, cty.List(cty.String)); v != cty.NilVal {
+			p.Departments = l.stringList(a, v, "department", nil)
+		}
+		if v, a := l.plainAttr(attrs, "endpoints", ctx, cty.List(cty.String)); v != cty.NilVal {
+			p.Endpoints = l.stringList(a, v, "endpoint", endpointCheck)
+		}
+		if v, a := l.plainAttr(attrs, "values", ctx, cty.Map(cty.String)); v != cty.NilVal {
+			p.Values = l.glowValues(a, v)
+		}
+		if v, a := l.plainAttr(attrs, "adopt", ctx, cty.Bool); a != nil {
+			p.AdoptRange = a.Range
+			p.Adopt = v != cty.NilVal && v.True()
+		}
+		p.Keys = l.glowKeys(keyBlocks, ctx, inst.hasKey)
+		glows = append(glows, gi)
+		cfg.GlowProviders = append(cfg.GlowProviders, *p)
+	}
+	return glows
+}
+
+// glowValues reads a glow_provider's values, refusing the keys Switchboard
+// reserves for its ownership marker.
+func (l *loader) glowValues(a *hcl.Attribute, v cty.Value) map[string]string {
+	values := map[string]string{}
+	m := v.AsValueMap()
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		e := m[k]
+		if strings.HasPrefix(k, ReservedValuePrefix) {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Reserved value key",
+				Detail:   fmt.Sprintf("The key %q of \"values\" starts with %q, which is reserved: Switchboard keeps its ownership marker in the values under that prefix.", k, ReservedValuePrefix),
+				Subject:  objectKeyRange(a.Expr, k).Ptr(),
+			})
+			continue
+		}
+		if e.IsNull() {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid value",
+				Detail:   fmt.Sprintf("The value %q of \"values\" is null: Glow values are strings.", k),
+				Subject:  objectItemRange(a.Expr, k).Ptr(),
+			})
+			continue
+		}
+		values[k] = e.AsString()
+	}
+	return values
+}
+
+// glowKeys reads the key blocks of one instance: each value is a secret.
+func (l *loader) glowKeys(keyBlocks []*hcl.Block, ctx *hcl.EvalContext, allowEach bool) []Key {
+	var keys []Key
+	for _, kb := range keyBlocks {
+		kc, _ := kb.Body.Content(keySchema)
+		va := kc.Attributes["value"]
+		if va == nil {
+			continue
+		}
+		val, ok := l.eval(va.Expr, ctx, allowEach)
+		if !ok {
+			continue
+		}
+		what := fmt.Sprintf("value of key %q", kb.Labels[0])
+		if s, ok := l.secret(val, va.Expr.Range(), what, keySecret); ok {
+			keys = append(keys, Key{Name: kb.Labels[0], Value: s, Range: kb.DefRange})
+		}
+	}
+	return keys
+}
+
+func (l *loader) keyBlocks(blocks hcl.Blocks) []*hcl.Block {
+	var out []*hcl.Block
+	seen := map[string]*hcl.Block{}
+	for _, b := range blocks {
+		if b.Type != "key" {
+			continue
+		}
+		name := b.Labels[0]
+		if strings.TrimSpace(name) == "" {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Empty key name",
+				Detail:   "A key block's label names the key in Glow and cannot be empty.",
+				Subject:  b.LabelRanges[0].Ptr(),
+			})
+			continue
+		}
+		if prev := seen[name]; prev != nil {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate key block",
+				Detail:   fmt.Sprintf("A key named %q was already declared at %s. Key names must be unique within a provider.", name, rangeString(prev.DefRange)),
+				Subject:  b.DefRange.Ptr(),
+			})
+			continue
+		}
+		seen[name] = b
+		out = append(out, b)
+	}
+	return out
+}
+
+// checkGlowProviders applies Glow's uniqueness rules across providers: a
+// name is unique within each department, and among global providers; an
+// id is one provider.
+func (l *loader) checkGlowProviders(glows []glowInstance) {
+	type nameKey struct{ dept, name string }
+	byName := map[nameKey]glowInstance{}
+	byID := map[string]glowInstance{}
+	for _, gi := range glows {
+		p := gi.p
+		if p.ID != "" {
+			if prev, ok := byID[p.ID]; ok {
+				l.diags = append(l.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate provider id",
+					Detail:   fmt.Sprintf("%s has the id %q, which %s (%s) has already. An id is one Glow provider.", p.Address, p.ID, prev.p.Address, rangeString(prev.idRange)),
+					Subject:  gi.idRange.Ptr(),
+				})
+			} else {
+				byID[p.ID] = gi
+			}
+		}
+		if p.Name == "" {
+			continue
+		}
+		depts := p.Departments
+		if len(depts) == 0 {
+			depts = []string{""}
+		}
+		for _, d := range depts {
+			k := nameKey{d, p.Name}
+			prev, ok := byName[k]
+			if !ok {
+				byName[k] = gi
+				continue
+			}
+			where := fmt.Sprintf("in department %q", d)
+			if d == "" {
+				where = "among global providers (those with no departments)"
+			}
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate provider name",
+				Detail:   fmt.Sprintf("%s and %s (%s) are both named %q %s. Glow requires a provider's name to be unique in each of its departments, and among global providers.", p.Address, prev.p.Address, rangeString(prev.nameRange), p.Name, where),
+				Subject:  gi.nameRange.Ptr(),
+			})
+			break
+		}
+	}
+}

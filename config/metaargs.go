@@ -1,0 +1,129 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var lifecycleSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "prevent_destroy"}},
+}
+
+// instance is one for_each element (or the single instance of a block
+// without for_each).
+type instance struct {
+	key    string
+	hasKey bool
+	value  cty.Value
+}
+
+func (l *loader) instanceContext(inst instance) *hcl.EvalContext {
+	if !inst.hasKey {
+		return l.ctx
+	}
+	ctx := l.ctx.NewChild()
+	ctx.Variables = map[string]cty.Value{
+		"each": cty.ObjectVal(map[string]cty.Value{
+			"key":   cty.StringVal(inst.key),
+			"value": inst.value,
+		}),
+	}
+	return ctx
+}
+
+// instances evaluates for_each. A block whose for_each is invalid has no
+// instances, so that its errors are reported once.
+func (l *loader) instances(a *hcl.Attribute) []instance {
+	if a == nil {
+		return []instance{{}}
+	}
+	val, ok := l.eval(a.Expr, l.ctx, false)
+	if !ok {
+		return nil
+	}
+	insts, diags := forEachInstances(val, a.Expr.Range())
+	l.diags = append(l.diags, diags...)
+	return insts
+}
+
+// forEachInstances turns a for_each value into instances: a set of strings
+// (each.key and each.value are the element) or a map or object (each.key
+// is the key). Lists are refused, as in Terraform, because their order
+// would become part of the addresses.
+func forEachInstances(val cty.Value, rng hcl.Range) ([]instance, hcl.Diagnostics) {
+	invalid := func(detail string) hcl.Diagnostics {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid for_each argument",
+			Detail:   detail,
+			Subject:  rng.Ptr(),
+		}}
+	}
+	raw, pvm := val.UnmarkDeepWithPaths()
+	if isSensitive(pvm) {
+		return nil, invalid("The for_each value is derived from a sensitive value (vault(), env() or a sensitive variable). Instance keys are part of addresses, which every plan prints. If the value is not a secret, wrap it in nonsensitive()." + credentialNote(pvm))
+	}
+	if raw.IsNull() {
+		return nil, invalid("The given for_each value is null. A map, or a set of strings, is allowed.")
+	}
+	if !raw.IsWhollyKnown() {
+		return nil, invalid("The for_each value depends on values that are not known until the configuration is applied, so Switchboard cannot tell how many instances it makes.")
+	}
+	ty := raw.Type()
+	var out []instance
+	switch {
+	case ty.IsSetType() && raw.LengthInt() == 0:
+		// toset([]) is a set of unknown element type: no instances.
+	case ty.IsSetType():
+		if !ty.ElementType().Equals(cty.String) {
+			return nil, invalid(fmt.Sprintf("The for_each set must be a set of strings; this one is a set of %s.", ty.ElementType().FriendlyName()))
+		}
+		for it := raw.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if e.IsNull() {
+				return nil, invalid("The for_each set contains null, which cannot be an instance key.")
+			}
+			out = append(out, instance{key: e.AsString(), hasKey: true, value: e})
+		}
+	case ty.IsMapType() || ty.IsObjectType():
+		for it := raw.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			out = append(out, instance{key: k.AsString(), hasKey: true, value: e})
+		}
+	case ty.IsListType() || ty.IsTupleType():
+		return nil, invalid(fmt.Sprintf("The for_each value must be a map, or a set of strings, and this is a %s. Convert it with toset() so that each element becomes an instance key: for_each = toset(...).", ty.FriendlyName()))
+	default:
+		return nil, invalid(fmt.Sprintf("The for_each value must be a map, or a set of strings, and this is a %s.", ty.FriendlyName()))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out, nil
+}
+
+func (l *loader) lifecycle(blocks hcl.Blocks) bool {
+	var seen *hcl.Block
+	prevent := false
+	for _, b := range blocks {
+		if b.Type != "lifecycle" {
+			continue
+		}
+		if seen != nil {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate lifecycle block",
+				Detail:   fmt.Sprintf("A lifecycle block was already declared at %s.", rangeString(seen.DefRange)),
+				Subject:  b.DefRange.Ptr(),
+			})
+			continue
+		}
+		seen = b
+		content, diags := b.Body.Content(lifecycleSchema)
+		l.diags = append(l.diags, diags...)
+		if v, _ := l.plainAttr(content.Attributes, "prevent_destroy", l.ctx, cty.Bool); v != cty.NilVal {
+			prevent = v.True()
+		}
+	}
+	return prevent
+}
