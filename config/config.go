@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -45,7 +46,7 @@ type Config struct {
 	Gateflow *GateflowSettings
 	// Vault is set when the configuration has a vault block or calls
 	// vault(); Address falls back to VAULT_ADDR.
-	Vault *VaultSettings
+	Vault *secretref.VaultSettings
 
 	// GlowProviders are in file order, then block order, then for_each key
 	// order.
@@ -206,7 +207,7 @@ type GateflowProvider struct {
 // formatting it with any verb shows only where it comes from.
 type Secret struct {
 	// Ref is set for vault(); Literal is then empty.
-	Ref *VaultRef
+	Ref *secretref.VaultRef
 	// Literal is the value read from the environment or a sensitive
 	// variable.
 	Literal sensitive.String

@@ -9,7 +9,7 @@
 //	gateflow { url, admin_key, prune }                  url ← GATEFLOW_URL, admin_key ← GATEFLOW_ADMIN_KEY
 //	vault    { address, agent_address, parallelism, auth_login_approle | auth_login_jwt | auth_login_kubernetes { … } }
 //	                                                    address ← VAULT_ADDR, agent_address ← VAULT_AGENT_ADDR
-//	                                                    (no token in a file: see VaultAuth)
+//	                                                    (no token in a file: see secretref.VaultAuth)
 //	variable "NAME" { type, default, description, sensitive, validation { condition, error_message } }
 //	locals   { NAME = EXPR ... }
 //	glow_provider "NAME" {
@@ -57,7 +57,7 @@
 // # Secrets
 //
 // vault(path, key[, version]) never reads Vault: it evaluates to a value
-// marked Sensitive and marked with its VaultRef, which becomes a Secret with
+// marked Sensitive and marked with its secretref.VaultRef, which becomes a Secret with
 // Ref set. A secret argument must be exactly one vault() call: a vault()
 // inside a template or changed by a function is refused, because the value
 // it stands for is only known when the configuration is applied.
@@ -84,7 +84,7 @@
 // value in any other argument (a name, a URL, a for_each) is an error,
 // since plans print those.
 //
-// Secrets reach the desired state only as Secret (a *VaultRef, or a
+// Secrets reach the desired state only as Secret (a *secretref.VaultRef, or a
 // sensitive.String read from the environment or a sensitive variable), whose
 // every formatting shows where it comes from and never the value. Every
 // value env() read and every sensitive variable's value is also cut out of

@@ -15,6 +15,8 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // Mark is the type of the cty marks the loader puts on values.
@@ -38,9 +40,9 @@ type varMark struct {
 	Sensitive bool
 }
 
-// VaultRef values themselves are the marks of vault() results (with an empty
+// secretref.VaultRef values themselves are the marks of vault() results (with an empty
 // Range, which the loader fills from the call site): cty marks must be
-// comparable, and a VaultRef is.
+// comparable, and a secretref.VaultRef is.
 
 // vaultPlaceholder is the string a vault() call evaluates to. It is not the
 // secret, which is never read here. A value that is still this exact string
@@ -48,7 +50,7 @@ type varMark struct {
 // from it (an interpolation, upper(), substr()) and is refused, since it
 // cannot be resolved later. Both cases are in it so that lower() and upper()
 // change it.
-func vaultPlaceholder(r VaultRef) string {
+func vaultPlaceholder(r secretref.VaultRef) string {
 	return fmt.Sprintf("<Vault:%s#%s#%d:ref>", r.Path, r.Key, r.Version)
 }
 
@@ -366,7 +368,7 @@ func (l *loader) vaultFunc() function.Function {
 			}
 			path, ok1 := stringArg(args[0])
 			key, ok2 := stringArg(args[1])
-			ref := VaultRef{Path: path, Key: key}
+			ref := secretref.VaultRef{Path: path, Key: key}
 			known := ok1 && ok2
 			if len(args) == 3 {
 				v, _ := args[2].UnmarkDeep()

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -124,7 +125,7 @@ type loader struct {
 	// vaultCalls are the vault() call sites with literal arguments, to give
 	// each reference the range where it is written even when it reaches a
 	// key through a local.
-	vaultCalls map[VaultRef][]hcl.Range
+	vaultCalls map[secretref.VaultRef][]hcl.Range
 
 	// read holds every file read, by slash path relative to dir: the
 	// configuration files and what file() read. A file is read once, so

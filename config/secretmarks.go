@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -51,7 +52,7 @@ const (
 // it may come from.
 func (l *loader) secret(val cty.Value, rng hcl.Range, what string, kind secretKind) (Secret, bool) {
 	raw, pvm := val.UnmarkDeepWithPaths()
-	var refs []VaultRef
+	var refs []secretref.VaultRef
 	var envs, sensVars, plainVars []string
 	seen := map[any]bool{}
 	for _, p := range pvm {
@@ -61,7 +62,7 @@ func (l *loader) secret(val cty.Value, rng hcl.Range, what string, kind secretKi
 			}
 			seen[m] = true
 			switch m := m.(type) {
-			case VaultRef:
+			case secretref.VaultRef:
 				refs = append(refs, m)
 			case envMark:
 				envs = append(envs, m.Name)
@@ -148,7 +149,7 @@ func quoteAll(s []string) []string {
 // the place its vault() call is written.
 func (l *loader) indexVaultCalls(files []*hcl.File) {
 	if l.vaultCalls == nil {
-		l.vaultCalls = map[VaultRef][]hcl.Range{}
+		l.vaultCalls = map[secretref.VaultRef][]hcl.Range{}
 	}
 	for _, f := range files {
 		body, ok := f.Body.(*hclsyntax.Body)
@@ -170,20 +171,20 @@ func (l *loader) indexVaultCalls(files []*hcl.File) {
 
 // literalVaultRef is the reference of a vault() call whose arguments are
 // all literals; false for any other call.
-func literalVaultRef(call *hclsyntax.FunctionCallExpr) (VaultRef, bool) {
+func literalVaultRef(call *hclsyntax.FunctionCallExpr) (secretref.VaultRef, bool) {
 	if call.Name != "vault" || len(call.Args) < 2 || len(call.Args) > 3 {
-		return VaultRef{}, false
+		return secretref.VaultRef{}, false
 	}
-	var ref VaultRef
+	var ref secretref.VaultRef
 	for i, a := range call.Args {
 		v, diags := a.Value(nil)
 		if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
-			return VaultRef{}, false
+			return secretref.VaultRef{}, false
 		}
 		switch i {
 		case 0, 1:
 			if v.Type() != cty.String {
-				return VaultRef{}, false
+				return secretref.VaultRef{}, false
 			}
 			if i == 0 {
 				ref.Path = v.AsString()
@@ -192,11 +193,11 @@ func literalVaultRef(call *hclsyntax.FunctionCallExpr) (VaultRef, bool) {
 			}
 		case 2:
 			if v.Type() != cty.Number {
-				return VaultRef{}, false
+				return secretref.VaultRef{}, false
 			}
 			n, acc := v.AsBigFloat().Int64()
 			if acc != 0 || n < 1 || n > 1<<31 {
-				return VaultRef{}, false
+				return secretref.VaultRef{}, false
 			}
 			ref.Version = int(n)
 		}
@@ -206,7 +207,7 @@ func literalVaultRef(call *hclsyntax.FunctionCallExpr) (VaultRef, bool) {
 
 // vaultCallRange is where ref's vault() call is written: inside within when
 // it is there, else the first call site, else within itself.
-func (l *loader) vaultCallRange(ref VaultRef, within hcl.Range) hcl.Range {
+func (l *loader) vaultCallRange(ref secretref.VaultRef, within hcl.Range) hcl.Range {
 	sites := l.vaultCalls[ref]
 	for _, r := range sites {
 		if r.Filename == within.Filename && r.Start.Byte >= within.Start.Byte && r.End.Byte <= within.End.Byte {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -168,7 +169,7 @@ gateflow_provider "openai" {
 }
 
 func TestSecretFormatting(t *testing.T) {
-	ref := &VaultRef{Path: "secret/a", Key: "k", Version: 2}
+	ref := &secretref.VaultRef{Path: "secret/a", Key: "k", Version: 2}
 	for _, s := range []Secret{
 		{Ref: ref, Source: "vault"},
 		{Literal: sensitive.New(envKeySecret), Source: "env:OPENAI_KEY"},

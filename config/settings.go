@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -89,8 +90,8 @@ func (l *loader) decodeGateflowSettings(b *hcl.Block) *GateflowSettings {
 	return s
 }
 
-func (l *loader) decodeVaultSettings(b *hcl.Block) *VaultSettings {
-	s := &VaultSettings{}
+func (l *loader) decodeVaultSettings(b *hcl.Block) *secretref.VaultSettings {
+	s := &secretref.VaultSettings{}
 	attrs := hcl.Attributes{}
 	if b != nil {
 		s.DeclRange = b.DefRange

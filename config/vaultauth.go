@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 // authBlockPrefix starts the vault block's login blocks, named like the
@@ -14,15 +16,15 @@ import (
 const authBlockPrefix = "auth_login_"
 
 var vaultAuthSchemas = map[string]*hcl.BodySchema{
-	VaultAuthAppRole: {Attributes: []hcl.AttributeSchema{
+	secretref.VaultAuthAppRole: {Attributes: []hcl.AttributeSchema{
 		{Name: "mount"}, {Name: "role_id", Required: true}, {Name: "secret_id_env"}, {Name: "secret_id_file"},
 		{Name: "secret_id"},
 	}},
-	VaultAuthJWT: {Attributes: []hcl.AttributeSchema{
+	secretref.VaultAuthJWT: {Attributes: []hcl.AttributeSchema{
 		{Name: "mount"}, {Name: "role", Required: true}, {Name: "jwt_env"}, {Name: "jwt_file"}, {Name: "github_actions_audience"},
 		{Name: "jwt"},
 	}},
-	VaultAuthKubernetes: {Attributes: []hcl.AttributeSchema{
+	secretref.VaultAuthKubernetes: {Attributes: []hcl.AttributeSchema{
 		{Name: "mount"}, {Name: "role", Required: true}, {Name: "token_env"}, {Name: "token_file"},
 		{Name: "jwt"}, {Name: "token"},
 	}},
@@ -35,22 +37,22 @@ var secretSources = map[string]struct {
 	literal          []string
 	what             string
 }{
-	VaultAuthAppRole:    {env: "secret_id_env", file: "secret_id_file", literal: []string{"secret_id"}, what: "The AppRole secret_id"},
-	VaultAuthJWT:        {env: "jwt_env", file: "jwt_file", extra: "github_actions_audience", literal: []string{"jwt"}, what: "The JWT"},
-	VaultAuthKubernetes: {env: "token_env", file: "token_file", literal: []string{"jwt", "token"}, what: "The service account token"},
+	secretref.VaultAuthAppRole:    {env: "secret_id_env", file: "secret_id_file", literal: []string{"secret_id"}, what: "The AppRole secret_id"},
+	secretref.VaultAuthJWT:        {env: "jwt_env", file: "jwt_file", extra: "github_actions_audience", literal: []string{"jwt"}, what: "The JWT"},
+	secretref.VaultAuthKubernetes: {env: "token_env", file: "token_file", literal: []string{"jwt", "token"}, what: "The service account token"},
 }
 
 var vaultSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "address"}, {Name: "agent_address"}, {Name: "parallelism"}},
 	Blocks: []hcl.BlockHeaderSchema{
-		{Type: authBlockPrefix + VaultAuthAppRole},
-		{Type: authBlockPrefix + VaultAuthJWT},
-		{Type: authBlockPrefix + VaultAuthKubernetes},
+		{Type: authBlockPrefix + secretref.VaultAuthAppRole},
+		{Type: authBlockPrefix + secretref.VaultAuthJWT},
+		{Type: authBlockPrefix + secretref.VaultAuthKubernetes},
 	},
 }
 
 // decodeVaultAuth reads the vault block's login block, if any.
-func (l *loader) decodeVaultAuth(blocks hcl.Blocks) *VaultAuth {
+func (l *loader) decodeVaultAuth(blocks hcl.Blocks) *secretref.VaultAuth {
 	if len(blocks) == 0 {
 		return nil
 	}
@@ -67,7 +69,7 @@ func (l *loader) decodeVaultAuth(blocks hcl.Blocks) *VaultAuth {
 	content, diags := b.Body.Content(vaultAuthSchemas[method])
 	l.diags = append(l.diags, diags...)
 	attrs := content.Attributes
-	a := &VaultAuth{Method: method, Mount: method, DeclRange: b.DefRange}
+	a := &secretref.VaultAuth{Method: method, Mount: method, DeclRange: b.DefRange}
 	src := secretSources[method]
 	for _, name := range src.literal {
 		if at := attrs[name]; at != nil {
@@ -105,8 +107,8 @@ func (l *loader) decodeVaultAuth(blocks hcl.Blocks) *VaultAuth {
 			Detail:   fmt.Sprintf("%s is read from one place: set only one of %s.", src.what, quoteList(set)),
 			Subject:  attrs[set[1]].NameRange.Ptr(),
 		})
-	case len(set) == 0 && method == VaultAuthKubernetes:
-		a.SecretFile = DefaultServiceAccountTokenFile
+	case len(set) == 0 && method == secretref.VaultAuthKubernetes:
+		a.SecretFile = secretref.DefaultServiceAccountTokenFile
 	case len(set) == 0:
 		opts := []string{src.env, src.file}
 		if src.extra != "" {
@@ -148,7 +150,7 @@ func (l *loader) loginAttr(attrs hcl.Attributes, name string) string {
 	raw, pvm := val.UnmarkDeepWithPaths()
 	for _, p := range pvm {
 		for m := range p.Marks {
-			if ref, isRef := m.(VaultRef); isRef {
+			if ref, isRef := m.(secretref.VaultRef); isRef {
 				l.diags = append(l.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid use of vault()",

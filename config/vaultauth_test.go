@@ -2,6 +2,8 @@ package config
 
 import (
 	"testing"
+
+	"github.com/switchboard-hq/switchboard/secretref"
 )
 
 func TestVaultAuthBlocks(t *testing.T) {
@@ -18,7 +20,7 @@ vault {
 `})
 	cfg := mustLoad(t, dir, LoadOptions{Env: env})
 	a := cfg.Vault.Auth
-	if a == nil || a.Method != VaultAuthJWT || a.Mount != "github" || a.Role != "switchboard-apply" || a.GitHubAudience != "https://github.com/ORG" {
+	if a == nil || a.Method != secretref.VaultAuthJWT || a.Mount != "github" || a.Role != "switchboard-apply" || a.GitHubAudience != "https://github.com/ORG" {
 		t.Fatalf("auth_login_jwt = %+v", a)
 	}
 	if cfg.Vault.AgentAddress != "http://127.0.0.1:8100" {
@@ -41,7 +43,7 @@ vault {
 }
 `})
 	a = mustLoad(t, dir, LoadOptions{Env: noEnv}).Vault.Auth
-	if a.Method != VaultAuthAppRole || a.Mount != "approle" || a.RoleID != "r-1" || a.SecretFile != "/run/secrets/sid" {
+	if a.Method != secretref.VaultAuthAppRole || a.Mount != "approle" || a.RoleID != "r-1" || a.SecretFile != "/run/secrets/sid" {
 		t.Fatalf("auth_login_approle = %+v", a)
 	}
 
@@ -53,7 +55,7 @@ vault {
 }
 `})
 	a = mustLoad(t, dir, LoadOptions{Env: noEnv}).Vault.Auth
-	if a.Method != VaultAuthKubernetes || a.SecretFile != DefaultServiceAccountTokenFile {
+	if a.Method != secretref.VaultAuthKubernetes || a.SecretFile != secretref.DefaultServiceAccountTokenFile {
 		t.Fatalf("auth_login_kubernetes = %+v", a)
 	}
 }
