@@ -182,7 +182,19 @@ func (l *loader) readSource(name string, limit int64) ([]byte, error) {
 		}
 		return b, nil
 	}
-	info, err := statRegular(l.fsys, name)
+	b, err := l.readCounted(l.fsys, name, limit)
+	if err != nil {
+		return nil, err
+	}
+	l.read[name] = b
+	return b, nil
+}
+
+// readCounted reads a regular file of at most limit bytes from fsys and
+// counts it against MaxConfigTotalSize, checking both before the read (by
+// its size) and after it (a file may grow in between).
+func (l *loader) readCounted(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	info, err := statRegular(fsys, name)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +204,7 @@ func (l *loader) readSource(name string, limit int64) ([]byte, error) {
 	if l.total+info.Size() > MaxConfigTotalSize {
 		return nil, sizeError{limit: MaxConfigTotalSize, total: true}
 	}
-	b, err := readLimited(l.fsys, name, limit)
+	b, err := readLimited(fsys, name, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +212,6 @@ func (l *loader) readSource(name string, limit int64) ([]byte, error) {
 		return nil, sizeError{limit: MaxConfigTotalSize, total: true}
 	}
 	l.total += int64(len(b))
-	l.read[name] = b
 	return b, nil
 }
 

@@ -202,21 +202,10 @@ func (l *loader) readRootFile(name string, limit int64) ([]byte, error) {
 	if b, ok := sh.outside[name]; ok {
 		return b, nil
 	}
-	info, err := statRegular(sh.rootFS, name)
+	b, err := l.readCounted(sh.rootFS, name, limit)
 	if err != nil {
 		return nil, err
 	}
-	if info.Size() > limit {
-		return nil, sizeError{limit: limit}
-	}
-	if l.total+info.Size() > MaxConfigTotalSize {
-		return nil, sizeError{limit: MaxConfigTotalSize, total: true}
-	}
-	b, err := readLimited(sh.rootFS, name, limit)
-	if err != nil {
-		return nil, err
-	}
-	l.total += int64(len(b))
 	sh.outside[name] = b
 	return b, nil
 }
