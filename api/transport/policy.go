@@ -162,7 +162,7 @@ func (c *Client) decide(ctx context.Context, call *Call, st *attempt, resp *http
 		}
 		return true, false
 	case http.StatusBadGateway, http.StatusGatewayTimeout:
-		// A gateflow may have passed the request on before failing.
+		// A gateway or proxy in between may have passed the request on before failing.
 		if call.Replay == Idempotent {
 			st.replayedAfterLoss = true
 			return true, false

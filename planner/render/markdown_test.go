@@ -82,7 +82,7 @@ func destroyChange(i int, models int) plan.Change {
 func updateChange(i int) plan.Change {
 	id := fmt.Sprintf("%08d-1111-4000-8000-000000000000", i)
 	before, after := glowObject(i, "cs"), glowObject(i, "cs")
-	after["description"] = "Moved to the new gateflow"
+	after["description"] = "Moved to the new gateway"
 	c := plan.Change{
 		Address: fmt.Sprintf("glow_provider.moved[%q]", fmt.Sprintf("m%05d", i)), Type: objects.TypeGlowProvider, Name: "moved",
 		ProviderName: fmt.Sprintf("Provider %05d", i), ID: id, Actions: []plan.Action{plan.ActionUpdate},

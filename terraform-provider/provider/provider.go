@@ -88,7 +88,7 @@ func (p *SwitchboardProvider) Metadata(_ context.Context, _ provider.MetadataReq
 func (p *SwitchboardProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manages LLM providers in **Glow** (providers with endpoints, encrypted keys, values and departments, " +
-			"changed by updates guarded by their version) and in the **Gateflow** gateflow (provider credentials, settings and state). " +
+			"changed by updates guarded by their version) and in the **Gateflow** LLM gateway (provider credentials, settings and state). " +
 			"Every argument falls back to an environment variable, so the provider block may be empty. " +
 			"A service whose URL is not set at all can't be used, but the other one still can.",
 		Attributes: map[string]schema.Attribute{
