@@ -44,8 +44,23 @@ func TestGateflowLifecycle(t *testing.T) {
 	var listed []string
 	for _, p := range list {
 		listed = append(listed, p.ID)
-		if p.Status != gateflow.StatusInactive || p.Configured || len(p.Models) != 0 || p.Models == nil || p.Health != nil || p.Name != wantNames[p.ID] {
-			t.Errorf("unconfigured %s: %+v", p.ID, p)
+		if p.Status != gateflow.StatusInactive {
+			t.Errorf("unconfigured %s: Status = %q, want %q", p.ID, p.Status, gateflow.StatusInactive)
+		}
+		if p.Configured {
+			t.Errorf("unconfigured %s: Configured = true, want false", p.ID)
+		}
+		if len(p.Models) != 0 {
+			t.Errorf("unconfigured %s: len(Models) = %d, want 0", p.ID, len(p.Models))
+		}
+		if p.Models == nil {
+			t.Errorf("unconfigured %s: Models = nil, want an empty non-nil slice", p.ID)
+		}
+		if p.Health != nil {
+			t.Errorf("unconfigured %s: Health = %+v, want nil", p.ID, p.Health)
+		}
+		if p.Name != wantNames[p.ID] {
+			t.Errorf("unconfigured %s: Name = %q, want %q", p.ID, p.Name, wantNames[p.ID])
 		}
 	}
 	if !slices.Equal(listed, gateflow.ProviderIDs) {
@@ -59,13 +74,48 @@ func TestGateflowLifecycle(t *testing.T) {
 	for _, id := range gateflow.ProviderIDs {
 		c := validConfig[id]
 		r := must(e.gw.Configure(ctx, id, creds(c.creds), c.settings))(t)
-		if r.ID != id || r.Name != wantNames[id] || r.Status != gateflow.StatusActive || !r.Configured || r.ConfiguredAt.IsZero() || len(r.Models) == 0 {
-			t.Errorf("configure %s: %+v", id, r)
+		if r.ID != id {
+			t.Errorf("configure %s: ID = %q, want %q", id, r.ID, id)
+		}
+		if r.Name != wantNames[id] {
+			t.Errorf("configure %s: Name = %q, want %q", id, r.Name, wantNames[id])
+		}
+		if r.Status != gateflow.StatusActive {
+			t.Errorf("configure %s: Status = %q, want %q", id, r.Status, gateflow.StatusActive)
+		}
+		if !r.Configured {
+			t.Errorf("configure %s: Configured = false, want true", id)
+		}
+		if r.ConfiguredAt.IsZero() {
+			t.Errorf("configure %s: ConfiguredAt is zero, want a time", id)
+		}
+		if len(r.Models) == 0 {
+			t.Errorf("configure %s: Models is empty, want some", id)
 		}
 		g := must(e.gw.Get(ctx, id))(t)
-		if !g.Configured || g.Status != gateflow.StatusActive || g.ConfiguredAt == nil || g.CredentialsUpdatedAt == nil ||
-			g.UpdatedAt == nil || g.DisabledAt != nil || g.Health == nil || len(g.Models) != len(r.Models) {
-			t.Errorf("get %s: %+v", id, g)
+		if !g.Configured {
+			t.Errorf("get %s: Configured = false, want true", id)
+		}
+		if g.Status != gateflow.StatusActive {
+			t.Errorf("get %s: Status = %q, want %q", id, g.Status, gateflow.StatusActive)
+		}
+		if g.ConfiguredAt == nil {
+			t.Errorf("get %s: ConfiguredAt = nil, want a time", id)
+		}
+		if g.CredentialsUpdatedAt == nil {
+			t.Errorf("get %s: CredentialsUpdatedAt = nil, want a time", id)
+		}
+		if g.UpdatedAt == nil {
+			t.Errorf("get %s: UpdatedAt = nil, want a time", id)
+		}
+		if g.DisabledAt != nil {
+			t.Errorf("get %s: DisabledAt = %v, want nil", id, *g.DisabledAt)
+		}
+		if g.Health == nil {
+			t.Errorf("get %s: Health = nil, want a health report", id)
+		}
+		if len(g.Models) != len(r.Models) {
+			t.Errorf("get %s: len(Models) = %d, want %d", id, len(g.Models), len(r.Models))
 		}
 		if len(g.Settings) != len(c.settings) {
 			t.Errorf("settings of %s: %v, want %v", id, g.Settings, c.settings)
@@ -80,8 +130,17 @@ func TestGateflowLifecycle(t *testing.T) {
 		}
 	}
 	for _, p := range must(e.gw.List(ctx))(t) {
-		if p.Status != gateflow.StatusActive || !p.Configured || len(p.Models) == 0 || p.Health == nil {
-			t.Errorf("configured %s: %+v", p.ID, p)
+		if p.Status != gateflow.StatusActive {
+			t.Errorf("configured %s: Status = %q, want %q", p.ID, p.Status, gateflow.StatusActive)
+		}
+		if !p.Configured {
+			t.Errorf("configured %s: Configured = false, want true", p.ID)
+		}
+		if len(p.Models) == 0 {
+			t.Errorf("configured %s: Models is empty, want some", p.ID)
+		}
+		if p.Health == nil {
+			t.Errorf("configured %s: Health = nil, want a health report", p.ID)
 		}
 	}
 	// Configured once only.
@@ -126,8 +185,26 @@ func TestGateflowLifecycle(t *testing.T) {
 	// Test: success with a stable latency.
 	t1 := must(e.gw.Test(ctx, id))(t)
 	t2 := must(e.gw.Test(ctx, id))(t)
-	if t1.ID != id || t1.TestResult != "success" || t1.LatencyMS <= 0 || t1.LatencyMS != t2.LatencyMS || t1.ModelsAvailable == 0 || t1.TestedAt.IsZero() || t1.Error != "" {
-		t.Errorf("test: %+v / %+v", t1, t2)
+	if t1.ID != id {
+		t.Errorf("test: ID = %q, want %q", t1.ID, id)
+	}
+	if t1.TestResult != "success" {
+		t.Errorf("test: TestResult = %q, want %q", t1.TestResult, "success")
+	}
+	if t1.LatencyMS <= 0 {
+		t.Errorf("test: LatencyMS = %v, want > 0", t1.LatencyMS)
+	}
+	if t1.LatencyMS != t2.LatencyMS {
+		t.Errorf("test: LatencyMS = %v, then %v on the second test, want stable", t1.LatencyMS, t2.LatencyMS)
+	}
+	if t1.ModelsAvailable == 0 {
+		t.Errorf("test: ModelsAvailable = 0, want > 0")
+	}
+	if t1.TestedAt.IsZero() {
+		t.Errorf("test: TestedAt is zero, want a time")
+	}
+	if t1.Error != "" {
+		t.Errorf("test: Error = %q, want none", t1.Error)
 	}
 
 	// Disable and enable, both idempotent.
@@ -159,8 +236,20 @@ func TestGateflowLifecycle(t *testing.T) {
 	// Delete: listed inactive again, and configurable again.
 	ok(t, e.gw.Delete(ctx, id))
 	for _, p := range must(e.gw.List(ctx))(t) {
-		if p.ID == id && (p.Status != gateflow.StatusInactive || p.Configured || len(p.Models) != 0 || p.Health != nil) {
-			t.Errorf("deleted provider listed as %+v", p)
+		if p.ID != id {
+			continue
+		}
+		if p.Status != gateflow.StatusInactive {
+			t.Errorf("deleted provider: Status = %q, want %q", p.Status, gateflow.StatusInactive)
+		}
+		if p.Configured {
+			t.Errorf("deleted provider: Configured = true, want false")
+		}
+		if len(p.Models) != 0 {
+			t.Errorf("deleted provider: len(Models) = %d, want 0", len(p.Models))
+		}
+		if p.Health != nil {
+			t.Errorf("deleted provider: Health = %+v, want nil", p.Health)
 		}
 	}
 	if g := must(e.gw.Get(ctx, id))(t); g.Configured || len(g.Settings) != 0 || g.CredentialsUpdatedAt != nil {

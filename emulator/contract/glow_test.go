@@ -116,8 +116,21 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 		t.Errorf("unused endpoint: %+v", eres[1])
 	}
 	kres := must(e.glow.DeleteKeys(ctx, []string{f.keys[0].ID, f.keys[1].ID}))(t)
-	if len(kres) != 2 || kres[0].Success || kres[0].Code != api.CodeInUse || !strings.Contains(kres[0].Message, p) || !kres[1].Success {
-		t.Errorf("delete keys: %+v", kres)
+	if len(kres) != 2 {
+		t.Errorf("delete keys: got %d results, want 2: %+v", len(kres), kres)
+	} else {
+		if kres[0].Success {
+			t.Errorf("delete keys: kres[0].Success = true, want false")
+		}
+		if kres[0].Code != api.CodeInUse {
+			t.Errorf("delete keys: kres[0].Code = %q, want %q", kres[0].Code, api.CodeInUse)
+		}
+		if !strings.Contains(kres[0].Message, p) {
+			t.Errorf("delete keys: kres[0].Message = %q, want it to contain %q", kres[0].Message, p)
+		}
+		if !kres[1].Success {
+			t.Errorf("delete keys: kres[1].Success = false, want true: %+v", kres[1])
+		}
 	}
 	if got := endpointIDs(all(t, e.glow.ListEndpoints(ctx))); !slices.Equal(got, []string{f.eps[1].ID}) {
 		t.Errorf("endpoints left %v", got)
@@ -146,8 +159,17 @@ func TestGlowProviderCRUD(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for i, c := range f.created {
-		if c.ProviderID == "" || seen[c.ProviderID] || c.DraftID == "" || c.Version != 1 {
-			t.Errorf("created[%d] = %+v", i, c)
+		if c.ProviderID == "" {
+			t.Errorf("created[%d].ProviderID is empty", i)
+		}
+		if seen[c.ProviderID] {
+			t.Errorf("created[%d].ProviderID = %q, already seen", i, c.ProviderID)
+		}
+		if c.DraftID == "" {
+			t.Errorf("created[%d].DraftID is empty", i)
+		}
+		if c.Version != 1 {
+			t.Errorf("created[%d].Version = %d, want 1", i, c.Version)
 		}
 		seen[c.ProviderID] = true
 	}
@@ -416,8 +438,17 @@ func TestGlowSearchPaging(t *testing.T) {
 	gotIDs := make([]string, len(got))
 	for i, p := range got {
 		gotIDs[i] = p.ID
-		if p.Version != 1 || p.Name == "" || len(p.DepartmentIDs) != 1 || p.CreatedAt.IsZero() {
-			t.Errorf("search result lacks fields: %+v", p)
+		if p.Version != 1 {
+			t.Errorf("search result %s: Version = %d, want 1", p.ID, p.Version)
+		}
+		if p.Name == "" {
+			t.Errorf("search result %s: Name is empty", p.ID)
+		}
+		if len(p.DepartmentIDs) != 1 {
+			t.Errorf("search result %s: DepartmentIDs = %v, want 1 of them", p.ID, p.DepartmentIDs)
+		}
+		if p.CreatedAt.IsZero() {
+			t.Errorf("search result %s: CreatedAt is zero", p.ID)
 		}
 	}
 	if !slices.Equal(gotIDs, want) {
@@ -489,8 +520,16 @@ func TestGlowBulkUpdate(t *testing.T) {
 	for _, r := range res {
 		byID[r.ProviderID] = r
 	}
-	if len(res) != 3 || !byID[id[0]].Success || byID[id[0]].Version != 2 || !byID[id[2]].Success || byID[id[2]].Version != 2 {
-		t.Errorf("bulk by ids: %+v", res)
+	if len(res) != 3 {
+		t.Errorf("bulk by ids: got %d results, want 3: %+v", len(res), res)
+	}
+	for _, i := range []int{0, 2} {
+		if r := byID[id[i]]; !r.Success {
+			t.Errorf("bulk by ids: id[%d] Success = false, want true: %+v", i, r)
+		}
+		if r := byID[id[i]]; r.Version != 2 {
+			t.Errorf("bulk by ids: id[%d] Version = %d, want 2", i, r.Version)
+		}
 	}
 	if r := byID[id[1]]; r.Success || r.Code != api.CodeVersionConflict || !strings.Contains(r.Message, "expected version 1, server has 2") {
 		t.Errorf("stale item: %+v", r)
@@ -504,8 +543,18 @@ func TestGlowBulkUpdate(t *testing.T) {
 		Selector: glow.Selector{All: true, Search: "ALPHA", FilterDepartmentIDs: []string{"cs", "hr"}, ExcludedIDs: []string{id[4]}},
 		Patch:    glow.Patch{Description: ptr("selected")},
 	}))(t)
-	if len(res) != 1 || res[0].ProviderID != id[0] || !res[0].Success || res[0].Version != 3 {
-		t.Errorf("bulk all: %+v", res)
+	if len(res) != 1 {
+		t.Errorf("bulk all: got %d results, want 1: %+v", len(res), res)
+	} else {
+		if res[0].ProviderID != id[0] {
+			t.Errorf("bulk all: ProviderID = %q, want %q", res[0].ProviderID, id[0])
+		}
+		if !res[0].Success {
+			t.Errorf("bulk all: Success = false, want true: %+v", res[0])
+		}
+		if res[0].Version != 3 {
+			t.Errorf("bulk all: Version = %d, want 3", res[0].Version)
+		}
 	}
 	res = must(e.glow.BulkUpdate(ctx, glow.BulkUpdateRequest{
 		Selector:         glow.Selector{All: true, FilterDepartmentIDs: []string{"cs"}, ExcludedIDs: []string{id[0]}},
@@ -516,8 +565,17 @@ func TestGlowBulkUpdate(t *testing.T) {
 	for _, r := range res {
 		byID[r.ProviderID] = r
 	}
-	if len(res) != 3 || !byID[id[1]].Success || byID[id[2]].Code != api.CodeVersionConflict || !byID[id[4]].Success {
-		t.Errorf("bulk all guarded: %+v", res)
+	if len(res) != 3 {
+		t.Errorf("bulk all guarded: got %d results, want 3: %+v", len(res), res)
+	}
+	if r := byID[id[1]]; !r.Success {
+		t.Errorf("bulk all guarded: id[1] Success = false, want true: %+v", r)
+	}
+	if r := byID[id[2]]; r.Code != api.CodeVersionConflict {
+		t.Errorf("bulk all guarded: id[2] Code = %q, want %q", r.Code, api.CodeVersionConflict)
+	}
+	if r := byID[id[4]]; !r.Success {
+		t.Errorf("bulk all guarded: id[4] Success = false, want true: %+v", r)
 	}
 	for i, want := range []string{"selected", "touched", "", "", ""} {
 		p := must(e.glow.GetProvider(ctx, id[i]))(t).Provider
@@ -535,8 +593,18 @@ func TestGlowBulkUpdate(t *testing.T) {
 		Selector: glow.Selector{ProviderIDs: []string{id[1], id[4]}},
 		Patch:    glow.Patch{Name: ptr("same")},
 	}))(t)
-	if len(res) != 2 || !res[0].Success || res[1].Success || res[1].Code != api.CodeNameConflict {
-		t.Errorf("bulk rename: %+v", res)
+	if len(res) != 2 {
+		t.Errorf("bulk rename: got %d results, want 2: %+v", len(res), res)
+	} else {
+		if !res[0].Success {
+			t.Errorf("bulk rename: res[0].Success = false, want true: %+v", res[0])
+		}
+		if res[1].Success {
+			t.Errorf("bulk rename: res[1].Success = true, want false")
+		}
+		if res[1].Code != api.CodeNameConflict {
+			t.Errorf("bulk rename: res[1].Code = %q, want %q", res[1].Code, api.CodeNameConflict)
+		}
 	}
 	// An unknown id fails its item.
 	res = must(e.glow.BulkUpdate(ctx, glow.BulkUpdateRequest{
