@@ -99,8 +99,18 @@ gateflow_provider "openai" {
 	if !reflect.DeepEqual(cfg.Glow.PruneDepartments, []string{"cs"}) {
 		t.Errorf("prune_departments = %v", cfg.Glow.PruneDepartments)
 	}
-	if ref := cfg.Gateflow.AdminKey.Ref; ref == nil || ref.Path != "secret/gateflow" || ref.Key != "admin_key" || !cfg.Gateflow.Prune {
-		t.Errorf("gateflow settings: %+v", cfg.Gateflow)
+	if ref := cfg.Gateflow.AdminKey.Ref; ref == nil {
+		t.Errorf("gateflow admin_key: Ref = nil, want a vault reference: %+v", cfg.Gateflow.AdminKey)
+	} else {
+		if ref.Path != "secret/gateflow" {
+			t.Errorf("gateflow admin_key: Path = %q, want %q", ref.Path, "secret/gateflow")
+		}
+		if ref.Key != "admin_key" {
+			t.Errorf("gateflow admin_key: Key = %q, want %q", ref.Key, "admin_key")
+		}
+	}
+	if !cfg.Gateflow.Prune {
+		t.Errorf("gateflow prune = false, want true")
 	}
 	if cfg.Vault == nil || cfg.Vault.Address != "http://127.0.0.1:8200" {
 		t.Errorf("vault settings: %+v", cfg.Vault)
@@ -109,26 +119,59 @@ gateflow_provider "openai" {
 		t.Fatalf("glow providers: %+v", cfg.GlowProviders)
 	}
 	p := cfg.GlowProviders[0]
-	if p.Address.String() != "glow_provider.openai_prod" || p.ID != "prov-123" || p.Name != "OpenAI Production" ||
-		!reflect.DeepEqual(p.Departments, []string{"cs", "math"}) ||
-		!reflect.DeepEqual(p.Endpoints, []string{"https://api.openai.com/v1"}) ||
-		!reflect.DeepEqual(p.Values, map[string]string{"region": "us", "timeout_s": "30"}) || !p.PreventDestroy {
-		t.Errorf("glow provider: %+v", p)
+	if got, want := p.Address.String(), "glow_provider.openai_prod"; got != want {
+		t.Errorf("glow provider address = %q, want %q", got, want)
+	}
+	if p.ID != "prov-123" {
+		t.Errorf("glow provider ID = %q, want %q", p.ID, "prov-123")
+	}
+	if p.Name != "OpenAI Production" {
+		t.Errorf("glow provider Name = %q, want %q", p.Name, "OpenAI Production")
+	}
+	if want := []string{"cs", "math"}; !reflect.DeepEqual(p.Departments, want) {
+		t.Errorf("glow provider Departments = %#v, want %#v", p.Departments, want)
+	}
+	if want := []string{"https://api.openai.com/v1"}; !reflect.DeepEqual(p.Endpoints, want) {
+		t.Errorf("glow provider Endpoints = %#v, want %#v", p.Endpoints, want)
+	}
+	if want := map[string]string{"region": "us", "timeout_s": "30"}; !reflect.DeepEqual(p.Values, want) {
+		t.Errorf("glow provider Values = %#v, want %#v", p.Values, want)
+	}
+	if !p.PreventDestroy {
+		t.Errorf("glow provider PreventDestroy = false, want true")
 	}
 	if len(p.Keys) != 1 || p.Keys[0].Name != "primary" || p.Keys[0].Value.Ref == nil {
 		t.Fatalf("keys: %+v", p.Keys)
 	}
 	ref := *p.Keys[0].Value.Ref
-	if ref.Path != "secret/llm/openai" || ref.Key != "api_key" || ref.Version != 4 || ref.Range.Start.Line != 30 || ref.Range.Start.Column != 13 {
-		t.Errorf("vault ref: %+v", ref)
+	if ref.Path != "secret/llm/openai" {
+		t.Errorf("vault ref Path = %q, want %q", ref.Path, "secret/llm/openai")
+	}
+	if ref.Key != "api_key" {
+		t.Errorf("vault ref Key = %q, want %q", ref.Key, "api_key")
+	}
+	if ref.Version != 4 {
+		t.Errorf("vault ref Version = %d, want 4", ref.Version)
+	}
+	if ref.Range.Start.Line != 30 || ref.Range.Start.Column != 13 {
+		t.Errorf("vault ref starts at %d:%d, want 30:13", ref.Range.Start.Line, ref.Range.Start.Column)
 	}
 	if len(cfg.GateflowProviders) != 1 {
 		t.Fatalf("gateflow providers: %+v", cfg.GateflowProviders)
 	}
 	g := cfg.GateflowProviders[0]
 	wantSettings := map[string]any{"organization_id": "org-123", "timeout_ms": int64(30000), "max_retries": int64(2), "default_model": "gpt-5.2"}
-	if g.ProviderID != "openai" || g.Enabled || !reflect.DeepEqual(g.Settings, wantSettings) || g.Credentials["api_key"].Ref == nil {
-		t.Errorf("gateflow provider: %+v", g)
+	if g.ProviderID != "openai" {
+		t.Errorf("gateflow provider ProviderID = %q, want %q", g.ProviderID, "openai")
+	}
+	if g.Enabled {
+		t.Errorf("gateflow provider Enabled = true, want false")
+	}
+	if !reflect.DeepEqual(g.Settings, wantSettings) {
+		t.Errorf("gateflow provider Settings = %#v, want %#v", g.Settings, wantSettings)
+	}
+	if g.Credentials["api_key"].Ref == nil {
+		t.Errorf("gateflow provider api_key credential: Ref = nil, want a vault reference: %+v", g.Credentials["api_key"])
 	}
 	if g.DeclRange.Start.Line != 36 {
 		t.Errorf("decl range: %v", g.DeclRange)
@@ -228,8 +271,14 @@ glow_provider "a" {
 		t.Fatal(err)
 	}
 	cfg, diags = Load(dir, LoadOptions{Env: noEnv, Vars: map[string]string{"departments": `[]`}, VarFiles: []string{varFile}})
-	if cfg == nil || len(diags) != 1 || diags[0].Severity != hcl.DiagWarning || diags[0].Subject.Start.Line != 2 {
-		t.Fatalf("undeclared in var file: %s", diags)
+	if cfg == nil || len(diags) != 1 {
+		t.Fatalf("undeclared in var file: cfg nil = %t, want 1 diagnostic: %s", cfg == nil, diags)
+	}
+	if diags[0].Severity != hcl.DiagWarning {
+		t.Errorf("undeclared in var file: Severity = %v, want a warning: %s", diags[0].Severity, diags)
+	}
+	if diags[0].Subject.Start.Line != 2 {
+		t.Errorf("undeclared in var file: line = %d, want 2: %s", diags[0].Subject.Start.Line, diags)
 	}
 }
 
@@ -386,8 +435,16 @@ func TestJSONSyntax(t *testing.T) {
 		t.Fatalf("providers: %+v", cfg)
 	}
 	p := cfg.GlowProviders[0]
-	if p.Name != "From CS" || p.Departments[0] != "cs" || p.Keys[0].Value.Ref == nil || p.Keys[0].Value.Ref.Key != "api_key" {
-		t.Errorf("provider: %+v", p)
+	if p.Name != "From CS" {
+		t.Errorf("provider Name = %q, want %q", p.Name, "From CS")
+	}
+	if p.Departments[0] != "cs" {
+		t.Errorf("provider Departments[0] = %q, want %q", p.Departments[0], "cs")
+	}
+	if ref := p.Keys[0].Value.Ref; ref == nil {
+		t.Errorf("provider key: Ref = nil, want a vault reference: %+v", p.Keys[0])
+	} else if ref.Key != "api_key" {
+		t.Errorf("provider key: Ref.Key = %q, want %q", ref.Key, "api_key")
 	}
 	if !strings.HasSuffix(p.DeclRange.Filename, "main.hcl.json") {
 		t.Errorf("decl range: %v", p.DeclRange)
@@ -453,8 +510,18 @@ gateflow_provider "openai" {
 		"OPENAI_KEY":        "sk-env-key",
 	})
 	cfg := mustLoad(t, dir, LoadOptions{Env: env, Vars: map[string]string{"token": "gw_admin_flag"}})
-	if cfg.Glow == nil || cfg.Glow.URL != "https://glow.example.edu" || cfg.Glow.Token.Literal.Reveal() != "glow-tok" || cfg.Glow.DeclRange != (hcl.Range{}) {
-		t.Errorf("glow from env: %+v", cfg.Glow)
+	if cfg.Glow == nil {
+		t.Errorf("glow from env: Glow = nil, want a block")
+	} else {
+		if cfg.Glow.URL != "https://glow.example.edu" {
+			t.Errorf("glow from env: URL = %q, want %q", cfg.Glow.URL, "https://glow.example.edu")
+		}
+		if got := cfg.Glow.Token.Literal.Reveal(); got != "glow-tok" {
+			t.Errorf("glow from env: token = %q, want %q", got, "glow-tok")
+		}
+		if cfg.Glow.DeclRange != (hcl.Range{}) {
+			t.Errorf("glow from env: DeclRange = %v, want none", cfg.Glow.DeclRange)
+		}
 	}
 	if cfg.Gateflow.URL != "https://api.gateflow.ai" || cfg.Gateflow.AdminKey.Literal.Reveal() != "gw_admin_flag" || cfg.Gateflow.AdminKey.Source != "var.token" {
 		t.Errorf("gateflow: %+v", cfg.Gateflow)

@@ -101,9 +101,25 @@ func TestValidateJSONAndVarFlags(t *testing.T) {
 	dir := writeDir(t, map[string]string{"main.hcl": "glow {\n\turl = \"ftp://x\"\n}\n"})
 	_, diags := Load(dir, LoadOptions{Env: noEnv})
 	js := NewValidateJSON(diags)
-	if js.Valid || js.ErrorCount != 1 || js.Diagnostics[0].Range.Start.Line != 2 || js.Diagnostics[0].Range.Start.Column != 8 ||
-		js.Diagnostics[0].Range.End.Column != 17 || js.Diagnostics[0].Range.Start.Byte != 14 {
-		t.Errorf("json: %+v %+v", js, js.Diagnostics[0].Range)
+	if js.Valid {
+		t.Errorf("json: Valid = true, want false")
+	}
+	if js.ErrorCount != 1 {
+		t.Errorf("json: ErrorCount = %d, want 1", js.ErrorCount)
+	}
+	r := js.Diagnostics[0].Range
+	for _, c := range []struct {
+		field     string
+		got, want int
+	}{
+		{"Range.Start.Line", r.Start.Line, 2},
+		{"Range.Start.Column", r.Start.Column, 8},
+		{"Range.End.Column", r.End.Column, 17},
+		{"Range.Start.Byte", r.Start.Byte, 14},
+	} {
+		if c.got != c.want {
+			t.Errorf("json: Diagnostics[0].%s = %d, want %d", c.field, c.got, c.want)
+		}
 	}
 	vars, vdiags := ParseVarFlags([]string{"a=1", "b==2", "secret-without-equals"})
 	if !reflect.DeepEqual(vars, map[string]string{"a": "1", "b": "=2"}) || len(vdiags) != 1 || strings.Contains(vdiags[0].Detail, "secret") {

@@ -38,8 +38,18 @@ glow_provider "a" {
 	if p.Description != "Team ml.\n* gpt-4o\n* o1\n" {
 		t.Errorf("description = %q", p.Description)
 	}
-	if p.Values["one"] != "gpt-4o" || p.Values["tokens"] != "5096" || p.Values["bad"] != "null default" || p.Values["cleaned"] != "gpt-4o" || len(p.Values["stamp"]) != 64 {
-		t.Errorf("values = %v", p.Values)
+	for _, c := range []struct{ key, want string }{
+		{"one", "gpt-4o"},
+		{"tokens", "5096"},
+		{"bad", "null default"},
+		{"cleaned", "gpt-4o"},
+	} {
+		if got := p.Values[c.key]; got != c.want {
+			t.Errorf("values[%q] = %q, want %q", c.key, got, c.want)
+		}
+	}
+	if got := p.Values["stamp"]; len(got) != 64 {
+		t.Errorf("values[\"stamp\"] = %q (%d chars), want 64 chars", got, len(got))
 	}
 	var names []string
 	for _, f := range cfg.Files {

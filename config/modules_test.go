@@ -27,8 +27,19 @@ func TestParseTargetRoundTrips(t *testing.T) {
 		}
 	}
 	a, err := ParseAddress(`module.team["cs"].module.keys.glow_provider.x["k"]`)
-	if err != nil || a.Module != `module.team["cs"].module.keys` || a.Name != "x" || a.Key != "k" || a.Block().String() != `module.team["cs"].module.keys.glow_provider.x` {
-		t.Errorf("ParseAddress: %+v %v", a, err)
+	if err != nil {
+		t.Errorf("ParseAddress: %v", err)
+	} else {
+		for _, c := range []struct{ field, got, want string }{
+			{"Module", a.Module, `module.team["cs"].module.keys`},
+			{"Name", a.Name, "x"},
+			{"Key", a.Key, "k"},
+			{"Block()", a.Block().String(), `module.team["cs"].module.keys.glow_provider.x`},
+		} {
+			if c.got != c.want {
+				t.Errorf("ParseAddress: %s = %q, want %q", c.field, c.got, c.want)
+			}
+		}
 	}
 	for _, bad := range []string{`module`, `module.team`, `module.team[1].glow_provider.x`, `modul.team.glow_provider.x`, `module.team.other.x`} {
 		if _, err := ParseAddress(bad); err == nil {

@@ -20,8 +20,21 @@ vault {
 `})
 	cfg := mustLoad(t, dir, LoadOptions{Env: env})
 	a := cfg.Vault.Auth
-	if a == nil || a.Method != secretref.VaultAuthJWT || a.Mount != "github" || a.Role != "switchboard-apply" || a.GitHubAudience != "https://github.com/ORG" {
-		t.Fatalf("auth_login_jwt = %+v", a)
+	if a == nil {
+		t.Fatalf("auth_login_jwt = nil, want a login")
+	}
+	for _, c := range []struct{ field, got, want string }{
+		{"Method", string(a.Method), string(secretref.VaultAuthJWT)},
+		{"Mount", a.Mount, "github"},
+		{"Role", a.Role, "switchboard-apply"},
+		{"GitHubAudience", a.GitHubAudience, "https://github.com/ORG"},
+	} {
+		if c.got != c.want {
+			t.Errorf("auth_login_jwt %s = %q, want %q", c.field, c.got, c.want)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
 	}
 	if cfg.Vault.AgentAddress != "http://127.0.0.1:8100" {
 		t.Errorf("agent address from VAULT_AGENT_ADDR = %q", cfg.Vault.AgentAddress)
@@ -43,8 +56,18 @@ vault {
 }
 `})
 	a = mustLoad(t, dir, LoadOptions{Env: noEnv}).Vault.Auth
-	if a.Method != secretref.VaultAuthAppRole || a.Mount != "approle" || a.RoleID != "r-1" || a.SecretFile != "/run/secrets/sid" {
-		t.Fatalf("auth_login_approle = %+v", a)
+	for _, c := range []struct{ field, got, want string }{
+		{"Method", string(a.Method), string(secretref.VaultAuthAppRole)},
+		{"Mount", a.Mount, "approle"},
+		{"RoleID", a.RoleID, "r-1"},
+		{"SecretFile", a.SecretFile, "/run/secrets/sid"},
+	} {
+		if c.got != c.want {
+			t.Errorf("auth_login_approle %s = %q, want %q", c.field, c.got, c.want)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
 	}
 
 	dir = writeDir(t, map[string]string{"main.hcl": `
