@@ -180,9 +180,34 @@ func TestFmtViews(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || errOut.Len() != 0 {
 		t.Fatalf("json: %v\n%s\n%s", err, out, errOut)
 	}
-	if doc.Success || len(doc.Files) != 3 || doc.Files[0] != (FmtFile{Name: "a.hcl"}) || doc.Files[1].Diff != "diff" || !doc.Files[1].Changed ||
-		doc.Files[2].Name != "-" || *doc.Files[2].Formatted != "a = 1\n" || len(doc.Diagnostics) != 2 || doc.Diagnostics[1].Summary != "fmt: boom" {
-		t.Errorf("json: %+v", doc)
+	if doc.Success {
+		t.Errorf("json: Success = true, want false")
+	}
+	if len(doc.Files) != 3 {
+		t.Errorf("json: got %d files, want 3: %+v", len(doc.Files), doc.Files)
+	} else {
+		if want := (FmtFile{Name: "a.hcl"}); doc.Files[0] != want {
+			t.Errorf("json: Files[0] = %+v, want %+v", doc.Files[0], want)
+		}
+		if doc.Files[1].Diff != "diff" {
+			t.Errorf("json: Files[1].Diff = %q, want %q", doc.Files[1].Diff, "diff")
+		}
+		if !doc.Files[1].Changed {
+			t.Errorf("json: Files[1].Changed = false, want true")
+		}
+		if doc.Files[2].Name != "-" {
+			t.Errorf("json: Files[2].Name = %q, want %q", doc.Files[2].Name, "-")
+		}
+		if f := doc.Files[2].Formatted; f == nil {
+			t.Errorf("json: Files[2].Formatted = nil, want %q", "a = 1\n")
+		} else if *f != "a = 1\n" {
+			t.Errorf("json: Files[2].Formatted = %q, want %q", *f, "a = 1\n")
+		}
+	}
+	if len(doc.Diagnostics) != 2 {
+		t.Errorf("json: got %d diagnostics, want 2: %+v", len(doc.Diagnostics), doc.Diagnostics)
+	} else if doc.Diagnostics[1].Summary != "fmt: boom" {
+		t.Errorf("json: Diagnostics[1].Summary = %q, want %q", doc.Diagnostics[1].Summary, "fmt: boom")
 	}
 }
 
@@ -237,9 +262,22 @@ func TestErrorViews(t *testing.T) {
 	s, out, errOut = testStream()
 	Error(s, errors.New("no such file"), true)
 	var ev Event
-	if err := json.Unmarshal(out.Bytes(), &ev); err != nil || errOut.Len() != 0 || ev.Type != "diagnostic" || ev.Level != "error" ||
-		ev.Diagnostic.Severity != "error" || ev.Diagnostic.Summary != "no such file" {
-		t.Errorf("json: %v %s %s", err, out, errOut)
+	if err := json.Unmarshal(out.Bytes(), &ev); err != nil {
+		t.Errorf("json: %v %s", err, out)
+	} else {
+		for _, c := range []struct{ field, got, want string }{
+			{"type", ev.Type, "diagnostic"},
+			{"@level", ev.Level, "error"},
+			{"diagnostic.severity", ev.Diagnostic.Severity, "error"},
+			{"diagnostic.summary", ev.Diagnostic.Summary, "no such file"},
+		} {
+			if c.got != c.want {
+				t.Errorf("json: %s = %q, want %q", c.field, c.got, c.want)
+			}
+		}
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("json: stderr = %q, want nothing", errOut)
 	}
 	// After a document, a second JSON value would break its parsers.
 	s, out, errOut = testStream()
@@ -278,8 +316,21 @@ func TestValidateViews(t *testing.T) {
 			Summary string `json:"summary"`
 		} `json:"diagnostics"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || doc.Valid || doc.ErrorCount != 1 || doc.Diagnostics[0].Summary != "Bad thing" || errOut.Len() != 0 {
-		t.Errorf("json: %v %s %s", err, out, errOut)
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Errorf("json: %v %s", err, out)
+	} else {
+		if doc.Valid {
+			t.Errorf("json: valid = true, want false")
+		}
+		if doc.ErrorCount != 1 {
+			t.Errorf("json: error_count = %d, want 1", doc.ErrorCount)
+		}
+		if doc.Diagnostics[0].Summary != "Bad thing" {
+			t.Errorf("json: diagnostics[0].summary = %q, want %q", doc.Diagnostics[0].Summary, "Bad thing")
+		}
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("json: stderr = %q, want nothing", errOut)
 	}
 }
 
@@ -307,8 +358,21 @@ func TestImportViews(t *testing.T) {
 	j.KeyStored("k1", "secret/llm/k", 1)
 	j.Report(ImportReport{Dir: "providers", Import: im})
 	var doc ImportDocument
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || !doc.Success || doc.Migration.Keys != 1 || len(doc.Migration.Stored) != 1 ||
-		len(doc.SecretsToStore) != 1 || doc.SecretsToStore[0].Path != "secret/llm/a" {
-		t.Errorf("json: %v %+v", err, doc)
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("json: %v %s", err, out)
+	}
+	if !doc.Success {
+		t.Errorf("json: success = false, want true: %+v", doc)
+	}
+	if doc.Migration.Keys != 1 {
+		t.Errorf("json: migration.keys = %d, want 1", doc.Migration.Keys)
+	}
+	if len(doc.Migration.Stored) != 1 {
+		t.Errorf("json: migration.stored = %v, want 1 entry", doc.Migration.Stored)
+	}
+	if len(doc.SecretsToStore) != 1 {
+		t.Errorf("json: got %d secrets_to_store, want 1: %+v", len(doc.SecretsToStore), doc.SecretsToStore)
+	} else if doc.SecretsToStore[0].Path != "secret/llm/a" {
+		t.Errorf("json: secrets_to_store[0].path = %q, want %q", doc.SecretsToStore[0].Path, "secret/llm/a")
 	}
 }
