@@ -116,9 +116,31 @@ func TestFmtJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); code != 2 || err != nil || errOut != "" {
 		t.Fatalf("fmt --json: exit %d %v\n%s%s", code, err, out, errOut)
 	}
-	if doc.Success || len(doc.Files) != 2 || doc.Files[0].Name != a || !doc.Files[0].Changed || !strings.Contains(doc.Files[0].Diff, "+  name = \"A\"") ||
-		doc.Files[1] != (views.FmtFile{Name: b}) || len(doc.Diagnostics) != 1 || doc.Diagnostics[0].Range == nil || doc.Diagnostics[0].Range.Filename != filepath.Join(dir, "c.hcl") {
-		t.Errorf("document: %+v", doc)
+	if doc.Success {
+		t.Errorf("document: success = true, want false")
+	}
+	if len(doc.Files) != 2 {
+		t.Errorf("document: got %d files, want 2: %+v", len(doc.Files), doc.Files)
+	} else {
+		if doc.Files[0].Name != a {
+			t.Errorf("document: files[0].name = %q, want %q", doc.Files[0].Name, a)
+		}
+		if !doc.Files[0].Changed {
+			t.Errorf("document: files[0].changed = false, want true")
+		}
+		if !strings.Contains(doc.Files[0].Diff, "+  name = \"A\"") {
+			t.Errorf("document: files[0].diff = %q, want it to contain %q", doc.Files[0].Diff, "+  name = \"A\"")
+		}
+		if want := (views.FmtFile{Name: b}); doc.Files[1] != want {
+			t.Errorf("document: files[1] = %+v, want %+v", doc.Files[1], want)
+		}
+	}
+	if len(doc.Diagnostics) != 1 {
+		t.Errorf("document: got %d diagnostics, want 1: %+v", len(doc.Diagnostics), doc.Diagnostics)
+	} else if r := doc.Diagnostics[0].Range; r == nil {
+		t.Errorf("document: diagnostics[0].range = nil, want one in c.hcl")
+	} else if want := filepath.Join(dir, "c.hcl"); r.Filename != want {
+		t.Errorf("document: diagnostics[0].range.filename = %q, want %q", r.Filename, want)
 	}
 	if src, _ := os.ReadFile(a); string(src) != unformatted {
 		t.Error("--check --json changed the file")
@@ -132,8 +154,20 @@ func TestFmtJSON(t *testing.T) {
 	// fmt - --json: the formatted text in the document.
 	code, out, _ = runSwitchboardWithInput(t, unformatted, "fmt", "--json", "-")
 	doc = views.FmtDocument{}
-	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || len(doc.Files) != 1 || doc.Files[0].Name != "-" ||
-		!doc.Files[0].Changed || doc.Files[0].Formatted == nil || *doc.Files[0].Formatted != formatted {
+	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || len(doc.Files) != 1 {
 		t.Errorf("fmt - --json: exit %d %v\n%s", code, err, out)
+	} else {
+		f := doc.Files[0]
+		if f.Name != "-" {
+			t.Errorf("fmt - --json: files[0].name = %q, want %q", f.Name, "-")
+		}
+		if !f.Changed {
+			t.Errorf("fmt - --json: files[0].changed = false, want true")
+		}
+		if f.Formatted == nil {
+			t.Errorf("fmt - --json: files[0].formatted = nil, want %q", formatted)
+		} else if *f.Formatted != formatted {
+			t.Errorf("fmt - --json: files[0].formatted = %q, want %q", *f.Formatted, formatted)
+		}
 	}
 }

@@ -71,8 +71,23 @@ func TestImportJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || errOut != "" {
 		t.Fatalf("import --json: exit %d %v\n%s%s", code, err, out, errOut)
 	}
-	if !doc.Success || doc.Dir != dir || doc.GlowProviders == 0 || doc.GateflowProviders == 0 || len(doc.SecretsToStore) == 0 || doc.Migration != nil {
-		t.Errorf("document: %+v", doc)
+	if !doc.Success {
+		t.Errorf("document: success = false, want true: %+v", doc)
+	}
+	if doc.Dir != dir {
+		t.Errorf("document: dir = %q, want %q", doc.Dir, dir)
+	}
+	if doc.GlowProviders == 0 {
+		t.Errorf("document: glow_providers = 0, want some")
+	}
+	if doc.GateflowProviders == 0 {
+		t.Errorf("document: gateflow_providers = 0, want some")
+	}
+	if len(doc.SecretsToStore) == 0 {
+		t.Errorf("document: secrets_to_store is empty, want some")
+	}
+	if doc.Migration != nil {
+		t.Errorf("document: migration = %+v, want none", doc.Migration)
 	}
 	for _, s := range doc.SecretsToStore {
 		if s.Path == "" || s.Field != "value" || len(s.Users) == 0 {
@@ -96,9 +111,18 @@ func TestImportJSON(t *testing.T) {
 	// With --yes, the document says what was migrated.
 	code, out, errOut = runSwitchboard(t, "import", "--json", "--glow", "--migrate-keys-to-vault", "--yes", "-o", t.TempDir())
 	doc = views.ImportDocument{}
-	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || doc.Migration == nil ||
-		doc.Migration.Keys != 3 || len(doc.Migration.Stored) != 3 || len(doc.Migration.Replaced) != 4 {
+	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || doc.Migration == nil {
 		t.Errorf("import --json --migrate-keys-to-vault --yes: exit %d %v\n%s%s", code, err, out, errOut)
+	} else {
+		if doc.Migration.Keys != 3 {
+			t.Errorf("import --json --migrate-keys-to-vault --yes: migration.keys = %d, want 3", doc.Migration.Keys)
+		}
+		if n := len(doc.Migration.Stored); n != 3 {
+			t.Errorf("import --json --migrate-keys-to-vault --yes: %d migration.stored, want 3: %v", n, doc.Migration.Stored)
+		}
+		if n := len(doc.Migration.Replaced); n != 4 {
+			t.Errorf("import --json --migrate-keys-to-vault --yes: %d migration.replaced, want 4: %v", n, doc.Migration.Replaced)
+		}
 	}
 	w.assertNoSecret(t, out, errOut)
 }
