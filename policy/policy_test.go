@@ -121,8 +121,19 @@ func TestJSONIsATerraformPlan(t *testing.T) {
 		t.Fatalf("%d resource changes", len(tf.ResourceChanges))
 	}
 	upd, del := tf.ResourceChanges[0], tf.ResourceChanges[1]
-	if upd.Mode != tfjson.ManagedResourceMode || upd.Type != "glow_provider" || upd.Name != "openai" || upd.Index != "prod" || upd.ProviderName != "glow" {
-		t.Errorf("update: %+v", upd)
+	for _, c := range []struct {
+		field     string
+		got, want any
+	}{
+		{"Mode", upd.Mode, tfjson.ManagedResourceMode},
+		{"Type", upd.Type, "glow_provider"},
+		{"Name", upd.Name, "openai"},
+		{"Index", upd.Index, "prod"},
+		{"ProviderName", upd.ProviderName, "glow"},
+	} {
+		if c.got != c.want {
+			t.Errorf("update: %s = %#v, want %#v", c.field, c.got, c.want)
+		}
 	}
 	if !upd.Change.Actions.Update() || upd.Change.After.(map[string]any)["description"] != "b" {
 		t.Errorf("update change: %+v", upd.Change)
@@ -130,8 +141,17 @@ func TestJSONIsATerraformPlan(t *testing.T) {
 	if mask := upd.Change.AfterSensitive.(map[string]any); mask["keys"].(map[string]any)["primary"] != true {
 		t.Errorf("the key is not marked sensitive: %v", mask)
 	}
-	if !del.Change.Actions.Delete() || del.Change.After != nil || del.Change.AfterSensitive != false || del.Index != nil {
-		t.Errorf("delete: %+v %+v", del, del.Change)
+	if !del.Change.Actions.Delete() {
+		t.Errorf("delete: actions = %v, want delete", del.Change.Actions)
+	}
+	if del.Change.After != nil {
+		t.Errorf("delete: after = %#v, want nil", del.Change.After)
+	}
+	if del.Change.AfterSensitive != false {
+		t.Errorf("delete: after_sensitive = %#v, want false", del.Change.AfterSensitive)
+	}
+	if del.Index != nil {
+		t.Errorf("delete: index = %#v, want nil", del.Index)
 	}
 	if len(tf.PlannedValues.RootModule.Resources) != 1 || tf.PlannedValues.RootModule.Resources[0].Address != upd.Address {
 		t.Errorf("planned_values: %+v", tf.PlannedValues.RootModule.Resources)
