@@ -124,8 +124,21 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 		}
 		// The audit log persists too: the decrypt before the restart and
 		// the one after.
-		if a := e.srv.Audit(); len(a) != 2 || a[0].ActorName != actor || a[0].ProviderID != p || !a[0].Success || a[1].ActorName != actor {
-			t.Errorf("audit after restart: %+v", a)
+		if a := e.srv.Audit(); len(a) != 2 {
+			t.Errorf("audit after restart: %d entries, want 2: %+v", len(a), a)
+		} else {
+			if a[0].ActorName != actor {
+				t.Errorf("audit after restart: a[0].ActorName = %q, want %q", a[0].ActorName, actor)
+			}
+			if a[0].ProviderID != p {
+				t.Errorf("audit after restart: a[0].ProviderID = %q, want %q", a[0].ProviderID, p)
+			}
+			if !a[0].Success {
+				t.Errorf("audit after restart: a[0].Success = false, want true")
+			}
+			if a[1].ActorName != actor {
+				t.Errorf("audit after restart: a[1].ActorName = %q, want %q", a[1].ActorName, actor)
+			}
 		}
 	})
 }
