@@ -579,8 +579,21 @@ func TestErrorStatuses(t *testing.T) {
 				t.Errorf("message\n got %s\nwant %s", err, tc.want)
 			}
 			var ae *api.Error
-			if !errors.As(err, &ae) || ae.StatusCode != tc.status || ae.Code != tc.code || ae.Field != tc.field || ae.Service != "glow" {
-				t.Errorf("fields %+v", ae)
+			if !errors.As(err, &ae) {
+				t.Errorf("%v is not an *api.Error", err)
+			} else {
+				if ae.StatusCode != tc.status {
+					t.Errorf("StatusCode = %d, want %d", ae.StatusCode, tc.status)
+				}
+				if ae.Code != tc.code {
+					t.Errorf("Code = %q, want %q", ae.Code, tc.code)
+				}
+				if ae.Field != tc.field {
+					t.Errorf("Field = %q, want %q", ae.Field, tc.field)
+				}
+				if ae.Service != "glow" {
+					t.Errorf("Service = %q, want %q", ae.Service, "glow")
+				}
 			}
 			if errors.Is(err, api.ErrOutcomeUnknown) {
 				t.Errorf("%v must not be outcome-unknown", err)
@@ -663,8 +676,21 @@ func TestRetry503ThenSuccess(t *testing.T) {
 	if err != nil || len(got) != 1 {
 		t.Fatalf("%v %v", got, err)
 	}
-	if ev := rc.get(); len(ev) != 1 || ev[0].StatusCode != 503 || ev[0].Retry != 1 || ev[0].Operation != "create provider" || ev[0].Service != "glow" {
-		t.Errorf("retry events %+v", ev)
+	if ev := rc.get(); len(ev) != 1 {
+		t.Errorf("retry events: got %d, want 1: %+v", len(ev), ev)
+	} else {
+		if ev[0].StatusCode != 503 {
+			t.Errorf("retry event StatusCode = %d, want 503", ev[0].StatusCode)
+		}
+		if ev[0].Retry != 1 {
+			t.Errorf("retry event Retry = %d, want 1", ev[0].Retry)
+		}
+		if ev[0].Operation != "create provider" {
+			t.Errorf("retry event Operation = %q, want %q", ev[0].Operation, "create provider")
+		}
+		if ev[0].Service != "glow" {
+			t.Errorf("retry event Service = %q, want %q", ev[0].Service, "glow")
+		}
 	}
 	if s := c.Stats(); s.Attempts != 2 || s.Retries != 1 || s.OutcomeUnknown != 0 {
 		t.Errorf("stats %+v", s)
