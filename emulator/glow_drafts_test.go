@@ -37,8 +37,20 @@ func TestGlowDraftContinuedByItsID(t *testing.T) {
 	b, _ := g.createProvider(`{"name":"B"}`)
 
 	r := g.draft(`{"input_draft_id":%q,"expected_version":1,"description":"one"}`, aDraft).want(200)
-	if r.str("draft_id") != aDraft || r.num("new_version") != 2 || r.str("form_state", "provider_id") != a || r.str("form_state", "description") != "one" {
-		t.Fatalf("continued without provider_id: %s", r.raw)
+	if got := r.str("draft_id"); got != aDraft {
+		t.Errorf("continued without provider_id: draft_id = %q, want %q", got, aDraft)
+	}
+	if got := r.num("new_version"); got != 2 {
+		t.Errorf("continued without provider_id: new_version = %d, want 2", got)
+	}
+	if got := r.str("form_state", "provider_id"); got != a {
+		t.Errorf("continued without provider_id: form_state.provider_id = %q, want %q", got, a)
+	}
+	if got := r.str("form_state", "description"); got != "one" {
+		t.Errorf("continued without provider_id: form_state.description = %q, want %q", got, "one")
+	}
+	if t.Failed() {
+		t.FailNow()
 	}
 	r = g.draft(`{"provider_id":%q,"input_draft_id":%q,"expected_version":2,"values":{"k":"v"}}`, a, aDraft).want(200)
 	if r.num("new_version") != 3 || r.str("form_state", "description") != "one" || r.str("form_state", "values", "k") != "v" {
@@ -96,9 +108,23 @@ func TestGlowDraftByName(t *testing.T) {
 	cs.draft(`{"name":"OpenAI Production","expected_version":2,"key_ids":[%q]}`, key).wantError(409, "version_conflict", "expected_version")
 	r = cs.draft(`{"name":"OpenAI Production","expected_version":1,"key_ids":[%q]}`, key).want(200)
 	d := r.str("draft_id")
-	if r.num("new_version") != 2 || r.str("form_state", "provider_id") != inCS || r.str("form_state", "key_ids", 0) != key ||
-		r.str("form_state", "department_ids", 0) != "cs" {
-		t.Fatalf("by-name draft in cs: %s", r.raw)
+	if got := r.num("new_version"); got != 2 {
+		t.Errorf("by-name draft in cs: new_version = %d, want 2", got)
+	}
+	for _, c := range []struct {
+		path []any
+		want string
+	}{
+		{[]any{"form_state", "provider_id"}, inCS},
+		{[]any{"form_state", "key_ids", 0}, key},
+		{[]any{"form_state", "department_ids", 0}, "cs"},
+	} {
+		if got := r.str(c.path...); got != c.want {
+			t.Errorf("by-name draft in cs: %v = %q, want %q", c.path, got, c.want)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
 	}
 	if all.version(inMath) != 1 || all.version(inCS) != 2 || all.updatedAt(inCS) != stamp {
 		t.Fatalf("the by-name draft touched the wrong provider or moved updated_at")

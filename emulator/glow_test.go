@@ -359,8 +359,18 @@ func TestGlowDecryptAudit(t *testing.T) {
 	key, otherKey := k.str("keys", 0, "key_id"), k.str("keys", 1, "key_id")
 	id, _ := g.createProvider(fmt.Sprintf(`{"name":"P","key_ids":[%q]}`, key))
 	r := g.postf("/provider/decrypt", `{"provider_id":%q,"key_id":%q}`, id, key).want(200)
-	if r.str("value") != "sk-live-123" || r.str("actor_name") != "alice@example.edu" || r.str("name") != "prod" || r.str("key_id") != key {
-		t.Fatalf("decrypt: %s", r.raw)
+	for _, c := range []struct{ field, want string }{
+		{"value", "sk-live-123"},
+		{"actor_name", "alice@example.edu"},
+		{"name", "prod"},
+		{"key_id", key},
+	} {
+		if got := r.str(c.field); got != c.want {
+			t.Errorf("decrypt: %s = %q, want %q", c.field, got, c.want)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
 	}
 	g.postf("/provider/decrypt", `{"provider_id":%q,"key_id":%q}`, id, otherKey).wantError(404, "not_found", "key_id")
 	g.postf("/provider/decrypt", `{"provider_id":"nope","key_id":%q}`, key).wantError(404, "not_found", "provider_id")

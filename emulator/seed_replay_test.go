@@ -74,9 +74,17 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	ids["PROVIDER_UUID"] = openai
 	ids["CREATE_DRAFT_UUID"] = openaiDraft
 	r = g.do("PATCH", "/provider/draft", fill(`{"input_draft_id": "CREATE_DRAFT_UUID", "expected_version": 1, "endpoint_ids": ["ENDPOINT_UUID"], "key_ids": ["KEY_UUID"]}`, ids)).want(200)
-	if r.str("draft_id") != openaiDraft || r.num("new_version") != 2 || r.str("form_state", "provider_id") != openai ||
-		r.str("form_state", "key_ids", 0) != ids["KEY_UUID"] {
-		t.Errorf("continued the create's draft: %s", r.raw)
+	if got := r.str("draft_id"); got != openaiDraft {
+		t.Errorf("continued the create's draft: draft_id = %q, want %q", got, openaiDraft)
+	}
+	if got := r.num("new_version"); got != 2 {
+		t.Errorf("continued the create's draft: new_version = %d, want 2", got)
+	}
+	if got := r.str("form_state", "provider_id"); got != openai {
+		t.Errorf("continued the create's draft: form_state.provider_id = %q, want %q", got, openai)
+	}
+	if got := r.str("form_state", "key_ids", 0); got != ids["KEY_UUID"] {
+		t.Errorf("continued the create's draft: form_state.key_ids[0] = %q, want %q", got, ids["KEY_UUID"])
 	}
 	r = g.post("/provider/publish", fill(`{"draft_id": "CREATE_DRAFT_UUID", "expected_version": 2}`, ids)).want(200)
 	if r.num("version") != 3 || r.str("endpoint_ids", 0) != ids["ENDPOINT_UUID"] {
@@ -129,9 +137,20 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	r.hasFields(r.body, "draft_id", "new_version", "form_state")
 	r.hasFields(r.get("form_state"), "name", "description", "endpoint_ids", "key_ids", "values")
 	draftID := r.str("draft_id")
-	if draftID == openaiDraft || r.num("new_version") != 4 || r.str("form_state", "provider_id") != openai ||
-		r.str("form_state", "key_ids", 0) != ids["NEW_KEY_UUID"] || r.str("form_state", "endpoint_ids", 0) != ids["NEW_ENDPOINT_UUID"] {
-		t.Errorf("the guide's draft: %s", r.raw)
+	if draftID == openaiDraft {
+		t.Errorf("the guide's draft: draft_id = %q, want a new draft, not the create's", draftID)
+	}
+	if got := r.num("new_version"); got != 4 {
+		t.Errorf("the guide's draft: new_version = %d, want 4", got)
+	}
+	if got := r.str("form_state", "provider_id"); got != openai {
+		t.Errorf("the guide's draft: form_state.provider_id = %q, want %q", got, openai)
+	}
+	if got := r.str("form_state", "key_ids", 0); got != ids["NEW_KEY_UUID"] {
+		t.Errorf("the guide's draft: form_state.key_ids[0] = %q, want %q", got, ids["NEW_KEY_UUID"])
+	}
+	if got := r.str("form_state", "endpoint_ids", 0); got != ids["NEW_ENDPOINT_UUID"] {
+		t.Errorf("the guide's draft: form_state.endpoint_ids[0] = %q, want %q", got, ids["NEW_ENDPOINT_UUID"])
 	}
 	// Nothing live changed: the version (the provider's lock) grew, the
 	// fields and updated_at did not.
@@ -151,15 +170,37 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	r = g.post("/provider/drafts", "").want(200)
 	r.hasFields(r.body, "drafts")
 	r.hasFields(r.get("drafts", 0), "draft_id", "provider_id", "version", "form_state")
-	if len(r.list("drafts")) != 1 || r.str("drafts", 0, "draft_id") != draftID || r.str("drafts", 0, "provider_id") != openai || r.num("drafts", 0, "version") != 5 {
-		t.Errorf("drafts: %s", r.raw)
+	if n := len(r.list("drafts")); n != 1 {
+		t.Errorf("drafts: %d drafts, want 1: %s", n, r.raw)
+	} else {
+		if got := r.str("drafts", 0, "draft_id"); got != draftID {
+			t.Errorf("drafts[0].draft_id = %q, want %q", got, draftID)
+		}
+		if got := r.str("drafts", 0, "provider_id"); got != openai {
+			t.Errorf("drafts[0].provider_id = %q, want %q", got, openai)
+		}
+		if got := r.num("drafts", 0, "version"); got != 5 {
+			t.Errorf("drafts[0].version = %d, want 5", got)
+		}
 	}
 
 	// Publishing rotates the key and switches the endpoint at once.
 	r = g.post("/provider/publish", `{"draft_id": "`+draftID+`", "expected_version": 5}`).want(200)
-	if r.num("version") != 6 || r.str("name") != "OpenAI Production" || len(r.list("key_ids")) != 1 || r.str("key_ids", 0) != ids["NEW_KEY_UUID"] ||
-		len(r.list("endpoint_ids")) != 1 || r.str("endpoint_ids", 0) != ids["NEW_ENDPOINT_UUID"] {
-		t.Errorf("published the guide's draft: %s", r.raw)
+	if got := r.num("version"); got != 6 {
+		t.Errorf("published the guide's draft: version = %d, want 6", got)
+	}
+	if got := r.str("name"); got != "OpenAI Production" {
+		t.Errorf("published the guide's draft: name = %q, want %q", got, "OpenAI Production")
+	}
+	for _, c := range []struct{ field, want string }{
+		{"key_ids", ids["NEW_KEY_UUID"]},
+		{"endpoint_ids", ids["NEW_ENDPOINT_UUID"]},
+	} {
+		if n := len(r.list(c.field)); n != 1 {
+			t.Errorf("published the guide's draft: %d %s, want 1: %s", n, c.field, r.raw)
+		} else if got := r.str(c.field, 0); got != c.want {
+			t.Errorf("published the guide's draft: %s[0] = %q, want %q", c.field, got, c.want)
+		}
 	}
 	if r := g.post("/provider/decrypt", fill(`{"provider_id": "PROVIDER_UUID", "key_id": "NEW_KEY_UUID"}`, ids)).want(200); r.str("value") != "sk-proj-rotated" {
 		t.Errorf("decrypt after the rotation: %s", r.raw)
@@ -249,8 +290,17 @@ func TestSeedReplayGateflowReference(t *testing.T) {
 	configureShape := func(r *reply, id, name string) {
 		t.Helper()
 		r.hasFields(r.body, "id", "name", "status", "configured", "configured_at", "models")
-		if r.str("id") != id || r.str("name") != name || r.str("status") != "active" || r.get("configured") != true {
-			t.Errorf("configure %s: %s", id, r.raw)
+		for _, c := range []struct{ field, want string }{
+			{"id", id},
+			{"name", name},
+			{"status", "active"},
+		} {
+			if got := r.str(c.field); got != c.want {
+				t.Errorf("configure %s: %s = %q, want %q", id, c.field, got, c.want)
+			}
+		}
+		if got := r.get("configured"); got != true {
+			t.Errorf("configure %s: configured = %v, want true", id, got)
 		}
 	}
 	// Configure Provider: OpenAI
