@@ -148,8 +148,14 @@ func TestFmtJSON(t *testing.T) {
 	// An error is part of the document.
 	code, out, errOut = runSwitchboard(t, "fmt", "--json", filepath.Join(dir, "missing"))
 	doc = views.FmtDocument{}
-	if err := json.Unmarshal([]byte(out), &doc); code != 1 || err != nil || errOut != "" || doc.Success || len(doc.Diagnostics) != 1 {
+	if err := json.Unmarshal([]byte(out), &doc); code != 1 || err != nil || errOut != "" {
 		t.Errorf("fmt --json of a missing directory: exit %d %v\n%s%s", code, err, out, errOut)
+	}
+	if doc.Success {
+		t.Errorf("fmt --json of a missing directory: success = true, want false")
+	}
+	if len(doc.Diagnostics) != 1 {
+		t.Errorf("fmt --json of a missing directory: %d diagnostics, want 1: %+v", len(doc.Diagnostics), doc.Diagnostics)
 	}
 	// fmt - --json: the formatted text in the document.
 	code, out, _ = runSwitchboardWithInput(t, unformatted, "fmt", "--json", "-")

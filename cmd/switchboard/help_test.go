@@ -39,8 +39,17 @@ func TestHelpTexts(t *testing.T) {
 	if checked < 15 {
 		t.Errorf("only %d example commands found", checked)
 	}
-	if got := exampleCommands(`  switchboard plan --out p 'a b' && switchboard apply p > x.md # comment`); len(got) != 2 || len(got[0]) != 4 || got[0][3] != "a b" || len(got[1]) != 2 {
-		t.Errorf("exampleCommands: %q", got)
+	if got := exampleCommands(`  switchboard plan --out p 'a b' && switchboard apply p > x.md # comment`); len(got) != 2 {
+		t.Errorf("exampleCommands: %d commands, want 2: %q", len(got), got)
+	} else {
+		if len(got[0]) != 4 {
+			t.Errorf("exampleCommands: first command has %d words, want 4: %q", len(got[0]), got[0])
+		} else if got[0][3] != "a b" {
+			t.Errorf("exampleCommands: first command's 4th word = %q, want %q", got[0][3], "a b")
+		}
+		if len(got[1]) != 2 {
+			t.Errorf("exampleCommands: second command has %d words, want 2: %q", len(got[1]), got[1])
+		}
 	}
 	for _, line := range strings.Split(root.Example, "\n") {
 		for _, words := range exampleCommands(line) {

@@ -210,8 +210,16 @@ func TestReplacementKeepsTheSharedEndpoint(t *testing.T) {
 	c := glowClient(t, w)
 	p := onlyProvider(t, c)
 	eps, _ := api.Collect(c.ListEndpoints(context.Background()))
-	if p.Name != "OpenAI Next" || len(p.EndpointIDs) != 1 || len(p.KeyIDs) != 1 || len(eps) != 1 || eps[0].ID != p.EndpointIDs[0] {
-		t.Errorf("after the replacement: provider %+v, endpoints %+v", p, eps)
+	if p.Name != "OpenAI Next" {
+		t.Errorf("after the replacement: provider name = %q, want %q", p.Name, "OpenAI Next")
+	}
+	if len(p.KeyIDs) != 1 {
+		t.Errorf("after the replacement: provider key_ids = %v, want 1", p.KeyIDs)
+	}
+	if len(p.EndpointIDs) != 1 || len(eps) != 1 {
+		t.Errorf("after the replacement: provider endpoint_ids = %v and endpoints %+v, want 1 each", p.EndpointIDs, eps)
+	} else if eps[0].ID != p.EndpointIDs[0] {
+		t.Errorf("after the replacement: endpoint ID = %q, want the provider's %q", eps[0].ID, p.EndpointIDs[0])
 	}
 	noChanges(t, dir)
 }
@@ -285,8 +293,13 @@ func TestInterruptedApplyLeavesNothingOrphaned(t *testing.T) {
 	p := onlyProvider(t, c)
 	keys, _ := api.Collect(c.ListKeys(context.Background()))
 	drafts, _ := api.Collect(c.ListDrafts(context.Background()))
-	if len(keys) != 1 || len(p.KeyIDs) != 1 || keys[0].ID != p.KeyIDs[0] || len(drafts) != 0 {
-		t.Errorf("left behind: keys %+v (provider has %v), drafts %+v", keys, p.KeyIDs, drafts)
+	if len(keys) != 1 || len(p.KeyIDs) != 1 {
+		t.Errorf("left behind: keys %+v (provider has %v), want 1 each", keys, p.KeyIDs)
+	} else if keys[0].ID != p.KeyIDs[0] {
+		t.Errorf("left behind: key %q, want the provider's %q", keys[0].ID, p.KeyIDs[0])
+	}
+	if len(drafts) != 0 {
+		t.Errorf("left behind: drafts %+v, want none", drafts)
 	}
 }
 

@@ -192,8 +192,21 @@ func TestApplyJSONErrorsAreDiagnostics(t *testing.T) {
 	code, out, errOut = runSwitchboard(t, "apply", "--json", "--auto-approve", dir)
 	events = jsonEvents(t, out)
 	d, _ := events[len(events)-1]["diagnostic"].(map[string]any)
-	if code != 1 || errOut != "" || d == nil || d["severity"] != "error" || d["range"] == nil {
-		t.Errorf("configuration error: exit %d %s%s", code, out, errOut)
+	if code != 1 {
+		t.Errorf("configuration error: exit %d, want 1", code)
+	}
+	if errOut != "" {
+		t.Errorf("configuration error: stderr = %q, want nothing", errOut)
+	}
+	if d == nil {
+		t.Errorf("configuration error: last event has no diagnostic: %s", out)
+	} else {
+		if d["severity"] != "error" {
+			t.Errorf("configuration error: severity = %v, want %q", d["severity"], "error")
+		}
+		if d["range"] == nil {
+			t.Errorf("configuration error: range = nil, want the place: %v", d)
+		}
 	}
 }
 
