@@ -15,13 +15,31 @@ import (
 func TestOwnerMarker(t *testing.T) {
 	m := OwnerMarker{Owner: "platform-team", Address: `glow_provider.x["a\"b"]`, PreventDestroy: true}
 	values, own := SplitMarker(WithMarker(map[string]string{"tier": "gold"}, m))
-	if own.Marker == nil || *own.Marker != m || len(values) != 1 || values["tier"] != "gold" {
-		t.Fatalf("values %v ownership %+v", values, own)
+	if own.Marker == nil {
+		t.Fatalf("ownership %+v: Marker = nil, want %+v", own, m)
+	}
+	if *own.Marker != m {
+		t.Fatalf("Marker = %+v, want %+v", *own.Marker, m)
+	}
+	if len(values) != 1 {
+		t.Fatalf("values %v: %d values, want 1", values, len(values))
+	}
+	if values["tier"] != "gold" {
+		t.Fatalf("values[tier] = %q, want %q", values["tier"], "gold")
 	}
 	for _, bad := range []string{"", "{}", `{"owner":"a b","address":"x"}`, `{"owner":"a","address":"x","extra":1}`, `{"owner":"a","address":"x"} {}`, strings.Repeat("x", 5000)} {
 		_, own := SplitMarker(map[string]string{MarkerKey: bad})
-		if own.Invalid == "" || own.Marker != nil || own.Unmarked() || own.OwnedBy("a") {
-			t.Errorf("marker %.40q: ownership %+v", bad, own)
+		if own.Invalid == "" {
+			t.Errorf("marker %.40q: Invalid is empty, want a reason", bad)
+		}
+		if own.Marker != nil {
+			t.Errorf("marker %.40q: Marker = %+v, want nil", bad, *own.Marker)
+		}
+		if own.Unmarked() {
+			t.Errorf("marker %.40q: Unmarked() = true, want false", bad)
+		}
+		if own.OwnedBy("a") {
+			t.Errorf("marker %.40q: OwnedBy(a) = true, want false", bad)
 		}
 	}
 	if _, own := SplitMarker(map[string]string{"x": "1"}); !own.Unmarked() {
@@ -98,8 +116,17 @@ func TestGateflowFromLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Enabled || !got.Configured || got.CredentialsUpdatedAt.Compare(at) != 0 || got.Settings["timeout_ms"] != float64(3000) {
-		t.Errorf("got %+v", got)
+	if got.Enabled {
+		t.Errorf("Enabled = true, want false")
+	}
+	if !got.Configured {
+		t.Errorf("Configured = false, want true")
+	}
+	if got.CredentialsUpdatedAt.Compare(at) != 0 {
+		t.Errorf("CredentialsUpdatedAt = %v, want %v", got.CredentialsUpdatedAt, at)
+	}
+	if got.Settings["timeout_ms"] != float64(3000) {
+		t.Errorf("Settings[timeout_ms] = %#v, want float64(3000)", got.Settings["timeout_ms"])
 	}
 	if _, err := GateflowFromLive(gateflow.Provider{ID: "openai", Settings: map[string]any{"x": []any{1}}}); err == nil {
 		t.Error("nested setting accepted")
@@ -119,9 +146,15 @@ func TestNormalizeSettings(t *testing.T) {
 
 func TestModuleAddresses(t *testing.T) {
 	a := Address(`module.team["c.s[1]"].module.keys.glow_provider.openai["k.x"]`)
-	if a.Module() != `module.team["c.s[1]"].module.keys` || a.Type() != "glow_provider" || a.Name() != `openai["k.x"]` ||
-		a.Resource() != `module.team["c.s[1]"].module.keys.glow_provider.openai` {
-		t.Errorf("parts of %s: module %q type %q name %q resource %q", a, a.Module(), a.Type(), a.Name(), a.Resource())
+	for _, c := range []struct{ part, got, want string }{
+		{"module", a.Module(), `module.team["c.s[1]"].module.keys`},
+		{"type", a.Type(), "glow_provider"},
+		{"name", a.Name(), `openai["k.x"]`},
+		{"resource", string(a.Resource()), `module.team["c.s[1]"].module.keys.glow_provider.openai`},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s of %s = %q, want %q", c.part, a, c.got, c.want)
+		}
 	}
 	for target, want := range map[Address]bool{
 		`module.team`:                                  true,
