@@ -158,8 +158,18 @@ func TestIdentity(t *testing.T) {
 		t.Errorf("marked rename: %v, fields %s, marker %+v", marked.Actions, fieldNames(marked), marked.Marker)
 	}
 	pinned := p.Changes[slicesIndex(p.Changes, "glow_provider.pinned")]
-	if fieldNames(pinned) != "name" || pinned.Marker == nil || pinned.Marker.Address != "glow_provider.pinned" || pinned.Marker.Owner != owner {
-		t.Errorf("pinned adoption: fields %s, marker %+v", fieldNames(pinned), pinned.Marker)
+	if got := fieldNames(pinned); got != "name" {
+		t.Errorf("pinned adoption: fields %s, want name", got)
+	}
+	if pinned.Marker == nil {
+		t.Errorf("pinned adoption: marker = nil, want one")
+	} else {
+		if pinned.Marker.Address != "glow_provider.pinned" {
+			t.Errorf("pinned adoption: marker address = %q, want %q", pinned.Marker.Address, "glow_provider.pinned")
+		}
+		if pinned.Marker.Owner != owner {
+			t.Errorf("pinned adoption: marker owner = %q, want %q", pinned.Marker.Owner, owner)
+		}
 	}
 }
 
@@ -268,8 +278,17 @@ func TestTerraformKeyRotatesWithoutDrift(t *testing.T) {
 	got.Keys = map[string]objects.KeyState{"primary": markedKey("k1", "primary", secretref.Source{TerraformVersion: 3})}
 	p := mustDiff(t, objects.Snapshot{Glow: []objects.GlowProvider{want}}, objects.Snapshot{Glow: []objects.GlowProvider{got}}, Options{})
 	c := p.Changes[0]
-	if len(c.Rotations) != 1 || !strings.Contains(c.Rotations[0].Reason, "terraform:v3") || c.Drift || len(c.Warnings) != 0 {
-		t.Fatalf("rotations %+v, drift %v, warnings %+v", c.Rotations, c.Drift, c.Warnings)
+	if len(c.Rotations) != 1 {
+		t.Fatalf("rotations %+v, want 1", c.Rotations)
+	}
+	if !strings.Contains(c.Rotations[0].Reason, "terraform:v3") {
+		t.Fatalf("rotation reason %q, want it to mention terraform:v3", c.Rotations[0].Reason)
+	}
+	if c.Drift {
+		t.Fatalf("drift = true, want false")
+	}
+	if len(c.Warnings) != 0 {
+		t.Fatalf("warnings %+v, want none", c.Warnings)
 	}
 	before := c.Before["keys"].(map[string]any)["primary"].(map[string]any)
 	if before["terraform_version"] != float64(3) || before["origin"] != nil {

@@ -54,8 +54,17 @@ func TestBlockLabelRenameMoves(t *testing.T) {
 		t.Fatalf("changes %+v", p.Changes)
 	}
 	c := p.Changes[0]
-	if c.Address != "glow_provider.renamed" || c.Action() != plan.ActionUpdate || c.PreviousAddress != "glow_provider.original" || c.ID != "prv_1" {
-		t.Errorf("%s %v previous %q id %s", c.Address, c.Actions, c.PreviousAddress, c.ID)
+	if c.Address != "glow_provider.renamed" {
+		t.Errorf("Address = %q, want %q", c.Address, "glow_provider.renamed")
+	}
+	if c.Action() != plan.ActionUpdate {
+		t.Errorf("Action() = %v, want %v", c.Action(), plan.ActionUpdate)
+	}
+	if c.PreviousAddress != "glow_provider.original" {
+		t.Errorf("PreviousAddress = %q, want %q", c.PreviousAddress, "glow_provider.original")
+	}
+	if c.ID != "prv_1" {
+		t.Errorf("ID = %q, want %q", c.ID, "prv_1")
 	}
 	if c.Marker == nil || c.Marker.Address != "glow_provider.renamed" {
 		t.Errorf("marker %+v: the move must rewrite it", c.Marker)
