@@ -26,8 +26,17 @@ func TestCatalogueCoversProviderIDs(t *testing.T) {
 	}
 	for _, id := range gateflow.ProviderIDs {
 		p, ok := gateflow.Catalogue(id)
-		if !ok || p.ID != id || p.Name != names[id] || !gateflow.IsProviderID(id) {
-			t.Errorf("Catalogue(%q) = %+v, %v", id, p, ok)
+		if !ok {
+			t.Errorf("Catalogue(%q): ok = false, want true", id)
+		}
+		if p.ID != id {
+			t.Errorf("Catalogue(%q).ID = %q, want %q", id, p.ID, id)
+		}
+		if p.Name != names[id] {
+			t.Errorf("Catalogue(%q).Name = %q, want %q", id, p.Name, names[id])
+		}
+		if !gateflow.IsProviderID(id) {
+			t.Errorf("IsProviderID(%q) = false, want true", id)
 		}
 		if len(p.Models) == 0 {
 			t.Errorf("%s has no models", id)

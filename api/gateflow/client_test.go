@@ -230,8 +230,18 @@ func TestErrorTable(t *testing.T) {
 				t.Errorf("message\n got %s\nwant %s", err, tc.want)
 			}
 			var ae *api.Error
-			if !errors.As(err, &ae) || ae.Service != "gateflow" || ae.Code != tc.code || ae.Field != tc.field {
-				t.Errorf("fields %+v", ae)
+			if !errors.As(err, &ae) {
+				t.Errorf("%v is not an *api.Error", err)
+			} else {
+				if ae.Service != "gateflow" {
+					t.Errorf("Service = %q, want %q", ae.Service, "gateflow")
+				}
+				if ae.Code != tc.code {
+					t.Errorf("Code = %q, want %q", ae.Code, tc.code)
+				}
+				if ae.Field != tc.field {
+					t.Errorf("Field = %q, want %q", ae.Field, tc.field)
+				}
 			}
 			if len(f.Requests()) != 1 {
 				t.Errorf("%d calls", len(f.Requests()))
@@ -409,8 +419,16 @@ func TestConditionalWrites(t *testing.T) {
 			writeError(w, 412, "precondition_failed", "provider openai changed", "")
 		})
 		_, err := f.client().Configure(ctx, "openai", creds, nil, gateflow.IfMatch(sent))
-		if !errors.Is(err, api.ErrPreconditionFailed) || !errors.Is(err, api.ErrConflict) || !errors.Is(err, api.ErrOutcomeUnknown) || len(f.Requests()) != 2 {
-			t.Fatalf("err %v after %d calls", err, len(f.Requests()))
+		for _, target := range []error{api.ErrPreconditionFailed, api.ErrConflict, api.ErrOutcomeUnknown} {
+			if !errors.Is(err, target) {
+				t.Errorf("err %v is not %v", err, target)
+			}
+		}
+		if n := len(f.Requests()); n != 2 {
+			t.Errorf("%d calls, want 2", n)
+		}
+		if t.Failed() {
+			t.FailNow()
 		}
 		if got := f.Requests()[1].Header.Get("If-Match"); got != sent {
 			t.Errorf("replay If-Match %q", got)

@@ -213,8 +213,17 @@ func TestHealthOfAnyShape(t *testing.T) {
 			if p.Health != nil && p.Health.LastErrorText() != tc.text {
 				t.Errorf("LastErrorText %q, want %q", p.Health.LastErrorText(), tc.text)
 			}
-			if p.ID != gateflow.OpenAI || !p.Configured || p.Settings["default_model"] != "gpt-5.2" || p.ETag != `"g1"` {
-				t.Errorf("provider %+v", p)
+			if p.ID != gateflow.OpenAI {
+				t.Errorf("ID = %q, want %q", p.ID, gateflow.OpenAI)
+			}
+			if !p.Configured {
+				t.Errorf("Configured = false, want true")
+			}
+			if p.Settings["default_model"] != "gpt-5.2" {
+				t.Errorf("Settings[default_model] = %#v, want %q", p.Settings["default_model"], "gpt-5.2")
+			}
+			if p.ETag != `"g1"` {
+				t.Errorf("ETag = %q, want %q", p.ETag, `"g1"`)
 			}
 		})
 	}
