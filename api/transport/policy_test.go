@@ -128,8 +128,17 @@ func TestNewValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hc.Timeout != 0 || hc.CheckRedirect != nil || c.hc.Timeout != time.Second || c.baseURL != "https://x/base" {
-		t.Errorf("client %+v, caller's %+v", c.hc, hc)
+	if hc.Timeout != 0 {
+		t.Errorf("caller's Timeout = %v, want 0 (untouched)", hc.Timeout)
+	}
+	if hc.CheckRedirect != nil {
+		t.Errorf("caller's CheckRedirect is set, want nil (untouched)")
+	}
+	if c.hc.Timeout != time.Second {
+		t.Errorf("client Timeout = %v, want %v", c.hc.Timeout, time.Second)
+	}
+	if c.baseURL != "https://x/base" {
+		t.Errorf("baseURL = %q, want %q", c.baseURL, "https://x/base")
 	}
 }
 
