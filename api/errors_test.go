@@ -93,7 +93,16 @@ func TestCollect(t *testing.T) {
 
 func TestNewConfigDefaults(t *testing.T) {
 	c := api.NewConfig(nil, api.WithRetryMax(0))
-	if c.Timeout != api.DefaultTimeout || c.RetryMax != 0 || c.PageSize != api.DefaultPageSize || c.RetryAfterMax != api.DefaultRetryAfterMax {
-		t.Errorf("%+v", c)
+	if c.Timeout != api.DefaultTimeout {
+		t.Errorf("Timeout = %v, want %v", c.Timeout, api.DefaultTimeout)
+	}
+	if c.RetryMax != 0 {
+		t.Errorf("RetryMax = %v, want 0", c.RetryMax)
+	}
+	if c.PageSize != api.DefaultPageSize {
+		t.Errorf("PageSize = %v, want %v", c.PageSize, api.DefaultPageSize)
+	}
+	if c.RetryAfterMax != api.DefaultRetryAfterMax {
+		t.Errorf("RetryAfterMax = %v, want %v", c.RetryAfterMax, api.DefaultRetryAfterMax)
 	}
 }
