@@ -51,8 +51,18 @@ func TestRetryScripted503(t *testing.T) {
 	if s := c.Stats(); s.Attempts != 2 || s.Retries != 1 || s.OutcomeUnknown != 0 {
 		t.Errorf("client stats %+v", s)
 	}
-	if ev := log.all(); len(ev) != 1 || ev[0].StatusCode != 503 || ev[0].Retry != 1 || ev[0].Service != "glow" {
-		t.Errorf("retry events %+v", ev)
+	if ev := log.all(); len(ev) != 1 {
+		t.Errorf("retry events: got %d, want 1: %+v", len(ev), ev)
+	} else {
+		if ev[0].StatusCode != 503 {
+			t.Errorf("retry event StatusCode = %d, want 503", ev[0].StatusCode)
+		}
+		if ev[0].Retry != 1 {
+			t.Errorf("retry event Retry = %d, want 1", ev[0].Retry)
+		}
+		if ev[0].Service != "glow" {
+			t.Errorf("retry event Service = %q, want %q", ev[0].Service, "glow")
+		}
 	}
 
 	// A 503 means "not processed", so even a create is retried, once.

@@ -134,9 +134,20 @@ func TestGateflowLostUpdateRefused(t *testing.T) {
 	wantPrecondition(t, err, id)
 
 	now := must(e.gw.Get(ctx, id))(t)
-	if now.ETag != after.ETag || now.Settings["default_model"] != "theirs" || now.Status != gateflow.StatusActive ||
-		!now.CredentialsUpdatedAt.Equal(*after.CredentialsUpdatedAt) || !now.UpdatedAt.Equal(*after.UpdatedAt) {
-		t.Errorf("refused writes changed the provider: %+v, was %+v", now, after)
+	if now.ETag != after.ETag {
+		t.Errorf("refused writes changed the provider: ETag = %q, was %q", now.ETag, after.ETag)
+	}
+	if now.Settings["default_model"] != "theirs" {
+		t.Errorf("refused writes changed the provider: Settings[default_model] = %#v, want %q", now.Settings["default_model"], "theirs")
+	}
+	if now.Status != gateflow.StatusActive {
+		t.Errorf("refused writes changed the provider: Status = %q, want %q", now.Status, gateflow.StatusActive)
+	}
+	if !now.CredentialsUpdatedAt.Equal(*after.CredentialsUpdatedAt) {
+		t.Errorf("refused writes changed the provider: CredentialsUpdatedAt = %v, was %v", now.CredentialsUpdatedAt, *after.CredentialsUpdatedAt)
+	}
+	if !now.UpdatedAt.Equal(*after.UpdatedAt) {
+		t.Errorf("refused writes changed the provider: UpdatedAt = %v, was %v", now.UpdatedAt, *after.UpdatedAt)
 	}
 	// Reading again and retrying with the fresh tag succeeds.
 	must(e.gw.UpdateSettings(ctx, id, map[string]any{"default_model": "mine"}, gateflow.IfMatch(now.ETag)))(t)

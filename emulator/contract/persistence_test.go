@@ -69,10 +69,33 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 		p := f.created[0].ProviderID
 		d := must(e.glow.GetProvider(ctx, p))(t)
 		pr := d.Provider
-		if pr.Description != "persisted" || pr.Name != "Anthropic Prod" || !slices.Equal(pr.DepartmentIDs, []string{"cs", "sales"}) ||
-			pr.Values["tier"] != "gold" || pr.ModelUsageCount != 1 || !slices.Equal(pr.ModelIDs, []string{model.ID}) ||
-			len(d.Keys.Current) != 1 || d.Keys.Current[0].ID != f.keys[0].ID || len(d.Endpoints.Current) != 1 || d.Endpoints.Current[0].ID != f.eps[1].ID {
-			t.Errorf("provider after restart: %+v", d)
+		if pr.Description != "persisted" {
+			t.Errorf("provider after restart: Description = %q, want %q", pr.Description, "persisted")
+		}
+		if pr.Name != "Anthropic Prod" {
+			t.Errorf("provider after restart: Name = %q, want %q", pr.Name, "Anthropic Prod")
+		}
+		if want := []string{"cs", "sales"}; !slices.Equal(pr.DepartmentIDs, want) {
+			t.Errorf("provider after restart: DepartmentIDs = %v, want %v", pr.DepartmentIDs, want)
+		}
+		if pr.Values["tier"] != "gold" {
+			t.Errorf("provider after restart: Values[tier] = %q, want %q", pr.Values["tier"], "gold")
+		}
+		if pr.ModelUsageCount != 1 {
+			t.Errorf("provider after restart: ModelUsageCount = %d, want 1", pr.ModelUsageCount)
+		}
+		if want := []string{model.ID}; !slices.Equal(pr.ModelIDs, want) {
+			t.Errorf("provider after restart: ModelIDs = %v, want %v", pr.ModelIDs, want)
+		}
+		if len(d.Keys.Current) != 1 {
+			t.Errorf("provider after restart: %d current keys, want 1: %+v", len(d.Keys.Current), d.Keys.Current)
+		} else if d.Keys.Current[0].ID != f.keys[0].ID {
+			t.Errorf("provider after restart: current key %q, want %q", d.Keys.Current[0].ID, f.keys[0].ID)
+		}
+		if len(d.Endpoints.Current) != 1 {
+			t.Errorf("provider after restart: %d current endpoints, want 1: %+v", len(d.Endpoints.Current), d.Endpoints.Current)
+		} else if d.Endpoints.Current[0].ID != f.eps[1].ID {
+			t.Errorf("provider after restart: current endpoint %q, want %q", d.Endpoints.Current[0].ID, f.eps[1].ID)
 		}
 		dec := must(e.glow.Decrypt(ctx, p, f.keys[0].ID))(t)
 		if dec.Value.Reveal() != keyValue {
@@ -108,9 +131,20 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 		}
 
 		g := must(e.gw.Get(ctx, gateflow.Anthropic))(t)
-		if !g.Configured || g.Status != gateflow.StatusActive || g.Settings["default_model"] != "claude" ||
-			!g.CredentialsUpdatedAt.Equal(*gwBefore.CredentialsUpdatedAt) || !g.ConfiguredAt.Equal(*gwBefore.ConfiguredAt) {
-			t.Errorf("gateflow after restart: %+v, before %+v", g, gwBefore)
+		if !g.Configured {
+			t.Errorf("gateflow after restart: Configured = false, want true")
+		}
+		if g.Status != gateflow.StatusActive {
+			t.Errorf("gateflow after restart: Status = %q, want %q", g.Status, gateflow.StatusActive)
+		}
+		if g.Settings["default_model"] != "claude" {
+			t.Errorf("gateflow after restart: Settings[default_model] = %#v, want %q", g.Settings["default_model"], "claude")
+		}
+		if !g.CredentialsUpdatedAt.Equal(*gwBefore.CredentialsUpdatedAt) {
+			t.Errorf("gateflow after restart: CredentialsUpdatedAt = %v, was %v", g.CredentialsUpdatedAt, *gwBefore.CredentialsUpdatedAt)
+		}
+		if !g.ConfiguredAt.Equal(*gwBefore.ConfiguredAt) {
+			t.Errorf("gateflow after restart: ConfiguredAt = %v, was %v", g.ConfiguredAt, *gwBefore.ConfiguredAt)
 		}
 		el := must(e.gw.Get(ctx, gateflow.ElevenLabs))(t)
 		if el.Status != gateflow.StatusDisabled || el.DisabledAt == nil || !el.DisabledAt.Equal(*disabled.DisabledAt) {

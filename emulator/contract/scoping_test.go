@@ -85,8 +85,18 @@ func TestGlowDepartmentScoping(t *testing.T) {
 		Selector: glow.Selector{ProviderIDs: []string{f.created[1].ProviderID, more[0].ProviderID}},
 		Patch:    glow.Patch{Description: ptr("scoped bulk")},
 	}))(t)
-	if len(res) != 2 || !res[0].Success || res[1].Success || res[1].Code != api.CodeNotFound {
-		t.Errorf("scoped bulk update: %+v", res)
+	if len(res) != 2 {
+		t.Errorf("scoped bulk update: %d results, want 2: %+v", len(res), res)
+	} else {
+		if !res[0].Success {
+			t.Errorf("scoped bulk update: res[0].Success = false, want true: %+v", res[0])
+		}
+		if res[1].Success {
+			t.Errorf("scoped bulk update: res[1].Success = true, want false")
+		}
+		if res[1].Code != api.CodeNotFound {
+			t.Errorf("scoped bulk update: res[1].Code = %q, want %q", res[1].Code, api.CodeNotFound)
+		}
 	}
 	if p := must(e.glow.GetProvider(ctx, more[0].ProviderID))(t).Provider; p.Version != 1 {
 		t.Errorf("out-of-scope provider changed: %+v", p)
