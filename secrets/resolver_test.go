@@ -123,9 +123,26 @@ func TestLatestVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if md.Mount != "secret/" || md.Path != e.prefix+"/openai" || md.KVVersion != 2 ||
-		md.Version != 2 || md.CurrentVersion != 2 || md.Deleted || md.Destroyed {
-		t.Errorf("Metadata = %+v", md)
+	if md.Mount != "secret/" {
+		t.Errorf("Metadata Mount = %q, want %q", md.Mount, "secret/")
+	}
+	if want := e.prefix + "/openai"; md.Path != want {
+		t.Errorf("Metadata Path = %q, want %q", md.Path, want)
+	}
+	if md.KVVersion != 2 {
+		t.Errorf("Metadata KVVersion = %d, want 2", md.KVVersion)
+	}
+	if md.Version != 2 {
+		t.Errorf("Metadata Version = %d, want 2", md.Version)
+	}
+	if md.CurrentVersion != 2 {
+		t.Errorf("Metadata CurrentVersion = %d, want 2", md.CurrentVersion)
+	}
+	if md.Deleted {
+		t.Errorf("Metadata Deleted = true, want false")
+	}
+	if md.Destroyed {
+		t.Errorf("Metadata Destroyed = true, want false")
 	}
 	if time.Since(md.CreatedTime) > time.Minute {
 		t.Errorf("CreatedTime = %v, want just now", md.CreatedTime)
