@@ -71,8 +71,17 @@ func TestInterleaveMediansAndSpread(t *testing.T) {
 	if a.row.Res.Wall != 2*time.Second || a.row.Spread.WallMin != time.Second || a.row.Spread.WallMax != 3*time.Second {
 		t.Errorf("A: median %s, spread %+v", a.row.Res.Wall, a.row.Spread)
 	}
-	if a.row.Res.User+a.row.Res.Sys != time.Second || a.row.Spread.RSSMax != 3<<20 || a.row.Runs != 3 || a.row.VaultAll != 7 {
-		t.Errorf("A: cpu %s, rss max %d, runs %d, vault %d", a.row.Res.User+a.row.Res.Sys, a.row.Spread.RSSMax, a.row.Runs, a.row.VaultAll)
+	if cpu := a.row.Res.User + a.row.Res.Sys; cpu != time.Second {
+		t.Errorf("A: cpu %s, want %s", cpu, time.Second)
+	}
+	if a.row.Spread.RSSMax != 3<<20 {
+		t.Errorf("A: rss max %d, want %d", a.row.Spread.RSSMax, 3<<20)
+	}
+	if a.row.Runs != 3 {
+		t.Errorf("A: runs %d, want 3", a.row.Runs)
+	}
+	if a.row.VaultAll != 7 {
+		t.Errorf("A: vault %d, want 7", a.row.VaultAll)
 	}
 	if b.row.Res.Wall != 20*time.Second || finished != 1 {
 		t.Errorf("B: median %s, finish called %d times", b.row.Res.Wall, finished)
