@@ -107,8 +107,20 @@ func TestCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := a.Provider
-	if len(p.EndpointIDs) != 1 || len(p.KeyIDs) != 1 || p.Values["region"] != "eu" || p.Version != 1 {
-		t.Fatalf("provider = %+v", p)
+	if len(p.EndpointIDs) != 1 {
+		t.Errorf("provider EndpointIDs = %v, want 1", p.EndpointIDs)
+	}
+	if len(p.KeyIDs) != 1 {
+		t.Errorf("provider KeyIDs = %v, want 1", p.KeyIDs)
+	}
+	if p.Values["region"] != "eu" {
+		t.Errorf("provider Values[region] = %q, want %q", p.Values["region"], "eu")
+	}
+	if p.Version != 1 {
+		t.Errorf("provider Version = %d, want 1", p.Version)
+	}
+	if t.Failed() {
+		t.FailNow()
 	}
 	// Born with its endpoint and key, in one create: no draft, no publish.
 	if n, d, pub := e.ops("glow.provider.create"), e.ops("glow.provider.draft"), e.ops("glow.provider.publish"); n != 1 || d != 0 || pub != 0 {
