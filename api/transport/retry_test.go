@@ -226,8 +226,16 @@ func TestRetryAfterHoldsBackTheClientsOtherCalls(t *testing.T) {
 	defer cancel()
 	err := c.Do(ctx, get())
 	var ae *api.Error
-	if !errors.As(err, &ae) || !errors.Is(err, api.ErrRateLimited) || ae.RetryAfter < 59*time.Minute || ctx.Err() != nil {
-		t.Errorf("err %v, context %v", err, ctx.Err())
+	if !errors.As(err, &ae) {
+		t.Errorf("err %v is not an *api.Error", err)
+	} else if ae.RetryAfter < 59*time.Minute {
+		t.Errorf("RetryAfter = %v, want at least 59m", ae.RetryAfter)
+	}
+	if !errors.Is(err, api.ErrRateLimited) {
+		t.Errorf("err %v is not api.ErrRateLimited", err)
+	}
+	if ctx.Err() != nil {
+		t.Errorf("context %v, want it still live", ctx.Err())
 	}
 	if n := len(s.seen()); n != 2 {
 		t.Errorf("%d requests: the call was sent", n)
