@@ -29,7 +29,18 @@ func TestStringListCheckSummary(t *testing.T) {
 	if len(got) != 1 || got[0] != "ok" {
 		t.Errorf("stringList = %q, want [ok]", got)
 	}
-	if len(l.diags) != 1 || l.diags[0].Summary != "Invalid tag" || l.diags[0].Detail != `"bad" is not a tag.` || l.diags[0].Subject.Start.Column != 8 {
+	if len(l.diags) != 1 {
 		t.Errorf("diagnostics = %v, want one \"Invalid tag\" at column 8", l.diags)
+	} else {
+		d := l.diags[0]
+		if d.Summary != "Invalid tag" {
+			t.Errorf("diagnostic Summary = %q, want %q", d.Summary, "Invalid tag")
+		}
+		if d.Detail != `"bad" is not a tag.` {
+			t.Errorf("diagnostic Detail = %q, want %q", d.Detail, `"bad" is not a tag.`)
+		}
+		if d.Subject.Start.Column != 8 {
+			t.Errorf("diagnostic column = %d, want 8", d.Subject.Start.Column)
+		}
 	}
 }
