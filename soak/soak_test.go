@@ -216,8 +216,18 @@ func TestGateflowSettingsAndStages(t *testing.T) {
 	} {
 		c.conflictStage(out)
 	}
-	if c.atIfMatch != 1 || c.atFreshRead != 1 || c.atPlanCheck != 1 || c.atOther != 0 {
-		t.Errorf("stages: %+v", c)
+	for _, s := range []struct {
+		stage     string
+		got, want int
+	}{
+		{"atIfMatch", c.atIfMatch, 1},
+		{"atFreshRead", c.atFreshRead, 1},
+		{"atPlanCheck", c.atPlanCheck, 1},
+		{"atOther", c.atOther, 0},
+	} {
+		if s.got != s.want {
+			t.Errorf("stages: %s = %d, want %d", s.stage, s.got, s.want)
+		}
 	}
 }
 
