@@ -98,9 +98,20 @@ func TestPlanJSONView(t *testing.T) {
 	v, _ = NewPlan(s, "json", false, render.MarkdownOptions{})
 	v.Diagnostics(someDiags)
 	var ev Event
-	if err := json.Unmarshal(out.Bytes(), &ev); err != nil || ev.Type != "diagnostic" || ev.Diagnostic.Summary != "Bad thing" ||
-		ev.Diagnostic.Range == nil || ev.Diagnostic.Range.Line != 2 {
+	if err := json.Unmarshal(out.Bytes(), &ev); err != nil {
 		t.Errorf("errors: %v\n%s", err, out)
+	} else {
+		if ev.Type != "diagnostic" {
+			t.Errorf("errors: type = %q, want %q", ev.Type, "diagnostic")
+		}
+		if ev.Diagnostic.Summary != "Bad thing" {
+			t.Errorf("errors: summary = %q, want %q", ev.Diagnostic.Summary, "Bad thing")
+		}
+		if ev.Diagnostic.Range == nil {
+			t.Errorf("errors: range = nil, want line 2")
+		} else if ev.Diagnostic.Range.Line != 2 {
+			t.Errorf("errors: range line = %d, want 2", ev.Diagnostic.Range.Line)
+		}
 	}
 }
 
