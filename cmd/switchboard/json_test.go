@@ -34,9 +34,21 @@ func TestJSONFlagOnEveryCommand(t *testing.T) {
 	// --json ends with one.
 	code, out, errOut := runSwitchboard(t, "plan", "--json", "--format", "markdown", dir)
 	var ev views.Event
-	if err := json.Unmarshal([]byte(out), &ev); code != 1 || err != nil || errOut != "" || ev.Type != "diagnostic" ||
-		ev.Diagnostic == nil || ev.Diagnostic.Severity != "error" || !strings.Contains(ev.Diagnostic.Summary, "--json is --format json") {
+	if err := json.Unmarshal([]byte(out), &ev); code != 1 || err != nil || errOut != "" {
 		t.Errorf("--json with --format markdown: exit %d %v\n%s%s", code, err, out, errOut)
+	}
+	if ev.Type != "diagnostic" {
+		t.Errorf("--json with --format markdown: type = %q, want %q", ev.Type, "diagnostic")
+	}
+	if ev.Diagnostic == nil {
+		t.Errorf("--json with --format markdown: no diagnostic in %s", out)
+	} else {
+		if ev.Diagnostic.Severity != "error" {
+			t.Errorf("--json with --format markdown: severity = %q, want %q", ev.Diagnostic.Severity, "error")
+		}
+		if want := "--json is --format json"; !strings.Contains(ev.Diagnostic.Summary, want) {
+			t.Errorf("--json with --format markdown: summary = %q, want it to contain %q", ev.Diagnostic.Summary, want)
+		}
 	}
 	for _, args := range [][]string{{"show", "--json", filepath.Join(dir, "missing.sbplan")}, {"plan", "-json", "-var", "novalue", dir}, {"version", "--json", "extra"}} {
 		code, out, errOut := runSwitchboard(t, args...)
@@ -99,9 +111,16 @@ func TestImportJSON(t *testing.T) {
 	// An error is a document too.
 	code, out, errOut = runSwitchboard(t, "import", "--json", "-o", dir)
 	doc = views.ImportDocument{}
-	if err := json.Unmarshal([]byte(out), &doc); code != 1 || err != nil || errOut != "" || doc.Success ||
-		len(doc.Diagnostics) != 1 || !strings.Contains(doc.Diagnostics[0].Summary, "--force") {
+	if err := json.Unmarshal([]byte(out), &doc); code != 1 || err != nil || errOut != "" {
 		t.Errorf("import --json into a configured directory: exit %d %v\n%s%s", code, err, out, errOut)
+	}
+	if doc.Success {
+		t.Errorf("import --json into a configured directory: success = true, want false")
+	}
+	if len(doc.Diagnostics) != 1 {
+		t.Errorf("import --json into a configured directory: %d diagnostics, want 1: %+v", len(doc.Diagnostics), doc.Diagnostics)
+	} else if !strings.Contains(doc.Diagnostics[0].Summary, "--force") {
+		t.Errorf("import --json into a configured directory: summary = %q, want it to mention --force", doc.Diagnostics[0].Summary)
 	}
 	// The migration cannot ask inside a JSON document.
 	code, out, _ = runSwitchboard(t, "import", "--json", "--migrate-keys-to-vault", "-o", t.TempDir())

@@ -64,8 +64,16 @@ func TestValidateInvalid(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 1 {
 		t.Fatalf("exit %d, %v: %s", code, err, out)
 	}
-	if res.Valid || res.ErrorCount != 2 || res.Diagnostics[1].Range == nil || res.Diagnostics[1].Range.Start.Line != 4 {
-		t.Errorf("json: %+v", res)
+	if res.Valid {
+		t.Errorf("json: valid = true, want false")
+	}
+	if res.ErrorCount != 2 {
+		t.Errorf("json: error_count = %d, want 2", res.ErrorCount)
+	}
+	if r := res.Diagnostics[1].Range; r == nil {
+		t.Errorf("json: diagnostics[1].range = nil, want one: %+v", res.Diagnostics[1])
+	} else if r.Start.Line != 4 {
+		t.Errorf("json: diagnostics[1].range.start.line = %d, want 4", r.Start.Line)
 	}
 
 	code, _, errOut = runSwitchboard(t, "validate", "--var", "novalue", dir)
