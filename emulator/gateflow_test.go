@@ -38,9 +38,21 @@ func TestGateflowLifecycle(t *testing.T) {
 	wantNames := map[string]string{"openai": "OpenAI", "anthropic": "Anthropic", "google": "Google AI", "mistral": "Mistral", "cohere": "Cohere", "elevenlabs": "ElevenLabs"}
 	for i := range 6 {
 		p := list.get("providers", i).(map[string]any)
-		if wantNames[p["id"].(string)] != p["name"] || p["status"] != "inactive" || p["configured"] != false ||
-			len(p["models"].([]any)) != 0 || p["health"] != nil {
-			t.Errorf("unconfigured provider %v", p)
+		id := p["id"].(string)
+		if wantNames[id] != p["name"] {
+			t.Errorf("unconfigured provider %s: name = %v, want %q", id, p["name"], wantNames[id])
+		}
+		if p["status"] != "inactive" {
+			t.Errorf("unconfigured provider %s: status = %v, want %q", id, p["status"], "inactive")
+		}
+		if p["configured"] != false {
+			t.Errorf("unconfigured provider %s: configured = %v, want false", id, p["configured"])
+		}
+		if n := len(p["models"].([]any)); n != 0 {
+			t.Errorf("unconfigured provider %s: %d models, want none", id, n)
+		}
+		if p["health"] != nil {
+			t.Errorf("unconfigured provider %s: health = %v, want null", id, p["health"])
 		}
 	}
 	un := gw.do("GET", gp+"/google", "").want(200)
