@@ -126,8 +126,22 @@ func TestGlowProviderStateUpgradeFromKeyBlocks(t *testing.T) {
 		t.Fatal(d)
 	}
 	keys, _ := keysOf(ctx, m.Keys, &diag.Diagnostics{})
-	if len(keys) != 2 || keys["primary"].KeyID.ValueString() != "k-2" || keys["primary"].ValueWOVersion.ValueInt64() != 2 ||
-		keys["backup"].KeyID.ValueString() != "k-1" || !keys["backup"].Vault.IsNull() || m.Version.ValueInt64() != 4 {
-		t.Errorf("upgraded keys %+v, model %+v", keys, m)
+	if len(keys) != 2 {
+		t.Errorf("upgraded keys: %d keys, want 2: %+v", len(keys), keys)
+	}
+	if got := keys["primary"].KeyID.ValueString(); got != "k-2" {
+		t.Errorf("upgraded keys: primary key_id = %q, want %q", got, "k-2")
+	}
+	if got := keys["primary"].ValueWOVersion.ValueInt64(); got != 2 {
+		t.Errorf("upgraded keys: primary value_wo_version = %d, want 2", got)
+	}
+	if got := keys["backup"].KeyID.ValueString(); got != "k-1" {
+		t.Errorf("upgraded keys: backup key_id = %q, want %q", got, "k-1")
+	}
+	if !keys["backup"].Vault.IsNull() {
+		t.Errorf("upgraded keys: backup vault = %v, want null", keys["backup"].Vault)
+	}
+	if got := m.Version.ValueInt64(); got != 4 {
+		t.Errorf("upgraded model: version = %d, want 4", got)
 	}
 }
