@@ -58,9 +58,23 @@ glow_provider "a" {
 		t.Fatalf("variables: %+v", got)
 	}
 	for i := range want {
-		if got[i].Name != want[i].Name || got[i].Value != want[i].Value || got[i].Source != want[i].Source ||
-			got[i].Sensitive != want[i].Sensitive || !got[i].Secret.Equal(want[i].Secret) || got[i].CredentialOnly != want[i].CredentialOnly {
-			t.Errorf("variable %d:\n got %+v %s\nwant %+v %s", i, got[i], got[i].Secret.Reveal(), want[i], want[i].Secret.Reveal())
+		g, w := got[i], want[i]
+		for _, c := range []struct {
+			field     string
+			got, want any
+		}{
+			{"Name", g.Name, w.Name},
+			{"Value", g.Value, w.Value},
+			{"Source", g.Source, w.Source},
+			{"Sensitive", g.Sensitive, w.Sensitive},
+			{"CredentialOnly", g.CredentialOnly, w.CredentialOnly},
+		} {
+			if c.got != c.want {
+				t.Errorf("variable %d (%s): %s = %#v, want %#v", i, w.Name, c.field, c.got, c.want)
+			}
+		}
+		if !g.Secret.Equal(w.Secret) {
+			t.Errorf("variable %d (%s): Secret = %s, want %s", i, w.Name, g.Secret.Reveal(), w.Secret.Reveal())
 		}
 	}
 }
