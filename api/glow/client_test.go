@@ -419,8 +419,15 @@ func TestListIteratorsPage(t *testing.T) {
 	if got := []string{ids(len(d), err), ids(len(e), err2), ids(len(k), err3), ids(len(m), err4)}; !cmp.Equal(got, []string{"2 <nil>", "2 <nil>", "2 <nil>", "2 <nil>"}) {
 		t.Errorf("got %v", got)
 	}
-	if d[1].DraftID != "d2" || e[1].ID != "e2" || k[1].ID != "k2" || m[1].ID != "m2" {
-		t.Errorf("second pages not read: %v %v %v %v", d, e, k, m)
+	for _, c := range []struct{ list, got, want string }{
+		{"drafts", d[1].DraftID, "d2"},
+		{"endpoints", e[1].ID, "e2"},
+		{"keys", k[1].ID, "k2"},
+		{"models", m[1].ID, "m2"},
+	} {
+		if c.got != c.want {
+			t.Errorf("second page of %s not read: [1] = %q, want %q", c.list, c.got, c.want)
+		}
 	}
 	for _, r := range f.Requests() {
 		if r.Body["page_size"] != float64(api.DefaultPageSize) {
