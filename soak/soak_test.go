@@ -190,8 +190,14 @@ func TestRoundKinds(t *testing.T) {
 			kinds[k.interrupt]++
 		}
 	}
-	if kinds[sigKill] < 5 || kinds[sigInt2] < 5 || kinds[sigKill]-kinds[sigInt2] > 1 || kinds[sigInt2]-kinds[sigKill] > 1 {
-		t.Errorf("interrupt rounds by kind: %v", kinds)
+	if kinds[sigKill] < 5 {
+		t.Errorf("interrupt rounds by kind: %d %s rounds, want at least 5: %v", kinds[sigKill], sigKill, kinds)
+	}
+	if kinds[sigInt2] < 5 {
+		t.Errorf("interrupt rounds by kind: %d %s rounds, want at least 5: %v", kinds[sigInt2], sigInt2, kinds)
+	}
+	if kinds[sigKill]-kinds[sigInt2] > 1 || kinds[sigInt2]-kinds[sigKill] > 1 {
+		t.Errorf("interrupt rounds by kind: %d %s and %d %s differ by more than 1", kinds[sigKill], sigKill, kinds[sigInt2], sigInt2)
 	}
 	if o.roundKind(1).interrupt != "" {
 		t.Error("round 1 (nothing to interrupt yet) is an interrupt round")
