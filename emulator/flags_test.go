@@ -49,8 +49,17 @@ func TestLoadCredentialsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, err := emulator.LoadCredentialsFile(path)
-	if err != nil || len(f.GlowTokens) != 1 || f.GlowTokens[0].Departments[0] != "cs" || !f.GateflowAdminKeys[0].ReadOnly {
+	if err != nil {
 		t.Fatalf("%+v %v", f, err)
+	}
+	if len(f.GlowTokens) != 1 {
+		t.Fatalf("%d glow tokens, want 1: %+v", len(f.GlowTokens), f.GlowTokens)
+	}
+	if got := f.GlowTokens[0].Departments[0]; got != "cs" {
+		t.Fatalf("glow token department = %q, want %q", got, "cs")
+	}
+	if !f.GateflowAdminKeys[0].ReadOnly {
+		t.Fatalf("gateflow admin key ReadOnly = false, want true: %+v", f.GateflowAdminKeys[0])
 	}
 	_, g, _ := start(t, emulator.Config{GlowTokens: f.GlowTokens, GateflowAdminKeys: f.GateflowAdminKeys})
 	g.as("t").post("/provider/create", `{"providers":[{"name":"x"}]}`).wantError(403, "forbidden", "providers[0].department_ids")
