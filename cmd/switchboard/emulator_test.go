@@ -77,8 +77,16 @@ func TestEmulatorHumanView(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
 	}
-	if code != 0 || !strings.Contains(errOut, "GET") || strings.Contains(out+errOut, "4b8c1e9f2a") || strings.Contains(out+errOut, "7d3e0b6c") {
-		t.Errorf("exit %d, or no request logged, or a credential printed:\n%s\n%s", code, out, errOut)
+	if code != 0 {
+		t.Errorf("exit %d, want 0:\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "GET") {
+		t.Errorf("no request logged on stderr:\n%s", errOut)
+	}
+	for _, cred := range []string{"4b8c1e9f2a", "7d3e0b6c"} {
+		if strings.Contains(out+errOut, cred) {
+			t.Errorf("credential %s… printed:\n%s\n%s", cred[:4], out, errOut)
+		}
 	}
 }
 

@@ -181,8 +181,17 @@ func TestApplyJSONErrorsAreDiagnostics(t *testing.T) {
 	code, out, errOut := runSwitchboard(t, "apply", "--json", copyExample(t, "basic"))
 	events := jsonEvents(t, out)
 	last := events[len(events)-1]
-	if code != 1 || errOut != "" || last["type"] != "diagnostic" || !strings.Contains(last["@message"].(string), "--auto-approve") {
-		t.Errorf("without --auto-approve: exit %d %s%s", code, out, errOut)
+	if code != 1 {
+		t.Errorf("without --auto-approve: exit %d, want 1", code)
+	}
+	if errOut != "" {
+		t.Errorf("without --auto-approve: stderr = %q, want nothing", errOut)
+	}
+	if last["type"] != "diagnostic" {
+		t.Errorf("without --auto-approve: last event type = %v, want %q:\n%s", last["type"], "diagnostic", out)
+	}
+	if msg, _ := last["@message"].(string); !strings.Contains(msg, "--auto-approve") {
+		t.Errorf("without --auto-approve: last @message = %q, want it to mention --auto-approve", msg)
 	}
 	if n := w.emu.Stats().Operations["glow.provider.create"]; n != 0 {
 		t.Errorf("%d creates without approval", n)
