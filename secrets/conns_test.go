@@ -3,31 +3,18 @@ package secrets_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"sync"
-	"sync/atomic"
 	"testing"
+
+	"github.com/switchboard-hq/switchboard/api/apitest"
 
 	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 	"github.com/switchboard-hq/switchboard/secrets/vaulttest"
 )
-
-type countingListener struct {
-	net.Listener
-	accepted atomic.Int64
-}
-
-func (l *countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.accepted.Add(1)
-	}
-	return c, err
-}
 
 // Reads made vault { parallelism } at a time reuse their connections to
 // Vault: the Vault client's own transport keeps GOMAXPROCS+1 idle ones (3
@@ -54,7 +41,7 @@ func TestConnectReusesParallelismConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(httputil.NewSingleHostReverseProxy(u))
-	l := &countingListener{Listener: srv.Listener}
+	l := &apitest.CountingListener{Listener: srv.Listener}
 	srv.Listener = l
 	srv.Start()
 	defer srv.Close()
@@ -82,7 +69,7 @@ func TestConnectReusesParallelismConnections(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	got := l.accepted.Load()
+	got := l.Accepted()
 	t.Logf("%d reads at parallelism %d (and Connect's checks) over %d connections", reads, par, got)
 	if got > par {
 		t.Errorf("%d connections to Vault, want at most %d", got, par)

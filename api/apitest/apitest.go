@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/switchboard-hq/switchboard/api"
@@ -202,3 +203,22 @@ func CheckFuzzError(t testing.TB, service, op string, status int, body []byte, e
 		t.Errorf("%s: status %d not in the message %q", op, status, msg)
 	}
 }
+
+// CountingListener counts the TCP connections a server accepts, for tests
+// that bound how many connections a client opens.
+type CountingListener struct {
+	net.Listener
+	accepted atomic.Int64
+}
+
+// Accept counts each connection it hands out.
+func (l *CountingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.accepted.Add(1)
+	}
+	return c, err
+}
+
+// Accepted is the number of connections accepted so far.
+func (l *CountingListener) Accepted() int64 { return l.accepted.Load() }

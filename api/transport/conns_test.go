@@ -2,30 +2,17 @@ package transport
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/switchboard-hq/switchboard/api/apitest"
+
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
-
-// countingListener counts the TCP connections a server accepts.
-type countingListener struct {
-	net.Listener
-	accepted atomic.Int64
-}
-
-func (l *countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.accepted.Add(1)
-	}
-	return c, err
-}
 
 // Calls made parallelism at a time reuse their connections, and never
 // open more than parallelism: the client keeps as many connections as calls
@@ -40,7 +27,7 @@ func TestParallelCallsReuseConnections(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(`{"ok":true}`))
 		}))
-		l := &countingListener{Listener: srv.Listener}
+		l := &apitest.CountingListener{Listener: srv.Listener}
 		srv.Listener = l
 		srv.Start()
 		c, err := New("glow", srv.URL, sensitive.New("t"), api.NewConfig(api.WithParallelism(par)))
@@ -67,7 +54,7 @@ func TestParallelCallsReuseConnections(t *testing.T) {
 		}
 		wg.Wait()
 		srv.Close()
-		got := l.accepted.Load()
+		got := l.Accepted()
 		t.Logf("parallelism %d: %d calls over %d connections", par, calls, got)
 		if limit := int64(par); got > limit {
 			t.Errorf("parallelism %d: %d calls opened %d connections, want at most %d", par, calls, got, limit)
