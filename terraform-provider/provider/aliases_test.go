@@ -734,9 +734,8 @@ func TestAccProviderAliasesSameGlowDistinctOwners(t *testing.T) {
 // examples/terraform/environments as a user runs it: staging and prod on
 // two emulators, every team in both, one team removed, then destroyed.
 func TestAccEnvironmentsExample(t *testing.T) {
-	// Skipped where resource.Test skips (TF_ACC unset, as under -short).
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("TF_ACC is not set")
+	if testing.Short() {
+		t.Skip("runs the real Terraform: skipped under -short; make test runs it")
 	}
 	providerProcesses(t)
 	staging, prod := newTestEnv(t), newTestEnv(t)
