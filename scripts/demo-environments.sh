@@ -8,24 +8,10 @@ cd "$(dirname "$0")/.."
 SB=$PWD/bin/switchboard
 WORK=$PWD/.demo-environments
 rm -rf "$WORK" && mkdir -p "$WORK"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
+# shellcheck source=scripts/demo-lib.sh
+. scripts/demo-lib.sh
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { local shown="$*"; printf "\$ %s\n" "${shown/#$SB/switchboard}"; "$@"; }
-
-# wait_for FILE PATTERN: the servers print their address once they serve.
-wait_for() {
-  for _ in $(seq 1 100); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "timed out waiting for $1" >&2; cat "$1" >&2; exit 1
-}
 
 step "Starting Vault (bin/vault-dev) and two emulators: staging and prod"
 bin/vault-dev -dev-listen-address 127.0.0.1:0 -dev-root-token-id demo-root >"$WORK/vault.out" 2>"$WORK/vault.log" &

@@ -7,24 +7,10 @@ cd "$(dirname "$0")/.."
 SB=bin/switchboard
 WORK=.demo
 rm -rf "$WORK" && mkdir -p "$WORK"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
+# shellcheck source=scripts/demo-lib.sh
+. scripts/demo-lib.sh
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
-
-# wait_for FILE PATTERN: both servers print their address once they serve.
-wait_for() {
-  for _ in $(seq 1 100); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "timed out waiting for $1" >&2; cat "$1" >&2; exit 1
-}
 
 step "Starting Vault (bin/vault-dev) and the Switchboard emulator"
 bin/vault-dev -dev-listen-address 127.0.0.1:0 -dev-root-token-id demo-root >"$WORK/vault.out" 2>"$WORK/vault.log" &
