@@ -23,7 +23,7 @@ func buildProfiling(ctx context.Context, goCmd, dir string) (string, error) {
 	}
 	s := string(src)
 	for _, r := range [][2]string{
-		{"import (\n", "import (\n\t\"runtime/pprof\"\n"},
+		{"import (\n", "import (\n\t\"runtime/pprof\"\n\t\"strings\"\n"},
 		{"func main() {\n", `func main() {
 	if p := os.Getenv("SWITCHBOARD_CPUPROFILE"); p != "" {
 		if f, err := os.Create(p); err == nil {
@@ -37,8 +37,18 @@ func buildProfiling(ctx context.Context, goCmd, dir string) (string, error) {
 
 func profiledMain() {
 `},
-		{"\t\tos.Exit(int(ec))", "\t\tpprof.StopCPUProfile()\n\t\tos.Exit(int(ec))"},
-		{"\t\tos.Exit(1)", "\t\tpprof.StopCPUProfile()\n\t\tos.Exit(1)"},
+		// os.Exit skips the deferred stop: stop first, and write the
+		// allocation profile (alloc_space says where the GC's work comes
+		// from) beside the CPU one.
+		{"\tos.Exit(runWithInput(ctx, os.Args[1:], in, out, errOut))", `	code := runWithInput(ctx, os.Args[1:], in, out, errOut)
+	pprof.StopCPUProfile()
+	if p := os.Getenv("SWITCHBOARD_CPUPROFILE"); p != "" {
+		if f, err := os.Create(strings.TrimSuffix(p, ".pprof") + ".allocs.pprof"); err == nil {
+			_ = pprof.Lookup("allocs").WriteTo(f, 0)
+			_ = f.Close()
+		}
+	}
+	os.Exit(code)`},
 	} {
 		if !strings.Contains(s, r[0]) {
 			return "", fmt.Errorf("-cpuprofile: %s no longer has %q; update bench/profile.go", mainFile, r[0])

@@ -154,7 +154,7 @@ const redactedInMessage = "(sensitive value)"
 // lines: finish calls it for every diagnostic, and a split per call made
 // 10,000 diagnostics on one large file cost 10,000 copies of it.
 func (l *loader) sourceLine(rng hcl.Range) string {
-	f := l.parser.Files()[rng.Filename]
+	f := l.parsed[rng.Filename]
 	if f == nil {
 		return ""
 	}

@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
@@ -76,7 +75,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		dir:     dir,
 		opts:    opts,
 		fsys:    opts.FS,
-		parser:  hclparse.NewParser(),
+		parsed:  parsedFiles{},
 		secrets: map[string]struct{}{},
 		read:    map[string][]byte{},
 		uses:    map[string]bool{},
@@ -111,7 +110,7 @@ type loader struct {
 	dir    string
 	opts   LoadOptions
 	fsys   fs.FS
-	parser *hclparse.Parser
+	parsed parsedFiles
 	diags  hcl.Diagnostics
 
 	// secrets are the values that must not appear in any output.
@@ -294,17 +293,7 @@ func (l *loader) load() *Config {
 		// file to the next changes the sum.
 		fmt.Fprintf(sum, "%s\x00%d\x00", name, len(src))
 		sum.Write(src)
-		if d := checkNesting(src, path, strings.HasSuffix(name, ".json")); d != nil {
-			l.diags = append(l.diags, d)
-			continue
-		}
-		var f *hcl.File
-		var diags hcl.Diagnostics
-		if strings.HasSuffix(name, ".json") {
-			f, diags = l.parser.ParseJSON(src, path)
-		} else {
-			f, diags = l.parser.ParseHCL(src, path)
-		}
+		f, diags := l.parsed.parse(src, path, strings.HasSuffix(name, ".json"))
 		l.diags = append(l.diags, diags...)
 		if f != nil {
 			files = append(files, f)

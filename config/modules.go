@@ -598,18 +598,7 @@ func (l *loader) moduleFiles(dir string, at hcl.Range) ([]*hcl.File, bool) {
 			sh.sources = map[string][]byte{}
 		}
 		sh.sources[name] = src
-		if d := checkNesting(src, display, strings.HasSuffix(n, ".json")); d != nil {
-			l.diags = append(l.diags, d)
-			ok = false
-			continue
-		}
-		var f *hcl.File
-		var diags hcl.Diagnostics
-		if strings.HasSuffix(n, ".json") {
-			f, diags = l.parser.ParseJSON(src, display)
-		} else {
-			f, diags = l.parser.ParseHCL(src, display)
-		}
+		f, diags := l.parsed.parse(src, display, strings.HasSuffix(n, ".json"))
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {
 			ok = false
@@ -649,7 +638,7 @@ func (l *loader) runModule(cfg *Config, modPath, dir string, stack []string, arg
 		dir:        l.dir,
 		opts:       opts,
 		fsys:       l.fsys,
-		parser:     l.parser,
+		parsed:     l.parsed,
 		secrets:    l.secrets,
 		creds:      l.creds,
 		vaultCalls: l.vaultCalls,

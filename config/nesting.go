@@ -32,14 +32,22 @@ type nestFrame struct {
 // interpolations only as far as needed to know what nests. A file that
 // is not valid HCL is left to the parser to describe.
 func checkNesting(src []byte, filename string, json bool) *hcl.Diagnostic {
+	d, _ := checkNestingAndSplit(src, filename, json)
+	return d
+}
+
+// checkNestingAndSplit is checkNesting that also returns, for HCL native
+// syntax, where src's top-level items may be cut apart (see parseHCL).
+func checkNestingAndSplit(src []byte, filename string, json bool) (*hcl.Diagnostic, []topLevelLine) {
 	var off, line, col int
+	var breaks []topLevelLine
 	if json {
 		off, line, col = jsonNesting(src)
 	} else {
-		off, line, col = hclNesting(src, MaxNestingDepth, false)
+		off, line, col = hclNesting(src, MaxNestingDepth, false, &breaks)
 	}
 	if off < 0 {
-		return nil
+		return nil, breaks
 	}
 	pos := hcl.Pos{Line: line, Column: col, Byte: off}
 	return &hcl.Diagnostic{
@@ -48,7 +56,14 @@ func checkNesting(src []byte, filename string, json bool) *hcl.Diagnostic {
 		Detail: fmt.Sprintf("This nests more than %d levels deep (blocks, brackets, templates, or chained !, - and ? operators), the most a configuration may nest.",
 			MaxNestingDepth),
 		Subject: &hcl.Range{Filename: filename, Start: pos, End: hcl.Pos{Line: line, Column: col + 1, Byte: off + 1}},
-	}
+	}, nil
+}
+
+// topLevelLine is the start of a line that begins outside every block,
+// bracket, string, heredoc and comment: a place where the file's top-level
+// body may be cut without changing what either side means.
+type topLevelLine struct {
+	off, line int
 }
 
 // jsonNesting returns where src first nests deeper than MaxNestingDepth,
@@ -74,7 +89,7 @@ func jsonNesting(src []byte) (off, line, col int) {
 			if i < len(src) && (bytes.Contains(src[start:i], []byte("${")) || bytes.Contains(src[start:i], []byte("%{"))) {
 				var s string
 				if json.Unmarshal(src[start:i+1], &s) == nil {
-					if off, _, _ := hclNesting([]byte(s), MaxNestingDepth-depth, true); off >= 0 {
+					if off, _, _ := hclNesting([]byte(s), MaxNestingDepth-depth, true, nil); off >= 0 {
 						return start, startLine, startCol
 					}
 				}
@@ -95,15 +110,16 @@ func jsonNesting(src []byte) (off, line, col int) {
 
 // checkTemplateNesting is checkNesting for a template file (templatefile).
 func checkTemplateNesting(src []byte) error {
-	if off, line, col := hclNesting(src, MaxNestingDepth, true); off >= 0 {
+	if off, line, col := hclNesting(src, MaxNestingDepth, true, nil); off >= 0 {
 		return fmt.Errorf("nests more than %d levels deep at line %d, column %d", MaxNestingDepth, line, col)
 	}
 	return nil
 }
 
 // hclNesting returns where src, HCL native syntax (or, with template, a
-// template), first nests deeper than limit, or -1.
-func hclNesting(src []byte, limit int, template bool) (off, line, col int) {
+// template), first nests deeper than limit, or -1. With breaks set, it
+// also appends the top-level lines of src to it.
+func hclNesting(src []byte, limit int, template bool, breaks *[]topLevelLine) (off, line, col int) {
 	stack := []nestFrame{{kind: 0}} // the file's top level
 	if template {
 		stack[0].kind = 't'
@@ -225,6 +241,9 @@ func hclNesting(src []byte, limit int, template bool) (off, line, col int) {
 			if k := top.kind; k == 0 || k == '{' {
 				resetExtra()
 				expectOperand = true
+			}
+			if breaks != nil && len(stack) == 1 && top.kind == 0 {
+				*breaks = append(*breaks, topLevelLine{off: i + 1, line: line})
 			}
 		case c == ',':
 			resetExtra()

@@ -157,7 +157,7 @@ func TestNestingLimitAcceptsTheRepositorysConfigurations(t *testing.T) {
 			return err
 		}
 		n++
-		if off, line, _ := hclNesting(src, 16, false); off >= 0 {
+		if off, line, _ := hclNesting(src, 16, false, nil); off >= 0 {
 			t.Errorf("%s:%d nests more than 16 levels", path, line)
 		}
 		return nil

@@ -207,7 +207,7 @@ func joinAnd(s []string) string {
 // *.hcl file of the directory is configuration, and a var file named
 // prod.hcl next to it otherwise fails with no clue why.
 func (l *loader) hintVarFiles(diags hcl.Diagnostics) {
-	files := l.parser.Files()
+	files := l.parsed
 	for _, d := range diags {
 		if d.Summary != "Unsupported argument" || d.Subject == nil {
 			continue
@@ -667,15 +667,7 @@ func (l *loader) readVarFile(path string, given map[string]cty.Value, sensitiveD
 }
 
 func (l *loader) applyVarFile(path, label string, src []byte, given map[string]cty.Value, sensitiveDiag func(*variable, hcl.Diagnostics) hcl.Diagnostics) {
-	var f *hcl.File
-	var diags hcl.Diagnostics
-	if d := checkNesting(src, path, strings.HasSuffix(path, ".json")); d != nil {
-		diags = hcl.Diagnostics{d}
-	} else if strings.HasSuffix(path, ".json") {
-		f, diags = l.parser.ParseJSON(src, path)
-	} else {
-		f, diags = l.parser.ParseHCL(src, path)
-	}
+	f, diags := l.parsed.parse(src, path, strings.HasSuffix(path, ".json"))
 	if diags.HasErrors() {
 		// The file may hold a sensitive value, and a syntax error's line
 		// could be it: no snippets from a broken var file.
