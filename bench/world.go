@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/planner/objects"
@@ -96,12 +96,12 @@ var gateflowSeed = []struct {
 	id, model string
 	enabled   bool
 }{
-	{gateflow.OpenAI, "gpt-5.2", true},
-	{gateflow.Anthropic, "claude-sonnet-4-5-20250929", true},
-	{gateflow.Google, "gemini-3-pro", true},
-	{gateflow.Mistral, "mistral-large-latest", true},
-	{gateflow.Cohere, "command-r-plus", true},
-	{gateflow.ElevenLabs, "eleven_multilingual_v2", false},
+	{catalogue.OpenAI, "gpt-5.2", true},
+	{catalogue.Anthropic, "claude-sonnet-4-5-20250929", true},
+	{catalogue.Google, "gemini-3-pro", true},
+	{catalogue.Mistral, "mistral-large-latest", true},
+	{catalogue.Cohere, "command-r-plus", true},
+	{catalogue.ElevenLabs, "eleven_multilingual_v2", false},
 }
 
 // secret is one Vault secret of a world; Versions writes make its current

@@ -188,7 +188,7 @@ type Key struct {
 // GateflowProvider is one instance of a gateflow_provider block.
 type GateflowProvider struct {
 	Address Address
-	// ProviderID is one of gateflow.ProviderIDs: the provider_id argument,
+	// ProviderID is one of catalogue.ProviderIDs: the provider_id argument,
 	// or the block label when that is not set.
 	ProviderID  string
 	Enabled     bool

@@ -22,7 +22,7 @@
 // A gateflow_provider's label is its Gateflow provider ID unless
 // provider_id is set; with for_each, set provider_id (usually each.key),
 // since every instance shares the label. Its settings and credential names
-// are checked against the Gateflow catalogue (api/gateflow/catalogue.go,
+// are checked against the Gateflow catalogue (package api/gateflow/catalogue,
 // the table the emulator answers from): unknown names, wrong types and a
 // missing api_key are errors at validate, with file:line. The settings blocks are optional:
 // a missing glow or gateflow block is taken from the environment when a

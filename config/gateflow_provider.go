@@ -6,7 +6,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 )
 
 var gateflowProviderSchema = &hcl.BodySchema{
@@ -44,8 +44,8 @@ func (l *loader) decodeGateflowProvider(cfg *Config, b *hcl.Block) []gateflowIns
 			p.Enabled = v.True()
 		}
 		// The catalogue's checks, for a supported provider only.
-		var info *gateflow.ProviderInfo
-		if entry, ok := gateflow.Catalogue(p.ProviderID); ok && idOK {
+		var info *catalogue.ProviderInfo
+		if entry, ok := catalogue.Lookup(p.ProviderID); ok && idOK {
 			info = &entry
 		}
 		forEach := attrs["for_each"] != nil
@@ -75,10 +75,10 @@ func (l *loader) gateflowProviderID(gi *gateflowInstance, attrs hcl.Attributes, 
 		}
 		p.ProviderID, gi.idRange = v.AsString(), a.Expr.Range()
 	}
-	if gateflow.IsProviderID(p.ProviderID) {
+	if catalogue.IsProviderID(p.ProviderID) {
 		return true
 	}
-	detail := fmt.Sprintf("Gateflow has no provider %q. The supported providers are %s.", p.ProviderID, quoteList(gateflow.ProviderIDs))
+	detail := fmt.Sprintf("Gateflow has no provider %q. The supported providers are %s.", p.ProviderID, quoteList(catalogue.ProviderIDs))
 	if attrs["provider_id"] == nil {
 		detail += " The block label is the provider ID unless provider_id is set."
 	}
@@ -110,8 +110,9 @@ func (l *loader) checkGateflowProviders(gateflows []gateflowInstance) {
 }
 
 // The checks of a gateflow_provider against Gateflow's catalogue
-// (api/gateflow/catalogue.go, the table the emulator answers from): what
-// Gateflow would refuse at apply, found here with file:line. Credential
+// (package api/gateflow/catalogue, the table the emulator answers from):
+// what Gateflow would refuse at apply, found here with file:line. That leaf
+// is all config knows of Gateflow; it never imports the client. Credential
 // values are never read (they are vault() references), so only their names
 // are checked; the prefix rules wait for Gateflow.
 //
@@ -122,7 +123,7 @@ func (l *loader) checkGateflowProviders(gateflows []gateflowInstance) {
 // gateflowCredentials reads a gateflow_provider's credentials: an object of
 // secrets. With info (the provider's entry; nil for an unsupported ID) it
 // also checks the names against the catalogue.
-func (l *loader) gateflowCredentials(a *hcl.Attribute, ctx *hcl.EvalContext, info *gateflow.ProviderInfo, forEach bool) map[string]Secret {
+func (l *loader) gateflowCredentials(a *hcl.Attribute, ctx *hcl.EvalContext, info *catalogue.ProviderInfo, forEach bool) map[string]Secret {
 	val, ok := l.eval(a.Expr, ctx, ctx != l.ctx)
 	if !ok {
 		return nil
@@ -185,7 +186,7 @@ func (l *loader) gateflowCredentials(a *hcl.Attribute, ctx *hcl.EvalContext, inf
 // credentials: Gateflow configures a provider only together with them, so
 // apply would fail however often it is planned again. what says how
 // ("are null"); rng is the attribute, or where it belongs in the block.
-func missingCredentials(rng hcl.Range, what string, info *gateflow.ProviderInfo, forEach bool) *hcl.Diagnostic {
+func missingCredentials(rng hcl.Range, what string, info *catalogue.ProviderInfo, forEach bool) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Missing Gateflow credentials",
@@ -197,7 +198,7 @@ func missingCredentials(rng hcl.Range, what string, info *gateflow.ProviderInfo,
 
 // checkHasCredentials reports a gateflow_provider block of a supported
 // provider that does not set credentials at all.
-func (l *loader) checkHasCredentials(b *hcl.Block, attrs hcl.Attributes, info *gateflow.ProviderInfo, forEach bool) {
+func (l *loader) checkHasCredentials(b *hcl.Block, attrs hcl.Attributes, info *catalogue.ProviderInfo, forEach bool) {
 	if info == nil || attrs["credentials"] != nil {
 		return
 	}
@@ -206,7 +207,7 @@ func (l *loader) checkHasCredentials(b *hcl.Block, attrs hcl.Attributes, info *g
 
 // vaultExample is the Vault path the messages suggest: per instance in a
 // block with for_each, so that every instance's message is the same.
-func vaultExample(info *gateflow.ProviderInfo, forEach bool) string {
+func vaultExample(info *catalogue.ProviderInfo, forEach bool) string {
 	if forEach {
 		return "secret/llm/${each.key}"
 	}
@@ -217,7 +218,7 @@ func vaultExample(info *gateflow.ProviderInfo, forEach bool) string {
 // numbers and bools. A null setting is left out, as Gateflow treats null as
 // "remove". With info (nil for an unsupported ID) every name must be a
 // setting of the provider and every value of its type.
-func (l *loader) gateflowSettings(a *hcl.Attribute, v cty.Value, info *gateflow.ProviderInfo) map[string]any {
+func (l *loader) gateflowSettings(a *hcl.Attribute, v cty.Value, info *catalogue.ProviderInfo) map[string]any {
 	ty := v.Type()
 	if !ty.IsObjectType() && !ty.IsMapType() {
 		l.diags = append(l.diags, typeError(a, "an object of strings, numbers and bools required"))
@@ -227,7 +228,7 @@ func (l *loader) gateflowSettings(a *hcl.Attribute, v cty.Value, info *gateflow.
 	for it := v.ElementIterator(); it.Next(); {
 		k, e := it.Element()
 		name := k.AsString()
-		var setting gateflow.SettingInfo
+		var setting catalogue.SettingInfo
 		if info != nil {
 			var ok bool
 			if setting, ok = info.Setting(name); !ok {
@@ -264,7 +265,7 @@ func (l *loader) gateflowSettings(a *hcl.Attribute, v cty.Value, info *gateflow.
 			// Without the provider ID: the same value of a for_each
 			// block's setting is one problem.
 			detail := fmt.Sprintf("The Gateflow setting %q must be %s, and this is %s.", name, setting.Expected(), describeSetting(e))
-			if e.Type() == cty.String && (setting.Type == gateflow.TypeInteger || setting.Type == gateflow.TypeNumber) {
+			if e.Type() == cty.String && (setting.Type == catalogue.TypeInteger || setting.Type == catalogue.TypeNumber) {
 				if _, err := cty.ParseNumberVal(e.AsString()); err == nil {
 					detail += fmt.Sprintf(" Write the number without quotes: %s = %s.", name, e.AsString())
 				}
@@ -309,7 +310,7 @@ func namesOf(names []string, what string) string {
 }
 
 // otherKind points out a credential given as a setting, or the reverse.
-func otherKind(info *gateflow.ProviderInfo, name string, inCredentials bool) string {
+func otherKind(info *catalogue.ProviderInfo, name string, inCredentials bool) string {
 	if inCredentials {
 		if _, ok := info.Setting(name); ok {
 			return fmt.Sprintf(" %q is a setting: put it in settings.", name)

@@ -14,16 +14,17 @@ import (
 	"time"
 
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 )
 
 const typeCodeGateflow = "invalid_configuration"
 
-// catalogue is gateflow's table (api/gateflow/catalogue.go) by provider
+// providerInfo is the Gateflow catalogue (package catalogue) by provider
 // ID: names, models, settings and credential fields all come from there.
-var catalogue = func() map[string]gateflow.ProviderInfo {
-	m := map[string]gateflow.ProviderInfo{}
-	for _, id := range gateflow.ProviderIDs {
-		m[id], _ = gateflow.Catalogue(id)
+var providerInfo = func() map[string]catalogue.ProviderInfo {
+	m := map[string]catalogue.ProviderInfo{}
+	for _, id := range catalogue.ProviderIDs {
+		m[id], _ = catalogue.Lookup(id)
 	}
 	return m
 }()
@@ -35,7 +36,7 @@ func latencyOf(id string) int {
 	return 80 + int(h.Sum32()%120)
 }
 
-func modelIDs(id string) []string { return catalogue[id].ModelIDs() }
+func modelIDs(id string) []string { return providerInfo[id].ModelIDs() }
 
 func (s *Server) health(g *gateflowRec) *gateflow.Health {
 	if g == nil {
@@ -111,8 +112,8 @@ func checkIfMatch(r *http.Request, id string, g *gateflowRec) error {
 // catalogued finds the provider of the path, 404 for an unknown id.
 func catalogued(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if _, ok := catalogue[id]; !ok {
-		return "", notFound("", "provider %q not found; supported: %s", id, strings.Join(gateflow.ProviderIDs, ", "))
+	if _, ok := providerInfo[id]; !ok {
+		return "", notFound("", "provider %q not found; supported: %s", id, strings.Join(catalogue.ProviderIDs, ", "))
 	}
 	return id, nil
 }
@@ -135,9 +136,9 @@ func (s *Server) gateList(r *http.Request) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := gateflow.ListResponse{Providers: []gateflow.ProviderSummary{}}
-	for _, id := range gateflow.ProviderIDs {
+	for _, id := range catalogue.ProviderIDs {
 		g := s.st.gateflow[id]
-		sum := gateflow.ProviderSummary{ID: id, Name: catalogue[id].Name, Status: status(g), Configured: g != nil, Models: []string{}, Health: s.health(g)}
+		sum := gateflow.ProviderSummary{ID: id, Name: providerInfo[id].Name, Status: status(g), Configured: g != nil, Models: []string{}, Health: s.health(g)}
 		if g != nil {
 			sum.Models = modelIDs(id)
 		}
@@ -149,7 +150,7 @@ func (s *Server) gateList(r *http.Request) (any, error) {
 func (s *Server) gateProvider(id string) gateflow.Provider {
 	g := s.st.gateflow[id]
 	p := gateflow.Provider{
-		ID: id, Name: catalogue[id].Name, Status: status(g), Configured: g != nil,
+		ID: id, Name: providerInfo[id].Name, Status: status(g), Configured: g != nil,
 		Settings: map[string]any{}, Models: []gateflow.Model{}, Health: s.health(g),
 	}
 	if g == nil {
@@ -161,7 +162,10 @@ func (s *Server) gateProvider(id string) gateflow.Provider {
 	if p.Settings == nil {
 		p.Settings = map[string]any{}
 	}
-	p.Models = append([]gateflow.Model{}, catalogue[id].Models...)
+	for _, m := range providerInfo[id].Models {
+		// The emulator's models never go down: each is available.
+		p.Models = append(p.Models, gateflow.Model{ID: m.ID, Type: m.Type, Available: true})
+	}
 	p.Usage = &gateflow.Usage{}
 	return p
 }
@@ -169,7 +173,7 @@ func (s *Server) gateProvider(id string) gateflow.Provider {
 // checkCredentials applies the catalogue's credential fields: unknown
 // names, a missing or empty required field and a wrong prefix are 422.
 func checkCredentials(id string, creds map[string]string, prefix string) error {
-	info := catalogue[id]
+	info := providerInfo[id]
 	bad := func(field, format string, args ...any) error {
 		return errf(http.StatusUnprocessableEntity, "invalid_credentials", prefix+field, format, args...)
 	}
@@ -193,7 +197,7 @@ func checkCredentials(id string, creds map[string]string, prefix string) error {
 // checkSettings checks names and types against the catalogue; a nil value
 // (a removal) is allowed when allowNull.
 func checkSettings(id string, settings map[string]any, allowNull bool) error {
-	info := catalogue[id]
+	info := providerInfo[id]
 	for _, k := range slices.Sorted(maps.Keys(settings)) {
 		field := "settings." + k
 		setting, ok := info.Setting(k)
@@ -248,8 +252,8 @@ func (s *Server) gateConfigure(r *http.Request) (any, error) {
 	if req.Provider == "" {
 		return nil, badInput("missing_field", "provider", "provider is required")
 	}
-	if _, ok := catalogue[req.Provider]; !ok {
-		return nil, notFound("provider", "provider %q not found; supported: %s", req.Provider, strings.Join(gateflow.ProviderIDs, ", "))
+	if _, ok := providerInfo[req.Provider]; !ok {
+		return nil, notFound("provider", "provider %q not found; supported: %s", req.Provider, strings.Join(catalogue.ProviderIDs, ", "))
 	}
 	if !has(raw, "credentials") {
 		return nil, badInput("missing_field", "credentials", "credentials is required")
@@ -281,7 +285,7 @@ func (s *Server) gateConfigure(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return tagged{gateflow.ConfigureResponse{
-		ID: g.ID, Name: catalogue[g.ID].Name, Status: status(g), Configured: true,
+		ID: g.ID, Name: providerInfo[g.ID].Name, Status: status(g), Configured: true,
 		ConfiguredAt: g.ConfiguredAt, Models: modelIDs(g.ID),
 	}, etag(g.ID, g)}, nil
 }
@@ -378,7 +382,7 @@ func (s *Server) gateTest(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := gateflow.TestResult{ID: g.ID, TestResult: "success", LatencyMS: latencyOf(g.ID) + 25, ModelsAvailable: len(catalogue[g.ID].Models), TestedAt: now()}
+	out := gateflow.TestResult{ID: g.ID, TestResult: "success", LatencyMS: latencyOf(g.ID) + 25, ModelsAvailable: len(providerInfo[g.ID].Models), TestedAt: now()}
 	if g.Disabled {
 		out.TestResult, out.LatencyMS, out.ModelsAvailable = "failure", 0, 0
 		out.Error = fmt.Sprintf("provider %s is disabled", g.ID)

@@ -213,7 +213,7 @@ func (s *Server) LoadSeed(seed Seed) error {
 	}
 	for i, g := range seed.Gateflow {
 		f := fmt.Sprintf("gateflow[%d]", i)
-		if _, ok := catalogue[g.Provider]; !ok {
+		if _, ok := providerInfo[g.Provider]; !ok {
 			return fmt.Errorf("%s.provider: %q is not a Gateflow provider", f, g.Provider)
 		}
 		if _, ok := s.st.gateflow[g.Provider]; ok || seen["gateflow:"+g.Provider] {

@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/apitest"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/internal/version"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -74,7 +75,7 @@ func TestRequestShapes(t *testing.T) {
 				"settings": map[string]any{"default_model": "gpt-5.2", "timeout_ms": float64(3000)}},
 			answer: gateflow.ConfigureResponse{ID: "openai", Name: "OpenAI", Status: "active", Configured: true, ConfiguredAt: now, Models: []string{"gpt-5.2"}},
 			call: func(c *gateflow.Client) (any, error) {
-				return c.Configure(ctx, gateflow.OpenAI,
+				return c.Configure(ctx, catalogue.OpenAI,
 					map[string]sensitive.String{"api_key": sensitive.New("sk-abc"), "organization_id": sensitive.New("org-1")},
 					map[string]any{"default_model": "gpt-5.2", "timeout_ms": 3000})
 			},
@@ -83,7 +84,7 @@ func TestRequestShapes(t *testing.T) {
 		{
 			name: "get", method: "GET", path: "/v1/management/providers/openai",
 			answer: prov,
-			call:   func(c *gateflow.Client) (any, error) { return c.Get(ctx, gateflow.OpenAI) },
+			call:   func(c *gateflow.Client) (any, error) { return c.Get(ctx, catalogue.OpenAI) },
 			want:   &prov,
 		},
 		{
@@ -91,7 +92,7 @@ func TestRequestShapes(t *testing.T) {
 			wantBody: map[string]any{"settings": map[string]any{"default_model": "gpt-5-mini", "base_url": nil}},
 			answer:   prov,
 			call: func(c *gateflow.Client) (any, error) {
-				return c.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"default_model": "gpt-5-mini", "base_url": nil})
+				return c.UpdateSettings(ctx, catalogue.OpenAI, map[string]any{"default_model": "gpt-5-mini", "base_url": nil})
 			},
 			want: &prov,
 		},
@@ -100,31 +101,31 @@ func TestRequestShapes(t *testing.T) {
 			wantBody: map[string]any{"api_key": "sk-ant-new"},
 			answer:   gateflow.CredentialsResponse{ID: "anthropic", CredentialsUpdatedAt: now, Status: "active"},
 			call: func(c *gateflow.Client) (any, error) {
-				return c.UpdateCredentials(ctx, gateflow.Anthropic, map[string]sensitive.String{"api_key": sensitive.New("sk-ant-new")})
+				return c.UpdateCredentials(ctx, catalogue.Anthropic, map[string]sensitive.String{"api_key": sensitive.New("sk-ant-new")})
 			},
 			want: &gateflow.CredentialsResponse{ID: "anthropic", CredentialsUpdatedAt: now, Status: "active"},
 		},
 		{
 			name: "test", method: "POST", path: "/v1/management/providers/openai/test",
 			answer: gateflow.TestResult{ID: "openai", TestResult: "success", LatencyMS: 145, ModelsAvailable: 12, TestedAt: now},
-			call:   func(c *gateflow.Client) (any, error) { return c.Test(ctx, gateflow.OpenAI) },
+			call:   func(c *gateflow.Client) (any, error) { return c.Test(ctx, catalogue.OpenAI) },
 			want:   &gateflow.TestResult{ID: "openai", TestResult: "success", LatencyMS: 145, ModelsAvailable: 12, TestedAt: now},
 		},
 		{
 			name: "disable", method: "POST", path: "/v1/management/providers/cohere/disable",
 			answer: gateflow.StateResponse{ID: "cohere", Status: "disabled", DisabledAt: &now},
-			call:   func(c *gateflow.Client) (any, error) { return c.Disable(ctx, gateflow.Cohere) },
+			call:   func(c *gateflow.Client) (any, error) { return c.Disable(ctx, catalogue.Cohere) },
 			want:   &gateflow.StateResponse{ID: "cohere", Status: "disabled", DisabledAt: &now},
 		},
 		{
 			name: "enable", method: "POST", path: "/v1/management/providers/cohere/enable",
 			answer: gateflow.StateResponse{ID: "cohere", Status: "active", EnabledAt: &now},
-			call:   func(c *gateflow.Client) (any, error) { return c.Enable(ctx, gateflow.Cohere) },
+			call:   func(c *gateflow.Client) (any, error) { return c.Enable(ctx, catalogue.Cohere) },
 			want:   &gateflow.StateResponse{ID: "cohere", Status: "active", EnabledAt: &now},
 		},
 		{
 			name: "delete", method: "DELETE", path: "/v1/management/providers/mistral", status: 204,
-			call: func(c *gateflow.Client) (any, error) { return nil, c.Delete(ctx, gateflow.Mistral) },
+			call: func(c *gateflow.Client) (any, error) { return nil, c.Delete(ctx, catalogue.Mistral) },
 		},
 		{
 			name: "id is escaped", method: "GET", path: "/v1/management/providers/a%2Fb",
@@ -221,7 +222,7 @@ func TestErrorTable(t *testing.T) {
 			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 				writeError(w, tc.status, tc.code, tc.msg, tc.field)
 			})
-			_, err := f.client().Configure(context.Background(), gateflow.OpenAI,
+			_, err := f.client().Configure(context.Background(), catalogue.OpenAI,
 				map[string]sensitive.String{"api_key": sensitive.New("bad-key")}, nil)
 			if !errors.Is(err, tc.sentinel) {
 				t.Fatalf("err %v is not %v", err, tc.sentinel)
@@ -255,14 +256,14 @@ func TestRetryPolicy(t *testing.T) {
 	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-x")}
 	t.Run("configure is not retried after a drop", func(t *testing.T) {
 		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) { apitest.Drop(w) })
-		_, err := f.client().Configure(ctx, gateflow.OpenAI, creds, nil)
+		_, err := f.client().Configure(ctx, catalogue.OpenAI, creds, nil)
 		if !errors.Is(err, api.ErrOutcomeUnknown) || len(f.Requests()) != 1 {
 			t.Fatalf("err %v after %d calls", err, len(f.Requests()))
 		}
 	})
 	t.Run("configure is not retried after 504", func(t *testing.T) {
 		f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) { w.WriteHeader(504) })
-		_, err := f.client().Configure(ctx, gateflow.OpenAI, creds, nil)
+		_, err := f.client().Configure(ctx, catalogue.OpenAI, creds, nil)
 		if !errors.Is(err, api.ErrOutcomeUnknown) || !errors.Is(err, api.ErrUnavailable) || len(f.Requests()) != 1 {
 			t.Fatalf("err %v after %d calls", err, len(f.Requests()))
 		}
@@ -280,7 +281,7 @@ func TestRetryPolicy(t *testing.T) {
 			}
 		})
 		c := f.client()
-		if _, err := c.Configure(ctx, gateflow.OpenAI, creds, nil); err != nil {
+		if _, err := c.Configure(ctx, catalogue.OpenAI, creds, nil); err != nil {
 			t.Fatal(err)
 		}
 		if s := c.Stats(); s.Retries != 2 || s.Attempts != 3 {
@@ -457,8 +458,8 @@ func TestCredentialsNeverLeak(t *testing.T) {
 			f := newFake(t, func(w http.ResponseWriter, r *http.Request, req apitest.Request, _ int) { mode(w, r, req) })
 			c := f.client(api.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			creds := map[string]sensitive.String{"api_key": sensitive.New(secret)}
-			_, err1 := c.Configure(context.Background(), gateflow.OpenAI, creds, nil)
-			_, err2 := c.UpdateCredentials(context.Background(), gateflow.OpenAI, creds)
+			_, err1 := c.Configure(context.Background(), catalogue.OpenAI, creds, nil)
+			_, err2 := c.UpdateCredentials(context.Background(), catalogue.OpenAI, creds)
 			if err1 == nil || err2 == nil {
 				t.Fatal("no error")
 			}

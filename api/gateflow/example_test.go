@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -35,7 +36,7 @@ func ExampleClient_Configure() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	res, err := c.Configure(ctx, gateflow.OpenAI,
+	res, err := c.Configure(ctx, catalogue.OpenAI,
 		map[string]sensitive.String{"api_key": sensitive.New("sk-example-0001")},
 		map[string]any{"default_model": "gpt-5.2"})
 	if err != nil {
@@ -45,10 +46,10 @@ func ExampleClient_Configure() {
 
 	// Someone else changes the settings; a write guarded by the first
 	// answer's tag is refused instead of overwriting their change.
-	if _, err := c.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"default_model": "gpt-5.2-mini"}); err != nil {
+	if _, err := c.UpdateSettings(ctx, catalogue.OpenAI, map[string]any{"default_model": "gpt-5.2-mini"}); err != nil {
 		log.Fatal(err)
 	}
-	_, err = c.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"default_model": "gpt-5.2"}, gateflow.IfMatch(res.ETag))
+	_, err = c.UpdateSettings(ctx, catalogue.OpenAI, map[string]any{"default_model": "gpt-5.2"}, gateflow.IfMatch(res.ETag))
 	fmt.Println("stale write refused:", errors.Is(err, api.ErrPreconditionFailed))
 	// Output:
 	// openai configured: true

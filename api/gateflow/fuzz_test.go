@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/apitest"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -28,35 +29,35 @@ var fuzzCalls = []struct {
 		return err
 	}},
 	{"configure", func(ctx context.Context, c *gateflow.Client) error {
-		_, err := c.Configure(ctx, gateflow.OpenAI, fuzzCreds, map[string]any{"timeout_ms": 30000})
+		_, err := c.Configure(ctx, catalogue.OpenAI, fuzzCreds, map[string]any{"timeout_ms": 30000})
 		return err
 	}},
 	{"get", func(ctx context.Context, c *gateflow.Client) error {
-		_, err := c.Get(ctx, gateflow.OpenAI)
+		_, err := c.Get(ctx, catalogue.OpenAI)
 		return err
 	}},
 	{"update settings", func(ctx context.Context, c *gateflow.Client) error {
-		_, err := c.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"default_model": nil})
+		_, err := c.UpdateSettings(ctx, catalogue.OpenAI, map[string]any{"default_model": nil})
 		return err
 	}},
 	{"update credentials", func(ctx context.Context, c *gateflow.Client) error {
-		_, err := c.UpdateCredentials(ctx, gateflow.Anthropic, fuzzCreds)
+		_, err := c.UpdateCredentials(ctx, catalogue.Anthropic, fuzzCreds)
 		return err
 	}},
 	{"test", func(ctx context.Context, c *gateflow.Client) error {
-		_, err := c.Test(ctx, gateflow.OpenAI)
+		_, err := c.Test(ctx, catalogue.OpenAI)
 		return err
 	}},
 	{"disable", func(ctx context.Context, c *gateflow.Client) error {
-		_, err := c.Disable(ctx, gateflow.OpenAI)
+		_, err := c.Disable(ctx, catalogue.OpenAI)
 		return err
 	}},
 	{"enable", func(ctx context.Context, c *gateflow.Client) error {
-		_, err := c.Enable(ctx, gateflow.OpenAI)
+		_, err := c.Enable(ctx, catalogue.OpenAI)
 		return err
 	}},
 	{"delete", func(ctx context.Context, c *gateflow.Client) error {
-		return c.Delete(ctx, gateflow.OpenAI)
+		return c.Delete(ctx, catalogue.OpenAI)
 	}},
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/apitest"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -35,7 +36,7 @@ func TestStalledServerTimesOut(t *testing.T) {
 		var retries int
 		c := robustClient(t, url, api.WithRetryMax(2), api.WithRetryHook(func(api.RetryEvent) { retries++ }))
 		start := time.Now()
-		_, err := c.Get(context.Background(), gateflow.OpenAI)
+		_, err := c.Get(context.Background(), catalogue.OpenAI)
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("took %s with a 100ms attempt timeout", d)
 		}
@@ -53,7 +54,7 @@ func TestStalledServerTimesOut(t *testing.T) {
 	t.Run("configure: not replayed, outcome unknown", func(t *testing.T) {
 		c := robustClient(t, url, api.WithRetryMax(2))
 		creds := map[string]sensitive.String{"api_key": sensitive.New("sk-STALLED-CREDENTIAL-1")}
-		_, err := c.Configure(context.Background(), gateflow.OpenAI, creds, nil)
+		_, err := c.Configure(context.Background(), catalogue.OpenAI, creds, nil)
 		if !errors.Is(err, api.ErrOutcomeUnknown) {
 			t.Fatalf("err %v", err)
 		}
@@ -121,7 +122,7 @@ func TestNotGateflowAnswers(t *testing.T) {
 				_, _ = io.WriteString(w, tc.body)
 			}))
 			t.Cleanup(srv.Close)
-			_, err := robustClient(t, srv.URL, api.WithRetryMax(1)).Get(context.Background(), gateflow.OpenAI)
+			_, err := robustClient(t, srv.URL, api.WithRetryMax(1)).Get(context.Background(), catalogue.OpenAI)
 			if !errors.Is(err, tc.is) {
 				t.Errorf("err %v, want %v", err, tc.is)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/apitest"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -53,28 +54,28 @@ func TestEmptyWriteAnswersSucceed(t *testing.T) {
 		call   func(*gateflow.Client) (any, error)
 		want   any
 	}{
-		{"enable 204", 204, `"t1"`, "", func(c *gateflow.Client) (any, error) { return c.Enable(ctx, gateflow.Cohere) },
+		{"enable 204", 204, `"t1"`, "", func(c *gateflow.Client) (any, error) { return c.Enable(ctx, catalogue.Cohere) },
 			&gateflow.StateResponse{ID: "cohere", ETag: `"t1"`}},
-		{"enable 200 empty", 200, "", "", func(c *gateflow.Client) (any, error) { return c.Enable(ctx, gateflow.Cohere) },
+		{"enable 200 empty", 200, "", "", func(c *gateflow.Client) (any, error) { return c.Enable(ctx, catalogue.Cohere) },
 			&gateflow.StateResponse{ID: "cohere"}},
-		{"disable 204", 204, `"t2"`, "", func(c *gateflow.Client) (any, error) { return c.Disable(ctx, gateflow.Cohere) },
+		{"disable 204", 204, `"t2"`, "", func(c *gateflow.Client) (any, error) { return c.Disable(ctx, catalogue.Cohere) },
 			&gateflow.StateResponse{ID: "cohere", ETag: `"t2"`}},
-		{"disable 200 white space", 200, `"t3"`, " \r\n", func(c *gateflow.Client) (any, error) { return c.Disable(ctx, gateflow.Cohere) },
+		{"disable 200 white space", 200, `"t3"`, " \r\n", func(c *gateflow.Client) (any, error) { return c.Disable(ctx, catalogue.Cohere) },
 			&gateflow.StateResponse{ID: "cohere", ETag: `"t3"`}},
 		{"settings PATCH 204", 204, `"t4"`, "", func(c *gateflow.Client) (any, error) {
-			return c.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"default_model": "gpt-5"}, gateflow.IfMatch(`"t0"`))
+			return c.UpdateSettings(ctx, catalogue.OpenAI, map[string]any{"default_model": "gpt-5"}, gateflow.IfMatch(`"t0"`))
 		}, &gateflow.Provider{ID: "openai", ETag: `"t4"`}},
 		{"settings PATCH 200 empty", 200, "", "", func(c *gateflow.Client) (any, error) {
-			return c.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"default_model": "gpt-5"})
+			return c.UpdateSettings(ctx, catalogue.OpenAI, map[string]any{"default_model": "gpt-5"})
 		}, &gateflow.Provider{ID: "openai"}},
 		{"credentials 204", 204, `"t5"`, "", func(c *gateflow.Client) (any, error) {
-			return c.UpdateCredentials(ctx, gateflow.OpenAI, creds)
+			return c.UpdateCredentials(ctx, catalogue.OpenAI, creds)
 		}, &gateflow.CredentialsResponse{ID: "openai", ETag: `"t5"`}},
 		{"credentials 200 empty", 200, "", "", func(c *gateflow.Client) (any, error) {
-			return c.UpdateCredentials(ctx, gateflow.OpenAI, creds)
+			return c.UpdateCredentials(ctx, catalogue.OpenAI, creds)
 		}, &gateflow.CredentialsResponse{ID: "openai"}},
 		{"configure 201 empty", 201, `"t6"`, "", func(c *gateflow.Client) (any, error) {
-			return c.Configure(ctx, gateflow.OpenAI, creds, nil)
+			return c.Configure(ctx, catalogue.OpenAI, creds, nil)
 		}, &gateflow.ConfigureResponse{ID: "openai", ETag: `"t6"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,12 +101,12 @@ func TestEmptyAnswersToReadsFail(t *testing.T) {
 		body   string
 		call   func(*gateflow.Client) error
 	}{
-		{"get 200 empty", 200, "", func(c *gateflow.Client) error { _, err := c.Get(ctx, gateflow.OpenAI); return err }},
-		{"get 204", 204, "", func(c *gateflow.Client) error { _, err := c.Get(ctx, gateflow.OpenAI); return err }},
+		{"get 200 empty", 200, "", func(c *gateflow.Client) error { _, err := c.Get(ctx, catalogue.OpenAI); return err }},
+		{"get 204", 204, "", func(c *gateflow.Client) error { _, err := c.Get(ctx, catalogue.OpenAI); return err }},
 		{"list 200 empty", 200, "", func(c *gateflow.Client) error { _, err := c.List(ctx); return err }},
-		{"test 200 empty", 200, "", func(c *gateflow.Client) error { _, err := c.Test(ctx, gateflow.OpenAI); return err }},
+		{"test 200 empty", 200, "", func(c *gateflow.Client) error { _, err := c.Test(ctx, catalogue.OpenAI); return err }},
 		{"enable 200 HTML", 200, "<html><body>OK</body></html>", func(c *gateflow.Client) error {
-			_, err := c.Enable(ctx, gateflow.OpenAI)
+			_, err := c.Enable(ctx, catalogue.OpenAI)
 			return err
 		}},
 	} {
@@ -126,7 +127,7 @@ func TestWriteAnswersOfAnyShape(t *testing.T) {
 	at := time.Date(2026, 2, 16, 10, 0, 0, 0, time.UTC)
 	t.Run("enable with a status object and a time without zone", func(t *testing.T) {
 		c := answering(t, 200, `"e1"`, `{"id": "cohere", "status": {"state": "active"}, "enabled_at": "2026-02-16T10:00:00"}`)
-		got, err := c.Enable(ctx, gateflow.Cohere)
+		got, err := c.Enable(ctx, catalogue.Cohere)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,21 +137,21 @@ func TestWriteAnswersOfAnyShape(t *testing.T) {
 		}
 	})
 	t.Run("disable answered with a bare string", func(t *testing.T) {
-		got, err := answering(t, 200, "", `"disabled"`).Disable(ctx, gateflow.Cohere)
+		got, err := answering(t, 200, "", `"disabled"`).Disable(ctx, catalogue.Cohere)
 		if err != nil || got.ID != "cohere" || got.Status != "" {
 			t.Fatalf("%+v, %v", got, err)
 		}
 	})
 	t.Run("credentials with an epoch number for a time", func(t *testing.T) {
 		got, err := answering(t, 200, "", `{"id": "openai", "credentials_updated_at": 1771236000, "status": "active"}`).
-			UpdateCredentials(ctx, gateflow.OpenAI, creds)
+			UpdateCredentials(ctx, catalogue.OpenAI, creds)
 		if err != nil || !got.CredentialsUpdatedAt.IsZero() || got.Status != "active" {
 			t.Fatalf("%+v, %v", got, err)
 		}
 	})
 	t.Run("configure with models as objects and configured as a string", func(t *testing.T) {
 		got, err := answering(t, 200, "", `{"id": "openai", "configured": "true", "configured_at": "2026-02-16 10:00:00Z",
-			"models": [{"id": "gpt-5.2", "type": "chat"}, "gpt-5", 7]}`).Configure(ctx, gateflow.OpenAI, creds, nil)
+			"models": [{"id": "gpt-5.2", "type": "chat"}, "gpt-5", 7]}`).Configure(ctx, catalogue.OpenAI, creds, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +204,7 @@ func TestHealthOfAnyShape(t *testing.T) {
 		{"health null", `null`, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := answering(t, 200, `"g1"`, getAnswer(tc.health)).Get(context.Background(), gateflow.OpenAI)
+			p, err := answering(t, 200, `"g1"`, getAnswer(tc.health)).Get(context.Background(), catalogue.OpenAI)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -213,8 +214,8 @@ func TestHealthOfAnyShape(t *testing.T) {
 			if p.Health != nil && p.Health.LastErrorText() != tc.text {
 				t.Errorf("LastErrorText %q, want %q", p.Health.LastErrorText(), tc.text)
 			}
-			if p.ID != gateflow.OpenAI {
-				t.Errorf("ID = %q, want %q", p.ID, gateflow.OpenAI)
+			if p.ID != catalogue.OpenAI {
+				t.Errorf("ID = %q, want %q", p.ID, catalogue.OpenAI)
 			}
 			if !p.Configured {
 				t.Errorf("Configured = false, want true")
@@ -258,7 +259,7 @@ func TestTestResultOfAnyShape(t *testing.T) {
 	ctx := context.Background()
 	got, err := answering(t, 200, "", `{"id": "openai", "test_result": "failure", "latency_ms": 145.4,
 		"models_available": "12", "tested_at": "2026-02-16T10:00:00.5", "error": {"code": "invalid_key", "message": "key revoked"}}`).
-		Test(ctx, gateflow.OpenAI)
+		Test(ctx, catalogue.OpenAI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func TestTestResultOfAnyShape(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
-	_, err = answering(t, 200, "", `{"id": "openai", "test_result": {"ok": true}}`).Test(ctx, gateflow.OpenAI)
+	_, err = answering(t, 200, "", `{"id": "openai", "test_result": {"ok": true}}`).Test(ctx, catalogue.OpenAI)
 	if !errors.Is(err, api.ErrDecode) {
 		t.Errorf("test_result as an object: err %v, want an undecodable answer", err)
 	}
@@ -284,7 +285,7 @@ func TestProviderTimestampsAndDisplayedFields(t *testing.T) {
 		"configured_at": "", "updated_at": "2026-02-16T10:00:00.123456Z", "credentials_updated_at": "2026-02-16T10:00:00Z",
 		"disabled_at": "yesterday", "settings": {"timeout_ms": 30000},
 		"models": ["gpt-5.2", {"id": "gpt-5", "type": "chat", "available": "true"}],
-		"usage": {"requests_today": 5000.0, "tokens_today": "2500000", "cost_today_usd": "25.5"}}`).Get(ctx, gateflow.OpenAI)
+		"usage": {"requests_today": 5000.0, "tokens_today": "2500000", "cost_today_usd": "25.5"}}`).Get(ctx, catalogue.OpenAI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +306,7 @@ func TestProviderTimestampsAndDisplayedFields(t *testing.T) {
 		`{"id": "openai", "configured": "yes"}`,
 		`{"id": 7, "configured": true}`,
 	} {
-		if _, err := answering(t, 200, "", body).Get(ctx, gateflow.OpenAI); !errors.Is(err, api.ErrDecode) {
+		if _, err := answering(t, 200, "", body).Get(ctx, catalogue.OpenAI); !errors.Is(err, api.ErrDecode) {
 			t.Errorf("%s: err %v, want an undecodable answer", body, err)
 		}
 	}

@@ -23,29 +23,6 @@ import (
 // answers of configure, credentials, enable and disable are only displayed
 // as a whole, so any JSON body, or none, decodes.
 
-// The six provider IDs of the reference's "Supported Providers" table.
-const (
-	OpenAI     = "openai"
-	Anthropic  = "anthropic"
-	Google     = "google"
-	Mistral    = "mistral"
-	Cohere     = "cohere"
-	ElevenLabs = "elevenlabs"
-)
-
-// ProviderIDs lists the supported provider IDs in the reference's order.
-var ProviderIDs = []string{OpenAI, Anthropic, Google, Mistral, Cohere, ElevenLabs}
-
-// IsProviderID reports whether id is one of the supported provider IDs.
-func IsProviderID(id string) bool {
-	for _, p := range ProviderIDs {
-		if p == id {
-			return true
-		}
-	}
-	return false
-}
-
 // Status values of a provider.
 const (
 	StatusActive   = "active"   // configured and enabled

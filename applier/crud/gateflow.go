@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -320,7 +321,7 @@ func (g *Gateflow) guard(ctx context.Context, u GateflowUpdate) (*gateflow.Provi
 // unconfigured (404) counts as deleted.
 func (g *Gateflow) Delete(ctx context.Context, id string) error {
 	err := g.Client.Delete(ctx, id)
-	if err != nil && errors.Is(err, api.ErrNotFound) && gateflow.IsProviderID(id) {
+	if err != nil && errors.Is(err, api.ErrNotFound) && catalogue.IsProviderID(id) {
 		return nil
 	}
 	return err

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-hq/switchboard/api"
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -32,7 +32,7 @@ func TestErrorCodes(t *testing.T) {
 		}
 		_, err = e.glow.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: p, Patch: glow.Patch{DepartmentIDs: &[]string{"cs", "cs"}}})
 		wantErr(t, err, api.ErrInvalid, 400, "invalid_field", "department_ids[1]")
-		_, err = e.gw.Configure(ctx, gateflow.Mistral, map[string]sensitive.String{"api_key": sensitive.New("k-1")}, map[string]any{"colour": "blue"})
+		_, err = e.gw.Configure(ctx, catalogue.Mistral, map[string]sensitive.String{"api_key": sensitive.New("k-1")}, map[string]any{"colour": "blue"})
 		wantErr(t, err, api.ErrInvalid, 400, "invalid_configuration", "settings.colour")
 	})
 
@@ -54,7 +54,7 @@ func TestErrorCodes(t *testing.T) {
 		if got := must(ro.List(ctx))(t); len(got) != 6 {
 			t.Errorf("read-only list: %d providers", len(got))
 		}
-		_, err = ro.Configure(ctx, gateflow.Cohere, map[string]sensitive.String{"api_key": sensitive.New("k-SEKRIT")}, nil)
+		_, err = ro.Configure(ctx, catalogue.Cohere, map[string]sensitive.String{"api_key": sensitive.New("k-SEKRIT")}, nil)
 		wantErr(t, err, api.ErrForbidden, 403, "forbidden", "")
 	})
 
@@ -69,7 +69,7 @@ func TestErrorCodes(t *testing.T) {
 		_, err = e.gw.Get(ctx, "azure")
 		wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
 		// Calls that need a configured provider.
-		_, err = e.gw.Test(ctx, gateflow.Cohere)
+		_, err = e.gw.Test(ctx, catalogue.Cohere)
 		wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
 	})
 
@@ -99,18 +99,18 @@ func TestErrorCodes(t *testing.T) {
 		wantErr(t, err, api.ErrConflict, 409, api.CodeNameConflict, "")
 		must(e.glow.CreateProviders(ctx, []glow.ProviderInput{{Name: "Global Fallback", DepartmentIDs: []string{"ops"}}}))(t)
 		// Gateflow's conflict.
-		must(e.gw.Configure(ctx, gateflow.Cohere, map[string]sensitive.String{"api_key": sensitive.New("co-SEKRIT")}, nil))(t)
-		_, err = e.gw.Configure(ctx, gateflow.Cohere, map[string]sensitive.String{"api_key": sensitive.New("co-SEKRIT")}, nil)
+		must(e.gw.Configure(ctx, catalogue.Cohere, map[string]sensitive.String{"api_key": sensitive.New("co-SEKRIT")}, nil))(t)
+		_, err = e.gw.Configure(ctx, catalogue.Cohere, map[string]sensitive.String{"api_key": sensitive.New("co-SEKRIT")}, nil)
 		wantErr(t, err, api.ErrConflict, 409, api.CodeAlreadyConfigured, "")
 	})
 
 	t.Run("422 invalid credentials", func(t *testing.T) {
-		_, err := e.gw.Configure(ctx, gateflow.OpenAI, map[string]sensitive.String{"api_key": sensitive.New("pk-SEKRIT-wrong-prefix")}, nil)
+		_, err := e.gw.Configure(ctx, catalogue.OpenAI, map[string]sensitive.String{"api_key": sensitive.New("pk-SEKRIT-wrong-prefix")}, nil)
 		wantErr(t, err, api.ErrInvalidCredentials, 422, api.CodeInvalidCredentials, "credentials.api_key")
-		_, err = e.gw.Configure(ctx, gateflow.Mistral, map[string]sensitive.String{"api_key": sensitive.New("m-SEKRIT"), "organization_id": sensitive.New("org-SEKRIT-1")}, nil)
+		_, err = e.gw.Configure(ctx, catalogue.Mistral, map[string]sensitive.String{"api_key": sensitive.New("m-SEKRIT"), "organization_id": sensitive.New("org-SEKRIT-1")}, nil)
 		wantErr(t, err, api.ErrInvalidCredentials, 422, api.CodeInvalidCredentials, "credentials.organization_id")
-		must(e.gw.Configure(ctx, gateflow.Anthropic, map[string]sensitive.String{"api_key": sensitive.New(keyValue)}, nil))(t)
-		_, err = e.gw.UpdateCredentials(ctx, gateflow.Anthropic, map[string]sensitive.String{"api_key": sensitive.New("sk-SEKRIT-not-ant")})
+		must(e.gw.Configure(ctx, catalogue.Anthropic, map[string]sensitive.String{"api_key": sensitive.New(keyValue)}, nil))(t)
+		_, err = e.gw.UpdateCredentials(ctx, catalogue.Anthropic, map[string]sensitive.String{"api_key": sensitive.New("sk-SEKRIT-not-ant")})
 		wantErr(t, err, api.ErrInvalidCredentials, 422, api.CodeInvalidCredentials, "api_key")
 	})
 
@@ -176,7 +176,7 @@ func TestErrorCodes(t *testing.T) {
 		}
 		g := e.gateflowAs(adminKey, api.WithRetryMax(0))
 		e.script(emulator.FaultScript{FailNext: 1, Status: 504})
-		_, err = g.Get(ctx, gateflow.OpenAI)
+		_, err = g.Get(ctx, catalogue.OpenAI)
 		wantErr(t, err, api.ErrUnavailable, 504, "unavailable", "")
 	})
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-hq/switchboard/api"
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 )
@@ -123,9 +123,9 @@ func TestRetryScriptedDrop(t *testing.T) {
 	_, err := c.GetProvider(ctx, f.created[2].ProviderID)
 	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
 	// Gateflow's merge is replayed.
-	must(e.gw.Configure(ctx, gateflow.Mistral, creds(validConfig[gateflow.Mistral].creds), nil))(t)
+	must(e.gw.Configure(ctx, catalogue.Mistral, creds(validConfig[catalogue.Mistral].creds), nil))(t)
 	e.script(emulator.FaultScript{DropNext: 1, OnlyOps: []string{"gateflow.providers.update"}})
-	g := must(e.gw.UpdateSettings(ctx, gateflow.Mistral, map[string]any{"timeout_ms": 10}))(t)
+	g := must(e.gw.UpdateSettings(ctx, catalogue.Mistral, map[string]any{"timeout_ms": 10}))(t)
 	if g.Settings["timeout_ms"] != float64(10) || e.ops("gateflow.providers.update") != 2 {
 		t.Errorf("replayed merge: %v, %d calls", g.Settings, e.ops("gateflow.providers.update"))
 	}
@@ -162,9 +162,9 @@ func TestRetryScriptedDrop(t *testing.T) {
 		t.Errorf("lost update: %+v, %d calls", pr, e.ops("glow.provider.update"))
 	}
 	e.script(emulator.FaultScript{DropNext: 1, OnlyOps: []string{"gateflow.providers.configure"}})
-	_, err = e.gw.Configure(ctx, gateflow.Cohere, creds(validConfig[gateflow.Cohere].creds), nil)
+	_, err = e.gw.Configure(ctx, catalogue.Cohere, creds(validConfig[catalogue.Cohere].creds), nil)
 	wantErr(t, err, api.ErrOutcomeUnknown, 0, "", "")
-	if g := must(e.gw.Get(ctx, gateflow.Cohere))(t); !g.Configured {
+	if g := must(e.gw.Get(ctx, catalogue.Cohere))(t); !g.Configured {
 		t.Errorf("lost configure not processed: %+v", g)
 	}
 	if s := e.srv.Stats().Faults; s.Dropped != 6 {
@@ -177,7 +177,7 @@ func TestRandomFaults(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{FailRate: 0.3, FaultSeed: 7}, api.WithRetryMax(10), api.WithPageSize(2))
 	f := e.glowFixture()
-	must(e.gw.Configure(ctx, gateflow.Google, creds(validConfig[gateflow.Google].creds), validConfig[gateflow.Google].settings))(t)
+	must(e.gw.Configure(ctx, catalogue.Google, creds(validConfig[catalogue.Google].creds), validConfig[catalogue.Google].settings))(t)
 	for i := range 20 {
 		p := f.created[i%3].ProviderID
 		if d := must(e.glow.GetProvider(ctx, p))(t); d.Provider.ID != p {
@@ -189,7 +189,7 @@ func TestRandomFaults(t *testing.T) {
 		if got := must(e.gw.List(ctx))(t); len(got) != 6 {
 			t.Fatalf("list %d: %d providers", i, len(got))
 		}
-		if g := must(e.gw.Get(ctx, gateflow.Google))(t); g.Settings["region"] != "europe-west4" {
+		if g := must(e.gw.Get(ctx, catalogue.Google))(t); g.Settings["region"] != "europe-west4" {
 			t.Fatalf("get %d: %+v", i, g)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/emulator"
 )
 
@@ -38,7 +39,7 @@ func wantPrecondition(t *testing.T, err error, id string) {
 func TestGateflowETagFollowsEveryChange(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
-	id := gateflow.OpenAI
+	id := catalogue.OpenAI
 	c := validConfig[id]
 
 	unconfigured := e.etagOf(t, id)
@@ -92,8 +93,8 @@ func TestGateflowETagFollowsEveryChange(t *testing.T) {
 	}
 	// "*" matches any configured provider and never an unconfigured one.
 	must(e.gw.UpdateSettings(ctx, id, map[string]any{"max_retries": 1}, gateflow.IfMatch("*")))(t)
-	_, err := e.gw.Configure(ctx, gateflow.Cohere, creds(validConfig[gateflow.Cohere].creds), nil, gateflow.IfMatch("*"))
-	wantPrecondition(t, err, gateflow.Cohere)
+	_, err := e.gw.Configure(ctx, catalogue.Cohere, creds(validConfig[catalogue.Cohere].creds), nil, gateflow.IfMatch("*"))
+	wantPrecondition(t, err, catalogue.Cohere)
 	// If-Match compares strongly: a weak form of the current tag fails.
 	_, err = e.gw.Disable(ctx, id, gateflow.IfMatch("W/"+e.etagOf(t, id)))
 	wantPrecondition(t, err, id)
@@ -104,7 +105,7 @@ func TestGateflowETagFollowsEveryChange(t *testing.T) {
 func TestGateflowLostUpdateRefused(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
-	id := gateflow.Anthropic
+	id := catalogue.Anthropic
 	c := validConfig[id]
 	must(e.gw.Configure(ctx, id, creds(c.creds), c.settings))(t)
 
@@ -152,7 +153,7 @@ func TestGateflowLostUpdateRefused(t *testing.T) {
 	// Reading again and retrying with the fresh tag succeeds.
 	must(e.gw.UpdateSettings(ctx, id, map[string]any{"default_model": "mine"}, gateflow.IfMatch(now.ETag)))(t)
 	// Unknown and unconfigured providers answer 404 whatever If-Match says.
-	_, err = e.gw.UpdateSettings(ctx, gateflow.Cohere, map[string]any{"timeout_ms": 1}, gateflow.IfMatch(now.ETag))
+	_, err = e.gw.UpdateSettings(ctx, catalogue.Cohere, map[string]any{"timeout_ms": 1}, gateflow.IfMatch(now.ETag))
 	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
 }
 
@@ -160,7 +161,7 @@ func TestGateflowLostUpdateRefused(t *testing.T) {
 func TestGateflowConcurrentConditionalWrites(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
-	id := gateflow.Mistral
+	id := catalogue.Mistral
 	must(e.gw.Configure(ctx, id, creds(validConfig[id].creds), nil))(t)
 	tag := e.etagOf(t, id)
 	const writers = 8
@@ -190,7 +191,7 @@ func TestGateflowConcurrentConditionalWrites(t *testing.T) {
 func TestGateflowConditionalReplay(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
-	id := gateflow.Cohere
+	id := catalogue.Cohere
 	tag := e.etagOf(t, id)
 	e.script(emulator.FaultScript{DropNext: 1, OnlyOps: []string{"gateflow.providers.configure"}})
 	_, err := e.gw.Configure(ctx, id, creds(validConfig[id].creds), nil, gateflow.IfMatch(tag))
@@ -211,6 +212,6 @@ func TestGateflowConditionalReplay(t *testing.T) {
 	}
 	// Unconditional, a lost configure stays unknown rather than replayed.
 	e.script(emulator.FaultScript{DropNext: 1, OnlyOps: []string{"gateflow.providers.configure"}})
-	_, err = e.gw.Configure(ctx, gateflow.Google, creds(validConfig[gateflow.Google].creds), nil)
+	_, err = e.gw.Configure(ctx, catalogue.Google, creds(validConfig[catalogue.Google].creds), nil)
 	wantErr(t, err, api.ErrOutcomeUnknown, 0, "", "")
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -15,17 +16,17 @@ var validConfig = map[string]struct {
 	creds    map[string]string
 	settings map[string]any
 }{
-	gateflow.OpenAI:     {map[string]string{"api_key": "sk-openai-SEKRIT", "organization_id": "org-SEKRIT-9"}, map[string]any{"default_model": "gpt-5", "project_id": "proj", "timeout_ms": 30000}},
-	gateflow.Anthropic:  {map[string]string{"api_key": keyValue}, map[string]any{"default_model": "claude", "max_retries": 2}},
-	gateflow.Google:     {map[string]string{"api_key": "AIza-SEKRIT"}, map[string]any{"region": "europe-west4"}},
-	gateflow.Mistral:    {map[string]string{"api_key": "mis-SEKRIT"}, map[string]any{"base_url": "https://mistral.example"}},
-	gateflow.Cohere:     {map[string]string{"api_key": "co-SEKRIT"}, nil},
-	gateflow.ElevenLabs: {map[string]string{"api_key": "el-SEKRIT"}, map[string]any{"default_voice": "rachel"}},
+	catalogue.OpenAI:     {map[string]string{"api_key": "sk-openai-SEKRIT", "organization_id": "org-SEKRIT-9"}, map[string]any{"default_model": "gpt-5", "project_id": "proj", "timeout_ms": 30000}},
+	catalogue.Anthropic:  {map[string]string{"api_key": keyValue}, map[string]any{"default_model": "claude", "max_retries": 2}},
+	catalogue.Google:     {map[string]string{"api_key": "AIza-SEKRIT"}, map[string]any{"region": "europe-west4"}},
+	catalogue.Mistral:    {map[string]string{"api_key": "mis-SEKRIT"}, map[string]any{"base_url": "https://mistral.example"}},
+	catalogue.Cohere:     {map[string]string{"api_key": "co-SEKRIT"}, nil},
+	catalogue.ElevenLabs: {map[string]string{"api_key": "el-SEKRIT"}, map[string]any{"default_voice": "rachel"}},
 }
 
 var wantNames = map[string]string{
-	gateflow.OpenAI: "OpenAI", gateflow.Anthropic: "Anthropic", gateflow.Google: "Google AI",
-	gateflow.Mistral: "Mistral", gateflow.Cohere: "Cohere", gateflow.ElevenLabs: "ElevenLabs",
+	catalogue.OpenAI: "OpenAI", catalogue.Anthropic: "Anthropic", catalogue.Google: "Google AI",
+	catalogue.Mistral: "Mistral", catalogue.Cohere: "Cohere", catalogue.ElevenLabs: "ElevenLabs",
 }
 
 func creds(m map[string]string) map[string]sensitive.String {
@@ -63,15 +64,15 @@ func TestGateflowLifecycle(t *testing.T) {
 			t.Errorf("unconfigured %s: Name = %q, want %q", p.ID, p.Name, wantNames[p.ID])
 		}
 	}
-	if !slices.Equal(listed, gateflow.ProviderIDs) {
-		t.Errorf("listed %v, want %v", listed, gateflow.ProviderIDs)
+	if !slices.Equal(listed, catalogue.ProviderIDs) {
+		t.Errorf("listed %v, want %v", listed, catalogue.ProviderIDs)
 	}
-	un := must(e.gw.Get(ctx, gateflow.Cohere))(t)
+	un := must(e.gw.Get(ctx, catalogue.Cohere))(t)
 	if un.Configured || un.Status != gateflow.StatusInactive || un.Health != nil {
 		t.Errorf("unconfigured get: %+v", un)
 	}
 
-	for _, id := range gateflow.ProviderIDs {
+	for _, id := range catalogue.ProviderIDs {
 		c := validConfig[id]
 		r := must(e.gw.Configure(ctx, id, creds(c.creds), c.settings))(t)
 		if r.ID != id {
@@ -144,7 +145,7 @@ func TestGateflowLifecycle(t *testing.T) {
 		}
 	}
 	// Configured once only.
-	_, err := e.gw.Configure(ctx, gateflow.OpenAI, creds(validConfig[gateflow.OpenAI].creds), nil)
+	_, err := e.gw.Configure(ctx, catalogue.OpenAI, creds(validConfig[catalogue.OpenAI].creds), nil)
 	wantErr(t, err, api.ErrConflict, 409, api.CodeAlreadyConfigured, "")
 	// Unknown IDs are 404 on every call.
 	_, err = e.gw.Configure(ctx, "azure", creds(map[string]string{"api_key": "az-SEKRIT"}), nil)
@@ -156,7 +157,7 @@ func TestGateflowLifecycle(t *testing.T) {
 	wantErr(t, e.gw.Delete(ctx, "azure"), api.ErrNotFound, 404, api.CodeNotFound, "")
 
 	// Settings merge; null removes.
-	id := gateflow.OpenAI
+	id := catalogue.OpenAI
 	g := must(e.gw.UpdateSettings(ctx, id, map[string]any{"timeout_ms": 5000, "max_retries": 1}))(t)
 	if g.Settings["default_model"] != "gpt-5" || g.Settings["timeout_ms"] != float64(5000) || g.Settings["max_retries"] != float64(1) {
 		t.Errorf("merged settings: %v", g.Settings)

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-hq/switchboard/api"
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -130,24 +130,24 @@ func TestGlowReferencesAndRenames(t *testing.T) {
 func TestGateflowDeleteReplay(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
-	must(e.gw.Configure(ctx, gateflow.Cohere, creds(validConfig[gateflow.Cohere].creds), nil))(t)
+	must(e.gw.Configure(ctx, catalogue.Cohere, creds(validConfig[catalogue.Cohere].creds), nil))(t)
 	e.script(emulator.FaultScript{DropNext: 1, OnlyOps: []string{"gateflow.providers.delete"}})
-	err := e.gw.Delete(ctx, gateflow.Cohere)
+	err := e.gw.Delete(ctx, catalogue.Cohere)
 	if err != nil {
 		wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
 	}
 	if n := e.ops("gateflow.providers.delete"); n != 2 {
 		t.Errorf("%d delete calls, want 2 (one replay)", n)
 	}
-	if g := must(e.gw.Get(ctx, gateflow.Cohere))(t); g.Configured {
+	if g := must(e.gw.Get(ctx, catalogue.Cohere))(t); g.Configured {
 		t.Errorf("still configured: %+v", g)
 	}
 	// Settings of the wrong type and missing credentials.
-	_, err = e.gw.Configure(ctx, gateflow.Cohere, creds(map[string]string{}), nil)
+	_, err = e.gw.Configure(ctx, catalogue.Cohere, creds(map[string]string{}), nil)
 	wantErr(t, err, api.ErrInvalidCredentials, 422, api.CodeInvalidCredentials, "credentials.api_key")
-	_, err = e.gw.Configure(ctx, gateflow.Cohere, creds(map[string]string{"api_key": "co-SEKRIT"}), map[string]any{"timeout_ms": "soon"})
+	_, err = e.gw.Configure(ctx, catalogue.Cohere, creds(map[string]string{"api_key": "co-SEKRIT"}), map[string]any{"timeout_ms": "soon"})
 	wantErr(t, err, api.ErrInvalid, 400, "invalid_configuration", "settings.timeout_ms")
-	_, err = e.gw.Configure(ctx, gateflow.Cohere, nil, nil)
+	_, err = e.gw.Configure(ctx, catalogue.Cohere, nil, nil)
 	if err == nil {
 		t.Errorf("configure without credentials succeeded")
 	} else {

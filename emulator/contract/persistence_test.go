@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 )
@@ -42,11 +43,11 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 		}
 		must(e.glow.Decrypt(ctx, p, f.keys[0].ID))(t)
 
-		must(e.gw.Configure(ctx, gateflow.Anthropic, creds(validConfig[gateflow.Anthropic].creds), validConfig[gateflow.Anthropic].settings))(t)
-		gwBefore = must(e.gw.Get(ctx, gateflow.Anthropic))(t)
-		must(e.gw.Configure(ctx, gateflow.ElevenLabs, creds(validConfig[gateflow.ElevenLabs].creds), nil))(t)
-		must(e.gw.Disable(ctx, gateflow.ElevenLabs))(t)
-		disabled = must(e.gw.Get(ctx, gateflow.ElevenLabs))(t)
+		must(e.gw.Configure(ctx, catalogue.Anthropic, creds(validConfig[catalogue.Anthropic].creds), validConfig[catalogue.Anthropic].settings))(t)
+		gwBefore = must(e.gw.Get(ctx, catalogue.Anthropic))(t)
+		must(e.gw.Configure(ctx, catalogue.ElevenLabs, creds(validConfig[catalogue.ElevenLabs].creds), nil))(t)
+		must(e.gw.Disable(ctx, catalogue.ElevenLabs))(t)
+		disabled = must(e.gw.Get(ctx, catalogue.ElevenLabs))(t)
 	})
 	if t.Failed() {
 		return
@@ -130,7 +131,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 			t.Errorf("create after restart: %+v", c)
 		}
 
-		g := must(e.gw.Get(ctx, gateflow.Anthropic))(t)
+		g := must(e.gw.Get(ctx, catalogue.Anthropic))(t)
 		if !g.Configured {
 			t.Errorf("gateflow after restart: Configured = false, want true")
 		}
@@ -146,13 +147,13 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 		if !g.ConfiguredAt.Equal(*gwBefore.ConfiguredAt) {
 			t.Errorf("gateflow after restart: ConfiguredAt = %v, was %v", g.ConfiguredAt, *gwBefore.ConfiguredAt)
 		}
-		el := must(e.gw.Get(ctx, gateflow.ElevenLabs))(t)
+		el := must(e.gw.Get(ctx, catalogue.ElevenLabs))(t)
 		if el.Status != gateflow.StatusDisabled || el.DisabledAt == nil || !el.DisabledAt.Equal(*disabled.DisabledAt) {
 			t.Errorf("disabled provider after restart: %+v", el)
 		}
 		// Credentials are still there (sealed): rotating works and moves
 		// the time.
-		cr := must(e.gw.UpdateCredentials(ctx, gateflow.Anthropic, creds(map[string]string{"api_key": "sk-ant-rotated-SEKRIT"})))(t)
+		cr := must(e.gw.UpdateCredentials(ctx, catalogue.Anthropic, creds(map[string]string{"api_key": "sk-ant-rotated-SEKRIT"})))(t)
 		if !cr.CredentialsUpdatedAt.After(*gwBefore.CredentialsUpdatedAt) {
 			t.Errorf("rotation after restart: %+v", cr)
 		}
@@ -199,11 +200,11 @@ func TestDiscardAndETagsSurviveRestart(t *testing.T) {
 		for id, c := range validConfig {
 			must(e.gw.Configure(ctx, id, creds(c.creds), c.settings))(t)
 		}
-		stale = must(e.gw.Get(ctx, gateflow.OpenAI))(t).ETag
-		must(e.gw.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"timeout_ms": 5}))(t)
-		must(e.gw.Disable(ctx, gateflow.ElevenLabs))(t)
-		ok(t, e.gw.Delete(ctx, gateflow.Cohere))
-		for _, id := range gateflow.ProviderIDs {
+		stale = must(e.gw.Get(ctx, catalogue.OpenAI))(t).ETag
+		must(e.gw.UpdateSettings(ctx, catalogue.OpenAI, map[string]any{"timeout_ms": 5}))(t)
+		must(e.gw.Disable(ctx, catalogue.ElevenLabs))(t)
+		ok(t, e.gw.Delete(ctx, catalogue.Cohere))
+		for _, id := range catalogue.ProviderIDs {
 			tags[id] = must(e.gw.Get(ctx, id))(t).ETag
 		}
 	})
@@ -216,15 +217,15 @@ func TestDiscardAndETagsSurviveRestart(t *testing.T) {
 			t.Errorf("drafts after restart %v, want only %s", got, kept)
 		}
 		wantErr(t, e.glow.DiscardDraft(ctx, discarded), api.ErrNotFound, 404, api.CodeNotFound, "draft_id")
-		for _, id := range gateflow.ProviderIDs {
+		for _, id := range catalogue.ProviderIDs {
 			if got := must(e.gw.Get(ctx, id))(t).ETag; got != tags[id] {
 				t.Errorf("%s: ETag %s after restart, %s before", id, got, tags[id])
 			}
 		}
-		_, err := e.gw.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"timeout_ms": 6}, gateflow.IfMatch(stale))
+		_, err := e.gw.UpdateSettings(ctx, catalogue.OpenAI, map[string]any{"timeout_ms": 6}, gateflow.IfMatch(stale))
 		wantErr(t, err, api.ErrPreconditionFailed, 412, api.CodePreconditionFailed, "")
-		must(e.gw.UpdateSettings(ctx, gateflow.OpenAI, map[string]any{"timeout_ms": 6}, gateflow.IfMatch(tags[gateflow.OpenAI])))(t)
-		must(e.gw.Enable(ctx, gateflow.ElevenLabs, gateflow.IfMatch(tags[gateflow.ElevenLabs])))(t)
-		must(e.gw.Configure(ctx, gateflow.Cohere, creds(validConfig[gateflow.Cohere].creds), nil, gateflow.IfMatch(tags[gateflow.Cohere])))(t)
+		must(e.gw.UpdateSettings(ctx, catalogue.OpenAI, map[string]any{"timeout_ms": 6}, gateflow.IfMatch(tags[catalogue.OpenAI])))(t)
+		must(e.gw.Enable(ctx, catalogue.ElevenLabs, gateflow.IfMatch(tags[catalogue.ElevenLabs])))(t)
+		must(e.gw.Configure(ctx, catalogue.Cohere, creds(validConfig[catalogue.Cohere].creds), nil, gateflow.IfMatch(tags[catalogue.Cohere])))(t)
 	})
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-hq/switchboard/api"
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/sensitive"
@@ -58,7 +58,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	// Wrong token and admin key.
 	_, err := e.glowAs(wrongToken, api.WithLogger(logger)).GetProvider(ctx, p)
 	collect(err)
-	_, err = e.gateflowAs(wrongAdmin, api.WithLogger(logger)).Get(ctx, gateflow.OpenAI)
+	_, err = e.gateflowAs(wrongAdmin, api.WithLogger(logger)).Get(ctx, catalogue.OpenAI)
 	collect(err)
 	// Bad key input next to a secret value, and a lost key create.
 	_, err = e.glow.CreateKeys(ctx, []glow.KeyInput{{Name: "", Value: sensitive.New("sk-SEKRIT-input")}})
@@ -74,20 +74,20 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	collect(err)
 	e.script(emulator.FaultScript{})
 	// Gateflow credentials that fail validation, on configure and rotate.
-	_, err = e.gw.Configure(ctx, gateflow.OpenAI, creds(map[string]string{"api_key": "bad-SEKRIT-openai"}), nil)
+	_, err = e.gw.Configure(ctx, catalogue.OpenAI, creds(map[string]string{"api_key": "bad-SEKRIT-openai"}), nil)
 	collect(err)
-	_, err = e.gw.Configure(ctx, gateflow.Google, creds(map[string]string{"api_key": "g-SEKRIT", "password": "pw-SEKRIT"}), nil)
+	_, err = e.gw.Configure(ctx, catalogue.Google, creds(map[string]string{"api_key": "g-SEKRIT", "password": "pw-SEKRIT"}), nil)
 	collect(err)
-	must(e.gw.Configure(ctx, gateflow.Anthropic, creds(map[string]string{"api_key": keyValue}), nil))(t)
-	_, err = e.gw.UpdateCredentials(ctx, gateflow.Anthropic, creds(map[string]string{"api_key": "sk-SEKRIT-notant"}))
+	must(e.gw.Configure(ctx, catalogue.Anthropic, creds(map[string]string{"api_key": keyValue}), nil))(t)
+	_, err = e.gw.UpdateCredentials(ctx, catalogue.Anthropic, creds(map[string]string{"api_key": "sk-SEKRIT-notant"}))
 	collect(err)
-	_, err = e.gw.Configure(ctx, gateflow.Anthropic, creds(map[string]string{"api_key": keyValue}), nil)
+	_, err = e.gw.Configure(ctx, catalogue.Anthropic, creds(map[string]string{"api_key": keyValue}), nil)
 	collect(err)
 	e.script(emulator.FaultScript{DropNext: 1, OnlyOps: []string{"gateflow.providers.configure"}})
-	_, err = e.gw.Configure(ctx, gateflow.Cohere, creds(map[string]string{"api_key": "co-SEKRIT-lost"}), nil)
+	_, err = e.gw.Configure(ctx, catalogue.Cohere, creds(map[string]string{"api_key": "co-SEKRIT-lost"}), nil)
 	collect(err)
 	// A read-only key on a credentials write.
-	_, err = e.gateflowAs(roAdminKey).UpdateCredentials(ctx, gateflow.Anthropic, creds(map[string]string{"api_key": keyValue}))
+	_, err = e.gateflowAs(roAdminKey).UpdateCredentials(ctx, catalogue.Anthropic, creds(map[string]string{"api_key": keyValue}))
 	collect(err)
 
 	for _, err := range errs {

@@ -21,20 +21,24 @@ const module = "github.com/switchboard-hq/switchboard"
 // leaves first. A new package must be placed here, or the test fails.
 var layers = [][]string{
 	// Leaves: no import of the module. Anything may use them.
+	// api/gateflow/catalogue is Gateflow's provider table, data only.
 	{"sensitive", "internal/version", "internal/english", "internal/childproc",
-		"emulator/store", "emulator/contract", "secrets/vaulttest", "internal/layering"},
+		"emulator/store", "emulator/contract", "secrets/vaulttest", "internal/layering",
+		"api/gateflow/catalogue"},
 	// Where a secret lives (a vault() reference, a key's recorded origin,
 	// the key-name codec, the vault block's settings): shared by config,
 	// secrets, the planner's objects, crud and the Terraform provider.
 	{"secretref"},
+	// HCL into the desired configuration, offline: below every client and
+	// Vault, so that config knows Gateflow only by its catalogue and an
+	// import of api/gateflow (or api/glow, or secrets) fails here.
+	{"config"},
 	// What both service clients share with their callers.
 	{"api", "redact"},
 	{"api/transport", "api/apitest"},
 	// The clients of the three services: Glow, Gateflow, Vault.
 	{"api/glow", "api/gateflow"},
 	{"secrets"},
-	// HCL into the desired configuration.
-	{"config"},
 	// The typed objects both sides of a plan are converted into. crud, the
 	// per-object operations that the applier and the Terraform provider
 	// share, takes them as its old and new objects, as decK's crud does.

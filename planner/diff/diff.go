@@ -18,7 +18,7 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/plan"
 	"github.com/switchboard-hq/switchboard/secretref"
@@ -326,7 +326,7 @@ func joinIDs(ids []string) string {
 
 // gateflowKnown reports whether id can be configured although the live
 // snapshot has no entry for it (Gateflow's catalogue is fixed).
-func gateflowKnown(id string) bool { return gateflow.IsProviderID(id) }
+func gateflowKnown(id string) bool { return catalogue.IsProviderID(id) }
 
 // orphans lists what this owner made that nothing uses: keys attached to no
 // provider, endpoints no provider uses, and this token's open drafts of

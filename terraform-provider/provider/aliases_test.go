@@ -24,7 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/switchboard-hq/switchboard/api"
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
 	"github.com/switchboard-hq/switchboard/planner/objects"
@@ -253,7 +253,7 @@ func (e *testEnv) glowNames() ([]string, error) {
 // gateflowModel is the default_model Gateflow has for openai on e, "" when
 // openai is not configured.
 func (e *testEnv) gateflowModel() (string, error) {
-	p, err := e.gateflow.Get(context.Background(), gateflow.OpenAI)
+	p, err := e.gateflow.Get(context.Background(), catalogue.OpenAI)
 	if err != nil || !p.Configured {
 		return "", err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
@@ -182,7 +183,7 @@ resource "switchboard_gateflow_provider" "test" {
 			},
 			{
 				PreConfig: func() {
-					if _, err := gw.UpdateCredentials(context.Background(), gateflow.OpenAI,
+					if _, err := gw.UpdateCredentials(context.Background(), catalogue.OpenAI,
 						map[string]sensitive.String{"api_key": sensitive.New(handKey)}); err != nil {
 						t.Fatal(err)
 					}

@@ -15,7 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -112,7 +112,7 @@ resource "terraform_data" "id" {
 	if n := e.gateflowWrites(); n != 0 {
 		t.Errorf("%d Gateflow writes for configurations refused at plan", n)
 	}
-	for _, id := range gateflow.ProviderIDs {
+	for _, id := range catalogue.ProviderIDs {
 		if p, err := e.gateflow.Get(context.Background(), id); err != nil || p.Configured {
 			t.Errorf("%s: configured %v, err %v", id, p != nil && p.Configured, err)
 		}
@@ -175,7 +175,7 @@ func TestAccGateflowProviderPlanNoise(t *testing.T) {
 				// Someone replaces the credentials in Gateflow: the plan
 				// sends the configured ones again.
 				PreConfig: func() {
-					r, err := e.gateflow.UpdateCredentials(ctx, gateflow.OpenAI, map[string]sensitive.String{"api_key": sensitive.New("sk-rotated-by-hand")})
+					r, err := e.gateflow.UpdateCredentials(ctx, catalogue.OpenAI, map[string]sensitive.String{"api_key": sensitive.New("sk-rotated-by-hand")})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -256,7 +256,7 @@ func TestAccGateflowProviderTimeouts(t *testing.T) {
 	if got := e.server.Stats().Operations["gateflow.providers.configure"]; got != 1 {
 		t.Errorf("%d configure calls, want 1: the retry could not end within the timeout", got)
 	}
-	if p, err := e.gateflow.Get(context.Background(), gateflow.Cohere); err != nil || p.Configured {
+	if p, err := e.gateflow.Get(context.Background(), catalogue.Cohere); err != nil || p.Configured {
 		t.Errorf("cohere: %+v, %v", p, err)
 	}
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/applier/crud"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
@@ -94,9 +95,9 @@ func (r *GateflowProviderResource) Schema(ctx context.Context, _ resource.Schema
 				PlanModifiers:       keep,
 			},
 			"provider_id": schema.StringAttribute{
-				MarkdownDescription: "Catalogue id of the provider: one of `" + strings.Join(gateflow.ProviderIDs, "`, `") + "`. Changing it replaces the resource.",
+				MarkdownDescription: "Catalogue id of the provider: one of `" + strings.Join(catalogue.ProviderIDs, "`, `") + "`. Changing it replaces the resource.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(gateflow.ProviderIDs...)},
+				Validators:          []validator.String{stringvalidator.OneOf(catalogue.ProviderIDs...)},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"name": schema.StringAttribute{
@@ -190,9 +191,9 @@ func (r *GateflowProviderResource) ValidateConfig(ctx context.Context, req resou
 	}
 	// An unknown or unsupported provider_id (refused by its own validator)
 	// leaves only the settings every provider accepts to check against.
-	info, known := gateflow.ProviderInfo{}, false
+	info, known := catalogue.ProviderInfo{}, false
 	if !id.IsUnknown() && !id.IsNull() {
-		info, known = gateflow.Catalogue(id.ValueString())
+		info, known = catalogue.Lookup(id.ValueString())
 	}
 	if !settings.IsUnknown() && !settings.IsNull() {
 		for k, v := range settings.Elements() {
@@ -240,37 +241,37 @@ func (r *GateflowProviderResource) ValidateConfig(ctx context.Context, req resou
 
 // anySetting finds a setting that some provider accepts, for a provider_id
 // not known yet.
-func anySetting(name string) (gateflow.SettingInfo, bool) {
-	for _, id := range gateflow.ProviderIDs {
-		p, _ := gateflow.Catalogue(id)
+func anySetting(name string) (catalogue.SettingInfo, bool) {
+	for _, id := range catalogue.ProviderIDs {
+		p, _ := catalogue.Lookup(id)
 		if si, ok := p.Setting(name); ok {
 			return si, true
 		}
 	}
-	return gateflow.SettingInfo{}, false
+	return catalogue.SettingInfo{}, false
 }
 
 // settingValue is the JSON value a setting's string stands for, or why it
 // stands for none. A number must be written as Gateflow writes it back:
 // "030000" would be sent as 30000 and read back as "30000", a change
 // Terraform refuses after apply.
-func settingValue(si gateflow.SettingInfo, s string) (v any, problem string) {
+func settingValue(si catalogue.SettingInfo, s string) (v any, problem string) {
 	wrong := fmt.Sprintf("%s must be %s, got %q.", si.Name, si.Expected(), s)
 	var canonical string
 	switch si.Type {
-	case gateflow.TypeBoolean:
+	case catalogue.TypeBoolean:
 		b, err := strconv.ParseBool(s)
 		if err != nil {
 			return nil, wrong
 		}
 		v, canonical = b, strconv.FormatBool(b)
-	case gateflow.TypeInteger:
+	case catalogue.TypeInteger:
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return nil, wrong
 		}
 		v, canonical = n, strconv.FormatInt(n, 10)
-	case gateflow.TypeNumber:
+	case catalogue.TypeNumber:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 			return nil, wrong
@@ -293,25 +294,25 @@ func settingValue(si gateflow.SettingInfo, s string) (v any, problem string) {
 // the catalogue.
 func settingsDoc() string {
 	common := map[string]int{}
-	for _, id := range gateflow.ProviderIDs {
-		p, _ := gateflow.Catalogue(id)
+	for _, id := range catalogue.ProviderIDs {
+		p, _ := catalogue.Lookup(id)
 		for _, n := range p.SettingNames() {
 			common[n]++
 		}
 	}
 	var all []string
-	p0, _ := gateflow.Catalogue(gateflow.ProviderIDs[0])
+	p0, _ := catalogue.Lookup(catalogue.ProviderIDs[0])
 	for _, n := range p0.SettingNames() {
-		if common[n] == len(gateflow.ProviderIDs) {
+		if common[n] == len(catalogue.ProviderIDs) {
 			all = append(all, "`"+n+"`")
 		}
 	}
 	out := strings.Join(all, ", ") + " for every provider"
-	for _, id := range gateflow.ProviderIDs {
-		p, _ := gateflow.Catalogue(id)
+	for _, id := range catalogue.ProviderIDs {
+		p, _ := catalogue.Lookup(id)
 		var own []string
 		for _, n := range p.SettingNames() {
-			if common[n] != len(gateflow.ProviderIDs) {
+			if common[n] != len(catalogue.ProviderIDs) {
 				own = append(own, "`"+n+"`")
 			}
 		}
@@ -616,9 +617,9 @@ func (r *GateflowProviderResource) Delete(ctx context.Context, req resource.Dele
 
 // ImportState adopts a configured Gateflow provider by its provider id.
 func (r *GateflowProviderResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !gateflow.IsProviderID(req.ID) {
+	if !catalogue.IsProviderID(req.ID) {
 		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("%q is not a Gateflow provider id; use one of %s.", req.ID, strings.Join(gateflow.ProviderIDs, ", ")))
+			fmt.Sprintf("%q is not a Gateflow provider id; use one of %s.", req.ID, strings.Join(catalogue.ProviderIDs, ", ")))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
@@ -635,7 +636,7 @@ func settingsToAPI(ctx context.Context, id string, m types.Map, desired bool, di
 	}
 	var in map[string]string
 	diags.Append(m.ElementsAs(ctx, &in, false)...)
-	info, _ := gateflow.Catalogue(id)
+	info, _ := catalogue.Lookup(id)
 	out := make(map[string]any, len(in))
 	for k, v := range in {
 		si, ok := info.Setting(k)

@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -41,7 +41,7 @@ func TestAccGateflowProviderResource(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
 		CheckDestroy: func(*terraform.State) error {
-			p, err := e.gateflow.Get(ctx, gateflow.OpenAI)
+			p, err := e.gateflow.Get(ctx, catalogue.OpenAI)
 			if err != nil {
 				return err
 			}

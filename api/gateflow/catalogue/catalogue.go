@@ -1,4 +1,16 @@
-package gateflow
+// Package catalogue is the one table of what Gateflow knows about each of
+// its six providers: the provider IDs, display names, models, accepted
+// settings with their types, and credential fields. `switchboard validate`
+// (package config) checks configurations against it offline, the
+// Terraform provider at plan time, and the emulator answers from it. The
+// reference gives the IDs, names, models and example fields; docs/api.md
+// ("Gateflow", Providers) records the rest.
+//
+// It is data and the checks of a value against it, nothing HTTP, and it
+// imports no package of Switchboard: config uses it without depending on
+// the Gateflow client (package gateflow, one directory up), whose wire
+// types are the client's own.
+package catalogue
 
 import (
 	"encoding/json"
@@ -7,12 +19,21 @@ import (
 	"strings"
 )
 
-// The catalogue is the one table of what Gateflow knows about each of its
-// six providers: display name, models, accepted settings with their types,
-// and credential fields. `switchboard validate` checks configurations
-// against it offline, and the emulator answers from it. The reference gives
-// the IDs, names, models and example fields; docs/api.md ("Gateflow",
-// Providers) records the rest.
+// The six provider IDs of the reference's "Supported Providers" table.
+const (
+	OpenAI     = "openai"
+	Anthropic  = "anthropic"
+	Google     = "google"
+	Mistral    = "mistral"
+	Cohere     = "cohere"
+	ElevenLabs = "elevenlabs"
+)
+
+// ProviderIDs lists the supported provider IDs in the reference's order.
+var ProviderIDs = []string{OpenAI, Anthropic, Google, Mistral, Cohere, ElevenLabs}
+
+// IsProviderID reports whether id is one of the supported provider IDs.
+func IsProviderID(id string) bool { return slices.Contains(ProviderIDs, id) }
 
 // ValueType is the JSON type a setting takes.
 type ValueType string
@@ -136,13 +157,21 @@ type CredentialInfo struct {
 	Prefix string
 }
 
+// Model is one model of a provider: what the get answer shows of it once
+// the provider is configured, where Gateflow reports each as available.
+type Model struct {
+	ID string
+	// Type is the kind of model: "chat", "embedding", "audio", "rerank"
+	// or "tts".
+	Type string
+}
+
 // ProviderInfo is one provider of the catalogue.
 type ProviderInfo struct {
 	ID string
 	// Name is the display name, as list and get show it.
 	Name string
-	// Models are the provider's models as get shows them once it is
-	// configured (all available).
+	// Models are the provider's models, in the order get shows them.
 	Models []Model
 	// Settings are the accepted settings, by name.
 	Settings []SettingInfo
@@ -197,10 +226,10 @@ func (p ProviderInfo) ModelIDs() []string {
 	return out
 }
 
-// Catalogue returns the entry of a provider ID, false for an ID Gateflow
+// Lookup returns the entry of a provider ID, false for an ID Gateflow
 // does not support. The entry is a copy: changing it changes nothing else.
-func Catalogue(id string) (ProviderInfo, bool) {
-	for _, p := range catalogue {
+func Lookup(id string) (ProviderInfo, bool) {
+	for _, p := range table {
 		if p.ID == id {
 			p.Models = slices.Clone(p.Models)
 			p.Settings = slices.Clone(p.Settings)
@@ -214,7 +243,7 @@ func Catalogue(id string) (ProviderInfo, bool) {
 func models(typ string, ids ...string) []Model {
 	out := make([]Model, len(ids))
 	for i, id := range ids {
-		out[i] = Model{ID: id, Type: typ, Available: true}
+		out[i] = Model{ID: id, Type: typ}
 	}
 	return out
 }
@@ -236,8 +265,8 @@ func apiKey(prefix string) CredentialInfo {
 	return CredentialInfo{Name: "api_key", Required: true, Prefix: prefix}
 }
 
-// catalogue is in the reference's order, that of ProviderIDs.
-var catalogue = []ProviderInfo{
+// table is in the reference's order, that of ProviderIDs.
+var table = []ProviderInfo{
 	{
 		ID: OpenAI, Name: "OpenAI",
 		Models: slices.Concat(models("chat", "gpt-5.2", "gpt-5", "gpt-5-mini"),

@@ -1,4 +1,4 @@
-package gateflow_test
+package catalogue_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-hq/switchboard/api"
-	"github.com/switchboard-hq/switchboard/api/gateflow"
+	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
 )
@@ -18,14 +18,14 @@ import (
 // reference's order, and none for anything else.
 func TestCatalogueCoversProviderIDs(t *testing.T) {
 	names := map[string]string{
-		gateflow.OpenAI: "OpenAI", gateflow.Anthropic: "Anthropic", gateflow.Google: "Google AI",
-		gateflow.Mistral: "Mistral", gateflow.Cohere: "Cohere", gateflow.ElevenLabs: "ElevenLabs",
+		catalogue.OpenAI: "OpenAI", catalogue.Anthropic: "Anthropic", catalogue.Google: "Google AI",
+		catalogue.Mistral: "Mistral", catalogue.Cohere: "Cohere", catalogue.ElevenLabs: "ElevenLabs",
 	}
-	if len(gateflow.ProviderIDs) != len(names) {
-		t.Fatalf("ProviderIDs = %v", gateflow.ProviderIDs)
+	if len(catalogue.ProviderIDs) != len(names) {
+		t.Fatalf("ProviderIDs = %v", catalogue.ProviderIDs)
 	}
-	for _, id := range gateflow.ProviderIDs {
-		p, ok := gateflow.Catalogue(id)
+	for _, id := range catalogue.ProviderIDs {
+		p, ok := catalogue.Lookup(id)
 		if !ok {
 			t.Errorf("Catalogue(%q): ok = false, want true", id)
 		}
@@ -35,32 +35,43 @@ func TestCatalogueCoversProviderIDs(t *testing.T) {
 		if p.Name != names[id] {
 			t.Errorf("Catalogue(%q).Name = %q, want %q", id, p.Name, names[id])
 		}
-		if !gateflow.IsProviderID(id) {
+		if !catalogue.IsProviderID(id) {
 			t.Errorf("IsProviderID(%q) = false, want true", id)
 		}
 		if len(p.Models) == 0 {
 			t.Errorf("%s has no models", id)
 		}
 		for _, m := range p.Models {
-			if m.ID == "" || m.Type == "" || !m.Available {
-				t.Errorf("%s: model %+v", id, m)
+			if m.ID == "" {
+				t.Errorf("%s: model %+v has no ID", id, m)
+			}
+			if m.Type == "" {
+				t.Errorf("%s: model %+v has no type", id, m)
 			}
 		}
-		if !slices.IsSorted(p.SettingNames()) || !slices.IsSorted(p.CredentialNames()) {
-			t.Errorf("%s: names not sorted: %v %v", id, p.SettingNames(), p.CredentialNames())
+		if !slices.IsSorted(p.SettingNames()) {
+			t.Errorf("%s: setting names not sorted: %v", id, p.SettingNames())
+		}
+		if !slices.IsSorted(p.CredentialNames()) {
+			t.Errorf("%s: credential names not sorted: %v", id, p.CredentialNames())
 		}
 		for _, common := range []string{"base_url", "default_model", "max_retries", "timeout_ms"} {
 			if _, ok := p.Setting(common); !ok {
 				t.Errorf("%s lacks the setting %s", id, common)
 			}
 		}
-		if c, ok := p.Credential("api_key"); !ok || !c.Required {
-			t.Errorf("%s: api_key = %+v, %v", id, c, ok)
+		if c, ok := p.Credential("api_key"); !ok {
+			t.Errorf("%s has no api_key credential", id)
+		} else if !c.Required {
+			t.Errorf("%s: api_key = %+v, want Required", id, c)
 		}
 	}
 	for _, id := range []string{"", "azure", "OpenAI", "openai "} {
-		if _, ok := gateflow.Catalogue(id); ok || gateflow.IsProviderID(id) {
-			t.Errorf("%q is catalogued", id)
+		if _, ok := catalogue.Lookup(id); ok {
+			t.Errorf("Lookup(%q): ok = true, want false", id)
+		}
+		if catalogue.IsProviderID(id) {
+			t.Errorf("IsProviderID(%q) = true, want false", id)
 		}
 	}
 }
@@ -68,17 +79,17 @@ func TestCatalogueCoversProviderIDs(t *testing.T) {
 // TestCatalogueEntries pins what docs/api.md records per provider.
 func TestCatalogueEntries(t *testing.T) {
 	settings := map[string][]string{
-		gateflow.OpenAI:     {"base_url", "default_model", "max_retries", "organization_id", "project_id", "timeout_ms"},
-		gateflow.Anthropic:  {"base_url", "default_model", "max_retries", "timeout_ms"},
-		gateflow.Google:     {"base_url", "default_model", "max_retries", "region", "timeout_ms"},
-		gateflow.Mistral:    {"base_url", "default_model", "max_retries", "timeout_ms"},
-		gateflow.Cohere:     {"base_url", "default_model", "max_retries", "timeout_ms"},
-		gateflow.ElevenLabs: {"base_url", "default_model", "default_voice", "max_retries", "timeout_ms"},
+		catalogue.OpenAI:     {"base_url", "default_model", "max_retries", "organization_id", "project_id", "timeout_ms"},
+		catalogue.Anthropic:  {"base_url", "default_model", "max_retries", "timeout_ms"},
+		catalogue.Google:     {"base_url", "default_model", "max_retries", "region", "timeout_ms"},
+		catalogue.Mistral:    {"base_url", "default_model", "max_retries", "timeout_ms"},
+		catalogue.Cohere:     {"base_url", "default_model", "max_retries", "timeout_ms"},
+		catalogue.ElevenLabs: {"base_url", "default_model", "default_voice", "max_retries", "timeout_ms"},
 	}
-	creds := map[string][]string{gateflow.OpenAI: {"api_key", "organization_id"}}
-	prefixes := map[string]string{gateflow.OpenAI: "sk-", gateflow.Anthropic: "sk-ant-"}
-	for _, id := range gateflow.ProviderIDs {
-		p, _ := gateflow.Catalogue(id)
+	creds := map[string][]string{catalogue.OpenAI: {"api_key", "organization_id"}}
+	prefixes := map[string]string{catalogue.OpenAI: "sk-", catalogue.Anthropic: "sk-ant-"}
+	for _, id := range catalogue.ProviderIDs {
+		p, _ := catalogue.Lookup(id)
 		if got := p.SettingNames(); !slices.Equal(got, settings[id]) {
 			t.Errorf("%s settings = %v, want %v", id, got, settings[id])
 		}
@@ -96,16 +107,19 @@ func TestCatalogueEntries(t *testing.T) {
 			t.Errorf("%s: organization_id is required", id)
 		}
 		for _, s := range p.Settings {
-			want := gateflow.TypeString
+			want := catalogue.TypeString
 			if s.Name == "timeout_ms" || s.Name == "max_retries" {
-				want = gateflow.TypeInteger
+				want = catalogue.TypeInteger
 			}
-			if s.Type != want || s.NonNegative != (want == gateflow.TypeInteger) {
-				t.Errorf("%s.%s = %+v", id, s.Name, s)
+			if s.Type != want {
+				t.Errorf("%s.%s: Type = %q, want %q", id, s.Name, s.Type, want)
+			}
+			if s.NonNegative != (want == catalogue.TypeInteger) {
+				t.Errorf("%s.%s: NonNegative = %v, want %v", id, s.Name, s.NonNegative, want == catalogue.TypeInteger)
 			}
 		}
 	}
-	openai, _ := gateflow.Catalogue(gateflow.OpenAI)
+	openai, _ := catalogue.Lookup(catalogue.OpenAI)
 	if got := openai.ModelIDs(); !slices.Equal(got, []string{"gpt-5.2", "gpt-5", "gpt-5-mini", "text-embedding-3-large"}) {
 		t.Errorf("openai models = %v (the reference's list)", got)
 	}
@@ -116,25 +130,31 @@ func TestCatalogueEntries(t *testing.T) {
 
 // TestCatalogueIsACopy: a caller changing its entry changes no other.
 func TestCatalogueIsACopy(t *testing.T) {
-	p, _ := gateflow.Catalogue(gateflow.OpenAI)
-	p.Settings[0].Type = gateflow.TypeBoolean
+	p, _ := catalogue.Lookup(catalogue.OpenAI)
+	p.Settings[0].Type = catalogue.TypeBoolean
 	p.Credentials[0].Required = false
 	p.Models[0].ID = "changed"
-	q, _ := gateflow.Catalogue(gateflow.OpenAI)
-	if q.Settings[0].Type == gateflow.TypeBoolean || !q.Credentials[0].Required || q.Models[0].ID == "changed" {
-		t.Errorf("the table changed: %+v", q)
+	q, _ := catalogue.Lookup(catalogue.OpenAI)
+	if q.Settings[0].Type == catalogue.TypeBoolean {
+		t.Errorf("the table's setting changed: %+v", q.Settings[0])
+	}
+	if !q.Credentials[0].Required {
+		t.Errorf("the table's credential changed: %+v", q.Credentials[0])
+	}
+	if q.Models[0].ID == "changed" {
+		t.Errorf("the table's model changed: %+v", q.Models[0])
 	}
 }
 
 func TestSettingAccepts(t *testing.T) {
-	str := gateflow.SettingInfo{Name: "s", Type: gateflow.TypeString}
-	num := gateflow.SettingInfo{Name: "n", Type: gateflow.TypeNumber}
-	nonNegNum := gateflow.SettingInfo{Name: "n", Type: gateflow.TypeNumber, NonNegative: true}
-	integer := gateflow.SettingInfo{Name: "i", Type: gateflow.TypeInteger}
-	count := gateflow.SettingInfo{Name: "c", Type: gateflow.TypeInteger, NonNegative: true}
-	boolean := gateflow.SettingInfo{Name: "b", Type: gateflow.TypeBoolean}
+	str := catalogue.SettingInfo{Name: "s", Type: catalogue.TypeString}
+	num := catalogue.SettingInfo{Name: "n", Type: catalogue.TypeNumber}
+	nonNegNum := catalogue.SettingInfo{Name: "n", Type: catalogue.TypeNumber, NonNegative: true}
+	integer := catalogue.SettingInfo{Name: "i", Type: catalogue.TypeInteger}
+	count := catalogue.SettingInfo{Name: "c", Type: catalogue.TypeInteger, NonNegative: true}
+	boolean := catalogue.SettingInfo{Name: "b", Type: catalogue.TypeBoolean}
 	cases := []struct {
-		s    gateflow.SettingInfo
+		s    catalogue.SettingInfo
 		v    any
 		want bool
 	}{
@@ -155,7 +175,7 @@ func TestSettingAccepts(t *testing.T) {
 			t.Errorf("%+v.Accepts(%#v) = %v, want %v", c.s, c.v, got, c.want)
 		}
 	}
-	for s, want := range map[gateflow.SettingInfo]string{
+	for s, want := range map[catalogue.SettingInfo]string{
 		str: "a string", num: "a number", nonNegNum: "a non-negative number", integer: "an integer",
 		count: "a non-negative integer", boolean: "a boolean",
 	} {
@@ -188,21 +208,24 @@ func TestEmulatorAnswersFromTheCatalogue(t *testing.T) {
 		if res.StatusCode == http.StatusOK {
 			del, _ := http.NewRequest(http.MethodDelete, base+"/v1/management/providers/"+body["provider"].(string), nil)
 			del.Header.Set("Authorization", "Bearer "+emulatortest.AdminKey)
-			if r, err := http.DefaultClient.Do(del); err != nil || r.StatusCode != http.StatusNoContent {
-				t.Fatalf("delete: %v %v", r, err)
-			} else {
-				r.Body.Close()
+			r, err := http.DefaultClient.Do(del)
+			if err != nil {
+				t.Fatalf("delete: %v", err)
+			}
+			r.Body.Close()
+			if r.StatusCode != http.StatusNoContent {
+				t.Fatalf("delete: status %d, want %d", r.StatusCode, http.StatusNoContent)
 			}
 		}
 		return res.StatusCode, e.Error
 	}
-	good := map[gateflow.ValueType]any{gateflow.TypeString: "x", gateflow.TypeInteger: 30000, gateflow.TypeNumber: 0.5, gateflow.TypeBoolean: true}
-	bad := map[gateflow.ValueType][]any{
-		gateflow.TypeString: {1, true}, gateflow.TypeInteger: {"30000", 1.5, -1, true},
-		gateflow.TypeNumber: {"0.5", false}, gateflow.TypeBoolean: {"true", 1},
+	good := map[catalogue.ValueType]any{catalogue.TypeString: "x", catalogue.TypeInteger: 30000, catalogue.TypeNumber: 0.5, catalogue.TypeBoolean: true}
+	bad := map[catalogue.ValueType][]any{
+		catalogue.TypeString: {1, true}, catalogue.TypeInteger: {"30000", 1.5, -1, true},
+		catalogue.TypeNumber: {"0.5", false}, catalogue.TypeBoolean: {"true", 1},
 	}
-	for _, id := range gateflow.ProviderIDs {
-		p, _ := gateflow.Catalogue(id)
+	for _, id := range catalogue.ProviderIDs {
+		p, _ := catalogue.Lookup(id)
 		creds := map[string]any{}
 		for _, c := range p.Credentials {
 			if c.Required {
@@ -212,8 +235,18 @@ func TestEmulatorAnswersFromTheCatalogue(t *testing.T) {
 		want := func(t *testing.T, body map[string]any, status int, code, field string) {
 			t.Helper()
 			got, e := configure(t, body)
-			if got != status || (status != http.StatusOK && (e.Code != code || e.Field != field)) {
-				t.Errorf("%v: %d %+v, want %d %s %s", body, got, e, status, code, field)
+			if got != status {
+				t.Errorf("%v: status %d %+v, want %d", body, got, e, status)
+				return
+			}
+			if status == http.StatusOK {
+				return
+			}
+			if e.Code != code {
+				t.Errorf("%v: code %q, want %q", body, e.Code, code)
+			}
+			if e.Field != field {
+				t.Errorf("%v: field %q, want %q", body, e.Field, field)
 			}
 		}
 		t.Run(id, func(t *testing.T) {
