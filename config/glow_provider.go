@@ -38,23 +38,6 @@ type glowInstance struct {
 	idRange   hcl.Range
 }
 
-// decodeProviders reads the glow_provider and gateflow_provider blocks of
-// one module. Glow's and Gateflow's uniqueness rules hold across modules:
-// they are checked once, in the root module, which is evaluated last.
-func (l *loader) decodeProviders(cfg *Config, glowBlocks, gateflowBlocks []*hcl.Block) {
-	sh := l.sharedState()
-	for _, b := range glowBlocks {
-		sh.glows = append(sh.glows, l.decodeGlowProvider(cfg, b)...)
-	}
-	for _, b := range gateflowBlocks {
-		sh.gateflows = append(sh.gateflows, l.decodeGateflowProvider(cfg, b)...)
-	}
-	if l.modulePath == "" {
-		l.checkGlowProviders(sh.glows)
-		l.checkGateflowProviders(sh.gateflows)
-	}
-}
-
 // decodeGlowProvider reads one glow_provider block into one provider per
 // instance.
 func (l *loader) decodeGlowProvider(cfg *Config, b *hcl.Block) []glowInstance {

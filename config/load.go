@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/switchboard-hq/switchboard/secretref"
@@ -72,13 +71,14 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		opts.Env = os.LookupEnv
 	}
 	l := &loader{
-		dir:     dir,
-		opts:    opts,
-		fsys:    opts.FS,
-		parsed:  parsedFiles{},
-		secrets: map[string]struct{}{},
-		read:    map[string][]byte{},
-		uses:    map[string]bool{},
+		dir:        dir,
+		opts:       opts,
+		fsys:       opts.FS,
+		parsed:     parsedFiles{},
+		deferredIn: map[string]bool{},
+		secrets:    map[string]struct{}{},
+		read:       map[string][]byte{},
+		uses:       map[string]bool{},
 	}
 	l.collectCredentials()
 	if l.fsys == nil {
@@ -111,7 +111,16 @@ type loader struct {
 	opts   LoadOptions
 	fsys   fs.FS
 	parsed parsedFiles
-	diags  hcl.Diagnostics
+	// providerRuns are the root module's runs of provider blocks, in file
+	// order, that decode parses (see providerRun); deferredIn are the
+	// files that have one.
+	providerRuns []providerRun
+	deferredIn   map[string]bool
+	// parseDiags is how many diagnostics the parse of the root module's
+	// files gave: a syntax error in a provider run takes back what
+	// evaluation said after them (see runSyntaxErrors).
+	parseDiags int
+	diags      hcl.Diagnostics
 
 	// secrets are the values that must not appear in any output.
 	secrets map[string]struct{}
@@ -293,8 +302,12 @@ func (l *loader) load() *Config {
 		// file to the next changes the sum.
 		fmt.Fprintf(sum, "%s\x00%d\x00", name, len(src))
 		sum.Write(src)
-		f, diags := l.parsed.parse(src, path, strings.HasSuffix(name, ".json"))
+		f, runs, diags := l.parsed.parseDeferring(src, path, strings.HasSuffix(name, ".json"), true)
 		l.diags = append(l.diags, diags...)
+		if len(runs) > 0 {
+			l.providerRuns = append(l.providerRuns, runs...)
+			l.deferredIn[path] = true
+		}
 		if f != nil {
 			files = append(files, f)
 		}
@@ -302,8 +315,10 @@ func (l *loader) load() *Config {
 	// A body with syntax errors is partial: evaluating it would bury the
 	// real error under follow-on ones.
 	if l.diags.HasErrors() {
+		l.runSyntaxErrors(l.providerRuns)
 		return nil
 	}
+	l.parseDiags = len(l.diags)
 	cfg := &Config{Dir: l.dir, Prefix: l.prefix(), Checksum: hex.EncodeToString(sum.Sum(nil))}
 	l.indexVaultCalls(files)
 	l.decode(cfg, hcl.MergeFiles(files))
@@ -413,8 +428,7 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 	l.locals = map[string]*hcl.Attribute{}
 	var localOrder []string
 	single := map[string]*hcl.Block{}
-	var glowBlocks, gateflowBlocks []*hcl.Block
-	seenProvider := map[string]*hcl.Block{}
+	var providers []providerItem
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case "glow", "gateflow", "vault":
@@ -454,31 +468,7 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 				localOrder = append(localOrder, a.Name)
 			}
 		case GlowProviderType, GateflowProviderType:
-			if !hclsyntax.ValidIdentifier(b.Labels[0]) {
-				l.diags = append(l.diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid provider name",
-					Detail:   "A name must start with a letter or underscore and may contain only letters, digits, underscores and dashes.",
-					Subject:  b.LabelRanges[0].Ptr(),
-				})
-				continue
-			}
-			key := b.Type + "." + b.Labels[0]
-			if prev := seenProvider[key]; prev != nil {
-				l.diags = append(l.diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
-					Detail:   fmt.Sprintf("A %s named %q was already declared at %s. Each provider block needs a unique name, since its address (%s) identifies it in plans and in the ownership marker.", b.Type, b.Labels[0], rangeString(prev.DefRange), key),
-					Subject:  b.DefRange.Ptr(),
-				})
-				continue
-			}
-			seenProvider[key] = b
-			if b.Type == GlowProviderType {
-				glowBlocks = append(glowBlocks, b)
-			} else {
-				gateflowBlocks = append(gateflowBlocks, b)
-			}
+			providers = append(providers, providerItem{block: b})
 		}
 	}
 
@@ -494,11 +484,14 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 	l.evalLocals(localOrder)
 	l.evalModules(cfg)
 
-	l.decodeProviders(cfg, glowBlocks, gateflowBlocks)
+	glows, gateflows, ok := l.decodeProviders(cfg, l.withProviderRuns(providers))
+	if !ok {
+		return
+	}
 	if l.modulePath != "" {
 		l.evalOutputs()
 		return
 	}
-	l.decodeSettings(cfg, single, len(glowBlocks) > 0 || len(cfg.GlowProviders) > 0, len(gateflowBlocks) > 0 || len(cfg.GateflowProviders) > 0)
+	l.decodeSettings(cfg, single, glows > 0 || len(cfg.GlowProviders) > 0, gateflows > 0 || len(cfg.GateflowProviders) > 0)
 	cfg.Variables = l.variables()
 }

@@ -77,7 +77,7 @@ func TestParseInChunksIsAWholeParse(t *testing.T) {
 		want, wantDiags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 		for _, size := range []int{1, 16, 256} {
 			_, breaks := checkNestingAndSplit(src, name, false)
-			got, gotDiags := parseHCLInChunks(src, name, breaks, size)
+			got, _, gotDiags := parseHCLInChunks(src, name, breaks, size, false)
 			if got.Nav == nil {
 				chunked++
 			}
@@ -107,12 +107,110 @@ func TestParseFallsBackToAWholeParse(t *testing.T) {
 	for _, name := range []string{"duplicate argument", "syntax error late", "unclosed heredoc", "unclosed comment"} {
 		src := []byte(trickySources[name])
 		_, breaks := checkNestingAndSplit(src, name, false)
-		got, diags := parseHCLInChunks(src, name, breaks, 1)
+		got, _, diags := parseHCLInChunks(src, name, breaks, 1, false)
 		if got.Nav == nil {
 			t.Errorf("%s: parsed in chunks; want the whole file's parse", name)
 		}
 		if !diags.HasErrors() {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// generatedConfig is a configuration whose provider blocks sit between
+// variables, locals and settings, refer to them, and share secrets, so
+// that a load in runs has every reason to differ from a whole one.
+func generatedConfig(n int, extra string) string {
+	var b strings.Builder
+	b.WriteString("variable \"tier\" {\n  default = \"gold\"\n}\n\nlocals {\n  shared = vault(\"secret/shared\", \"api_key\")\n}\n\nglow {}\n\n")
+	for i := range n {
+		fmt.Fprintf(&b, "glow_provider \"p%d\" {\n  name        = \"provider-%d\"\n  departments = [\"d%d\"]\n  values      = { tier = var.tier }\n\n  key \"primary\" {\n    value = %s\n  }\n}\n\n",
+			i, i, i%3, map[bool]string{true: "local.shared", false: fmt.Sprintf("vault(\"secret/p%d\", \"api_key\")", i)}[i%4 == 0])
+		if i == n/2 {
+			b.WriteString("# half way\nlocals {\n  later = 1\n}\n\ngateflow_provider \"openai\" {\n  credentials = { api_key = vault(\"secret/gf\", \"api_key\") }\n}\n\n")
+		}
+	}
+	b.WriteString(extra)
+	return b.String()
+}
+
+// TestLoadInRunsIsAWholeLoad loads every fixture and example, and
+// generated configurations with and without errors, once parsing each
+// file whole and once in runs of one top-level item with the provider
+// runs parsed during decoding, and wants the same Config and diagnostics.
+func TestLoadInRunsIsAWholeLoad(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/fixtures/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples, err := filepath.Glob("../examples/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs = append(dirs, examples...)
+	for name, extra := range map[string]string{
+		"valid":          "",
+		"duplicate late": "glow_provider \"p1\" {\n  name = \"again\"\n}\n",
+		// The last run mixes a local with a block named as one in a run
+		// parsed later, in decoding: the later block is the duplicate.
+		"duplicate across passes": "locals {\n  last = 1\n}\nglow_provider \"p3\" {\n  name = \"again\"\n}\n",
+		"syntax error late":       "glow_provider \"bad\" {\n  name = var.missing\n}\n\nglow_provider \"broken\" {\n  name = \n}\n",
+		"unknown block":           "nonsense {}\n",
+		"evaluation error":        "glow_provider \"bad\" {\n  name = var.missing\n}\n",
+		"unsupported arg":         "stray = 1\n",
+		"bad name":                "glow_provider \"1bad\" {\n  name = \"x\"\n}\n",
+	} {
+		dir := filepath.Join(t.TempDir(), strings.ReplaceAll(name, " ", "_"))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "a.hcl"), []byte(generatedConfig(40, extra)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "b.hcl"), []byte(strings.Repeat("glow_provider \"b\" {\n  name = \"b\"\n}\n\nlocals {\n  b = 1\n}\n", 1)+"glow_provider \"c\" {\n  name = \"c\"\n  departments = [\"d1\"]\n}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	defer func(size int) { chunkBytes = size }(chunkBytes)
+	for _, dir := range dirs {
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			continue
+		}
+		chunkBytes = 1 << 30
+		want, wantDiags := Load(dir, LoadOptions{Env: noEnv})
+		// Runs of one item each, and runs that mix provider blocks with
+		// others (parsed in the first pass) and with runs left for later.
+		for _, size := range []int{1, 300} {
+			chunkBytes = size
+			got, gotDiags := Load(dir, LoadOptions{Env: noEnv})
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s in runs of %d: the Config differs from the whole load", dir, size)
+			}
+			if fmt.Sprint(gotDiags) != fmt.Sprint(wantDiags) {
+				t.Errorf("%s in runs of %d: diagnostics\n%v\nwant\n%v", dir, size, gotDiags, wantDiags)
+			}
+		}
+	}
+}
+
+// TestProviderRunsAreDeferred: the generated configuration's provider
+// blocks are left for decoding, and only they.
+func TestProviderRunsAreDeferred(t *testing.T) {
+	src := []byte(generatedConfig(40, ""))
+	_, breaks := checkNestingAndSplit(src, "a.hcl", false)
+	f, runs, diags := parseHCLInChunks(src, "a.hcl", breaks, 1, true)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if len(runs) != 41 {
+		t.Errorf("%d provider runs, want 41 (40 glow_provider blocks and a gateflow_provider)", len(runs))
+	}
+	var kinds []string
+	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+		kinds = append(kinds, b.Type)
+	}
+	if got, want := strings.Join(kinds, " "), "variable locals glow locals"; got != want {
+		t.Errorf("parsed blocks %q, want %q", got, want)
 	}
 }

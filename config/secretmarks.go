@@ -148,14 +148,19 @@ func quoteAll(s []string) []string {
 // A reference that reaches a key through a local is then still reported at
 // the place its vault() call is written.
 func (l *loader) indexVaultCalls(files []*hcl.File) {
+	for _, f := range files {
+		if body, ok := f.Body.(*hclsyntax.Body); ok {
+			l.indexVaultCallsIn(body)
+		}
+	}
+}
+
+// indexVaultCallsIn is indexVaultCalls for one body.
+func (l *loader) indexVaultCallsIn(body *hclsyntax.Body) {
 	if l.vaultCalls == nil {
 		l.vaultCalls = map[secretref.VaultRef][]hcl.Range{}
 	}
-	for _, f := range files {
-		body, ok := f.Body.(*hclsyntax.Body)
-		if !ok {
-			continue
-		}
+	{
 		_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
 			call, ok := n.(*hclsyntax.FunctionCallExpr)
 			if !ok {

@@ -213,7 +213,7 @@ func (l *loader) hintVarFiles(diags hcl.Diagnostics) {
 			continue
 		}
 		f := files[d.Subject.Filename]
-		if f == nil {
+		if f == nil || l.deferredIn[d.Subject.Filename] {
 			continue
 		}
 		body, ok := f.Body.(*hclsyntax.Body)
