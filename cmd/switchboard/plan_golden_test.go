@@ -17,29 +17,25 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
+	"github.com/switchboard-hq/switchboard/internal/golden"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/plan-e2e")
-
-const goldenDir = "testdata/plan-e2e"
+// goldenDir holds the scenarios' files, under testdata/.
+const goldenDir = "plan-e2e/"
 
 // The secret values this file plants. None may appear in any output.
 const (
@@ -98,28 +94,6 @@ func (n *normaliser) apply(s string) string {
 	return timeRE.ReplaceAllString(s, "<time>")
 }
 
-// golden compares got with testdata/plan-e2e/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join(goldenDir, name)
-	if *updateGolden {
-		if err := os.MkdirAll(goldenDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got); run with -update if the change is intended:\n%s", path, diff)
-	}
-}
-
 // goldenPlan runs `plan --no-color ARGS DIR` in text, JSON and Markdown,
 // checks the exit status of --detailed-exitcode (0 no changes, 2 changes)
 // and compares the three outputs with the scenario's golden files.
@@ -133,7 +107,7 @@ func goldenPlan(t *testing.T, w *world, scenario string, wantCode int, dir strin
 		if code != wantCode || errOut != "" {
 			t.Fatalf("plan --format %s: exit %d, want %d\n%s%s", f.format, code, wantCode, out, errOut)
 		}
-		golden(t, scenario+"."+f.ext, n.apply(out))
+		golden.Check(t, goldenDir+scenario+"."+f.ext, []byte(n.apply(out)))
 	}
 }
 
@@ -356,7 +330,7 @@ func TestPlanE2EGolden(t *testing.T) {
 				}
 				if first == "" {
 					first = errOut
-					golden(t, "prevent_destroy.err", n.apply(errOut))
+					golden.Check(t, goldenDir+"prevent_destroy.err", []byte(n.apply(errOut)))
 				} else if errOut != first {
 					t.Errorf("--format %s: another error:\n%s\nthan text:\n%s", format, errOut, first)
 				}

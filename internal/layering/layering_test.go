@@ -22,7 +22,8 @@ const module = "github.com/switchboard-hq/switchboard"
 var layers = [][]string{
 	// Leaves: no import of the module. Anything may use them.
 	{"sensitive", "internal/version", "internal/english", "internal/childproc",
-		"emulator/store", "emulator/contract", "secrets/vaulttest", "internal/layering"},
+		"emulator/store", "emulator/contract", "secrets/vaulttest", "internal/layering",
+		"internal/golden"},
 	// Where a secret lives (a vault() reference, a key's recorded origin,
 	// the key-name codec, the vault block's settings): shared by config,
 	// secrets, the planner's objects, crud and the Terraform provider.
