@@ -44,17 +44,12 @@ func TestApplyLifecycle(t *testing.T) {
 	if res.Added != 3 || res.Changed != 0 || res.Destroyed != 0 {
 		t.Fatalf("result = %+v", res)
 	}
-	for _, re := range []string{
-		`(?m)^glow_provider\.a: Creating\.\.\.$`,
-		`(?m)^glow_provider\.a: Creation complete after \d+s \[id=[^\]]+\]$`,
-		`(?m)^gateflow_provider\.openai: Creation complete after \d+s \[id=openai\]$`,
-		`(?m)^gateflow_provider\.openai: Verification complete$`,
-		`(?m)^Apply complete! Resources: 3 added, 0 changed, 0 destroyed\.$`,
-	} {
-		if !regexp.MustCompile(re).MatchString(out) {
-			t.Errorf("progress lacks %s:\n%s", re, out)
-		}
-	}
+	wantProgress(t, out,
+		`glow_provider\.a: Creating\.\.\.`,
+		`glow_provider\.a: Creation complete after \d+s \[id=[^\]]+\]`,
+		`gateflow_provider\.openai: Creation complete after \d+s \[id=openai\]`,
+		`gateflow_provider\.openai: Verification complete`,
+		`Apply complete! Resources: 3 added, 0 changed, 0 destroyed\.`)
 	if n := e.ops("glow.endpoint.create"); n != 1 {
 		t.Errorf("endpoint creates = %d, want 1 for a URL both providers use", n)
 	}
@@ -71,10 +66,7 @@ func TestApplyLifecycle(t *testing.T) {
 	if err != nil || res.Changed != 3 {
 		t.Fatalf("apply: %v %+v\n%s", err, res, out)
 	}
-	if !regexp.MustCompile(`(?m)^glow_provider\.b: Modifying\.\.\. \[id=[^\]]+\]$`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^glow_provider\.b: Modifications complete after \d+s \[id=[^\]]+\]$`).MatchString(out) {
-		t.Errorf("progress:\n%s", out)
-	}
+	wantProgress(t, out, `glow_provider\.b: Modifying\.\.\. \[id=[^\]]+\]`, `glow_provider\.b: Modifications complete after \d+s \[id=[^\]]+\]`)
 	if n := e.ops("glow.provider.update"); n != 1 {
 		t.Errorf("bulk update calls = %d, want 1", n)
 	}
@@ -97,18 +89,7 @@ func TestApplyLifecycle(t *testing.T) {
 	if err != nil || res.Changed != 2 {
 		t.Fatalf("apply: %v %+v\n%s", err, res, out)
 	}
-	for _, pr := range e.providers() {
-		if len(pr.KeyIDs) != 1 {
-			t.Fatalf("%s keys = %v", pr.Name, pr.KeyIDs)
-		}
-		d, err := e.inspect.Decrypt(context.Background(), pr.ID, pr.KeyIDs[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Value.Reveal() != newValue {
-			t.Fatalf("%s holds another value than Vault's version 2", pr.Name)
-		}
-	}
+	e.everyProviderHolds(t, newValue)
 	keys, _ := api.Collect(e.glow.ListKeys(context.Background()))
 	if len(keys) != 2 || !strings.HasSuffix(keys[0].Name, "@v2 owner:"+testOwner+")") {
 		t.Fatalf("keys after rotation = %+v", keys)
@@ -124,9 +105,7 @@ func TestApplyLifecycle(t *testing.T) {
 	if n := e.ops("glow.provider.delete"); n != 1 {
 		t.Errorf("provider delete calls = %d, want 1", n)
 	}
-	if !regexp.MustCompile(`(?m)^glow_provider\.a: Destruction complete after \d+s$`).MatchString(out) {
-		t.Errorf("progress:\n%s", out)
-	}
+	wantProgress(t, out, `glow_provider\.a: Destruction complete after \d+s`)
 	keys, _ = api.Collect(e.glow.ListKeys(context.Background()))
 	eps, _ := api.Collect(e.glow.ListEndpoints(context.Background()))
 	if len(keys) != 0 || len(eps) != 0 || len(e.providers()) != 0 {
@@ -136,6 +115,35 @@ func TestApplyLifecycle(t *testing.T) {
 
 	if n := e.switchboardDecrypts(); n != 0 {
 		t.Fatalf("Switchboard decrypted %d times", n)
+	}
+}
+
+// wantProgress asserts that the apply's progress out has a whole line
+// matching each of the regular expressions lines.
+func wantProgress(t *testing.T, out string, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if !regexp.MustCompile(`(?m)^` + l + `$`).MatchString(out) {
+			t.Errorf("progress lacks %s:\n%s", l, out)
+		}
+	}
+}
+
+// everyProviderHolds asserts that each Glow provider has one key, whose
+// value (read with the inspecting client, not Switchboard's) is want.
+func (e *env) everyProviderHolds(t *testing.T, want string) {
+	t.Helper()
+	for _, pr := range e.providers() {
+		if len(pr.KeyIDs) != 1 {
+			t.Fatalf("%s keys = %v", pr.Name, pr.KeyIDs)
+		}
+		d, err := e.inspect.Decrypt(context.Background(), pr.ID, pr.KeyIDs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Value.Reveal() != want {
+			t.Fatalf("%s holds another value than Vault's latest version", pr.Name)
+		}
 	}
 }
 

@@ -93,88 +93,71 @@ gateflow_provider "openai" {
 `})
 	cfg := mustLoad(t, dir, LoadOptions{Env: envOf(map[string]string{"GLOW_TOKEN": "glow-token-value"})})
 
-	if cfg.Glow.URL != "http://127.0.0.1:8080" || cfg.Glow.Token.Literal.Reveal() != "glow-token-value" || cfg.Glow.Token.Source != "env:GLOW_TOKEN" {
-		t.Errorf("glow settings: %+v", cfg.Glow)
+	checkFields(t, "service blocks",
+		eq("glow url", cfg.Glow.URL, "http://127.0.0.1:8080"),
+		eq("glow token", cfg.Glow.Token.Literal.Reveal(), "glow-token-value"),
+		eq("glow token source", cfg.Glow.Token.Source, "env:GLOW_TOKEN"),
+		eq("prune_departments", cfg.Glow.PruneDepartments, []string{"cs"}),
+		eq("gateflow admin_key is a vault reference", cfg.Gateflow.AdminKey.Ref != nil, true),
+		eq("gateflow prune", cfg.Gateflow.Prune, true),
+		eq("vault block set", cfg.Vault != nil, true))
+	if ref := cfg.Gateflow.AdminKey.Ref; ref != nil {
+		checkFields(t, "gateflow admin_key", eq("Path", ref.Path, "secret/gateflow"), eq("Key", ref.Key, "admin_key"))
 	}
-	if !reflect.DeepEqual(cfg.Glow.PruneDepartments, []string{"cs"}) {
-		t.Errorf("prune_departments = %v", cfg.Glow.PruneDepartments)
-	}
-	if ref := cfg.Gateflow.AdminKey.Ref; ref == nil {
-		t.Errorf("gateflow admin_key: Ref = nil, want a vault reference: %+v", cfg.Gateflow.AdminKey)
-	} else {
-		if ref.Path != "secret/gateflow" {
-			t.Errorf("gateflow admin_key: Path = %q, want %q", ref.Path, "secret/gateflow")
-		}
-		if ref.Key != "admin_key" {
-			t.Errorf("gateflow admin_key: Key = %q, want %q", ref.Key, "admin_key")
-		}
-	}
-	if !cfg.Gateflow.Prune {
-		t.Errorf("gateflow prune = false, want true")
-	}
-	if cfg.Vault == nil || cfg.Vault.Address != "http://127.0.0.1:8200" {
+	if cfg.Vault != nil && cfg.Vault.Address != "http://127.0.0.1:8200" {
 		t.Errorf("vault settings: %+v", cfg.Vault)
 	}
 	if len(cfg.GlowProviders) != 1 {
 		t.Fatalf("glow providers: %+v", cfg.GlowProviders)
 	}
 	p := cfg.GlowProviders[0]
-	if got, want := p.Address.String(), "glow_provider.openai_prod"; got != want {
-		t.Errorf("glow provider address = %q, want %q", got, want)
-	}
-	if p.ID != "prov-123" {
-		t.Errorf("glow provider ID = %q, want %q", p.ID, "prov-123")
-	}
-	if p.Name != "OpenAI Production" {
-		t.Errorf("glow provider Name = %q, want %q", p.Name, "OpenAI Production")
-	}
-	if want := []string{"cs", "math"}; !reflect.DeepEqual(p.Departments, want) {
-		t.Errorf("glow provider Departments = %#v, want %#v", p.Departments, want)
-	}
-	if want := []string{"https://api.openai.com/v1"}; !reflect.DeepEqual(p.Endpoints, want) {
-		t.Errorf("glow provider Endpoints = %#v, want %#v", p.Endpoints, want)
-	}
-	if want := map[string]string{"region": "us", "timeout_s": "30"}; !reflect.DeepEqual(p.Values, want) {
-		t.Errorf("glow provider Values = %#v, want %#v", p.Values, want)
-	}
-	if !p.PreventDestroy {
-		t.Errorf("glow provider PreventDestroy = false, want true")
-	}
+	checkFields(t, "glow provider",
+		eq("address", p.Address.String(), "glow_provider.openai_prod"),
+		eq("ID", p.ID, "prov-123"),
+		eq("Name", p.Name, "OpenAI Production"),
+		eq("Departments", p.Departments, []string{"cs", "math"}),
+		eq("Endpoints", p.Endpoints, []string{"https://api.openai.com/v1"}),
+		eq("Values", p.Values, map[string]string{"region": "us", "timeout_s": "30"}),
+		eq("PreventDestroy", p.PreventDestroy, true))
 	if len(p.Keys) != 1 || p.Keys[0].Name != "primary" || p.Keys[0].Value.Ref == nil {
 		t.Fatalf("keys: %+v", p.Keys)
 	}
 	ref := *p.Keys[0].Value.Ref
-	if ref.Path != "secret/llm/openai" {
-		t.Errorf("vault ref Path = %q, want %q", ref.Path, "secret/llm/openai")
-	}
-	if ref.Key != "api_key" {
-		t.Errorf("vault ref Key = %q, want %q", ref.Key, "api_key")
-	}
-	if ref.Version != 4 {
-		t.Errorf("vault ref Version = %d, want 4", ref.Version)
-	}
-	if ref.Range.Start.Line != 30 || ref.Range.Start.Column != 13 {
-		t.Errorf("vault ref starts at %d:%d, want 30:13", ref.Range.Start.Line, ref.Range.Start.Column)
-	}
+	checkFields(t, "vault ref",
+		eq("Path", ref.Path, "secret/llm/openai"),
+		eq("Key", ref.Key, "api_key"),
+		eq("Version", ref.Version, 4),
+		eq("start line:column", [2]int{ref.Range.Start.Line, ref.Range.Start.Column}, [2]int{30, 13}))
 	if len(cfg.GateflowProviders) != 1 {
 		t.Fatalf("gateflow providers: %+v", cfg.GateflowProviders)
 	}
 	g := cfg.GateflowProviders[0]
-	wantSettings := map[string]any{"organization_id": "org-123", "timeout_ms": int64(30000), "max_retries": int64(2), "default_model": "gpt-5.2"}
-	if g.ProviderID != "openai" {
-		t.Errorf("gateflow provider ProviderID = %q, want %q", g.ProviderID, "openai")
-	}
-	if g.Enabled {
-		t.Errorf("gateflow provider Enabled = true, want false")
-	}
-	if !reflect.DeepEqual(g.Settings, wantSettings) {
-		t.Errorf("gateflow provider Settings = %#v, want %#v", g.Settings, wantSettings)
-	}
-	if g.Credentials["api_key"].Ref == nil {
-		t.Errorf("gateflow provider api_key credential: Ref = nil, want a vault reference: %+v", g.Credentials["api_key"])
-	}
-	if g.DeclRange.Start.Line != 36 {
-		t.Errorf("decl range: %v", g.DeclRange)
+	checkFields(t, "gateflow provider",
+		eq("ProviderID", g.ProviderID, "openai"),
+		eq("Enabled", g.Enabled, false),
+		eq("Settings", g.Settings, map[string]any{"organization_id": "org-123", "timeout_ms": int64(30000), "max_retries": int64(2), "default_model": "gpt-5.2"}),
+		eq("api_key credential is a vault reference", g.Credentials["api_key"].Ref != nil, true),
+		eq("declaration line", g.DeclRange.Start.Line, 36))
+}
+
+// fieldCheck is one named comparison of checkFields.
+type fieldCheck struct {
+	name      string
+	got, want any
+}
+
+// eq names a comparison; got and want have one type, so an untyped
+// constant takes the field's type.
+func eq[T any](name string, got, want T) fieldCheck { return fieldCheck{name, got, want} }
+
+// checkFields reports each comparison that fails on its own line, so that
+// a failure says which field broke rather than that one of many did.
+func checkFields(t testing.TB, what string, checks ...fieldCheck) {
+	t.Helper()
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s: %s = %#v, want %#v", what, c.name, c.got, c.want)
+		}
 	}
 }
 

@@ -192,3 +192,38 @@ func (c *client) version(id string) int64 {
 	c.t.Helper()
 	return c.postf("/provider/get", `{"provider_id":%q}`, id).want(200).num("provider", "version")
 }
+
+// wantStr asserts that the string at path is want; what names the step of
+// the scenario in the message.
+func (r *reply) wantStr(what, want string, path ...any) {
+	r.t.Helper()
+	if got := r.str(path...); got != want {
+		r.t.Errorf("%s: %s = %q, want %q", what, jsonPath(path), got, want)
+	}
+}
+
+// wantNum asserts that the number at path is want.
+func (r *reply) wantNum(what string, want int64, path ...any) {
+	r.t.Helper()
+	if got := r.num(path...); got != want {
+		r.t.Errorf("%s: %s = %d, want %d", what, jsonPath(path), got, want)
+	}
+}
+
+// jsonPath writes a get path as a reader of the documents would:
+// form_state.key_ids[0].
+func jsonPath(path []any) string {
+	var b strings.Builder
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(k)
+		case int:
+			fmt.Fprintf(&b, "[%d]", k)
+		}
+	}
+	return b.String()
+}

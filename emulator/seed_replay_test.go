@@ -30,12 +30,34 @@ func fill(body string, ids map[string]string) string {
 	return body
 }
 
+// glowGuide replays the Glow Providers guide: each method is one of its
+// sections, in the guide's order, on the objects the earlier ones made.
+type glowGuide struct {
+	t   *testing.T
+	g   *client
+	ids map[string]string // the guide's placeholders, filled in as objects are made
+	// openai and anthropic are the guide's two providers; openaiDraft is
+	// the draft openai's create opened, duplicate openai's copy.
+	openai, openaiDraft, anthropic, duplicate string
+}
+
 func TestSeedReplayGlowGuide(t *testing.T) {
 	_, g, _ := start(t, emulator.Config{GlowTokens: []emulator.GlowToken{{Token: "glow-token", ActorName: "ta-coordinator@uni.edu"}}})
-	g = g.as("glow-token")
-	ids := map[string]string{}
+	guide := &glowGuide{t: t, g: g.as("glow-token"), ids: map[string]string{}}
+	guide.create()
+	guide.attachThroughTheCreateDraft()
+	guide.getAndDecrypt()
+	draftID := guide.draftARotation()
+	guide.listAndPublishTheDraft(draftID)
+	guide.search()
+	guide.updateDuplicateExport()
+	guide.delete()
+}
 
-	// glow providers create --body '…'  (POST /provider/create)
+// create: glow providers create --body '…' (POST /provider/create) and its
+// curl form.
+func (s *glowGuide) create() {
+	t, g := s.t, s.g
 	r := g.post("/provider/create", `{
 "providers": [{
 "name": "OpenAI Production",
@@ -44,8 +66,8 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 }`).want(200)
 	// "Each entry returns the new provider_id, a generated draft_id, and the initial version."
 	r.hasFields(r.get("providers", 0), "provider_id", "draft_id", "version")
-	openai := r.str("providers", 0, "provider_id")
-	openaiDraft := r.str("providers", 0, "draft_id")
+	s.openai = r.str("providers", 0, "provider_id")
+	s.openaiDraft = r.str("providers", 0, "draft_id")
 	if r.num("providers", 0, "version") != 1 {
 		t.Errorf("initial version: %s", r.raw)
 	}
@@ -58,48 +80,47 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 }]
 }`).want(200)
 	r.hasFields(r.get("providers", 0), "provider_id", "draft_id", "version")
-	anthropic := r.str("providers", 0, "provider_id")
+	s.anthropic = r.str("providers", 0, "provider_id")
 	// The drafts create opened stage nothing, so none is listed.
 	if n := len(g.post("/provider/drafts", "").want(200).list("drafts")); n != 0 {
 		t.Errorf("%d drafts listed after the creates, want 0", n)
 	}
+}
 
-	// Endpoints: get shows "the current endpoint resource and all available
-	// endpoint options". The endpoint and the key to decrypt exist first,
-	// and are attached through the draft create opened, continued with
-	// only the guide's fields: "Include input_draft_id and
-	// expected_version for updates to existing drafts."
+// attachThroughTheCreateDraft: endpoints: get shows "the current endpoint
+// resource and all available endpoint options". The endpoint and the key to
+// decrypt exist first, and are attached through the draft create opened,
+// continued with only the guide's fields: "Include input_draft_id and
+// expected_version for updates to existing drafts."
+func (s *glowGuide) attachThroughTheCreateDraft() {
+	t, g, ids := s.t, s.g, s.ids
 	ids["ENDPOINT_UUID"] = g.post("/endpoint/create", `{"endpoints": [{"url": "https://api.openai.com/v1", "name": "OpenAI v1"}]}`).want(200).str("endpoints", 0, "endpoint_id")
 	ids["KEY_UUID"] = g.post("/key/create", `{"keys": [{"name": "OpenAI prod key", "value": "sk-proj-example"}]}`).want(200).str("keys", 0, "key_id")
-	ids["PROVIDER_UUID"] = openai
-	ids["CREATE_DRAFT_UUID"] = openaiDraft
-	r = g.do("PATCH", "/provider/draft", fill(`{"input_draft_id": "CREATE_DRAFT_UUID", "expected_version": 1, "endpoint_ids": ["ENDPOINT_UUID"], "key_ids": ["KEY_UUID"]}`, ids)).want(200)
-	if got := r.str("draft_id"); got != openaiDraft {
-		t.Errorf("continued the create's draft: draft_id = %q, want %q", got, openaiDraft)
-	}
-	if got := r.num("new_version"); got != 2 {
-		t.Errorf("continued the create's draft: new_version = %d, want 2", got)
-	}
-	if got := r.str("form_state", "provider_id"); got != openai {
-		t.Errorf("continued the create's draft: form_state.provider_id = %q, want %q", got, openai)
-	}
-	if got := r.str("form_state", "key_ids", 0); got != ids["KEY_UUID"] {
-		t.Errorf("continued the create's draft: form_state.key_ids[0] = %q, want %q", got, ids["KEY_UUID"])
-	}
+	ids["PROVIDER_UUID"] = s.openai
+	ids["CREATE_DRAFT_UUID"] = s.openaiDraft
+	r := g.do("PATCH", "/provider/draft", fill(`{"input_draft_id": "CREATE_DRAFT_UUID", "expected_version": 1, "endpoint_ids": ["ENDPOINT_UUID"], "key_ids": ["KEY_UUID"]}`, ids)).want(200)
+	const step = "continued the create's draft"
+	r.wantStr(step, s.openaiDraft, "draft_id")
+	r.wantNum(step, 2, "new_version")
+	r.wantStr(step, s.openai, "form_state", "provider_id")
+	r.wantStr(step, ids["KEY_UUID"], "form_state", "key_ids", 0)
 	r = g.post("/provider/publish", fill(`{"draft_id": "CREATE_DRAFT_UUID", "expected_version": 2}`, ids)).want(200)
 	if r.num("version") != 3 || r.str("endpoint_ids", 0) != ids["ENDPOINT_UUID"] {
 		t.Errorf("published the create's draft: %s", r.raw)
 	}
+}
 
-	// glow providers get --body '{"provider_id": "..."}'  (POST /provider/get)
-	r = g.post("/provider/get", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
+// getAndDecrypt: glow providers get --body '{"provider_id": "..."}' (POST
+// /provider/get), then curl -X POST $GLOW_INSTANCE_URL/provider/decrypt.
+func (s *glowGuide) getAndDecrypt() {
+	t, g, ids := s.t, s.g, s.ids
+	r := g.post("/provider/get", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
 	r.hasFields(r.body, "provider", "endpoints", "keys")
 	r.hasFields(r.get("endpoints"), "current", "options")
 	r.hasFields(r.get("provider"), "provider_id", "name", "description", "endpoint_ids", "key_ids", "values", "model_usage_count", "model_ids")
 	r.hasFields(r.get("endpoints", "current", 0), "endpoint_id", "url")
 	r.hasFields(r.get("keys", "current", 0), "key_id", "name")
 
-	// curl -X POST $GLOW_INSTANCE_URL/provider/decrypt
 	r = g.post("/provider/decrypt", fill(`{
 "provider_id": "PROVIDER_UUID",
 "key_id": "KEY_UUID"
@@ -113,12 +134,15 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	if audit.str("entries", 0, "actor_name") != "ta-coordinator@uni.edu" {
 		t.Errorf("decrypt not audited with the actor: %s", audit.raw)
 	}
+}
 
-	// # Create or update a provider draft
-	// glow providers draft --body '…'  (PATCH /provider/draft)
-	// "This is useful when rotating API keys or switching endpoints": the
-	// draft names the live provider, so it stages a change to it (a key
-	// rotation and an endpoint switch), which needs the version read.
+// draftARotation: # Create or update a provider draft, glow providers draft
+// --body '…' (PATCH /provider/draft). "This is useful when rotating API
+// keys or switching endpoints": the draft names the live provider, so it
+// stages a change to it (a key rotation and an endpoint switch), which
+// needs the version read. It returns the draft's id.
+func (s *glowGuide) draftARotation() string {
+	t, g, ids := s.t, s.g, s.ids
 	ids["NEW_ENDPOINT_UUID"] = g.post("/endpoint/create", `{"endpoints": [{"url": "https://api.openai.com/v2", "name": "OpenAI v2"}]}`).want(200).str("endpoints", 0, "endpoint_id")
 	ids["NEW_KEY_UUID"] = g.post("/key/create", `{"keys": [{"name": "OpenAI prod key (rotated)", "value": "sk-proj-rotated"}]}`).want(200).str("keys", 0, "key_id")
 	before := g.post("/provider/get", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
@@ -128,8 +152,8 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 "endpoint_ids": ["NEW_ENDPOINT_UUID"],
 "key_ids": ["NEW_KEY_UUID"]
 }`
-	r = g.do("PATCH", "/provider/draft", fill(guideDraft, ids)).wantError(400, "missing_field", "expected_version")
-	if !strings.Contains(r.message(), openai) || !strings.Contains(r.message(), "version 3") {
+	r := g.do("PATCH", "/provider/draft", fill(guideDraft, ids)).wantError(400, "missing_field", "expected_version")
+	if !strings.Contains(r.message(), s.openai) || !strings.Contains(r.message(), "version 3") {
 		t.Errorf("the refusal does not name the provider and its version: %s", r.raw)
 	}
 	r = g.do("PATCH", "/provider/draft", fill(strings.Replace(guideDraft, "{", `{"expected_version": 3,`, 1), ids)).want(200)
@@ -137,21 +161,14 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	r.hasFields(r.body, "draft_id", "new_version", "form_state")
 	r.hasFields(r.get("form_state"), "name", "description", "endpoint_ids", "key_ids", "values")
 	draftID := r.str("draft_id")
-	if draftID == openaiDraft {
+	if draftID == s.openaiDraft {
 		t.Errorf("the guide's draft: draft_id = %q, want a new draft, not the create's", draftID)
 	}
-	if got := r.num("new_version"); got != 4 {
-		t.Errorf("the guide's draft: new_version = %d, want 4", got)
-	}
-	if got := r.str("form_state", "provider_id"); got != openai {
-		t.Errorf("the guide's draft: form_state.provider_id = %q, want %q", got, openai)
-	}
-	if got := r.str("form_state", "key_ids", 0); got != ids["NEW_KEY_UUID"] {
-		t.Errorf("the guide's draft: form_state.key_ids[0] = %q, want %q", got, ids["NEW_KEY_UUID"])
-	}
-	if got := r.str("form_state", "endpoint_ids", 0); got != ids["NEW_ENDPOINT_UUID"] {
-		t.Errorf("the guide's draft: form_state.endpoint_ids[0] = %q, want %q", got, ids["NEW_ENDPOINT_UUID"])
-	}
+	const step = "the guide's draft"
+	r.wantNum(step, 4, "new_version")
+	r.wantStr(step, s.openai, "form_state", "provider_id")
+	r.wantStr(step, ids["NEW_KEY_UUID"], "form_state", "key_ids", 0)
+	r.wantStr(step, ids["NEW_ENDPOINT_UUID"], "form_state", "endpoint_ids", 0)
 	// Nothing live changed: the version (the provider's lock) grew, the
 	// fields and updated_at did not.
 	live := g.post("/provider/get", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
@@ -164,42 +181,37 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	if r.str("draft_id") != draftID || r.num("new_version") != 5 || r.str("form_state", "key_ids", 0) != ids["NEW_KEY_UUID"] {
 		t.Errorf("continued draft: %s", r.raw)
 	}
+	return draftID
+}
 
-	// # List your drafts
-	// glow providers list  (POST /provider/drafts)
-	r = g.post("/provider/drafts", "").want(200)
+// listAndPublishTheDraft: # List your drafts, glow providers list (POST
+// /provider/drafts); publishing rotates the key and switches the endpoint
+// at once.
+func (s *glowGuide) listAndPublishTheDraft(draftID string) {
+	t, g, ids := s.t, s.g, s.ids
+	r := g.post("/provider/drafts", "").want(200)
 	r.hasFields(r.body, "drafts")
 	r.hasFields(r.get("drafts", 0), "draft_id", "provider_id", "version", "form_state")
 	if n := len(r.list("drafts")); n != 1 {
 		t.Errorf("drafts: %d drafts, want 1: %s", n, r.raw)
 	} else {
-		if got := r.str("drafts", 0, "draft_id"); got != draftID {
-			t.Errorf("drafts[0].draft_id = %q, want %q", got, draftID)
-		}
-		if got := r.str("drafts", 0, "provider_id"); got != openai {
-			t.Errorf("drafts[0].provider_id = %q, want %q", got, openai)
-		}
-		if got := r.num("drafts", 0, "version"); got != 5 {
-			t.Errorf("drafts[0].version = %d, want 5", got)
-		}
+		r.wantStr("drafts", draftID, "drafts", 0, "draft_id")
+		r.wantStr("drafts", s.openai, "drafts", 0, "provider_id")
+		r.wantNum("drafts", 5, "drafts", 0, "version")
 	}
 
-	// Publishing rotates the key and switches the endpoint at once.
 	r = g.post("/provider/publish", `{"draft_id": "`+draftID+`", "expected_version": 5}`).want(200)
-	if got := r.num("version"); got != 6 {
-		t.Errorf("published the guide's draft: version = %d, want 6", got)
-	}
-	if got := r.str("name"); got != "OpenAI Production" {
-		t.Errorf("published the guide's draft: name = %q, want %q", got, "OpenAI Production")
-	}
+	const step = "published the guide's draft"
+	r.wantNum(step, 6, "version")
+	r.wantStr(step, "OpenAI Production", "name")
 	for _, c := range []struct{ field, want string }{
 		{"key_ids", ids["NEW_KEY_UUID"]},
 		{"endpoint_ids", ids["NEW_ENDPOINT_UUID"]},
 	} {
 		if n := len(r.list(c.field)); n != 1 {
-			t.Errorf("published the guide's draft: %d %s, want 1: %s", n, c.field, r.raw)
-		} else if got := r.str(c.field, 0); got != c.want {
-			t.Errorf("published the guide's draft: %s[0] = %q, want %q", c.field, got, c.want)
+			t.Errorf("%s: %d %s, want 1: %s", step, n, c.field, r.raw)
+		} else {
+			r.wantStr(step, c.want, c.field, 0)
 		}
 	}
 	if r := g.post("/provider/decrypt", fill(`{"provider_id": "PROVIDER_UUID", "key_id": "NEW_KEY_UUID"}`, ids)).want(200); r.str("value") != "sk-proj-rotated" {
@@ -208,11 +220,15 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	if n := len(g.post("/provider/drafts", "").want(200).list("drafts")); n != 0 {
 		t.Errorf("%d drafts listed after the publish, want 0", n)
 	}
+}
 
+// search: glow providers search, by text, by department and without a body.
+func (s *glowGuide) search() {
+	t, g, ids := s.t, s.g, s.ids
 	// glow providers search --body '{"search": "openai"}'
-	r = g.post("/provider/search", `{"search": "openai"}`).want(200)
+	r := g.post("/provider/search", `{"search": "openai"}`).want(200)
 	r.hasFields(r.body, "providers", "total_count")
-	if r.num("total_count") != 1 || r.str("providers", 0, "provider_id") != openai {
+	if r.num("total_count") != 1 || r.str("providers", 0, "provider_id") != s.openai {
 		t.Errorf("search openai: %s", r.raw)
 	}
 	r.hasFields(r.get("providers", 0), "provider_id", "name", "model_usage_count", "model_ids")
@@ -233,16 +249,21 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	if r.num("total_count") != 3 {
 		t.Errorf("search all: %s", r.raw)
 	}
+}
 
+// updateDuplicateExport: glow providers update, curl .../provider/duplicate
+// and glow providers export.
+func (s *glowGuide) updateDuplicateExport() {
+	t, g, ids := s.t, s.g, s.ids
 	// glow providers update --body '{"provider_id": "...", ...}'
-	r = g.post("/provider/update", `{"provider_id": "`+anthropic+`", "description": "Anthropic Claude API for office hours"}`).want(200)
+	r := g.post("/provider/update", `{"provider_id": "`+s.anthropic+`", "description": "Anthropic Claude API for office hours"}`).want(200)
 	r.hasFields(r.body, "provider_id", "version")
 
 	// curl -X POST $GLOW_INSTANCE_URL/provider/duplicate
 	r = g.post("/provider/duplicate", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
 	// "The response returns a new provider_id for the duplicated provider."
-	dup := r.str("provider_id")
-	if dup == openai {
+	s.duplicate = r.str("provider_id")
+	if s.duplicate == s.openai {
 		t.Fatal("duplicate returned the original id")
 	}
 
@@ -252,10 +273,14 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	if err != nil || len(rows) != 5 || rows[0][0] != "provider_id" {
 		t.Errorf("export: %v %q", err, rows)
 	}
+}
 
+// delete: the guide's three forms of glow providers delete.
+func (s *glowGuide) delete() {
+	t, g, ids := s.t, s.g, s.ids
 	// curl -X POST $GLOW_INSTANCE_URL/provider/delete -d '{"provider_ids": ["UUID_1", "UUID_2"]}'
-	ids["UUID_1"], ids["UUID_2"] = dup, anthropic
-	r = g.post("/provider/delete", fill(`{"provider_ids": ["UUID_1", "UUID_2"]}`, ids)).want(200)
+	ids["UUID_1"], ids["UUID_2"] = s.duplicate, s.anthropic
+	r := g.post("/provider/delete", fill(`{"provider_ids": ["UUID_1", "UUID_2"]}`, ids)).want(200)
 	// "Each item in the results array indicates whether that specific deletion succeeded, along with a message."
 	for i := range 2 {
 		r.hasFields(r.get("results", i), "success", "message")
@@ -282,29 +307,37 @@ func TestSeedReplayGlowGuide(t *testing.T) {
 	r.hasFields(r.get("results", 0), "provider_id", "success", "message")
 }
 
+// gatewayProviders is the Management API's providers collection.
+const gatewayProviders = "/v1/management/providers"
+
 func TestSeedReplayGateflowReference(t *testing.T) {
 	_, _, gw := start(t, emulator.Config{GateflowAdminKeys: []emulator.AdminKey{{Key: "gw_admin_..."}}})
 	gw = gw.as("gw_admin_...")
-	const base = "/v1/management/providers"
+	replayConfigureOpenAIAndAnthropic(t, gw)
+	replayListProviders(t, gw)
+	replayConfigureTheOthers(t, gw)
+	replayProviderDetails(t, gw)
+	replayOpenAILifecycle(t, gw)
+	replayErrorsTable(gw)
+}
 
-	configureShape := func(r *reply, id, name string) {
-		t.Helper()
-		r.hasFields(r.body, "id", "name", "status", "configured", "configured_at", "models")
-		for _, c := range []struct{ field, want string }{
-			{"id", id},
-			{"name", name},
-			{"status", "active"},
-		} {
-			if got := r.str(c.field); got != c.want {
-				t.Errorf("configure %s: %s = %q, want %q", id, c.field, got, c.want)
-			}
-		}
-		if got := r.get("configured"); got != true {
-			t.Errorf("configure %s: configured = %v, want true", id, got)
-		}
+// wantConfigured checks the answer of Configure Provider for provider id.
+func wantConfigured(t *testing.T, r *reply, id, name string) {
+	t.Helper()
+	r.hasFields(r.body, "id", "name", "status", "configured", "configured_at", "models")
+	step := "configure " + id
+	r.wantStr(step, id, "id")
+	r.wantStr(step, name, "name")
+	r.wantStr(step, "active", "status")
+	if got := r.get("configured"); got != true {
+		t.Errorf("configure %s: configured = %v, want true", id, got)
 	}
-	// Configure Provider: OpenAI
-	r := gw.post(base, `{
+}
+
+// replayConfigureOpenAIAndAnthropic: Configure Provider, its OpenAI and
+// Anthropic examples, with the models each gets.
+func replayConfigureOpenAIAndAnthropic(t *testing.T, gw *client) {
+	r := gw.post(gatewayProviders, `{
 "provider": "openai",
 "credentials": {
 "api_key": "sk-..."
@@ -314,12 +347,11 @@ func TestSeedReplayGateflowReference(t *testing.T) {
 "default_model": "gpt-5.2"
 }
 }`).want(200)
-	configureShape(r, "openai", "OpenAI")
+	wantConfigured(t, r, "openai", "OpenAI")
 	if strings.Join(strs(r.list("models")), ",") != "gpt-5.2,gpt-5,gpt-5-mini,text-embedding-3-large" {
 		t.Errorf("openai models: %s", r.raw)
 	}
-	// Anthropic
-	r = gw.post(base, `{
+	r = gw.post(gatewayProviders, `{
 "provider": "anthropic",
 "credentials": {
 "api_key": "sk-ant-..."
@@ -328,13 +360,16 @@ func TestSeedReplayGateflowReference(t *testing.T) {
 "default_model": "claude-sonnet-4-5-20250929"
 }
 }`).want(200)
-	configureShape(r, "anthropic", "Anthropic")
+	wantConfigured(t, r, "anthropic", "Anthropic")
 	if strings.Join(strs(r.list("models")), ",") != "claude-opus-4-5-20251107,claude-sonnet-4-5-20250929,claude-haiku-4-5-20251015" {
 		t.Errorf("anthropic models: %s", r.raw)
 	}
+}
 
-	// List Providers: the reference's example state (google not configured).
-	r = gw.do("GET", base, "").want(200)
+// replayListProviders: List Providers, the reference's example state
+// (google not configured).
+func replayListProviders(t *testing.T, gw *client) {
+	r := gw.do("GET", gatewayProviders, "").want(200)
 	for i, want := range []string{"openai", "anthropic", "google"} {
 		p := r.get("providers", i)
 		r.hasFields(p, "id", "name", "status", "configured", "models", "health")
@@ -347,8 +382,11 @@ func TestSeedReplayGateflowReference(t *testing.T) {
 		r.get("providers", 2, "configured") != false || len(r.list("providers", 2, "models")) != 0 || r.get("providers", 2, "health") != nil {
 		t.Errorf("unconfigured google: %v", r.get("providers", 2))
 	}
+}
 
-	// Google AI, Mistral, Cohere, ElevenLabs
+// replayConfigureTheOthers: Configure Provider's Google AI, Mistral,
+// Cohere and ElevenLabs examples.
+func replayConfigureTheOthers(t *testing.T, gw *client) {
 	for _, c := range []struct{ id, name, body string }{
 		{"google", "Google AI", `{
 "provider": "google",
@@ -381,14 +419,16 @@ func TestSeedReplayGateflowReference(t *testing.T) {
 }
 }`},
 	} {
-		configureShape(gw.post(base, c.body).want(200), c.id, c.name)
+		wantConfigured(t, gw.post(gatewayProviders, c.body).want(200), c.id, c.name)
 	}
-	if !strings.Contains(string(gw.do("GET", base+"/google", "").raw), `"gemini-3-pro"`) {
+	if !strings.Contains(string(gw.do("GET", gatewayProviders+"/google", "").raw), `"gemini-3-pro"`) {
 		t.Error("google's catalogue lacks gemini-3-pro")
 	}
+}
 
-	// Get Provider Details
-	r = gw.do("GET", base+"/openai", "").want(200)
+// replayProviderDetails: Get Provider Details.
+func replayProviderDetails(t *testing.T, gw *client) {
+	r := gw.do("GET", gatewayProviders+"/openai", "").want(200)
 	r.hasFields(r.body, "id", "name", "status", "configured", "configured_at", "settings", "models", "health", "usage")
 	r.hasFields(r.get("settings"), "organization_id", "default_model")
 	r.hasFields(r.get("models", 0), "id", "type", "available")
@@ -397,9 +437,14 @@ func TestSeedReplayGateflowReference(t *testing.T) {
 	if r.str("models", 0, "type") != "chat" || r.str("models", 3, "id") != "text-embedding-3-large" || r.str("models", 3, "type") != "embedding" {
 		t.Errorf("models: %s", r.raw)
 	}
+}
 
-	// Update Provider
-	r = gw.do("PATCH", base+"/openai", `{
+// replayOpenAILifecycle: Update Provider, Update Provider Credentials, Test
+// Provider Connection, Disable and Enable Provider, Delete Provider
+// Configuration, on openai.
+func replayOpenAILifecycle(t *testing.T, gw *client) {
+	const openai = gatewayProviders + "/openai"
+	r := gw.do("PATCH", openai, `{
 "settings": {
 "default_model": "gpt-5-mini"
 }
@@ -408,47 +453,36 @@ func TestSeedReplayGateflowReference(t *testing.T) {
 		t.Errorf("update: %s", r.raw)
 	}
 
-	// Update Provider Credentials
-	r = gw.post(base+"/openai/credentials", `{
+	r = gw.post(openai+"/credentials", `{
 "api_key": "sk-new-key-..."
 }`).want(200)
 	r.hasFields(r.body, "id", "credentials_updated_at", "status")
-	if r.str("status") != "active" {
-		t.Errorf("credentials: %s", r.raw)
-	}
+	r.wantStr("credentials", "active", "status")
 
-	// Test Provider Connection
-	r = gw.post(base+"/openai/test", "").want(200)
+	r = gw.post(openai+"/test", "").want(200)
 	r.hasFields(r.body, "id", "test_result", "latency_ms", "models_available", "tested_at")
-	if r.str("test_result") != "success" {
-		t.Errorf("test: %s", r.raw)
-	}
+	r.wantStr("test", "success", "test_result")
 
-	// Disable Provider
-	r = gw.post(base+"/openai/disable", "").want(200)
+	r = gw.post(openai+"/disable", "").want(200)
 	r.hasFields(r.body, "id", "status", "disabled_at")
-	if r.str("status") != "disabled" {
-		t.Errorf("disable: %s", r.raw)
-	}
+	r.wantStr("disable", "disabled", "status")
 
-	// Enable Provider
-	r = gw.post(base+"/openai/enable", "").want(200)
+	r = gw.post(openai+"/enable", "").want(200)
 	r.hasFields(r.body, "id", "status")
-	if r.str("status") != "active" {
-		t.Errorf("enable: %s", r.raw)
-	}
+	r.wantStr("enable", "active", "status")
 
-	// Delete Provider Configuration
-	r = gw.do("DELETE", base+"/openai", "").want(204)
+	r = gw.do("DELETE", openai, "").want(204)
 	if len(r.raw) != 0 {
 		t.Errorf("204 with a body: %s", r.raw)
 	}
+}
 
-	// Errors table: 400, 401, 403, 404, 422.
-	gw.post(base, `{"provider": "openai", "credentials": {"api_key": "sk-..."}, "settings": {"colour": "blue"}}`).wantError(400, "invalid_configuration", "settings.colour")
-	gw.as("gw_admin_wrong").do("GET", base, "").wantError(401, "unauthorized", "")
-	gw.do("GET", base+"/azure", "").wantError(404, "not_found", "")
-	gw.post(base, `{"provider": "openai", "credentials": {"api_key": "..."}}`).wantError(422, "invalid_credentials", "credentials.api_key")
+// replayErrorsTable: the reference's errors table, 400, 401, 404 and 422.
+func replayErrorsTable(gw *client) {
+	gw.post(gatewayProviders, `{"provider": "openai", "credentials": {"api_key": "sk-..."}, "settings": {"colour": "blue"}}`).wantError(400, "invalid_configuration", "settings.colour")
+	gw.as("gw_admin_wrong").do("GET", gatewayProviders, "").wantError(401, "unauthorized", "")
+	gw.do("GET", gatewayProviders+"/azure", "").wantError(404, "not_found", "")
+	gw.post(gatewayProviders, `{"provider": "openai", "credentials": {"api_key": "..."}}`).wantError(422, "invalid_credentials", "credentials.api_key")
 }
 
 func strs(xs []any) []string {

@@ -2,21 +2,15 @@ package planner_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/switchboard-hq/switchboard/internal/golden"
 	"github.com/switchboard-hq/switchboard/planner/diff"
 	"github.com/switchboard-hq/switchboard/planner/objects"
 	"github.com/switchboard-hq/switchboard/planner/render"
 	"github.com/switchboard-hq/switchboard/secretref"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under planner/testdata")
 
 var (
 	now      = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -256,7 +250,7 @@ func TestGolden(t *testing.T) {
 			sc.opts.Owner = goldenOwner
 			p, err := diff.Diff(sc.desired, sc.live, sc.opts)
 			if err != nil {
-				golden(t, sc.name+".err", []byte(err.Error()+"\n"))
+				golden.Check(t, sc.name+".err", []byte(err.Error()+"\n"))
 				return
 			}
 			var text, js, md bytes.Buffer
@@ -269,27 +263,9 @@ func TestGolden(t *testing.T) {
 			if err := render.Markdown(&md, p, render.MarkdownOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, sc.name+".txt", text.Bytes())
-			golden(t, sc.name+".json", js.Bytes())
-			golden(t, sc.name+".md", md.Bytes())
+			golden.Check(t, sc.name+".txt", text.Bytes())
+			golden.Check(t, sc.name+".json", js.Bytes())
+			golden.Check(t, sc.name+".md", md.Bytes())
 		})
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `go test ./planner -update` to create it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, d)
 	}
 }

@@ -57,72 +57,13 @@ func TestPlanReadsVaultMetadataInParallelWithTheLiveState(t *testing.T) {
 		secretsN = 3 * vaultPar
 	)
 	vaultAddr, token := vaulttest.Start(t)
-	root := vaulttest.Client(t, vaultAddr, token)
-	prefix := "planpar-" + strings.ToLower(rand.Text()[:8])
-	var hcl strings.Builder
-	for i := range secretsN {
-		p := fmt.Sprintf("%s/s%d", prefix, i)
-		if _, err := root.KVv2("secret").Put(context.Background(), p, map[string]any{"api_key": "k" + rand.Text(), "org": "o"}); err != nil {
-			t.Fatal(err)
-		}
-		// Two keys and a pinned version of one secret: one read.
-		fmt.Fprintf(&hcl, `
-glow_provider "p%d" {
-  name = "P%d"
-  key "primary" { value = vault("secret/%s", "api_key") }
-  key "org"     { value = vault("secret/%s", "org") }
-  key "pinned"  { value = vault("secret/%s", "api_key", 1) }
-}
-`, i, i, p, p, p)
-	}
-	hcl.WriteString(`glow { url = "https://glow.example" }` + "\n")
-	cfg := load(t, []config.SourceFile{{Name: "main.hcl", Content: []byte(hcl.String())}}, nil)
+	cfg := load(t, []config.SourceFile{{Name: "main.hcl", Content: writeParallelSecrets(t, vaultAddr, token, secretsN)}}, nil)
 
-	var (
-		mu          sync.Mutex
-		inFlight    int
-		maxInFlight int
-		reads       = map[string]int{}
-		full        = make(chan struct{})
-		liveStarted = make(chan struct{})
-		fullOnce    sync.Once
-		liveOnce    sync.Once
-	)
-	vaultURL := proxy(t, vaultAddr, func(w http.ResponseWriter, r *http.Request) bool {
-		path, ok := strings.CutPrefix(r.URL.Path, "/v1/secret/metadata/")
-		if !ok {
-			return true
-		}
-		mu.Lock()
-		reads[path]++
-		inFlight++
-		maxInFlight = max(maxInFlight, inFlight)
-		if inFlight == vaultPar {
-			fullOnce.Do(func() { close(full) })
-		}
-		mu.Unlock()
-		defer func() {
-			mu.Lock()
-			inFlight--
-			mu.Unlock()
-		}()
-		select {
-		case <-full:
-		case <-time.After(time.Minute):
-			http.Error(w, "never had the parallelism's metadata reads in flight together", http.StatusGatewayTimeout)
-			return false
-		}
-		select {
-		case <-liveStarted:
-		case <-time.After(time.Minute):
-			http.Error(w, "the live read did not start while metadata was read", http.StatusGatewayTimeout)
-			return false
-		}
-		return true
-	})
+	gate := newMetadataGate(vaultPar)
+	vaultURL := proxy(t, vaultAddr, gate.hold)
 	_, emuURL := emulatortest.Start(t, emulator.Config{})
 	glowURL := proxy(t, emuURL, func(http.ResponseWriter, *http.Request) bool {
-		liveOnce.Do(func() { close(liveStarted) })
+		gate.liveOnce.Do(func() { close(gate.liveStarted) })
 		return true
 	})
 	gc, err := glow.New(glowURL, sensitive.New(emulatortest.GlowToken), api.WithParallelism(1))
@@ -141,15 +82,15 @@ glow_provider "p%d" {
 	if got := len(res.Plan.Changes); got != secretsN {
 		t.Errorf("%d changes, want %d creates", got, secretsN)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if maxInFlight != vaultPar {
-		t.Errorf("at most %d metadata reads were in flight together, want exactly the Vault parallelism %d", maxInFlight, vaultPar)
+	gate.mu.Lock()
+	defer gate.mu.Unlock()
+	if gate.maxInFlight != vaultPar {
+		t.Errorf("at most %d metadata reads were in flight together, want exactly the Vault parallelism %d", gate.maxInFlight, vaultPar)
 	}
-	if len(reads) != secretsN {
-		t.Errorf("metadata of %d paths read, want %d", len(reads), secretsN)
+	if len(gate.reads) != secretsN {
+		t.Errorf("metadata of %d paths read, want %d", len(gate.reads), secretsN)
 	}
-	for p, n := range reads {
+	for p, n := range gate.reads {
 		if n != 1 {
 			t.Errorf("metadata of %s read %d times, want once", p, n)
 		}
@@ -157,4 +98,83 @@ glow_provider "p%d" {
 	if s := r.Stats(); s.MountLookups != 1 || s.MetadataReads != secretsN {
 		t.Errorf("resolver stats %+v, want 1 mount lookup and %d metadata reads", s, secretsN)
 	}
+}
+
+// writeParallelSecrets writes n secrets to Vault and returns a
+// configuration with one Glow provider per secret, each with two keys and a
+// pinned version of that one secret: one metadata read per provider.
+func writeParallelSecrets(t *testing.T, vaultAddr, token string, n int) []byte {
+	t.Helper()
+	root := vaulttest.Client(t, vaultAddr, token)
+	prefix := "planpar-" + strings.ToLower(rand.Text()[:8])
+	var hcl strings.Builder
+	for i := range n {
+		p := fmt.Sprintf("%s/s%d", prefix, i)
+		if _, err := root.KVv2("secret").Put(context.Background(), p, map[string]any{"api_key": "k" + rand.Text(), "org": "o"}); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&hcl, `
+glow_provider "p%d" {
+  name = "P%d"
+  key "primary" { value = vault("secret/%s", "api_key") }
+  key "org"     { value = vault("secret/%s", "org") }
+  key "pinned"  { value = vault("secret/%s", "api_key", 1) }
+}
+`, i, i, p, p, p)
+	}
+	hcl.WriteString(`glow { url = "https://glow.example" }` + "\n")
+	return []byte(hcl.String())
+}
+
+// metadataGate holds every Vault metadata read until parallelism of them
+// are in flight together and the live read has begun (liveStarted closed),
+// and counts the reads per path.
+type metadataGate struct {
+	parallelism int
+	mu          sync.Mutex
+	inFlight    int
+	maxInFlight int
+	reads       map[string]int
+	full        chan struct{}
+	liveStarted chan struct{}
+	fullOnce    sync.Once
+	liveOnce    sync.Once
+}
+
+func newMetadataGate(parallelism int) *metadataGate {
+	return &metadataGate{parallelism: parallelism, reads: map[string]int{}, full: make(chan struct{}), liveStarted: make(chan struct{})}
+}
+
+// hold is the Vault proxy's hook: true passes the request on to Vault.
+func (g *metadataGate) hold(w http.ResponseWriter, r *http.Request) bool {
+	path, ok := strings.CutPrefix(r.URL.Path, "/v1/secret/metadata/")
+	if !ok {
+		return true
+	}
+	g.mu.Lock()
+	g.reads[path]++
+	g.inFlight++
+	g.maxInFlight = max(g.maxInFlight, g.inFlight)
+	if g.inFlight == g.parallelism {
+		g.fullOnce.Do(func() { close(g.full) })
+	}
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.inFlight--
+		g.mu.Unlock()
+	}()
+	select {
+	case <-g.full:
+	case <-time.After(time.Minute):
+		http.Error(w, "never had the parallelism's metadata reads in flight together", http.StatusGatewayTimeout)
+		return false
+	}
+	select {
+	case <-g.liveStarted:
+	case <-time.After(time.Minute):
+		http.Error(w, "the live read did not start while metadata was read", http.StatusGatewayTimeout)
+		return false
+	}
+	return true
 }

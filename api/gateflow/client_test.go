@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -49,20 +50,25 @@ func writeError(w http.ResponseWriter, status int, code, msg, field string) {
 	apitest.WriteJSON(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg, Field: field}})
 }
 
-func TestRequestShapes(t *testing.T) {
-	ctx := context.Background()
+// requestShape is one client call: the request it must send, the answer
+// the fake server gives (status 204: an empty one), and what the call must
+// return from it.
+type requestShape struct {
+	name, method, path string
+	wantBody           map[string]any
+	status             int
+	answer             any
+	call               func(c *gateflow.Client) (any, error)
+	want               any
+}
+
+// requestShapes is one case per call of the client.
+func requestShapes(ctx context.Context) []requestShape {
 	now := time.Date(2026, 2, 16, 10, 0, 0, 0, time.UTC)
 	prov := gateflow.Provider{ID: "openai", Name: "OpenAI", Status: gateflow.StatusActive, Configured: true,
 		ConfiguredAt: &now, Settings: map[string]any{"default_model": "gpt-5.2"},
 		Models: []gateflow.Model{{ID: "gpt-5.2", Type: "chat", Available: true}}}
-	cases := []struct {
-		name, method, path string
-		wantBody           map[string]any
-		status             int
-		answer             any
-		call               func(c *gateflow.Client) (any, error)
-		want               any
-	}{
+	return []requestShape{
 		{
 			name: "list", method: "GET", path: "/v1/management/providers",
 			answer: gateflow.ListResponse{Providers: []gateflow.ProviderSummary{{ID: "google", Name: "Google AI", Status: "inactive", Models: []string{}}}},
@@ -134,7 +140,10 @@ func TestRequestShapes(t *testing.T) {
 			want:   &prov,
 		},
 	}
-	for _, tc := range cases {
+}
+
+func TestRequestShapes(t *testing.T) {
+	for _, tc := range requestShapes(context.Background()) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 				if tc.status == 204 {
@@ -321,52 +330,38 @@ func TestRetryPolicy(t *testing.T) {
 
 // Every write sends If-Match only when asked to, and hands back the tag
 // the answer carries; Get reads the tag too.
+// etagOf is the ETag field of a write's answer, whichever of the client's
+// answer types it is.
+func etagOf[T any](answer T, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	return reflect.Indirect(reflect.ValueOf(answer)).FieldByName("ETag").String(), nil
+}
+
 func TestConditionalWrites(t *testing.T) {
 	ctx := context.Background()
 	creds := map[string]sensitive.String{"api_key": sensitive.New("sk-x")}
 	const sent, answered = `"t1"`, `"t2"`
-	writes := map[string]func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error){
-		"configure": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
-			r, err := c.Configure(ctx, "openai", creds, nil, opts...)
-			if err != nil {
-				return "", err
-			}
-			return r.ETag, nil
+	type write = func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error)
+	writes := map[string]write{
+		"configure": func(c *gateflow.Client, o ...gateflow.WriteOption) (string, error) {
+			return etagOf(c.Configure(ctx, "openai", creds, nil, o...))
 		},
-		"patch": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
-			r, err := c.UpdateSettings(ctx, "openai", nil, opts...)
-			if err != nil {
-				return "", err
-			}
-			return r.ETag, nil
+		"patch": func(c *gateflow.Client, o ...gateflow.WriteOption) (string, error) {
+			return etagOf(c.UpdateSettings(ctx, "openai", nil, o...))
 		},
-		"credentials": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
-			r, err := c.UpdateCredentials(ctx, "openai", creds, opts...)
-			if err != nil {
-				return "", err
-			}
-			return r.ETag, nil
+		"credentials": func(c *gateflow.Client, o ...gateflow.WriteOption) (string, error) {
+			return etagOf(c.UpdateCredentials(ctx, "openai", creds, o...))
 		},
-		"disable": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
-			r, err := c.Disable(ctx, "openai", opts...)
-			if err != nil {
-				return "", err
-			}
-			return r.ETag, nil
+		"disable": func(c *gateflow.Client, o ...gateflow.WriteOption) (string, error) {
+			return etagOf(c.Disable(ctx, "openai", o...))
 		},
-		"enable": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
-			r, err := c.Enable(ctx, "openai", opts...)
-			if err != nil {
-				return "", err
-			}
-			return r.ETag, nil
+		"enable": func(c *gateflow.Client, o ...gateflow.WriteOption) (string, error) {
+			return etagOf(c.Enable(ctx, "openai", o...))
 		},
-		"delete": func(c *gateflow.Client, opts ...gateflow.WriteOption) (string, error) {
-			r, err := c.DeleteWithETag(ctx, "openai", opts...)
-			if err != nil {
-				return "", err
-			}
-			return r.ETag, nil
+		"delete": func(c *gateflow.Client, o ...gateflow.WriteOption) (string, error) {
+			return etagOf(c.DeleteWithETag(ctx, "openai", o...))
 		},
 	}
 	for name, call := range writes {

@@ -57,20 +57,23 @@ func ptr[T any](v T) *T { return &v }
 
 // TestRequestShapes pins method, path, headers and body of every operation,
 // and that each answer is decoded.
-func TestRequestShapes(t *testing.T) {
-	ctx := context.Background()
+// requestShape is one client call: the request it must send, the answer
+// the fake server gives, and what the call must return from it.
+type requestShape struct {
+	name     string
+	method   string
+	path     string
+	wantBody map[string]any
+	answer   any
+	call     func(c *glow.Client) (any, error)
+	want     any
+}
+
+// requestShapes is one case per call of the client.
+func requestShapes(ctx context.Context) []requestShape {
 	now := time.Date(2026, 2, 16, 10, 0, 0, 0, time.UTC)
 	prov := glow.Provider{ID: "p1", Name: "OpenAI Production", Version: 3, Values: map[string]string{"a": "b"}, CreatedAt: now, UpdatedAt: now}
-
-	cases := []struct {
-		name     string
-		method   string
-		path     string
-		wantBody map[string]any
-		answer   any
-		call     func(c *glow.Client) (any, error)
-		want     any
-	}{
+	return []requestShape{
 		{
 			name: "create", method: "POST", path: "/provider/create",
 			wantBody: map[string]any{"providers": []any{
@@ -249,7 +252,10 @@ func TestRequestShapes(t *testing.T) {
 			want:     []glow.IDResult{{ID: "m1", Success: true}},
 		},
 	}
-	for _, tc := range cases {
+}
+
+func TestRequestShapes(t *testing.T) {
+	for _, tc := range requestShapes(context.Background()) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, func(w http.ResponseWriter, _ *http.Request, _ apitest.Request, _ int) {
 				apitest.WriteJSON(w, 200, tc.answer)

@@ -30,17 +30,10 @@ func leaks(s string, canaries ...string) []string {
 	return found
 }
 
-func TestCanaryCredentialsAreNeverPrinted(t *testing.T) {
-	w := newWorldWith(t, emulator.Config{
-		GlowTokens:        []emulator.GlowToken{{Token: canaryGlow, ActorName: "ci"}},
-		GateflowAdminKeys: []emulator.AdminKey{{Key: canaryAdmin}},
-	})
-	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-canary-vault-value-77"})
-	vaultToken := os.Getenv("VAULT_TOKEN")
-	canaries := []string{canaryGlow, canaryAdmin, vaultToken, "sk-canary-vault-value-77"}
-
-	provider := func(description, values string) string {
-		return `
+// canaryProvider is a configuration of one Glow provider whose
+// description and values are the HCL expressions given.
+func canaryProvider(description, values string) string {
+	return `
 glow {}
 gateflow {}
 vault {}
@@ -55,38 +48,56 @@ glow_provider "openai" {
   }
 }
 `
+}
+
+// writeCanaryFiles writes files into a new directory; a content of
+// "@symlink:TARGET" makes the file a symbolic link to TARGET.
+func writeCanaryFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for f, src := range files {
+		if target, ok := strings.CutPrefix(src, "@symlink:"); ok {
+			if err := os.Symlink(target, filepath.Join(dir, f)); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
+	return dir
+}
+
+func TestCanaryCredentialsAreNeverPrinted(t *testing.T) {
+	w := newWorldWith(t, emulator.Config{
+		GlowTokens:        []emulator.GlowToken{{Token: canaryGlow, ActorName: "ci"}},
+		GateflowAdminKeys: []emulator.AdminKey{{Key: canaryAdmin}},
+	})
+	w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": "sk-canary-vault-value-77"})
+	vaultToken := os.Getenv("VAULT_TOKEN")
+	canaries := []string{canaryGlow, canaryAdmin, vaultToken, "sk-canary-vault-value-77"}
+
 	for name, tc := range map[string]struct {
 		files map[string]string
 		// refused is true when the configuration must not load at all.
 		refused bool
 	}{
-		"nonsensitive(env())": {files: map[string]string{"main.hcl": provider(`nonsensitive(env("GLOW_TOKEN"))`, `{}`)}, refused: true},
+		"nonsensitive(env())": {files: map[string]string{"main.hcl": canaryProvider(`nonsensitive(env("GLOW_TOKEN"))`, `{}`)}, refused: true},
 		"template around nonsensitive(env())": {files: map[string]string{
-			"main.hcl": provider(`"token: ${nonsensitive(env("GATEFLOW_ADMIN_KEY"))}!"`, `{}`)}, refused: true},
+			"main.hcl": canaryProvider(`"token: ${nonsensitive(env("GATEFLOW_ADMIN_KEY"))}!"`, `{}`)}, refused: true},
 		"VAULT_TOKEN in values": {files: map[string]string{
-			"main.hcl": provider(`"x"`, `{ auth = "Bearer ${nonsensitive(env("VAULT_TOKEN"))}" }`)}, refused: true},
-		"file(/proc/self/environ)": {files: map[string]string{"main.hcl": provider(`"x"`, `{ env = file("/proc/self/environ") }`)}, refused: true},
+			"main.hcl": canaryProvider(`"x"`, `{ auth = "Bearer ${nonsensitive(env("VAULT_TOKEN"))}" }`)}, refused: true},
+		"file(/proc/self/environ)": {files: map[string]string{"main.hcl": canaryProvider(`"x"`, `{ env = file("/proc/self/environ") }`)}, refused: true},
 		"file() of a symlink to /proc": {files: map[string]string{
-			"main.hcl": provider(`"x"`, `{ env = file("environ") }`), "environ": "@symlink:/proc/self/environ"}, refused: true},
+			"main.hcl": canaryProvider(`"x"`, `{ env = file("environ") }`), "environ": "@symlink:/proc/self/environ"}, refused: true},
 		// Part of a token is not the token, so nonsensitive() lets it
 		// through; the output layer cuts every 8 bytes of it.
 		"a substring of a token": {files: map[string]string{
-			"main.hcl": provider(`nonsensitive(substr(env("GLOW_TOKEN"), 0, 14))`, `{ admin = nonsensitive(substr(env("GATEFLOW_ADMIN_KEY"), 2, 16)) }`)}},
+			"main.hcl": canaryProvider(`nonsensitive(substr(env("GLOW_TOKEN"), 0, 14))`, `{ admin = nonsensitive(substr(env("GATEFLOW_ADMIN_KEY"), 2, 16)) }`)}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
-			for f, src := range tc.files {
-				if target, ok := strings.CutPrefix(src, "@symlink:"); ok {
-					if err := os.Symlink(target, filepath.Join(dir, f)); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				if err := os.WriteFile(filepath.Join(dir, f), []byte(src), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := writeCanaryFiles(t, tc.files)
 			var outputs []string
 			runAll := func(args ...string) int {
 				code, out, errOut := runSwitchboard(t, args...)

@@ -196,6 +196,72 @@ func TestImportRoundTrip(t *testing.T) {
 	if len(files) != 3 {
 		t.Fatalf("files %v, want main.hcl, glow.hcl and gateflow.hcl", slices.Sorted(maps.Keys(files)))
 	}
+	checkImportedHCL(t, files)
+	for _, p := range []string{pathShared, pathSolo, pathWeird, pathGwOAI, pathGwAnt} {
+		if !strings.Contains(out, "\n  "+p+"\n") {
+			t.Errorf("import does not list %s as a secret to create:\n%s", p, out)
+		}
+	}
+	if strings.Contains(out, "secret/llm/") {
+		t.Errorf("import lists a secret that exists:\n%s", out)
+	}
+	checkGenerated(t, dir)
+
+	// Plan stops at the secrets still to create, naming each of them.
+	code, _, msg := planJSON(t, dir)
+	outputs = append(outputs, msg)
+	if code != 1 {
+		t.Fatalf("plan before the secrets exist: exit %d, want 1\n%s", code, msg)
+	}
+	for _, p := range []string{pathShared, pathSolo, pathWeird, pathGwOAI, pathGwAnt} {
+		if !strings.Contains(msg, p) {
+			t.Errorf("plan does not name the missing secret %s:\n%s", p, msg)
+		}
+	}
+	if strings.Contains(msg, "secret/llm/") {
+		t.Errorf("plan complains about a secret that exists:\n%s", msg)
+	}
+
+	// Once they exist, the only changes are the rotations nobody can avoid:
+	// keys made outside Switchboard (origin unknown) and Gateflow
+	// credentials (Gateflow cannot show what it holds).
+	for path, v := range map[string]string{pathShared: valHandShared, pathSolo: valHandSolo, pathWeird: valHandWeird, pathGwOAI: valGwOpenAI, pathGwAnt: valGwAnthro} {
+		w.putSecret(t, path, map[string]string{"value": v})
+	}
+	code, p, msg := planJSON(t, dir)
+	outputs = append(outputs, msg)
+	if code != 2 {
+		t.Fatalf("plan: exit %d, want 2\n%s", code, msg)
+	}
+	want := []string{
+		"gateflow_provider.anthropic api_key",
+		"gateflow_provider.openai api_key",
+		"glow_provider.mistral primary",
+		"glow_provider.openai_production OpenAI prod key",
+		"glow_provider.openai_production_2 OpenAI prod key",
+		"glow_provider.team_ops_prod_if_100_second_line " + weirdLabel,
+	}
+	if got := onlyRotations(t, p); !slices.Equal(got, want) {
+		t.Errorf("rotations:\n%q\nwant\n%q", got, want)
+	}
+	if len(p.Unmanaged) != 0 {
+		t.Errorf("unmanaged after a full import: %+v", p.Unmanaged)
+	}
+
+	for _, f := range files {
+		outputs = append(outputs, f)
+	}
+	w.assertNoSecret(t, outputs...)
+	if n := w.decrypts(); n != 0 {
+		t.Errorf("%d decrypts without --migrate-keys-to-vault", n)
+	}
+}
+
+// checkImportedHCL checks what import wrote for seedImportWorld's world:
+// the addresses, escaping and references of glow.hcl, the service blocks
+// of main.hcl and the Gateflow providers of gateflow.hcl.
+func checkImportedHCL(t *testing.T, files map[string]string) {
+	t.Helper()
 	glowHCL := files["glow.hcl"]
 	for _, want := range []string{
 		// Addresses: collisions in id order, a digit prefixed, escaping.
@@ -237,66 +303,6 @@ func TestImportRoundTrip(t *testing.T) {
 		if !strings.Contains(gw, want) {
 			t.Errorf("gateflow.hcl lacks %q:\n%s", want, gw)
 		}
-	}
-	for _, p := range []string{pathShared, pathSolo, pathWeird, pathGwOAI, pathGwAnt} {
-		if !strings.Contains(out, "\n  "+p+"\n") {
-			t.Errorf("import does not list %s as a secret to create:\n%s", p, out)
-		}
-	}
-	if strings.Contains(out, "secret/llm/") {
-		t.Errorf("import lists a secret that exists:\n%s", out)
-	}
-	checkGenerated(t, dir)
-
-	// Plan stops at the secrets still to create, naming each of them.
-	code, _, msg := planJSON(t, dir)
-	outputs = append(outputs, msg)
-	if code != 1 {
-		t.Fatalf("plan before the secrets exist: exit %d, want 1\n%s", code, msg)
-	}
-	for _, p := range []string{pathShared, pathSolo, pathWeird, pathGwOAI, pathGwAnt} {
-		if !strings.Contains(msg, p) {
-			t.Errorf("plan does not name the missing secret %s:\n%s", p, msg)
-		}
-	}
-	if strings.Contains(msg, "secret/llm/") {
-		t.Errorf("plan complains about a secret that exists:\n%s", msg)
-	}
-
-	// Once they exist, the only changes are the rotations nobody can avoid:
-	// keys made outside Switchboard (origin unknown) and Gateflow
-	// credentials (Gateflow cannot show what it holds).
-	w.putSecret(t, pathShared, map[string]string{"value": valHandShared})
-	w.putSecret(t, pathSolo, map[string]string{"value": valHandSolo})
-	w.putSecret(t, pathWeird, map[string]string{"value": valHandWeird})
-	w.putSecret(t, pathGwOAI, map[string]string{"value": valGwOpenAI})
-	w.putSecret(t, pathGwAnt, map[string]string{"value": valGwAnthro})
-	code, p, msg := planJSON(t, dir)
-	outputs = append(outputs, msg)
-	if code != 2 {
-		t.Fatalf("plan: exit %d, want 2\n%s", code, msg)
-	}
-	want := []string{
-		"gateflow_provider.anthropic api_key",
-		"gateflow_provider.openai api_key",
-		"glow_provider.mistral primary",
-		"glow_provider.openai_production OpenAI prod key",
-		"glow_provider.openai_production_2 OpenAI prod key",
-		"glow_provider.team_ops_prod_if_100_second_line " + weirdLabel,
-	}
-	if got := onlyRotations(t, p); !slices.Equal(got, want) {
-		t.Errorf("rotations:\n%q\nwant\n%q", got, want)
-	}
-	if len(p.Unmanaged) != 0 {
-		t.Errorf("unmanaged after a full import: %+v", p.Unmanaged)
-	}
-
-	for _, f := range files {
-		outputs = append(outputs, f)
-	}
-	w.assertNoSecret(t, outputs...)
-	if n := w.decrypts(); n != 0 {
-		t.Errorf("%d decrypts without --migrate-keys-to-vault", n)
 	}
 }
 

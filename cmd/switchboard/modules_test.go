@@ -113,54 +113,13 @@ func TestModulesPlanApplyAndTarget(t *testing.T) {
 			t.Errorf("plan lacks %q:\n%s", want, out)
 		}
 	}
-	code, js, errOut := runSwitchboard(t, "plan", "--json", dir)
-	var doc struct {
-		ResourceChanges []struct {
-			Address       string `json:"address"`
-			ModuleAddress string `json:"module_address"`
-			Name          string `json:"name"`
-			Switchboard   struct {
-				DeclaredAt string `json:"declared_at"`
-			} `json:"switchboard"`
-		} `json:"resource_changes"`
-	}
-	if err := json.Unmarshal([]byte(js), &doc); code != 0 || err != nil {
-		t.Fatalf("plan --json: exit %d %v\n%s%s", code, err, js, errOut)
-	}
-	found := false
-	for _, rc := range doc.ResourceChanges {
-		if rc.Address == `module.team["math"].module.mistral.glow_provider.mistral` {
-			found = true
-			if rc.ModuleAddress != `module.team["math"].module.mistral` || rc.Name != "mistral" || rc.Switchboard.DeclaredAt != "modules/mistral/main.hcl:5" {
-				t.Errorf("JSON change of a nested module's provider: %+v", rc)
-			}
-		}
-		if rc.Address == "glow_provider.shared" && rc.ModuleAddress != "" {
-			t.Errorf("root provider has module_address %q", rc.ModuleAddress)
-		}
-	}
-	if !found {
-		t.Errorf("JSON plan lacks the nested module's provider:\n%s", js)
-	}
+	js := checkNestedModuleJSON(t, dir)
 
 	applyOK(t, "5 added, 0 changed, 0 destroyed", dir)
 	noChanges(t, dir)
 
 	// The markers record the full address.
-	c := glowClient(t, w)
-	markers := map[string]string{}
-	ps, err := api.Collect(c.Search(t.Context(), glow.SearchRequest{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range ps {
-		_, own := objects.SplitMarker(p.Values)
-		if own.Marker == nil {
-			t.Fatalf("provider %s has no marker", p.Name)
-		}
-		markers[p.Name] = string(own.Marker.Address)
-	}
-	if got := markers["Mistral cs"]; got != `module.team["cs"].module.mistral.glow_provider.mistral` {
+	if got := markerAddresses(t, w)["Mistral cs"]; got != `module.team["cs"].module.mistral.glow_provider.mistral` {
 		t.Errorf("marker address %q", got)
 	}
 
@@ -168,7 +127,7 @@ func TestModulesPlanApplyAndTarget(t *testing.T) {
 	// only the changes inside it, nested modules included.
 	edit(t, filepath.Join(dir, "modules/mistral/main.hcl"), `departments = [var.team]`, `departments = [var.team]
   description = "Mistral for ${var.team}"`)
-	code, out, errOut = runSwitchboard(t, "plan", "--no-color", "--target", `module.team["cs"]`, dir)
+	code, out, errOut := runSwitchboard(t, "plan", "--no-color", "--target", `module.team["cs"]`, dir)
 	out += errOut
 	if code != 0 || !strings.Contains(out, `# module.team["cs"].module.mistral.glow_provider.mistral will be updated in-place`) ||
 		strings.Contains(out, `module.team["math"]`) || !strings.Contains(out, "Plan: 0 to add, 1 to change, 0 to destroy.") {
@@ -203,6 +162,63 @@ func TestModulesPlanApplyAndTarget(t *testing.T) {
 }
 
 // A block moved from the root module into a module keeps its provider: the
+
+// checkNestedModuleJSON checks plan --json of moduleConfig: a nested
+// module's provider carries its module address, name and declaration, a
+// root provider none. It returns the JSON.
+func checkNestedModuleJSON(t *testing.T, dir string) string {
+	t.Helper()
+	code, js, errOut := runSwitchboard(t, "plan", "--json", dir)
+	var doc struct {
+		ResourceChanges []struct {
+			Address       string `json:"address"`
+			ModuleAddress string `json:"module_address"`
+			Name          string `json:"name"`
+			Switchboard   struct {
+				DeclaredAt string `json:"declared_at"`
+			} `json:"switchboard"`
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal([]byte(js), &doc); code != 0 || err != nil {
+		t.Fatalf("plan --json: exit %d %v\n%s%s", code, err, js, errOut)
+	}
+	found := false
+	for _, rc := range doc.ResourceChanges {
+		if rc.Address == `module.team["math"].module.mistral.glow_provider.mistral` {
+			found = true
+			if rc.ModuleAddress != `module.team["math"].module.mistral` || rc.Name != "mistral" || rc.Switchboard.DeclaredAt != "modules/mistral/main.hcl:5" {
+				t.Errorf("JSON change of a nested module's provider: %+v", rc)
+			}
+		}
+		if rc.Address == "glow_provider.shared" && rc.ModuleAddress != "" {
+			t.Errorf("root provider has module_address %q", rc.ModuleAddress)
+		}
+	}
+	if !found {
+		t.Errorf("JSON plan lacks the nested module's provider:\n%s", js)
+	}
+	return js
+}
+
+// markerAddresses is each Glow provider's ownership marker address, by
+// provider name.
+func markerAddresses(t *testing.T, w *world) map[string]string {
+	t.Helper()
+	markers := map[string]string{}
+	ps, err := api.Collect(glowClient(t, w).Search(t.Context(), glow.SearchRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		_, own := objects.SplitMarker(p.Values)
+		if own.Marker == nil {
+			t.Fatalf("provider %s has no marker", p.Name)
+		}
+		markers[p.Name] = string(own.Marker.Address)
+	}
+	return markers
+}
+
 // marker's address changes in place, as a renamed block's does.
 func TestModuleMoveIsAnUpdateInPlace(t *testing.T) {
 	w := newWorld(t)
@@ -246,90 +262,98 @@ module "team" {
 	noChanges(t, dir)
 }
 
+// moduleDiagnostic is a configuration validate must refuse, and what its
+// diagnostics must say.
+type moduleDiagnostic struct {
+	name  string
+	files map[string]string
+	wants []string
+}
+
+// moduleDiagnostics is one case per way a module call or a module can be
+// wrong.
+var moduleDiagnostics = []moduleDiagnostic{{
+	name: "validation inside a module",
+	files: map[string]string{
+		"main.hcl":                 "module \"team\" {\n  source   = \"./modules/team\"\n  for_each = toset([\"cs\", \"linguistics\"])\n  team     = each.key\n}\n",
+		"modules/team/main.hcl":    teamModule,
+		"modules/mistral/main.hcl": mistralModule,
+	},
+	wants: []string{"Invalid value for variable", "A team name has at most 8 characters.", "main.hcl:4", `In module.team["linguistics"] (called at `, "main.hcl:1,1)"},
+}, {
+	name: "error on a line of a module file",
+	files: map[string]string{
+		"main.hcl":              "module \"team\" {\n  source = \"./modules/team\"\n}\n",
+		"modules/team/main.hcl": "glow_provider \"x\" {\n  name = \"X\"\n  departments = \"cs\"\n}\n",
+	},
+	wants: []string{"Incorrect attribute value type", filepath.Join("modules", "team", "main.hcl") + ":3", "In module.team (called at "},
+}, {
+	name: "settings in a module",
+	files: map[string]string{
+		"main.hcl":              "module \"team\" {\n  source = \"./modules/team\"\n}\n",
+		"modules/team/main.hcl": "glow {\n  owner = \"x\"\n}\n",
+	},
+	wants: []string{"glow block in a module", "settings belong to the root configuration", filepath.Join("modules", "team", "main.hcl") + ":1"},
+}, {
+	name: "git source",
+	files: map[string]string{
+		"main.hcl": "module \"team\" {\n  source = \"git::https://example.com/modules.git\"\n}\n",
+	},
+	wants: []string{"Unsupported module source", "a forced source type", "only local module sources", "main.hcl:2"},
+}, {
+	name:  "registry source",
+	files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"acme/team/switchboard\"\n}\n"},
+	wants: []string{"Unsupported module source", "a registry address"},
+}, {
+	name:  "absolute source",
+	files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"/etc/modules\"\n}\n"},
+	wants: []string{"Unsupported module source", "an absolute path"},
+}, {
+	name:  "URL source",
+	files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"https://example.com/m.zip\"\n}\n"},
+	wants: []string{"Unsupported module source", "a URL"},
+}, {
+	name:  "source out of the directory",
+	files: map[string]string{"cfg/main.hcl": "module \"team\" {\n  source = \"../modules/team\"\n}\n", "modules/team/main.hcl": mistralModule},
+	wants: []string{"Module source outside the configuration", "switchboard.root"},
+}, {
+	name: "cycle",
+	files: map[string]string{
+		"main.hcl":           "module \"a\" {\n  source = \"./modules/a\"\n}\n",
+		"modules/a/main.hcl": "module \"b\" {\n  source = \"../b\"\n}\n",
+		"modules/b/main.hcl": "module \"a\" {\n  source = \"../a\"\n}\n",
+	},
+	wants: []string{"Module cycle", "form a cycle", "In module.a.module.b (called at "},
+}, {
+	name:  "count",
+	files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"./m\"\n  count  = 2\n}\n", "m/main.hcl": "glow_provider \"x\" {\n  name = \"X\"\n}\n"},
+	wants: []string{"count is not supported in a module call", "for_each only"},
+}, {
+	name:  "undeclared argument and missing variable",
+	files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"./m\"\n  teem   = \"cs\"\n}\n", "m/main.hcl": mistralModule},
+	wants: []string{"Unsupported argument", `declares no variable "teem"`, "Missing required argument", `The argument "team" is required`},
+}, {
+	name: "one Gateflow provider in two module instances",
+	files: map[string]string{
+		"main.hcl":   "module \"team\" {\n  source   = \"./m\"\n  for_each = toset([\"a\", \"b\"])\n}\n",
+		"m/main.hcl": "gateflow_provider \"openai\" {\n  credentials = { api_key = vault(\"secret/x\", \"k\") }\n}\n",
+	},
+	wants: []string{"Duplicate Gateflow provider", `module.team["b"].gateflow_provider.openai configures the Gateflow provider "openai", which module.team["a"].gateflow_provider.openai`},
+}, {
+	name: "module output in a local",
+	files: map[string]string{
+		"main.hcl":   "module \"team\" {\n  source = \"./m\"\n}\nlocals {\n  n = module.team.name\n}\n",
+		"m/main.hcl": "output \"name\" {\n  value = \"x\"\n}\n",
+	},
+	wants: []string{"Module output used too early", "main.hcl:5"},
+}, {
+	name:  "undeclared module",
+	files: map[string]string{"main.hcl": "glow_provider \"x\" {\n  name = module.nope.name\n}\n"},
+	wants: []string{"Reference to undeclared module", `"nope"`},
+}}
+
 func TestModuleDiagnostics(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		files map[string]string
-		wants []string
-	}{{
-		name: "validation inside a module",
-		files: map[string]string{
-			"main.hcl":                 "module \"team\" {\n  source   = \"./modules/team\"\n  for_each = toset([\"cs\", \"linguistics\"])\n  team     = each.key\n}\n",
-			"modules/team/main.hcl":    teamModule,
-			"modules/mistral/main.hcl": mistralModule,
-		},
-		wants: []string{"Invalid value for variable", "A team name has at most 8 characters.", "main.hcl:4", `In module.team["linguistics"] (called at `, "main.hcl:1,1)"},
-	}, {
-		name: "error on a line of a module file",
-		files: map[string]string{
-			"main.hcl":              "module \"team\" {\n  source = \"./modules/team\"\n}\n",
-			"modules/team/main.hcl": "glow_provider \"x\" {\n  name = \"X\"\n  departments = \"cs\"\n}\n",
-		},
-		wants: []string{"Incorrect attribute value type", filepath.Join("modules", "team", "main.hcl") + ":3", "In module.team (called at "},
-	}, {
-		name: "settings in a module",
-		files: map[string]string{
-			"main.hcl":              "module \"team\" {\n  source = \"./modules/team\"\n}\n",
-			"modules/team/main.hcl": "glow {\n  owner = \"x\"\n}\n",
-		},
-		wants: []string{"glow block in a module", "settings belong to the root configuration", filepath.Join("modules", "team", "main.hcl") + ":1"},
-	}, {
-		name: "git source",
-		files: map[string]string{
-			"main.hcl": "module \"team\" {\n  source = \"git::https://example.com/modules.git\"\n}\n",
-		},
-		wants: []string{"Unsupported module source", "a forced source type", "only local module sources", "main.hcl:2"},
-	}, {
-		name:  "registry source",
-		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"acme/team/switchboard\"\n}\n"},
-		wants: []string{"Unsupported module source", "a registry address"},
-	}, {
-		name:  "absolute source",
-		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"/etc/modules\"\n}\n"},
-		wants: []string{"Unsupported module source", "an absolute path"},
-	}, {
-		name:  "URL source",
-		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"https://example.com/m.zip\"\n}\n"},
-		wants: []string{"Unsupported module source", "a URL"},
-	}, {
-		name:  "source out of the directory",
-		files: map[string]string{"cfg/main.hcl": "module \"team\" {\n  source = \"../modules/team\"\n}\n", "modules/team/main.hcl": mistralModule},
-		wants: []string{"Module source outside the configuration", "switchboard.root"},
-	}, {
-		name: "cycle",
-		files: map[string]string{
-			"main.hcl":           "module \"a\" {\n  source = \"./modules/a\"\n}\n",
-			"modules/a/main.hcl": "module \"b\" {\n  source = \"../b\"\n}\n",
-			"modules/b/main.hcl": "module \"a\" {\n  source = \"../a\"\n}\n",
-		},
-		wants: []string{"Module cycle", "form a cycle", "In module.a.module.b (called at "},
-	}, {
-		name:  "count",
-		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"./m\"\n  count  = 2\n}\n", "m/main.hcl": "glow_provider \"x\" {\n  name = \"X\"\n}\n"},
-		wants: []string{"count is not supported in a module call", "for_each only"},
-	}, {
-		name:  "undeclared argument and missing variable",
-		files: map[string]string{"main.hcl": "module \"team\" {\n  source = \"./m\"\n  teem   = \"cs\"\n}\n", "m/main.hcl": mistralModule},
-		wants: []string{"Unsupported argument", `declares no variable "teem"`, "Missing required argument", `The argument "team" is required`},
-	}, {
-		name: "one Gateflow provider in two module instances",
-		files: map[string]string{
-			"main.hcl":   "module \"team\" {\n  source   = \"./m\"\n  for_each = toset([\"a\", \"b\"])\n}\n",
-			"m/main.hcl": "gateflow_provider \"openai\" {\n  credentials = { api_key = vault(\"secret/x\", \"k\") }\n}\n",
-		},
-		wants: []string{"Duplicate Gateflow provider", `module.team["b"].gateflow_provider.openai configures the Gateflow provider "openai", which module.team["a"].gateflow_provider.openai`},
-	}, {
-		name: "module output in a local",
-		files: map[string]string{
-			"main.hcl":   "module \"team\" {\n  source = \"./m\"\n}\nlocals {\n  n = module.team.name\n}\n",
-			"m/main.hcl": "output \"name\" {\n  value = \"x\"\n}\n",
-		},
-		wants: []string{"Module output used too early", "main.hcl:5"},
-	}, {
-		name:  "undeclared module",
-		files: map[string]string{"main.hcl": "glow_provider \"x\" {\n  name = module.nope.name\n}\n"},
-		wants: []string{"Reference to undeclared module", `"nope"`},
-	}} {
+	for _, tc := range moduleDiagnostics {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeTree(t, tc.files)
 			if strings.HasPrefix(tc.name, "source out") {

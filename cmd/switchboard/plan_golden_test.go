@@ -17,29 +17,25 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/emulator/emulatortest"
+	"github.com/switchboard-hq/switchboard/internal/golden"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/plan-e2e")
-
-const goldenDir = "testdata/plan-e2e"
+// goldenDir holds the scenarios' files, under testdata/.
+const goldenDir = "plan-e2e/"
 
 // The secret values this file plants. None may appear in any output.
 const (
@@ -98,28 +94,6 @@ func (n *normaliser) apply(s string) string {
 	return timeRE.ReplaceAllString(s, "<time>")
 }
 
-// golden compares got with testdata/plan-e2e/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join(goldenDir, name)
-	if *updateGolden {
-		if err := os.MkdirAll(goldenDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got); run with -update if the change is intended:\n%s", path, diff)
-	}
-}
-
 // goldenPlan runs `plan --no-color ARGS DIR` in text, JSON and Markdown,
 // checks the exit status of --detailed-exitcode (0 no changes, 2 changes)
 // and compares the three outputs with the scenario's golden files.
@@ -133,7 +107,7 @@ func goldenPlan(t *testing.T, w *world, scenario string, wantCode int, dir strin
 		if code != wantCode || errOut != "" {
 			t.Fatalf("plan --format %s: exit %d, want %d\n%s%s", f.format, code, wantCode, out, errOut)
 		}
-		golden(t, scenario+"."+f.ext, n.apply(out))
+		golden.Check(t, goldenDir+scenario+"."+f.ext, []byte(n.apply(out)))
 	}
 }
 
@@ -214,39 +188,31 @@ func gateflowClient(t *testing.T, w *world) *gateflow.Client {
 
 func TestPlanE2EGolden(t *testing.T) {
 	scenarios := []struct {
-		name string
-		run  func(t *testing.T)
+		name     string
+		wantCode int      // of plan --detailed-exitcode
+		args     []string // plan's flags
+		arrange  func(t *testing.T) (*world, string)
 	}{
 		// Nothing exists yet: both providers are created.
-		{"create", func(t *testing.T) {
+		{"create", 2, nil, func(t *testing.T) (*world, string) {
 			w := newWorld(t)
 			w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": openaiV1})
-			dir := copyExample(t, "basic")
-			goldenPlan(t, w, "create", 2, dir)
-			noDecrypts(t, w)
+			return w, copyExample(t, "basic")
 		}},
-
 		// Right after apply, the plan is empty.
-		{"noop", func(t *testing.T) {
-			w, dir := appliedWorld(t)
-			goldenPlan(t, w, "noop", 0, dir)
-			noDecrypts(t, w)
-		}},
-
+		{"noop", 0, nil, appliedWorld},
 		// The configuration changes a Glow value and a Gateflow setting.
-		{"update", func(t *testing.T) {
+		{"update", 2, nil, func(t *testing.T) (*world, string) {
 			w, dir := appliedWorld(t)
 			main := filepath.Join(dir, "main.hcl")
 			edit(t, main, `timeout_s = "30"`, `timeout_s = "45"`)
 			edit(t, main, `default_model = "gpt-5.2"`, `default_model = "gpt-5.2-mini"`)
-			goldenPlan(t, w, "update", 2, dir)
-			noDecrypts(t, w)
+			return w, dir
 		}},
-
 		// prune_departments = ["cs"] deletes an undeclared provider wholly in
 		// cs and keeps one shared with math as unmanaged; gateflow prune
 		// deletes an undeclared configured Gateflow provider.
-		{"prune", func(t *testing.T) {
+		{"prune", 2, nil, func(t *testing.T) (*world, string) {
 			w, dir := appliedWorld(t)
 			s := legacySeed([]string{"cs"})
 			s.Providers = append(s.Providers, emulator.SeedProvider{Name: "Shared Mistral", DepartmentIDs: []string{"cs", "math"}})
@@ -255,141 +221,137 @@ func TestPlanE2EGolden(t *testing.T) {
 			main := filepath.Join(dir, "main.hcl")
 			edit(t, main, "glow {}", `glow { prune_departments = ["cs"] }`)
 			edit(t, main, "gateflow {}", "gateflow { prune = true }")
-			goldenPlan(t, w, "prune", 2, dir)
-			noDecrypts(t, w)
+			return w, dir
 		}},
-
 		// Without prune, undeclared objects are only listed.
-		{"unmanaged", func(t *testing.T) {
+		{"unmanaged", 0, nil, func(t *testing.T) (*world, string) {
 			w, dir := appliedWorld(t)
 			s := legacySeed([]string{"history"})
 			s.Gateflow = []emulator.SeedGateflow{{Provider: "cohere", Credentials: map[string]string{"api_key": cohereCred}}}
 			seed(t, w, s)
-			goldenPlan(t, w, "unmanaged", 0, dir)
-			noDecrypts(t, w)
+			return w, dir
 		}},
-
 		// A new Vault version rotates the Glow key (new marker) and the
 		// Gateflow credentials (version created after credentials_updated_at).
-		{"rotation", func(t *testing.T) {
+		{"rotation", 2, nil, func(t *testing.T) (*world, string) {
 			w, dir := appliedWorld(t)
 			w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": openaiV2})
-			goldenPlan(t, w, "rotation", 2, dir)
-			noDecrypts(t, w)
+			return w, dir
 		}},
-
 		// Someone edits the provider in Glow and the settings in Gateflow by
 		// hand. Without a baseline (the CLI cannot pass one yet, see
 		// TestPlanE2EDriftWithBaseline) nothing proves an outside change, so
 		// the plan is an update "to match the configuration" with
 		// drift: false and drift_baseline: false.
-		{"drift", func(t *testing.T) {
-			w, dir := appliedWorld(t)
-			c := glowClient(t, w)
-			live := liveOpenAI(t, c)
-			desc := "edited in the Glow UI"
-			// As the Glow UI would: the other values, the ownership marker
-			// among them, stay.
-			values := maps.Clone(live.Values)
-			values["owner"] = "someone"
-			if _, err := c.UpdateProvider(context.Background(), glow.UpdateRequest{ProviderID: live.ID, Patch: glow.Patch{Description: &desc, Values: &values}}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := gateflowClient(t, w).UpdateSettings(context.Background(), "openai", map[string]any{"default_model": "gpt-4o", "timeout_ms": 30000}); err != nil {
-				t.Fatal(err)
-			}
-			goldenPlan(t, w, "drift", 2, dir)
-			noDecrypts(t, w)
-		}},
-
+		{"drift", 2, nil, editedByHand},
 		// Someone replaces the key in Glow with one made by hand. A key
 		// without an origin marker is provable drift, baseline or not.
-		{"drift_hand_key", func(t *testing.T) {
-			w, dir := appliedWorld(t)
-			w.planted = append(w.planted, handKey)
-			c := glowClient(t, w)
-			live := liveOpenAI(t, c)
-			keys, err := c.CreateKeys(context.Background(), []glow.KeyInput{{Name: "primary", Value: sensitive.New(handKey)}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids := []string{keys[0].ID}
-			if _, err := c.UpdateProvider(context.Background(), glow.UpdateRequest{ProviderID: live.ID, Patch: glow.Patch{KeyIDs: &ids}}); err != nil {
-				t.Fatal(err)
-			}
-			goldenPlan(t, w, "drift_hand_key", 2, dir)
-			noDecrypts(t, w)
-		}},
-
+		{"drift_hand_key", 2, nil, keyReplacedByHand},
 		// Pruning a provider that models use warns, naming the models.
-		{"in_use", func(t *testing.T) {
+		{"in_use", 2, nil, func(t *testing.T) (*world, string) {
 			w, dir := appliedWorld(t)
 			seed(t, w, legacySeed([]string{"cs"}, "gpt-4-legacy", "ada-embeddings"))
 			edit(t, filepath.Join(dir, "main.hcl"), "glow {}", `glow { prune_departments = ["cs"] }`)
-			goldenPlan(t, w, "in_use", 2, dir)
-			noDecrypts(t, w)
+			return w, dir
 		}},
-
-		// plan --destroy of a provider under prevent_destroy fails the whole
-		// plan, in every format, with the same message and no plan.
-		{"prevent_destroy", func(t *testing.T) {
-			w, dir := appliedWorld(t)
-			n := newNormaliser(w, dir)
-			var first string
-			for _, format := range []string{"text", "json", "markdown"} {
-				code, out, errOut := runSwitchboard(t, "plan", "--no-color", "--destroy", "--format", format, dir)
-				w.assertNoSecret(t, out, errOut)
-				if format == "json" {
-					// A program reads the error on stdout, as a diagnostic
-					// event with the same message.
-					var ev struct {
-						Type       string `json:"type"`
-						Diagnostic struct{ Summary string }
-					}
-					if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Type != "diagnostic" || errOut != "" {
-						t.Fatalf("plan --destroy --format json: exit %d, want 1 and a diagnostic\n%s%s", code, out, errOut)
-					}
-					out, errOut = "", "Error: "+ev.Diagnostic.Summary+"\n"
-				}
-				if code != 1 || out != "" {
-					t.Fatalf("plan --destroy --format %s: exit %d, want 1 and no plan\n%s%s", format, code, out, errOut)
-				}
-				if first == "" {
-					first = errOut
-					golden(t, "prevent_destroy.err", n.apply(errOut))
-				} else if errOut != first {
-					t.Errorf("--format %s: another error:\n%s\nthan text:\n%s", format, errOut, first)
-				}
-			}
-			if ops := w.emu.Stats().Operations; ops["glow.provider.delete"] != 0 || ops["gateflow.providers.delete"] != 0 {
-				t.Errorf("a failed plan deleted something: %v", ops)
-			}
-			noDecrypts(t, w)
-		}},
-
-		// The way out the prevent_destroy error suggests: --destroy with a
-		// --target that leaves the protected provider out.
-		{"destroy_targeted", func(t *testing.T) {
-			w, dir := appliedWorld(t)
-			goldenPlan(t, w, "destroy_targeted", 2, dir, "--destroy", "--target", "gateflow_provider.openai")
-			noDecrypts(t, w)
-		}},
-
+		// The way out the prevent_destroy error (below) suggests: --destroy
+		// with a --target that leaves the protected provider out.
+		{"destroy_targeted", 2, []string{"--destroy", "--target", "gateflow_provider.openai"}, appliedWorld},
 		// --target keeps the Glow provider only; a second target matches
 		// nothing and gets its own warning; the unmanaged provider is not
 		// listed in a targeted plan.
-		{"target", func(t *testing.T) {
+		{"target", 2, []string{"--target", "glow_provider.openai_prod", "--target", "gateflow_provider.anthropic"}, func(t *testing.T) (*world, string) {
 			w := newWorld(t)
 			w.putSecret(t, "secret/llm/openai", map[string]string{"api_key": openaiV1})
 			seed(t, w, legacySeed([]string{"history"}))
-			dir := copyExample(t, "basic")
-			goldenPlan(t, w, "target", 2, dir, "--target", "glow_provider.openai_prod", "--target", "gateflow_provider.anthropic")
-			noDecrypts(t, w)
+			return w, copyExample(t, "basic")
 		}},
 	}
 	for _, sc := range scenarios {
-		t.Run(sc.name, sc.run)
+		t.Run(sc.name, func(t *testing.T) {
+			w, dir := sc.arrange(t)
+			goldenPlan(t, w, sc.name, sc.wantCode, dir, sc.args...)
+			noDecrypts(t, w)
+		})
 	}
+	t.Run("prevent_destroy", planPreventDestroyFails)
+}
+
+// editedByHand is an applied world in which someone edited the provider's
+// description and a value in Glow, as the Glow UI would (the other values,
+// the ownership marker among them, stay), and the settings in Gateflow.
+func editedByHand(t *testing.T) (*world, string) {
+	t.Helper()
+	w, dir := appliedWorld(t)
+	c := glowClient(t, w)
+	live := liveOpenAI(t, c)
+	desc := "edited in the Glow UI"
+	values := maps.Clone(live.Values)
+	values["owner"] = "someone"
+	if _, err := c.UpdateProvider(context.Background(), glow.UpdateRequest{ProviderID: live.ID, Patch: glow.Patch{Description: &desc, Values: &values}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gateflowClient(t, w).UpdateSettings(context.Background(), "openai", map[string]any{"default_model": "gpt-4o", "timeout_ms": 30000}); err != nil {
+		t.Fatal(err)
+	}
+	return w, dir
+}
+
+// keyReplacedByHand is an applied world in which someone replaced the
+// provider's key in Glow with one made by hand.
+func keyReplacedByHand(t *testing.T) (*world, string) {
+	t.Helper()
+	w, dir := appliedWorld(t)
+	w.planted = append(w.planted, handKey)
+	c := glowClient(t, w)
+	live := liveOpenAI(t, c)
+	keys, err := c.CreateKeys(context.Background(), []glow.KeyInput{{Name: "primary", Value: sensitive.New(handKey)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{keys[0].ID}
+	if _, err := c.UpdateProvider(context.Background(), glow.UpdateRequest{ProviderID: live.ID, Patch: glow.Patch{KeyIDs: &ids}}); err != nil {
+		t.Fatal(err)
+	}
+	return w, dir
+}
+
+// planPreventDestroyFails: plan --destroy of a provider under
+// prevent_destroy fails the whole plan, in every format, with the same
+// message and no plan.
+func planPreventDestroyFails(t *testing.T) {
+	w, dir := appliedWorld(t)
+	n := newNormaliser(w, dir)
+	var first string
+	for _, format := range []string{"text", "json", "markdown"} {
+		code, out, errOut := runSwitchboard(t, "plan", "--no-color", "--destroy", "--format", format, dir)
+		w.assertNoSecret(t, out, errOut)
+		if format == "json" {
+			// A program reads the error on stdout, as a diagnostic
+			// event with the same message.
+			var ev struct {
+				Type       string `json:"type"`
+				Diagnostic struct{ Summary string }
+			}
+			if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Type != "diagnostic" || errOut != "" {
+				t.Fatalf("plan --destroy --format json: exit %d, want 1 and a diagnostic\n%s%s", code, out, errOut)
+			}
+			out, errOut = "", "Error: "+ev.Diagnostic.Summary+"\n"
+		}
+		if code != 1 || out != "" {
+			t.Fatalf("plan --destroy --format %s: exit %d, want 1 and no plan\n%s%s", format, code, out, errOut)
+		}
+		if first == "" {
+			first = errOut
+			golden.Check(t, goldenDir+"prevent_destroy.err", []byte(n.apply(errOut)))
+		} else if errOut != first {
+			t.Errorf("--format %s: another error:\n%s\nthan text:\n%s", format, errOut, first)
+		}
+	}
+	if ops := w.emu.Stats().Operations; ops["glow.provider.delete"] != 0 || ops["gateflow.providers.delete"] != 0 {
+		t.Errorf("a failed plan deleted something: %v", ops)
+	}
+	noDecrypts(t, w)
 }
 
 // noDecrypts asserts that nothing, neither plan nor the apply that set up the

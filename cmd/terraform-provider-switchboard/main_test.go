@@ -27,30 +27,12 @@ func TestEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	pluginDir := t.TempDir()
-	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-switchboard"), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-
 	// Everything but the provider is refused: an empty filesystem mirror
-	// instead of `direct`, and a dead proxy for anything else Terraform
-	// might reach for (Go never proxies loopback, so the emulator works).
+	// instead of `direct`, and a dead proxy (in env below) for anything
+	// else Terraform might reach for (Go never proxies loopback, so the
+	// emulator works).
 	home := t.TempDir()
-	cliConfig := filepath.Join(home, "terraformrc")
-	mirror := filepath.Join(home, "empty-mirror")
-	if err := os.Mkdir(mirror, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, cliConfig, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "switchboard-hq/switchboard" = %q
-  }
-  filesystem_mirror {
-    path = %q
-  }
-}
-`, pluginDir, mirror))
+	cliConfig := devOverrideConfig(ctx, t, home)
 
 	work := t.TempDir()
 	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "terraform", "main.tf"))
@@ -117,6 +99,48 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := strings.TrimSpace(run(0, "output", "-raw", "glow_provider_id"))
+	if glowKeyValue(ctx, t, gc, id) != secret {
+		t.Fatal("the key in Glow is not the TF_VAR_ value")
+	}
+
+	// Converged: a second plan has nothing to do.
+	run(0, "plan", "-detailed-exitcode")
+	run(0, "destroy", "-auto-approve")
+	if _, err := gc.GetProvider(ctx, id); err == nil {
+		t.Fatal("the Glow provider survived destroy")
+	}
+}
+
+// devOverrideConfig builds the provider with go build and writes, under
+// home, a CLI configuration that finds it through dev_overrides and has an
+// empty filesystem mirror instead of `direct`; it returns the file's path.
+func devOverrideConfig(ctx context.Context, t *testing.T, home string) string {
+	t.Helper()
+	pluginDir := t.TempDir()
+	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-switchboard"), ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cliConfig := filepath.Join(home, "terraformrc")
+	mirror := filepath.Join(home, "empty-mirror")
+	if err := os.Mkdir(mirror, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, cliConfig, fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "switchboard-hq/switchboard" = %q
+  }
+  filesystem_mirror {
+    path = %q
+  }
+}
+`, pluginDir, mirror))
+	return cliConfig
+}
+
+// glowKeyValue is the value of provider id's one key, as Glow decrypts it.
+func glowKeyValue(ctx context.Context, t *testing.T, gc *glow.Client, id string) string {
+	t.Helper()
 	d, err := gc.GetProvider(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -128,16 +152,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dec.Value.Reveal() != secret {
-		t.Fatal("the key in Glow is not the TF_VAR_ value")
-	}
-
-	// Converged: a second plan has nothing to do.
-	run(0, "plan", "-detailed-exitcode")
-	run(0, "destroy", "-auto-approve")
-	if _, err := gc.GetProvider(ctx, id); err == nil {
-		t.Fatal("the Glow provider survived destroy")
-	}
+	return dec.Value.Reveal()
 }
 
 func terraformPath(t *testing.T) string {

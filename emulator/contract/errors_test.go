@@ -13,7 +13,8 @@ import (
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
-// Every documented error code, through the clients, as the typed error.
+// Every documented error code a client does not retry (4xx), through the
+// clients, as the typed error; TestErrorCodesRetryable has 429 and 503.
 func TestErrorCodes(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
@@ -113,6 +114,15 @@ func TestErrorCodes(t *testing.T) {
 		_, err = e.gw.UpdateCredentials(ctx, catalogue.Anthropic, map[string]sensitive.String{"api_key": sensitive.New("sk-SEKRIT-not-ant")})
 		wantErr(t, err, api.ErrInvalidCredentials, 422, api.CodeInvalidCredentials, "api_key")
 	})
+}
+
+// TestErrorCodesRetryable is the answers a client may retry, 429 and 503:
+// what the client retries by itself, and what it reports when it may not
+// or gives up.
+func TestErrorCodesRetryable(t *testing.T) {
+	t.Parallel()
+	e := start(t, emulator.Config{})
+	p := e.glowFixture().created[0].ProviderID
 
 	t.Run("429 retried transparently", func(t *testing.T) {
 		c := e.glowAs(glowToken)

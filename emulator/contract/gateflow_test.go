@@ -40,29 +40,53 @@ func creds(m map[string]string) map[string]sensitive.String {
 func TestGateflowLifecycle(t *testing.T) {
 	t.Parallel()
 	e := start(t, emulator.Config{})
+	gateflowListsAllUnconfigured(t, e)
+	gateflowConfiguresEach(t, e)
+	// Configured once only.
+	_, err := e.gw.Configure(ctx, catalogue.OpenAI, creds(validConfig[catalogue.OpenAI].creds), nil)
+	wantErr(t, err, api.ErrConflict, 409, api.CodeAlreadyConfigured, "")
+	// Unknown IDs are 404 on every call.
+	_, err = e.gw.Configure(ctx, "azure", creds(map[string]string{"api_key": "az-SEKRIT"}), nil)
+	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
+	_, err = e.gw.UpdateSettings(ctx, "azure", map[string]any{"timeout_ms": 1})
+	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
+	_, err = e.gw.Disable(ctx, "azure")
+	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
+	wantErr(t, e.gw.Delete(ctx, "azure"), api.ErrNotFound, 404, api.CodeNotFound, "")
 
-	list := must(e.gw.List(ctx))(t)
+	id := catalogue.OpenAI
+	gateflowMergesSettings(t, e, id)
+	gateflowRotatesCredentials(t, e, id)
+	gateflowTestsConnection(t, e, id)
+	gateflowDisablesAndEnables(t, e, id)
+	gateflowDeletesAndReconfigures(t, e, id)
+
+	// The read-only key reads but never writes.
+	ro := e.gateflowAs(roAdminKey)
+	must(ro.Get(ctx, id))(t)
+	_, err = ro.UpdateSettings(ctx, id, map[string]any{"timeout_ms": 1})
+	wantErr(t, err, api.ErrForbidden, 403, "forbidden", "")
+	_, err = ro.Disable(ctx, id)
+	wantErr(t, err, api.ErrForbidden, 403, "forbidden", "")
+	wantErr(t, ro.Delete(ctx, id), api.ErrForbidden, 403, "forbidden", "")
+	_, err = ro.UpdateCredentials(ctx, id, creds(map[string]string{"api_key": "sk-ro-SEKRIT"}))
+	wantErr(t, err, api.ErrForbidden, 403, "forbidden", "")
+}
+
+// gateflowListsAllUnconfigured: a fresh Gateflow lists its six providers,
+// in the reference's order, inactive, with no models and no health.
+func gateflowListsAllUnconfigured(t *testing.T, e *env) {
+	t.Helper()
 	var listed []string
-	for _, p := range list {
+	for _, p := range must(e.gw.List(ctx))(t) {
 		listed = append(listed, p.ID)
-		if p.Status != gateflow.StatusInactive {
-			t.Errorf("unconfigured %s: Status = %q, want %q", p.ID, p.Status, gateflow.StatusInactive)
-		}
-		if p.Configured {
-			t.Errorf("unconfigured %s: Configured = true, want false", p.ID)
-		}
-		if len(p.Models) != 0 {
-			t.Errorf("unconfigured %s: len(Models) = %d, want 0", p.ID, len(p.Models))
-		}
-		if p.Models == nil {
-			t.Errorf("unconfigured %s: Models = nil, want an empty non-nil slice", p.ID)
-		}
-		if p.Health != nil {
-			t.Errorf("unconfigured %s: Health = %+v, want nil", p.ID, p.Health)
-		}
-		if p.Name != wantNames[p.ID] {
-			t.Errorf("unconfigured %s: Name = %q, want %q", p.ID, p.Name, wantNames[p.ID])
-		}
+		checkFields(t, "unconfigured "+p.ID,
+			eq("Status", p.Status, gateflow.StatusInactive),
+			eq("Configured", p.Configured, false),
+			eq("len(Models)", len(p.Models), 0),
+			eq("Models is nil (want an empty non-nil slice)", p.Models == nil, false),
+			eq("Health is nil", p.Health == nil, true),
+			eq("Name", p.Name, wantNames[p.ID]))
 	}
 	if !slices.Equal(listed, catalogue.ProviderIDs) {
 		t.Errorf("listed %v, want %v", listed, catalogue.ProviderIDs)
@@ -71,53 +95,32 @@ func TestGateflowLifecycle(t *testing.T) {
 	if un.Configured || un.Status != gateflow.StatusInactive || un.Health != nil {
 		t.Errorf("unconfigured get: %+v", un)
 	}
+}
 
+// gateflowConfiguresEach configures every provider with its validConfig and
+// reads it back, one by one and in the list.
+func gateflowConfiguresEach(t *testing.T, e *env) {
+	t.Helper()
 	for _, id := range catalogue.ProviderIDs {
 		c := validConfig[id]
 		r := must(e.gw.Configure(ctx, id, creds(c.creds), c.settings))(t)
-		if r.ID != id {
-			t.Errorf("configure %s: ID = %q, want %q", id, r.ID, id)
-		}
-		if r.Name != wantNames[id] {
-			t.Errorf("configure %s: Name = %q, want %q", id, r.Name, wantNames[id])
-		}
-		if r.Status != gateflow.StatusActive {
-			t.Errorf("configure %s: Status = %q, want %q", id, r.Status, gateflow.StatusActive)
-		}
-		if !r.Configured {
-			t.Errorf("configure %s: Configured = false, want true", id)
-		}
-		if r.ConfiguredAt.IsZero() {
-			t.Errorf("configure %s: ConfiguredAt is zero, want a time", id)
-		}
-		if len(r.Models) == 0 {
-			t.Errorf("configure %s: Models is empty, want some", id)
-		}
+		checkFields(t, "configure "+id,
+			eq("ID", r.ID, id),
+			eq("Name", r.Name, wantNames[id]),
+			eq("Status", r.Status, gateflow.StatusActive),
+			eq("Configured", r.Configured, true),
+			eq("ConfiguredAt is zero", r.ConfiguredAt.IsZero(), false),
+			eq("Models is empty", len(r.Models) == 0, false))
 		g := must(e.gw.Get(ctx, id))(t)
-		if !g.Configured {
-			t.Errorf("get %s: Configured = false, want true", id)
-		}
-		if g.Status != gateflow.StatusActive {
-			t.Errorf("get %s: Status = %q, want %q", id, g.Status, gateflow.StatusActive)
-		}
-		if g.ConfiguredAt == nil {
-			t.Errorf("get %s: ConfiguredAt = nil, want a time", id)
-		}
-		if g.CredentialsUpdatedAt == nil {
-			t.Errorf("get %s: CredentialsUpdatedAt = nil, want a time", id)
-		}
-		if g.UpdatedAt == nil {
-			t.Errorf("get %s: UpdatedAt = nil, want a time", id)
-		}
-		if g.DisabledAt != nil {
-			t.Errorf("get %s: DisabledAt = %v, want nil", id, *g.DisabledAt)
-		}
-		if g.Health == nil {
-			t.Errorf("get %s: Health = nil, want a health report", id)
-		}
-		if len(g.Models) != len(r.Models) {
-			t.Errorf("get %s: len(Models) = %d, want %d", id, len(g.Models), len(r.Models))
-		}
+		checkFields(t, "get "+id,
+			eq("Configured", g.Configured, true),
+			eq("Status", g.Status, gateflow.StatusActive),
+			eq("ConfiguredAt is nil", g.ConfiguredAt == nil, false),
+			eq("CredentialsUpdatedAt is nil", g.CredentialsUpdatedAt == nil, false),
+			eq("UpdatedAt is nil", g.UpdatedAt == nil, false),
+			eq("DisabledAt is nil", g.DisabledAt == nil, true),
+			eq("Health is nil", g.Health == nil, false),
+			eq("len(Models)", len(g.Models), len(r.Models)))
 		if len(g.Settings) != len(c.settings) {
 			t.Errorf("settings of %s: %v, want %v", id, g.Settings, c.settings)
 		}
@@ -131,33 +134,18 @@ func TestGateflowLifecycle(t *testing.T) {
 		}
 	}
 	for _, p := range must(e.gw.List(ctx))(t) {
-		if p.Status != gateflow.StatusActive {
-			t.Errorf("configured %s: Status = %q, want %q", p.ID, p.Status, gateflow.StatusActive)
-		}
-		if !p.Configured {
-			t.Errorf("configured %s: Configured = false, want true", p.ID)
-		}
-		if len(p.Models) == 0 {
-			t.Errorf("configured %s: Models is empty, want some", p.ID)
-		}
-		if p.Health == nil {
-			t.Errorf("configured %s: Health = nil, want a health report", p.ID)
-		}
+		checkFields(t, "configured "+p.ID,
+			eq("Status", p.Status, gateflow.StatusActive),
+			eq("Configured", p.Configured, true),
+			eq("Models is empty", len(p.Models) == 0, false),
+			eq("Health is nil", p.Health == nil, false))
 	}
-	// Configured once only.
-	_, err := e.gw.Configure(ctx, catalogue.OpenAI, creds(validConfig[catalogue.OpenAI].creds), nil)
-	wantErr(t, err, api.ErrConflict, 409, api.CodeAlreadyConfigured, "")
-	// Unknown IDs are 404 on every call.
-	_, err = e.gw.Configure(ctx, "azure", creds(map[string]string{"api_key": "az-SEKRIT"}), nil)
-	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
-	_, err = e.gw.UpdateSettings(ctx, "azure", map[string]any{"timeout_ms": 1})
-	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
-	_, err = e.gw.Disable(ctx, "azure")
-	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
-	wantErr(t, e.gw.Delete(ctx, "azure"), api.ErrNotFound, 404, api.CodeNotFound, "")
+}
 
-	// Settings merge; null removes.
-	id := catalogue.OpenAI
+// gateflowMergesSettings: settings merge; null removes; an unknown setting
+// is refused.
+func gateflowMergesSettings(t *testing.T, e *env, id string) {
+	t.Helper()
 	g := must(e.gw.UpdateSettings(ctx, id, map[string]any{"timeout_ms": 5000, "max_retries": 1}))(t)
 	if g.Settings["default_model"] != "gpt-5" || g.Settings["timeout_ms"] != float64(5000) || g.Settings["max_retries"] != float64(1) {
 		t.Errorf("merged settings: %v", g.Settings)
@@ -169,10 +157,14 @@ func TestGateflowLifecycle(t *testing.T) {
 	if got := must(e.gw.Get(ctx, id))(t).Settings; len(got) != 2 || got["timeout_ms"] != float64(5000) {
 		t.Errorf("settings read back: %v", got)
 	}
-	_, err = e.gw.UpdateSettings(ctx, id, map[string]any{"region": "eu"})
+	_, err := e.gw.UpdateSettings(ctx, id, map[string]any{"region": "eu"})
 	wantErr(t, err, api.ErrInvalid, 400, "invalid_configuration", "settings.region")
+}
 
-	// Credentials rotation moves credentials_updated_at.
+// gateflowRotatesCredentials: a rotation moves credentials_updated_at and
+// updated_at, not configured_at.
+func gateflowRotatesCredentials(t *testing.T, e *env, id string) {
+	t.Helper()
 	before := must(e.gw.Get(ctx, id))(t)
 	cr := must(e.gw.UpdateCredentials(ctx, id, creds(map[string]string{"api_key": "sk-rotated-SEKRIT"})))(t)
 	if cr.ID != id || cr.Status != gateflow.StatusActive || !cr.CredentialsUpdatedAt.After(*before.CredentialsUpdatedAt) {
@@ -182,33 +174,27 @@ func TestGateflowLifecycle(t *testing.T) {
 	if !after.CredentialsUpdatedAt.Equal(cr.CredentialsUpdatedAt) || !after.UpdatedAt.After(*before.UpdatedAt) || !after.ConfiguredAt.Equal(*before.ConfiguredAt) {
 		t.Errorf("after rotation: %+v", after)
 	}
+}
 
-	// Test: success with a stable latency.
+// gateflowTestsConnection: Test succeeds with a stable latency.
+func gateflowTestsConnection(t *testing.T, e *env, id string) {
+	t.Helper()
 	t1 := must(e.gw.Test(ctx, id))(t)
 	t2 := must(e.gw.Test(ctx, id))(t)
-	if t1.ID != id {
-		t.Errorf("test: ID = %q, want %q", t1.ID, id)
-	}
-	if t1.TestResult != "success" {
-		t.Errorf("test: TestResult = %q, want %q", t1.TestResult, "success")
-	}
-	if t1.LatencyMS <= 0 {
-		t.Errorf("test: LatencyMS = %v, want > 0", t1.LatencyMS)
-	}
-	if t1.LatencyMS != t2.LatencyMS {
-		t.Errorf("test: LatencyMS = %v, then %v on the second test, want stable", t1.LatencyMS, t2.LatencyMS)
-	}
-	if t1.ModelsAvailable == 0 {
-		t.Errorf("test: ModelsAvailable = 0, want > 0")
-	}
-	if t1.TestedAt.IsZero() {
-		t.Errorf("test: TestedAt is zero, want a time")
-	}
-	if t1.Error != "" {
-		t.Errorf("test: Error = %q, want none", t1.Error)
-	}
+	checkFields(t, "test",
+		eq("ID", t1.ID, id),
+		eq("TestResult", t1.TestResult, "success"),
+		eq("LatencyMS > 0", t1.LatencyMS > 0, true),
+		eq("LatencyMS of the second test (want stable)", t2.LatencyMS, t1.LatencyMS),
+		eq("ModelsAvailable > 0", t1.ModelsAvailable > 0, true),
+		eq("TestedAt is zero", t1.TestedAt.IsZero(), false),
+		eq("Error", t1.Error, ""))
+}
 
-	// Disable and enable, both idempotent.
+// gateflowDisablesAndEnables: disable and enable, both idempotent; a
+// disabled provider's test fails.
+func gateflowDisablesAndEnables(t *testing.T, e *env, id string) {
+	t.Helper()
 	d := must(e.gw.Disable(ctx, id))(t)
 	if d.Status != gateflow.StatusDisabled || d.DisabledAt == nil {
 		t.Errorf("disable: %+v", d)
@@ -233,44 +219,29 @@ func TestGateflowLifecycle(t *testing.T) {
 	if g := must(e.gw.Get(ctx, id))(t); g.Status != gateflow.StatusActive || g.DisabledAt != nil {
 		t.Errorf("enabled get: %+v", g)
 	}
+}
 
-	// Delete: listed inactive again, and configurable again.
+// gateflowDeletesAndReconfigures: a deleted provider is listed inactive
+// again, refuses changes, and is configurable again.
+func gateflowDeletesAndReconfigures(t *testing.T, e *env, id string) {
+	t.Helper()
 	ok(t, e.gw.Delete(ctx, id))
 	for _, p := range must(e.gw.List(ctx))(t) {
-		if p.ID != id {
-			continue
-		}
-		if p.Status != gateflow.StatusInactive {
-			t.Errorf("deleted provider: Status = %q, want %q", p.Status, gateflow.StatusInactive)
-		}
-		if p.Configured {
-			t.Errorf("deleted provider: Configured = true, want false")
-		}
-		if len(p.Models) != 0 {
-			t.Errorf("deleted provider: len(Models) = %d, want 0", len(p.Models))
-		}
-		if p.Health != nil {
-			t.Errorf("deleted provider: Health = %+v, want nil", p.Health)
+		if p.ID == id {
+			checkFields(t, "deleted provider",
+				eq("Status", p.Status, gateflow.StatusInactive),
+				eq("Configured", p.Configured, false),
+				eq("len(Models)", len(p.Models), 0),
+				eq("Health is nil", p.Health == nil, true))
 		}
 	}
 	if g := must(e.gw.Get(ctx, id))(t); g.Configured || len(g.Settings) != 0 || g.CredentialsUpdatedAt != nil {
 		t.Errorf("deleted get: %+v", g)
 	}
 	wantErr(t, e.gw.Delete(ctx, id), api.ErrNotFound, 404, api.CodeNotFound, "")
-	_, err = e.gw.UpdateSettings(ctx, id, map[string]any{"timeout_ms": 1})
+	_, err := e.gw.UpdateSettings(ctx, id, map[string]any{"timeout_ms": 1})
 	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
 	if r := must(e.gw.Configure(ctx, id, creds(validConfig[id].creds), nil))(t); r.Status != gateflow.StatusActive {
 		t.Errorf("reconfigure: %+v", r)
 	}
-
-	// The read-only key reads but never writes.
-	ro := e.gateflowAs(roAdminKey)
-	must(ro.Get(ctx, id))(t)
-	_, err = ro.UpdateSettings(ctx, id, map[string]any{"timeout_ms": 1})
-	wantErr(t, err, api.ErrForbidden, 403, "forbidden", "")
-	_, err = ro.Disable(ctx, id)
-	wantErr(t, err, api.ErrForbidden, 403, "forbidden", "")
-	wantErr(t, ro.Delete(ctx, id), api.ErrForbidden, 403, "forbidden", "")
-	_, err = ro.UpdateCredentials(ctx, id, creds(map[string]string{"api_key": "sk-ro-SEKRIT"}))
-	wantErr(t, err, api.ErrForbidden, 403, "forbidden", "")
 }

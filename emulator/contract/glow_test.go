@@ -119,18 +119,8 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 	if len(kres) != 2 {
 		t.Errorf("delete keys: got %d results, want 2: %+v", len(kres), kres)
 	} else {
-		if kres[0].Success {
-			t.Errorf("delete keys: kres[0].Success = true, want false")
-		}
-		if kres[0].Code != api.CodeInUse {
-			t.Errorf("delete keys: kres[0].Code = %q, want %q", kres[0].Code, api.CodeInUse)
-		}
-		if !strings.Contains(kres[0].Message, p) {
-			t.Errorf("delete keys: kres[0].Message = %q, want it to contain %q", kres[0].Message, p)
-		}
-		if !kres[1].Success {
-			t.Errorf("delete keys: kres[1].Success = false, want true: %+v", kres[1])
-		}
+		checkFields(t, "delete keys", eq("kres[0].Success", kres[0].Success, false), eq("kres[0].Code", kres[0].Code, api.CodeInUse),
+			eq("kres[0].Message names "+p, strings.Contains(kres[0].Message, p), true), eq("kres[1].Success", kres[1].Success, true))
 	}
 	if got := endpointIDs(all(t, e.glow.ListEndpoints(ctx))); !slices.Equal(got, []string{f.eps[1].ID}) {
 		t.Errorf("endpoints left %v", got)
@@ -516,21 +506,11 @@ func TestGlowBulkUpdate(t *testing.T) {
 		ExpectedVersions: map[string]int64{id[0]: 1, id[1]: 1},
 		Patch:            glow.Patch{Values: &map[string]string{"tier": "bulk"}},
 	}))(t)
-	byID := map[string]glow.ItemResult{}
-	for _, r := range res {
-		byID[r.ProviderID] = r
-	}
-	if len(res) != 3 {
-		t.Errorf("bulk by ids: got %d results, want 3: %+v", len(res), res)
-	}
-	for _, i := range []int{0, 2} {
-		if r := byID[id[i]]; !r.Success {
-			t.Errorf("bulk by ids: id[%d] Success = false, want true: %+v", i, r)
-		}
-		if r := byID[id[i]]; r.Version != 2 {
-			t.Errorf("bulk by ids: id[%d] Version = %d, want 2", i, r.Version)
-		}
-	}
+	byID := byProvider(res)
+	checkFields(t, "bulk by ids",
+		eq("results", len(res), 3),
+		eq("id[0] Success", byID[id[0]].Success, true), eq("id[0] Version", byID[id[0]].Version, 2),
+		eq("id[2] Success", byID[id[2]].Success, true), eq("id[2] Version", byID[id[2]].Version, 2))
 	if r := byID[id[1]]; r.Success || r.Code != api.CodeVersionConflict || !strings.Contains(r.Message, "expected version 1, server has 2") {
 		t.Errorf("stale item: %+v", r)
 	}
@@ -546,37 +526,19 @@ func TestGlowBulkUpdate(t *testing.T) {
 	if len(res) != 1 {
 		t.Errorf("bulk all: got %d results, want 1: %+v", len(res), res)
 	} else {
-		if res[0].ProviderID != id[0] {
-			t.Errorf("bulk all: ProviderID = %q, want %q", res[0].ProviderID, id[0])
-		}
-		if !res[0].Success {
-			t.Errorf("bulk all: Success = false, want true: %+v", res[0])
-		}
-		if res[0].Version != 3 {
-			t.Errorf("bulk all: Version = %d, want 3", res[0].Version)
-		}
+		checkFields(t, "bulk all", eq("ProviderID", res[0].ProviderID, id[0]), eq("Success", res[0].Success, true), eq("Version", res[0].Version, 3))
 	}
 	res = must(e.glow.BulkUpdate(ctx, glow.BulkUpdateRequest{
 		Selector:         glow.Selector{All: true, FilterDepartmentIDs: []string{"cs"}, ExcludedIDs: []string{id[0]}},
 		ExpectedVersions: map[string]int64{id[1]: 2, id[2]: 1},
 		Patch:            glow.Patch{DepartmentIDs: &[]string{"cs", "ops"}},
 	}))(t)
-	byID = map[string]glow.ItemResult{}
-	for _, r := range res {
-		byID[r.ProviderID] = r
-	}
-	if len(res) != 3 {
-		t.Errorf("bulk all guarded: got %d results, want 3: %+v", len(res), res)
-	}
-	if r := byID[id[1]]; !r.Success {
-		t.Errorf("bulk all guarded: id[1] Success = false, want true: %+v", r)
-	}
-	if r := byID[id[2]]; r.Code != api.CodeVersionConflict {
-		t.Errorf("bulk all guarded: id[2] Code = %q, want %q", r.Code, api.CodeVersionConflict)
-	}
-	if r := byID[id[4]]; !r.Success {
-		t.Errorf("bulk all guarded: id[4] Success = false, want true: %+v", r)
-	}
+	byID = byProvider(res)
+	checkFields(t, "bulk all guarded",
+		eq("results", len(res), 3),
+		eq("id[1] Success", byID[id[1]].Success, true),
+		eq("id[2] Code", byID[id[2]].Code, api.CodeVersionConflict),
+		eq("id[4] Success", byID[id[4]].Success, true))
 	for i, want := range []string{"selected", "touched", "", "", ""} {
 		p := must(e.glow.GetProvider(ctx, id[i]))(t).Provider
 		if p.Description != want {
@@ -596,15 +558,7 @@ func TestGlowBulkUpdate(t *testing.T) {
 	if len(res) != 2 {
 		t.Errorf("bulk rename: got %d results, want 2: %+v", len(res), res)
 	} else {
-		if !res[0].Success {
-			t.Errorf("bulk rename: res[0].Success = false, want true: %+v", res[0])
-		}
-		if res[1].Success {
-			t.Errorf("bulk rename: res[1].Success = true, want false")
-		}
-		if res[1].Code != api.CodeNameConflict {
-			t.Errorf("bulk rename: res[1].Code = %q, want %q", res[1].Code, api.CodeNameConflict)
-		}
+		checkFields(t, "bulk rename", eq("res[0].Success", res[0].Success, true), eq("res[1].Success", res[1].Success, false), eq("res[1].Code", res[1].Code, api.CodeNameConflict))
 	}
 	// An unknown id fails its item.
 	res = must(e.glow.BulkUpdate(ctx, glow.BulkUpdateRequest{
@@ -618,6 +572,15 @@ func TestGlowBulkUpdate(t *testing.T) {
 		Selector: glow.Selector{All: true, ProviderIDs: []string{id[0]}}, Patch: glow.Patch{Description: ptr("x")},
 	})
 	wantErr(t, err, api.ErrInvalid, 400, "", "")
+}
+
+// byProvider indexes a bulk call's results by provider id.
+func byProvider(res []glow.ItemResult) map[string]glow.ItemResult {
+	m := map[string]glow.ItemResult{}
+	for _, r := range res {
+		m[r.ProviderID] = r
+	}
+	return m
 }
 
 func TestGlowDeleteChunked(t *testing.T) {

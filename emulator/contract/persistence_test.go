@@ -15,167 +15,153 @@ import (
 // data directory.
 func TestPersistenceAcrossRestart(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	cfg := emulator.Config{DataDir: dir}
-
-	var (
-		f        glowFixture
-		versions = map[string]int64{}
-		model    glow.Model
-		draft    *glow.DraftResponse
-		gwBefore *gateflow.Provider
-		disabled *gateflow.Provider
-	)
+	cfg := emulator.Config{DataDir: t.TempDir()}
+	var w written
 	// Each run is a subtest so that its emulator is stopped and its
 	// database closed when it ends.
-	t.Run("write", func(t *testing.T) {
-		e := start(t, cfg)
-		f = e.glowFixture()
-		p := f.created[0].ProviderID
-		must(e.glow.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: p, Patch: glow.Patch{Description: ptr("persisted")}}))(t)
-		draft = must(e.glow.Draft(ctx, glow.DraftRequest{ProviderID: p, ExpectedVersion: ptr(int64(2)), Patch: glow.Patch{Description: ptr("staged")}}))(t)
-		model = must(e.glow.CreateModels(ctx, []glow.ModelInput{{Name: "kept", ProviderID: p}}))(t)[0]
-		for _, sp := range all2(t, e) {
-			versions[sp.ID] = sp.Version
-		}
-		if versions[p] != 3 {
-			t.Fatalf("version before restart %d, want 3", versions[p])
-		}
-		must(e.glow.Decrypt(ctx, p, f.keys[0].ID))(t)
-
-		must(e.gw.Configure(ctx, catalogue.Anthropic, creds(validConfig[catalogue.Anthropic].creds), validConfig[catalogue.Anthropic].settings))(t)
-		gwBefore = must(e.gw.Get(ctx, catalogue.Anthropic))(t)
-		must(e.gw.Configure(ctx, catalogue.ElevenLabs, creds(validConfig[catalogue.ElevenLabs].creds), nil))(t)
-		must(e.gw.Disable(ctx, catalogue.ElevenLabs))(t)
-		disabled = must(e.gw.Get(ctx, catalogue.ElevenLabs))(t)
-	})
+	t.Run("write", func(t *testing.T) { w = writeBeforeRestart(t, start(t, cfg)) })
 	if t.Failed() {
 		return
 	}
-
 	t.Run("read back", func(t *testing.T) {
 		e := start(t, cfg)
-		got := map[string]int64{}
-		for _, sp := range all2(t, e) {
-			got[sp.ID] = sp.Version
-		}
-		if len(got) != len(versions) {
-			t.Errorf("providers after restart %v, want %v", got, versions)
-		}
-		for id, v := range versions {
-			if got[id] != v {
-				t.Errorf("provider %s: version %d, want %d", id, got[id], v)
-			}
-		}
-		p := f.created[0].ProviderID
-		d := must(e.glow.GetProvider(ctx, p))(t)
-		pr := d.Provider
-		if pr.Description != "persisted" {
-			t.Errorf("provider after restart: Description = %q, want %q", pr.Description, "persisted")
-		}
-		if pr.Name != "Anthropic Prod" {
-			t.Errorf("provider after restart: Name = %q, want %q", pr.Name, "Anthropic Prod")
-		}
-		if want := []string{"cs", "sales"}; !slices.Equal(pr.DepartmentIDs, want) {
-			t.Errorf("provider after restart: DepartmentIDs = %v, want %v", pr.DepartmentIDs, want)
-		}
-		if pr.Values["tier"] != "gold" {
-			t.Errorf("provider after restart: Values[tier] = %q, want %q", pr.Values["tier"], "gold")
-		}
-		if pr.ModelUsageCount != 1 {
-			t.Errorf("provider after restart: ModelUsageCount = %d, want 1", pr.ModelUsageCount)
-		}
-		if want := []string{model.ID}; !slices.Equal(pr.ModelIDs, want) {
-			t.Errorf("provider after restart: ModelIDs = %v, want %v", pr.ModelIDs, want)
-		}
-		if len(d.Keys.Current) != 1 {
-			t.Errorf("provider after restart: %d current keys, want 1: %+v", len(d.Keys.Current), d.Keys.Current)
-		} else if d.Keys.Current[0].ID != f.keys[0].ID {
-			t.Errorf("provider after restart: current key %q, want %q", d.Keys.Current[0].ID, f.keys[0].ID)
-		}
-		if len(d.Endpoints.Current) != 1 {
-			t.Errorf("provider after restart: %d current endpoints, want 1: %+v", len(d.Endpoints.Current), d.Endpoints.Current)
-		} else if d.Endpoints.Current[0].ID != f.eps[1].ID {
-			t.Errorf("provider after restart: current endpoint %q, want %q", d.Endpoints.Current[0].ID, f.eps[1].ID)
-		}
-		dec := must(e.glow.Decrypt(ctx, p, f.keys[0].ID))(t)
-		if dec.Value.Reveal() != keyValue {
-			t.Errorf("decrypted value after restart differs")
-		}
-		if got := endpointIDs(all(t, e.glow.ListEndpoints(ctx))); !sameSet(got, endpointIDs(f.eps)) {
-			t.Errorf("endpoints after restart %v", got)
-		}
-		if got := all(t, e.glow.ListKeys(ctx)); len(got) != 2 {
-			t.Errorf("keys after restart %+v", got)
-		}
-		if got := all(t, e.glow.SearchModels(ctx)); len(got) != 1 || got[0].ID != model.ID {
-			t.Errorf("models after restart %+v", got)
-		}
-		// The open draft survives and can be published.
-		var found bool
-		for _, dr := range all(t, e.glow.ListDrafts(ctx)) {
-			if dr.DraftID == draft.DraftID {
-				found = dr.FormState.Description == "staged" && dr.Version == 3
-			}
-		}
-		if !found {
-			t.Errorf("draft %s lost in the restart", draft.DraftID)
-		}
-		pub := must(e.glow.Publish(ctx, glow.PublishRequest{DraftID: draft.DraftID, ExpectedVersion: ptr(int64(3))}))(t)
-		if pub.Version != 4 || pub.Description != "staged" {
-			t.Errorf("published after restart: %+v", pub)
-		}
-		// New writes get fresh ids.
-		c := must(e.glow.CreateProviders(ctx, []glow.ProviderInput{{Name: "after restart"}}))(t)[0]
-		if _, taken := versions[c.ProviderID]; taken || c.Version != 1 {
-			t.Errorf("create after restart: %+v", c)
-		}
-
-		g := must(e.gw.Get(ctx, catalogue.Anthropic))(t)
-		if !g.Configured {
-			t.Errorf("gateflow after restart: Configured = false, want true")
-		}
-		if g.Status != gateflow.StatusActive {
-			t.Errorf("gateflow after restart: Status = %q, want %q", g.Status, gateflow.StatusActive)
-		}
-		if g.Settings["default_model"] != "claude" {
-			t.Errorf("gateflow after restart: Settings[default_model] = %#v, want %q", g.Settings["default_model"], "claude")
-		}
-		if !g.CredentialsUpdatedAt.Equal(*gwBefore.CredentialsUpdatedAt) {
-			t.Errorf("gateflow after restart: CredentialsUpdatedAt = %v, was %v", g.CredentialsUpdatedAt, *gwBefore.CredentialsUpdatedAt)
-		}
-		if !g.ConfiguredAt.Equal(*gwBefore.ConfiguredAt) {
-			t.Errorf("gateflow after restart: ConfiguredAt = %v, was %v", g.ConfiguredAt, *gwBefore.ConfiguredAt)
-		}
-		el := must(e.gw.Get(ctx, catalogue.ElevenLabs))(t)
-		if el.Status != gateflow.StatusDisabled || el.DisabledAt == nil || !el.DisabledAt.Equal(*disabled.DisabledAt) {
-			t.Errorf("disabled provider after restart: %+v", el)
-		}
-		// Credentials are still there (sealed): rotating works and moves
-		// the time.
-		cr := must(e.gw.UpdateCredentials(ctx, catalogue.Anthropic, creds(map[string]string{"api_key": "sk-ant-rotated-SEKRIT"})))(t)
-		if !cr.CredentialsUpdatedAt.After(*gwBefore.CredentialsUpdatedAt) {
-			t.Errorf("rotation after restart: %+v", cr)
-		}
+		glowSurvivedRestart(t, e, w)
+		gateflowSurvivedRestart(t, e, w)
 		// The audit log persists too: the decrypt before the restart and
-		// the one after.
+		// the one glowSurvivedRestart made.
+		p := w.f.created[0].ProviderID
 		if a := e.srv.Audit(); len(a) != 2 {
 			t.Errorf("audit after restart: %d entries, want 2: %+v", len(a), a)
 		} else {
-			if a[0].ActorName != actor {
-				t.Errorf("audit after restart: a[0].ActorName = %q, want %q", a[0].ActorName, actor)
-			}
-			if a[0].ProviderID != p {
-				t.Errorf("audit after restart: a[0].ProviderID = %q, want %q", a[0].ProviderID, p)
-			}
-			if !a[0].Success {
-				t.Errorf("audit after restart: a[0].Success = false, want true")
-			}
-			if a[1].ActorName != actor {
-				t.Errorf("audit after restart: a[1].ActorName = %q, want %q", a[1].ActorName, actor)
-			}
+			checkFields(t, "audit after restart",
+				eq("a[0].ActorName", a[0].ActorName, actor),
+				eq("a[0].ProviderID", a[0].ProviderID, p),
+				eq("a[0].Success", a[0].Success, true),
+				eq("a[1].ActorName", a[1].ActorName, actor))
 		}
 	})
+}
+
+// written is what the first emulator of TestPersistenceAcrossRestart made
+// and read, for the second to compare with.
+type written struct {
+	f        glowFixture
+	versions map[string]int64 // every provider's version
+	model    glow.Model
+	draft    *glow.DraftResponse
+	gwBefore *gateflow.Provider // anthropic, configured
+	disabled *gateflow.Provider // elevenlabs, configured then disabled
+}
+
+// writeBeforeRestart makes one of each kind of object: the fixture, an
+// update, an open draft, a model, a decrypt (audited), a configured and a
+// disabled Gateflow provider.
+func writeBeforeRestart(t *testing.T, e *env) written {
+	t.Helper()
+	w := written{f: e.glowFixture(), versions: map[string]int64{}}
+	p := w.f.created[0].ProviderID
+	must(e.glow.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: p, Patch: glow.Patch{Description: ptr("persisted")}}))(t)
+	w.draft = must(e.glow.Draft(ctx, glow.DraftRequest{ProviderID: p, ExpectedVersion: ptr(int64(2)), Patch: glow.Patch{Description: ptr("staged")}}))(t)
+	w.model = must(e.glow.CreateModels(ctx, []glow.ModelInput{{Name: "kept", ProviderID: p}}))(t)[0]
+	for _, sp := range all2(t, e) {
+		w.versions[sp.ID] = sp.Version
+	}
+	if w.versions[p] != 3 {
+		t.Fatalf("version before restart %d, want 3", w.versions[p])
+	}
+	must(e.glow.Decrypt(ctx, p, w.f.keys[0].ID))(t)
+
+	must(e.gw.Configure(ctx, catalogue.Anthropic, creds(validConfig[catalogue.Anthropic].creds), validConfig[catalogue.Anthropic].settings))(t)
+	w.gwBefore = must(e.gw.Get(ctx, catalogue.Anthropic))(t)
+	must(e.gw.Configure(ctx, catalogue.ElevenLabs, creds(validConfig[catalogue.ElevenLabs].creds), nil))(t)
+	must(e.gw.Disable(ctx, catalogue.ElevenLabs))(t)
+	w.disabled = must(e.gw.Get(ctx, catalogue.ElevenLabs))(t)
+	return w
+}
+
+// glowSurvivedRestart checks every Glow object w made after the restart,
+// decrypts once, publishes the open draft and creates a provider.
+func glowSurvivedRestart(t *testing.T, e *env, w written) {
+	t.Helper()
+	got := map[string]int64{}
+	for _, sp := range all2(t, e) {
+		got[sp.ID] = sp.Version
+	}
+	if len(got) != len(w.versions) {
+		t.Errorf("providers after restart %v, want %v", got, w.versions)
+	}
+	for id, v := range w.versions {
+		if got[id] != v {
+			t.Errorf("provider %s: version %d, want %d", id, got[id], v)
+		}
+	}
+	p := w.f.created[0].ProviderID
+	d := must(e.glow.GetProvider(ctx, p))(t)
+	pr := d.Provider
+	checkFields(t, "provider after restart",
+		eq("Description", pr.Description, "persisted"),
+		eq("Name", pr.Name, "Anthropic Prod"),
+		eq("DepartmentIDs", pr.DepartmentIDs, []string{"cs", "sales"}),
+		eq("Values[tier]", pr.Values["tier"], "gold"),
+		eq("ModelUsageCount", pr.ModelUsageCount, 1),
+		eq("ModelIDs", pr.ModelIDs, []string{w.model.ID}),
+		eq("current keys", keyIDs(d.Keys.Current), []string{w.f.keys[0].ID}),
+		eq("current endpoints", endpointIDs(d.Endpoints.Current), []string{w.f.eps[1].ID}))
+	dec := must(e.glow.Decrypt(ctx, p, w.f.keys[0].ID))(t)
+	if dec.Value.Reveal() != keyValue {
+		t.Errorf("decrypted value after restart differs")
+	}
+	if got := endpointIDs(all(t, e.glow.ListEndpoints(ctx))); !sameSet(got, endpointIDs(w.f.eps)) {
+		t.Errorf("endpoints after restart %v", got)
+	}
+	if got := all(t, e.glow.ListKeys(ctx)); len(got) != 2 {
+		t.Errorf("keys after restart %+v", got)
+	}
+	if got := all(t, e.glow.SearchModels(ctx)); len(got) != 1 || got[0].ID != w.model.ID {
+		t.Errorf("models after restart %+v", got)
+	}
+	// The open draft survives and can be published.
+	var found bool
+	for _, dr := range all(t, e.glow.ListDrafts(ctx)) {
+		if dr.DraftID == w.draft.DraftID {
+			found = dr.FormState.Description == "staged" && dr.Version == 3
+		}
+	}
+	if !found {
+		t.Errorf("draft %s lost in the restart", w.draft.DraftID)
+	}
+	pub := must(e.glow.Publish(ctx, glow.PublishRequest{DraftID: w.draft.DraftID, ExpectedVersion: ptr(int64(3))}))(t)
+	if pub.Version != 4 || pub.Description != "staged" {
+		t.Errorf("published after restart: %+v", pub)
+	}
+	// New writes get fresh ids.
+	c := must(e.glow.CreateProviders(ctx, []glow.ProviderInput{{Name: "after restart"}}))(t)[0]
+	if _, taken := w.versions[c.ProviderID]; taken || c.Version != 1 {
+		t.Errorf("create after restart: %+v", c)
+	}
+}
+
+// gateflowSurvivedRestart checks the configured and the disabled Gateflow
+// provider after the restart, and rotates the configured one's credentials.
+func gateflowSurvivedRestart(t *testing.T, e *env, w written) {
+	t.Helper()
+	g := must(e.gw.Get(ctx, catalogue.Anthropic))(t)
+	checkFields(t, "gateflow after restart",
+		eq("Configured", g.Configured, true),
+		eq("Status", g.Status, gateflow.StatusActive),
+		eq[any]("Settings[default_model]", g.Settings["default_model"], "claude"),
+		eq("CredentialsUpdatedAt unchanged", g.CredentialsUpdatedAt.Equal(*w.gwBefore.CredentialsUpdatedAt), true),
+		eq("ConfiguredAt unchanged", g.ConfiguredAt.Equal(*w.gwBefore.ConfiguredAt), true))
+	el := must(e.gw.Get(ctx, catalogue.ElevenLabs))(t)
+	if el.Status != gateflow.StatusDisabled || el.DisabledAt == nil || !el.DisabledAt.Equal(*w.disabled.DisabledAt) {
+		t.Errorf("disabled provider after restart: %+v", el)
+	}
+	// Credentials are still there (sealed): rotating works and moves the
+	// time.
+	cr := must(e.gw.UpdateCredentials(ctx, catalogue.Anthropic, creds(map[string]string{"api_key": "sk-ant-rotated-SEKRIT"})))(t)
+	if !cr.CredentialsUpdatedAt.After(*w.gwBefore.CredentialsUpdatedAt) {
+		t.Errorf("rotation after restart: %+v", cr)
+	}
 }
 
 // A discarded draft stays discarded, and Gateflow tags are the same after a

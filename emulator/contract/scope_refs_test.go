@@ -85,9 +85,20 @@ func TestScopedTokenCannotReachForeignKeysEndpointsModels(t *testing.T) {
 	w := e.mathWorld()
 	cs := e.glowAs(csToken)
 	math := e.glowAs(mathToken)
-	csID := w.csProvider.ProviderID
 
-	// Lists: each token sees its own; the unscoped one sees all.
+	scopedListsShowOwn(t, e, w, cs, math)
+	scopedAttachIsNotFound(t, e, w, cs, math)
+	scopedDecryptIsNotFound(t, e, w, cs, math)
+	scopedDeleteIsNotFound(t, e, w, cs, math)
+	scopedModelsFollowTheirProvider(t, e, w, cs, math)
+}
+
+// scopedListsShowOwn: each token lists its own keys and endpoints, the
+// unscoped one all, and the endpoints a provider may attach are the
+// caller's.
+func scopedListsShowOwn(t *testing.T, e *env, w mathWorld, cs, math *glow.Client) {
+	t.Helper()
+	csID := w.csProvider.ProviderID
 	if got := keyIDs(all(t, cs.ListKeys(ctx))); !sameSet(got, []string{w.csKey.ID}) {
 		t.Errorf("cs lists keys %v, want only its own %s", got, w.csKey.ID)
 	}
@@ -107,9 +118,14 @@ func TestScopedTokenCannotReachForeignKeysEndpointsModels(t *testing.T) {
 	if opts := must(cs.GetProvider(ctx, csID))(t).Endpoints.Options; !sameSet(endpointIDs(opts), []string{w.csEp.ID}) {
 		t.Errorf("cs endpoint options %v", endpointIDs(opts))
 	}
+}
 
-	// Attach by id, in every call that takes ids: 404 naming the field,
-	// exactly like an id that does not exist.
+// scopedAttachIsNotFound: attaching a foreign key or endpoint by id, in
+// every call that takes ids, is a 404 naming the field, exactly like an id
+// that does not exist.
+func scopedAttachIsNotFound(t *testing.T, e *env, w mathWorld, cs, math *glow.Client) {
+	t.Helper()
+	csID := w.csProvider.ProviderID
 	_, missing := cs.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: csID, Patch: glow.Patch{KeyIDs: &[]string{w.csKey.ID, "no-such-key"}}})
 	for _, foreign := range []string{w.key.ID, w.spareKey.ID, w.adminKey.ID} {
 		_, err := cs.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: csID, Patch: glow.Patch{KeyIDs: &[]string{w.csKey.ID, foreign}}})
@@ -136,10 +152,15 @@ func TestScopedTokenCannotReachForeignKeysEndpointsModels(t *testing.T) {
 	if p := must(e.glow.GetProvider(ctx, csID))(t).Provider; !slices.Equal(p.KeyIDs, []string{w.csKey.ID}) || !slices.Equal(p.EndpointIDs, []string{w.csEp.ID}) || p.Version != v {
 		t.Errorf("the cs provider changed: %+v", p)
 	}
+}
 
-	// Decrypt through a foreign key: through the cs provider (not
-	// attached) or through math's (invisible), never the value.
-	_, err = cs.Decrypt(ctx, csID, w.key.ID)
+// scopedDecryptIsNotFound: a decrypt through a foreign key, through the cs
+// provider (not attached) or through math's (invisible), never gives the
+// value.
+func scopedDecryptIsNotFound(t *testing.T, e *env, w mathWorld, cs, math *glow.Client) {
+	t.Helper()
+	csID := w.csProvider.ProviderID
+	_, err := cs.Decrypt(ctx, csID, w.key.ID)
 	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "key_id")
 	_, err = cs.Decrypt(ctx, w.provider.ProviderID, w.key.ID)
 	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "provider_id")
@@ -151,9 +172,14 @@ func TestScopedTokenCannotReachForeignKeysEndpointsModels(t *testing.T) {
 	if d := must(math.Decrypt(ctx, w.provider.ProviderID, w.key.ID))(t); d.Value.Reveal() != mathValue {
 		t.Errorf("math cannot decrypt its own key")
 	}
+}
 
-	// Delete: foreign keys and endpoints, attached or not, are not_found
-	// with the message of a missing id, and stay.
+// scopedDeleteIsNotFound: foreign keys and endpoints, attached or not, are
+// not_found with the message of a missing id, and stay; an own key in use
+// is named by the cs provider.
+func scopedDeleteIsNotFound(t *testing.T, e *env, w mathWorld, cs, math *glow.Client) {
+	t.Helper()
+	csID := w.csProvider.ProviderID
 	res := must(cs.DeleteKeys(ctx, []string{w.spareKey.ID, w.key.ID, w.adminKey.ID, "no-such-key"}))(t)
 	epRes := must(cs.DeleteEndpoints(ctx, []string{w.spareEp.ID, w.ep.ID, w.adminEp.ID, "no-such-ep"}))(t)
 	for _, r := range append(res, epRes...) {
@@ -179,10 +205,15 @@ func TestScopedTokenCannotReachForeignKeysEndpointsModels(t *testing.T) {
 	if len(res) != 1 || res[0].Code != api.CodeInUse || !strings.Contains(res[0].Message, csID) {
 		t.Errorf("deleting an attached own key: %+v", res)
 	}
+}
 
-	// Models follow their provider.
-	_, missing = cs.CreateModels(ctx, []glow.ModelInput{{Name: "m", ProviderID: "no-such-provider"}})
-	_, err = cs.CreateModels(ctx, []glow.ModelInput{{Name: "m", ProviderID: w.provider.ProviderID}})
+// scopedModelsFollowTheirProvider: models are visible, creatable and
+// deletable through their provider's departments only.
+func scopedModelsFollowTheirProvider(t *testing.T, e *env, w mathWorld, cs, math *glow.Client) {
+	t.Helper()
+	csID := w.csProvider.ProviderID
+	_, missing := cs.CreateModels(ctx, []glow.ModelInput{{Name: "m", ProviderID: "no-such-provider"}})
+	_, err := cs.CreateModels(ctx, []glow.ModelInput{{Name: "m", ProviderID: w.provider.ProviderID}})
 	sameNotFound(t, err, "models[0].provider_id", w.provider.ProviderID, missing, "no-such-provider")
 	if got := all(t, cs.SearchModels(ctx)); len(got) != 0 {
 		t.Errorf("cs lists models %+v", got)

@@ -29,20 +29,12 @@ func TestGlowDepartmentScoping(t *testing.T) {
 		must(scoped.GetProvider(ctx, id))(t)
 	}
 	for _, id := range outOfScope {
-		_, err := scoped.GetProvider(ctx, id)
-		wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
-		_, err = scoped.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: id, Patch: glow.Patch{Description: ptr("x")}})
-		wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
-		_, err = scoped.DuplicateProvider(ctx, id)
-		wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
-		_, err = scoped.Draft(ctx, glow.DraftRequest{ProviderID: id, ExpectedVersion: ptr(int64(1)), Patch: glow.Patch{Description: ptr("x")}})
-		wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
+		wantHidden(t, scoped, id)
 	}
 	// Decrypt needs the provider: the key is attached, the provider hidden.
 	_, err := scoped.Decrypt(ctx, more[0].ProviderID, f.keys[0].ID)
 	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
-	dec := must(scoped.Decrypt(ctx, f.created[0].ProviderID, f.keys[0].ID))(t)
-	if dec.ActorName != scopedActor || dec.Value.Reveal() != keyValue {
+	if dec := must(scoped.Decrypt(ctx, f.created[0].ProviderID, f.keys[0].ID))(t); dec.ActorName != scopedActor || dec.Value.Reveal() != keyValue {
 		t.Errorf("scoped decrypt: actor %q", dec.ActorName)
 	}
 
@@ -88,15 +80,8 @@ func TestGlowDepartmentScoping(t *testing.T) {
 	if len(res) != 2 {
 		t.Errorf("scoped bulk update: %d results, want 2: %+v", len(res), res)
 	} else {
-		if !res[0].Success {
-			t.Errorf("scoped bulk update: res[0].Success = false, want true: %+v", res[0])
-		}
-		if res[1].Success {
-			t.Errorf("scoped bulk update: res[1].Success = true, want false")
-		}
-		if res[1].Code != api.CodeNotFound {
-			t.Errorf("scoped bulk update: res[1].Code = %q, want %q", res[1].Code, api.CodeNotFound)
-		}
+		checkFields(t, "scoped bulk update", eq("res[0].Success", res[0].Success, true),
+			eq("res[1].Success", res[1].Success, false), eq("res[1].Code", res[1].Code, api.CodeNotFound))
 	}
 	if p := must(e.glow.GetProvider(ctx, more[0].ProviderID))(t).Provider; p.Version != 1 {
 		t.Errorf("out-of-scope provider changed: %+v", p)
@@ -119,12 +104,25 @@ func TestGlowDepartmentScoping(t *testing.T) {
 		t.Errorf("scoped bulk delete: %+v", res)
 	}
 	left := all2ids(all2(t, e))
-	want := append([]string{f.created[0].ProviderID}, outOfScope...)
-	if !sameSet(left, want) {
+	if want := append([]string{f.created[0].ProviderID}, outOfScope...); !sameSet(left, want) {
 		t.Errorf("left %v, want %v", left, want)
 	}
 	// Out-of-scope providers are still whole for the unscoped token.
 	if !slices.Contains(left, more[1].ProviderID) {
 		t.Errorf("mixed-department provider deleted by a scoped token")
 	}
+}
+
+// wantHidden asserts that provider id is, to client c, a provider that does
+// not exist: not_found on get, update, duplicate and draft.
+func wantHidden(t *testing.T, c *glow.Client, id string) {
+	t.Helper()
+	_, err := c.GetProvider(ctx, id)
+	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
+	_, err = c.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: id, Patch: glow.Patch{Description: ptr("x")}})
+	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
+	_, err = c.DuplicateProvider(ctx, id)
+	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
+	_, err = c.Draft(ctx, glow.DraftRequest{ProviderID: id, ExpectedVersion: ptr(int64(1)), Patch: glow.Patch{Description: ptr("x")}})
+	wantErr(t, err, api.ErrNotFound, 404, api.CodeNotFound, "")
 }

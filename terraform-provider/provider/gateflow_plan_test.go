@@ -189,20 +189,7 @@ func TestAccGateflowProviderPlanNoise(t *testing.T) {
 						known("status", knownvalue.StringExact("disabled")),
 					},
 				},
-				Check: func(s *terraform.State) error {
-					at, err := stateAttr(s, gateflowAddr, "credentials_updated_at")
-					if err != nil {
-						return err
-					}
-					sent, err := time.Parse(time.RFC3339Nano, at)
-					if err != nil {
-						return err
-					}
-					if !sent.After(rotatedAt) {
-						return fmt.Errorf("credentials_updated_at %s is not after the rotation by hand at %s: Terraform did not send its credentials", sent, rotatedAt)
-					}
-					return nil
-				},
+				Check: credentialsSentAfter(&rotatedAt),
 			},
 			{
 				// Once sent, nothing is flagged any more.
@@ -225,6 +212,26 @@ func TestAccGateflowProviderPlanNoise(t *testing.T) {
 			},
 		},
 	})
+}
+
+// credentialsSentAfter checks that the state's credentials_updated_at is
+// after *rotatedAt (read when the check runs): Terraform sent its
+// credentials after someone else's.
+func credentialsSentAfter(rotatedAt *time.Time) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		at, err := stateAttr(s, gateflowAddr, "credentials_updated_at")
+		if err != nil {
+			return err
+		}
+		sent, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return err
+		}
+		if !sent.After(*rotatedAt) {
+			return fmt.Errorf("credentials_updated_at %s is not after the rotation by hand at %s: Terraform did not send its credentials", sent, *rotatedAt)
+		}
+		return nil
+	}
 }
 
 // TestAccGateflowProviderTimeouts: an operation that cannot finish within

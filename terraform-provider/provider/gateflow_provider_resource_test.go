@@ -40,16 +40,7 @@ func TestAccGateflowProviderResource(t *testing.T) {
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
-		CheckDestroy: func(*terraform.State) error {
-			p, err := e.gateflow.Get(ctx, catalogue.OpenAI)
-			if err != nil {
-				return err
-			}
-			if p.Configured {
-				return errors.New("openai is still configured after destroy")
-			}
-			return nil
-		},
+		CheckDestroy:             e.checkOpenAIUnconfigured,
 		Steps: []resource.TestStep{
 			{
 				Config: e.gateflowConfig("openai", true, `{ default_model = "gpt-4o", timeout_ms = "30000" }`, key1, 1),
@@ -62,18 +53,7 @@ func TestAccGateflowProviderResource(t *testing.T) {
 					resource.TestCheckResourceAttrSet(gateflowAddr, "configured_at"),
 					resource.TestCheckNoResourceAttr(gateflowAddr, "credentials_wo"),
 					checkNoSecret(key1, key2),
-					func(s *terraform.State) error {
-						var err error
-						credsAt, err = stateAttr(s, gateflowAddr, "credentials_updated_at")
-						p, gerr := e.gateflow.Get(ctx, "openai")
-						if gerr != nil {
-							return gerr
-						}
-						if p.Settings["timeout_ms"] != float64(30000) {
-							return fmt.Errorf("timeout_ms in Gateflow is %#v, want the number 30000", p.Settings["timeout_ms"])
-						}
-						return err
-					},
+					e.checkTimeoutIsANumber(&credsAt),
 				),
 			},
 			{
@@ -145,6 +125,37 @@ func TestAccGateflowProviderResource(t *testing.T) {
 			},
 		},
 	})
+}
+
+// checkOpenAIUnconfigured is the CheckDestroy of a Gateflow provider test:
+// destroy leaves openai unconfigured.
+func (e *testEnv) checkOpenAIUnconfigured(*terraform.State) error {
+	p, err := e.gateflow.Get(context.Background(), catalogue.OpenAI)
+	if err != nil {
+		return err
+	}
+	if p.Configured {
+		return errors.New("openai is still configured after destroy")
+	}
+	return nil
+}
+
+// checkTimeoutIsANumber checks that the timeout_ms setting, a string in
+// the configuration, reached Gateflow as the number 30000, and reads
+// credentials_updated_at from the state into credsAt.
+func (e *testEnv) checkTimeoutIsANumber(credsAt *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		var err error
+		*credsAt, err = stateAttr(s, gateflowAddr, "credentials_updated_at")
+		p, gerr := e.gateflow.Get(context.Background(), "openai")
+		if gerr != nil {
+			return gerr
+		}
+		if p.Settings["timeout_ms"] != float64(30000) {
+			return fmt.Errorf("timeout_ms in Gateflow is %#v, want the number 30000", p.Settings["timeout_ms"])
+		}
+		return err
+	}
 }
 
 func TestAccGateflowProviderResourceErrors(t *testing.T) {

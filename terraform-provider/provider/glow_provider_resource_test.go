@@ -101,109 +101,14 @@ func (e *testEnv) checkGlowKey(want string, keyID *string) resource.TestCheckFun
 }
 
 func TestAccGlowProviderResource(t *testing.T) {
-	e := newTestEnv(t)
-	ctx := context.Background()
-	base := glowParams{
-		description: "first",
-		departments: []string{"research"},
-		endpoints:   []string{"https://api.openai.com/v1"},
-		values:      map[string]string{"region": "us"},
-		keyValue:    "sk-glow-secret-one",
-		keyVersion:  1,
-	}
-	updated := base
-	updated.description = "second"
-	updated.departments = []string{"research", "support"}
-	updated.endpoints = []string{"https://api.openai.com/v1", "https://eu.api.openai.com/v1"}
-	updated.values = map[string]string{"region": "eu", "tier": "enterprise"}
-	rotated := updated
-	rotated.keyValue = "sk-glow-secret-two"
-	rotated.keyVersion = 2
-	secrets := []string{base.keyValue, rotated.keyValue}
-
-	var providerID, keyV1, keyV2 string
+	s := newGlowLifecycle(t)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: e.factories(),
-		CheckDestroy: func(s *terraform.State) error {
-			if _, err := e.glow.GetProvider(ctx, providerID); !errors.Is(err, api.ErrNotFound) {
-				return fmt.Errorf("provider %s still exists after destroy (%v)", providerID, err)
-			}
-			keys, err := api.Collect(e.glow.ListKeys(ctx))
-			if err != nil {
-				return err
-			}
-			if len(keys) != 0 {
-				return fmt.Errorf("keys left after destroy: %v", keys)
-			}
-			return nil
-		},
+		ProtoV6ProviderFactories: s.e.factories(),
+		CheckDestroy:             s.checkDestroyed,
 		Steps: []resource.TestStep{
-			{
-				Config: e.glowConfig(base),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttrSet(glowAddr, "id"),
-					resource.TestCheckResourceAttr(glowAddr, "name", "OpenAI Production"),
-					resource.TestCheckResourceAttr(glowAddr, "description", "first"),
-					resource.TestCheckTypeSetElemAttr(glowAddr, "departments.*", "research"),
-					resource.TestCheckTypeSetElemAttr(glowAddr, "endpoints.*", "https://api.openai.com/v1"),
-					resource.TestCheckResourceAttr(glowAddr, "values.region", "us"),
-					resource.TestCheckResourceAttr(glowAddr, "keys.%", "1"),
-					resource.TestCheckResourceAttr(glowAddr, "keys.primary.value_wo_version", "1"),
-					resource.TestCheckNoResourceAttr(glowAddr, "keys.primary.value_wo"),
-					resource.TestCheckResourceAttr(glowAddr, "model_usage_count", "0"),
-					checkNoSecret(secrets...),
-					e.checkGlowKey(base.keyValue, &keyV1),
-					func(s *terraform.State) error {
-						var err error
-						providerID, err = stateAttr(s, glowAddr, "id")
-						keys, _ := api.Collect(e.glow.ListKeys(ctx))
-						if len(keys) != 1 || keys[0].Name != "primary (terraform:v1)" {
-							return fmt.Errorf("glow keys %+v, want one named %q", keys, "primary (terraform:v1)")
-						}
-						return err
-					},
-				),
-			},
-			{
-				// In place: the same provider and the same key.
-				Config: e.glowConfig(updated),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(glowAddr, plancheck.ResourceActionUpdate)},
-				},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttrPtr(glowAddr, "id", &providerID),
-					resource.TestCheckResourceAttrPtr(glowAddr, "keys.primary.key_id", &keyV1),
-					resource.TestCheckResourceAttr(glowAddr, "description", "second"),
-					resource.TestCheckResourceAttr(glowAddr, "departments.#", "2"),
-					resource.TestCheckResourceAttr(glowAddr, "endpoints.#", "2"),
-					resource.TestCheckResourceAttr(glowAddr, "values.%", "2"),
-					resource.TestCheckResourceAttr(glowAddr, "values.region", "eu"),
-					e.checkGlowKey(base.keyValue, nil),
-				),
-			},
-			{
-				// Rotation: a new key with the new value, the old one deleted.
-				Config: e.glowConfig(rotated),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttrPtr(glowAddr, "id", &providerID),
-					resource.TestCheckResourceAttr(glowAddr, "keys.primary.value_wo_version", "2"),
-					checkNoSecret(secrets...),
-					e.checkGlowKey(rotated.keyValue, &keyV2),
-					func(*terraform.State) error {
-						if keyV2 == keyV1 {
-							return errors.New("rotation kept the old key")
-						}
-						keys, err := api.Collect(e.glow.ListKeys(ctx))
-						if err != nil {
-							return err
-						}
-						if len(keys) != 1 || keys[0].ID != keyV2 || keys[0].Name != "primary (terraform:v2)" {
-							return fmt.Errorf("glow keys after rotation: %+v", keys)
-						}
-						return nil
-					},
-				),
-			},
+			s.create(),
+			s.updateInPlace(),
+			s.rotateKey(),
 			{
 				ResourceName:      glowAddr,
 				ImportState:       true,
@@ -211,54 +116,192 @@ func TestAccGlowProviderResource(t *testing.T) {
 				// The value is write-only: null in both states, never read.
 				ImportStateVerifyIgnore: []string{"keys.primary.value_wo"},
 			},
-			{
-				// Drift: a change made in Glow shows in the plan and is undone.
-				PreConfig: func() {
-					d, err := e.glow.GetProvider(ctx, providerID)
-					if err != nil {
-						t.Fatal(err)
-					}
-					desc := "changed by hand"
-					if _, err := e.glow.UpdateProvider(ctx, glow.UpdateRequest{
-						ProviderID: providerID, ExpectedVersion: &d.Provider.Version,
-						Patch: glow.Patch{Description: &desc},
-					}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: e.glowConfig(rotated),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(glowAddr, plancheck.ResourceActionUpdate)},
-				},
-				Check: resource.TestCheckResourceAttr(glowAddr, "description", "second"),
-			},
-			{
-				// Deleted outside Terraform: planned for creation again.
-				PreConfig: func() {
-					if _, err := e.glow.DeleteProviders(ctx, []string{providerID}); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := e.glow.DeleteKeys(ctx, []string{keyV2}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: e.glowConfig(rotated),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(glowAddr, plancheck.ResourceActionCreate)},
-				},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					func(s *terraform.State) error {
-						id, err := stateAttr(s, glowAddr, "id")
-						if id == providerID {
-							return errors.New("the provider was not created again")
-						}
-						providerID = id
-						return err
-					},
-					e.checkGlowKey(rotated.keyValue, nil),
-					checkNoSecret(secrets...),
-				),
-			},
+			s.undoDrift(),
+			s.createAgainAfterOutsideDelete(),
 		},
 	})
+}
+
+// glowLifecycle is TestAccGlowProviderResource's world: the emulator, the
+// three configurations it applies in turn, and the ids the steps read.
+type glowLifecycle struct {
+	t                      *testing.T
+	e                      *testEnv
+	base, updated, rotated glowParams
+	secrets                []string // the key values, never in the state
+	providerID, keyV1      string
+	keyV2                  string
+}
+
+func newGlowLifecycle(t *testing.T) *glowLifecycle {
+	s := &glowLifecycle{t: t, e: newTestEnv(t)}
+	s.base = glowParams{
+		description: "first",
+		departments: []string{"research"},
+		endpoints:   []string{"https://api.openai.com/v1"},
+		values:      map[string]string{"region": "us"},
+		keyValue:    "sk-glow-secret-one",
+		keyVersion:  1,
+	}
+	s.updated = s.base
+	s.updated.description = "second"
+	s.updated.departments = []string{"research", "support"}
+	s.updated.endpoints = []string{"https://api.openai.com/v1", "https://eu.api.openai.com/v1"}
+	s.updated.values = map[string]string{"region": "eu", "tier": "enterprise"}
+	s.rotated = s.updated
+	s.rotated.keyValue = "sk-glow-secret-two"
+	s.rotated.keyVersion = 2
+	s.secrets = []string{s.base.keyValue, s.rotated.keyValue}
+	return s
+}
+
+// checkDestroyed: destroy leaves neither the provider nor a key.
+func (s *glowLifecycle) checkDestroyed(*terraform.State) error {
+	ctx := context.Background()
+	if _, err := s.e.glow.GetProvider(ctx, s.providerID); !errors.Is(err, api.ErrNotFound) {
+		return fmt.Errorf("provider %s still exists after destroy (%v)", s.providerID, err)
+	}
+	keys, err := api.Collect(s.e.glow.ListKeys(ctx))
+	if err != nil {
+		return err
+	}
+	if len(keys) != 0 {
+		return fmt.Errorf("keys left after destroy: %v", keys)
+	}
+	return nil
+}
+
+// create applies base: every attribute in the state, the key in Glow named
+// for its write-only version.
+func (s *glowLifecycle) create() resource.TestStep {
+	return resource.TestStep{
+		Config: s.e.glowConfig(s.base),
+		Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttrSet(glowAddr, "id"),
+			resource.TestCheckResourceAttr(glowAddr, "name", "OpenAI Production"),
+			resource.TestCheckResourceAttr(glowAddr, "description", "first"),
+			resource.TestCheckTypeSetElemAttr(glowAddr, "departments.*", "research"),
+			resource.TestCheckTypeSetElemAttr(glowAddr, "endpoints.*", "https://api.openai.com/v1"),
+			resource.TestCheckResourceAttr(glowAddr, "values.region", "us"),
+			resource.TestCheckResourceAttr(glowAddr, "keys.%", "1"),
+			resource.TestCheckResourceAttr(glowAddr, "keys.primary.value_wo_version", "1"),
+			resource.TestCheckNoResourceAttr(glowAddr, "keys.primary.value_wo"),
+			resource.TestCheckResourceAttr(glowAddr, "model_usage_count", "0"),
+			checkNoSecret(s.secrets...),
+			s.e.checkGlowKey(s.base.keyValue, &s.keyV1),
+			func(st *terraform.State) error {
+				var err error
+				s.providerID, err = stateAttr(st, glowAddr, "id")
+				keys, _ := api.Collect(s.e.glow.ListKeys(context.Background()))
+				if len(keys) != 1 || keys[0].Name != "primary (terraform:v1)" {
+					return fmt.Errorf("glow keys %+v, want one named %q", keys, "primary (terraform:v1)")
+				}
+				return err
+			},
+		),
+	}
+}
+
+// updateInPlace applies updated: the same provider and the same key.
+func (s *glowLifecycle) updateInPlace() resource.TestStep {
+	return resource.TestStep{
+		Config: s.e.glowConfig(s.updated),
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(glowAddr, plancheck.ResourceActionUpdate)},
+		},
+		Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttrPtr(glowAddr, "id", &s.providerID),
+			resource.TestCheckResourceAttrPtr(glowAddr, "keys.primary.key_id", &s.keyV1),
+			resource.TestCheckResourceAttr(glowAddr, "description", "second"),
+			resource.TestCheckResourceAttr(glowAddr, "departments.#", "2"),
+			resource.TestCheckResourceAttr(glowAddr, "endpoints.#", "2"),
+			resource.TestCheckResourceAttr(glowAddr, "values.%", "2"),
+			resource.TestCheckResourceAttr(glowAddr, "values.region", "eu"),
+			s.e.checkGlowKey(s.base.keyValue, nil),
+		),
+	}
+}
+
+// rotateKey applies rotated: a new key with the new value, the old one
+// deleted.
+func (s *glowLifecycle) rotateKey() resource.TestStep {
+	return resource.TestStep{
+		Config: s.e.glowConfig(s.rotated),
+		Check: resource.ComposeAggregateTestCheckFunc(
+			resource.TestCheckResourceAttrPtr(glowAddr, "id", &s.providerID),
+			resource.TestCheckResourceAttr(glowAddr, "keys.primary.value_wo_version", "2"),
+			checkNoSecret(s.secrets...),
+			s.e.checkGlowKey(s.rotated.keyValue, &s.keyV2),
+			func(*terraform.State) error {
+				if s.keyV2 == s.keyV1 {
+					return errors.New("rotation kept the old key")
+				}
+				keys, err := api.Collect(s.e.glow.ListKeys(context.Background()))
+				if err != nil {
+					return err
+				}
+				if len(keys) != 1 || keys[0].ID != s.keyV2 || keys[0].Name != "primary (terraform:v2)" {
+					return fmt.Errorf("glow keys after rotation: %+v", keys)
+				}
+				return nil
+			},
+		),
+	}
+}
+
+// undoDrift: a change made in Glow shows in the plan and is undone.
+func (s *glowLifecycle) undoDrift() resource.TestStep {
+	return resource.TestStep{
+		PreConfig: func() {
+			ctx := context.Background()
+			d, err := s.e.glow.GetProvider(ctx, s.providerID)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			desc := "changed by hand"
+			if _, err := s.e.glow.UpdateProvider(ctx, glow.UpdateRequest{
+				ProviderID: s.providerID, ExpectedVersion: &d.Provider.Version,
+				Patch: glow.Patch{Description: &desc},
+			}); err != nil {
+				s.t.Fatal(err)
+			}
+		},
+		Config: s.e.glowConfig(s.rotated),
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(glowAddr, plancheck.ResourceActionUpdate)},
+		},
+		Check: resource.TestCheckResourceAttr(glowAddr, "description", "second"),
+	}
+}
+
+// createAgainAfterOutsideDelete: deleted outside Terraform, the provider is
+// planned for creation again.
+func (s *glowLifecycle) createAgainAfterOutsideDelete() resource.TestStep {
+	return resource.TestStep{
+		PreConfig: func() {
+			ctx := context.Background()
+			if _, err := s.e.glow.DeleteProviders(ctx, []string{s.providerID}); err != nil {
+				s.t.Fatal(err)
+			}
+			if _, err := s.e.glow.DeleteKeys(ctx, []string{s.keyV2}); err != nil {
+				s.t.Fatal(err)
+			}
+		},
+		Config: s.e.glowConfig(s.rotated),
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(glowAddr, plancheck.ResourceActionCreate)},
+		},
+		Check: resource.ComposeAggregateTestCheckFunc(
+			func(st *terraform.State) error {
+				id, err := stateAttr(st, glowAddr, "id")
+				if id == s.providerID {
+					return errors.New("the provider was not created again")
+				}
+				s.providerID = id
+				return err
+			},
+			s.e.checkGlowKey(s.rotated.keyValue, nil),
+			checkNoSecret(s.secrets...),
+		),
+	}
 }
