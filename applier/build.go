@@ -69,95 +69,127 @@ func (o *op) secrets() []secretref.Source {
 // file has them only once apply has re-derived it.
 func buildOp(c *plan.Change) (*op, error) {
 	o := &op{change: c}
-	sub := c.Subjects
+	var err error
 	switch c.Type {
 	case objects.TypeGlowProvider:
-		switch c.Action() {
-		case plan.ActionCreate:
-			g := sub.GlowDesired
-			if g == nil {
-				return nil, fmt.Errorf("%s: the plan creates it but names no desired object", c.Address)
-			}
-			o.glowCreate = &crud.ProviderSpec{
-				Name: g.Name, Description: g.Description,
-				Departments: slices.Clone(g.Departments.Normalized()),
-				Endpoints:   slices.Clone(g.Endpoints.Normalized()),
-				Values:      maps.Clone(g.Values),
-				Marker:      c.Marker,
-			}
-			for _, label := range slices.Sorted(maps.Keys(g.Keys)) {
-				o.glowCreate.Keys = append(o.glowCreate.Keys, crud.Key{Label: label, Source: g.Keys[label].Source})
-			}
-		case plan.ActionUpdate:
-			if sub.GlowDesired == nil || sub.GlowLive == nil {
-				return nil, fmt.Errorf("%s: the plan updates it but names no desired or live object", c.Address)
-			}
-			u, err := glowUpdate(c, sub.GlowDesired, sub.GlowLive)
-			if err != nil {
-				return nil, err
-			}
-			o.glowUpdate = u
-			o.bulk = bulkKey(c, u)
-			if u.Endpoints != nil {
-				o.freedEndpoints = slices.Clone(sub.GlowLive.EndpointIDs)
-			}
-		case plan.ActionDelete:
-			l := sub.GlowLive
-			if c.ID == "" || l == nil {
-				return nil, fmt.Errorf("%s: the plan deletes it but names no live object", c.Address)
-			}
-			for _, label := range slices.Sorted(maps.Keys(l.Keys)) {
-				if id := l.Keys[label].KeyID; id != "" {
-					o.keyIDs = append(o.keyIDs, id)
-				}
-			}
-			o.freedEndpoints = slices.Clone(l.EndpointIDs)
-		}
+		err = o.buildGlow()
 	case objects.TypeGateflowProvider:
-		switch c.Action() {
-		case plan.ActionCreate:
-			gw := sub.GateflowDesired
-			if gw == nil {
-				return nil, fmt.Errorf("%s: the plan configures it but names no desired object", c.Address)
-			}
-			o.gateflowEnabled = gw.Enabled
-			o.gateflowCreate = &crud.GateflowSpec{ProviderID: gw.ProviderID, Enabled: gw.Enabled, Settings: maps.Clone(gw.Settings)}
-			o.credentials = maps.Clone(gw.Credentials)
-			if len(o.credentials) == 0 {
-				return nil, fmt.Errorf("%s: configuring a Gateflow provider needs credentials", c.Address)
-			}
-		case plan.ActionUpdate:
-			gw, l := sub.GateflowDesired, sub.GateflowLive
-			if gw == nil || l == nil {
-				return nil, fmt.Errorf("%s: the plan updates it but names no desired or live object", c.Address)
-			}
-			o.gateflowEnabled = gw.Enabled
-			u := &crud.GateflowUpdate{ProviderID: c.ID, ExpectedUpdatedAt: l.UpdatedAt, ExpectedCredentialsUpdatedAt: l.CredentialsUpdatedAt, Guard: true}
-			for _, f := range c.Fields {
-				switch f.Field {
-				case "enabled":
-					on := gw.Enabled
-					u.Enabled = &on
-				case "settings":
-					s := maps.Clone(gw.Settings)
-					if s == nil {
-						s = map[string]any{}
-					}
-					u.Settings = &s
-					u.LiveSettings = maps.Clone(l.Settings)
-				case "credentials":
-					o.credentials = maps.Clone(gw.Credentials)
-				default:
-					return nil, fmt.Errorf("%s: the plan changes field %q, which apply does not know", c.Address, f.Field)
-				}
-			}
-			o.gateflowUpdate = u
-		case plan.ActionDelete:
-		}
+		err = o.buildGateflow()
 	default:
 		return nil, fmt.Errorf("%s: unknown resource type %q", c.Address, c.Type)
 	}
+	if err != nil {
+		return nil, err
+	}
 	return o, nil
+}
+
+// buildGlow fills in a Glow provider's create, update or delete.
+func (o *op) buildGlow() error {
+	c, sub := o.change, o.change.Subjects
+	switch c.Action() {
+	case plan.ActionCreate:
+		g := sub.GlowDesired
+		if g == nil {
+			return fmt.Errorf("%s: the plan creates it but names no desired object", c.Address)
+		}
+		o.glowCreate = glowCreateSpec(c, g)
+	case plan.ActionUpdate:
+		if sub.GlowDesired == nil || sub.GlowLive == nil {
+			return fmt.Errorf("%s: the plan updates it but names no desired or live object", c.Address)
+		}
+		u, err := glowUpdate(c, sub.GlowDesired, sub.GlowLive)
+		if err != nil {
+			return err
+		}
+		o.glowUpdate = u
+		o.bulk = bulkKey(c, u)
+		if u.Endpoints != nil {
+			o.freedEndpoints = slices.Clone(sub.GlowLive.EndpointIDs)
+		}
+	case plan.ActionDelete:
+		l := sub.GlowLive
+		if c.ID == "" || l == nil {
+			return fmt.Errorf("%s: the plan deletes it but names no live object", c.Address)
+		}
+		for _, label := range slices.Sorted(maps.Keys(l.Keys)) {
+			if id := l.Keys[label].KeyID; id != "" {
+				o.keyIDs = append(o.keyIDs, id)
+			}
+		}
+		o.freedEndpoints = slices.Clone(l.EndpointIDs)
+	}
+	return nil
+}
+
+// glowCreateSpec is the provider g to create, its keys in label order.
+func glowCreateSpec(c *plan.Change, g *objects.GlowProvider) *crud.ProviderSpec {
+	spec := &crud.ProviderSpec{
+		Name: g.Name, Description: g.Description,
+		Departments: slices.Clone(g.Departments.Normalized()),
+		Endpoints:   slices.Clone(g.Endpoints.Normalized()),
+		Values:      maps.Clone(g.Values),
+		Marker:      c.Marker,
+	}
+	for _, label := range slices.Sorted(maps.Keys(g.Keys)) {
+		spec.Keys = append(spec.Keys, crud.Key{Label: label, Source: g.Keys[label].Source})
+	}
+	return spec
+}
+
+// buildGateflow fills in a Gateflow provider's configure or update; a
+// delete needs only the change's ID.
+func (o *op) buildGateflow() error {
+	c, sub := o.change, o.change.Subjects
+	switch c.Action() {
+	case plan.ActionCreate:
+		gw := sub.GateflowDesired
+		if gw == nil {
+			return fmt.Errorf("%s: the plan configures it but names no desired object", c.Address)
+		}
+		o.gateflowEnabled = gw.Enabled
+		o.gateflowCreate = &crud.GateflowSpec{ProviderID: gw.ProviderID, Enabled: gw.Enabled, Settings: maps.Clone(gw.Settings)}
+		o.credentials = maps.Clone(gw.Credentials)
+		if len(o.credentials) == 0 {
+			return fmt.Errorf("%s: configuring a Gateflow provider needs credentials", c.Address)
+		}
+	case plan.ActionUpdate:
+		gw, l := sub.GateflowDesired, sub.GateflowLive
+		if gw == nil || l == nil {
+			return fmt.Errorf("%s: the plan updates it but names no desired or live object", c.Address)
+		}
+		o.gateflowEnabled = gw.Enabled
+		return o.buildGateflowUpdate(gw, l)
+	case plan.ActionDelete:
+	}
+	return nil
+}
+
+// buildGateflowUpdate sends the fields the plan changes, guarded by the
+// live provider's timestamps; credentials are sent only when they change.
+func (o *op) buildGateflowUpdate(gw, l *objects.GateflowProvider) error {
+	c := o.change
+	u := &crud.GateflowUpdate{ProviderID: c.ID, ExpectedUpdatedAt: l.UpdatedAt, ExpectedCredentialsUpdatedAt: l.CredentialsUpdatedAt, Guard: true}
+	for _, f := range c.Fields {
+		switch f.Field {
+		case "enabled":
+			on := gw.Enabled
+			u.Enabled = &on
+		case "settings":
+			s := maps.Clone(gw.Settings)
+			if s == nil {
+				s = map[string]any{}
+			}
+			u.Settings = &s
+			u.LiveSettings = maps.Clone(l.Settings)
+		case "credentials":
+			o.credentials = maps.Clone(gw.Credentials)
+		default:
+			return fmt.Errorf("%s: the plan changes field %q, which apply does not know", c.Address, f.Field)
+		}
+	}
+	o.gateflowUpdate = u
+	return nil
 }
 
 func glowUpdate(c *plan.Change, g, l *objects.GlowProvider) (*crud.Update, error) {

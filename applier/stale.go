@@ -115,6 +115,26 @@ func checkStale(ctx context.Context, p *plan.Plan, ops []*op, deps Deps) error {
 }
 
 func staleGlow(ctx context.Context, c *glow.Client, ops []*op, add func(string, string, ...any)) error {
+	live, all, err := readLiveGlow(ctx, c, ops)
+	if err != nil {
+		return err
+	}
+	for _, o := range ops {
+		switch o.change.Action() {
+		case plan.ActionCreate:
+			staleGlowCreate(o, all, add)
+		case plan.ActionUpdate, plan.ActionDelete:
+			staleGlowExisting(o.change, live, add)
+		}
+	}
+	return nil
+}
+
+// readLiveGlow reads the Glow providers the ops change, by ID. A create
+// needs every provider (all), to find one that now takes its place; so do
+// more updates than glowSearchThreshold, for which one search is cheaper
+// than a get each. A provider not found is absent from live.
+func readLiveGlow(ctx context.Context, c *glow.Client, ops []*op) (live map[string]*glow.Provider, all []glow.Provider, err error) {
 	var ids []string
 	creates := false
 	for _, o := range ops {
@@ -124,56 +144,57 @@ func staleGlow(ctx context.Context, c *glow.Client, ops []*op, add func(string, 
 			ids = append(ids, o.change.ID)
 		}
 	}
-	live := map[string]*glow.Provider{}
-	var all []glow.Provider
+	live = map[string]*glow.Provider{}
 	if creates || len(ids) > glowSearchThreshold {
-		var err error
 		if all, err = api.Collect(c.Search(ctx, glow.SearchRequest{})); err != nil {
-			return err
+			return nil, nil, err
 		}
 		for i := range all {
 			live[all[i].ID] = &all[i]
 		}
-	} else {
-		for _, id := range ids {
-			d, err := c.GetProvider(ctx, id)
-			if errors.Is(err, api.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			live[id] = &d.Provider
+		return live, all, nil
+	}
+	for _, id := range ids {
+		d, err := c.GetProvider(ctx, id)
+		if errors.Is(err, api.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		live[id] = &d.Provider
+	}
+	return live, nil, nil
+}
+
+// staleGlowCreate reports a live provider that now carries the marker the
+// create would write, or that now has its name in its departments.
+func staleGlowCreate(o *op, all []glow.Provider, add func(string, string, ...any)) {
+	ch, spec := o.change, o.glowCreate
+	want := objects.NewSet(spec.Departments...)
+	for _, lp := range all {
+		_, own := objects.SplitMarker(lp.Values)
+		switch {
+		case spec.Marker != nil && own.OwnedBy(spec.Marker.Identity()) && own.Marker.Address == spec.Marker.Address:
+			add(ch.Address, "Glow provider %s (%q) now carries this configuration's ownership marker for it; the plan creates one", lp.ID, lp.Name)
+		case lp.Name == spec.Name && objects.SameNameScope(want, objects.NewSet(lp.DepartmentIDs...)):
+			add(ch.Address, "Glow provider %s named %q now exists in its departments; the plan creates one", lp.ID, lp.Name)
 		}
 	}
-	for _, o := range ops {
-		ch := o.change
-		switch ch.Action() {
-		case plan.ActionCreate:
-			spec := o.glowCreate
-			want := objects.NewSet(spec.Departments...)
-			for _, lp := range all {
-				_, own := objects.SplitMarker(lp.Values)
-				switch {
-				case spec.Marker != nil && own.OwnedBy(spec.Marker.Identity()) && own.Marker.Address == spec.Marker.Address:
-					add(ch.Address, "Glow provider %s (%q) now carries this configuration's ownership marker for it; the plan creates one", lp.ID, lp.Name)
-				case lp.Name == spec.Name && objects.SameNameScope(want, objects.NewSet(lp.DepartmentIDs...)):
-					add(ch.Address, "Glow provider %s named %q now exists in its departments; the plan creates one", lp.ID, lp.Name)
-				}
-			}
-		case plan.ActionUpdate, plan.ActionDelete:
-			lp, ok := live[ch.ID]
-			switch {
-			case !ok && ch.Action() == plan.ActionDelete:
-				// Already gone: the delete's goal holds.
-			case !ok:
-				add(ch.Address, "Glow provider %s was deleted", ch.ID)
-			case lp.Version != ch.LiveVersion:
-				add(ch.Address, "Glow provider %s is at version %d; the plan read version %d", ch.ID, lp.Version, ch.LiveVersion)
-			}
-		}
+}
+
+// staleGlowExisting reports a provider the plan updates or deletes that
+// was deleted, or moved to another version, since the plan read it.
+func staleGlowExisting(ch *plan.Change, live map[string]*glow.Provider, add func(string, string, ...any)) {
+	lp, ok := live[ch.ID]
+	switch {
+	case !ok && ch.Action() == plan.ActionDelete:
+		// Already gone: the delete's goal holds.
+	case !ok:
+		add(ch.Address, "Glow provider %s was deleted", ch.ID)
+	case lp.Version != ch.LiveVersion:
+		add(ch.Address, "Glow provider %s is at version %d; the plan read version %d", ch.ID, lp.Version, ch.LiveVersion)
 	}
-	return nil
 }
 
 func staleGateflow(ctx context.Context, deps Deps, o *op, add func(string, string, ...any)) error {

@@ -99,90 +99,128 @@ func ParseTarget(s string) (Target, error) {
 	if diags.HasErrors() {
 		return Target{}, fmt.Errorf("invalid address %q: %s", s, diags[0].Summary)
 	}
-	var t Target
-	want := "want TYPE.NAME, TYPE.NAME[\"KEY\"], or either after module.NAME or module.NAME[\"KEY\"]"
-	step := func(i int) (string, bool) {
-		if i == 0 {
-			if r, ok := trav[0].(hcl.TraverseRoot); ok {
-				return r.Name, true
-			}
-			return "", false
+	p := targetTraversal{src: s, trav: trav}
+	module, i, err := p.moduleSteps()
+	if err != nil {
+		return Target{}, err
+	}
+	t := Target{Module: module}
+	if i == len(trav) {
+		if len(t.Module) == 0 {
+			return Target{}, p.invalid(targetForms)
 		}
-		if a, ok := trav[i].(hcl.TraverseAttr); ok {
-			return a.Name, true
+		return t, nil
+	}
+	if t.Resource, err = p.resource(i, ModulePath(t.Module)); err != nil {
+		return Target{}, err
+	}
+	return t, nil
+}
+
+// targetForms is what ParseTarget accepts, for its errors.
+const targetForms = "want TYPE.NAME, TYPE.NAME[\"KEY\"], or either after module.NAME or module.NAME[\"KEY\"]"
+
+// targetTraversal is an address being read by ParseTarget: src for its
+// errors, trav its parsed steps.
+type targetTraversal struct {
+	src  string
+	trav hcl.Traversal
+}
+
+func (p targetTraversal) invalid(why string) error {
+	return fmt.Errorf("invalid address %q: %s", p.src, why)
+}
+
+// name is the identifier at step i: the root or an attribute, not an index.
+func (p targetTraversal) name(i int) (string, bool) {
+	if i == 0 {
+		if r, ok := p.trav[0].(hcl.TraverseRoot); ok {
+			return r.Name, true
 		}
 		return "", false
 	}
-	key := func(i int) (string, bool, error) {
-		if i >= len(trav) {
-			return "", false, nil
-		}
-		idx, ok := trav[i].(hcl.TraverseIndex)
-		if !ok {
-			return "", false, nil
-		}
-		if idx.Key.Type() != cty.String {
-			return "", false, fmt.Errorf("invalid address %q: the instance key must be a quoted string", s)
-		}
-		return idx.Key.AsString(), true, nil
+	if a, ok := p.trav[i].(hcl.TraverseAttr); ok {
+		return a.Name, true
 	}
+	return "", false
+}
+
+// key is the instance key at step i, if there is an index there; an index
+// that is not a string is an error.
+func (p targetTraversal) key(i int) (string, bool, error) {
+	if i >= len(p.trav) {
+		return "", false, nil
+	}
+	idx, ok := p.trav[i].(hcl.TraverseIndex)
+	if !ok {
+		return "", false, nil
+	}
+	if idx.Key.Type() != cty.String {
+		return "", false, p.invalid("the instance key must be a quoted string")
+	}
+	return idx.Key.AsString(), true, nil
+}
+
+// moduleSteps reads the leading module.NAME and module.NAME["KEY"] steps,
+// returning them and the index of the first step after them.
+func (p targetTraversal) moduleSteps() ([]ModuleStep, int, error) {
+	var steps []ModuleStep
 	i := 0
-	for i < len(trav) {
-		root, ok := step(i)
+	for i < len(p.trav) {
+		root, ok := p.name(i)
 		if !ok {
-			return Target{}, fmt.Errorf("invalid address %q: %s", s, want)
+			return nil, 0, p.invalid(targetForms)
 		}
 		if root != "module" {
 			break
 		}
-		if i+1 >= len(trav) {
-			return Target{}, fmt.Errorf("invalid address %q: module must be followed by the module call's name, like module.NAME", s)
+		if i+1 >= len(p.trav) {
+			return nil, 0, p.invalid("module must be followed by the module call's name, like module.NAME")
 		}
-		name, ok := step(i + 1)
+		name, ok := p.name(i + 1)
 		if !ok {
-			return Target{}, fmt.Errorf("invalid address %q: %s", s, want)
+			return nil, 0, p.invalid(targetForms)
 		}
-		k, hasKey, err := key(i + 2)
+		k, hasKey, err := p.key(i + 2)
 		if err != nil {
-			return Target{}, err
+			return nil, 0, err
 		}
-		t.Module = append(t.Module, ModuleStep{Name: name, Key: k, HasKey: hasKey})
+		steps = append(steps, ModuleStep{Name: name, Key: k, HasKey: hasKey})
 		i += 2
 		if hasKey {
 			i++
 		}
 	}
-	if i == len(trav) {
-		if len(t.Module) == 0 {
-			return Target{}, fmt.Errorf("invalid address %q: %s", s, want)
-		}
-		return t, nil
-	}
-	rest := len(trav) - i
+	return steps, i, nil
+}
+
+// resource reads the TYPE.NAME or TYPE.NAME["KEY"] that steps i on are, in
+// the module instance module.
+func (p targetTraversal) resource(i int, module string) (*Address, error) {
+	rest := len(p.trav) - i
 	if rest < 2 || rest > 3 {
-		return Target{}, fmt.Errorf("invalid address %q: %s", s, want)
+		return nil, p.invalid(targetForms)
 	}
-	typ, _ := step(i)
+	typ, _ := p.name(i)
 	if typ != GlowProviderType && typ != GateflowProviderType {
-		return Target{}, fmt.Errorf("invalid address %q: type must be %s or %s", s, GlowProviderType, GateflowProviderType)
+		return nil, p.invalid(fmt.Sprintf("type must be %s or %s", GlowProviderType, GateflowProviderType))
 	}
-	name, ok := step(i + 1)
+	name, ok := p.name(i + 1)
 	if !ok {
-		return Target{}, fmt.Errorf("invalid address %q: want TYPE.NAME", s)
+		return nil, p.invalid("want TYPE.NAME")
 	}
-	a := Address{Type: typ, Name: name, Module: ModulePath(t.Module)}
+	a := Address{Type: typ, Name: name, Module: module}
 	if rest == 3 {
-		k, hasKey, err := key(i + 2)
+		k, hasKey, err := p.key(i + 2)
 		if err != nil {
-			return Target{}, err
+			return nil, err
 		}
 		if !hasKey {
-			return Target{}, fmt.Errorf("invalid address %q: the instance key must be a quoted string", s)
+			return nil, p.invalid("the instance key must be a quoted string")
 		}
 		a.Key, a.HasKey = k, true
 	}
-	t.Resource = &a
-	return t, nil
+	return &a, nil
 }
 
 // String renders the target as ParseTarget reads it.

@@ -239,9 +239,16 @@ glow_provider "a" {
 	}
 
 	_, diags = Load(dir, LoadOptions{Env: noEnv})
-	if len(diags) != 1 || diags[0].Summary != "No value for required variables" ||
-		!strings.Contains(diags[0].Detail, `"departments" and "region"`) || !strings.Contains(diags[0].Detail, "SWITCHBOARD_VAR_region") {
-		t.Fatalf("missing: %s", diags)
+	if len(diags) != 1 {
+		t.Fatalf("missing: %d diagnostics, want 1: %s", len(diags), diags)
+	}
+	if want := "No value for required variables"; diags[0].Summary != want {
+		t.Errorf("missing: summary %q, want %q", diags[0].Summary, want)
+	}
+	for _, want := range []string{`"departments" and "region"`, "SWITCHBOARD_VAR_region"} {
+		if !strings.Contains(diags[0].Detail, want) {
+			t.Errorf("missing: detail %q does not contain %q", diags[0].Detail, want)
+		}
 	}
 
 	_, diags = Load(dir, LoadOptions{Env: noEnv, Vars: map[string]string{"departments": `[]`, "region": "us", "nope": "x"}})

@@ -34,8 +34,17 @@ func checkDiags(t *testing.T, diags hcl.Diagnostics, want ...diagAt) {
 		if d.Subject != nil {
 			file, line = filepath.Base(d.Subject.Filename), d.Subject.Start.Line
 		}
-		if d.Summary != w.summary || !strings.Contains(d.Detail, w.detail) || file != w.file || line != w.line {
-			t.Errorf("diagnostic %d:\n got %q at %s:%d: %s\nwant %q at %s:%d containing %q", i, d.Summary, file, line, d.Detail, w.summary, w.file, w.line, w.detail)
+		if d.Summary != w.summary {
+			t.Errorf("diagnostic %d: summary %q, want %q", i, d.Summary, w.summary)
+		}
+		if !strings.Contains(d.Detail, w.detail) {
+			t.Errorf("diagnostic %d (%s): detail %q does not contain %q", i, d.Summary, d.Detail, w.detail)
+		}
+		if file != w.file {
+			t.Errorf("diagnostic %d (%s): in file %q, want %q", i, d.Summary, file, w.file)
+		}
+		if line != w.line {
+			t.Errorf("diagnostic %d (%s): at line %d, want %d", i, d.Summary, line, w.line)
 		}
 	}
 }

@@ -174,51 +174,15 @@ func (l *loader) fileSetFunc() function.Function {
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "%s", err)
 			}
-			patterns, err := expandBraces(pattern)
+			segs, err := fileSetPatterns(pattern)
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(1, "%s", err)
-			}
-			var segs [][]string
-			for _, p := range patterns {
-				s := strings.Split(p, "/")
-				for _, seg := range s {
-					if _, err := path.Match(seg, ""); err != nil {
-						return cty.NilVal, function.NewArgErrorf(1, "invalid pattern %q: %s", pattern, err)
-					}
-				}
-				segs = append(segs, s)
 			}
 			info, err := fs.Stat(l.fsys, base)
 			if err != nil || !info.IsDir() {
 				return cty.SetValEmpty(cty.String), nil
 			}
-			var found []cty.Value
-			seen := 0
-			err = fs.WalkDir(l.fsys, base, func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if seen++; seen > maxFilesetEntries {
-					return fmt.Errorf("%q holds more than %d entries", given, maxFilesetEntries)
-				}
-				if !d.Type().IsRegular() {
-					return nil
-				}
-				rel := strings.TrimPrefix(p, base+"/")
-				if base == "." {
-					rel = p
-				}
-				for _, s := range segs {
-					if matchSegments(s, strings.Split(rel, "/")) {
-						if _, err := l.readSource(p, MaxFileFunctionSize); err != nil {
-							return fmt.Errorf("%q %s", p, err)
-						}
-						found = append(found, cty.StringVal(rel))
-						break
-					}
-				}
-				return nil
-			})
+			found, err := l.fileSetMatches(given, base, segs)
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "%s", err)
 			}
@@ -228,6 +192,61 @@ func (l *loader) fileSetFunc() function.Function {
 			return cty.SetVal(found), nil
 		},
 	})
+}
+
+// fileSetPatterns expands a fileset pattern's braces and splits each
+// alternative into its path segments, checking every segment's syntax
+// before any directory is read.
+func fileSetPatterns(pattern string) ([][]string, error) {
+	patterns, err := expandBraces(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var segs [][]string
+	for _, p := range patterns {
+		s := strings.Split(p, "/")
+		for _, seg := range s {
+			if _, err := path.Match(seg, ""); err != nil {
+				return nil, fmt.Errorf("invalid pattern %q: %s", pattern, err)
+			}
+		}
+		segs = append(segs, s)
+	}
+	return segs, nil
+}
+
+// fileSetMatches walks the directory base (given is how the call named
+// it) and reads and returns, relative to base, the regular files matching
+// any of the patterns' segments, within maxFilesetEntries.
+func (l *loader) fileSetMatches(given, base string, segs [][]string) ([]cty.Value, error) {
+	var found []cty.Value
+	seen := 0
+	err := fs.WalkDir(l.fsys, base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if seen++; seen > maxFilesetEntries {
+			return fmt.Errorf("%q holds more than %d entries", given, maxFilesetEntries)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel := strings.TrimPrefix(p, base+"/")
+		if base == "." {
+			rel = p
+		}
+		for _, s := range segs {
+			if matchSegments(s, strings.Split(rel, "/")) {
+				if _, err := l.readSource(p, MaxFileFunctionSize); err != nil {
+					return fmt.Errorf("%q %s", p, err)
+				}
+				found = append(found, cty.StringVal(rel))
+				break
+			}
+		}
+		return nil
+	})
+	return found, err
 }
 
 // matchSegments matches a path's segments against a pattern's: "**"

@@ -71,8 +71,13 @@ func TestFunctionsMatchTerraform(t *testing.T) {
 		if dev, ok := terraformDeviations[expr]; ok {
 			l := &loader{dir: dir, fsys: root.FS(), read: map[string][]byte{}, secrets: map[string]struct{}{}, opts: LoadOptions{Env: noEnv}}
 			got, gotErr := evalJSON(l, expr)
-			if dev.err != "" && !strings.Contains(gotErr, dev.err) || dev.err == "" && (got != dev.json || gotErr != "") {
-				t.Errorf("%s = %s (error %q); want %s%s, deliberately unlike Terraform 1.11: %s", expr, got, gotErr, dev.json, dev.err, dev.why)
+			switch {
+			case dev.err != "" && !strings.Contains(gotErr, dev.err):
+				t.Errorf("%s: error %q (value %s), want an error containing %q, deliberately unlike Terraform 1.11: %s", expr, gotErr, got, dev.err, dev.why)
+			case dev.err == "" && gotErr != "":
+				t.Errorf("%s: error %q, want %s, deliberately unlike Terraform 1.11: %s", expr, gotErr, dev.json, dev.why)
+			case dev.err == "" && got != dev.json:
+				t.Errorf("%s = %s, want %s, deliberately unlike Terraform 1.11: %s", expr, got, dev.json, dev.why)
 			}
 			continue
 		}

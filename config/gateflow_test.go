@@ -32,9 +32,21 @@ func checkDiagsAt(t *testing.T, src string, diags hcl.Diagnostics, want ...diagA
 			t.Errorf("diagnostic %d (%s) has no subject", i, d.Summary)
 			continue
 		}
+		if d.Summary != w.summary {
+			t.Errorf("diagnostic %d: summary %q, want %q", i, d.Summary, w.summary)
+		}
+		if !strings.Contains(d.Detail, w.detail) {
+			t.Errorf("diagnostic %d (%s): detail %q does not contain %q", i, d.Summary, d.Detail, w.detail)
+		}
+		if file := filepath.Base(d.Subject.Filename); file != "main.hcl" {
+			t.Errorf("diagnostic %d (%s): in file %q, want main.hcl", i, d.Summary, file)
+		}
 		s := d.Subject.Start
-		if d.Summary != w.summary || !strings.Contains(d.Detail, w.detail) || filepath.Base(d.Subject.Filename) != "main.hcl" || s.Line != line || s.Column != col {
-			t.Errorf("diagnostic %d:\n got %q at %s: %s\nwant %q at main.hcl:%d,%d containing %q", i, d.Summary, d.Subject, d.Detail, w.summary, line, col, w.detail)
+		if s.Line != line {
+			t.Errorf("diagnostic %d (%s): at line %d, want %d (where %q is)", i, d.Summary, s.Line, line, w.at)
+		}
+		if s.Column != col {
+			t.Errorf("diagnostic %d (%s): at column %d, want %d (where %q is)", i, d.Summary, s.Column, col, w.at)
 		}
 	}
 }

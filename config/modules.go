@@ -301,6 +301,29 @@ func (l *loader) evalModules(cfg *Config) {
 	if len(l.moduleBlocks) == 0 {
 		return
 	}
+	calls, order := l.moduleCalls()
+	w := &moduleCallWalk{
+		l: l, cfg: cfg, calls: calls,
+		attrsOf: map[string]hcl.Attributes{},
+		deps:    map[string][]string{},
+		values:  map[string]cty.Value{},
+		state:   map[string]int{},
+	}
+	for _, name := range order {
+		attrs, diags := calls[name].Body.JustAttributes()
+		l.diags = append(l.diags, diags...)
+		w.attrsOf[name] = attrs
+		w.deps[name] = moduleCallDeps(attrs, calls)
+	}
+	for _, name := range order {
+		w.visit(name)
+	}
+	l.ctx.Variables["module"] = objectOf(w.values)
+}
+
+// moduleCalls returns this module's calls by name, and their names in
+// declaration order, reporting invalid and duplicate names.
+func (l *loader) moduleCalls() (map[string]*hcl.Block, []string) {
 	calls := map[string]*hcl.Block{}
 	var order []string
 	for _, b := range l.moduleBlocks {
@@ -326,72 +349,141 @@ func (l *loader) evalModules(cfg *Config) {
 		calls[name] = b
 		order = append(order, name)
 	}
-	attrsOf := map[string]hcl.Attributes{}
-	deps := map[string][]string{}
-	for _, name := range order {
-		attrs, diags := calls[name].Body.JustAttributes()
-		l.diags = append(l.diags, diags...)
-		attrsOf[name] = attrs
-		for _, a := range attrs {
-			for _, t := range a.Expr.Variables() {
-				if t.RootName() != "module" || len(t) < 2 {
-					continue
-				}
-				if ta, ok := t[1].(hcl.TraverseAttr); ok && calls[ta.Name] != nil {
-					deps[name] = append(deps[name], ta.Name)
-				}
+	return calls, order
+}
+
+// moduleCallDeps lists the calls whose outputs a call's arguments refer
+// to (module.NAME), which must be evaluated before it.
+func moduleCallDeps(attrs hcl.Attributes, calls map[string]*hcl.Block) []string {
+	var deps []string
+	for _, a := range attrs {
+		for _, t := range a.Expr.Variables() {
+			if t.RootName() != "module" || len(t) < 2 {
+				continue
+			}
+			if ta, ok := t[1].(hcl.TraverseAttr); ok && calls[ta.Name] != nil {
+				deps = append(deps, ta.Name)
 			}
 		}
 	}
-	values := map[string]cty.Value{}
-	state := map[string]int{}
-	var stack []string
-	var visit func(name string)
-	visit = func(name string) {
-		switch state[name] {
-		case 2:
-			return
-		case 1:
-			i := len(stack) - 1
-			for stack[i] != name {
-				i--
-			}
-			cycle := append(append([]string(nil), stack[i:]...), name)
-			for j := range cycle {
-				cycle[j] = "module." + cycle[j]
-			}
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Circular reference between module calls",
-				Detail:   fmt.Sprintf("The module calls refer to each other's outputs in a cycle: %s.", strings.Join(cycle, " → ")),
-				Subject:  calls[name].DefRange.Ptr(),
-			})
-			values[name] = cty.DynamicVal
-			return
-		}
-		state[name] = 1
-		stack = append(stack, name)
-		for _, d := range deps[name] {
-			visit(d)
-		}
-		stack = stack[:len(stack)-1]
-		state[name] = 2
-		if _, done := values[name]; done {
-			return
-		}
-		l.ctx.Variables["module"] = objectOf(values)
-		values[name] = l.callModule(cfg, calls[name], attrsOf[name])
+	return deps
+}
+
+// moduleCallWalk evaluates module calls depth first along their
+// dependencies, so that each sees the outputs of those it refers to.
+type moduleCallWalk struct {
+	l       *loader
+	cfg     *Config
+	calls   map[string]*hcl.Block
+	attrsOf map[string]hcl.Attributes
+	deps    map[string][]string
+	values  map[string]cty.Value // the outputs of the calls evaluated
+	state   map[string]int       // 1 while a call's dependencies are visited, 2 after
+	stack   []string             // the calls being visited, outermost first
+}
+
+func (w *moduleCallWalk) visit(name string) {
+	switch w.state[name] {
+	case 2:
+		return
+	case 1:
+		w.reportCycle(name)
+		w.values[name] = cty.DynamicVal
+		return
 	}
-	for _, name := range order {
-		visit(name)
+	w.state[name] = 1
+	w.stack = append(w.stack, name)
+	for _, d := range w.deps[name] {
+		w.visit(d)
 	}
-	l.ctx.Variables["module"] = objectOf(values)
+	w.stack = w.stack[:len(w.stack)-1]
+	w.state[name] = 2
+	if _, done := w.values[name]; done {
+		return
+	}
+	w.l.ctx.Variables["module"] = objectOf(w.values)
+	w.values[name] = w.l.callModule(w.cfg, w.calls[name], w.attrsOf[name])
+}
+
+// reportCycle reports the cycle that visiting name again closes.
+func (w *moduleCallWalk) reportCycle(name string) {
+	i := len(w.stack) - 1
+	for w.stack[i] != name {
+		i--
+	}
+	cycle := append(append([]string(nil), w.stack[i:]...), name)
+	for j := range cycle {
+		cycle[j] = "module." + cycle[j]
+	}
+	w.l.diags = append(w.l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Circular reference between module calls",
+		Detail:   fmt.Sprintf("The module calls refer to each other's outputs in a cycle: %s.", strings.Join(cycle, " → ")),
+		Subject:  w.calls[name].DefRange.Ptr(),
+	})
 }
 
 // callModule evaluates every instance of one module call. Its value is
 // the outputs: an object, or a map of objects by for_each key.
 func (l *loader) callModule(cfg *Config, b *hcl.Block, attrs hcl.Attributes) cty.Value {
 	name := b.Labels[0]
+	src, ok := l.checkModuleCallArgs(b, attrs)
+	if !ok {
+		return cty.DynamicVal
+	}
+	dir, ok := l.moduleSource(src)
+	if !ok {
+		return cty.DynamicVal
+	}
+	stack := append(append([]string(nil), l.callStack...), l.moduleDir)
+	if !l.checkModuleNesting(name, b, src, dir, stack) {
+		return cty.DynamicVal
+	}
+	files, ok := l.moduleFiles(dir, src.Expr.Range())
+	if !ok {
+		return cty.DynamicVal
+	}
+	insts, none, ok := l.moduleCallInstances(attrs)
+	if !ok {
+		return none
+	}
+	sh := l.sharedState()
+	outs := map[string]cty.Value{}
+	for _, inst := range insts {
+		sh.instances++
+		if sh.instances > MaxModuleInstances {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Too many module instances",
+				Detail:   fmt.Sprintf("A configuration evaluates at most %d module instances.", MaxModuleInstances),
+				Subject:  b.DefRange.Ptr(),
+			})
+			return cty.DynamicVal
+		}
+		args, ok := l.moduleCallArgs(attrs, inst)
+		if !ok {
+			continue
+		}
+		step := ModuleStep{Name: name, Key: inst.key, HasKey: inst.hasKey}
+		modPath := step.String()
+		if l.modulePath != "" {
+			modPath = l.modulePath + "." + modPath
+		}
+		out := l.runModule(cfg, modPath, dir, stack, args, b.DefRange, files)
+		if !inst.hasKey {
+			return out
+		}
+		outs[inst.key] = out
+	}
+	if len(insts) == 1 && !insts[0].hasKey {
+		return cty.DynamicVal
+	}
+	return objectOf(outs)
+}
+
+// checkModuleCallArgs returns a call's source, reporting a missing one and
+// the Terraform meta-arguments a Switchboard module call does not take.
+func (l *loader) checkModuleCallArgs(b *hcl.Block, attrs hcl.Attributes) (*hcl.Attribute, bool) {
 	src := attrs["source"]
 	if src == nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
@@ -400,7 +492,7 @@ func (l *loader) callModule(cfg *Config, b *hcl.Block, attrs hcl.Attributes) cty
 			Detail:   "A module call needs source: the module's directory, a local path starting with ./ or ../.",
 			Subject:  b.DefRange.Ptr(),
 		})
-		return cty.DynamicVal
+		return nil, false
 	}
 	for _, k := range slices.Sorted(maps.Keys(moduleCallReserved)) {
 		if a := attrs[k]; a != nil {
@@ -410,14 +502,16 @@ func (l *loader) callModule(cfg *Config, b *hcl.Block, attrs hcl.Attributes) cty
 				Detail:   moduleCallReserved[k],
 				Subject:  a.NameRange.Ptr(),
 			})
-			return cty.DynamicVal
+			return nil, false
 		}
 	}
-	dir, ok := l.moduleSource(src)
-	if !ok {
-		return cty.DynamicVal
-	}
-	stack := append(append([]string(nil), l.callStack...), l.moduleDir)
+	return src, true
+}
+
+// checkModuleNesting reports a call of dir from inside dir's own
+// evaluation (stack is the modules being evaluated, outermost first, this
+// one last), and calls nested deeper than MaxModuleDepth.
+func (l *loader) checkModuleNesting(name string, b *hcl.Block, src *hcl.Attribute, dir string, stack []string) bool {
 	for i, d := range stack {
 		if d != dir {
 			continue
@@ -433,7 +527,7 @@ func (l *loader) callModule(cfg *Config, b *hcl.Block, attrs hcl.Attributes) cty
 			Detail:   fmt.Sprintf("module.%s calls %s, which is already being evaluated: the module calls form a cycle (%s). A module cannot call itself, directly or through other modules.", name, l.displayPath(dir), strings.Join(chain, " → ")),
 			Subject:  src.Expr.Range().Ptr(),
 		})
-		return cty.DynamicVal
+		return false
 	}
 	if len(stack) > MaxModuleDepth {
 		l.diags = append(l.diags, &hcl.Diagnostic{
@@ -442,71 +536,48 @@ func (l *loader) callModule(cfg *Config, b *hcl.Block, attrs hcl.Attributes) cty
 			Detail:   fmt.Sprintf("Module calls nest at most %d deep.", MaxModuleDepth),
 			Subject:  b.DefRange.Ptr(),
 		})
-		return cty.DynamicVal
+		return false
 	}
-	files, ok := l.moduleFiles(dir, src.Expr.Range())
-	if !ok {
-		return cty.DynamicVal
+	return true
+}
+
+// moduleCallInstances returns a call's instances: one without a key, or
+// one per for_each element. When there are none it returns false and the
+// call's value: an empty object, or unknown after an error.
+func (l *loader) moduleCallInstances(attrs hcl.Attributes) ([]instance, cty.Value, bool) {
+	fe := attrs["for_each"]
+	if fe == nil {
+		return []instance{{}}, cty.NilVal, true
 	}
-	var insts []instance
-	if fe := attrs["for_each"]; fe != nil {
-		before := len(l.diags)
-		insts = l.instances(fe)
-		if len(insts) == 0 {
-			if l.diags[before:].HasErrors() {
-				return cty.DynamicVal
-			}
-			return cty.EmptyObjectVal
+	before := len(l.diags)
+	insts := l.instances(fe)
+	if len(insts) == 0 {
+		if l.diags[before:].HasErrors() {
+			return nil, cty.DynamicVal, false
 		}
-	} else {
-		insts = []instance{{}}
+		return nil, cty.EmptyObjectVal, false
 	}
-	sh := l.sharedState()
-	outs := map[string]cty.Value{}
-	for _, inst := range insts {
-		sh.instances++
-		if sh.instances > MaxModuleInstances {
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Too many module instances",
-				Detail:   fmt.Sprintf("A configuration evaluates at most %d module instances.", MaxModuleInstances),
-				Subject:  b.DefRange.Ptr(),
-			})
-			return cty.DynamicVal
-		}
-		ctx := l.instanceContext(inst)
-		args := map[string]moduleArg{}
-		failed := false
-		for _, a := range sortedAttrs(attrs) {
-			if a.Name == "source" || a.Name == "for_each" {
-				continue
-			}
-			val, ok := l.eval(a.Expr, ctx, inst.hasKey)
-			if !ok {
-				failed = true
-				continue
-			}
-			args[a.Name] = moduleArg{val: val, rng: a.Expr.Range()}
-		}
-		if failed {
+	return insts, cty.NilVal, true
+}
+
+// moduleCallArgs evaluates a call's arguments for one instance (each.key
+// and each.value set); false if any failed.
+func (l *loader) moduleCallArgs(attrs hcl.Attributes, inst instance) (map[string]moduleArg, bool) {
+	ctx := l.instanceContext(inst)
+	args := map[string]moduleArg{}
+	failed := false
+	for _, a := range sortedAttrs(attrs) {
+		if a.Name == "source" || a.Name == "for_each" {
 			continue
 		}
-		step := ModuleStep{Name: name, Key: inst.key, HasKey: inst.hasKey}
-		modPath := step.String()
-		if l.modulePath != "" {
-			modPath = l.modulePath + "." + modPath
+		val, ok := l.eval(a.Expr, ctx, inst.hasKey)
+		if !ok {
+			failed = true
+			continue
 		}
-		out := l.runModule(cfg, modPath, dir, stack, args, b.DefRange, files)
-		if inst.hasKey {
-			outs[inst.key] = out
-		} else {
-			return out
-		}
+		args[a.Name] = moduleArg{val: val, rng: a.Expr.Range()}
 	}
-	if len(insts) == 1 && !insts[0].hasKey {
-		return cty.DynamicVal
-	}
-	return objectOf(outs)
+	return args, !failed
 }
 
 // moduleSource checks a call's source and returns the module's directory

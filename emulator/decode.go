@@ -120,72 +120,105 @@ func checkShape(v any, t reflect.Type, path, typeCode string) error {
 	if reflect.PointerTo(t).Implements(unmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
 		return nil
 	}
-	where := path
-	if where == "" {
-		where = "the request body"
-	}
-	wrong := func() error {
-		return badInput(typeCode, path, "%s must be %s", where, kindName(t))
-	}
+	var ok bool
+	var err error
 	switch t.Kind() {
 	case reflect.Struct:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return wrong()
-		}
-		fields := jsonFields(t)
-		for _, name := range slices.Sorted(maps.Keys(obj)) {
-			ft, ok := fields[name]
-			if !ok {
-				return badInput("unknown_field", join(path, name), "unknown field %q", join(path, name))
-			}
-			if err := checkShape(obj[name], ft, join(path, name), typeCode); err != nil {
-				return err
-			}
-		}
+		ok, err = checkStructShape(v, t, path, typeCode)
 	case reflect.Map:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return wrong()
-		}
-		for _, name := range slices.Sorted(maps.Keys(obj)) {
-			if err := checkShape(obj[name], t.Elem(), join(path, name), typeCode); err != nil {
-				return err
-			}
-		}
+		ok, err = checkMapShape(v, t, path, typeCode)
 	case reflect.Slice, reflect.Array:
-		arr, ok := v.([]any)
+		ok, err = checkArrayShape(v, t, path, typeCode)
+	default:
+		ok = scalarFits(v, t.Kind())
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		where := path
+		if where == "" {
+			where = "the request body"
+		}
+		return badInput(typeCode, path, "%s must be %s", where, kindName(t))
+	}
+	return nil
+}
+
+// checkStructShape checks an object's fields, in name order, against the
+// struct's JSON fields; false if v is not an object.
+func checkStructShape(v any, t reflect.Type, path, typeCode string) (bool, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return false, nil
+	}
+	fields := jsonFields(t)
+	for _, name := range slices.Sorted(maps.Keys(obj)) {
+		ft, ok := fields[name]
 		if !ok {
-			return wrong()
+			return true, badInput("unknown_field", join(path, name), "unknown field %q", join(path, name))
 		}
-		for i, e := range arr {
-			if err := checkShape(e, t.Elem(), path+"["+strconv.Itoa(i)+"]", typeCode); err != nil {
-				return err
-			}
+		if err := checkShape(obj[name], ft, join(path, name), typeCode); err != nil {
+			return true, err
 		}
+	}
+	return true, nil
+}
+
+// checkMapShape checks an object's values, in key order, against the map's
+// element type; false if v is not an object.
+func checkMapShape(v any, t reflect.Type, path, typeCode string) (bool, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return false, nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(obj)) {
+		if err := checkShape(obj[name], t.Elem(), join(path, name), typeCode); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// checkArrayShape checks an array's elements against the slice's or
+// array's element type; false if v is not an array.
+func checkArrayShape(v any, t reflect.Type, path, typeCode string) (bool, error) {
+	arr, ok := v.([]any)
+	if !ok {
+		return false, nil
+	}
+	for i, e := range arr {
+		if err := checkShape(e, t.Elem(), path+"["+strconv.Itoa(i)+"]", typeCode); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// scalarFits reports whether a decoded scalar fits a field of kind k: an
+// integer field takes only a number that is a 64-bit integer. Kinds with
+// no JSON rule of their own (interfaces) take anything.
+func scalarFits(v any, k reflect.Kind) bool {
+	switch k {
 	case reflect.String:
-		if _, ok := v.(string); !ok {
-			return wrong()
-		}
+		_, ok := v.(string)
+		return ok
 	case reflect.Bool:
-		if _, ok := v.(bool); !ok {
-			return wrong()
-		}
+		_, ok := v.(bool)
+		return ok
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		n, ok := v.(json.Number)
 		if !ok {
-			return wrong()
+			return false
 		}
-		if _, err := strconv.ParseInt(n.String(), 10, 64); err != nil {
-			return wrong()
-		}
+		_, err := strconv.ParseInt(n.String(), 10, 64)
+		return err == nil
 	case reflect.Float32, reflect.Float64:
-		if _, ok := v.(json.Number); !ok {
-			return wrong()
-		}
+		_, ok := v.(json.Number)
+		return ok
 	}
-	return nil
+	return true
 }
 
 func kindName(t reflect.Type) string {

@@ -294,8 +294,22 @@ func TestGlowBulkUpdateAndDelete(t *testing.T) {
 	other, _ := g.createProvider(`{"name":"Other","department_ids":["live"]}`)
 
 	r := g.postf("/provider/update", `{"provider_ids":[%q,%q,"missing"],"patch":{"description":"bulk"},"expected_versions":{%q:7}}`, a, b, b).want(200)
-	if r.get("results", 0, "success") != true || r.num("results", 0, "version") != 2 ||
-		r.str("results", 1, "code") != "version_conflict" || r.str("results", 2, "code") != "not_found" {
+	failed := false
+	for _, f := range []struct {
+		name      string
+		got, want any
+	}{
+		{"results[0].success", r.get("results", 0, "success"), true},
+		{"results[0].version", r.num("results", 0, "version"), int64(2)},
+		{"results[1].code", r.str("results", 1, "code"), "version_conflict"},
+		{"results[2].code", r.str("results", 2, "code"), "not_found"},
+	} {
+		if f.got != f.want {
+			t.Errorf("bulk update: %s = %v, want %v", f.name, f.got, f.want)
+			failed = true
+		}
+	}
+	if failed {
 		t.Fatalf("bulk update: %s", r.raw)
 	}
 	r = g.postf("/provider/update", `{"all":true,"filter_department_ids":["retired"],"excluded_ids":[%q],"patch":{"values":{"state":"old"}}}`, keep).want(200)
@@ -425,8 +439,25 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 	id, _ := g.createProvider(fmt.Sprintf(`{"name":"P","endpoint_ids":[%q],"key_ids":[%q]}`, e1, key))
 
 	r := g.postf("/endpoint/delete", `{"endpoint_ids":[%q,%q,"nope"]}`, e1, e2).want(200)
-	if r.str("results", 0, "code") != "in_use" || !strings.Contains(r.str("results", 0, "message"), id) ||
-		r.get("results", 1, "success") != true || r.str("results", 2, "code") != "not_found" {
+	failed := false
+	for _, f := range []struct {
+		name      string
+		got, want any
+	}{
+		{"results[0].code", r.str("results", 0, "code"), "in_use"},
+		{"results[1].success", r.get("results", 1, "success"), true},
+		{"results[2].code", r.str("results", 2, "code"), "not_found"},
+	} {
+		if f.got != f.want {
+			t.Errorf("endpoint delete: %s = %v, want %v", f.name, f.got, f.want)
+			failed = true
+		}
+	}
+	if msg := r.str("results", 0, "message"); !strings.Contains(msg, id) {
+		t.Errorf("endpoint delete: results[0].message %q does not name the provider %s using it", msg, id)
+		failed = true
+	}
+	if failed {
 		t.Fatalf("endpoint delete: %s", r.raw)
 	}
 	r = g.postf("/key/delete", `{"key_ids":[%q]}`, key).want(200)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/switchboard-hq/switchboard/api/glow"
 )
@@ -104,104 +105,159 @@ func (s *Server) LoadSeedFile(path string) error {
 func (s *Server) LoadSeed(seed Seed) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	at := now()
-	t := &tx{}
-	endpoints, keys, providers := map[string]string{}, map[string]string{}, map[string]string{}
-	seen := map[string]bool{}
-	fresh := func(id string) (string, error) {
-		if id == "" {
-			return newID(), nil
-		}
-		if seen[id] || s.exists(id) {
-			return "", fmt.Errorf("id %s is used twice", id)
-		}
-		seen[id] = true
-		return id, nil
+	l := &seedLoad{
+		s: s, t: &tx{}, at: now(),
+		endpoints: map[string]string{}, keys: map[string]string{}, providers: map[string]string{},
+		seen: map[string]bool{}, claimed: map[string]string{},
 	}
-	for i, e := range seed.Endpoints {
+	if err := l.addEndpoints(seed.Endpoints); err != nil {
+		return err
+	}
+	if err := l.addKeys(seed.Keys); err != nil {
+		return err
+	}
+	if err := l.addProviders(seed.Providers); err != nil {
+		return err
+	}
+	if err := l.addModels(seed.Models); err != nil {
+		return err
+	}
+	if err := l.addGateflow(seed.Gateflow); err != nil {
+		return err
+	}
+	return s.commit(l.t)
+}
+
+// seedLoad is one LoadSeed: the transaction it fills, and what the seed
+// has declared so far, which later parts refer to.
+type seedLoad struct {
+	s  *Server
+	t  *tx
+	at time.Time
+	// endpoints, keys and providers map each record's id, and its name
+	// (a provider's first), to its id.
+	endpoints, keys, providers map[string]string
+	// seen are the ids the seed gives, and gateflow:NAME for each Gateflow
+	// provider it configures.
+	seen map[string]bool
+	// claimed are the seeded providers' name keys (nameKeys), to the id.
+	claimed map[string]string
+}
+
+// fresh is the id of a new record: id, if no record has it yet, or a new
+// one when id is empty.
+func (l *seedLoad) fresh(id string) (string, error) {
+	if id == "" {
+		return newID(), nil
+	}
+	if l.seen[id] || l.s.exists(id) {
+		return "", fmt.Errorf("id %s is used twice", id)
+	}
+	l.seen[id] = true
+	return id, nil
+}
+
+func (l *seedLoad) addEndpoints(eps []SeedEndpoint) error {
+	for i, e := range eps {
 		f := fmt.Sprintf("endpoints[%d]", i)
-		id, err := fresh(e.ID)
+		id, err := l.fresh(e.ID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 		if !strings.HasPrefix(e.URL, "http://") && !strings.HasPrefix(e.URL, "https://") {
 			return fmt.Errorf("%s.url: must be an absolute http or https URL", f)
 		}
-		ep := &endpointRec{Endpoint: glow.Endpoint{ID: id, Name: e.Name, URL: e.URL, CreatedAt: at}}
-		t.putEndpoint(ep)
-		endpoints[id] = id
+		ep := &endpointRec{Endpoint: glow.Endpoint{ID: id, Name: e.Name, URL: e.URL, CreatedAt: l.at}}
+		l.t.putEndpoint(ep)
+		l.endpoints[id] = id
 		if e.Name != "" {
-			endpoints[e.Name] = id
+			l.endpoints[e.Name] = id
 		}
 	}
-	for i, k := range seed.Keys {
+	return nil
+}
+
+func (l *seedLoad) addKeys(keys []SeedKey) error {
+	for i, k := range keys {
 		f := fmt.Sprintf("keys[%d]", i)
-		id, err := fresh(k.ID)
+		id, err := l.fresh(k.ID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 		if k.Name == "" || k.Value == "" {
 			return fmt.Errorf("%s: name and value are required", f)
 		}
-		t.putKey(&keyRec{ID: id, Name: k.Name, Sealed: s.store.Seal([]byte(k.Value)), CreatedAt: at})
-		keys[id] = id
-		keys[k.Name] = id
+		l.t.putKey(&keyRec{ID: id, Name: k.Name, Sealed: l.s.store.Seal([]byte(k.Value)), CreatedAt: l.at})
+		l.keys[id] = id
+		l.keys[k.Name] = id
 	}
-	resolve := func(m map[string]string, list []string, field string) ([]string, error) {
-		out := make([]string, len(list))
-		for i, ref := range list {
-			id, ok := m[ref]
-			if !ok {
-				return nil, fmt.Errorf("%s[%d]: %q is not in the seed", field, i, ref)
-			}
-			out[i] = id
-		}
-		return out, nil
-	}
-	// Providers are checked against the seed's endpoints and keys, which
-	// are not in memory before the commit: check them against the seed.
-	claimed := map[string]string{}
+	return nil
+}
+
+// addProviders checks providers by the API's rules. Their endpoints and
+// keys are not in memory before the commit, so those references are
+// checked against the seed instead.
+func (l *seedLoad) addProviders(providers []SeedProvider) error {
 	unscoped := &caller{}
-	for i, sp := range seed.Providers {
+	for i, sp := range providers {
 		f := fmt.Sprintf("providers[%d]", i)
-		id, err := fresh(sp.ID)
+		id, err := l.fresh(sp.ID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 		p := &providerRec{ID: id, Name: sp.Name, Description: sp.Description, Departments: sp.DepartmentIDs,
-			Values: sp.Values, Version: 1, CreatedAt: at, UpdatedAt: at}
-		if p.Endpoints, err = resolve(endpoints, sp.Endpoints, f+".endpoints"); err != nil {
+			Values: sp.Values, Version: 1, CreatedAt: l.at, UpdatedAt: l.at}
+		if p.Endpoints, err = resolveSeedRefs(l.endpoints, sp.Endpoints, f+".endpoints"); err != nil {
 			return err
 		}
-		if p.Keys, err = resolve(keys, sp.Keys, f+".keys"); err != nil {
+		if p.Keys, err = resolveSeedRefs(l.keys, sp.Keys, f+".keys"); err != nil {
 			return err
 		}
 		refsOnly := *p
 		refsOnly.Endpoints, refsOnly.Keys = nil, nil
-		if err := s.checkProvider(unscoped, &refsOnly, f+"."); err != nil {
+		if err := l.s.checkProvider(unscoped, &refsOnly, f+"."); err != nil {
 			return err
 		}
-		if err := s.checkName(p, f+".name", claimed); err != nil {
+		if err := l.s.checkName(p, f+".name", l.claimed); err != nil {
 			return err
 		}
 		for _, k := range nameKeys(p) {
-			claimed[k] = id
+			l.claimed[k] = id
 		}
-		t.putProvider(p)
-		providers[id] = id
-		if _, dup := providers[sp.Name]; !dup {
-			providers[sp.Name] = id
+		l.t.putProvider(p)
+		l.providers[id] = id
+		if _, dup := l.providers[sp.Name]; !dup {
+			l.providers[sp.Name] = id
 		}
 	}
-	for i, sm := range seed.Models {
+	return nil
+}
+
+// resolveSeedRefs turns the ids or names in list into ids by byRef.
+func resolveSeedRefs(byRef map[string]string, list []string, field string) ([]string, error) {
+	out := make([]string, len(list))
+	for i, ref := range list {
+		id, ok := byRef[ref]
+		if !ok {
+			return nil, fmt.Errorf("%s[%d]: %q is not in the seed", field, i, ref)
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
+// addModels adds models of the seed's providers or of providers already
+// in the emulator, by id.
+func (l *seedLoad) addModels(models []SeedModel) error {
+	for i, sm := range models {
 		f := fmt.Sprintf("models[%d]", i)
-		id, err := fresh(sm.ID)
+		id, err := l.fresh(sm.ID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
-		pid, ok := providers[sm.Provider]
+		pid, ok := l.providers[sm.Provider]
 		if !ok {
-			if _, live := s.st.providers.get(sm.Provider); !live {
+			if _, live := l.s.st.providers.get(sm.Provider); !live {
 				return fmt.Errorf("%s.provider: %q is not in the seed", f, sm.Provider)
 			}
 			pid = sm.Provider
@@ -209,17 +265,23 @@ func (s *Server) LoadSeed(seed Seed) error {
 		if sm.Name == "" {
 			return fmt.Errorf("%s.name: required", f)
 		}
-		t.putModel(&modelRec{ID: id, Name: sm.Name, ProviderID: pid, CreatedAt: at})
+		l.t.putModel(&modelRec{ID: id, Name: sm.Name, ProviderID: pid, CreatedAt: l.at})
 	}
-	for i, g := range seed.Gateflow {
+	return nil
+}
+
+// addGateflow configures Gateflow providers by the API's credential and
+// setting rules, each once.
+func (l *seedLoad) addGateflow(gateflow []SeedGateflow) error {
+	for i, g := range gateflow {
 		f := fmt.Sprintf("gateflow[%d]", i)
 		if _, ok := providerInfo[g.Provider]; !ok {
 			return fmt.Errorf("%s.provider: %q is not a Gateflow provider", f, g.Provider)
 		}
-		if _, ok := s.st.gateflow[g.Provider]; ok || seen["gateflow:"+g.Provider] {
+		if _, ok := l.s.st.gateflow[g.Provider]; ok || l.seen["gateflow:"+g.Provider] {
 			return fmt.Errorf("%s: %s is configured twice", f, g.Provider)
 		}
-		seen["gateflow:"+g.Provider] = true
+		l.seen["gateflow:"+g.Provider] = true
 		if err := checkCredentials(g.Provider, g.Credentials, "credentials."); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
@@ -230,15 +292,16 @@ func (s *Server) LoadSeed(seed Seed) error {
 		if err := checkSettings(g.Provider, settings, false); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
-		rec := &gateflowRec{ID: g.Provider, SealedCredentials: s.sealCredentials(g.Credentials), Settings: normalize(settings),
+		at := l.at
+		rec := &gateflowRec{ID: g.Provider, SealedCredentials: l.s.sealCredentials(g.Credentials), Settings: normalize(settings),
 			Disabled: g.Disabled, ConfiguredAt: at, UpdatedAt: at, CredentialsUpdatedAt: at, EnabledAt: at}
 		if g.Disabled {
 			d := at
 			rec.DisabledAt = &d
 		}
-		t.putGateflow(rec)
+		l.t.putGateflow(rec)
 	}
-	return s.commit(t)
+	return nil
 }
 
 // exists reports whether id names any Glow record.

@@ -172,9 +172,17 @@ func (s *glowGuide) draftARotation() string {
 	// Nothing live changed: the version (the provider's lock) grew, the
 	// fields and updated_at did not.
 	live := g.post("/provider/get", fill(`{"provider_id": "PROVIDER_UUID"}`, ids)).want(200)
-	if live.num("provider", "version") != 4 || live.str("provider", "updated_at") != before.str("provider", "updated_at") ||
-		live.str("provider", "key_ids", 0) != ids["KEY_UUID"] || live.str("provider", "description") != before.str("provider", "description") {
-		t.Errorf("live provider moved by a draft: before %s, after %s", before.raw, live.raw)
+	if got := live.num("provider", "version"); got != 4 {
+		t.Errorf("live provider after a draft: version = %d, want 4", got)
+	}
+	for _, f := range []struct{ name, got, want string }{
+		{"updated_at", live.str("provider", "updated_at"), before.str("provider", "updated_at")},
+		{"key_ids[0]", live.str("provider", "key_ids", 0), ids["KEY_UUID"]},
+		{"description", live.str("provider", "description"), before.str("provider", "description")},
+	} {
+		if f.got != f.want {
+			t.Errorf("live provider moved by a draft: %s = %q, want %q", f.name, f.got, f.want)
+		}
 	}
 	// "Include input_draft_id and expected_version for updates to existing drafts."
 	r = g.do("PATCH", "/provider/draft", `{"input_draft_id": "`+draftID+`", "expected_version": 4, "description": "Updated endpoint for v2 API (rev 2)"}`).want(200)
@@ -378,9 +386,21 @@ func replayListProviders(t *testing.T, gw *client) {
 		}
 	}
 	r.hasFields(r.get("providers", 0, "health"), "status", "latency_ms", "last_check")
-	if r.str("providers", 2, "name") != "Google AI" || r.str("providers", 2, "status") != "inactive" ||
-		r.get("providers", 2, "configured") != false || len(r.list("providers", 2, "models")) != 0 || r.get("providers", 2, "health") != nil {
-		t.Errorf("unconfigured google: %v", r.get("providers", 2))
+	for _, f := range []struct {
+		name      string
+		got, want any
+	}{
+		{"name", r.str("providers", 2, "name"), "Google AI"},
+		{"status", r.str("providers", 2, "status"), "inactive"},
+		{"configured", r.get("providers", 2, "configured"), false},
+		{"health", r.get("providers", 2, "health"), nil},
+	} {
+		if f.got != f.want {
+			t.Errorf("unconfigured google: %s = %v, want %v", f.name, f.got, f.want)
+		}
+	}
+	if models := r.list("providers", 2, "models"); len(models) != 0 {
+		t.Errorf("unconfigured google: models = %v, want none", models)
 	}
 }
 

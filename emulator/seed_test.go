@@ -17,8 +17,22 @@ func TestSeedFile(t *testing.T) {
 	dir := t.TempDir()
 	s, g, gw := start(t, emulator.Config{SeedFile: "testdata/seed.json", DataDir: dir})
 	p := g.post("/provider/get", `{"provider_id":"p-openai"}`).want(200)
-	if p.str("provider", "endpoint_ids", 0) != "ep-openai" || p.str("provider", "key_ids", 0) != "key-openai" ||
-		p.num("provider", "model_usage_count") != 1 || p.str("provider", "values", "temperature") != "0.2" {
+	failed := false
+	for _, f := range []struct {
+		name      string
+		got, want any
+	}{
+		{"endpoint_ids[0]", p.str("provider", "endpoint_ids", 0), "ep-openai"},
+		{"key_ids[0]", p.str("provider", "key_ids", 0), "key-openai"},
+		{"model_usage_count", p.num("provider", "model_usage_count"), int64(1)},
+		{"values.temperature", p.str("provider", "values", "temperature"), "0.2"},
+	} {
+		if f.got != f.want {
+			t.Errorf("seeded provider: %s = %v, want %v", f.name, f.got, f.want)
+			failed = true
+		}
+	}
+	if failed {
 		t.Fatalf("seeded provider: %s", p.raw)
 	}
 	if r := g.post("/provider/decrypt", `{"provider_id":"p-openai","key_id":"key-openai"}`).want(200); r.str("value") != "sk-proj-demo" {

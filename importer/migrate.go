@@ -98,86 +98,132 @@ func Migrate(ctx context.Context, im *Import, g *glow.Client, v Vault, hooks Mig
 	if hooks == nil {
 		hooks = noMigrateHooks{}
 	}
-	total := len(PlanMigration(im).Providers)
-	n := 0
-	ops := crud.NewGlow(g, nil)
-	type stored struct {
-		value   sensitive.String
-		version int
+	m := &migration{
+		g: g, v: v, ops: crud.NewGlow(g, nil), hooks: hooks, held: held,
+		total:    len(PlanMigration(im).Providers),
+		done:     map[string]storedKey{},
+		secretOf: map[string]Secret{},
 	}
-	done := map[string]stored{}
-	secretOf := map[string]Secret{}
 	for _, s := range im.Secrets {
 		if s.GlowKey != "" {
-			secretOf[s.GlowKey] = s
+			m.secretOf[s.GlowKey] = s
 		}
 	}
-	defer clear(done)
+	defer clear(m.done)
 
 	for i := range im.Glow {
 		p := &im.Glow[i]
-		var keys []crud.Key
-		migrating := false
-		for _, k := range p.Keys {
-			if k.Origin != OriginUnknown {
-				keys = append(keys, crud.Key{Label: k.Label, ID: k.KeyID})
-				continue
-			}
-			migrating = true
-			st, ok := done[k.KeyID]
-			if !ok {
-				s := secretOf[k.KeyID]
-				d, err := g.Decrypt(ctx, p.Live.ID, k.KeyID)
-				if err != nil {
-					return fmt.Errorf("%s: decrypting Glow key %s: %w", p.Address(), k.KeyID, err)
-				}
-				if held != nil {
-					held("Glow key "+k.KeyID, d.Value)
-				}
-				version, err := store(ctx, v, s, d.Value)
-				if err != nil {
-					return fmt.Errorf("%s key %q: %w", p.Address(), k.Label, err)
-				}
-				st = stored{value: d.Value, version: version}
-				done[k.KeyID] = st
-				hooks.KeyStored(k.KeyID, s.Path, version)
-			}
-			keys = append(keys, crud.Key{
-				Label:  k.Label,
-				Source: secretref.Source{VaultPath: k.Ref.VaultPath, VaultKey: k.Ref.VaultKey, Version: st.version},
-				Value:  st.value,
-			})
+		keys, migrating, err := m.keysOf(ctx, p)
+		if err != nil {
+			return err
 		}
 		if !migrating {
 			continue
 		}
-		a, err := ops.Update(ctx, crud.Update{
-			ID:              p.Live.ID,
-			Name:            p.Live.Name,
-			ExpectedVersion: p.Live.Version,
-			Keys:            &keys,
-			PreviousKeyIDs:  liveKeyIDs(p.Live),
-		})
-		if err != nil {
-			if errors.Is(err, crud.ErrConflict) {
-				return fmt.Errorf("%s: %w; run import again to read it anew", p.Address(), err)
-			}
-			return fmt.Errorf("%s: replacing its keys: %w", p.Address(), err)
-		}
-		n++
-		hooks.KeysReplaced(p.Address(), a.CreatedKeys, a.DeletedKeys, n, total)
-		for j := range p.Keys {
-			k := &p.Keys[j]
-			if k.Origin == OriginUnknown {
-				k.Origin = OriginVault
-				k.KeyID = a.Keys[k.Label]
-				k.Note = fmt.Sprintf("Moved into Vault by `switchboard import --migrate-keys-to-vault` from Glow key %q; Glow key %s now carries the marker.", k.Name, k.KeyID)
-			}
+		if err := m.replaceKeys(ctx, p, keys); err != nil {
+			return err
 		}
 	}
 	for i := range im.Secrets {
-		if _, ok := done[im.Secrets[i].GlowKey]; ok {
+		if _, ok := m.done[im.Secrets[i].GlowKey]; ok {
 			im.Secrets[i].State = SecretPresent
+		}
+	}
+	return nil
+}
+
+// migration is one Migrate run: its clients and hooks, and the keys it has
+// stored in Vault so far.
+type migration struct {
+	g     *glow.Client
+	v     Vault
+	ops   *crud.Glow
+	hooks MigrateHooks
+	held  func(name string, value sensitive.String)
+	// n of total providers are migrated.
+	n, total int
+	// done holds the value and Vault version of each Glow key stored, by
+	// key ID, so that a key shared by providers is decrypted once.
+	done     map[string]storedKey
+	secretOf map[string]Secret // by Glow key ID
+}
+
+type storedKey struct {
+	value   sensitive.String
+	version int
+}
+
+// keysOf is p's key list after the migration: its keys of known origin
+// as they are, the others with their value, stored in Vault, and the
+// version written. migrating is false when p has no key to migrate.
+func (m *migration) keysOf(ctx context.Context, p *GlowProvider) (keys []crud.Key, migrating bool, err error) {
+	for _, k := range p.Keys {
+		if k.Origin != OriginUnknown {
+			keys = append(keys, crud.Key{Label: k.Label, ID: k.KeyID})
+			continue
+		}
+		migrating = true
+		st, err := m.storeKey(ctx, p, k)
+		if err != nil {
+			return nil, false, err
+		}
+		keys = append(keys, crud.Key{
+			Label:  k.Label,
+			Source: secretref.Source{VaultPath: k.Ref.VaultPath, VaultKey: k.Ref.VaultKey, Version: st.version},
+			Value:  st.value,
+		})
+	}
+	return keys, migrating, nil
+}
+
+// storeKey decrypts Glow key k of p and stores its value in Vault, once
+// per key however many providers share it.
+func (m *migration) storeKey(ctx context.Context, p *GlowProvider, k Key) (storedKey, error) {
+	if st, ok := m.done[k.KeyID]; ok {
+		return st, nil
+	}
+	s := m.secretOf[k.KeyID]
+	d, err := m.g.Decrypt(ctx, p.Live.ID, k.KeyID)
+	if err != nil {
+		return storedKey{}, fmt.Errorf("%s: decrypting Glow key %s: %w", p.Address(), k.KeyID, err)
+	}
+	if m.held != nil {
+		m.held("Glow key "+k.KeyID, d.Value)
+	}
+	version, err := store(ctx, m.v, s, d.Value)
+	if err != nil {
+		return storedKey{}, fmt.Errorf("%s key %q: %w", p.Address(), k.Label, err)
+	}
+	st := storedKey{value: d.Value, version: version}
+	m.done[k.KeyID] = st
+	m.hooks.KeyStored(k.KeyID, s.Path, version)
+	return st, nil
+}
+
+// replaceKeys gives p the keys in one update guarded by the version import
+// read, and records in p that its migrated keys now come from Vault.
+func (m *migration) replaceKeys(ctx context.Context, p *GlowProvider, keys []crud.Key) error {
+	a, err := m.ops.Update(ctx, crud.Update{
+		ID:              p.Live.ID,
+		Name:            p.Live.Name,
+		ExpectedVersion: p.Live.Version,
+		Keys:            &keys,
+		PreviousKeyIDs:  liveKeyIDs(p.Live),
+	})
+	if err != nil {
+		if errors.Is(err, crud.ErrConflict) {
+			return fmt.Errorf("%s: %w; run import again to read it anew", p.Address(), err)
+		}
+		return fmt.Errorf("%s: replacing its keys: %w", p.Address(), err)
+	}
+	m.n++
+	m.hooks.KeysReplaced(p.Address(), a.CreatedKeys, a.DeletedKeys, m.n, m.total)
+	for j := range p.Keys {
+		k := &p.Keys[j]
+		if k.Origin == OriginUnknown {
+			k.Origin = OriginVault
+			k.KeyID = a.Keys[k.Label]
+			k.Note = fmt.Sprintf("Moved into Vault by `switchboard import --migrate-keys-to-vault` from Glow key %q; Glow key %s now carries the marker.", k.Name, k.KeyID)
 		}
 	}
 	return nil

@@ -41,8 +41,17 @@ func TestOwnedKeyNameRoundTrip(t *testing.T) {
 		t.Errorf("name %q", name)
 	}
 	label, got, owner, ok := ParseOwnedKeyName(name)
-	if !ok || label != "primary" || got != src || owner != "platform-team" {
-		t.Errorf("ParseOwnedKeyName(%q) = %q, %+v, %q, %v", name, label, got, owner, ok)
+	if !ok {
+		t.Fatalf("ParseOwnedKeyName(%q) does not parse its own output", name)
+	}
+	if label != "primary" {
+		t.Errorf("ParseOwnedKeyName(%q): label %q, want %q", name, label, "primary")
+	}
+	if got != src {
+		t.Errorf("ParseOwnedKeyName(%q): source %+v, want %+v", name, got, src)
+	}
+	if owner != "platform-team" {
+		t.Errorf("ParseOwnedKeyName(%q): owner %q, want %q", name, owner, "platform-team")
 	}
 	// Names written before owners existed still parse, without an owner.
 	if _, _, owner, ok := ParseOwnedKeyName("primary (vault:secret/x#api_key@v2)"); !ok || owner != "" {

@@ -52,9 +52,19 @@ func TestJSONFlagOnEveryCommand(t *testing.T) {
 	}
 	for _, args := range [][]string{{"show", "--json", filepath.Join(dir, "missing.sbplan")}, {"plan", "-json", "-var", "novalue", dir}, {"version", "--json", "extra"}} {
 		code, out, errOut := runSwitchboard(t, args...)
+		if code != 1 {
+			t.Errorf("%v: exit %d, want 1\n%s%s", args, code, out, errOut)
+		}
 		ev = views.Event{}
-		if err := json.Unmarshal([]byte(out), &ev); code != 1 || err != nil || ev.Type != "diagnostic" || ev.Diagnostic.Summary == "" {
-			t.Errorf("%v: exit %d %v\n%s%s", args, code, err, out, errOut)
+		if err := json.Unmarshal([]byte(out), &ev); err != nil {
+			t.Errorf("%v: stdout is not one JSON event: %v\n%s%s", args, err, out, errOut)
+			continue
+		}
+		if ev.Type != "diagnostic" {
+			t.Errorf("%v: type = %q, want %q\n%s", args, ev.Type, "diagnostic", out)
+		}
+		if ev.Diagnostic == nil || ev.Diagnostic.Summary == "" {
+			t.Errorf("%v: no diagnostic summary in %s", args, out)
 		}
 	}
 	// Without --json, the same error is a line on stderr.

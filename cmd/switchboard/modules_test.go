@@ -129,9 +129,19 @@ func TestModulesPlanApplyAndTarget(t *testing.T) {
   description = "Mistral for ${var.team}"`)
 	code, out, errOut := runSwitchboard(t, "plan", "--no-color", "--target", `module.team["cs"]`, dir)
 	out += errOut
-	if code != 0 || !strings.Contains(out, `# module.team["cs"].module.mistral.glow_provider.mistral will be updated in-place`) ||
-		strings.Contains(out, `module.team["math"]`) || !strings.Contains(out, "Plan: 0 to add, 1 to change, 0 to destroy.") {
-		t.Errorf("--target module.team[\"cs\"]:\n%s", out)
+	if code != 0 {
+		t.Errorf("--target module.team[\"cs\"]: exit %d, want 0:\n%s", code, out)
+	}
+	for _, want := range []string{
+		`# module.team["cs"].module.mistral.glow_provider.mistral will be updated in-place`,
+		"Plan: 0 to add, 1 to change, 0 to destroy.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--target module.team[\"cs\"]: the plan does not contain %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `module.team["math"]`) {
+		t.Errorf("--target module.team[\"cs\"]: the plan shows module.team[\"math\"]:\n%s", out)
 	}
 	code, out, errOut = runSwitchboard(t, "plan", "--no-color", "--target", `module.team.module.mistral.glow_provider.mistral`, dir)
 	out += errOut

@@ -125,9 +125,15 @@ func TestMakefileLdflags(t *testing.T) {
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "_" + runtime.GOARCH,
 	}
-	if got.Version != want.Version || strings.TrimSuffix(got.Commit, "-dirty") != want.Commit ||
-		got.GoVersion != want.GoVersion || got.Platform != want.Platform {
-		t.Fatalf("version --json = %+v, want %+v", got, want)
+	for _, f := range []struct{ name, got, want string }{
+		{"version", got.Version, want.Version},
+		{"commit (without -dirty)", strings.TrimSuffix(got.Commit, "-dirty"), want.Commit},
+		{"go_version", got.GoVersion, want.GoVersion},
+		{"platform", got.Platform, want.Platform},
+	} {
+		if f.got != f.want {
+			t.Errorf("version --json %s = %q, want %q", f.name, f.got, f.want)
+		}
 	}
 	date, err := time.Parse(time.RFC3339, got.Date)
 	if err != nil {

@@ -242,10 +242,19 @@ func TestGlowKeyRotation(t *testing.T) {
 	for _, r := range c.Rotations {
 		rotated[r.Name] = r.Reason
 	}
-	if len(rotated) != 3 || rotated["newver"] != "Vault version of s/v#api_key changes from 4 to 5" ||
-		!strings.Contains(rotated["newpath"], "vault:s/old#api_key@v1 to vault:s/new#api_key@v1") ||
-		!strings.Contains(rotated["manual"], "no origin marker") {
-		t.Errorf("rotations: %v", rotated)
+	if len(rotated) != 3 {
+		t.Errorf("%d rotations, want 3 (newver, newpath, manual): %v", len(rotated), rotated)
+	}
+	if want := "Vault version of s/v#api_key changes from 4 to 5"; rotated["newver"] != want {
+		t.Errorf("rotation of newver: %q, want %q", rotated["newver"], want)
+	}
+	for name, want := range map[string]string{
+		"newpath": "vault:s/old#api_key@v1 to vault:s/new#api_key@v1",
+		"manual":  "no origin marker",
+	} {
+		if !strings.Contains(rotated[name], want) {
+			t.Errorf("rotation of %s: %q, want it to contain %q", name, rotated[name], want)
+		}
 	}
 	if !c.Drift || len(c.Warnings) != 1 {
 		t.Errorf("unmarked key: drift %v, warnings %+v", c.Drift, c.Warnings)

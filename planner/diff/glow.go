@@ -42,36 +42,72 @@ func managedGlow(g *objects.GlowProvider) glowManaged {
 // Live providers this owner marked that no block binds were removed from the
 // configuration and are destroyed; everything else is unmanaged.
 func (d *differ) glow(desired, live []objects.GlowProvider) {
-	byID := make(map[string]int, len(live))
-	byName := make(map[string][]int, len(live))
-	byMarker := make(map[objects.Address]int, len(live))
+	b := d.newGlowBinder(desired, live)
+	pairs := b.bindAll(desired)
+	d.planGlowPairs(pairs)
+	d.planGlowUnbound(live, b.claimedBy)
+}
+
+// glowBinder holds the live providers indexed the three ways a block can
+// bind to one, and which live provider each block has bound so far.
+type glowBinder struct {
+	d        *differ
+	live     []objects.GlowProvider
+	byID     map[string]int
+	byName   map[string][]int
+	byMarker map[objects.Address]int
+	// declared are the addresses of the configuration's blocks.
+	declared  map[objects.Address]bool
+	claimedBy map[int]objects.Address
+}
+
+// glowPair is a block and the live provider it binds, if any, with why it
+// does when that is an adoption or a move from another address.
+type glowPair struct {
+	desired *objects.GlowProvider
+	live    *objects.GlowProvider
+	adopt   *plan.Adoption
+	moved   objects.Address
+}
+
+// newGlowBinder indexes live, reporting two providers that carry this
+// owner's marker for the same address.
+func (d *differ) newGlowBinder(desired, live []objects.GlowProvider) *glowBinder {
+	b := &glowBinder{
+		d:         d,
+		live:      live,
+		byID:      make(map[string]int, len(live)),
+		byName:    make(map[string][]int, len(live)),
+		byMarker:  make(map[objects.Address]int, len(live)),
+		declared:  make(map[objects.Address]bool, len(desired)),
+		claimedBy: make(map[int]objects.Address, len(desired)),
+	}
 	for i := range live {
-		byID[live[i].ID] = i
-		byName[live[i].Name] = append(byName[live[i].Name], i)
+		b.byID[live[i].ID] = i
+		b.byName[live[i].Name] = append(b.byName[live[i].Name], i)
 		if live[i].Ownership.OwnedBy(d.opts.Owner) {
 			addr := live[i].Ownership.Marker.Address
-			if j, dup := byMarker[addr]; dup {
+			if j, dup := b.byMarker[addr]; dup {
 				d.errorf("Glow providers %s and %s both carry this configuration's ownership marker for %s; delete one of them or remove the marker from one by hand",
 					glowRef(&live[j]), glowRef(&live[i]), addr)
 				continue
 			}
-			byMarker[addr] = i
+			b.byMarker[addr] = i
 		}
 	}
-	declared := make(map[objects.Address]bool, len(desired))
 	for i := range desired {
-		declared[desired[i].Address] = true
+		b.declared[desired[i].Address] = true
 	}
-	claimedBy := make(map[int]objects.Address, len(desired))
-	seen := make(map[objects.Address]bool, len(desired))
-	type pair struct {
-		desired *objects.GlowProvider
-		live    *objects.GlowProvider
-		adopt   *plan.Adoption
-		moved   objects.Address
-	}
-	pairs := make([]pair, 0, len(desired))
+	return b
+}
 
+// bindAll binds each block, in order, to at most one live provider that no
+// other block binds. A block that cannot be bound safely is reported and
+// left out.
+func (b *glowBinder) bindAll(desired []objects.GlowProvider) []glowPair {
+	d := b.d
+	seen := make(map[objects.Address]bool, len(desired))
+	pairs := make([]glowPair, 0, len(desired))
 	for i := range desired {
 		want := &desired[i]
 		if seen[want.Address] {
@@ -79,81 +115,10 @@ func (d *differ) glow(desired, live []objects.GlowProvider) {
 			continue
 		}
 		seen[want.Address] = true
-		p := pair{desired: want}
-		match := -1
-		if j, ok := byMarker[want.Address]; ok {
-			match = j
-			if want.ID != "" && want.ID != live[j].ID {
-				d.errorf("%s pins id %s, but this configuration's ownership marker for it is on %s; remove the id or the marker",
-					want.Address, want.ID, glowRef(&live[j]))
-				continue
-			}
-		} else if want.ID != "" {
-			j, ok := byID[want.ID]
-			if !ok {
-				d.errorf("%s: Glow has no provider with id %s (deleted, or outside the token's departments)", want.Address, want.ID)
-				continue
-			}
-			match = j
-			l := &live[j]
-			switch own := l.Ownership; {
-			case own.OwnedBy(d.opts.Owner) && declared[own.Marker.Address]:
-				d.errorf("%s pins id %s, which this configuration manages as %s", want.Address, want.ID, own.Marker.Address)
-				continue
-			case own.OwnedBy(d.opts.Owner):
-				p.moved = own.Marker.Address
-			case own.Unmarked():
-				p.adopt = &plan.Adoption{Reason: "id"}
-			case want.Adopt:
-				p.adopt = &plan.Adoption{Reason: "adopt", PreviousOwner: markerOwner(own)}
-			default:
-				d.errorf("%s pins id %s, which belongs to %s; set adopt = true to take it over from that configuration", want.Address, want.ID, own.Describe())
-				continue
-			}
-		} else {
-			var found []int
-			for _, j := range byName[want.Name] {
-				if objects.SameNameScope(want.Departments, live[j].Departments) {
-					found = append(found, j)
-				}
-			}
-			if len(found) > 1 {
-				ids := make([]string, len(found))
-				for k, j := range found {
-					ids[k] = live[j].ID
-				}
-				d.errorf("%s: name %q matches %d live Glow providers in its departments (%s); set id to choose one",
-					want.Address, want.Name, len(found), joinIDs(ids))
-				continue
-			}
-			if len(found) == 1 {
-				j := found[0]
-				l := &live[j]
-				switch own := l.Ownership; {
-				case own.OwnedBy(d.opts.Owner) && !declared[own.Marker.Address]:
-					// The block was renamed: the object keeps its id.
-					match, p.moved = j, own.Marker.Address
-				case own.OwnedBy(d.opts.Owner):
-					// Declared under its own address; that block binds it,
-					// and this one would collide with it on the name.
-					d.errorf("%s: Glow provider %s already has the name %q in its departments, and this configuration manages it as %s",
-						want.Address, glowRef(l), want.Name, own.Marker.Address)
-					continue
-				case own.Unmarked() && want.Adopt:
-					match, p.adopt = j, &plan.Adoption{Reason: "adopt"}
-				case own.Unmarked() && d.claimsAll(l.Departments):
-					match, p.adopt = j, &plan.Adoption{Reason: "prune_departments"}
-				case own.Unmarked():
-					d.errs = append(d.errs, adoptionRefused(want, l))
-					continue
-				case want.Adopt:
-					match, p.adopt = j, &plan.Adoption{Reason: "adopt", PreviousOwner: markerOwner(own)}
-				default:
-					d.errorf("%s: Glow provider %s (%q) has the same name in its departments and belongs to %s. It is never taken over by name; set adopt = true on the block to take it over, or rename the block's provider",
-						want.Address, l.ID, l.Name, own.Describe())
-					continue
-				}
-			}
+		p := glowPair{desired: want}
+		match, ok := b.match(want, &p)
+		if !ok {
+			continue
 		}
 		if match < 0 {
 			if !d.scope.Sees(want.Departments) {
@@ -164,15 +129,117 @@ func (d *differ) glow(desired, live []objects.GlowProvider) {
 			pairs = append(pairs, p)
 			continue
 		}
-		if other, ok := claimedBy[match]; ok {
-			d.errorf("%s and %s both match live Glow provider %s (%q)", other, want.Address, live[match].ID, live[match].Name)
+		if other, ok := b.claimedBy[match]; ok {
+			d.errorf("%s and %s both match live Glow provider %s (%q)", other, want.Address, b.live[match].ID, b.live[match].Name)
 			continue
 		}
-		claimedBy[match] = want.Address
-		p.live = &live[match]
+		b.claimedBy[match] = want.Address
+		p.live = &b.live[match]
 		pairs = append(pairs, p)
 	}
+	return pairs
+}
 
+// match finds the live provider want binds, by marker, pinned id or name in
+// that order, setting p's adoption or move: its index, -1 for none, and
+// false when binding is refused (reported).
+func (b *glowBinder) match(want *objects.GlowProvider, p *glowPair) (int, bool) {
+	if j, ok := b.byMarker[want.Address]; ok {
+		if want.ID != "" && want.ID != b.live[j].ID {
+			b.d.errorf("%s pins id %s, but this configuration's ownership marker for it is on %s; remove the id or the marker",
+				want.Address, want.ID, glowRef(&b.live[j]))
+			return -1, false
+		}
+		return j, true
+	}
+	if want.ID != "" {
+		return b.matchPinnedID(want, p)
+	}
+	return b.matchName(want, p)
+}
+
+// matchPinnedID binds want to the provider its id pins, unless this
+// configuration manages that one under a declared address, or another
+// configuration owns it and want does not set adopt.
+func (b *glowBinder) matchPinnedID(want *objects.GlowProvider, p *glowPair) (int, bool) {
+	d := b.d
+	j, ok := b.byID[want.ID]
+	if !ok {
+		d.errorf("%s: Glow has no provider with id %s (deleted, or outside the token's departments)", want.Address, want.ID)
+		return -1, false
+	}
+	switch own := b.live[j].Ownership; {
+	case own.OwnedBy(d.opts.Owner) && b.declared[own.Marker.Address]:
+		d.errorf("%s pins id %s, which this configuration manages as %s", want.Address, want.ID, own.Marker.Address)
+		return -1, false
+	case own.OwnedBy(d.opts.Owner):
+		p.moved = own.Marker.Address
+	case own.Unmarked():
+		p.adopt = &plan.Adoption{Reason: "id"}
+	case want.Adopt:
+		p.adopt = &plan.Adoption{Reason: "adopt", PreviousOwner: markerOwner(own)}
+	default:
+		d.errorf("%s pins id %s, which belongs to %s; set adopt = true to take it over from that configuration", want.Address, want.ID, own.Describe())
+		return -1, false
+	}
+	return j, true
+}
+
+// matchName binds want by name within a shared department: to a provider
+// this owner marked under an address no longer declared (a renamed block),
+// or one another configuration or nobody owns when want may adopt it.
+func (b *glowBinder) matchName(want *objects.GlowProvider, p *glowPair) (int, bool) {
+	d := b.d
+	var found []int
+	for _, j := range b.byName[want.Name] {
+		if objects.SameNameScope(want.Departments, b.live[j].Departments) {
+			found = append(found, j)
+		}
+	}
+	if len(found) > 1 {
+		ids := make([]string, len(found))
+		for k, j := range found {
+			ids[k] = b.live[j].ID
+		}
+		d.errorf("%s: name %q matches %d live Glow providers in its departments (%s); set id to choose one",
+			want.Address, want.Name, len(found), joinIDs(ids))
+		return -1, false
+	}
+	if len(found) == 0 {
+		return -1, true
+	}
+	j := found[0]
+	l := &b.live[j]
+	switch own := l.Ownership; {
+	case own.OwnedBy(d.opts.Owner) && !b.declared[own.Marker.Address]:
+		// The block was renamed: the object keeps its id.
+		p.moved = own.Marker.Address
+	case own.OwnedBy(d.opts.Owner):
+		// Declared under its own address; that block binds it,
+		// and this one would collide with it on the name.
+		d.errorf("%s: Glow provider %s already has the name %q in its departments, and this configuration manages it as %s",
+			want.Address, glowRef(l), want.Name, own.Marker.Address)
+		return -1, false
+	case own.Unmarked() && want.Adopt:
+		p.adopt = &plan.Adoption{Reason: "adopt"}
+	case own.Unmarked() && d.claimsAll(l.Departments):
+		p.adopt = &plan.Adoption{Reason: "prune_departments"}
+	case own.Unmarked():
+		d.errs = append(d.errs, adoptionRefused(want, l))
+		return -1, false
+	case want.Adopt:
+		p.adopt = &plan.Adoption{Reason: "adopt", PreviousOwner: markerOwner(own)}
+	default:
+		d.errorf("%s: Glow provider %s (%q) has the same name in its departments and belongs to %s. It is never taken over by name; set adopt = true on the block to take it over, or rename the block's provider",
+			want.Address, l.ID, l.Name, own.Describe())
+		return -1, false
+	}
+	return j, true
+}
+
+// planGlowPairs plans each bound block: a create, an update, or under
+// destroy a delete.
+func (d *differ) planGlowPairs(pairs []glowPair) {
 	for _, p := range pairs {
 		switch {
 		case p.live == nil && d.opts.Destroy:
@@ -188,7 +255,12 @@ func (d *differ) glow(desired, live []objects.GlowProvider) {
 			d.changes = append(d.changes, d.glowUpdate(p.desired, p.live, p.adopt, p.moved))
 		}
 	}
+}
 
+// planGlowUnbound plans the live providers no block binds: this owner's
+// are destroyed, unmarked ones prune_departments covers are pruned, the
+// rest are listed as unmanaged.
+func (d *differ) planGlowUnbound(live []objects.GlowProvider, claimedBy map[int]objects.Address) {
 	for i := range live {
 		if _, ok := claimedBy[i]; ok {
 			continue

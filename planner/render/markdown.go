@@ -222,113 +222,163 @@ func (o *omission) String() string {
 func (m *markdown) top(k int, left *omission) string {
 	var b strings.Builder
 	line := func(s string) { b.WriteString(s); b.WriteByte('\n') }
-	p := m.p
+	m.heading(line)
+	if m.opts.Policy != nil {
+		_ = PolicyMarkdown(&b, m.opts.Policy) // a strings.Builder does not fail
+	}
+	m.destroyAlert(line, k)
+	m.inUseAlert(line, k)
+	m.adoptAlert(line, k)
+	m.driftAlert(line, k)
+	m.orphanAlert(line, k)
+	m.changeWarningsAlert(line, k)
+	m.planWarnings(line, k)
+	if left != nil {
+		m.shortenedNote(line, k, left)
+	}
+	line("**" + SummaryLine(m.p) + "**")
+	line("")
+	return b.String()
+}
+
+// heading is the marker and the title with the plan's outcome.
+func (m *markdown) heading(line func(string)) {
 	line(Marker(m.opts.Dir))
 	title := "Switchboard plan"
 	if m.opts.Title != "" {
 		title = mdText(m.opts.Title)
 	}
-	if !p.HasChanges() {
+	if !m.p.HasChanges() {
 		line("## " + title + ": no changes")
 	} else {
-		line("## " + title + ": " + strings.TrimSuffix(strings.TrimPrefix(SummaryLine(p), "Plan: "), "."))
+		line("## " + title + ": " + strings.TrimSuffix(strings.TrimPrefix(SummaryLine(m.p), "Plan: "), "."))
 	}
 	line("")
-	if m.opts.Policy != nil {
-		_ = PolicyMarkdown(&b, m.opts.Policy) // a strings.Builder does not fail
-	}
+}
 
-	if del := m.groups[plan.ActionDelete]; len(del) > 0 {
-		line("> [!CAUTION]")
-		line(fmt.Sprintf("> **This plan destroys %s %s.** Review the deletions below before applying.", count(len(del)), english.Plural(len(del), "object", "objects")))
-		line(">")
-		items(line, del, k, func(c plan.Change) string { return "> - " + code(c.Address) + describeLive(c) },
-			func(rest []plan.Change) string { return "> - … and " + byType(rest) })
-		line("")
+func (m *markdown) destroyAlert(line func(string), k int) {
+	del := m.groups[plan.ActionDelete]
+	if len(del) == 0 {
+		return
 	}
-	if len(m.inUse) > 0 {
-		line("> [!WARNING]")
-		line("> **Providers in use.** Models that use a deleted Glow provider keep its id and break.")
-		line(">")
-		items(line, m.inUse, k, inUseLine, func(rest []plan.Change) string {
-			models := 0
-			for _, c := range rest {
-				models += c.ModelUsageCount
-			}
-			return fmt.Sprintf("> - … and %s more %s, used by %s %s", count(len(rest)), english.Plural(len(rest), "provider", "providers"), count(models), english.Plural(models, "model", "models"))
-		})
-		line("")
-	}
-	if len(m.adopt) > 0 {
-		n := len(m.adopt)
-		line("> [!WARNING]")
-		line(fmt.Sprintf("> **This plan adopts %s %s made outside this configuration.** From now on this configuration owns %s: removing %s block destroys %s.",
-			count(n), english.Plural(n, "provider", "providers"), english.Plural(n, "it", "them"), english.Plural(n, "its", "their"), english.Plural(n, "it", "them")))
-		line(">")
-		items(line, m.adopt, k, func(c plan.Change) string {
-			return "> - " + code(c.Address) + idSuffix(c) + ": " + mdText(adoptionWhy(c.Adopt))
-		}, func(rest []plan.Change) string { return fmt.Sprintf("> - … and %s more", count(len(rest))) })
-		line("")
-	}
-	if len(m.drift) > 0 {
-		line("> [!NOTE]")
-		line("> **Drift.** These objects were changed outside Switchboard; applying reverts them to the configuration.")
-		line(">")
-		items(line, m.drift, k, func(c plan.Change) string {
-			return "> - " + code(c.Address) + ": " + mdText(strings.Join(c.DriftReasons, "; "))
-		}, func(rest []plan.Change) string { return fmt.Sprintf("> - … and %s more", count(len(rest))) })
-		line("")
-	}
-	if len(p.Orphans) > 0 {
-		n := len(p.Orphans)
-		line("> [!WARNING]")
-		line(fmt.Sprintf("> **Left behind.** Apply deletes %s %s this configuration made that nothing uses (e.g. after an interrupted apply).", count(n), english.Plural(n, "object", "objects")))
-		line(">")
-		items(line, p.Orphans, k, func(o plan.Orphan) string { return "> - " + code(describeOrphan(o)) },
-			func(rest []plan.Orphan) string { return fmt.Sprintf("> - … and %s more", count(len(rest))) })
-		line("")
-	}
-	if len(m.warned) > 0 {
-		var ds []plan.Diagnostic
-		for _, c := range m.warned {
-			ds = append(ds, c.Warnings...)
-		}
-		line("> [!WARNING]")
-		line("> **Warnings about changes.**")
-		line(">")
-		items(line, ds, k, func(d plan.Diagnostic) string { return "> - " + mdText(d.Summary) },
-			func(rest []plan.Diagnostic) string { return fmt.Sprintf("> - … and %s more", count(len(rest))) })
-		line("")
-	}
-	if ws := p.Warnings; len(ws) > 0 {
-		shown := min(len(ws), max(k, 1))
-		for _, w := range ws[:shown] {
-			line("> [!WARNING]")
-			line("> **" + mdText(w.Summary) + "**")
-			line("")
-		}
-		if rest := len(ws) - shown; rest > 0 {
-			line("> [!WARNING]")
-			line(fmt.Sprintf("> **… and %s more %s** (in the full plan).", count(rest), english.Plural(rest, "warning", "warnings")))
-			line("")
-		}
-	}
-	if left != nil {
-		lists := ""
-		if m.anyLongerThan(k) {
-			lists = fmt.Sprintf(" Each list above names its first %s %s.", count(k), english.Plural(k, "entry", "entries"))
-		}
-		what := "every change, the lists of addresses after it are shortened"
-		if left.shown < left.total {
-			what = fmt.Sprintf("the first %s of %s %s; left out: %s", count(left.shown), count(left.total), english.Plural(left.total, "change", "changes"), left)
-		}
-		line("> [!NOTE]")
-		line(fmt.Sprintf("> **This comment is shortened** to fit GitHub's comment size limit.%s The plan below shows %s. %s", lists, what, m.whereFull()))
-		line("")
-	}
-	line("**" + SummaryLine(p) + "**")
+	line("> [!CAUTION]")
+	line(fmt.Sprintf("> **This plan destroys %s %s.** Review the deletions below before applying.", count(len(del)), english.Plural(len(del), "object", "objects")))
+	line(">")
+	items(line, del, k, func(c plan.Change) string { return "> - " + code(c.Address) + describeLive(c) },
+		func(rest []plan.Change) string { return "> - … and " + byType(rest) })
 	line("")
-	return b.String()
+}
+
+func (m *markdown) inUseAlert(line func(string), k int) {
+	if len(m.inUse) == 0 {
+		return
+	}
+	line("> [!WARNING]")
+	line("> **Providers in use.** Models that use a deleted Glow provider keep its id and break.")
+	line(">")
+	items(line, m.inUse, k, inUseLine, func(rest []plan.Change) string {
+		models := 0
+		for _, c := range rest {
+			models += c.ModelUsageCount
+		}
+		return fmt.Sprintf("> - … and %s more %s, used by %s %s", count(len(rest)), english.Plural(len(rest), "provider", "providers"), count(models), english.Plural(models, "model", "models"))
+	})
+	line("")
+}
+
+func (m *markdown) adoptAlert(line func(string), k int) {
+	n := len(m.adopt)
+	if n == 0 {
+		return
+	}
+	line("> [!WARNING]")
+	line(fmt.Sprintf("> **This plan adopts %s %s made outside this configuration.** From now on this configuration owns %s: removing %s block destroys %s.",
+		count(n), english.Plural(n, "provider", "providers"), english.Plural(n, "it", "them"), english.Plural(n, "its", "their"), english.Plural(n, "it", "them")))
+	line(">")
+	items(line, m.adopt, k, func(c plan.Change) string {
+		return "> - " + code(c.Address) + idSuffix(c) + ": " + mdText(adoptionWhy(c.Adopt))
+	}, func(rest []plan.Change) string { return fmt.Sprintf("> - … and %s more", count(len(rest))) })
+	line("")
+}
+
+func (m *markdown) driftAlert(line func(string), k int) {
+	if len(m.drift) == 0 {
+		return
+	}
+	line("> [!NOTE]")
+	line("> **Drift.** These objects were changed outside Switchboard; applying reverts them to the configuration.")
+	line(">")
+	items(line, m.drift, k, func(c plan.Change) string {
+		return "> - " + code(c.Address) + ": " + mdText(strings.Join(c.DriftReasons, "; "))
+	}, func(rest []plan.Change) string { return fmt.Sprintf("> - … and %s more", count(len(rest))) })
+	line("")
+}
+
+func (m *markdown) orphanAlert(line func(string), k int) {
+	n := len(m.p.Orphans)
+	if n == 0 {
+		return
+	}
+	line("> [!WARNING]")
+	line(fmt.Sprintf("> **Left behind.** Apply deletes %s %s this configuration made that nothing uses (e.g. after an interrupted apply).", count(n), english.Plural(n, "object", "objects")))
+	line(">")
+	items(line, m.p.Orphans, k, func(o plan.Orphan) string { return "> - " + code(describeOrphan(o)) },
+		func(rest []plan.Orphan) string { return fmt.Sprintf("> - … and %s more", count(len(rest))) })
+	line("")
+}
+
+// changeWarningsAlert is one alert for the warnings of every change but
+// the in-use deletes, which have theirs.
+func (m *markdown) changeWarningsAlert(line func(string), k int) {
+	if len(m.warned) == 0 {
+		return
+	}
+	var ds []plan.Diagnostic
+	for _, c := range m.warned {
+		ds = append(ds, c.Warnings...)
+	}
+	line("> [!WARNING]")
+	line("> **Warnings about changes.**")
+	line(">")
+	items(line, ds, k, func(d plan.Diagnostic) string { return "> - " + mdText(d.Summary) },
+		func(rest []plan.Diagnostic) string { return fmt.Sprintf("> - … and %s more", count(len(rest))) })
+	line("")
+}
+
+// planWarnings gives each of the plan's own warnings an alert, the first
+// k (at least one), and one alert counting the rest.
+func (m *markdown) planWarnings(line func(string), k int) {
+	ws := m.p.Warnings
+	if len(ws) == 0 {
+		return
+	}
+	shown := min(len(ws), max(k, 1))
+	for _, w := range ws[:shown] {
+		line("> [!WARNING]")
+		line("> **" + mdText(w.Summary) + "**")
+		line("")
+	}
+	if rest := len(ws) - shown; rest > 0 {
+		line("> [!WARNING]")
+		line(fmt.Sprintf("> **… and %s more %s** (in the full plan).", count(rest), english.Plural(rest, "warning", "warnings")))
+		line("")
+	}
+}
+
+// shortenedNote says what the shortened comment leaves out and where the
+// full plan is.
+func (m *markdown) shortenedNote(line func(string), k int, left *omission) {
+	lists := ""
+	if m.anyLongerThan(k) {
+		lists = fmt.Sprintf(" Each list above names its first %s %s.", count(k), english.Plural(k, "entry", "entries"))
+	}
+	what := "every change, the lists of addresses after it are shortened"
+	if left.shown < left.total {
+		what = fmt.Sprintf("the first %s of %s %s; left out: %s", count(left.shown), count(left.total), english.Plural(left.total, "change", "changes"), left)
+	}
+	line("> [!NOTE]")
+	line(fmt.Sprintf("> **This comment is shortened** to fit GitHub's comment size limit.%s The plan below shows %s. %s", lists, what, m.whereFull()))
+	line("")
 }
 
 // anyLongerThan reports whether an alert has more than k entries.

@@ -281,10 +281,20 @@ func (e *testEnv) checkEmpty() error {
 	if err != nil {
 		return err
 	}
-	if len(names) != 0 || len(keys) != 0 || len(eps) != 0 || model != "" {
-		return fmt.Errorf("%s after destroy: providers %q, %d keys, endpoints %+v, Gateflow openai model %q", e.url, names, len(keys), eps, model)
+	var left []error
+	if len(names) != 0 {
+		left = append(left, fmt.Errorf("%s after destroy: Glow providers %q are left", e.url, names))
 	}
-	return nil
+	if len(keys) != 0 {
+		left = append(left, fmt.Errorf("%s after destroy: %d Glow keys are left", e.url, len(keys)))
+	}
+	if len(eps) != 0 {
+		left = append(left, fmt.Errorf("%s after destroy: Glow endpoints %+v are left", e.url, eps))
+	}
+	if model != "" {
+		left = append(left, fmt.Errorf("%s after destroy: the Gateflow openai model is still %q", e.url, model))
+	}
+	return errors.Join(left...)
 }
 
 func aliasesConfig(staging, prod *testEnv, stagingDesc, stagingModel string) string {

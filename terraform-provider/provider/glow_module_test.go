@@ -157,8 +157,19 @@ module "support" {
 		return out
 	}
 	research, support := keysOf("Research OpenAI"), keysOf("Support OpenAI")
-	if len(research) != 2 || research["primary (terraform:v1)"] == "" || research["fallback (terraform:v1)"] == "" || len(support) != 1 {
-		t.Fatalf("keys after the first apply: research %v, support %v", research, support)
+	if len(research) != 2 {
+		t.Errorf("after the first apply research has %d keys, want 2: %v", len(research), research)
+	}
+	for _, name := range []string{"primary (terraform:v1)", "fallback (terraform:v1)"} {
+		if research[name] == "" {
+			t.Errorf("after the first apply research has no key %q: %v", name, research)
+		}
+	}
+	if len(support) != 1 {
+		t.Errorf("after the first apply support has %d keys, want 1: %v", len(support), support)
+	}
+	if t.Failed() {
+		t.FailNow()
 	}
 	// Nothing left to do: plan -detailed-exitcode exits 0 for no changes.
 	tf.run([]int{0}, "plan", "-detailed-exitcode", "-var", "primary_version=1")

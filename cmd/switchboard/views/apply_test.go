@@ -177,9 +177,20 @@ func TestApplyJSONEventsInOrder(t *testing.T) {
 		t.Fatalf("types:\n%s\nwant:\n%s", got, want)
 	}
 	complete := events[7]["hook"].(map[string]any)
-	if complete["resource"].(map[string]any)["addr"] != "glow_provider.a" || complete["action"] != "create" ||
-		complete["id_value"] != "id-a" || complete["n"] != 1.0 || complete["total"] != 2.0 || complete["elapsed_seconds"] != 10.0 {
-		t.Errorf("apply_complete: %v", complete)
+	for _, f := range []struct {
+		name      string
+		got, want any
+	}{
+		{"resource.addr", complete["resource"].(map[string]any)["addr"], "glow_provider.a"},
+		{"action", complete["action"], "create"},
+		{"id_value", complete["id_value"], "id-a"},
+		{"n", complete["n"], 1.0},
+		{"total", complete["total"], 2.0},
+		{"elapsed_seconds", complete["elapsed_seconds"], 10.0},
+	} {
+		if f.got != f.want {
+			t.Errorf("apply_complete hook.%s = %v, want %v", f.name, f.got, f.want)
+		}
 	}
 	if p := events[5]["hook"].(map[string]any); p["elapsed_seconds"] != 10.0 || events[5]["@message"] != "glow_provider.a: Still creating... [10s elapsed]" {
 		t.Errorf("apply_progress: %v", events[5])

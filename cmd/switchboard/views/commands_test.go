@@ -154,9 +154,18 @@ func TestApplyViewPlanReviewedCancelled(t *testing.T) {
 	_ = v.Plan(onePlan())
 	v.Close()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("json: %d lines, want 2: the plan's planned_change event and the reviewed note:\n%s", len(lines), out)
+	}
 	var ev Event
-	if len(lines) != 2 || json.Unmarshal([]byte(lines[1]), &ev) != nil || ev.Type != "log" || !strings.Contains(ev.Message, "exactly the changes") {
-		t.Errorf("json: the plan is the planned_change events, the reviewed note a log event:\n%s", out)
+	if err := json.Unmarshal([]byte(lines[1]), &ev); err != nil {
+		t.Fatalf("json: the reviewed note is not an event: %v\n%s", err, lines[1])
+	}
+	if ev.Type != "log" {
+		t.Errorf("json: the reviewed note's type = %q, want %q", ev.Type, "log")
+	}
+	if want := "exactly the changes"; !strings.Contains(ev.Message, want) {
+		t.Errorf("json: the reviewed note's message = %q, want it to contain %q", ev.Message, want)
 	}
 }
 
