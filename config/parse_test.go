@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -213,4 +214,47 @@ func TestProviderRunsAreDeferred(t *testing.T) {
 	if got, want := strings.Join(kinds, " "), "variable locals glow locals"; got != want {
 		t.Errorf("parsed blocks %q, want %q", got, want)
 	}
+}
+
+// FuzzParseInChunks: whatever the source, parsing it in runs of top-level
+// items gives the whole parse's body and diagnostics, and the runs left
+// for decoding hold, with the body, exactly the whole parse's blocks.
+func FuzzParseInChunks(f *testing.F) {
+	for _, src := range trickySources {
+		f.Add([]byte(src), uint8(1))
+	}
+	f.Add([]byte(generatedConfig(6, "")), uint8(40))
+	f.Fuzz(func(t *testing.T, src []byte, size uint8) {
+		d, breaks := checkNestingAndSplit(src, "f.hcl", false)
+		if d != nil {
+			return
+		}
+		want, wantDiags := hclsyntax.ParseConfig(src, "f.hcl", hcl.InitialPos)
+		got, _, gotDiags := parseHCLInChunks(src, "f.hcl", breaks, int(size)+1, false)
+		if !reflect.DeepEqual(got.Body, want.Body) {
+			t.Fatalf("the body in runs of %d differs from a whole parse", int(size)+1)
+		}
+		if fmt.Sprint(gotDiags) != fmt.Sprint(wantDiags) {
+			t.Fatalf("diagnostics in runs\n%v\nwant\n%v", gotDiags, wantDiags)
+		}
+		if wantDiags.HasErrors() {
+			return
+		}
+		got, runs, _ := parseHCLInChunks(src, "f.hcl", breaks, int(size)+1, true)
+		blocks := slices.Clone(got.Body.(*hclsyntax.Body).Blocks)
+		for _, r := range runs {
+			body, diags := r.parse()
+			if diags.HasErrors() {
+				t.Fatalf("a run of a valid file does not parse: %v", diags)
+			}
+			if len(body.Attributes) > 0 {
+				t.Fatalf("a provider run holds arguments")
+			}
+			blocks = append(blocks, body.Blocks...)
+		}
+		slices.SortFunc(blocks, func(a, b *hclsyntax.Block) int { return a.TypeRange.Start.Byte - b.TypeRange.Start.Byte })
+		if !reflect.DeepEqual(blocks, want.Body.(*hclsyntax.Body).Blocks) {
+			t.Fatalf("the parsed body and the provider runs do not hold the whole parse's blocks")
+		}
+	})
 }
