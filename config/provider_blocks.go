@@ -71,12 +71,15 @@ func (l *loader) decodeProviders(cfg *Config, items []providerItem) (glows, gate
 			gateflowBlocks = append(gateflowBlocks, b)
 		}
 	}
+	parsed, stop := parseAhead(items)
+	defer stop()
 	for i, it := range items {
 		if it.run == nil {
 			declare(it.block)
 			continue
 		}
-		body, diags := it.run.parse()
+		next := <-parsed
+		body, diags := next.body, next.diags
 		if diags.HasErrors() {
 			// A syntax error is reported as one anywhere is: with the
 			// diagnostics of a parse of its whole file (and of every
@@ -108,6 +111,41 @@ func (l *loader) decodeProviders(cfg *Config, items []providerItem) (glows, gate
 		l.checkGateflowProviders(sh.gateflows)
 	}
 	return glows, gateflows, true
+}
+
+// parsedRun is a provider run's parse.
+type parsedRun struct {
+	body  *hclsyntax.Body
+	diags hcl.Diagnostics
+}
+
+// runsAhead bounds how many parsed runs wait for decoding: enough to keep
+// the parse going while a run is decoded, few enough that their syntax
+// trees stay a small part of the load's memory.
+const runsAhead = 32
+
+// parseAhead parses the runs among items, in order, on a goroutine of its
+// own, so that on a second core the parse of the next runs overlaps the
+// decoding of this one (the two are about equal work). Parsing is pure: it
+// touches nothing of the loader. stop ends it early.
+func parseAhead(items []providerItem) (<-chan parsedRun, func()) {
+	out := make(chan parsedRun, runsAhead)
+	done := make(chan struct{})
+	go func() {
+		defer close(out)
+		for _, it := range items {
+			if it.run == nil {
+				continue
+			}
+			body, diags := it.run.parse()
+			select {
+			case out <- parsedRun{body, diags}:
+			case <-done:
+				return
+			}
+		}
+	}()
+	return out, func() { close(done) }
 }
 
 // declareProvider checks a provider block's name, and that no block
