@@ -9,6 +9,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/switchboard-hq/switchboard/internal/expect"
 )
 
 // writeDir writes files into a new temporary directory and returns it.
@@ -93,16 +95,16 @@ gateflow_provider "openai" {
 `})
 	cfg := mustLoad(t, dir, LoadOptions{Env: envOf(map[string]string{"GLOW_TOKEN": "glow-token-value"})})
 
-	checkFields(t, "service blocks",
-		eq("glow url", cfg.Glow.URL, "http://127.0.0.1:8080"),
-		eq("glow token", cfg.Glow.Token.Literal.Reveal(), "glow-token-value"),
-		eq("glow token source", cfg.Glow.Token.Source, "env:GLOW_TOKEN"),
-		eq("prune_departments", cfg.Glow.PruneDepartments, []string{"cs"}),
-		eq("gateflow admin_key is a vault reference", cfg.Gateflow.AdminKey.Ref != nil, true),
-		eq("gateflow prune", cfg.Gateflow.Prune, true),
-		eq("vault block set", cfg.Vault != nil, true))
+	expect.Fields(t, "service blocks",
+		expect.Eq("glow url", cfg.Glow.URL, "http://127.0.0.1:8080"),
+		expect.Eq("glow token", cfg.Glow.Token.Literal.Reveal(), "glow-token-value"),
+		expect.Eq("glow token source", cfg.Glow.Token.Source, "env:GLOW_TOKEN"),
+		expect.Eq("prune_departments", cfg.Glow.PruneDepartments, []string{"cs"}),
+		expect.Eq("gateflow admin_key is a vault reference", cfg.Gateflow.AdminKey.Ref != nil, true),
+		expect.Eq("gateflow prune", cfg.Gateflow.Prune, true),
+		expect.Eq("vault block set", cfg.Vault != nil, true))
 	if ref := cfg.Gateflow.AdminKey.Ref; ref != nil {
-		checkFields(t, "gateflow admin_key", eq("Path", ref.Path, "secret/gateflow"), eq("Key", ref.Key, "admin_key"))
+		expect.Fields(t, "gateflow admin_key", expect.Eq("Path", ref.Path, "secret/gateflow"), expect.Eq("Key", ref.Key, "admin_key"))
 	}
 	if cfg.Vault != nil && cfg.Vault.Address != "http://127.0.0.1:8200" {
 		t.Errorf("vault settings: %+v", cfg.Vault)
@@ -111,54 +113,33 @@ gateflow_provider "openai" {
 		t.Fatalf("glow providers: %+v", cfg.GlowProviders)
 	}
 	p := cfg.GlowProviders[0]
-	checkFields(t, "glow provider",
-		eq("address", p.Address.String(), "glow_provider.openai_prod"),
-		eq("ID", p.ID, "prov-123"),
-		eq("Name", p.Name, "OpenAI Production"),
-		eq("Departments", p.Departments, []string{"cs", "math"}),
-		eq("Endpoints", p.Endpoints, []string{"https://api.openai.com/v1"}),
-		eq("Values", p.Values, map[string]string{"region": "us", "timeout_s": "30"}),
-		eq("PreventDestroy", p.PreventDestroy, true))
+	expect.Fields(t, "glow provider",
+		expect.Eq("address", p.Address.String(), "glow_provider.openai_prod"),
+		expect.Eq("ID", p.ID, "prov-123"),
+		expect.Eq("Name", p.Name, "OpenAI Production"),
+		expect.Eq("Departments", p.Departments, []string{"cs", "math"}),
+		expect.Eq("Endpoints", p.Endpoints, []string{"https://api.openai.com/v1"}),
+		expect.Eq("Values", p.Values, map[string]string{"region": "us", "timeout_s": "30"}),
+		expect.Eq("PreventDestroy", p.PreventDestroy, true))
 	if len(p.Keys) != 1 || p.Keys[0].Name != "primary" || p.Keys[0].Value.Ref == nil {
 		t.Fatalf("keys: %+v", p.Keys)
 	}
 	ref := *p.Keys[0].Value.Ref
-	checkFields(t, "vault ref",
-		eq("Path", ref.Path, "secret/llm/openai"),
-		eq("Key", ref.Key, "api_key"),
-		eq("Version", ref.Version, 4),
-		eq("start line:column", [2]int{ref.Range.Start.Line, ref.Range.Start.Column}, [2]int{30, 13}))
+	expect.Fields(t, "vault ref",
+		expect.Eq("Path", ref.Path, "secret/llm/openai"),
+		expect.Eq("Key", ref.Key, "api_key"),
+		expect.Eq("Version", ref.Version, 4),
+		expect.Eq("start line:column", [2]int{ref.Range.Start.Line, ref.Range.Start.Column}, [2]int{30, 13}))
 	if len(cfg.GateflowProviders) != 1 {
 		t.Fatalf("gateflow providers: %+v", cfg.GateflowProviders)
 	}
 	g := cfg.GateflowProviders[0]
-	checkFields(t, "gateflow provider",
-		eq("ProviderID", g.ProviderID, "openai"),
-		eq("Enabled", g.Enabled, false),
-		eq("Settings", g.Settings, map[string]any{"organization_id": "org-123", "timeout_ms": int64(30000), "max_retries": int64(2), "default_model": "gpt-5.2"}),
-		eq("api_key credential is a vault reference", g.Credentials["api_key"].Ref != nil, true),
-		eq("declaration line", g.DeclRange.Start.Line, 36))
-}
-
-// fieldCheck is one named comparison of checkFields.
-type fieldCheck struct {
-	name      string
-	got, want any
-}
-
-// eq names a comparison; got and want have one type, so an untyped
-// constant takes the field's type.
-func eq[T any](name string, got, want T) fieldCheck { return fieldCheck{name, got, want} }
-
-// checkFields reports each comparison that fails on its own line, so that
-// a failure says which field broke rather than that one of many did.
-func checkFields(t testing.TB, what string, checks ...fieldCheck) {
-	t.Helper()
-	for _, c := range checks {
-		if !reflect.DeepEqual(c.got, c.want) {
-			t.Errorf("%s: %s = %#v, want %#v", what, c.name, c.got, c.want)
-		}
-	}
+	expect.Fields(t, "gateflow provider",
+		expect.Eq("ProviderID", g.ProviderID, "openai"),
+		expect.Eq("Enabled", g.Enabled, false),
+		expect.Eq("Settings", g.Settings, map[string]any{"organization_id": "org-123", "timeout_ms": int64(30000), "max_retries": int64(2), "default_model": "gpt-5.2"}),
+		expect.Eq("api_key credential is a vault reference", g.Credentials["api_key"].Ref != nil, true),
+		expect.Eq("declaration line", g.DeclRange.Start.Line, 36))
 }
 
 func TestVariablePrecedence(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/internal/expect"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -80,13 +81,13 @@ func gateflowListsAllUnconfigured(t *testing.T, e *env) {
 	var listed []string
 	for _, p := range must(e.gw.List(ctx))(t) {
 		listed = append(listed, p.ID)
-		checkFields(t, "unconfigured "+p.ID,
-			eq("Status", p.Status, gateflow.StatusInactive),
-			eq("Configured", p.Configured, false),
-			eq("len(Models)", len(p.Models), 0),
-			eq("Models is nil (want an empty non-nil slice)", p.Models == nil, false),
-			eq("Health is nil", p.Health == nil, true),
-			eq("Name", p.Name, wantNames[p.ID]))
+		expect.Fields(t, "unconfigured "+p.ID,
+			expect.Eq("Status", p.Status, gateflow.StatusInactive),
+			expect.Eq("Configured", p.Configured, false),
+			expect.Eq("len(Models)", len(p.Models), 0),
+			expect.Eq("Models is nil (want an empty non-nil slice)", p.Models == nil, false),
+			expect.Eq("Health is nil", p.Health == nil, true),
+			expect.Eq("Name", p.Name, wantNames[p.ID]))
 	}
 	if !slices.Equal(listed, catalogue.ProviderIDs) {
 		t.Errorf("listed %v, want %v", listed, catalogue.ProviderIDs)
@@ -104,23 +105,23 @@ func gateflowConfiguresEach(t *testing.T, e *env) {
 	for _, id := range catalogue.ProviderIDs {
 		c := validConfig[id]
 		r := must(e.gw.Configure(ctx, id, creds(c.creds), c.settings))(t)
-		checkFields(t, "configure "+id,
-			eq("ID", r.ID, id),
-			eq("Name", r.Name, wantNames[id]),
-			eq("Status", r.Status, gateflow.StatusActive),
-			eq("Configured", r.Configured, true),
-			eq("ConfiguredAt is zero", r.ConfiguredAt.IsZero(), false),
-			eq("Models is empty", len(r.Models) == 0, false))
+		expect.Fields(t, "configure "+id,
+			expect.Eq("ID", r.ID, id),
+			expect.Eq("Name", r.Name, wantNames[id]),
+			expect.Eq("Status", r.Status, gateflow.StatusActive),
+			expect.Eq("Configured", r.Configured, true),
+			expect.Eq("ConfiguredAt is zero", r.ConfiguredAt.IsZero(), false),
+			expect.Eq("Models is empty", len(r.Models) == 0, false))
 		g := must(e.gw.Get(ctx, id))(t)
-		checkFields(t, "get "+id,
-			eq("Configured", g.Configured, true),
-			eq("Status", g.Status, gateflow.StatusActive),
-			eq("ConfiguredAt is nil", g.ConfiguredAt == nil, false),
-			eq("CredentialsUpdatedAt is nil", g.CredentialsUpdatedAt == nil, false),
-			eq("UpdatedAt is nil", g.UpdatedAt == nil, false),
-			eq("DisabledAt is nil", g.DisabledAt == nil, true),
-			eq("Health is nil", g.Health == nil, false),
-			eq("len(Models)", len(g.Models), len(r.Models)))
+		expect.Fields(t, "get "+id,
+			expect.Eq("Configured", g.Configured, true),
+			expect.Eq("Status", g.Status, gateflow.StatusActive),
+			expect.Eq("ConfiguredAt is nil", g.ConfiguredAt == nil, false),
+			expect.Eq("CredentialsUpdatedAt is nil", g.CredentialsUpdatedAt == nil, false),
+			expect.Eq("UpdatedAt is nil", g.UpdatedAt == nil, false),
+			expect.Eq("DisabledAt is nil", g.DisabledAt == nil, true),
+			expect.Eq("Health is nil", g.Health == nil, false),
+			expect.Eq("len(Models)", len(g.Models), len(r.Models)))
 		if len(g.Settings) != len(c.settings) {
 			t.Errorf("settings of %s: %v, want %v", id, g.Settings, c.settings)
 		}
@@ -134,11 +135,11 @@ func gateflowConfiguresEach(t *testing.T, e *env) {
 		}
 	}
 	for _, p := range must(e.gw.List(ctx))(t) {
-		checkFields(t, "configured "+p.ID,
-			eq("Status", p.Status, gateflow.StatusActive),
-			eq("Configured", p.Configured, true),
-			eq("Models is empty", len(p.Models) == 0, false),
-			eq("Health is nil", p.Health == nil, false))
+		expect.Fields(t, "configured "+p.ID,
+			expect.Eq("Status", p.Status, gateflow.StatusActive),
+			expect.Eq("Configured", p.Configured, true),
+			expect.Eq("Models is empty", len(p.Models) == 0, false),
+			expect.Eq("Health is nil", p.Health == nil, false))
 	}
 }
 
@@ -181,14 +182,14 @@ func gateflowTestsConnection(t *testing.T, e *env, id string) {
 	t.Helper()
 	t1 := must(e.gw.Test(ctx, id))(t)
 	t2 := must(e.gw.Test(ctx, id))(t)
-	checkFields(t, "test",
-		eq("ID", t1.ID, id),
-		eq("TestResult", t1.TestResult, "success"),
-		eq("LatencyMS > 0", t1.LatencyMS > 0, true),
-		eq("LatencyMS of the second test (want stable)", t2.LatencyMS, t1.LatencyMS),
-		eq("ModelsAvailable > 0", t1.ModelsAvailable > 0, true),
-		eq("TestedAt is zero", t1.TestedAt.IsZero(), false),
-		eq("Error", t1.Error, ""))
+	expect.Fields(t, "test",
+		expect.Eq("ID", t1.ID, id),
+		expect.Eq("TestResult", t1.TestResult, "success"),
+		expect.Eq("LatencyMS > 0", t1.LatencyMS > 0, true),
+		expect.Eq("LatencyMS of the second test (want stable)", t2.LatencyMS, t1.LatencyMS),
+		expect.Eq("ModelsAvailable > 0", t1.ModelsAvailable > 0, true),
+		expect.Eq("TestedAt is zero", t1.TestedAt.IsZero(), false),
+		expect.Eq("Error", t1.Error, ""))
 }
 
 // gateflowDisablesAndEnables: disable and enable, both idempotent; a
@@ -228,11 +229,11 @@ func gateflowDeletesAndReconfigures(t *testing.T, e *env, id string) {
 	ok(t, e.gw.Delete(ctx, id))
 	for _, p := range must(e.gw.List(ctx))(t) {
 		if p.ID == id {
-			checkFields(t, "deleted provider",
-				eq("Status", p.Status, gateflow.StatusInactive),
-				eq("Configured", p.Configured, false),
-				eq("len(Models)", len(p.Models), 0),
-				eq("Health is nil", p.Health == nil, true))
+			expect.Fields(t, "deleted provider",
+				expect.Eq("Status", p.Status, gateflow.StatusInactive),
+				expect.Eq("Configured", p.Configured, false),
+				expect.Eq("len(Models)", len(p.Models), 0),
+				expect.Eq("Health is nil", p.Health == nil, true))
 		}
 	}
 	if g := must(e.gw.Get(ctx, id))(t); g.Configured || len(g.Settings) != 0 || g.CredentialsUpdatedAt != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/internal/expect"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -55,8 +56,8 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 	if len(f.eps) != 2 {
 		t.Fatalf("endpoints: %+v", f.eps)
 	}
-	checkFields(t, "endpoints[0]", eq("has an id", f.eps[0].ID != "", true),
-		eq("url", f.eps[0].URL, "https://api.openai.com/v1"), eq("name", f.eps[0].Name, "OpenAI"))
+	expect.Fields(t, "endpoints[0]", expect.Eq("has an id", f.eps[0].ID != "", true),
+		expect.Eq("url", f.eps[0].URL, "https://api.openai.com/v1"), expect.Eq("name", f.eps[0].Name, "OpenAI"))
 	if len(f.keys) != 2 || f.keys[0].ID == "" || f.keys[0].Name != "anthropic prod" {
 		t.Fatalf("keys: %+v", f.keys)
 	}
@@ -76,8 +77,8 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 	if len(models) != 2 {
 		t.Fatalf("models: %+v", models)
 	}
-	checkFields(t, "models[0]", eq("provider", models[0].ProviderID, p), eq("has an id", models[0].ID != "", true),
-		eq("provider name", models[0].ProviderName, "Anthropic Prod"))
+	expect.Fields(t, "models[0]", expect.Eq("provider", models[0].ProviderID, p), expect.Eq("has an id", models[0].ID != "", true),
+		expect.Eq("provider name", models[0].ProviderName, "Anthropic Prod"))
 	if got := all(t, e.glow.SearchModels(ctx)); len(got) != 2 {
 		t.Errorf("searched models: %+v", got)
 	}
@@ -119,8 +120,8 @@ func TestGlowEndpointsKeysModels(t *testing.T) {
 	if len(kres) != 2 {
 		t.Errorf("delete keys: got %d results, want 2: %+v", len(kres), kres)
 	} else {
-		checkFields(t, "delete keys", eq("kres[0].Success", kres[0].Success, false), eq("kres[0].Code", kres[0].Code, api.CodeInUse),
-			eq("kres[0].Message names "+p, strings.Contains(kres[0].Message, p), true), eq("kres[1].Success", kres[1].Success, true))
+		expect.Fields(t, "delete keys", expect.Eq("kres[0].Success", kres[0].Success, false), expect.Eq("kres[0].Code", kres[0].Code, api.CodeInUse),
+			expect.Eq("kres[0].Message names "+p, strings.Contains(kres[0].Message, p), true), expect.Eq("kres[1].Success", kres[1].Success, true))
 	}
 	if got := endpointIDs(all(t, e.glow.ListEndpoints(ctx))); !slices.Equal(got, []string{f.eps[1].ID}) {
 		t.Errorf("endpoints left %v", got)
@@ -171,12 +172,12 @@ func TestGlowProviderCRUD(t *testing.T) {
 	p := f.created[0].ProviderID
 	d := must(e.glow.GetProvider(ctx, p))(t)
 	pr := d.Provider
-	checkFields(t, "provider", eq("id", pr.ID, p), eq("name", pr.Name, "Anthropic Prod"),
-		eq("description", pr.Description, "main route"), eq("version", pr.Version, 1),
-		eq("departments", pr.DepartmentIDs, []string{"cs", "sales"}),
-		eq("endpoints", pr.EndpointIDs, []string{f.eps[1].ID}), eq("keys", pr.KeyIDs, []string{f.keys[0].ID}),
-		eq("region", pr.Values["region"], "eu"), eq("tier", pr.Values["tier"], "gold"),
-		eq("created_at set", !pr.CreatedAt.IsZero(), true), eq("updated_at set", !pr.UpdatedAt.IsZero(), true))
+	expect.Fields(t, "provider", expect.Eq("id", pr.ID, p), expect.Eq("name", pr.Name, "Anthropic Prod"),
+		expect.Eq("description", pr.Description, "main route"), expect.Eq("version", pr.Version, 1),
+		expect.Eq("departments", pr.DepartmentIDs, []string{"cs", "sales"}),
+		expect.Eq("endpoints", pr.EndpointIDs, []string{f.eps[1].ID}), expect.Eq("keys", pr.KeyIDs, []string{f.keys[0].ID}),
+		expect.Eq("region", pr.Values["region"], "eu"), expect.Eq("tier", pr.Values["tier"], "gold"),
+		expect.Eq("created_at set", !pr.CreatedAt.IsZero(), true), expect.Eq("updated_at set", !pr.UpdatedAt.IsZero(), true))
 	if len(d.Endpoints.Current) != 1 || d.Endpoints.Current[0].ID != f.eps[1].ID || d.Endpoints.Current[0].URL != "https://api.anthropic.com" {
 		t.Errorf("endpoints.current: %+v", d.Endpoints.Current)
 	}
@@ -192,9 +193,9 @@ func TestGlowProviderCRUD(t *testing.T) {
 	up := must(e.glow.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: p, Patch: glow.Patch{
 		Description: ptr("renamed route"), Values: &map[string]string{"region": "us"},
 	}}))(t)
-	checkFields(t, "unguarded update", eq("version", up.Version, 2), eq("description", up.Description, "renamed route"),
-		eq("values", up.Values, map[string]string{"region": "us"}), eq("name", up.Name, "Anthropic Prod"),
-		eq("keys", up.KeyIDs, []string{f.keys[0].ID}))
+	expect.Fields(t, "unguarded update", expect.Eq("version", up.Version, 2), expect.Eq("description", up.Description, "renamed route"),
+		expect.Eq("values", up.Values, map[string]string{"region": "us"}), expect.Eq("name", up.Name, "Anthropic Prod"),
+		expect.Eq("keys", up.KeyIDs, []string{f.keys[0].ID}))
 	// With the expected version.
 	up = must(e.glow.UpdateProvider(ctx, glow.UpdateRequest{ProviderID: p, ExpectedVersion: ptr(int64(2)), Patch: glow.Patch{
 		EndpointIDs: &[]string{f.eps[0].ID, f.eps[1].ID},
@@ -211,8 +212,8 @@ func TestGlowProviderCRUD(t *testing.T) {
 
 	// Duplicate: fresh names, shared endpoints and keys.
 	dup := must(e.glow.DuplicateProvider(ctx, p))(t)
-	checkFields(t, "duplicate", eq("name", dup.Name, "Anthropic Prod (copy)"), eq("has an id", dup.ProviderID != "", true),
-		eq("id differs from the original's", dup.ProviderID != p, true), eq("version", dup.Version, 1))
+	expect.Fields(t, "duplicate", expect.Eq("name", dup.Name, "Anthropic Prod (copy)"), expect.Eq("has an id", dup.ProviderID != "", true),
+		expect.Eq("id differs from the original's", dup.ProviderID != p, true), expect.Eq("version", dup.Version, 1))
 	dup2 := must(e.glow.DuplicateProvider(ctx, p))(t)
 	if dup2.Name != "Anthropic Prod (copy 2)" {
 		t.Errorf("second duplicate: %+v", dup2)
@@ -245,8 +246,8 @@ func TestGlowDecryptAndAudit(t *testing.T) {
 	p, k := f.created[0].ProviderID, f.keys[0].ID
 
 	dec := must(e.glow.Decrypt(ctx, p, k))(t)
-	checkFields(t, "decrypt", eq("value is the key's", dec.Value.Reveal() == keyValue, true), eq("key id", dec.KeyID, k),
-		eq("name", dec.Name, "anthropic prod"), eq("actor", dec.ActorName, actor))
+	expect.Fields(t, "decrypt", expect.Eq("value is the key's", dec.Value.Reveal() == keyValue, true), expect.Eq("key id", dec.KeyID, k),
+		expect.Eq("name", dec.Name, "anthropic prod"), expect.Eq("actor", dec.ActorName, actor))
 	if s := fmt.Sprintf("%v %+v", dec, *dec); strings.Contains(s, keyValue) {
 		t.Errorf("a printed decrypt answer shows the value: %s", s)
 	}
@@ -259,8 +260,8 @@ func TestGlowDecryptAndAudit(t *testing.T) {
 		t.Fatalf("audit: %+v", audit)
 	}
 	a := audit[0]
-	checkFields(t, "audit[0]", eq("actor", a.ActorName, actor), eq("provider", a.ProviderID, p), eq("key", a.KeyID, k),
-		eq("success", a.Success, true), eq("time set", !a.Time.IsZero(), true))
+	expect.Fields(t, "audit[0]", expect.Eq("actor", a.ActorName, actor), expect.Eq("provider", a.ProviderID, p), expect.Eq("key", a.KeyID, k),
+		expect.Eq("success", a.Success, true), expect.Eq("time set", !a.Time.IsZero(), true))
 	if a := audit[1]; a.ActorName != actor || a.ProviderID != f.created[1].ProviderID || a.Success {
 		t.Errorf("audit[1]: %+v", a)
 	}
@@ -329,8 +330,8 @@ func TestGlowDraftPublish(t *testing.T) {
 	if dr.NewVersion != v+1 || dr.DraftID == "" || dr.DraftID == f.created[0].DraftID {
 		t.Errorf("draft: %+v", dr)
 	}
-	checkFields(t, "form state", eq("description", dr.FormState.Description, "staged"), eq("keys", len(dr.FormState.KeyIDs), 0),
-		eq("name", dr.FormState.Name, "Anthropic Prod"), eq("endpoints", dr.FormState.EndpointIDs, []string{f.eps[1].ID}))
+	expect.Fields(t, "form state", expect.Eq("description", dr.FormState.Description, "staged"), expect.Eq("keys", len(dr.FormState.KeyIDs), 0),
+		expect.Eq("name", dr.FormState.Name, "Anthropic Prod"), expect.Eq("endpoints", dr.FormState.EndpointIDs, []string{f.eps[1].ID}))
 	live := must(e.glow.GetProvider(ctx, p))(t).Provider
 	if live.Version != v+1 || live.Description != "main route" {
 		t.Errorf("live provider during the draft: %+v", live)
@@ -339,8 +340,8 @@ func TestGlowDraftPublish(t *testing.T) {
 	dr2 := must(e.glow.Draft(ctx, glow.DraftRequest{ProviderID: p, InputDraftID: dr.DraftID, ExpectedVersion: ptr(v + 1), Patch: glow.Patch{
 		Values: &map[string]string{"region": "ap"},
 	}}))(t)
-	checkFields(t, "continued draft", eq("draft id", dr2.DraftID, dr.DraftID), eq("new version", dr2.NewVersion, v+2),
-		eq("description", dr2.FormState.Description, "staged"), eq("region", dr2.FormState.Values["region"], "ap"))
+	expect.Fields(t, "continued draft", expect.Eq("draft id", dr2.DraftID, dr.DraftID), expect.Eq("new version", dr2.NewVersion, v+2),
+		expect.Eq("description", dr2.FormState.Description, "staged"), expect.Eq("region", dr2.FormState.Values["region"], "ap"))
 	// A second writer that read an older version is refused at its draft.
 	_, err := e.glow.Draft(ctx, glow.DraftRequest{ProviderID: p, ExpectedVersion: ptr(v), Patch: glow.Patch{Description: ptr("other")}})
 	ae := wantAPIError(t, err, api.ErrConflict, 409, api.CodeVersionConflict, "")
@@ -352,8 +353,8 @@ func TestGlowDraftPublish(t *testing.T) {
 	wantErr(t, err, api.ErrConflict, 409, api.CodeVersionConflict, "")
 
 	pub := must(e.glow.Publish(ctx, glow.PublishRequest{DraftID: dr.DraftID, ExpectedVersion: ptr(v + 2)}))(t)
-	checkFields(t, "published", eq("version", pub.Version, v+3), eq("description", pub.Description, "staged"),
-		eq("keys", len(pub.KeyIDs), 0), eq("region", pub.Values["region"], "ap"), eq("id", pub.ID, p))
+	expect.Fields(t, "published", expect.Eq("version", pub.Version, v+3), expect.Eq("description", pub.Description, "staged"),
+		expect.Eq("keys", len(pub.KeyIDs), 0), expect.Eq("region", pub.Values["region"], "ap"), expect.Eq("id", pub.ID, p))
 	for _, d := range all(t, e.glow.ListDrafts(ctx)) {
 		if d.DraftID == dr.DraftID {
 			t.Errorf("published draft still listed: %+v", d)
@@ -386,8 +387,8 @@ func TestGlowDraftPublish(t *testing.T) {
 		t.Errorf("continued new-provider draft: %+v", nd2)
 	}
 	np := must(e.glow.Publish(ctx, glow.PublishRequest{DraftID: nd.DraftID, ExpectedVersion: ptr(int64(2))}))(t)
-	checkFields(t, "published new provider", eq("version", np.Version, 1), eq("name", np.Name, "Staged New"),
-		eq("description", np.Description, "fresh"), eq("has an id", np.ID != "", true))
+	expect.Fields(t, "published new provider", expect.Eq("version", np.Version, 1), expect.Eq("name", np.Name, "Staged New"),
+		expect.Eq("description", np.Description, "fresh"), expect.Eq("has an id", np.ID != "", true))
 	// A staged name that became live since is refused at publish.
 	nd3 := must(e.glow.Draft(ctx, glow.DraftRequest{Patch: glow.Patch{Name: ptr("Taken Later"), DepartmentIDs: &[]string{"ops"}}}))(t)
 	must(e.glow.CreateProviders(ctx, []glow.ProviderInput{{Name: "Taken Later", DepartmentIDs: []string{"ops"}}}))(t)
@@ -507,10 +508,10 @@ func TestGlowBulkUpdate(t *testing.T) {
 		Patch:            glow.Patch{Values: &map[string]string{"tier": "bulk"}},
 	}))(t)
 	byID := byProvider(res)
-	checkFields(t, "bulk by ids",
-		eq("results", len(res), 3),
-		eq("id[0] Success", byID[id[0]].Success, true), eq("id[0] Version", byID[id[0]].Version, 2),
-		eq("id[2] Success", byID[id[2]].Success, true), eq("id[2] Version", byID[id[2]].Version, 2))
+	expect.Fields(t, "bulk by ids",
+		expect.Eq("results", len(res), 3),
+		expect.Eq("id[0] Success", byID[id[0]].Success, true), expect.Eq("id[0] Version", byID[id[0]].Version, 2),
+		expect.Eq("id[2] Success", byID[id[2]].Success, true), expect.Eq("id[2] Version", byID[id[2]].Version, 2))
 	if r := byID[id[1]]; r.Success || r.Code != api.CodeVersionConflict || !strings.Contains(r.Message, "expected version 1, server has 2") {
 		t.Errorf("stale item: %+v", r)
 	}
@@ -526,7 +527,7 @@ func TestGlowBulkUpdate(t *testing.T) {
 	if len(res) != 1 {
 		t.Errorf("bulk all: got %d results, want 1: %+v", len(res), res)
 	} else {
-		checkFields(t, "bulk all", eq("ProviderID", res[0].ProviderID, id[0]), eq("Success", res[0].Success, true), eq("Version", res[0].Version, 3))
+		expect.Fields(t, "bulk all", expect.Eq("ProviderID", res[0].ProviderID, id[0]), expect.Eq("Success", res[0].Success, true), expect.Eq("Version", res[0].Version, 3))
 	}
 	res = must(e.glow.BulkUpdate(ctx, glow.BulkUpdateRequest{
 		Selector:         glow.Selector{All: true, FilterDepartmentIDs: []string{"cs"}, ExcludedIDs: []string{id[0]}},
@@ -534,11 +535,11 @@ func TestGlowBulkUpdate(t *testing.T) {
 		Patch:            glow.Patch{DepartmentIDs: &[]string{"cs", "ops"}},
 	}))(t)
 	byID = byProvider(res)
-	checkFields(t, "bulk all guarded",
-		eq("results", len(res), 3),
-		eq("id[1] Success", byID[id[1]].Success, true),
-		eq("id[2] Code", byID[id[2]].Code, api.CodeVersionConflict),
-		eq("id[4] Success", byID[id[4]].Success, true))
+	expect.Fields(t, "bulk all guarded",
+		expect.Eq("results", len(res), 3),
+		expect.Eq("id[1] Success", byID[id[1]].Success, true),
+		expect.Eq("id[2] Code", byID[id[2]].Code, api.CodeVersionConflict),
+		expect.Eq("id[4] Success", byID[id[4]].Success, true))
 	for i, want := range []string{"selected", "touched", "", "", ""} {
 		p := must(e.glow.GetProvider(ctx, id[i]))(t).Provider
 		if p.Description != want {
@@ -558,7 +559,7 @@ func TestGlowBulkUpdate(t *testing.T) {
 	if len(res) != 2 {
 		t.Errorf("bulk rename: got %d results, want 2: %+v", len(res), res)
 	} else {
-		checkFields(t, "bulk rename", eq("res[0].Success", res[0].Success, true), eq("res[1].Success", res[1].Success, false), eq("res[1].Code", res[1].Code, api.CodeNameConflict))
+		expect.Fields(t, "bulk rename", expect.Eq("res[0].Success", res[0].Success, true), expect.Eq("res[1].Success", res[1].Success, false), expect.Eq("res[1].Code", res[1].Code, api.CodeNameConflict))
 	}
 	// An unknown id fails its item.
 	res = must(e.glow.BulkUpdate(ctx, glow.BulkUpdateRequest{

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/gateflow"
 	"github.com/switchboard-hq/switchboard/api/glow"
@@ -247,25 +245,4 @@ func endpointIDs(eps []glow.Endpoint) []string {
 		out[i] = e.ID
 	}
 	return out
-}
-
-// fieldCheck is one named comparison of checkFields.
-type fieldCheck struct {
-	name      string
-	got, want any
-}
-
-// eq names a comparison; got and want have one type, so an untyped
-// constant takes the field's type.
-func eq[T any](name string, got, want T) fieldCheck { return fieldCheck{name, got, want} }
-
-// checkFields reports each comparison that fails on its own line, so that
-// a failure says which field broke rather than that one of many did.
-func checkFields(t testing.TB, what string, checks ...fieldCheck) {
-	t.Helper()
-	for _, c := range checks {
-		if diff := cmp.Diff(c.want, c.got); diff != "" {
-			t.Errorf("%s: %s (-want +got):\n%s", what, c.name, diff)
-		}
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api/gateflow/catalogue"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/internal/expect"
 )
 
 // Everything written through the clients survives a restart on the same
@@ -33,11 +34,11 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 		if a := e.srv.Audit(); len(a) != 2 {
 			t.Errorf("audit after restart: %d entries, want 2: %+v", len(a), a)
 		} else {
-			checkFields(t, "audit after restart",
-				eq("a[0].ActorName", a[0].ActorName, actor),
-				eq("a[0].ProviderID", a[0].ProviderID, p),
-				eq("a[0].Success", a[0].Success, true),
-				eq("a[1].ActorName", a[1].ActorName, actor))
+			expect.Fields(t, "audit after restart",
+				expect.Eq("a[0].ActorName", a[0].ActorName, actor),
+				expect.Eq("a[0].ProviderID", a[0].ProviderID, p),
+				expect.Eq("a[0].Success", a[0].Success, true),
+				expect.Eq("a[1].ActorName", a[1].ActorName, actor))
 		}
 	})
 }
@@ -98,15 +99,15 @@ func glowSurvivedRestart(t *testing.T, e *env, w written) {
 	p := w.f.created[0].ProviderID
 	d := must(e.glow.GetProvider(ctx, p))(t)
 	pr := d.Provider
-	checkFields(t, "provider after restart",
-		eq("Description", pr.Description, "persisted"),
-		eq("Name", pr.Name, "Anthropic Prod"),
-		eq("DepartmentIDs", pr.DepartmentIDs, []string{"cs", "sales"}),
-		eq("Values[tier]", pr.Values["tier"], "gold"),
-		eq("ModelUsageCount", pr.ModelUsageCount, 1),
-		eq("ModelIDs", pr.ModelIDs, []string{w.model.ID}),
-		eq("current keys", keyIDs(d.Keys.Current), []string{w.f.keys[0].ID}),
-		eq("current endpoints", endpointIDs(d.Endpoints.Current), []string{w.f.eps[1].ID}))
+	expect.Fields(t, "provider after restart",
+		expect.Eq("Description", pr.Description, "persisted"),
+		expect.Eq("Name", pr.Name, "Anthropic Prod"),
+		expect.Eq("DepartmentIDs", pr.DepartmentIDs, []string{"cs", "sales"}),
+		expect.Eq("Values[tier]", pr.Values["tier"], "gold"),
+		expect.Eq("ModelUsageCount", pr.ModelUsageCount, 1),
+		expect.Eq("ModelIDs", pr.ModelIDs, []string{w.model.ID}),
+		expect.Eq("current keys", keyIDs(d.Keys.Current), []string{w.f.keys[0].ID}),
+		expect.Eq("current endpoints", endpointIDs(d.Endpoints.Current), []string{w.f.eps[1].ID}))
 	dec := must(e.glow.Decrypt(ctx, p, w.f.keys[0].ID))(t)
 	if dec.Value.Reveal() != keyValue {
 		t.Errorf("decrypted value after restart differs")
@@ -146,12 +147,12 @@ func glowSurvivedRestart(t *testing.T, e *env, w written) {
 func gateflowSurvivedRestart(t *testing.T, e *env, w written) {
 	t.Helper()
 	g := must(e.gw.Get(ctx, catalogue.Anthropic))(t)
-	checkFields(t, "gateflow after restart",
-		eq("Configured", g.Configured, true),
-		eq("Status", g.Status, gateflow.StatusActive),
-		eq[any]("Settings[default_model]", g.Settings["default_model"], "claude"),
-		eq("CredentialsUpdatedAt unchanged", g.CredentialsUpdatedAt.Equal(*w.gwBefore.CredentialsUpdatedAt), true),
-		eq("ConfiguredAt unchanged", g.ConfiguredAt.Equal(*w.gwBefore.ConfiguredAt), true))
+	expect.Fields(t, "gateflow after restart",
+		expect.Eq("Configured", g.Configured, true),
+		expect.Eq("Status", g.Status, gateflow.StatusActive),
+		expect.Eq[any]("Settings[default_model]", g.Settings["default_model"], "claude"),
+		expect.Eq("CredentialsUpdatedAt unchanged", g.CredentialsUpdatedAt.Equal(*w.gwBefore.CredentialsUpdatedAt), true),
+		expect.Eq("ConfiguredAt unchanged", g.ConfiguredAt.Equal(*w.gwBefore.ConfiguredAt), true))
 	el := must(e.gw.Get(ctx, catalogue.ElevenLabs))(t)
 	if el.Status != gateflow.StatusDisabled || el.DisabledAt == nil || !el.DisabledAt.Equal(*w.disabled.DisabledAt) {
 		t.Errorf("disabled provider after restart: %+v", el)

@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard-hq/switchboard/api"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/internal/expect"
 )
 
 // A token scoped to cs and sales sees a provider only when all of its
@@ -80,8 +81,8 @@ func TestGlowDepartmentScoping(t *testing.T) {
 	if len(res) != 2 {
 		t.Errorf("scoped bulk update: %d results, want 2: %+v", len(res), res)
 	} else {
-		checkFields(t, "scoped bulk update", eq("res[0].Success", res[0].Success, true),
-			eq("res[1].Success", res[1].Success, false), eq("res[1].Code", res[1].Code, api.CodeNotFound))
+		expect.Fields(t, "scoped bulk update", expect.Eq("res[0].Success", res[0].Success, true),
+			expect.Eq("res[1].Success", res[1].Success, false), expect.Eq("res[1].Code", res[1].Code, api.CodeNotFound))
 	}
 	if p := must(e.glow.GetProvider(ctx, more[0].ProviderID))(t).Provider; p.Version != 1 {
 		t.Errorf("out-of-scope provider changed: %+v", p)
