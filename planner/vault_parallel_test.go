@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/apitest"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/emulator"
@@ -84,8 +85,8 @@ func TestPlanReadsVaultMetadataInParallelWithTheLiveState(t *testing.T) {
 	}
 	gate.mu.Lock()
 	defer gate.mu.Unlock()
-	if gate.maxInFlight != vaultPar {
-		t.Errorf("at most %d metadata reads were in flight together, want exactly the Vault parallelism %d", gate.maxInFlight, vaultPar)
+	if m := gate.inFlight.Max(); m != vaultPar {
+		t.Errorf("at most %d metadata reads were in flight together, want exactly the Vault parallelism %d", m, vaultPar)
 	}
 	if len(gate.reads) != secretsN {
 		t.Errorf("metadata of %d paths read, want %d", len(gate.reads), secretsN)
@@ -130,19 +131,15 @@ glow_provider "p%d" {
 // are in flight together and the live read has begun (liveStarted closed),
 // and counts the reads per path.
 type metadataGate struct {
-	parallelism int
+	inFlight    *apitest.InFlight
 	mu          sync.Mutex
-	inFlight    int
-	maxInFlight int
 	reads       map[string]int
-	full        chan struct{}
 	liveStarted chan struct{}
-	fullOnce    sync.Once
 	liveOnce    sync.Once
 }
 
 func newMetadataGate(parallelism int) *metadataGate {
-	return &metadataGate{parallelism: parallelism, reads: map[string]int{}, full: make(chan struct{}), liveStarted: make(chan struct{})}
+	return &metadataGate{inFlight: apitest.NewInFlight(parallelism, time.Minute), reads: map[string]int{}, liveStarted: make(chan struct{})}
 }
 
 // hold is the Vault proxy's hook: true passes the request on to Vault.
@@ -153,20 +150,10 @@ func (g *metadataGate) hold(w http.ResponseWriter, r *http.Request) bool {
 	}
 	g.mu.Lock()
 	g.reads[path]++
-	g.inFlight++
-	g.maxInFlight = max(g.maxInFlight, g.inFlight)
-	if g.inFlight == g.parallelism {
-		g.fullOnce.Do(func() { close(g.full) })
-	}
 	g.mu.Unlock()
-	defer func() {
-		g.mu.Lock()
-		g.inFlight--
-		g.mu.Unlock()
-	}()
-	select {
-	case <-g.full:
-	case <-time.After(time.Minute):
+	reached, done := g.inFlight.Hold(r.Context())
+	defer done()
+	if !reached {
 		http.Error(w, "never had the parallelism's metadata reads in flight together", http.StatusGatewayTimeout)
 		return false
 	}

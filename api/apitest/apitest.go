@@ -1,10 +1,12 @@
 // Package apitest is the scaffolding the API clients' tests share: a
 // recording fake server, a server that never answers, a server that answers
-// with fuzzed input, and the check every fuzzed answer must pass. Only the
-// clients' tests (api/glow, api/gateflow) import it.
+// with fuzzed input, the check every fuzzed answer must pass, a listener
+// that counts connections and a gate that shows whether calls overlap.
+// Tests of the clients and of their callers import it.
 package apitest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/switchboard-hq/switchboard/api"
 )
@@ -222,3 +225,57 @@ func (l *CountingListener) Accept() (net.Conn, error) {
 
 // Accepted is the number of connections accepted so far.
 func (l *CountingListener) Accepted() int64 { return l.accepted.Load() }
+
+// InFlight holds each request a test's server passes to it until n
+// requests are in flight together, so that a test sees calls overlap
+// without any timing assertion: calls sent one after another never reach
+// n, and each is let go only after the timeout. It records the most that
+// were ever in flight together.
+type InFlight struct {
+	n       int
+	timeout time.Duration
+
+	mu      sync.Mutex
+	current int
+	max     int
+	reached chan struct{}
+	once    sync.Once
+}
+
+// NewInFlight returns a gate for n requests in flight together.
+func NewInFlight(n int, timeout time.Duration) *InFlight {
+	return &InFlight{n: n, timeout: timeout, reached: make(chan struct{})}
+}
+
+// Hold waits, for a request of ctx, until n are in flight together or the
+// timeout passes (then false), or ctx ends (then true: the request is
+// gone anyway). The request is in flight until done is called.
+func (g *InFlight) Hold(ctx context.Context) (reached bool, done func()) {
+	g.mu.Lock()
+	g.current++
+	g.max = max(g.max, g.current)
+	if g.current == g.n {
+		g.once.Do(func() { close(g.reached) })
+	}
+	g.mu.Unlock()
+	done = func() {
+		g.mu.Lock()
+		g.current--
+		g.mu.Unlock()
+	}
+	select {
+	case <-g.reached:
+		return true, done
+	case <-ctx.Done():
+		return true, done
+	case <-time.After(g.timeout):
+		return false, done
+	}
+}
+
+// Max is the most requests that were in flight together.
+func (g *InFlight) Max() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.max
+}

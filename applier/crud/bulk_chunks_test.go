@@ -11,63 +11,48 @@ import (
 	"time"
 
 	"github.com/switchboard-hq/switchboard/api"
+	"github.com/switchboard-hq/switchboard/api/apitest"
 	"github.com/switchboard-hq/switchboard/api/glow"
 	"github.com/switchboard-hq/switchboard/applier/crud"
 	"github.com/switchboard-hq/switchboard/emulator"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
-// overlapGate counts the calls to one path in flight at the server and
-// holds each until a second one arrives, so that chunks sent one after
-// another are seen as such (the first waits out the fallback alone)
-// without any timing assertion.
+// overlapGate holds the calls to one path in an apitest.InFlight gate of
+// two, so that chunks sent one after another are seen as such (the first
+// waits out the gate's timeout alone) without any timing assertion.
 type overlapGate struct {
 	next http.Handler
 
-	mu       sync.Mutex
-	path     string
-	inFlight int
-	max      int
-	two      chan struct{}
-	opened   bool // two is closed: in flight may reach 2 again later
+	mu   sync.Mutex
+	path string
+	gate *apitest.InFlight
 }
 
 func (g *overlapGate) watch(path string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.path, g.max, g.two, g.opened = path, 0, make(chan struct{}), false
+	g.path, g.gate = path, apitest.NewInFlight(2, 5*time.Second)
 }
 
 func (g *overlapGate) maxInFlight() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.max
+	return g.gate.Max()
 }
 
 func (g *overlapGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
+	gate := g.gate
 	if r.URL.Path != g.path {
-		g.mu.Unlock()
-		g.next.ServeHTTP(w, r)
-		return
-	}
-	g.inFlight++
-	g.max = max(g.max, g.inFlight)
-	two := g.two
-	if g.inFlight == 2 && !g.opened {
-		close(two)
-		g.opened = true
+		gate = nil
 	}
 	g.mu.Unlock()
-	defer func() {
-		g.mu.Lock()
-		g.inFlight--
-		g.mu.Unlock()
-	}()
-	select {
-	case <-two:
-	case <-time.After(5 * time.Second): // calls one at a time: the test fails
-	case <-r.Context().Done():
+	if gate != nil {
+		// Past the timeout, calls went one at a time: the test fails on
+		// maxInFlight.
+		_, done := gate.Hold(r.Context())
+		defer done()
 	}
 	g.next.ServeHTTP(w, r)
 }
