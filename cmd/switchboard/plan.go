@@ -175,7 +175,7 @@ func runPlan(cmd *cobra.Command, dir string, flags *planCommandFlags) error {
 	if err != nil {
 		return err
 	}
-	doc, report, err := checkPolicies(cmd.Context(), policies, res, dir)
+	doc, report, err := checkPolicies(cmd.Context(), policies, res, dir, flags.format)
 	if err != nil {
 		return err
 	}
