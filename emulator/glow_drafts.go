@@ -116,66 +116,101 @@ func (s *Server) glowDraft(r *http.Request, c *caller) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var (
-		d      *draftRec
-		live   *providerRec // the provider the draft changes; nil for a new provider
-		byName bool
-	)
+	t, err := s.findDraftTarget(c, &req)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.checkVersion(&req); err != nil {
+		return nil, err
+	}
+	return s.stageDraft(c, t, req.Patch)
+}
+
+// draftTarget is what a draft request stages its change to.
+type draftTarget struct {
+	// d is the draft to stage into: a copy of the continued one, or a new
+	// one.
+	d *draftRec
+	// live is the provider the draft changes; nil for a new provider.
+	live *providerRec
+	// byName is set when live was found by the draft's name alone.
+	byName bool
+}
+
+// findDraftTarget finds the draft's provider, in the order glowDraft gives.
+func (s *Server) findDraftTarget(c *caller, req *glow.DraftRequest) (draftTarget, error) {
 	switch {
 	case req.InputDraftID != "":
-		old, err := s.visibleDraft(c, req.InputDraftID, "input_draft_id")
-		if err != nil {
-			return nil, err
-		}
-		if req.ProviderID != "" && req.ProviderID != old.ProviderID {
-			if old.ProviderID == "" {
-				return nil, badInput("invalid_field", "provider_id", "draft %s stages a new provider, not provider %s", old.ID, req.ProviderID)
-			}
-			return nil, badInput("invalid_field", "provider_id", "draft %s belongs to provider %s, not %s", old.ID, old.ProviderID, req.ProviderID)
-		}
-		cp := *old
-		d = &cp
-		if d.ProviderID != "" {
-			live = s.st.providers.byID[d.ProviderID]
-		}
+		return s.continuedDraft(c, req)
 	case req.ProviderID != "":
 		p, err := s.visibleProvider(c, req.ProviderID, "provider_id")
 		if err != nil {
-			return nil, err
+			return draftTarget{}, err
 		}
-		live, d = p, &draftRec{ID: newID(), ProviderID: p.ID}
+		return draftTarget{d: &draftRec{ID: newID(), ProviderID: p.ID}, live: p}, nil
 	case req.Name != nil:
 		p, err := s.providerNamed(c, *req.Name)
 		if err != nil {
-			return nil, err
+			return draftTarget{}, err
 		}
-		d = &draftRec{ID: newID()}
+		t := draftTarget{d: &draftRec{ID: newID()}}
 		if p != nil {
-			live, d.ProviderID, byName = p, p.ID, true
+			t.live, t.d.ProviderID, t.byName = p, p.ID, true
 		}
+		return t, nil
 	default:
-		return nil, badInput("missing_field", "name", "name is required to stage a new provider (or give provider_id or input_draft_id)")
+		return draftTarget{}, badInput("missing_field", "name", "name is required to stage a new provider (or give provider_id or input_draft_id)")
 	}
+}
 
-	// The version the caller read guards every draft of a live provider and
-	// every continued draft.
-	has := d.Version
+// continuedDraft is the target of a draft that continues input_draft_id,
+// whose provider_id, when given, must be that draft's provider.
+func (s *Server) continuedDraft(c *caller, req *glow.DraftRequest) (draftTarget, error) {
+	old, err := s.visibleDraft(c, req.InputDraftID, "input_draft_id")
+	if err != nil {
+		return draftTarget{}, err
+	}
+	if req.ProviderID != "" && req.ProviderID != old.ProviderID {
+		if old.ProviderID == "" {
+			return draftTarget{}, badInput("invalid_field", "provider_id", "draft %s stages a new provider, not provider %s", old.ID, req.ProviderID)
+		}
+		return draftTarget{}, badInput("invalid_field", "provider_id", "draft %s belongs to provider %s, not %s", old.ID, old.ProviderID, req.ProviderID)
+	}
+	cp := *old
+	t := draftTarget{d: &cp}
+	if cp.ProviderID != "" {
+		t.live = s.st.providers.byID[cp.ProviderID]
+	}
+	return t, nil
+}
+
+// checkVersion checks the version the caller read, which guards every draft
+// of a live provider and every continued draft.
+func (t draftTarget) checkVersion(req *glow.DraftRequest) error {
+	live := t.live
+	has := t.d.Version
 	if live != nil {
 		has = live.Version
 	}
 	switch {
-	case req.ExpectedVersion == nil && byName:
-		return nil, badInput("missing_field", "expected_version",
+	case req.ExpectedVersion == nil && t.byName:
+		return badInput("missing_field", "expected_version",
 			"provider %s is named %q: give expected_version (it is at version %d) to stage a change to it", live.ID, live.Name, live.Version)
 	case req.ExpectedVersion == nil && live != nil:
-		return nil, badInput("missing_field", "expected_version", "expected_version is required to stage a change to provider %s", live.ID)
+		return badInput("missing_field", "expected_version", "expected_version is required to stage a change to provider %s", live.ID)
 	case req.ExpectedVersion == nil && req.InputDraftID != "":
-		return nil, badInput("missing_field", "expected_version", "expected_version is required to continue a draft")
+		return badInput("missing_field", "expected_version", "expected_version is required to continue a draft")
 	case req.ExpectedVersion != nil && (live != nil || req.InputDraftID != "") && *req.ExpectedVersion != has:
-		return nil, versionConflict("expected_version", *req.ExpectedVersion, has)
+		return versionConflict("expected_version", *req.ExpectedVersion, has)
 	}
+	return nil
+}
 
-	d.Patch = mergePatch(d.Patch, req.Patch)
+// stageDraft merges patch into the target's draft, checks the staged form
+// and stores the draft, growing the version of its live provider.
+func (s *Server) stageDraft(c *caller, dt draftTarget, patch glow.Patch) (any, error) {
+	d, live := dt.d, dt.live
+	d.Patch = mergePatch(d.Patch, patch)
 	if err := s.checkProvider(c, s.form(d), ""); err != nil {
 		return nil, err
 	}

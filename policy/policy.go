@@ -99,96 +99,139 @@ func Load(dir string) (*Set, error) {
 		return nil, &Error{Dir: dir, Messages: []string{err.Error()}}
 	}
 	defer root.Close()
-	fsys := root.FS()
 
-	var (
-		msgs    []string
-		modules = map[string]*ast.Module{}
-		data    = map[string]any{}
-		total   int64
-		count   int
-	)
-	caps := capabilities()
-	walkErr := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil {
-			msgs = append(msgs, err.Error())
-			return nil
-		}
-		if name != "." && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		isRego := strings.HasSuffix(name, ".rego") && !strings.HasSuffix(name, "_test.rego")
-		isData := strings.HasSuffix(name, ".json")
-		if d.IsDir() || !(isRego || isData) {
-			return nil
-		}
-		display := filepath.Join(dir, filepath.FromSlash(name))
-		if count++; count > MaxFiles {
-			return fmt.Errorf("more than %d policy and data files", MaxFiles)
-		}
-		info, err := d.Info()
-		if err != nil {
-			msgs = append(msgs, err.Error())
-			return nil
-		}
-		if !info.Mode().IsRegular() {
-			msgs = append(msgs, display+": not a regular file")
-			return nil
-		}
-		if info.Size() > MaxFileSize {
-			msgs = append(msgs, fmt.Sprintf("%s: %d bytes, more than the %d a policy or data file may have", display, info.Size(), MaxFileSize))
-			return nil
-		}
-		if total += info.Size(); total > MaxTotalSize {
-			return fmt.Errorf("more than %d bytes of policy and data files", MaxTotalSize)
-		}
-		src, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			msgs = append(msgs, err.Error())
-			return nil
-		}
-		if len(src) > MaxFileSize {
-			msgs = append(msgs, fmt.Sprintf("%s: more than %d bytes", display, MaxFileSize))
-			return nil
-		}
-		if isRego {
-			m, err := ast.ParseModuleWithOpts(display, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1, Capabilities: caps})
-			if err != nil {
-				msgs = append(msgs, regoErrors(err)...)
-				return nil
-			}
-			modules[display] = m
-			return nil
-		}
-		var doc any
-		if err := util.UnmarshalJSON(src, &doc); err != nil {
-			msgs = append(msgs, fmt.Sprintf("%s: %v", display, err))
-			return nil
-		}
-		if err := merge(data, path.Dir(name), doc); err != nil {
-			msgs = append(msgs, fmt.Sprintf("%s: %v", display, err))
-		}
-		return nil
-	})
-	if walkErr != nil {
-		msgs = append(msgs, walkErr.Error())
+	l := &loader{dir: dir, fsys: root.FS(), caps: capabilities(), modules: map[string]*ast.Module{}, data: map[string]any{}}
+	if err := fs.WalkDir(l.fsys, ".", l.visit); err != nil {
+		l.msgs = append(l.msgs, err.Error())
 	}
-	if len(msgs) > 0 {
-		return nil, &Error{Dir: dir, Messages: msgs}
+	if len(l.msgs) > 0 {
+		return nil, &Error{Dir: dir, Messages: l.msgs}
 	}
-	if len(modules) == 0 {
+	if len(l.modules) == 0 {
 		return nil, &Error{Dir: dir, Messages: []string{"no *.rego policy files"}}
 	}
 
-	compiler := ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
-	compiler.Compile(modules)
+	compiler := ast.NewCompiler().WithCapabilities(l.caps).WithEnablePrintStatements(false)
+	compiler.Compile(l.modules)
 	if compiler.Failed() {
 		return nil, &Error{Dir: dir, Messages: regoErrors(compiler.Errors)}
 	}
-	s := &Set{dir: dir, files: len(modules), compiler: compiler, caps: caps, store: inmem.NewFromObject(data)}
+	s := &Set{dir: dir, files: len(l.modules), compiler: compiler, caps: l.caps, store: inmem.NewFromObject(l.data),
+		rules: conventionRules(l.modules)}
+	if len(s.rules) == 0 {
+		return nil, &Error{Dir: dir, Messages: []string{"no deny, violation or warn rule in any package"}}
+	}
+	return s, nil
+}
+
+// loader gathers the policy and data files of a directory as Load walks
+// it. A file that cannot be used adds a message and the walk goes on, so
+// that one run reports every such file; a bound on all files together
+// ends the walk.
+type loader struct {
+	dir     string
+	fsys    fs.FS
+	caps    *ast.Capabilities
+	msgs    []string
+	modules map[string]*ast.Module // by the file's name as shown
+	data    map[string]any
+	total   int64
+	count   int
+}
+
+// visit is the fs.WalkDirFunc: it skips hidden files and directories and
+// files that are neither policy nor data, and reads the rest.
+func (l *loader) visit(name string, d fs.DirEntry, err error) error {
+	if err != nil {
+		l.msgs = append(l.msgs, err.Error())
+		return nil
+	}
+	if name != "." && strings.HasPrefix(d.Name(), ".") {
+		if d.IsDir() {
+			return fs.SkipDir
+		}
+		return nil
+	}
+	isRego := strings.HasSuffix(name, ".rego") && !strings.HasSuffix(name, "_test.rego")
+	isData := strings.HasSuffix(name, ".json")
+	if d.IsDir() || !(isRego || isData) {
+		return nil
+	}
+	display := filepath.Join(l.dir, filepath.FromSlash(name))
+	if l.count++; l.count > MaxFiles {
+		return fmt.Errorf("more than %d policy and data files", MaxFiles)
+	}
+	src, ok, err := l.read(name, display, d)
+	if !ok {
+		return err
+	}
+	if isRego {
+		l.addModule(display, src)
+	} else {
+		l.addData(name, display, src)
+	}
+	return nil
+}
+
+// read reads one file within the bounds on its size and on all files'. It
+// answers ok false when the file cannot be used (with a message added) or
+// the bound on all files is passed (with the error that ends the walk).
+func (l *loader) read(name, display string, d fs.DirEntry) (src []byte, ok bool, err error) {
+	info, err := d.Info()
+	if err != nil {
+		l.msgs = append(l.msgs, err.Error())
+		return nil, false, nil
+	}
+	if !info.Mode().IsRegular() {
+		l.msgs = append(l.msgs, display+": not a regular file")
+		return nil, false, nil
+	}
+	if info.Size() > MaxFileSize {
+		l.msgs = append(l.msgs, fmt.Sprintf("%s: %d bytes, more than the %d a policy or data file may have", display, info.Size(), MaxFileSize))
+		return nil, false, nil
+	}
+	if l.total += info.Size(); l.total > MaxTotalSize {
+		return nil, false, fmt.Errorf("more than %d bytes of policy and data files", MaxTotalSize)
+	}
+	src, err = fs.ReadFile(l.fsys, name)
+	if err != nil {
+		l.msgs = append(l.msgs, err.Error())
+		return nil, false, nil
+	}
+	// The file may have grown since its size was read.
+	if len(src) > MaxFileSize {
+		l.msgs = append(l.msgs, fmt.Sprintf("%s: more than %d bytes", display, MaxFileSize))
+		return nil, false, nil
+	}
+	return src, true, nil
+}
+
+// addModule parses a policy file.
+func (l *loader) addModule(display string, src []byte) {
+	m, err := ast.ParseModuleWithOpts(display, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1, Capabilities: l.caps})
+	if err != nil {
+		l.msgs = append(l.msgs, regoErrors(err)...)
+		return
+	}
+	l.modules[display] = m
+}
+
+// addData merges a data file at the path of its directory.
+func (l *loader) addData(name, display string, src []byte) {
+	var doc any
+	if err := util.UnmarshalJSON(src, &doc); err != nil {
+		l.msgs = append(l.msgs, fmt.Sprintf("%s: %v", display, err))
+		return
+	}
+	if err := merge(l.data, path.Dir(name), doc); err != nil {
+		l.msgs = append(l.msgs, fmt.Sprintf("%s: %v", display, err))
+	}
+}
+
+// conventionRules are the deny, violation and warn rules of the modules,
+// each once, in the order of the modules' file names.
+func conventionRules(modules map[string]*ast.Module) []rule {
+	var rules []rule
 	seen := map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(modules)) {
 		m := modules[name]
@@ -207,13 +250,10 @@ func Load(dir string) (*Set, error) {
 				continue
 			}
 			seen[full.String()] = true
-			s.rules = append(s.rules, rule{ref: full, name: full.String(), deny: deny})
+			rules = append(rules, rule{ref: full, name: full.String(), deny: deny})
 		}
 	}
-	if len(s.rules) == 0 {
-		return nil, &Error{Dir: dir, Messages: []string{"no deny, violation or warn rule in any package"}}
-	}
-	return s, nil
+	return rules
 }
 
 // level says whether a rule name is one of the convention's, and whether

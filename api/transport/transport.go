@@ -247,15 +247,13 @@ type attempt struct {
 // failure is an *api.Error.
 func (c *Client) Do(ctx context.Context, call Call) error {
 	st := &attempt{ctx: ctx, begun: time.Now()}
-	var body io.Reader
+	var body []byte
 	if call.Body != nil {
 		b, err := json.Marshal(call.Body)
 		if err != nil {
 			return c.finish(st, &call, &api.Error{Err: fmt.Errorf("%w: encode request: %w", api.ErrInvalid, err)})
 		}
-		// A []byte reader lets retryablehttp rewind the body for each
-		// attempt.
-		body = bytes.NewReader(b)
+		body = b
 	}
 	if err := c.waitGate(ctx, &call); err != nil {
 		// Nothing was sent: the outcome is known.
@@ -266,16 +264,46 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 		return c.finish(st, &call, ae)
 	}
 
+	req, err := c.newRequest(ctx, st, &call, body)
+	if err != nil {
+		return c.finish(st, &call, &api.Error{Err: fmt.Errorf("%w: build request: %w", api.ErrInvalid, cause(err))})
+	}
+	resp, err := c.retrying(st, &call).Do(req)
+	if err != nil {
+		if resp != nil {
+			drain(resp.Body)
+		}
+		e := &api.Error{Err: cause(err), OutcomeUnknown: st.ambiguous}
+		return c.finish(st, &call, e)
+	}
+	defer drain(resp.Body)
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return c.finish(st, &call, c.statusError(&call, st, resp))
+	}
+	if call.AnswerHeader != nil {
+		*call.AnswerHeader = resp.Header.Clone()
+	}
+	return c.readAnswer(st, &call, resp)
+}
+
+// newRequest builds the request of call with its encoded body (nil for
+// none) and headers, its context traced so that st knows when an attempt
+// got a connection.
+func (c *Client) newRequest(ctx context.Context, st *attempt, call *Call, body []byte) (*retryablehttp.Request, error) {
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { st.sent.Store(true) },
 	})
+	// A nil reader in the interface would be taken for a body.
 	var rawBody any
 	if body != nil {
-		rawBody = body
+		// A []byte reader lets retryablehttp rewind the body for each
+		// attempt.
+		rawBody = bytes.NewReader(body)
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, call.Method, c.baseURL+call.Path, rawBody)
 	if err != nil {
-		return c.finish(st, &call, &api.Error{Err: fmt.Errorf("%w: build request: %w", api.ErrInvalid, cause(err))})
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
 	req.Header.Set("User-Agent", c.ua)
@@ -292,8 +320,14 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 			req.Header.Add(k, v)
 		}
 	}
+	return req, nil
+}
 
-	rc := &retryablehttp.Client{
+// retrying is the retryablehttp client for one call: its hooks count and
+// trace each attempt into st and decide retries and waits by the call's
+// Replay.
+func (c *Client) retrying(st *attempt, call *Call) *retryablehttp.Client {
+	return &retryablehttp.Client{
 		HTTPClient:   c.hc,
 		RetryMax:     max(c.cfg.RetryMax, 0),
 		RetryWaitMin: c.cfg.RetryWaitMin,
@@ -306,38 +340,27 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 			if i > 0 {
 				c.retries.Add(1)
 			}
-			c.traceRequest(st, &call, r)
+			c.traceRequest(st, call, r)
 		},
 		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-			return c.checkRetry(ctx, &call, st, resp, err), nil
+			return c.checkRetry(ctx, call, st, resp, err), nil
 		},
 		Backoff: func(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
-			return c.backoff(&call, st)
+			return c.backoff(call, st)
 		},
 		// The last answer comes back as it is, so that an exhausted retry
 		// of a 503 still reports the server's error body.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	resp, err := rc.Do(req)
-	if err != nil {
-		if resp != nil {
-			drain(resp.Body)
-		}
-		e := &api.Error{Err: cause(err), OutcomeUnknown: st.ambiguous}
-		return c.finish(st, &call, e)
-	}
-	defer drain(resp.Body)
+}
 
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return c.finish(st, &call, c.statusError(&call, st, resp))
-	}
-	if call.AnswerHeader != nil {
-		*call.AnswerHeader = resp.Header.Clone()
-	}
+// readAnswer hands a 2xx answer to call's Writer as it is, or decodes it
+// into call's Out.
+func (c *Client) readAnswer(st *attempt, call *Call, resp *http.Response) error {
 	switch {
 	case call.Writer != nil:
 		if _, err := io.Copy(call.Writer, resp.Body); err != nil {
-			return c.finish(st, &call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)})
+			return c.finish(st, call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)})
 		}
 	case call.Out != nil:
 		// The body is never quoted in the error: a 2xx may carry a secret
@@ -349,7 +372,7 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 			// the wrong shape, and after a 2xx the server did act, so a
 			// call that must not be replayed blindly has an unknown
 			// outcome.
-			return c.finish(st, &call, &api.Error{
+			return c.finish(st, call, &api.Error{
 				Err:            fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err),
 				OutcomeUnknown: call.Replay == NotIdempotent,
 			})
@@ -358,7 +381,7 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 			return nil
 		}
 		if err := json.Unmarshal(b, call.Out); err != nil {
-			return c.finish(st, &call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("decode answer: %w", err)})
+			return c.finish(st, call, &api.Error{StatusCode: resp.StatusCode, Err: fmt.Errorf("decode answer: %w", err)})
 		}
 	}
 	return nil

@@ -31,25 +31,46 @@ import (
 func (g *Glow) CreateMany(ctx context.Context, specs []ProviderSpec) []Outcome {
 	out := make([]Outcome, len(specs))
 	apps := make([]*Applied, len(specs))
+	lists := make([]*[]Key, len(specs))
+	var urls []string
 	for i := range specs {
 		apps[i] = &Applied{Keys: map[string]string{}}
-	}
-
-	var urls []string
-	for _, s := range specs {
-		urls = append(urls, s.Endpoints...)
+		lists[i] = &specs[i].Keys
+		urls = append(urls, specs[i].Endpoints...)
 	}
 	epErrs := g.Endpoints.EnsureAll(ctx, urls)
+	g.createNewKeys(ctx, lists, out, apps)
+	entries := g.createEntries(ctx, specs, epErrs, out, apps)
+	g.createProviders(ctx, specs, entries, out, apps)
+	for i := range out {
+		if apps[i].Provider.ID != "" || len(apps[i].CreatedKeys) > 0 {
+			out[i].Applied = apps[i]
+		}
+	}
+	return out
+}
 
+// createNewKeys creates the keys of each list that have no id yet, in as
+// few calls as Glow allows, and records the id of every key of the list by
+// its label in apps; a nil list (an update that leaves the keys as they
+// are) is skipped. An entry whose list is invalid or whose keys could not be
+// created gets the error in out.
+func (g *Glow) createNewKeys(ctx context.Context, lists []*[]Key, out []Outcome, apps []*Applied) {
 	var keys []newKey
 	var keyOwner []int
 	var keyLabel []string
-	for i, s := range specs {
-		if err := checkLabels(s.Keys); err != nil {
+	for i, list := range lists {
+		if list == nil {
+			continue
+		}
+		if err := checkLabels(*list); err != nil {
 			out[i].Err = err
 			continue
 		}
-		for _, k := range s.Keys {
+		if apps[i].Keys == nil {
+			apps[i].Keys = map[string]string{}
+		}
+		for _, k := range *list {
 			if k.ID != "" {
 				apps[i].Keys[k.Label] = k.ID
 				continue
@@ -74,20 +95,33 @@ func (g *Glow) CreateMany(ctx context.Context, specs []ProviderSpec) []Outcome {
 			out[i].Err = fmt.Errorf("creating keys: %w", keyErrs[j])
 		}
 	}
+}
 
-	type entry struct {
-		spec  int
-		input glow.ProviderInput
+// endpointsFailed is the failure of the first of urls that EnsureAll could
+// not create, or nil.
+func endpointsFailed(urls []string, epErrs map[string]error) error {
+	for _, u := range urls {
+		if err := epErrs[u]; err != nil {
+			return fmt.Errorf("creating endpoints: %w", err)
+		}
 	}
-	var entries []entry
+	return nil
+}
+
+// createEntry is one provider to create and the spec it is for.
+type createEntry struct {
+	spec  int
+	input glow.ProviderInput
+}
+
+// createEntries are the providers to create: one for each spec whose keys
+// and endpoints exist. A spec that failed already has the keys made for it
+// discarded.
+func (g *Glow) createEntries(ctx context.Context, specs []ProviderSpec, epErrs map[string]error, out []Outcome, apps []*Applied) []createEntry {
+	var entries []createEntry
 	for i, s := range specs {
 		if out[i].Err == nil {
-			for _, u := range s.Endpoints {
-				if err := epErrs[u]; err != nil {
-					out[i].Err = fmt.Errorf("creating endpoints: %w", err)
-					break
-				}
-			}
+			out[i].Err = endpointsFailed(s.Endpoints, epErrs)
 		}
 		if out[i].Err != nil {
 			apps[i].DeletedKeys = g.discard(ctx, apps[i].CreatedKeys, out[i].Err)
@@ -98,9 +132,15 @@ func (g *Glow) CreateMany(ctx context.Context, specs []ProviderSpec) []Outcome {
 			Name: s.Name, Description: s.Description, DepartmentIDs: slices.Clone(s.Departments),
 			EndpointIDs: epIDs, KeyIDs: slices.Sorted(maps.Values(apps[i].Keys)), Values: createValues(s),
 		}
-		entries = append(entries, entry{spec: i, input: in})
+		entries = append(entries, createEntry{spec: i, input: in})
 	}
+	return entries
+}
 
+// createProviders sends the creates, glow.MaxItems to a call, and records
+// each provider as created in apps, or its failure in out with the keys
+// made for it discarded.
+func (g *Glow) createProviders(ctx context.Context, specs []ProviderSpec, entries []createEntry, out []Outcome, apps []*Applied) {
 	for start := 0; start < len(entries); start += glow.MaxItems {
 		chunk := entries[start:min(start+glow.MaxItems, len(entries))]
 		idx := make([]int, len(chunk))
@@ -127,12 +167,6 @@ func (g *Glow) CreateMany(ctx context.Context, specs []ProviderSpec) []Outcome {
 			apps[i].Recovered = append(apps[i].Recovered, r.notes...)
 		}
 	}
-	for i := range out {
-		if apps[i].Provider.ID != "" || len(apps[i].CreatedKeys) > 0 {
-			out[i].Applied = apps[i]
-		}
-	}
-	return out
 }
 
 func checkLabels(keys []Key) error {

@@ -29,67 +29,35 @@ import (
 func (g *Glow) UpdateMany(ctx context.Context, us []Update) []Outcome {
 	out := make([]Outcome, len(us))
 	apps := make([]*Applied, len(us))
+	lists := make([]*[]Key, len(us))
+	var urls []string
 	for i, u := range us {
 		apps[i] = &Applied{Provider: glow.Provider{ID: u.ID, Name: u.Name, Version: u.ExpectedVersion}}
-	}
-
-	var urls []string
-	for _, u := range us {
+		lists[i] = u.Keys
 		if u.Endpoints != nil {
 			urls = append(urls, *u.Endpoints...)
 		}
 	}
 	epErrs := g.Endpoints.EnsureAll(ctx, urls)
-
-	var keys []newKey
-	var keyOwner []int
-	var keyLabel []string
-	for i, u := range us {
-		if u.Keys == nil {
-			continue
-		}
-		if err := checkLabels(*u.Keys); err != nil {
-			out[i].Err = err
-			continue
-		}
-		apps[i].Keys = map[string]string{}
-		for _, k := range *u.Keys {
-			if k.ID != "" {
-				apps[i].Keys[k.Label] = k.ID
-				continue
-			}
-			if k.Value.IsZero() {
-				out[i].Err = fmt.Errorf("key %q (%s): no value to create it with", k.Label, k.Source)
-				break
-			}
-			keys = append(keys, newKey{input: glow.KeyInput{Name: g.keyName(k), Value: k.Value}, id: new(string)})
-			keyOwner = append(keyOwner, i)
-			keyLabel = append(keyLabel, k.Label)
-		}
+	g.createNewKeys(ctx, lists, out, apps)
+	g.sendUpdates(ctx, us, epErrs, out, apps)
+	g.deleteDetached(ctx, us, out, apps)
+	for i := range out {
+		out[i].Applied = apps[i]
 	}
-	keyErrs := g.createKeys(ctx, keys)
-	for j, k := range keys {
-		i := keyOwner[j]
-		apps[i].Keys[keyLabel[j]] = *k.id
-		if *k.id != "" {
-			apps[i].CreatedKeys = append(apps[i].CreatedKeys, *k.id)
-		}
-		if keyErrs[j] != nil && out[i].Err == nil {
-			out[i].Err = fmt.Errorf("creating keys: %w", keyErrs[j])
-		}
-	}
+	return out
+}
 
+// sendUpdates sends the update of each provider whose keys and endpoints
+// exist, Parallelism at a time. A provider that failed, before or in its
+// update, has the keys made for it discarded.
+func (g *Glow) sendUpdates(ctx context.Context, us []Update, epErrs map[string]error, out []Outcome, apps []*Applied) {
 	grp := new(errgroup.Group)
 	grp.SetLimit(max(g.Parallelism, 1))
 	for i := range us {
 		u := us[i]
 		if out[i].Err == nil && u.Endpoints != nil {
-			for _, url := range *u.Endpoints {
-				if err := epErrs[url]; err != nil {
-					out[i].Err = fmt.Errorf("creating endpoints: %w", err)
-					break
-				}
-			}
+			out[i].Err = endpointsFailed(*u.Endpoints, epErrs)
 		}
 		if out[i].Err != nil {
 			apps[i].DeletedKeys = g.discard(ctx, apps[i].CreatedKeys, out[i].Err)
@@ -104,8 +72,11 @@ func (g *Glow) UpdateMany(ctx context.Context, us []Update) []Outcome {
 		})
 	}
 	_ = grp.Wait()
+}
 
-	// The keys each successful update detached, in one delete.
+// detachedKeys are the keys the successful updates detached, each once, and
+// for each the updates that detached it.
+func detachedKeys(us []Update, out []Outcome, apps []*Applied) ([]string, map[string][]int) {
 	detachedBy := map[string][]int{}
 	var detached []string
 	for i, u := range us {
@@ -125,36 +96,43 @@ func (g *Glow) UpdateMany(ctx context.Context, us []Update) []Outcome {
 			}
 		}
 	}
-	if len(detached) > 0 {
-		deleted, inUse, err := g.DeleteKeys(ctx, detached)
-		for _, id := range deleted {
-			for _, i := range detachedBy[id] {
-				apps[i].DeletedKeys = append(apps[i].DeletedKeys, id)
-			}
+	return detached, detachedBy
+}
+
+// deleteDetached deletes the keys the successful updates detached, in one
+// delete, and records each as deleted or kept (still in use) by the updates
+// that detached it; an update whose detached keys are neither fails at that
+// step.
+func (g *Glow) deleteDetached(ctx context.Context, us []Update, out []Outcome, apps []*Applied) {
+	detached, detachedBy := detachedKeys(us, out, apps)
+	if len(detached) == 0 {
+		return
+	}
+	deleted, inUse, err := g.DeleteKeys(ctx, detached)
+	for _, id := range deleted {
+		for _, i := range detachedBy[id] {
+			apps[i].DeletedKeys = append(apps[i].DeletedKeys, id)
 		}
-		for _, id := range inUse {
-			for _, i := range detachedBy[id] {
-				apps[i].KeptKeys = append(apps[i].KeptKeys, id)
-			}
+	}
+	for _, id := range inUse {
+		for _, i := range detachedBy[id] {
+			apps[i].KeptKeys = append(apps[i].KeptKeys, id)
 		}
-		if err != nil {
-			for _, id := range detached {
-				if slices.Contains(deleted, id) || slices.Contains(inUse, id) {
-					continue
-				}
-				for _, i := range detachedBy[id] {
-					if out[i].Err == nil {
-						out[i].Err = &StepError{Object: glowObject(us[i].Name, us[i].ID), Step: "deleting the detached keys",
-							Done: []string{fmt.Sprintf("updated to version %d", apps[i].Provider.Version)}, Err: err}
-					}
-				}
+	}
+	if err == nil {
+		return
+	}
+	for _, id := range detached {
+		if slices.Contains(deleted, id) || slices.Contains(inUse, id) {
+			continue
+		}
+		for _, i := range detachedBy[id] {
+			if out[i].Err == nil {
+				out[i].Err = &StepError{Object: glowObject(us[i].Name, us[i].ID), Step: "deleting the detached keys",
+					Done: []string{fmt.Sprintf("updated to version %d", apps[i].Provider.Version)}, Err: err}
 			}
 		}
 	}
-	for i := range out {
-		out[i].Applied = apps[i]
-	}
-	return out
 }
 
 // updateOne sends one provider's update, its keys and endpoints already

@@ -196,45 +196,60 @@ func (r *GateflowProviderResource) ValidateConfig(ctx context.Context, req resou
 		info, known = catalogue.Lookup(id.ValueString())
 	}
 	if !settings.IsUnknown() && !settings.IsNull() {
-		for k, v := range settings.Elements() {
-			p := path.Root("settings").AtMapKey(k)
-			si, ok := info.Setting(k)
-			if !known {
-				si, ok = anySetting(k)
-			}
-			if !ok {
-				if known {
-					resp.Diagnostics.AddAttributeError(p, "Unknown Gateflow setting",
-						fmt.Sprintf("%s does not accept the setting %q. Accepted settings: %s.", info.ID, k, strings.Join(info.SettingNames(), ", ")))
-				} else if id.IsUnknown() {
-					resp.Diagnostics.AddAttributeError(p, "Unknown Gateflow setting", fmt.Sprintf("No Gateflow provider accepts the setting %q.", k))
-				}
-				continue
-			}
-			s, isString := v.(types.String)
-			if !isString || s.IsUnknown() || s.IsNull() {
-				continue // an unknown value is checked again at apply
-			}
-			if _, problem := settingValue(si, s.ValueString()); problem != "" {
-				resp.Diagnostics.AddAttributeError(p, "Invalid setting", problem)
-			}
-		}
+		validateSettings(info, known, id.IsUnknown(), settings, &resp.Diagnostics)
 	}
 	if known && !creds.IsUnknown() && !creds.IsNull() {
-		elems := creds.Elements()
-		for _, ci := range info.Credentials {
-			v, present := elems[ci.Name]
-			s, isString := v.(types.String)
-			if ci.Required && (!present || (isString && !s.IsUnknown() && !s.IsNull() && s.ValueString() == "")) {
-				resp.Diagnostics.AddAttributeError(path.Root("credentials_wo"), "Missing credential",
-					fmt.Sprintf("%s needs credentials_wo.%s: Gateflow refuses a configuration without it.", info.ID, ci.Name))
-			}
+		validateCredentials(info, creds, &resp.Diagnostics)
+	}
+}
+
+// validateSettings checks each setting's name and known value against the
+// provider's catalogue entry (info, when known), or against the settings
+// some provider accepts. A name no provider accepts is reported only while
+// provider_id is unknown: an unsupported one has its own error.
+func validateSettings(info catalogue.ProviderInfo, known, idUnknown bool, settings types.Map, diags *diag.Diagnostics) {
+	for k, v := range settings.Elements() {
+		p := path.Root("settings").AtMapKey(k)
+		si, ok := info.Setting(k)
+		if !known {
+			si, ok = anySetting(k)
 		}
-		for k := range elems {
-			if _, ok := info.Credential(k); !ok {
-				resp.Diagnostics.AddAttributeError(path.Root("credentials_wo").AtMapKey(k), "Unknown credential",
-					fmt.Sprintf("%s does not accept the credential %q. Accepted credentials: %s.", info.ID, k, strings.Join(info.CredentialNames(), ", ")))
+		if !ok {
+			if known {
+				diags.AddAttributeError(p, "Unknown Gateflow setting",
+					fmt.Sprintf("%s does not accept the setting %q. Accepted settings: %s.", info.ID, k, strings.Join(info.SettingNames(), ", ")))
+			} else if idUnknown {
+				diags.AddAttributeError(p, "Unknown Gateflow setting", fmt.Sprintf("No Gateflow provider accepts the setting %q.", k))
 			}
+			continue
+		}
+		s, isString := v.(types.String)
+		if !isString || s.IsUnknown() || s.IsNull() {
+			continue // an unknown value is checked again at apply
+		}
+		if _, problem := settingValue(si, s.ValueString()); problem != "" {
+			diags.AddAttributeError(p, "Invalid setting", problem)
+		}
+	}
+}
+
+// validateCredentials checks that every credential the provider requires
+// is given (an unknown value may still be one) and that it accepts every
+// credential given.
+func validateCredentials(info catalogue.ProviderInfo, creds types.Map, diags *diag.Diagnostics) {
+	elems := creds.Elements()
+	for _, ci := range info.Credentials {
+		v, present := elems[ci.Name]
+		s, isString := v.(types.String)
+		if ci.Required && (!present || (isString && !s.IsUnknown() && !s.IsNull() && s.ValueString() == "")) {
+			diags.AddAttributeError(path.Root("credentials_wo"), "Missing credential",
+				fmt.Sprintf("%s needs credentials_wo.%s: Gateflow refuses a configuration without it.", info.ID, ci.Name))
+		}
+	}
+	for k := range elems {
+		if _, ok := info.Credential(k); !ok {
+			diags.AddAttributeError(path.Root("credentials_wo").AtMapKey(k), "Unknown credential",
+				fmt.Sprintf("%s does not accept the credential %q. Accepted credentials: %s.", info.ID, k, strings.Join(info.CredentialNames(), ", ")))
 		}
 	}
 }

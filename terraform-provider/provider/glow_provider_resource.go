@@ -609,6 +609,27 @@ func (r *GlowProviderResource) Update(ctx context.Context, req resource.UpdateRe
 // update, and returns the state to record (nil for none). read holds key
 // values already read, by label.
 func (r *GlowProviderResource) update(ctx context.Context, plan, st GlowProviderResourceModel, cfg map[string]GlowKeyModel, read map[string]crud.Key, diags *diag.Diagnostics) *GlowProviderResourceModel {
+	u, urls := r.updateOf(ctx, plan, st, diags)
+	planKeys, _ := keysOf(ctx, plan.Keys, diags)
+	liveKeys, _ := keysOf(ctx, st.Keys, diags)
+	if keysChanged(planKeys, liveKeys) || plan.Keys.IsNull() != st.Keys.IsNull() {
+		keys := r.updateKeys(ctx, planKeys, liveKeys, cfg, read, diags)
+		u.Keys = &keys
+		for _, k := range liveKeys {
+			if !k.KeyID.IsNull() && !k.KeyID.IsUnknown() {
+				u.PreviousKeyIDs = append(u.PreviousKeyIDs, k.KeyID.ValueString())
+			}
+		}
+	}
+	if diags.HasError() {
+		return nil
+	}
+	return r.sendUpdate(ctx, plan, st, u, urls, diags)
+}
+
+// updateOf is the update of every attribute but the keys that plan changes
+// from st, and the endpoint URLs the update uses (nil when it leaves them).
+func (r *GlowProviderResource) updateOf(ctx context.Context, plan, st GlowProviderResourceModel, diags *diag.Diagnostics) (crud.Update, []string) {
 	u := crud.Update{
 		ID:              st.ID.ValueString(),
 		Name:            st.Name.ValueString(),
@@ -647,43 +668,43 @@ func (r *GlowProviderResource) update(ctx context.Context, plan, st GlowProvider
 		// Glow replaces values whole; the marker goes with them.
 		u.Marker = &objects.OwnerMarker{Owner: r.clients.Owner, Address: objects.Address(markerAddressPrefix + u.ID)}
 	}
-	planKeys, _ := keysOf(ctx, plan.Keys, diags)
-	liveKeys, _ := keysOf(ctx, st.Keys, diags)
-	if keysChanged(planKeys, liveKeys) || plan.Keys.IsNull() != st.Keys.IsNull() {
-		keys := make([]crud.Key, 0, len(planKeys))
-		for _, label := range slices.Sorted(maps.Keys(planKeys)) {
-			k := planKeys[label]
-			if !k.KeyID.IsUnknown() && !k.KeyID.IsNull() {
-				keys = append(keys, crud.Key{Label: label, Source: keySourceOf(ctx, k, diags), ID: k.KeyID.ValueString()})
+	return u, urls
+}
+
+// updateKeys are the keys the provider is to hold, by label: a key id the
+// plan knows, a live key that already holds the value, a key value already
+// read, or a new key from its source.
+func (r *GlowProviderResource) updateKeys(ctx context.Context, planKeys, liveKeys map[string]GlowKeyModel, cfg map[string]GlowKeyModel, read map[string]crud.Key, diags *diag.Diagnostics) []crud.Key {
+	keys := make([]crud.Key, 0, len(planKeys))
+	for _, label := range slices.Sorted(maps.Keys(planKeys)) {
+		k := planKeys[label]
+		if !k.KeyID.IsUnknown() && !k.KeyID.IsNull() {
+			keys = append(keys, crud.Key{Label: label, Source: keySourceOf(ctx, k, diags), ID: k.KeyID.ValueString()})
+			continue
+		}
+		// A live key that already holds exactly this value (left by
+		// an interrupted apply) serves as well as a new one.
+		if lk, ok := liveKeys[label]; ok && !lk.KeyID.IsNull() {
+			if src := keySourceOf(ctx, lk, diags); sameSource(ctx, k, src, diags) {
+				keys = append(keys, crud.Key{Label: label, Source: src, ID: lk.KeyID.ValueString()})
 				continue
 			}
-			// A live key that already holds exactly this value (left by
-			// an interrupted apply) serves as well as a new one.
-			if lk, ok := liveKeys[label]; ok && !lk.KeyID.IsNull() {
-				if src := keySourceOf(ctx, lk, diags); sameSource(ctx, k, src, diags) {
-					keys = append(keys, crud.Key{Label: label, Source: src, ID: lk.KeyID.ValueString()})
-					continue
-				}
-			}
-			if nk, ok := read[label]; ok {
-				keys = append(keys, nk)
-				continue
-			}
-			src, val, ok := r.newKeySource(ctx, label, k, cfg, diags)
-			if ok {
-				keys = append(keys, crud.Key{Label: label, Source: src, Value: val})
-			}
 		}
-		u.Keys = &keys
-		for _, k := range liveKeys {
-			if !k.KeyID.IsNull() && !k.KeyID.IsUnknown() {
-				u.PreviousKeyIDs = append(u.PreviousKeyIDs, k.KeyID.ValueString())
-			}
+		if nk, ok := read[label]; ok {
+			keys = append(keys, nk)
+			continue
+		}
+		src, val, ok := r.newKeySource(ctx, label, k, cfg, diags)
+		if ok {
+			keys = append(keys, crud.Key{Label: label, Source: src, Value: val})
 		}
 	}
-	if diags.HasError() {
-		return nil
-	}
+	return keys
+}
+
+// sendUpdate sends u and returns plan refreshed from what is live after
+// it, or nil when there is nothing to record.
+func (r *GlowProviderResource) sendUpdate(ctx context.Context, plan, st GlowProviderResourceModel, u crud.Update, urls []string, diags *diag.Diagnostics) *GlowProviderResourceModel {
 	wctx, cancel := detached(ctx)
 	defer cancel()
 	g, release := r.glowFor(wctx, urls, diags)
