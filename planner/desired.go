@@ -131,35 +131,17 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 		}
 		byPath[p] = append(byPath[p], id)
 	}
-	var (
-		mu   sync.Mutex
-		errs []error
-		wg   sync.WaitGroup
-	)
+	reads := &sourceReads{meta: meta, refs: refs, sources: sources}
 	// parallelism workers, each reading one path after another, rather
 	// than a goroutine per path: every new goroutine grew its stack again
 	// through the Vault client's call depth (stack copying was 3% of a
 	// 10,000-secret plan's CPU).
 	work := make(chan string)
+	var wg sync.WaitGroup
 	for range min(max(parallelism, 1), len(paths)) {
 		wg.Go(func() {
 			for p := range work {
-				for _, id := range byPath[p] {
-					ref := refs[id]
-					md, err := meta.Metadata(ctx, ref)
-					mu.Lock()
-					if err != nil {
-						errs = append(errs, err)
-					} else {
-						sources[id] = secretref.Source{
-							VaultPath:   ref.Path,
-							VaultKey:    ref.Key,
-							Version:     md.Version,
-							CreatedTime: md.CreatedTime,
-						}
-					}
-					mu.Unlock()
-				}
+				reads.read(ctx, byPath[p])
 			}
 		})
 	}
@@ -168,6 +150,7 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 	}
 	close(work)
 	wg.Wait()
+	errs := reads.errs
 	if len(errs) > 0 {
 		// Map order is random; messages in a stable order read better and
 		// keep golden output stable.
@@ -175,6 +158,38 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 		return nil, errors.Join(errs...)
 	}
 	return sources, nil
+}
+
+// sourceReads are the metadata reads of resolveSources: what they found,
+// by secret id, and how they failed.
+type sourceReads struct {
+	meta MetadataReader
+	refs map[string]secretref.VaultRef
+
+	mu      sync.Mutex
+	sources map[string]secretref.Source
+	errs    []error
+}
+
+// read reads the metadata of the references ids, which share one secret
+// path.
+func (s *sourceReads) read(ctx context.Context, ids []string) {
+	for _, id := range ids {
+		ref := s.refs[id]
+		md, err := s.meta.Metadata(ctx, ref)
+		s.mu.Lock()
+		if err != nil {
+			s.errs = append(s.errs, err)
+		} else {
+			s.sources[id] = secretref.Source{
+				VaultPath:   ref.Path,
+				VaultKey:    ref.Key,
+				Version:     md.Version,
+				CreatedTime: md.CreatedTime,
+			}
+		}
+		s.mu.Unlock()
+	}
 }
 
 // envName turns a config.Secret source ("env:NAME", "var.NAME") into what
