@@ -329,12 +329,7 @@ func (l *loader) moduleCalls() (map[string]*hcl.Block, []string) {
 	for _, b := range l.moduleBlocks {
 		name := b.Labels[0]
 		if !hclsyntax.ValidIdentifier(name) {
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid module name",
-				Detail:   "A name must start with a letter or underscore and may contain only letters, digits, underscores and dashes.",
-				Subject:  b.LabelRanges[0].Ptr(),
-			})
+			l.diags = append(l.diags, invalidName("module", b.LabelRanges[0]))
 			continue
 		}
 		if prev := calls[name]; prev != nil {

@@ -152,12 +152,7 @@ func parseAhead(items []providerItem) (<-chan parsedRun, func()) {
 // before it in the module has its address.
 func (l *loader) declareProvider(b *hcl.Block, seen map[string]hcl.Range) bool {
 	if !hclsyntax.ValidIdentifier(b.Labels[0]) {
-		l.diags = append(l.diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid provider name",
-			Detail:   "A name must start with a letter or underscore and may contain only letters, digits, underscores and dashes.",
-			Subject:  b.LabelRanges[0].Ptr(),
-		})
+		l.diags = append(l.diags, invalidName("provider", b.LabelRanges[0]))
 		return false
 	}
 	key := b.Type + "." + b.Labels[0]

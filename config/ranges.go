@@ -83,3 +83,14 @@ func rangeLess(a, b hcl.Range) bool {
 func rangeString(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
 }
+
+// invalidName is the diagnostic of a block label that is not a valid name
+// for a kind of block (variable, module, provider).
+func invalidName(kind string, label hcl.Range) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid " + kind + " name",
+		Detail:   "A name must start with a letter or underscore and may contain only letters, digits, underscores and dashes.",
+		Subject:  label.Ptr(),
+	}
+}

@@ -270,12 +270,7 @@ type variable struct {
 func (l *loader) declareVariable(b *hcl.Block) {
 	name := b.Labels[0]
 	if !hclsyntax.ValidIdentifier(name) {
-		l.diags = append(l.diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid variable name",
-			Detail:   "A name must start with a letter or underscore and may contain only letters, digits, underscores and dashes.",
-			Subject:  b.LabelRanges[0].Ptr(),
-		})
+		l.diags = append(l.diags, invalidName("variable", b.LabelRanges[0]))
 		return
 	}
 	if prev := l.vars[name]; prev != nil {
