@@ -37,7 +37,7 @@ func checkNesting(src []byte, filename string, json bool) *hcl.Diagnostic {
 }
 
 // checkNestingAndSplit is checkNesting that also returns, for HCL native
-// syntax, where src's top-level items may be cut apart (see parseHCL).
+// syntax, where src's top-level items may be cut apart (see parseHCLInChunks).
 func checkNestingAndSplit(src []byte, filename string, json bool) (*hcl.Diagnostic, []topLevelLine) {
 	var off, line, col int
 	var breaks []topLevelLine

@@ -95,7 +95,7 @@ func topLevelItem(src []byte, off int) int {
 	return -1
 }
 
-// chunkBytes is about how much source parseHCL gives the HCL parser at a
+// chunkBytes is about how much source parseHCLInChunks gives the HCL parser at a
 // time.
 //
 // The lexer appends every token of its input to one slice. Beyond a few
