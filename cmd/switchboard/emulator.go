@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
 	"github.com/switchboard-hq/switchboard/emulator"
+	"github.com/switchboard-hq/switchboard/internal/startheap"
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
@@ -89,6 +90,9 @@ start (a taken port, a bad flag) or fails.`,
   switchboard emulator --json --addr 127.0.0.1:0 | jq -r 'select(.type == "listening") | .url'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// A server's heap lives as long as it does: collect it as
+			// any long-lived Go program's.
+			startheap.Reset()
 			return serveFromFlags(cmd, &flags)
 		},
 	}

@@ -16,7 +16,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard-hq/switchboard/cmd/switchboard/views"
+	"github.com/switchboard-hq/switchboard/internal/startheap"
 )
+
+// startHeap is the heap a run may reach before its first garbage
+// collection (see internal/startheap): a plan of 10,000 providers keeps
+// about 70 MiB, and stays within 200 MiB of RSS with it.
+const startHeap = 128 << 20
 
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -35,6 +41,7 @@ func main() {
 		cancel()
 	}()
 
+	startheap.Set(startHeap)
 	in, out, errOut := views.Standard()
 	os.Exit(runWithInput(ctx, os.Args[1:], in, out, errOut))
 }

@@ -24,7 +24,7 @@ var layers = [][]string{
 	// api/gateflow/catalogue is Gateflow's provider table, data only.
 	{"sensitive", "internal/version", "internal/english", "internal/childproc",
 		"emulator/store", "emulator/contract", "secrets/vaulttest", "internal/layering",
-		"api/gateflow/catalogue", "internal/golden", "internal/expect"},
+		"api/gateflow/catalogue", "internal/golden", "internal/expect", "internal/startheap"},
 	// Where a secret lives (a vault() reference, a key's recorded origin,
 	// the key-name codec, the vault block's settings): shared by config,
 	// secrets, the planner's objects, crud and the Terraform provider.
