@@ -223,11 +223,12 @@ func staleGateflow(ctx context.Context, deps Deps, o *op, add func(string, strin
 	if err != nil {
 		return err
 	}
-	before, _ := ch.Before["settings"].(map[string]any)
+	was := ch.Values().Before
+	before, _ := was["settings"].(map[string]any)
 	if !reflect.DeepEqual(nilIfEmpty(l.Settings), nilIfEmpty(before)) {
 		add(ch.Address, "Gateflow provider %s has other settings than the plan read", ch.ID)
 	}
-	if en, ok := ch.Before["enabled"].(bool); ok && en != l.Enabled {
+	if en, ok := was["enabled"].(bool); ok && en != l.Enabled {
 		add(ch.Address, "Gateflow provider %s was %s since the plan", ch.ID, map[bool]string{true: "enabled", false: "disabled"}[l.Enabled])
 	}
 	return nil

@@ -299,7 +299,7 @@ func TestTerraformKeyRotatesWithoutDrift(t *testing.T) {
 	if len(c.Warnings) != 0 {
 		t.Fatalf("warnings %+v, want none", c.Warnings)
 	}
-	before := c.Before["keys"].(map[string]any)["primary"].(map[string]any)
+	before := c.Values().Before["keys"].(map[string]any)["primary"].(map[string]any)
 	if before["terraform_version"] != float64(3) || before["origin"] != nil {
 		t.Errorf("before reference: %v", before)
 	}

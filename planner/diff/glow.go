@@ -404,18 +404,10 @@ func (d *differ) glowDelete(addr objects.Address, l, want *objects.GlowProvider,
 	return c
 }
 
-func (d *differ) glowUpdate(want, l *objects.GlowProvider, adopt *plan.Adoption, moved objects.Address) plan.Change {
-	c := changeFor(want.Address, want.Name, l.ID)
-	c.LiveVersion = l.Version
-	if !l.UpdatedAt.IsZero() {
-		t := l.UpdatedAt
-		c.LiveUpdatedAt = &t
-	}
-	c.Adopt, c.PreviousAddress = adopt, string(moved)
-	c.DesiredDigest = glowDigest(*want)
-	c.Departments = slices.Clone(want.Departments.Normalized())
-	c.Subjects.GlowDesired, c.Subjects.GlowLive = want, l
-	c.Before, c.BeforeSensitive = glowValue(*l)
+// glowUpdateValues are the values of an update of l to want.
+func glowUpdateValues(want, l *objects.GlowProvider) plan.Values {
+	var v plan.Values
+	v.Before, v.BeforeSensitive = glowValue(*l)
 	after := *want
 	after.ID = l.ID
 	// The keys apply leaves in place keep their live id; the plan shows
@@ -427,7 +419,22 @@ func (d *differ) glowUpdate(want, l *objects.GlowProvider, adopt *plan.Adoption,
 		}
 		after.Keys[label] = k
 	}
-	c.After, c.AfterSensitive = glowValue(after)
+	v.After, v.AfterSensitive = glowValue(after)
+	return v
+}
+
+func (d *differ) glowUpdate(want, l *objects.GlowProvider, adopt *plan.Adoption, moved objects.Address) plan.Change {
+	c := changeFor(want.Address, want.Name, l.ID)
+	c.LiveVersion = l.Version
+	if !l.UpdatedAt.IsZero() {
+		t := l.UpdatedAt
+		c.LiveUpdatedAt = &t
+	}
+	c.Adopt, c.PreviousAddress = adopt, string(moved)
+	c.DesiredDigest = glowDigest(*want)
+	c.Departments = slices.Clone(want.Departments.Normalized())
+	c.Subjects.GlowDesired, c.Subjects.GlowLive = want, l
+	c.DeferValues(func() plan.Values { return glowUpdateValues(want, l) })
 
 	if !gocmpEqualGlow(want, l) {
 		scalarField(&c, "name", l.Name, want.Name)

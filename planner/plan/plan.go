@@ -10,6 +10,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/switchboard-hq/switchboard/planner/objects"
@@ -82,6 +83,10 @@ type Change struct {
 	// LiveUpdatedAt is the live object's last change, read with LiveVersion.
 	LiveUpdatedAt *time.Time `json:"live_updated_at,omitempty"`
 
+	// Before and After are the object as it is and as it will be, with
+	// their sensitivity masks, as in Terraform's plan JSON. The diff may
+	// leave them nil and build them on demand instead (DeferValues): read
+	// them with Values, which works either way.
 	Before          map[string]any `json:"before"`
 	After           map[string]any `json:"after"`
 	BeforeSensitive map[string]any `json:"before_sensitive"`
@@ -132,6 +137,48 @@ type Change struct {
 	// configuration and the recorded live snapshot, so they are set
 	// wherever a plan is applied.
 	Subjects Subjects `json:"-"`
+
+	// values builds Before, After and their masks when DeferValues left
+	// them to be built.
+	values func() Values
+}
+
+// Values are a change's Before and After objects and their sensitivity
+// masks.
+type Values struct {
+	Before, After, BeforeSensitive, AfterSensitive map[string]any
+}
+
+// DeferValues has Values build the change's objects with f when they are
+// asked for, instead of holding them. They are four maps of about a
+// kilobyte each for every Glow provider, and the text view of a plan
+// shows those of the providers that change only: at 100,000 unchanged
+// providers, holding them was 400 MB of the plan's peak heap.
+func (c *Change) DeferValues(f func() Values) {
+	c.Before, c.After, c.BeforeSensitive, c.AfterSensitive = nil, nil, nil, nil
+	c.values = f
+}
+
+// Values returns the change's Before and After objects and their masks,
+// built now if DeferValues deferred them.
+func (c *Change) Values() Values {
+	if c.values != nil {
+		return c.values()
+	}
+	return Values{Before: c.Before, After: c.After, BeforeSensitive: c.BeforeSensitive, AfterSensitive: c.AfterSensitive}
+}
+
+// MarshalJSON writes the change with its values, deferred or not, so that
+// a plan's JSON (a plan file's, and the comparison of a saved plan with
+// its replay) is the same either way.
+func (c Change) MarshalJSON() ([]byte, error) {
+	type plain Change // without this method
+	p := plain(c)
+	if c.values != nil {
+		v := c.values()
+		p.Before, p.After, p.BeforeSensitive, p.AfterSensitive = v.Before, v.After, v.BeforeSensitive, v.AfterSensitive
+	}
+	return json.Marshal(p)
 }
 
 // Subjects are the typed desired and live objects of a change; the side

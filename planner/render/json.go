@@ -184,6 +184,7 @@ func NewJSONPlan(p *plan.Plan, opts JSONOptions) *JSONPlan {
 	doc.PlannedValues.RootModule.Resources = []JSONResource{}
 	for _, c := range p.Changes {
 		index := instanceKey(c.Address)
+		v := c.Values()
 		rc := JSONResourceChange{
 			Address:         c.Address,
 			ModuleAddress:   moduleOf(c.Address),
@@ -195,11 +196,11 @@ func NewJSONPlan(p *plan.Plan, opts JSONOptions) *JSONPlan {
 			ProviderName:    serviceOf[c.Type],
 			Change: JSONChange{
 				Actions:         c.Actions,
-				Before:          c.Before,
-				After:           c.After,
+				Before:          v.Before,
+				After:           v.After,
 				AfterUnknown:    map[string]any{},
-				BeforeSensitive: mask(c.Before, c.BeforeSensitive),
-				AfterSensitive:  mask(c.After, c.AfterSensitive),
+				BeforeSensitive: mask(v.Before, v.BeforeSensitive),
+				AfterSensitive:  mask(v.After, v.AfterSensitive),
 			},
 			ActionReason: c.ActionReason,
 			Switchboard: JSONResourceExtra{
@@ -222,8 +223,8 @@ func NewJSONPlan(p *plan.Plan, opts JSONOptions) *JSONPlan {
 				Departments:     c.Departments,
 			},
 		}
-		if c.After != nil {
-			if _, known := c.After["id"]; !known && c.Type == config.GlowProviderType {
+		if v.After != nil {
+			if _, known := v.After["id"]; !known && c.Type == config.GlowProviderType {
 				// Glow gives a provider its id when apply creates it.
 				rc.Change.AfterUnknown["id"] = true
 			}
@@ -235,8 +236,8 @@ func NewJSONPlan(p *plan.Plan, opts JSONOptions) *JSONPlan {
 				Name:            c.Name,
 				Index:           index,
 				ProviderName:    rc.ProviderName,
-				Values:          c.After,
-				SensitiveValues: orEmpty(c.AfterSensitive),
+				Values:          v.After,
+				SensitiveValues: orEmpty(v.AfterSensitive),
 			})
 		}
 		doc.ResourceChanges = append(doc.ResourceChanges, rc)

@@ -322,9 +322,11 @@ func (t *textWriter) change(c plan.Change) {
 	t.line(2, fmt.Sprintf("%s resource %q %q {", t.sym(a), Clean(c.Type), c.Name))
 	switch a {
 	case plan.ActionCreate:
-		t.object(6, plan.ActionCreate, c.After, c.AfterSensitive)
+		v := c.Values()
+		t.object(6, plan.ActionCreate, v.After, v.AfterSensitive)
 	case plan.ActionDelete:
-		t.object(6, plan.ActionDelete, c.Before, c.BeforeSensitive)
+		v := c.Values()
+		t.object(6, plan.ActionDelete, v.Before, v.BeforeSensitive)
 	case plan.ActionUpdate:
 		t.update(c)
 	}
@@ -450,8 +452,9 @@ func (t *textWriter) update(c plan.Change) {
 		}
 	}
 	shown := len(c.Fields)
-	total := len(c.After)
-	if _, ok := c.After["id"]; ok {
+	after := c.Values().After
+	total := len(after)
+	if _, ok := after["id"]; ok {
 		total--
 	}
 	t.hidden(8, total-shown, "attribute")
