@@ -88,8 +88,11 @@ func (l *loader) evalLocals(order []string) {
 // when there was an error (reported). Every variable it uses is recorded
 // as used (see Variable.CredentialOnly).
 func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool) (cty.Value, bool) {
-	val, ok := l.evaluate(expr, ctx, allowEach)
-	l.noteUses(expr, val, "")
+	// One walk of the syntax tree serves the check and the uses: an
+	// attribute of each of 10,000 providers is evaluated this way.
+	vars := expr.Variables()
+	val, ok := l.evaluateWith(expr, vars, ctx, allowEach)
+	l.noteUses(vars, val, "")
 	return val, ok
 }
 
@@ -97,7 +100,13 @@ func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool)
 // gateflow admin_key, which are not uses, and for validations, which
 // record theirs without their own variable.
 func (l *loader) evaluate(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool) (cty.Value, bool) {
-	if diags := l.checkRefs(expr, allowEach); diags.HasErrors() {
+	return l.evaluateWith(expr, expr.Variables(), ctx, allowEach)
+}
+
+// evaluateWith is evaluate with the expression's variables (its
+// Variables()) given.
+func (l *loader) evaluateWith(expr hcl.Expression, vars []hcl.Traversal, ctx *hcl.EvalContext, allowEach bool) (cty.Value, bool) {
+	if diags := l.checkRefs(vars, allowEach); diags.HasErrors() {
 		l.diags = append(l.diags, diags...)
 		return cty.DynamicVal, false
 	}
@@ -114,14 +123,17 @@ func (l *loader) evaluate(expr hcl.Expression, ctx *hcl.EvalContext, allowEach b
 // Both are needed: a function that takes marked arguments (env(var.name),
 // can()) drops their marks, and a local carries its variables' marks to
 // the expressions that use it without naming them.
-func (l *loader) noteUses(expr hcl.Expression, val cty.Value, self string) {
-	for _, t := range expr.Variables() {
+func (l *loader) noteUses(vars []hcl.Traversal, val cty.Value, self string) {
+	for _, t := range vars {
 		if t.RootName() != "var" || len(t) < 2 {
 			continue
 		}
 		if a, ok := t[1].(hcl.TraverseAttr); ok && a.Name != self {
 			l.uses[a.Name] = true
 		}
+	}
+	if !val.ContainsMarked() {
+		return
 	}
 	_, pvm := val.UnmarkDeepWithPaths()
 	for _, p := range pvm {
@@ -136,9 +148,9 @@ func (l *loader) noteUses(expr hcl.Expression, val cty.Value, self string) {
 // checkRefs reports references to things the configuration does not
 // declare, in Terraform's words, before HCL reports them less helpfully as
 // missing object attributes.
-func (l *loader) checkRefs(expr hcl.Expression, allowEach bool) hcl.Diagnostics {
+func (l *loader) checkRefs(vars []hcl.Traversal, allowEach bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, t := range expr.Variables() {
+	for _, t := range vars {
 		rng := t.SourceRange().Ptr()
 		root := t.RootName()
 		var attr string

@@ -589,7 +589,7 @@ func (l *loader) evalVariableValidations() {
 			// A variable's own validation is not a use of it: it decides
 			// nothing but whether the value is accepted.
 			val, ok := l.evaluate(cond.Expr, l.ctx, false)
-			l.noteUses(cond.Expr, val, name)
+			l.noteUses(cond.Expr.Variables(), val, name)
 			if !ok {
 				continue
 			}
@@ -633,7 +633,7 @@ func (l *loader) evalVariableValidations() {
 // cannot be shown.
 func (l *loader) validationMessage(msgAttr *hcl.Attribute, name string) string {
 	mv, ok := l.evaluate(msgAttr.Expr, l.ctx, false)
-	l.noteUses(msgAttr.Expr, mv, name)
+	l.noteUses(msgAttr.Expr.Variables(), mv, name)
 	if !ok {
 		return "The value does not satisfy the validation rule."
 	}
