@@ -31,6 +31,9 @@ func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, paral
 		return objects.Snapshot{}, err
 	}
 	var snap objects.Snapshot
+	if len(cfg.GlowProviders) > 0 {
+		snap.Glow = make([]objects.GlowProvider, 0, len(cfg.GlowProviders))
+	}
 	for _, p := range cfg.GlowProviders {
 		keys := make(map[string]objects.KeyState, len(p.Keys))
 		for _, k := range p.Keys {
