@@ -143,8 +143,10 @@ fuzz:
 # interleaved runs per cell (plus an untimed counting run); writes
 # bench/results.md and the README's Performance section. The 100,000 rows
 # are in it; BENCH_FLAGS="-sizes 100,1000,10000 -foreach-sizes 10000" leaves
-# them out. bench-quick checks the harness end to end in a few minutes
-# (numbers meaningless, written to $(BIN)/bench-quick.md).
+# them out; BENCH_FLAGS="-baseline REV" also measures the CLI built at git
+# revision REV beside this one, interleaved, and compares them in a table.
+# bench-quick checks the harness end to end in a few minutes (numbers
+# meaningless, written to $(BIN)/bench-quick.md).
 BENCH_FLAGS ?=
 bench: $(BIN)/switchboard $(BIN)/vault-dev
 	$(GO) run ./bench -switchboard $(BIN)/switchboard -vault-dev $(BIN)/vault-dev -go $(GO) -out bench/results.md -readme README.md $(BENCH_FLAGS)

@@ -70,6 +70,10 @@ type options struct {
 	// env is added to every CLI run's environment (-env, repeatable), for
 	// experiments such as GODEBUG=gctrace=1 or GOGC.
 	env []string
+	// baselineRev, when set, is a git revision whose cmd/switchboard
+	// (baselineBin, built by the bench) is measured beside this one on
+	// every plan and validate cell (see baseline.go).
+	baselineRev, baselineBin string
 }
 
 func main() {
@@ -115,6 +119,7 @@ func parseOptions() (options, string, error) {
 	})
 	var only string
 	flag.StringVar(&only, "only", "", "run only the scenarios whose name matches this regexp (e.g. 'plan N=10000|terraform')")
+	flag.StringVar(&o.baselineRev, "baseline", "", "a git revision (a commit, tag or branch) whose CLI is built and measured beside this one on every plan and validate cell, runs interleaved; results.md then compares the two")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "build a profiling copy of the CLI and write a CPU profile of each run into this directory")
 	flag.Parse()
 	if quick {
@@ -324,6 +329,13 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 		if o.switchboard, err = buildProfiling(ctx, o.goCmd, tmp); err != nil {
 			return nil, err
 		}
+	}
+	if o.baselineRev != "" {
+		logf("building the baseline CLI at %s", o.baselineRev)
+		if o.baselineBin, o.baselineRev, err = buildBaseline(ctx, o.goCmd, o.baselineRev, tmp); err != nil {
+			return nil, err
+		}
+		rep.Options = o
 	}
 	h := &harness{o: o, tmp: tmp, vault: vw, counter: counter, vaultURL: delay.URL(), written: map[string]bool{}, worlds: map[string]*planWorld{}}
 	defer func() {

@@ -50,6 +50,9 @@ type row struct {
 	// apply said ("no changes" when it converged).
 	Floor *floor
 	After string
+	// binary is the switchboard binary that measures the row, when it is
+	// not the one under test (a baseline twin).
+	binary string
 }
 
 // check is one target of the issue, met or missed.
@@ -226,23 +229,34 @@ func (h *harness) planCells(ctx context.Context, n int, style configStyle, withP
 		pr.worldDesc = fmt.Sprintf("%d Glow providers in %d departments, %d endpoints, %d keys, %d Gateflow providers", n, min(n, w.Spec.Departments), w.Endpoints, w.Keys, w.Gateflow)
 		pr.Bound, pr.BoundWhy = refreshBound(w)
 		args := []string{"plan", "--no-color", "--parallelism", fmt.Sprint(h.o.parallelism), "--detailed-exitcode", w.ConfigDir}
-		cells = append(cells, &cell{
-			row:   pr,
-			count: func(ctx context.Context) error { return h.countRun(ctx, pr, pw.url, args, timeout) },
-			once: func(ctx context.Context, i int) (procResult, error) {
-				return h.measureRun(ctx, pr, pw.url, args, i, timeout)
-			},
+		run := func(r *row) func(ctx context.Context, i int) (procResult, error) {
+			return func(ctx context.Context, i int) (procResult, error) {
+				return h.measureRun(ctx, r, pw.url, args, i, timeout)
+			}
+		}
+		c := &cell{
+			row:    pr,
+			count:  func(ctx context.Context) error { return h.countRun(ctx, pr, pw.url, args, timeout) },
+			once:   run(pr),
 			finish: func() { pr.Checks = planChecks(*pr, w) },
-		})
+		}
+		cells = append(cells, c)
+		if h.o.baselineBin != "" {
+			cells = append(cells, h.baselineTwin(c, run))
+		}
 	}
 	if withValidate {
 		args := []string{"validate", "--no-color", w.ConfigDir}
-		cells = append(cells, &cell{
-			row: vr,
-			once: func(ctx context.Context, i int) (procResult, error) {
-				return h.measureRun(ctx, vr, pw.url, args, i, timeout)
-			},
-		})
+		run := func(r *row) func(ctx context.Context, i int) (procResult, error) {
+			return func(ctx context.Context, i int) (procResult, error) {
+				return h.measureRun(ctx, r, pw.url, args, i, timeout)
+			}
+		}
+		c := &cell{row: vr, once: run(vr)}
+		cells = append(cells, c)
+		if h.o.baselineBin != "" {
+			cells = append(cells, h.baselineTwin(c, run))
+		}
 	}
 	return cells
 }
@@ -269,7 +283,7 @@ func (h *harness) measureRun(ctx context.Context, r *row, url string, args []str
 			return procResult{}, err
 		}
 	}
-	res, err := runMeasured(ctx, h.o.switchboard, args, append(h.cliEnv(url, h.vaultURL), h.profileEnv(*r, i)...), timeout)
+	res, err := runMeasured(ctx, h.binaryOf(r), args, append(h.cliEnv(url, h.vaultURL), h.profileEnv(*r, i)...), timeout)
 	if err != nil {
 		return res, err
 	}

@@ -357,6 +357,9 @@ func (rep *report) markdown() string {
 
 	fmt.Fprintf(&b, "\n## Targets (issue 18: Vault at %s, the APIs at %s)\n\n", o.vaultLatency, o.latency)
 	b.WriteString(targetsTable(rep.issue18Targets()))
+	if t := rep.baselineTable(); t != "" {
+		b.WriteString("\n" + t)
+	}
 
 	b.WriteString("\n## Method\n\n" + rep.method())
 	b.WriteString("\nThere is no row with Vault at 0 ms any more: the targets are stated at 20 ms on both sides, and " +

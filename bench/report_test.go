@@ -118,3 +118,26 @@ func TestReadmeQuotesEveryRow(t *testing.T) {
 }
 
 func fmtInt(n int) string { return strings.TrimSpace(strings.ReplaceAll(thousands(n), ",", "")) }
+
+// TestBaselineTable pins the comparison with a baseline twin: this
+// binary's median over the baseline's, and no line for a row without one.
+func TestBaselineTable(t *testing.T) {
+	rep := testReport()
+	if got := rep.baselineTable(); got != "" {
+		t.Fatalf("without -baseline: %q, want nothing", got)
+	}
+	rep.Options.baselineRev = "abc1234"
+	rep.Rows = append(rep.Rows, measured(planRowBlocks+baselineSuffix("abc1234"), 10000, 12*time.Second, 4*time.Second, 95<<20))
+	got := rep.baselineTable()
+	for _, want := range []string{
+		"## Against the baseline (abc1234)",
+		"| " + planRowBlocks + " | 10000 | 6.00 s vs 12.00 s: 0.50× | 2.00 s vs 4.00 s: 0.50× | 190 MiB vs 95 MiB: 2.00× |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("baseline table lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "\n| "+planRowBlocks) != 1 {
+		t.Errorf("want one compared row (the 1,000 and 100,000 rows have no twin):\n%s", got)
+	}
+}
