@@ -86,19 +86,19 @@ func (rep *report) baselineTable() string {
 		if cur == nil || cur.Res == nil || base.Res == nil {
 			continue
 		}
-		ratio := func(now, then float64, unit func(float64) string) string {
-			if then <= 0 {
-				return "–"
-			}
-			return fmt.Sprintf("%s vs %s: %.2f×", unit(now), unit(then), now/then)
-		}
-		s := func(v float64) string { return fmt.Sprintf("%.2f s", v) }
-		m := func(v float64) string { return fmt.Sprintf("%.0f MiB", v/(1<<20)) }
 		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", name, base.N,
-			ratio(cur.Res.Wall.Seconds(), base.Res.Wall.Seconds(), s),
-			ratio((cur.Res.User+cur.Res.Sys).Seconds(), (base.Res.User+base.Res.Sys).Seconds(), s),
-			ratio(float64(cur.Res.MaxRSS), float64(base.Res.MaxRSS), m))
+			ratio(secs(cur.Res.Wall), secs(base.Res.Wall), float64(cur.Res.Wall), float64(base.Res.Wall)),
+			ratio(secs(cur.Res.User+cur.Res.Sys), secs(base.Res.User+base.Res.Sys), float64(cur.Res.User+cur.Res.Sys), float64(base.Res.User+base.Res.Sys)),
+			ratio(mib(cur.Res.MaxRSS), mib(base.Res.MaxRSS), float64(cur.Res.MaxRSS), float64(base.Res.MaxRSS)))
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// ratio shows two measures and now's share of then.
+func ratio(nowText, thenText string, now, then float64) string {
+	if then <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%s vs %s: %.2f×", nowText, thenText, now/then)
 }

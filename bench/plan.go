@@ -229,11 +229,7 @@ func (h *harness) planCells(ctx context.Context, n int, style configStyle, withP
 		pr.worldDesc = fmt.Sprintf("%d Glow providers in %d departments, %d endpoints, %d keys, %d Gateflow providers", n, min(n, w.Spec.Departments), w.Endpoints, w.Keys, w.Gateflow)
 		pr.Bound, pr.BoundWhy = refreshBound(w)
 		args := []string{"plan", "--no-color", "--parallelism", fmt.Sprint(h.o.parallelism), "--detailed-exitcode", w.ConfigDir}
-		run := func(r *row) func(ctx context.Context, i int) (procResult, error) {
-			return func(ctx context.Context, i int) (procResult, error) {
-				return h.measureRun(ctx, r, pw.url, args, i, timeout)
-			}
-		}
+		run := h.timedRuns(pw.url, args, timeout)
 		c := &cell{
 			row:    pr,
 			count:  func(ctx context.Context) error { return h.countRun(ctx, pr, pw.url, args, timeout) },
@@ -247,11 +243,7 @@ func (h *harness) planCells(ctx context.Context, n int, style configStyle, withP
 	}
 	if withValidate {
 		args := []string{"validate", "--no-color", w.ConfigDir}
-		run := func(r *row) func(ctx context.Context, i int) (procResult, error) {
-			return func(ctx context.Context, i int) (procResult, error) {
-				return h.measureRun(ctx, r, pw.url, args, i, timeout)
-			}
-		}
+		run := h.timedRuns(pw.url, args, timeout)
 		c := &cell{row: vr, once: run(vr)}
 		cells = append(cells, c)
 		if h.o.baselineBin != "" {
@@ -269,6 +261,16 @@ func runTimeout(n int) time.Duration {
 		return 15 * time.Minute
 	}
 	return 5 * time.Minute
+}
+
+// timedRuns gives a row its timed runs of the CLI with args against the
+// emulator at url (measureRun), for the row itself and its baseline twin.
+func (h *harness) timedRuns(url string, args []string, timeout time.Duration) func(r *row) func(ctx context.Context, i int) (procResult, error) {
+	return func(r *row) func(ctx context.Context, i int) (procResult, error) {
+		return func(ctx context.Context, i int) (procResult, error) {
+			return h.measureRun(ctx, r, url, args, i, timeout)
+		}
+	}
 }
 
 // measureRun is timed run i of the CLI against the emulator at url (none
