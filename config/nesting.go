@@ -37,17 +37,17 @@ func checkNesting(src []byte, filename string, json bool) *hcl.Diagnostic {
 }
 
 // checkNestingAndSplit is checkNesting that also returns, for HCL native
-// syntax, where src's top-level items may be cut apart (see parseHCLInChunks).
-func checkNestingAndSplit(src []byte, filename string, json bool) (*hcl.Diagnostic, []topLevelLine) {
+// syntax, where src may be cut apart (see parseHCLInChunks).
+func checkNestingAndSplit(src []byte, filename string, json bool) (*hcl.Diagnostic, cutPoints) {
 	var off, line, col int
-	var breaks []topLevelLine
+	var cuts cutPoints
 	if json {
 		off, line, col = jsonNesting(src)
 	} else {
-		off, line, col = hclNesting(src, MaxNestingDepth, false, &breaks)
+		off, line, col = hclNesting(src, MaxNestingDepth, false, &cuts)
 	}
 	if off < 0 {
-		return nil, breaks
+		return nil, cuts
 	}
 	pos := hcl.Pos{Line: line, Column: col, Byte: off}
 	return &hcl.Diagnostic{
@@ -56,7 +56,27 @@ func checkNestingAndSplit(src []byte, filename string, json bool) (*hcl.Diagnost
 		Detail: fmt.Sprintf("This nests more than %d levels deep (blocks, brackets, templates, or chained !, - and ? operators), the most a configuration may nest.",
 			MaxNestingDepth),
 		Subject: &hcl.Range{Filename: filename, Start: pos, End: hcl.Pos{Line: line, Column: col + 1, Byte: off + 1}},
-	}, nil
+	}, cutPoints{}
+}
+
+// cutPoints are where a file may be cut apart for parsing.
+type cutPoints struct {
+	// lines are its top-level lines.
+	lines []topLevelLine
+	// objects are the multi-line objects that are an argument's value in
+	// a top-level block, in file order (see objectLines).
+	objects []objectLines
+}
+
+// objectLines is a multi-line object written as an argument's value in a
+// top-level block's body, as in locals { providers = { ... } }: the
+// starts of the lines directly inside its braces are where its items may
+// be cut apart (see parseObjectItems).
+type objectLines struct {
+	open, close int // the offsets of its braces
+	// lines start inside the braces, outside anything else that nests;
+	// the last is the line of the closing brace.
+	lines []topLevelLine
 }
 
 // topLevelLine is the start of a line that begins outside every block,
@@ -117,9 +137,9 @@ func checkTemplateNesting(src []byte) error {
 }
 
 // hclNesting returns where src, HCL native syntax (or, with template, a
-// template), first nests deeper than limit, or -1. With breaks set, it
-// also appends the top-level lines of src to it.
-func hclNesting(src []byte, limit int, template bool, breaks *[]topLevelLine) (off, line, col int) {
+// template), first nests deeper than limit, or -1. With cuts set, it also
+// records where src may be cut apart.
+func hclNesting(src []byte, limit int, template bool, cuts *cutPoints) (off, line, col int) {
 	stack := []nestFrame{{kind: 0}} // the file's top level
 	if template {
 		stack[0].kind = 't'
@@ -127,7 +147,8 @@ func hclNesting(src []byte, limit int, template bool, breaks *[]topLevelLine) (o
 	total := 0 // open frames beyond the top level, plus every frame's extra
 	line, lineStart := 1, 0
 	expectOperand := true
-	atLineStart := false // in a heredoc: at the start of one of its lines
+	atLineStart := false    // in a heredoc: at the start of one of its lines
+	var object *objectLines // the candidate for cuts.objects being scanned
 
 	push := func(kind byte, marker []byte) {
 		stack = append(stack, nestFrame{kind: kind, marker: marker})
@@ -232,7 +253,17 @@ func hclNesting(src []byte, limit int, template bool, breaks *[]topLevelLine) (o
 		case c == '(' || c == '[' || c == '{':
 			push(c, nil)
 			expectOperand = true
+			if cuts != nil && c == '{' && len(stack) == 3 && stack[1].kind == '{' && afterEquals(src, i) {
+				object = &objectLines{open: i}
+			}
 		case c == ')' || c == ']' || c == '}':
+			if object != nil && len(stack) == 3 {
+				object.close = i
+				if len(object.lines) >= 2 {
+					cuts.objects = append(cuts.objects, *object)
+				}
+				object = nil
+			}
 			pop()
 			expectOperand = false
 		case c == '\n':
@@ -242,8 +273,12 @@ func hclNesting(src []byte, limit int, template bool, breaks *[]topLevelLine) (o
 				resetExtra()
 				expectOperand = true
 			}
-			if breaks != nil && len(stack) == 1 && top.kind == 0 {
-				*breaks = append(*breaks, topLevelLine{off: i + 1, line: line})
+			switch {
+			case cuts == nil:
+			case len(stack) == 1 && top.kind == 0:
+				cuts.lines = append(cuts.lines, topLevelLine{off: i + 1, line: line})
+			case object != nil && len(stack) == 3:
+				object.lines = append(object.lines, topLevelLine{off: i + 1, line: line})
 			}
 		case c == ',':
 			resetExtra()
@@ -265,6 +300,15 @@ func hclNesting(src []byte, limit int, template bool, breaks *[]topLevelLine) (o
 		return len(src), line, len(src) - lineStart + 1
 	}
 	return -1, 0, 0
+}
+
+// afterEquals says whether the last thing before src[i] on its line,
+// spaces aside, is an equals sign: the brace at i opens an argument's
+// value, not a block's body.
+func afterEquals(src []byte, i int) bool {
+	for i--; i >= 0 && (src[i] == ' ' || src[i] == '\t'); i-- {
+	}
+	return i >= 0 && src[i] == '='
 }
 
 func isIdentByte(c byte) bool {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -27,7 +28,7 @@ func (p parsedFiles) parseDeferring(src []byte, filename string, isJSON, deferPr
 	if f := p[filename]; f != nil {
 		return f, nil, nil
 	}
-	d, breaks := checkNestingAndSplit(src, filename, isJSON)
+	d, cuts := checkNestingAndSplit(src, filename, isJSON)
 	if d != nil {
 		return nil, nil, hcl.Diagnostics{d}
 	}
@@ -40,7 +41,7 @@ func (p parsedFiles) parseDeferring(src []byte, filename string, isJSON, deferPr
 	case len(src) <= 2*chunkBytes:
 		f, diags = hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	default:
-		f, runs, diags = parseHCLInChunks(src, filename, breaks, chunkBytes, deferProviders)
+		f, runs, diags = parseHCLInChunks(src, filename, cuts, chunkBytes, deferProviders)
 	}
 	if f != nil {
 		p[filename] = f
@@ -110,18 +111,20 @@ var chunkBytes = 1 << 10
 
 // parseHCLInChunks parses src, HCL native syntax, the way
 // hclsyntax.ParseConfig does, but a run of top-level items at a time:
-// breaks are the top-level lines of src (from hclNesting), each run is at
+// cuts.lines are the top-level lines of src (from hclNesting), each run is at
 // least size bytes and ends at one of them, and the runs' blocks and
 // arguments are joined into one body with the ranges a whole parse gives
-// (each run is parsed at its own position in the file). With
-// deferProviders, a run of provider blocks only is returned unparsed
-// instead.
+// (each run is parsed at its own position in the file). A run's objects
+// of at least size bytes are parsed a run of items at a time too (see
+// parseRun). With deferProviders, a run of provider blocks only is
+// returned unparsed instead.
 //
 // Cutting only at top-level lines cannot change what a run means; when a
 // run has anything to say (hclsyntax has only errors) or two runs set the
 // same argument, the whole file is parsed instead, so that its diagnostics
 // are exactly HCL's own.
-func parseHCLInChunks(src []byte, filename string, breaks []topLevelLine, size int, deferProviders bool) (*hcl.File, []providerRun, hcl.Diagnostics) {
+func parseHCLInChunks(src []byte, filename string, cuts cutPoints, size int, deferProviders bool) (*hcl.File, []providerRun, hcl.Diagnostics) {
+	breaks, objects := cuts.lines, cuts.objects
 	whole := func() (*hcl.File, []providerRun, hcl.Diagnostics) {
 		f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 		return f, nil, diags
@@ -156,11 +159,17 @@ func parseHCLInChunks(src []byte, filename string, breaks []topLevelLine, size i
 			start = next
 			continue
 		}
-		f, diags := hclsyntax.ParseConfig(src[start.Byte:end], filename, start)
+		var inRun []objectLines
+		for len(objects) > 0 && objects[0].open < end {
+			if objects[0].close-objects[0].open >= size {
+				inRun = append(inRun, objects[0])
+			}
+			objects = objects[1:]
+		}
+		part, diags := parseRun(src, filename, start, end, inRun, size)
 		if len(diags) > 0 {
 			return whole()
 		}
-		part := f.Body.(*hclsyntax.Body)
 		for name, a := range part.Attributes {
 			if body.Attributes[name] != nil {
 				return whole()
@@ -181,4 +190,114 @@ func parseHCLInChunks(src []byte, filename string, breaks []topLevelLine, size i
 		body.EndRange = body.SrcRange
 	}
 	return &hcl.File{Body: body, Bytes: src}, runs, nil
+}
+
+// parseRun parses src[start.Byte:end], a run of top-level items, as
+// hclsyntax.ParseConfig does, except for objects: each is parsed a run of
+// its items at a time (parseObjectItems).
+//
+// The lexer's token slice is the cost chunks avoid (see chunkBytes), and a
+// single block can be most of a file: the locals { providers = { ... } }
+// that a for_each of 100,000 providers expands is 12 MB, whose tokens
+// were a third of its load's CPU (copying as append grew them) and its
+// largest allocation. The run is parsed first with the objects' item
+// lines blanked out, byte for byte and newlines kept, so that everything
+// else has the positions of a whole parse and each object is empty; then
+// its items are parsed and put in. Whatever does not fit (an item on a
+// brace's line, a comma, a quoted key, a for expression) gets the run's
+// plain parse.
+func parseRun(src []byte, filename string, start hcl.Pos, end int, objects []objectLines, size int) (*hclsyntax.Body, hcl.Diagnostics) {
+	plain := func() (*hclsyntax.Body, hcl.Diagnostics) {
+		f, diags := hclsyntax.ParseConfig(src[start.Byte:end], filename, start)
+		return f.Body.(*hclsyntax.Body), diags
+	}
+	if len(objects) == 0 {
+		return plain()
+	}
+	skeleton := bytes.Clone(src[start.Byte:end])
+	for _, o := range objects {
+		items := skeleton[o.lines[0].off-start.Byte : o.lines[len(o.lines)-1].off-start.Byte]
+		for i, c := range items {
+			if c != '\n' && c != '\r' {
+				items[i] = ' '
+			}
+		}
+	}
+	f, diags := hclsyntax.ParseConfig(skeleton, filename, start)
+	if len(diags) > 0 {
+		return plain()
+	}
+	body := f.Body.(*hclsyntax.Body)
+	for _, o := range objects {
+		obj := emptyObjectAt(body, o.open)
+		if obj == nil {
+			return plain()
+		}
+		items, ok := parseObjectItems(src, filename, o, size)
+		if !ok {
+			return plain()
+		}
+		obj.Items = items
+	}
+	return body, nil
+}
+
+// emptyObjectAt is the object without items that opens at off as an
+// argument's value in one of body's blocks, or nil.
+func emptyObjectAt(body *hclsyntax.Body, off int) *hclsyntax.ObjectConsExpr {
+	for _, b := range body.Blocks {
+		for _, a := range b.Body.Attributes {
+			if o, ok := a.Expr.(*hclsyntax.ObjectConsExpr); ok && o.OpenRange.Start.Byte == off && len(o.Items) == 0 {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+// parseObjectItems parses the items of o, a run of its lines of at least
+// size bytes at a time, each run as a body: an item "name = value" on a
+// line of its own is an argument there, and its value parses to the same
+// expression. The keys become what an object's parser makes of a name. It
+// returns false for anything a body and an object read differently: a
+// syntax error (a comma, a quoted key or a colon), a block, a name given
+// twice, or one of the keywords an object's parser reads as a value.
+func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]hclsyntax.ObjectConsItem, bool) {
+	items := make([]hclsyntax.ObjectConsItem, 0, len(o.lines))
+	names := make(map[string]struct{}, len(o.lines))
+	last := len(o.lines) - 1
+	for i := 0; i < last; {
+		from := o.lines[i]
+		j := i + 1
+		for j < last && o.lines[j].off-from.off < size {
+			j++
+		}
+		part, diags := hclsyntax.ParseConfig(src[from.off:o.lines[j].off], filename, hcl.Pos{Line: from.line, Column: 1, Byte: from.off})
+		body := part.Body.(*hclsyntax.Body)
+		if len(diags) > 0 || len(body.Blocks) > 0 {
+			return nil, false
+		}
+		first := len(items)
+		for name, a := range body.Attributes {
+			switch name {
+			case "true", "false", "null", "for":
+				return nil, false
+			}
+			if _, dup := names[name]; dup {
+				return nil, false
+			}
+			names[name] = struct{}{}
+			key := &hclsyntax.ScopeTraversalExpr{
+				Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: a.NameRange}},
+				SrcRange:  a.NameRange,
+			}
+			items = append(items, hclsyntax.ObjectConsItem{KeyExpr: &hclsyntax.ObjectConsKeyExpr{Wrapped: key}, ValueExpr: a.Expr})
+		}
+		run := items[first:]
+		slices.SortFunc(run, func(a, b hclsyntax.ObjectConsItem) int {
+			return a.KeyExpr.Range().Start.Byte - b.KeyExpr.Range().Start.Byte
+		})
+		i = j
+	}
+	return items, true
 }

@@ -33,6 +33,22 @@ var trickySources = map[string]string{
 	"unclosed comment":        "glow {}\n/*\nglow {}\n",
 	"template directives":     "a = <<EOT\n%{ for x in [1] }\n}\n%{ endfor }\nEOT\nglow {}\n",
 	"nested blocks":           "glow_provider \"a\" {\n  key \"k\" {\n    value = 1\n  }\n}\nglow_provider \"b\" {\n  key \"k\" {\n  }\n}\n",
+	// Objects whose items may be parsed a run of lines at a time, and
+	// objects where that would read something else.
+	"object of items":       "locals {\n  m = {\n    a = 1\n    b = { x = \"y\" }\n\n    c = [\n      1,\n    ]\n    # }\n    d = <<EOT\n  }\nEOT\n    e = (\n      1 + 2)\n    /* f = 1\n    */\n    g = \"${\n    1}\"\n  }\n  n = 1\n}\nglow {}\n",
+	"objects in a run":      "locals {\n  m = {\n    a = 1\n    b = 2\n  }\n  n = {\n    c = 3\n  }\n}\nvariable \"v\" {\n  default = {\n    a = 1\n    b = 2\n  }\n}\n",
+	"object with commas":    "locals {\n  m = {\n    a = 1,\n    b = 2,\n  }\n}\n",
+	"object quoted keys":    "locals {\n  m = {\n    \"a-b\" = 1\n    c = 2\n  }\n}\n",
+	"object keyword keys":   "locals {\n  m = {\n    x = 1\n    null = 1\n    true = 2\n  }\n}\n",
+	"object for":            "locals {\n  m = {\n    for k, v in {} : k => v\n  }\n}\n",
+	"object item on brace":  "locals {\n  m = { a = 1\n    b = 2\n  }\n}\n",
+	"object item on close":  "locals {\n  m = {\n    a = 1\n    b = 2 }\n}\n",
+	"object duplicate keys": "locals {\n  m = {\n    a = 1\n    b = 1\n    a = 2\n  }\n}\n",
+	"object colon":          "locals {\n  m = {\n    a: 1\n  }\n}\n",
+	"object crlf":           "locals {\r\n  m = {\r\n    a = 1\r\n    b = 2\r\n  }\r\n}\r\n",
+	"object multibyte":      "locals {\n  m = {\n    a = \"h\u00e9llo w\u00f6rld \u2713\"\n    b = 2\n  }\n}\n",
+	"object continued":      "locals {\n  m = {\n    a = 1 +\n      2\n    b = 2\n  }\n}\n",
+	"object error":          "locals {\n  m = {\n    a = \n    b = 2\n  }\n}\n",
 }
 
 // TestParseInChunksIsAWholeParse parses every HCL file of the repository,
@@ -77,8 +93,8 @@ func TestParseInChunksIsAWholeParse(t *testing.T) {
 		}
 		want, wantDiags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 		for _, size := range []int{1, 16, 256} {
-			_, breaks := checkNestingAndSplit(src, name, false)
-			got, _, gotDiags := parseHCLInChunks(src, name, breaks, size, false)
+			_, cuts := checkNestingAndSplit(src, name, false)
+			got, _, gotDiags := parseHCLInChunks(src, name, cuts, size, false)
 			if got.Nav == nil {
 				chunked++
 			}
@@ -102,13 +118,67 @@ func TestParseInChunksIsAWholeParse(t *testing.T) {
 	}
 }
 
+// TestObjectsParseByItems: the items of a large object (a for_each's map
+// in locals) are parsed a run of lines at a time, and the file's body is
+// still exactly a whole parse's; objects that a body reads differently
+// are not.
+func TestObjectsParseByItems(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("glow_provider \"p\" {\n  for_each = local.providers\n  name     = each.value.name\n}\n\nlocals {\n  providers = {\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "    p%03d = { name = \"provider-%d\", tier = %q }\n", i, i, []string{"gold", "silver"}[i%2])
+	}
+	b.WriteString("  }\n  other = 1\n}\n")
+	src := []byte(b.String())
+	_, cuts := checkNestingAndSplit(src, "a.hcl", false)
+	if len(cuts.objects) != 1 {
+		t.Fatalf("%d objects found; want the providers map", len(cuts.objects))
+	}
+	items, ok := parseObjectItems(src, "a.hcl", cuts.objects[0], 256)
+	if !ok || len(items) != 300 {
+		t.Fatalf("parsed %d items (%v); want 300", len(items), ok)
+	}
+	want, _ := hclsyntax.ParseConfig(src, "a.hcl", hcl.InitialPos)
+	got, _, diags := parseHCLInChunks(src, "a.hcl", cuts, 256, false)
+	if diags.HasErrors() || got.Nav != nil {
+		t.Fatalf("fell back to a whole parse: %v", diags)
+	}
+	if !reflect.DeepEqual(got.Body, want.Body) {
+		t.Error("the body differs from a whole parse")
+	}
+
+	for _, name := range []string{"object with commas", "object quoted keys", "object keyword keys", "object for", "object duplicate keys", "object colon", "object continued", "object error"} {
+		src := []byte(trickySources[name])
+		_, cuts := checkNestingAndSplit(src, name, false)
+		if len(cuts.objects) != 1 {
+			t.Errorf("%s: %d objects found; want 1", name, len(cuts.objects))
+			continue
+		}
+		if _, ok := parseObjectItems(src, name, cuts.objects[0], 1); ok {
+			t.Errorf("%s: its items parsed as a body's arguments", name)
+		}
+	}
+	for name, want := range map[string]int{"object of items": 1, "objects in a run": 3, "object crlf": 1, "object multibyte": 1, "nested blocks": 0} {
+		src := []byte(trickySources[name])
+		_, cuts := checkNestingAndSplit(src, name, false)
+		if len(cuts.objects) != want {
+			t.Errorf("%s: %d objects found; want %d", name, len(cuts.objects), want)
+		}
+		for _, o := range cuts.objects {
+			if _, ok := parseObjectItems(src, name, o, 1); !ok {
+				t.Errorf("%s: the object at byte %d did not parse by items", name, o.open)
+			}
+		}
+	}
+}
+
 // TestParseFallsBackToAWholeParse: a source whose chunks do not parse on
 // their own gets the whole file's parse, diagnostics and all.
 func TestParseFallsBackToAWholeParse(t *testing.T) {
 	for _, name := range []string{"duplicate argument", "syntax error late", "unclosed heredoc", "unclosed comment"} {
 		src := []byte(trickySources[name])
-		_, breaks := checkNestingAndSplit(src, name, false)
-		got, _, diags := parseHCLInChunks(src, name, breaks, 1, false)
+		_, cuts := checkNestingAndSplit(src, name, false)
+		got, _, diags := parseHCLInChunks(src, name, cuts, 1, false)
 		if got.Nav == nil {
 			t.Errorf("%s: parsed in chunks; want the whole file's parse", name)
 		}
@@ -199,8 +269,8 @@ func TestLoadInRunsIsAWholeLoad(t *testing.T) {
 // blocks are left for decoding, and only they.
 func TestProviderRunsAreDeferred(t *testing.T) {
 	src := []byte(generatedConfig(40, ""))
-	_, breaks := checkNestingAndSplit(src, "a.hcl", false)
-	f, runs, diags := parseHCLInChunks(src, "a.hcl", breaks, 1, true)
+	_, cuts := checkNestingAndSplit(src, "a.hcl", false)
+	f, runs, diags := parseHCLInChunks(src, "a.hcl", cuts, 1, true)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -225,12 +295,12 @@ func FuzzParseInChunks(f *testing.F) {
 	}
 	f.Add([]byte(generatedConfig(6, "")), uint8(40))
 	f.Fuzz(func(t *testing.T, src []byte, size uint8) {
-		d, breaks := checkNestingAndSplit(src, "f.hcl", false)
+		d, cuts := checkNestingAndSplit(src, "f.hcl", false)
 		if d != nil {
 			return
 		}
 		want, wantDiags := hclsyntax.ParseConfig(src, "f.hcl", hcl.InitialPos)
-		got, _, gotDiags := parseHCLInChunks(src, "f.hcl", breaks, int(size)+1, false)
+		got, _, gotDiags := parseHCLInChunks(src, "f.hcl", cuts, int(size)+1, false)
 		if !reflect.DeepEqual(got.Body, want.Body) {
 			t.Fatalf("the body in runs of %d differs from a whole parse", int(size)+1)
 		}
@@ -240,7 +310,7 @@ func FuzzParseInChunks(f *testing.F) {
 		if wantDiags.HasErrors() {
 			return
 		}
-		got, runs, _ := parseHCLInChunks(src, "f.hcl", breaks, int(size)+1, true)
+		got, runs, _ := parseHCLInChunks(src, "f.hcl", cuts, int(size)+1, true)
 		blocks := slices.Clone(got.Body.(*hclsyntax.Body).Blocks)
 		for _, r := range runs {
 			body, diags := r.parse()
