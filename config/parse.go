@@ -160,12 +160,7 @@ func parseHCLInChunks(src []byte, filename string, cuts cutPoints, size int, def
 			continue
 		}
 		var inRun []objectLines
-		for len(objects) > 0 && objects[0].open < end {
-			if objects[0].close-objects[0].open >= size {
-				inRun = append(inRun, objects[0])
-			}
-			objects = objects[1:]
-		}
+		inRun, objects = objectsBefore(objects, end, size)
 		part, diags := parseRun(src, filename, start, end, inRun, size)
 		if len(diags) > 0 {
 			return whole()
@@ -190,6 +185,18 @@ func parseHCLInChunks(src []byte, filename string, cuts cutPoints, size int, def
 		body.EndRange = body.SrcRange
 	}
 	return &hcl.File{Body: body, Bytes: src}, runs, nil
+}
+
+// objectsBefore splits objects, in file order, at those that open before
+// end, and keeps of these the ones of at least size bytes.
+func objectsBefore(objects []objectLines, end, size int) (before, rest []objectLines) {
+	for len(objects) > 0 && objects[0].open < end {
+		if objects[0].close-objects[0].open >= size {
+			before = append(before, objects[0])
+		}
+		objects = objects[1:]
+	}
+	return before, objects
 }
 
 // parseRun parses src[start.Byte:end], a run of top-level items, as
