@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -300,10 +299,7 @@ func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]h
 			}
 			items = append(items, hclsyntax.ObjectConsItem{KeyExpr: &hclsyntax.ObjectConsKeyExpr{Wrapped: key}, ValueExpr: a.Expr})
 		}
-		run := items[first:]
-		slices.SortFunc(run, func(a, b hclsyntax.ObjectConsItem) int {
-			return a.KeyExpr.Range().Start.Byte - b.KeyExpr.Range().Start.Byte
-		})
+		sortByRange(items[first:], func(it hclsyntax.ObjectConsItem) hcl.Range { return it.KeyExpr.Range() })
 		i = j
 	}
 	return items, true
