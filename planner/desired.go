@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/switchboard-hq/switchboard/config"
 	"github.com/switchboard-hq/switchboard/planner/objects"
+	"github.com/switchboard-hq/switchboard/planner/planfile"
 	"github.com/switchboard-hq/switchboard/secretref"
 	"github.com/switchboard-hq/switchboard/secrets"
 )
@@ -26,9 +28,17 @@ type MetadataReader interface {
 // parallelism secrets at a time; the resolver reads each secret's metadata
 // once however many references share it.
 func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (objects.Snapshot, error) {
-	sources, err := resolveSources(ctx, cfg, meta, parallelism)
+	snap, _, err := resolveDesired(ctx, cfg, meta, parallelism)
+	return snap, err
+}
+
+// resolveDesired is Desired that also returns what Vault said of each reference,
+// in the order of the plan file's vault_metadata, so that a plan records
+// its metadata without holding a second map of every secret.
+func resolveDesired(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (objects.Snapshot, []planfile.SecretVersion, error) {
+	sources, refs, err := resolveSources(ctx, cfg, meta, parallelism)
 	if err != nil {
-		return objects.Snapshot{}, err
+		return objects.Snapshot{}, nil, err
 	}
 	var snap objects.Snapshot
 	if len(cfg.GlowProviders) > 0 {
@@ -55,7 +65,7 @@ func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, paral
 	for _, p := range cfg.GateflowProviders {
 		settings, err := objects.NormalizeSettings(p.Settings)
 		if err != nil {
-			return objects.Snapshot{}, fmt.Errorf("%s: settings: %w", p.Address, err)
+			return objects.Snapshot{}, nil, fmt.Errorf("%s: settings: %w", p.Address, err)
 		}
 		creds := make(map[string]secretref.Source, len(p.Credentials))
 		for name, s := range p.Credentials {
@@ -71,22 +81,48 @@ func Desired(ctx context.Context, cfg *config.Config, meta MetadataReader, paral
 			PreventDestroy: p.PreventDestroy,
 		})
 	}
-	return snap, nil
+	return snap, secretVersions(refs, sources), nil
 }
 
-// secretID identifies a secret's origin, never its value: two keys that
-// use the same reference share one metadata read and one source.
-func secretID(s config.Secret) string {
-	if s.Ref != nil {
-		return fmt.Sprintf("vault\x00%s\x00%s\x00%d", s.Ref.Path, s.Ref.Key, s.Ref.Version)
+// secretVersions is the metadata read for each reference, sorted by path,
+// key and pinned version.
+func secretVersions(refs map[secretOrigin]secretref.VaultRef, sources map[secretOrigin]secretref.Source) []planfile.SecretVersion {
+	out := make([]planfile.SecretVersion, 0, len(refs))
+	for id, ref := range refs {
+		src := sources[id]
+		out = append(out, planfile.SecretVersion{
+			Path: ref.Path, Key: ref.Key, Pinned: ref.Version, Version: src.Version, CreatedTime: src.CreatedTime,
+		})
 	}
-	return "env\x00" + s.Source
+	// Field by field: formatting both sides in the comparator was 0.6 s
+	// of CPU and 25 MB of garbage at 100,000 secrets.
+	slices.SortFunc(out, func(a, b planfile.SecretVersion) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Key, b.Key), cmp.Compare(a.Pinned, b.Pinned))
+	})
+	return out
+}
+
+// secretOrigin identifies a secret's origin, never its value: two keys that
+// use the same reference share one metadata read and one source. It is a
+// struct, not a formatted string, because a plan builds one per key twice
+// (100,000 Sprintf calls each time at 100,000 providers).
+type secretOrigin struct {
+	vault          bool
+	path, key, env string
+	version        int
+}
+
+func secretID(s config.Secret) secretOrigin {
+	if s.Ref != nil {
+		return secretOrigin{vault: true, path: s.Ref.Path, key: s.Ref.Key, version: s.Ref.Version}
+	}
+	return secretOrigin{env: s.Source}
 }
 
 // resolveSources maps every secret of the desired providers to its source,
 // reading Vault metadata for references. Errors of all references are
 // returned together, as validate does, so a user fixes them in one pass.
-func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (map[string]secretref.Source, error) {
+func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader, parallelism int) (map[secretOrigin]secretref.Source, map[secretOrigin]secretref.VaultRef, error) {
 	var all []config.Secret
 	for _, p := range cfg.GlowProviders {
 		for _, k := range p.Keys {
@@ -99,8 +135,8 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 		}
 	}
 
-	sources := make(map[string]secretref.Source)
-	refs := make(map[string]secretref.VaultRef)
+	sources := make(map[secretOrigin]secretref.Source)
+	refs := make(map[secretOrigin]secretref.VaultRef)
 	for _, s := range all {
 		id := secretID(s)
 		if _, seen := sources[id]; seen {
@@ -114,10 +150,10 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 		refs[id] = *s.Ref
 	}
 	if len(refs) == 0 {
-		return sources, nil
+		return sources, nil, nil
 	}
 	if meta == nil {
-		return nil, errors.New("the configuration uses vault() but no Vault is configured: set VAULT_ADDR or a vault block")
+		return nil, nil, errors.New("the configuration uses vault() but no Vault is configured: set VAULT_ADDR or a vault block")
 	}
 
 	// One task per secret path, not per reference: the references to one
@@ -125,7 +161,7 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 	// read, and a task waiting for another's read would hold a slot that
 	// a read of another secret could use. N secrets then cost about
 	// ⌈N/parallelism⌉ round trips.
-	byPath := map[string][]string{}
+	byPath := map[string][]secretOrigin{}
 	var paths []string
 	for id, ref := range refs {
 		p := strings.Trim(ref.Path, "/")
@@ -158,25 +194,25 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 		// Map order is random; messages in a stable order read better and
 		// keep golden output stable.
 		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-		return nil, errors.Join(errs...)
+		return nil, nil, errors.Join(errs...)
 	}
-	return sources, nil
+	return sources, refs, nil
 }
 
 // sourceReads are the metadata reads of resolveSources: what they found,
 // by secret id, and how they failed.
 type sourceReads struct {
 	meta MetadataReader
-	refs map[string]secretref.VaultRef
+	refs map[secretOrigin]secretref.VaultRef
 
 	mu      sync.Mutex
-	sources map[string]secretref.Source
+	sources map[secretOrigin]secretref.Source
 	errs    []error
 }
 
 // read reads the metadata of the references ids, which share one secret
 // path.
-func (s *sourceReads) read(ctx context.Context, ids []string) {
+func (s *sourceReads) read(ctx context.Context, ids []secretOrigin) {
 	for _, id := range ids {
 		ref := s.refs[id]
 		md, err := s.meta.Metadata(ctx, ref)

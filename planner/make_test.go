@@ -161,3 +161,52 @@ func total(s emulator.Stats) int64 {
 	}
 	return n
 }
+
+// TestMakeRecordsVaultMetadataInOrder: a plan file's vault_metadata has
+// one entry per reference (path, key, pinned version), sorted by path,
+// then key, then pinned version, with what Vault said of each.
+func TestMakeRecordsVaultMetadataInOrder(t *testing.T) {
+	_, deps, _ := makeWorld(t)
+	t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	deps.Secrets = metaReader{
+		{Path: "secret/llm/b", Key: "api_key", Version: 7, CreatedTime: t0},
+		{Path: "secret/llm/a", Key: "other", Version: 3, CreatedTime: t0},
+		{Path: "secret/llm/a", Key: "api_key", Version: 5, CreatedTime: t0},
+	}
+	src := `
+glow {}
+vault {}
+glow_provider "b" {
+  name = "B"
+  key "primary" { value = vault("secret/llm/b", "api_key") }
+}
+glow_provider "a2" {
+  name = "A2"
+  key "primary" { value = vault("secret/llm/a", "api_key", 2) }
+  key "other" { value = vault("secret/llm/a", "other") }
+}
+glow_provider "a" {
+  name = "A"
+  key "primary" { value = vault("secret/llm/a", "api_key") }
+}
+`
+	cfg := load(t, []config.SourceFile{{Name: "main.hcl", Content: []byte(src)}}, nil)
+	res, err := planner.Make(context.Background(), cfg, deps, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []planfile.SecretVersion{
+		{Path: "secret/llm/a", Key: "api_key", Version: 5, CreatedTime: t0},
+		{Path: "secret/llm/a", Key: "api_key", Pinned: 2, Version: 5, CreatedTime: t0},
+		{Path: "secret/llm/a", Key: "other", Version: 3, CreatedTime: t0},
+		{Path: "secret/llm/b", Key: "api_key", Version: 7, CreatedTime: t0},
+	}
+	if len(res.VaultMetadata) != len(want) {
+		t.Fatalf("VaultMetadata %+v, want %+v", res.VaultMetadata, want)
+	}
+	for i := range want {
+		if got := res.VaultMetadata[i]; got != want[i] {
+			t.Errorf("VaultMetadata[%d] %+v, want %+v", i, got, want[i])
+		}
+	}
+}

@@ -77,10 +77,6 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	var meta *recordingReader
-	if deps.Secrets != nil {
-		meta = &recordingReader{next: deps.Secrets}
-	}
 	// The Vault metadata and the live state come from different services:
 	// they are read at the same time, so that a plan costs the longer of
 	// the two, not their sum. A failure cancels the other read; the
@@ -88,6 +84,7 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	// ran one after the other, unless it is only that cancellation.
 	var (
 		desired, live       objects.Snapshot
+		versions            []planfile.SecretVersion
 		errDesired, errLive error
 		wg                  sync.WaitGroup
 	)
@@ -96,7 +93,7 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if desired, errDesired = Desired(rctx, cfg, readerOrNil(meta), vaultParallelism(opts, deps.Secrets)); errDesired != nil {
+		if desired, versions, errDesired = resolveDesired(rctx, cfg, deps.Secrets, vaultParallelism(opts, deps.Secrets)); errDesired != nil {
 			cancel()
 		}
 	}()
@@ -118,8 +115,8 @@ func Make(ctx context.Context, cfg *config.Config, deps Deps, opts Options) (*Re
 		Options: planfile.Options{Targets: opts.Targets, Destroy: opts.Destroy, Rotate: opts.Rotate, Baseline: opts.Baseline},
 		Config:  cfg,
 	}
-	if meta != nil {
-		res.VaultMetadata = meta.versions()
+	if deps.Secrets != nil {
+		res.VaultMetadata = versions
 	}
 	now := opts.Now
 	if now.IsZero() {
@@ -484,49 +481,6 @@ func undeclaredAddress(rest string) (objects.Address, error) {
 type refKey struct {
 	path, key string
 	pinned    int
-}
-
-// recordingReader remembers what Vault said of each reference, for the plan
-// file.
-type recordingReader struct {
-	next MetadataReader
-	mu   sync.Mutex
-	seen map[refKey]planfile.SecretVersion
-}
-
-func (r *recordingReader) Metadata(ctx context.Context, ref secretref.VaultRef) (secrets.Metadata, error) {
-	md, err := r.next.Metadata(ctx, ref)
-	if err == nil {
-		r.mu.Lock()
-		if r.seen == nil {
-			r.seen = map[refKey]planfile.SecretVersion{}
-		}
-		r.seen[refKey{ref.Path, ref.Key, ref.Version}] = planfile.SecretVersion{
-			Path: ref.Path, Key: ref.Key, Pinned: ref.Version, Version: md.Version, CreatedTime: md.CreatedTime,
-		}
-		r.mu.Unlock()
-	}
-	return md, err
-}
-
-func (r *recordingReader) versions() []planfile.SecretVersion {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]planfile.SecretVersion, 0, len(r.seen))
-	for _, v := range r.seen {
-		out = append(out, v)
-	}
-	slices.SortFunc(out, func(a, b planfile.SecretVersion) int {
-		return strings.Compare(fmt.Sprintf("%s\x00%s\x00%09d", a.Path, a.Key, a.Pinned), fmt.Sprintf("%s\x00%s\x00%09d", b.Path, b.Key, b.Pinned))
-	})
-	return out
-}
-
-func readerOrNil(r *recordingReader) MetadataReader {
-	if r == nil {
-		return nil
-	}
-	return r
 }
 
 // recordedReader answers from a plan file's metadata only: replaying a
