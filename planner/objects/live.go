@@ -31,7 +31,7 @@ func GlowFromLive(p glow.Provider, endpointURLs map[string]string, keys map[stri
 		Version:         p.Version,
 		UpdatedAt:       p.UpdatedAt,
 	}
-	g.Values, g.Ownership = SplitMarker(g.Values)
+	g.Ownership = cutMarker(g.Values)
 	if len(p.OtherValues) > 0 {
 		g.OtherValues = maps.Clone(p.OtherValues)
 		delete(g.OtherValues, MarkerKey) // a marker that is not a string is no marker
