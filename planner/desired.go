@@ -47,7 +47,7 @@ func resolveDesired(ctx context.Context, cfg *config.Config, meta MetadataReader
 	for _, p := range cfg.GlowProviders {
 		keys := make(map[string]objects.KeyState, len(p.Keys))
 		for _, k := range p.Keys {
-			keys[k.Name] = objects.KeyState{Source: sources[secretID(k.Value)]}
+			keys[k.Name] = objects.KeyState{Source: sources[originOf(k.Value)]}
 		}
 		snap.Glow = append(snap.Glow, objects.GlowProvider{
 			Address:        objects.Address(p.Address.String()),
@@ -69,7 +69,7 @@ func resolveDesired(ctx context.Context, cfg *config.Config, meta MetadataReader
 		}
 		creds := make(map[string]secretref.Source, len(p.Credentials))
 		for name, s := range p.Credentials {
-			creds[name] = sources[secretID(s)]
+			creds[name] = sources[originOf(s)]
 		}
 		snap.Gateflow = append(snap.Gateflow, objects.GateflowProvider{
 			Address:        objects.Address(p.Address.String()),
@@ -112,11 +112,17 @@ type secretOrigin struct {
 	version        int
 }
 
-func secretID(s config.Secret) secretOrigin {
+func originOf(s config.Secret) secretOrigin {
 	if s.Ref != nil {
-		return secretOrigin{vault: true, path: s.Ref.Path, key: s.Ref.Key, version: s.Ref.Version}
+		return vaultOrigin(s.Ref.Path, s.Ref.Key, s.Ref.Version)
 	}
 	return secretOrigin{env: s.Source}
+}
+
+// vaultOrigin is a Vault reference's origin: its path, key and pinned
+// version, as a plan file's vault_metadata records them too.
+func vaultOrigin(path, key string, pinned int) secretOrigin {
+	return secretOrigin{vault: true, path: path, key: key, version: pinned}
 }
 
 // resolveSources maps every secret of the desired providers to its source,
@@ -138,7 +144,7 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 	sources := make(map[secretOrigin]secretref.Source)
 	refs := make(map[secretOrigin]secretref.VaultRef)
 	for _, s := range all {
-		id := secretID(s)
+		id := originOf(s)
 		if _, seen := sources[id]; seen {
 			continue
 		}
@@ -200,7 +206,7 @@ func resolveSources(ctx context.Context, cfg *config.Config, meta MetadataReader
 }
 
 // sourceReads are the metadata reads of resolveSources: what they found,
-// by secret id, and how they failed.
+// by origin, and how they failed.
 type sourceReads struct {
 	meta MetadataReader
 	refs map[secretOrigin]secretref.VaultRef
@@ -210,7 +216,7 @@ type sourceReads struct {
 	errs    []error
 }
 
-// read reads the metadata of the references ids, which share one secret
+// read reads the metadata of the references of ids, which share one secret
 // path.
 func (s *sourceReads) read(ctx context.Context, ids []secretOrigin) {
 	for _, id := range ids {

@@ -368,7 +368,7 @@ func Replay(ctx context.Context, cfg *config.Config, pl *planfile.Payload) (*Res
 	}
 	meta := recordedReader{}
 	for _, s := range pl.VaultMetadata {
-		meta[refKey{s.Path, s.Key, s.Pinned}] = s
+		meta[vaultOrigin(s.Path, s.Key, s.Pinned)] = s
 	}
 	desired, err := Desired(ctx, cfg, meta, 1)
 	if err != nil {
@@ -478,17 +478,12 @@ func undeclaredAddress(rest string) (objects.Address, error) {
 	return objects.UndeclaredAddress(typ, id), nil
 }
 
-type refKey struct {
-	path, key string
-	pinned    int
-}
-
 // recordedReader answers from a plan file's metadata only: replaying a
 // plan reads nothing from Vault.
-type recordedReader map[refKey]planfile.SecretVersion
+type recordedReader map[secretOrigin]planfile.SecretVersion
 
 func (r recordedReader) Metadata(_ context.Context, ref secretref.VaultRef) (secrets.Metadata, error) {
-	v, ok := r[refKey{ref.Path, ref.Key, ref.Version}]
+	v, ok := r[vaultOrigin(ref.Path, ref.Key, ref.Version)]
 	if !ok {
 		return secrets.Metadata{}, fmt.Errorf("the plan file records no Vault metadata for %s", ref)
 	}
