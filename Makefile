@@ -127,7 +127,7 @@ test-short:
 # minute on it, with a coverage snapshot of the whole instrumented binary
 # per try, so a target whose seeds are a few KB did nothing but minimize
 # (FuzzRead: 9 executions in 45 s).
-FUZZ_TARGETS := ./config:FuzzLoad ./config:FuzzParseInChunks ./planner/planfile:FuzzRead ./secretref:FuzzKeyName \
+FUZZ_TARGETS := ./config:FuzzLoad ./config:FuzzParseInChunks ./planner/planfile:FuzzRead ./secretref:FuzzKeyName ./secretref:FuzzParseOwnedKeyName \
                 ./api/glow:FuzzGlowDecode ./api/gateflow:FuzzGateflowDecode
 
 fuzz:

@@ -3,6 +3,8 @@ package secretref
 import (
 	"encoding/json"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -135,4 +137,106 @@ func FuzzKeyName(f *testing.F) {
 			t.Fatalf("round trip of %q %+v gave %q %+v %v", label, src, l, s, ok)
 		}
 	})
+}
+
+// markerPattern is the grammar of a marked key name, as a regexp: the
+// reference ParseOwnedKeyName is held to.
+var markerPattern = regexp.MustCompile(`(?s)^(.*) \((vault:([^#()@ ]*)#([^#()@ ]*)(?:@v([1-9][0-9]{0,8}))?|env:([^#()@ ]+)|terraform:v([1-9][0-9]{0,18}))(?: owner:(` + IdentityPattern + `))?\)$`)
+
+// parseByPattern is ParseOwnedKeyName as markerPattern reads a name.
+func parseByPattern(name string) (string, Source, string, bool) {
+	m := markerPattern.FindStringSubmatch(name)
+	if m == nil || m[1] == "" {
+		return name, Source{}, "", false
+	}
+	fail := func() (string, Source, string, bool) { return name, Source{}, "", false }
+	switch {
+	case m[6] != "":
+		env, err := unescape(m[6])
+		if err != nil {
+			return fail()
+		}
+		return m[1], Source{Env: env}, m[8], true
+	case m[7] != "":
+		v, err := strconv.ParseInt(m[7], 10, 64)
+		if err != nil {
+			return fail()
+		}
+		return m[1], Source{TerraformVersion: v}, m[8], true
+	}
+	path, err1 := unescape(m[3])
+	key, err2 := unescape(m[4])
+	if err1 != nil || err2 != nil || path == "" || key == "" {
+		return fail()
+	}
+	src := Source{VaultPath: path, VaultKey: key}
+	if m[5] != "" {
+		src.Version, _ = strconv.Atoi(m[5])
+	}
+	return m[1], src, m[8], true
+}
+
+func TestParseOwnedKeyNameFollowsTheGrammar(t *testing.T) {
+	for _, name := range keyNameSeeds {
+		checkAgainstPattern(t, name)
+	}
+}
+
+func FuzzParseOwnedKeyName(f *testing.F) {
+	for _, name := range keyNameSeeds {
+		f.Add(name)
+	}
+	f.Fuzz(checkAgainstPattern)
+}
+
+func checkAgainstPattern(t *testing.T, name string) {
+	l, s, o, ok := ParseOwnedKeyName(name)
+	wl, ws, wo, wok := parseByPattern(name)
+	if l != wl || s != ws || o != wo || ok != wok {
+		t.Fatalf("ParseOwnedKeyName(%q) = %q %+v %q %v; the grammar says %q %+v %q %v", name, l, s, o, ok, wl, ws, wo, wok)
+	}
+}
+
+// keyNameSeeds are names at the edges of the grammar, accepted and not.
+var keyNameSeeds = []string{
+	"primary (vault:secret/llm/openai#api_key@v3)",
+	"primary (vault:secret/llm/openai#api_key@v3 owner:team/prod)",
+	"primary (vault:secret/llm/openai#api_key owner:team)",
+	"primary (vault:kv1/x#k)",
+	"a (b) (vault:p%23q#k%40@v1)",
+	"x (env:OPENAI_KEY)",
+	"x (env:)",
+	"x (env:A B)",
+	"x (terraform:v1)",
+	"x (terraform:v9223372036854775807)",
+	"x (terraform:v9223372036854775808)",
+	"x (terraform:v01)",
+	"x (vault:p#k@v0)",
+	"x (vault:p#k@v1234567890)",
+	"x (vault:p#k@v123456789)",
+	"x (vault:#k)",
+	"x (vault:p#)",
+	"x (vault:p#k#j)",
+	"x (vault:p#k@w1)",
+	"x (vault:p#k@v1@v2)",
+	"x (vault:p%2#k)",
+	"x (vault:p%zz#k)",
+	"x (vault:p#k owner:)",
+	"x (vault:p#k owner:a/b/c)",
+	"x (vault:p#k owner:" + strings.Repeat("a", 64) + ")",
+	"x (vault:p#k owner:" + strings.Repeat("a", 65) + ")",
+	"x (vault:p#k  owner:a)",
+	"x (vault:p#k owner:a )",
+	"x (vault:p#k)x",
+	" (vault:p#k)",
+	"(vault:p#k)",
+	"x(vault:p#k)",
+	"x (vault:p#k))",
+	"x ((vault:p#k)",
+	"line\nbreak (env:A)",
+	"bad \xff utf8 (vault:p\xff#k)",
+	"",
+	")",
+	"x (",
+	"x ()",
 }
