@@ -182,8 +182,8 @@ func literalVaultRef(call *hclsyntax.FunctionCallExpr) (secretref.VaultRef, bool
 	}
 	var ref secretref.VaultRef
 	for i, a := range call.Args {
-		v, diags := a.Value(nil)
-		if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
+		v, ok := literalValue(a)
+		if !ok {
 			return secretref.VaultRef{}, false
 		}
 		switch i {
@@ -208,6 +208,23 @@ func literalVaultRef(call *hclsyntax.FunctionCallExpr) (secretref.VaultRef, bool
 		}
 	}
 	return ref, true
+}
+
+// literalValue is the value of an argument written as a literal. A quoted
+// string is read straight from its one part: evaluating the template
+// built the string again through a buffer, for every vault() call of the
+// configuration.
+func literalValue(e hclsyntax.Expression) (cty.Value, bool) {
+	if t, ok := e.(*hclsyntax.TemplateExpr); ok && len(t.Parts) == 1 {
+		if lit, ok := t.Parts[0].(*hclsyntax.LiteralValueExpr); ok && lit.Val.Type() == cty.String && !lit.Val.IsNull() {
+			return lit.Val, true
+		}
+	}
+	v, diags := e.Value(nil)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
+		return cty.NilVal, false
+	}
+	return v, true
 }
 
 // vaultCallRange is where ref's vault() call is written: inside within when
