@@ -79,7 +79,7 @@ func TestApplyLifecycle(t *testing.T) {
 	// any key back, and the old keys are gone.
 	_, newValue := e.put("openai", "sk-")
 	for i := range desired.Glow {
-		desired.Glow[i].Keys["primary"] = objects.KeyState{Source: e.source(path)}
+		desired.Glow[i].Keys.Set(objects.KeyState{Label: "primary", Source: e.source(path)})
 	}
 	p = e.plan(desired, diff.Options{})
 	if p.Summary.Rotate != 2 {
@@ -278,8 +278,8 @@ func TestApplyStalePlanRefused(t *testing.T) {
 
 	// A Vault version written after the plan.
 	desired.Glow[0].Description = other
-	desired.Glow[0].Keys["primary"] = objects.KeyState{Source: secretref.Source{VaultPath: path, VaultKey: "api_key"}}
-	desired.Glow[0].Keys["secondary"] = objects.KeyState{Source: e.source(path)}
+	desired.Glow[0].Keys.Set(objects.KeyState{Label: "primary", Source: secretref.Source{VaultPath: path, VaultKey: "api_key"}})
+	desired.Glow[0].Keys.Set(objects.KeyState{Label: "secondary", Source: e.source(path)})
 	p = e.plan(desired, diff.Options{})
 	e.put("k", "sk-")
 	err = applier.CheckStale(context.Background(), p, e.deps())

@@ -112,9 +112,9 @@ func (o *op) buildGlow() error {
 		if c.ID == "" || l == nil {
 			return fmt.Errorf("%s: the plan deletes it but names no live object", c.Address)
 		}
-		for _, label := range slices.Sorted(maps.Keys(l.Keys)) {
-			if id := l.Keys[label].KeyID; id != "" {
-				o.keyIDs = append(o.keyIDs, id)
+		for _, k := range l.Keys {
+			if k.KeyID != "" {
+				o.keyIDs = append(o.keyIDs, k.KeyID)
 			}
 		}
 		o.freedEndpoints = slices.Clone(l.EndpointIDs)
@@ -131,8 +131,8 @@ func glowCreateSpec(c *plan.Change, g *objects.GlowProvider) *crud.ProviderSpec 
 		Values:      maps.Clone(g.Values),
 		Marker:      c.Marker,
 	}
-	for _, label := range slices.Sorted(maps.Keys(g.Keys)) {
-		spec.Keys = append(spec.Keys, crud.Key{Label: label, Source: g.Keys[label].Source})
+	for _, k := range g.Keys {
+		spec.Keys = append(spec.Keys, crud.Key{Label: k.Label, Source: k.Source})
 	}
 	return spec
 }
@@ -221,9 +221,9 @@ func glowUpdate(c *plan.Change, g, l *objects.GlowProvider) (*crud.Update, error
 				return nil, err
 			}
 			u.Keys = &keys
-			for _, label := range slices.Sorted(maps.Keys(l.Keys)) {
-				if id := l.Keys[label].KeyID; id != "" {
-					u.PreviousKeyIDs = append(u.PreviousKeyIDs, id)
+			for _, k := range l.Keys {
+				if k.KeyID != "" {
+					u.PreviousKeyIDs = append(u.PreviousKeyIDs, k.KeyID)
 				}
 			}
 		default:
@@ -259,12 +259,12 @@ func glowKeys(c *plan.Change, f plan.FieldChange, g, l *objects.GlowProvider) ([
 		}
 	}
 	keys := []crud.Key{}
-	for _, label := range slices.Sorted(maps.Keys(g.Keys)) {
-		k := crud.Key{Label: label, Source: g.Keys[label].Source}
-		if !renew[label] {
-			k.ID = l.Keys[label].KeyID
-			if k.ID == "" {
-				return nil, fmt.Errorf("%s: key %q is neither attached nor planned to be created", c.Address, label)
+	for _, gk := range g.Keys {
+		k := crud.Key{Label: gk.Label, Source: gk.Source}
+		if !renew[k.Label] {
+			lk, _ := l.Keys.Get(k.Label)
+			if k.ID = lk.KeyID; k.ID == "" {
+				return nil, fmt.Errorf("%s: key %q is neither attached nor planned to be created", c.Address, k.Label)
 			}
 		}
 		keys = append(keys, k)

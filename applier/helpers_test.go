@@ -221,9 +221,9 @@ func glowProvider(addr, name string, keys map[string]secretref.Source) objects.G
 		Values: map[string]string{"tier": "prod"},
 	}
 	if len(keys) > 0 {
-		g.Keys = map[string]objects.KeyState{}
+		g.Keys = objects.Keys{}
 		for label, src := range keys {
-			g.Keys[label] = objects.KeyState{Source: src}
+			g.Keys.Set(objects.KeyState{Label: label, Source: src})
 		}
 	}
 	return g

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -162,10 +161,13 @@ func Build(ctx context.Context, snap objects.Snapshot, opts Options) (*Import, e
 	var unknown []*Secret
 	for i, live := range snap.Glow {
 		p := GlowProvider{Name: labels[i], Live: live}
-		keyLabels := slices.Sorted(maps.Keys(live.Keys))
+		keyLabels := make([]string, len(live.Keys))
+		for j, ks := range live.Keys {
+			keyLabels[j] = ks.Label
+		}
 		segments := uniqueNames(keyLabels, "key")
-		for j, label := range keyLabels {
-			ks := live.Keys[label]
+		for j, ks := range live.Keys {
+			label := ks.Label
 			k := Key{Label: label, KeyID: ks.KeyID, Name: ks.Name}
 			user := fmt.Sprintf("%s key %q", p.Address(), label)
 			switch {

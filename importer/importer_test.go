@@ -49,10 +49,10 @@ func TestCommentCannotInjectConfiguration(t *testing.T) {
 }
 
 func TestBuildSharedKeyHasOnePath(t *testing.T) {
-	key := objects.KeyState{KeyID: "k-1", Name: "Main Key"}
+	key := objects.KeyState{Label: "Main Key", KeyID: "k-1", Name: "Main Key"}
 	snap := objects.Snapshot{Glow: []objects.GlowProvider{
-		{ID: "p-1", Name: "A", Keys: map[string]objects.KeyState{"Main Key": key}},
-		{ID: "p-2", Name: "B", Keys: map[string]objects.KeyState{"Main Key": key}},
+		{ID: "p-1", Name: "A", Keys: objects.Keys{key}},
+		{ID: "p-2", Name: "B", Keys: objects.Keys{key}},
 	}}
 	im, err := Build(context.Background(), snap, Options{VaultPrefix: "kv/imports/"})
 	if err != nil {

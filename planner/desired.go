@@ -45,9 +45,9 @@ func resolveDesired(ctx context.Context, cfg *config.Config, meta MetadataReader
 		snap.Glow = make([]objects.GlowProvider, 0, len(cfg.GlowProviders))
 	}
 	for _, p := range cfg.GlowProviders {
-		keys := make(map[string]objects.KeyState, len(p.Keys))
+		keys := make(objects.Keys, 0, len(p.Keys))
 		for _, k := range p.Keys {
-			keys[k.Name] = objects.KeyState{Source: table.source(originOf(k.Value))}
+			keys.Set(objects.KeyState{Label: k.Name, Source: table.source(originOf(k.Value))})
 		}
 		snap.Glow = append(snap.Glow, objects.GlowProvider{
 			Address:        objects.Address(p.Address.String()),

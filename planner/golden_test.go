@@ -33,9 +33,7 @@ func desiredOpenAI() objects.GlowProvider {
 		Departments: objects.NewSet("dep_ml", "dep_search"),
 		Endpoints:   objects.NewSet("https://api.openai.com/v1"),
 		Values:      map[string]string{"tier": "gold", "region": "eu"},
-		Keys: map[string]objects.KeyState{
-			"primary": {Source: vault("secret/llm/openai", "api_key", 3, older)},
-		},
+		Keys:        objects.Keys{{Label: "primary", Source: vault("secret/llm/openai", "api_key", 3, older)}},
 	}
 }
 
@@ -49,13 +47,13 @@ func liveOf(g objects.GlowProvider, id string) objects.GlowProvider {
 	l.UpdatedAt = lastSet
 	l.PreventDestroy = false
 	l.Ownership = objects.Ownership{Marker: &objects.OwnerMarker{Owner: goldenOwner, Address: g.Address, PreventDestroy: g.PreventDestroy}}
-	l.Keys = map[string]objects.KeyState{}
+	l.Keys = objects.Keys{}
 	n := 0
-	for label, k := range g.Keys {
+	for _, k := range g.Keys {
 		n++
-		name := secretref.KeyName(label, k.Source)
+		name := secretref.KeyName(k.Label, k.Source)
 		parsedLabel, src, ok := secretref.ParseKeyName(name)
-		l.Keys[parsedLabel] = objects.KeyState{Source: src, KeyID: id + "_key" + string(rune('0'+n)), Name: name, Marked: ok}
+		l.Keys.Set(objects.KeyState{Label: parsedLabel, Source: src, KeyID: id + "_key" + string(rune('0'+n)), Name: name, Marked: ok})
 	}
 	return l
 }
@@ -108,18 +106,18 @@ func scenarios() []scenario {
 	changed.Departments = objects.NewSet("dep_ml", "dep_batch", "dep_search")
 	changed.Endpoints = objects.NewSet("https://eu.api.openai.com/v1")
 	changed.Values = map[string]string{"tier": "platinum", "region": "eu", "owner": "ml-platform"}
-	changed.Keys["fallback"] = objects.KeyState{Source: secretref.Source{Env: "OPENAI_FALLBACK_KEY"}}
+	changed.Keys.Set(objects.KeyState{Label: "fallback", Source: secretref.Source{Env: "OPENAI_FALLBACK_KEY"}})
 	gwChanged := desiredGateflow()
 	gwChanged.Enabled = false
 	gwChanged.Settings = map[string]any{"default_model": "gpt-4o-mini", "max_retries": float64(3)}
 
 	rotated := desiredOpenAI()
-	rotated.Keys["primary"] = objects.KeyState{Source: vault("secret/llm/openai", "api_key", 4, newer)}
+	rotated.Keys.Set(objects.KeyState{Label: "primary", Source: vault("secret/llm/openai", "api_key", 4, newer)})
 	gwRotated := desiredGateflow()
 	gwRotated.Credentials["api_key"] = vault("secret/llm/openai", "api_key", 4, newer)
 
 	handMade := liveOf(openai, "prv_1")
-	handMade.Keys = map[string]objects.KeyState{"primary": {KeyID: "key_manual", Name: "primary"}}
+	handMade.Keys = objects.Keys{{Label: "primary", KeyID: "key_manual", Name: "primary"}}
 	drifted := liveOf(openai, "prv_1")
 	drifted.Description = "edited in the Glow UI"
 	drifted.UpdatedAt = liveEdit
@@ -138,7 +136,7 @@ func scenarios() []scenario {
 
 	anthropic := objects.GlowProvider{
 		Address: `glow_provider.claude["prod"]`, Name: "claude-prod", Departments: objects.NewSet("dep_ml"),
-		Keys: map[string]objects.KeyState{"primary": {Source: vault("secret/llm/anthropic", "api_key", 1, older)}},
+		Keys: objects.Keys{{Label: "primary", Source: vault("secret/llm/anthropic", "api_key", 1, older)}},
 	}
 	anthropicDev := objects.GlowProvider{Address: `glow_provider.claude["dev"]`, Name: "claude-dev", Departments: objects.NewSet("dep_ml")}
 

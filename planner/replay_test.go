@@ -63,7 +63,7 @@ func recorded(t *testing.T) (*config.Config, *planfile.Payload) {
 		Glow: []objects.GlowProvider{{
 			ID: "prv_1", Name: "OpenAI", Description: "old", Departments: objects.NewSet("cs"), Version: 3, UpdatedAt: old,
 			Ownership: objects.Ownership{Marker: &objects.OwnerMarker{Owner: config.DefaultOwner, Address: "glow_provider.openai"}},
-			Keys: map[string]objects.KeyState{"primary": {KeyID: "k1", Name: "primary (vault:secret/llm/openai#api_key@v3)",
+			Keys: objects.Keys{{Label: "primary", KeyID: "k1", Name: "primary (vault:secret/llm/openai#api_key@v3)",
 				Source: secretref.Source{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 3}, Marked: true}},
 		}, {ID: "prv_9", Name: "by hand", Departments: objects.NewSet("math"), Version: 1}},
 		Gateflow: []objects.GateflowProvider{{ProviderID: "openai"}},

@@ -46,7 +46,7 @@ func owned(id, addr, name string, deps ...string) objects.GlowProvider {
 func markedKey(id, label string, s secretref.Source) objects.KeyState {
 	name := secretref.KeyName(label, s)
 	_, parsed, _ := secretref.ParseKeyName(name)
-	return objects.KeyState{Source: parsed, KeyID: id, Name: name, Marked: true}
+	return objects.KeyState{Label: label, Source: parsed, KeyID: id, Name: name, Marked: true}
 }
 
 func mustDiff(t *testing.T, d, l objects.Snapshot, opts Options) *plan.Plan {
@@ -75,12 +75,12 @@ func TestOrderIsNeverAChange(t *testing.T) {
 	want.Departments = objects.Set{"d3", "d1", "d2"} // built by hand, unsorted
 	want.Endpoints = objects.Set{"https://b", "https://a"}
 	want.Values = map[string]string{"x": "1", "y": "2"}
-	want.Keys = map[string]objects.KeyState{"k1": {Source: src("s/a", 1, t0)}, "k2": {Source: src("s/b", 2, t0)}}
+	want.Keys = objects.Keys{{Label: "k1", Source: src("s/a", 1, t0)}, {Label: "k2", Source: src("s/b", 2, t0)}}
 	got := owned("prv_1", "glow_provider.a", "a", "d2", "d3", "d1")
 	got.Departments = objects.Set{"d2", "d3", "d1"}
 	got.Endpoints = objects.Set{"https://a", "https://b"}
 	got.Values = map[string]string{"y": "2", "x": "1"}
-	got.Keys = map[string]objects.KeyState{"k2": markedKey("key2", "k2", src("s/b", 2, t0)), "k1": markedKey("key1", "k1", src("s/a", 1, t0))}
+	got.Keys = objects.NewKeys(markedKey("key2", "k2", src("s/b", 2, t0)), markedKey("key1", "k1", src("s/a", 1, t0)))
 	gw := objects.GateflowProvider{Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
 		Settings: map[string]any{"timeout_ms": float64(100), "default_model": "m"}}
 	gwLive := objects.GateflowProvider{ProviderID: "openai", Configured: true, Enabled: true, CredentialsUpdatedAt: &t1,
@@ -217,25 +217,25 @@ func TestIdentityErrors(t *testing.T) {
 
 func TestGlowKeyRotation(t *testing.T) {
 	want := desired("glow_provider.a", "a")
-	want.Keys = map[string]objects.KeyState{
-		"same":    {Source: src("s/same", 2, t0)},
-		"newver":  {Source: src("s/v", 5, t0)},
-		"newpath": {Source: src("s/new", 1, t0)},
-		"manual":  {Source: src("s/m", 1, t0)},
-		"kv1":     {Source: secretref.Source{VaultPath: "kv/a", VaultKey: "api_key"}},
-		"env":     {Source: secretref.Source{Env: "TOKEN"}},
-		"added":   {Source: src("s/add", 1, t0)},
-	}
+	want.Keys = objects.NewKeys(
+		objects.KeyState{Label: "same", Source: src("s/same", 2, t0)},
+		objects.KeyState{Label: "newver", Source: src("s/v", 5, t0)},
+		objects.KeyState{Label: "newpath", Source: src("s/new", 1, t0)},
+		objects.KeyState{Label: "manual", Source: src("s/m", 1, t0)},
+		objects.KeyState{Label: "kv1", Source: secretref.Source{VaultPath: "kv/a", VaultKey: "api_key"}},
+		objects.KeyState{Label: "env", Source: secretref.Source{Env: "TOKEN"}},
+		objects.KeyState{Label: "added", Source: src("s/add", 1, t0)},
+	)
 	got := owned("prv_1", "glow_provider.a", "a")
-	got.Keys = map[string]objects.KeyState{
-		"same":    markedKey("k1", "same", src("s/same", 2, t0)),
-		"newver":  markedKey("k2", "newver", src("s/v", 4, t0)),
-		"newpath": markedKey("k3", "newpath", src("s/old", 1, t0)),
-		"manual":  {KeyID: "k4", Name: "manual"},
-		"kv1":     markedKey("k5", "kv1", secretref.Source{VaultPath: "kv/a", VaultKey: "api_key"}),
-		"env":     markedKey("k6", "env", secretref.Source{Env: "TOKEN"}),
-		"dropped": markedKey("k7", "dropped", src("s/d", 1, t0)),
-	}
+	got.Keys = objects.NewKeys(
+		markedKey("k1", "same", src("s/same", 2, t0)),
+		markedKey("k2", "newver", src("s/v", 4, t0)),
+		markedKey("k3", "newpath", src("s/old", 1, t0)),
+		objects.KeyState{Label: "manual", KeyID: "k4", Name: "manual"},
+		markedKey("k5", "kv1", secretref.Source{VaultPath: "kv/a", VaultKey: "api_key"}),
+		markedKey("k6", "env", secretref.Source{Env: "TOKEN"}),
+		markedKey("k7", "dropped", src("s/d", 1, t0)),
+	)
 	p := mustDiff(t, objects.Snapshot{Glow: []objects.GlowProvider{want}}, objects.Snapshot{Glow: []objects.GlowProvider{got}}, Options{})
 	c := p.Changes[0]
 	rotated := map[string]string{}
@@ -282,9 +282,9 @@ func TestGlowKeyRotation(t *testing.T) {
 // from the CLI is a rotation to the configured secret, not drift.
 func TestTerraformKeyRotatesWithoutDrift(t *testing.T) {
 	want := desired("glow_provider.a", "a")
-	want.Keys = map[string]objects.KeyState{"primary": {Source: src("s/a", 1, t0)}}
+	want.Keys = objects.Keys{{Label: "primary", Source: src("s/a", 1, t0)}}
 	got := owned("prv_1", "glow_provider.a", "a")
-	got.Keys = map[string]objects.KeyState{"primary": markedKey("k1", "primary", secretref.Source{TerraformVersion: 3})}
+	got.Keys = objects.Keys{markedKey("k1", "primary", secretref.Source{TerraformVersion: 3})}
 	p := mustDiff(t, objects.Snapshot{Glow: []objects.GlowProvider{want}}, objects.Snapshot{Glow: []objects.GlowProvider{got}}, Options{})
 	c := p.Changes[0]
 	if len(c.Rotations) != 1 {
@@ -418,9 +418,9 @@ func TestDriftNeedsBaseline(t *testing.T) {
 		t.Error("changed configuration reported as drift")
 	}
 	// A new Vault version is a rotation, not a configuration change.
-	want.Keys = map[string]objects.KeyState{"k": {Source: src("s/a", 1, t0)}}
+	d.Glow[0].Keys = objects.Keys{{Label: "k", Source: src("s/a", 1, t0)}}
 	before := mustDiff(t, d, l, Options{}).Changes[0].DesiredDigest
-	want.Keys["k"] = objects.KeyState{Source: src("s/a", 2, t1)}
+	d.Glow[0].Keys.Set(objects.KeyState{Label: "k", Source: src("s/a", 2, t1)})
 	if after := mustDiff(t, d, l, Options{}).Changes[0].DesiredDigest; before != after {
 		t.Error("a new Vault version moved the digest")
 	}
@@ -457,17 +457,17 @@ func synthetic(n int) (objects.Snapshot, objects.Snapshot) {
 			Description: "synthetic", Departments: objects.NewSet(dep, "dep_all"),
 			Endpoints: objects.NewSet(fmt.Sprintf("https://e%d.example.com", i%20)),
 			Values:    map[string]string{"team": "t", "idx": fmt.Sprint(i)},
-			Keys:      map[string]objects.KeyState{"primary": {Source: src(fmt.Sprintf("secret/p%d", i), 2, t0)}},
+			Keys:      objects.Keys{{Label: "primary", Source: src(fmt.Sprintf("secret/p%d", i), 2, t0)}},
 		}
 		g := w
 		g.Address, g.ID, g.Version = "", fmt.Sprintf("prv_%06d", i), 3
 		g.Ownership = objects.Ownership{Marker: &objects.OwnerMarker{Owner: owner, Address: w.Address}}
-		g.Keys = map[string]objects.KeyState{"primary": markedKey("k", "primary", src(fmt.Sprintf("secret/p%d", i), 2, t0))}
+		g.Keys = objects.Keys{markedKey("k", "primary", src(fmt.Sprintf("secret/p%d", i), 2, t0))}
 		if i%10 == 0 {
 			g.Description = "edited"
 		}
 		if i%100 == 0 {
-			w.Keys = map[string]objects.KeyState{"primary": {Source: src(fmt.Sprintf("secret/p%d", i), 3, t1)}}
+			w.Keys = objects.Keys{{Label: "primary", Source: src(fmt.Sprintf("secret/p%d", i), 3, t1)}}
 		}
 		d.Glow = append(d.Glow, w)
 		l.Glow = append(l.Glow, g)

@@ -412,12 +412,12 @@ func glowUpdateValues(want, l *objects.GlowProvider) plan.Values {
 	after.ID = l.ID
 	// The keys apply leaves in place keep their live id; the plan shows
 	// them as they will be.
-	after.Keys = make(map[string]objects.KeyState, len(want.Keys))
-	for label, k := range want.Keys {
-		if lk, ok := l.Keys[label]; ok && lk.Marked && lk.Source.SameOrigin(k.Source) {
+	after.Keys = make(objects.Keys, 0, len(want.Keys))
+	for _, k := range want.Keys {
+		if lk, ok := l.Keys.Get(k.Label); ok && lk.Marked && lk.Source.SameOrigin(k.Source) {
 			k.KeyID = lk.KeyID
 		}
-		after.Keys[label] = k
+		after.Keys = append(after.Keys, k)
 	}
 	v.After, v.AfterSensitive = glowValue(after)
 	return v
@@ -484,9 +484,9 @@ func gocmpEqualGlow(a, b *objects.GlowProvider) bool {
 func (d *differ) glowKeys(c *plan.Change, want, l *objects.GlowProvider) {
 	forced := d.rotateForced(want.Address)
 	fc := plan.FieldChange{Field: "keys", Kind: plan.FieldMap, Sensitive: true}
-	for _, label := range slices.Sorted(maps.Keys(want.Keys)) {
-		wk := want.Keys[label]
-		lk, ok := l.Keys[label]
+	for _, wk := range want.Keys {
+		label := wk.Label
+		lk, ok := l.Keys.Get(label)
 		if !ok {
 			fc.Entries = append(fc.Entries, plan.EntryChange{Key: label, Action: plan.ActionCreate, After: refValue(wk.Source, "")})
 			continue
@@ -514,10 +514,9 @@ func (d *differ) glowKeys(c *plan.Change, want, l *objects.GlowProvider) {
 		fc.Entries = append(fc.Entries, plan.EntryChange{Key: label, Action: plan.ActionUpdate, Before: before, After: after, Rotate: true, Note: reason})
 		c.Rotations = append(c.Rotations, plan.Rotation{Field: "keys", Name: label, Before: before, After: after, Reason: reason})
 	}
-	for _, label := range slices.Sorted(maps.Keys(l.Keys)) {
-		if _, ok := want.Keys[label]; !ok {
-			lk := l.Keys[label]
-			fc.Entries = append(fc.Entries, plan.EntryChange{Key: label, Action: plan.ActionDelete, Before: refValue(lk.Source, lk.KeyID)})
+	for _, lk := range l.Keys {
+		if !want.Keys.Has(lk.Label) {
+			fc.Entries = append(fc.Entries, plan.EntryChange{Key: lk.Label, Action: plan.ActionDelete, Before: refValue(lk.Source, lk.KeyID)})
 		}
 	}
 	if len(fc.Entries) > 0 {

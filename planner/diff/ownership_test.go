@@ -216,7 +216,7 @@ func TestOrphans(t *testing.T) {
 	src := secretref.Source{VaultPath: "secret/a", VaultKey: "k", Version: 1}
 	ours := secretref.OwnedKeyName("primary", src, owner)
 	attached := owned("prv_1", "glow_provider.a", "a")
-	attached.Keys = map[string]objects.KeyState{"primary": {KeyID: "key_used", Name: ours, Source: src, Marked: true, Owner: owner}}
+	attached.Keys = objects.Keys{{Label: "primary", KeyID: "key_used", Name: ours, Source: src, Marked: true, Owner: owner}}
 	attached.EndpointIDs = objects.NewSet("ep_used")
 	l := glowSnap(attached)
 	l.GlowKeys = []objects.LiveKey{
@@ -255,9 +255,9 @@ func TestOrphans(t *testing.T) {
 // baseline that shows the configuration unchanged.
 func TestRotationIsNeverDrift(t *testing.T) {
 	want := desired("glow_provider.a", "a")
-	want.Keys = map[string]objects.KeyState{"k": {Source: src("s/a", 2, t1)}}
+	want.Keys = objects.Keys{{Label: "k", Source: src("s/a", 2, t1)}}
 	got := owned("prv_1", "glow_provider.a", "a")
-	got.Keys = map[string]objects.KeyState{"k": markedKey("key1", "k", src("s/a", 1, t0))}
+	got.Keys = objects.Keys{markedKey("key1", "k", src("s/a", 1, t0))}
 	d, l := glowSnap(want), glowSnap(got)
 	baseline := mustDiff(t, d, l, Options{}).Digests()
 	c := mustDiff(t, d, l, Options{Baseline: baseline}).Changes[0]

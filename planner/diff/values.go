@@ -79,9 +79,9 @@ func refValue(src secretref.Source, keyID string) map[string]any {
 func glowValue(g objects.GlowProvider) (obj, mask map[string]any) {
 	keys := make(map[string]any, len(g.Keys))
 	keyMask := make(map[string]any, len(g.Keys))
-	for label, k := range g.Keys {
-		keys[label] = refValue(k.Source, k.KeyID)
-		keyMask[label] = true
+	for _, k := range g.Keys {
+		keys[k.Label] = refValue(k.Source, k.KeyID)
+		keyMask[k.Label] = true
 	}
 	obj = map[string]any{
 		"name":        g.Name,
@@ -142,8 +142,8 @@ func digest(v any) string {
 
 func glowDigest(g objects.GlowProvider) string {
 	keys := make(map[string]string, len(g.Keys))
-	for label, k := range g.Keys {
-		keys[label] = digestRef(k.Source)
+	for _, k := range g.Keys {
+		keys[k.Label] = digestRef(k.Source)
 	}
 	return digest(struct {
 		ID, Name, Description  string

@@ -61,16 +61,16 @@ func GlowFromLive(p glow.Provider, endpointURLs map[string]string, keys map[stri
 			return GlowProvider{}, fmt.Errorf("glow provider %s (%q): key %s is attached but not in the key list", p.ID, p.Name, id)
 		}
 		label, src, owner, marked := secretref.ParseOwnedKeyName(k.Name)
-		if _, dup := g.Keys[label]; dup {
+		if g.Keys.Has(label) {
 			// Two keys with one label: the second gets a label no
 			// configuration uses, so the plan detaches it instead of
 			// silently hiding it.
 			label = fmt.Sprintf("%s [%s]", label, id)
 		}
 		if g.Keys == nil {
-			g.Keys = make(map[string]KeyState, len(p.KeyIDs))
+			g.Keys = make(Keys, 0, len(p.KeyIDs))
 		}
-		g.Keys[label] = KeyState{Source: src, KeyID: id, Name: k.Name, Marked: marked, Owner: owner}
+		g.Keys.Set(KeyState{Label: label, Source: src, KeyID: id, Name: k.Name, Marked: marked, Owner: owner})
 	}
 	return g, nil
 }

@@ -1,8 +1,8 @@
 // Package objects is the normalized model that both sides of a plan are
 // converted into before they are compared: the desired objects (from the
 // configuration, with secrets as Vault references) and the live objects (from
-// Glow and Gateflow). Collections that have no meaningful order are Sets or
-// maps, so that a different order is never reported as a change.
+// Glow and Gateflow). Collections that have no meaningful order are Sets, Keys
+// or maps, so that a different order is never reported as a change.
 //
 // Nothing in this package can hold a secret value: a secret is only ever a
 // secretref.Source, which says where the value lives. The plan file is built from
@@ -227,6 +227,9 @@ func (s Set) Has(e string) bool {
 
 // KeyState is one key attached to a Glow provider.
 type KeyState struct {
+	// Label is the key name without its origin marker. In JSON it is the
+	// key of the object Keys are written as, not a field.
+	Label string `json:"-"`
 	// Source is, for a desired key, where the value will be read; for a live
 	// key, what its name's origin marker says (zero when it has none).
 	Source secretref.Source `json:"source"`
@@ -258,9 +261,7 @@ type GlowProvider struct {
 	// nested JSON), as Glow sent them. A configuration sets only strings,
 	// so any of them is a change the plan shows as it is.
 	OtherValues map[string]json.RawMessage `json:"other_values,omitempty"`
-	// Keys maps the key label (the key name without its origin marker) to
-	// the key.
-	Keys map[string]KeyState `json:"keys,omitempty"`
+	Keys        Keys                       `json:"keys,omitempty"`
 
 	// Live only.
 	// EndpointIDs are the attached endpoints' ids (Endpoints has their

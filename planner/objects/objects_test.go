@@ -88,11 +88,11 @@ func TestGlowFromLive(t *testing.T) {
 	}
 	want := GlowProvider{
 		ID: "prv_1", Name: "openai", Departments: Set{"d1", "d2"}, Endpoints: Set{"https://a", "https://b"},
-		Keys: map[string]KeyState{
-			"primary":      {Source: secretref.Source{VaultPath: "secret/x", VaultKey: "api_key", Version: 2}, KeyID: "k1", Name: "primary (vault:secret/x#api_key@v2)", Marked: true},
-			"primary [k2]": {KeyID: "k2", Name: "primary"},
-			"manual":       {KeyID: "k3", Name: "manual"},
-			"fallback":     {Source: secretref.Source{TerraformVersion: 5}, KeyID: "k4", Name: "fallback (terraform:v5)", Marked: true},
+		Keys: Keys{
+			{Label: "fallback", Source: secretref.Source{TerraformVersion: 5}, KeyID: "k4", Name: "fallback (terraform:v5)", Marked: true},
+			{Label: "manual", KeyID: "k3", Name: "manual"},
+			{Label: "primary", Source: secretref.Source{VaultPath: "secret/x", VaultKey: "api_key", Version: 2}, KeyID: "k1", Name: "primary (vault:secret/x#api_key@v2)", Marked: true},
+			{Label: "primary [k2]", KeyID: "k2", Name: "primary"},
 		},
 		EndpointIDs: Set{"e1", "e2"}, ModelUsageCount: 1, ModelIDs: Set{"m1"}, Version: 4,
 	}

@@ -34,10 +34,10 @@ func sample(t testing.TB) *Payload {
 	desired := objects.Snapshot{
 		Glow: []objects.GlowProvider{{
 			Address: "glow_provider.a", Name: "a <&> \"quoted\"", Departments: objects.NewSet("d1"),
-			Keys: map[string]objects.KeyState{
-				"primary":  {Source: secretref.Source{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
-				"fallback": {Source: secretref.Source{Env: "OPENAI_FALLBACK"}},
-			},
+			Keys: objects.NewKeys(
+				objects.KeyState{Label: "primary", Source: secretref.Source{VaultPath: "secret/llm/openai", VaultKey: "api_key", Version: 4, CreatedTime: t0}},
+				objects.KeyState{Label: "fallback", Source: secretref.Source{Env: "OPENAI_FALLBACK"}},
+			),
 		}, {Address: "glow_provider.b", Name: "b", Description: "new"}},
 		Gateflow: []objects.GateflowProvider{{
 			Address: "gateflow_provider.o", ProviderID: "openai", Configured: true, Enabled: true,
@@ -49,7 +49,7 @@ func sample(t testing.TB) *Payload {
 	live := objects.Snapshot{
 		Glow: []objects.GlowProvider{{ID: "prv_1", Name: "a <&> \"quoted\"", Departments: objects.NewSet("d1"), Version: 9, UpdatedAt: old,
 			Ownership: objects.Ownership{Marker: &objects.OwnerMarker{Owner: "team", Address: "glow_provider.a"}},
-			Keys:      map[string]objects.KeyState{"primary": {KeyID: "k1", Name: "primary"}}}},
+			Keys:      objects.Keys{{Label: "primary", KeyID: "k1", Name: "primary"}}}},
 		Gateflow: []objects.GateflowProvider{{ProviderID: "openai", Configured: true, CredentialsUpdatedAt: &old, UpdatedAt: &old}},
 	}
 	p, err := diff.Diff(desired, live, diff.Options{Now: t0, ConfigChecksum: "sha256:abc", Owner: "team"})
