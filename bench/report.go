@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"debug/buildinfo"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -304,11 +305,12 @@ func describeMachine(o options) [][2]string {
 		}
 	}
 	// GOFLAGS=-buildvcs=false (set on some machines) leaves the binary
-	// without its commit; the working tree's HEAD is the next best thing.
+	// without vcs settings; the Makefile stamps the commit into it, and
+	// `version` says it. The working tree's HEAD is not a substitute: a
+	// binary older than the tree was reported as HEAD, and an A/B of two
+	// commits then measured one binary twice.
 	if rev == "unknown" {
-		if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
-			rev = strings.TrimSpace(string(out)) + " (HEAD of the working tree)"
-		}
+		rev = stampedCommit(o.switchboard)
 	}
 	return [][2]string{
 		{"CPU", cpu},
@@ -318,6 +320,28 @@ func describeMachine(o options) [][2]string {
 		{"OS", osName},
 		{"switchboard binary", "commit " + rev},
 	}
+}
+
+// stampedCommit is the commit that `bin version --json` reports (the
+// Makefile's -ldflags), shortened, and how it relates to the working
+// tree's HEAD.
+func stampedCommit(bin string) string {
+	out, err := exec.Command(bin, "version", "--json").Output()
+	var v struct {
+		Commit string `json:"commit"`
+	}
+	if err != nil || json.Unmarshal(out, &v) != nil || v.Commit == "" {
+		return "unknown (the binary records no commit)"
+	}
+	commit, dirty := strings.CutSuffix(v.Commit, "-dirty")
+	rev := commit[:min(len(commit), 7)]
+	if dirty {
+		rev += " (with uncommitted changes)"
+	}
+	if head, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil && strings.TrimSpace(string(head)) != commit {
+		rev += fmt.Sprintf(", not the working tree's HEAD %.7s: rebuild it with make build", strings.TrimSpace(string(head)))
+	}
+	return rev
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
