@@ -19,13 +19,17 @@ import (
 // the maps lack is an error rather than a guess: Glow refuses to delete an
 // endpoint or key in use, so a missing one means the lists were read
 // incompletely.
+//
+// The result takes over p.Values, which loses the ownership marker: the
+// caller converts an answer it then drops, and a copy of every provider's
+// values was 34 MB of garbage at 100,000 providers.
 func GlowFromLive(p glow.Provider, endpointURLs map[string]string, keys map[string]glow.Key) (GlowProvider, error) {
 	g := GlowProvider{
 		ID:              p.ID,
 		Name:            p.Name,
 		Description:     p.Description,
 		Departments:     NewSet(p.DepartmentIDs...),
-		Values:          maps.Clone(p.Values),
+		Values:          p.Values,
 		ModelUsageCount: p.ModelUsageCount,
 		ModelIDs:        NewSet(p.ModelIDs...),
 		Version:         p.Version,

@@ -165,9 +165,7 @@ func SplitMarker(values map[string]string) (map[string]string, Ownership) {
 }
 
 // cutMarker deletes the marker entry from values, which the caller owns,
-// and says what it recorded: GlowFromLive's values are already its own
-// copy, and a second one per provider was a tenth of a 100,000-provider
-// live read's memory.
+// and says what it recorded.
 func cutMarker(values map[string]string) Ownership {
 	raw, ok := values[MarkerKey]
 	if !ok {
