@@ -511,6 +511,10 @@ func redecode(data any, out any) error {
 	return json.Unmarshal(b, out)
 }
 
+// maxMetadataAnswer bounds the body of a metadata answer, which is a few
+// KiB: KV v2 keeps 10 versions of a secret unless told otherwise.
+const maxMetadataAnswer = 4 << 20
+
 // readMetadata is Logical().ReadWithContext(path) for a KV v2 metadata
 // path, made cheaper for the common answer: a plan of 10,000 secrets reads
 // 10,000 of them, and api.ParseSecret's generic decoding (a map per
@@ -537,10 +541,20 @@ func (r *Resolver) readMetadata(ctx context.Context, path string) (m *v2Metadata
 	if resp == nil {
 		return nil, nil, errors.New("no response from Vault")
 	}
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
+	// Bounded, since an answer is input like any other; sized by
+	// Content-Length, since io.ReadAll's growth from 512 bytes was a fifth
+	// of what a metadata read allocates.
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= maxMetadataAnswer {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxMetadataAnswer+1)); err != nil {
 		return nil, nil, err
 	}
+	if buf.Len() > maxMetadataAnswer {
+		return nil, nil, fmt.Errorf("the answer to reading %s is larger than %d MiB", path, maxMetadataAnswer>>20)
+	}
+	body := buf.Bytes()
 	var typed v2MetadataJSON
 	if !notFound && json.Unmarshal(body, &typed) == nil && typed.Data != nil {
 		return typed.Data.metadata(), nil, nil

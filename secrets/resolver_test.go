@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -635,5 +636,31 @@ func TestMountLookupSameFirstSegmentOtherMount(t *testing.T) {
 	wg.Wait()
 	if s := r.Stats(); s.MountLookups != 2 {
 		t.Errorf("stats %+v, want 2 mount lookups", s)
+	}
+}
+
+// A metadata answer is input like any other: one larger than the resolver
+// reads is refused, saying so, instead of being buffered whole.
+func TestMetadataAnswerIsBounded(t *testing.T) {
+	e := newEnv(t)
+	path := e.put("big", map[string]interface{}{"api_key": e.secret()})
+	u, err := url.Parse(e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/metadata/") {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"data":{"custom_metadata":{"x":"`+strings.Repeat("a", 5<<20)+`"}}}`)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	r := secrets.NewResolver(vaulttest.Client(t, srv.URL, e.token))
+	_, err = r.Metadata(context.Background(), ref(path, "api_key", 0))
+	if err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") {
+		t.Fatalf("a 5 MiB metadata answer gave %v", err)
 	}
 }
