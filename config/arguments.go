@@ -21,7 +21,7 @@ func (l *loader) plainAttr(attrs hcl.Attributes, name string, ctx *hcl.EvalConte
 	if !ok {
 		return cty.NilVal, a
 	}
-	raw, pvm := val.UnmarkDeepWithPaths()
+	raw, pvm := unmarkDeep(val)
 	if isSensitive(pvm) {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

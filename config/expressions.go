@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -96,10 +97,26 @@ func (l *loader) evalLocals(order []string) {
 func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool) (cty.Value, bool) {
 	// One walk of the syntax tree serves the check and the uses: an
 	// attribute of each of 10,000 providers is evaluated this way.
-	vars := expr.Variables()
+	vars := l.variablesOf(expr)
 	val, ok := l.evaluateWith(expr, vars, ctx, allowEach)
 	l.noteUses(vars, val, "")
 	return val, ok
+}
+
+// variablesOf is expr.Variables(), from exprVars when it is kept. Only
+// native syntax is kept: its expressions are pointers, where another
+// expression (hcl.StaticExpr's) may be a value a map cannot hash.
+func (l *loader) variablesOf(expr hcl.Expression) []hcl.Traversal {
+	e, native := expr.(hclsyntax.Expression)
+	if l.exprVars == nil || !native {
+		return expr.Variables()
+	}
+	vars, ok := l.exprVars[e]
+	if !ok {
+		vars = e.Variables()
+		l.exprVars[e] = vars
+	}
+	return vars
 }
 
 // evaluate is eval without recording uses: for the glow token and the
@@ -141,7 +158,7 @@ func (l *loader) noteUses(vars []hcl.Traversal, val cty.Value, self string) {
 	if !val.ContainsMarked() {
 		return
 	}
-	_, pvm := val.UnmarkDeepWithPaths()
+	_, pvm := unmarkDeep(val)
 	for _, p := range pvm {
 		for m := range p.Marks {
 			if vm, ok := m.(varMark); ok && vm.Name != self {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -53,7 +54,12 @@ func (l *loader) decodeGlowProvider(cfg *Config, b *hcl.Block) []glowInstance {
 	preventDestroy := l.lifecycle(content.Blocks)
 	keyBlocks := l.keyBlocks(content.Blocks)
 	var glows []glowInstance
-	for _, inst := range l.instances(content.Attributes["for_each"]) {
+	instances := l.instances(content.Attributes["for_each"])
+	if len(instances) > 1 {
+		l.exprVars = map[hclsyntax.Expression][]hcl.Traversal{}
+		defer func() { l.exprVars = nil }()
+	}
+	for _, inst := range instances {
 		ctx := l.instanceContext(inst)
 		addr := Address{Module: l.modulePath, Type: GlowProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
 		p := &GlowProvider{Address: addr, PreventDestroy: preventDestroy, DeclRange: b.DefRange}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/switchboard-hq/switchboard/secretref"
@@ -119,6 +120,11 @@ type loader struct {
 	// ownFiles are the paths of the module's own files that load parsed
 	// (see releaseSyntax).
 	ownFiles []string
+	// exprVars, while the instances of one for_each block are decoded,
+	// are the variables of its expressions, which are the same for every
+	// instance: a walk per instance and argument was 5% of validating a
+	// for_each of 100,000.
+	exprVars map[hclsyntax.Expression][]hcl.Traversal
 	// parseDiags is how many diagnostics the parse of the root module's
 	// files gave: a syntax error in a provider run takes back what
 	// evaluation said after them (see runSyntaxErrors).

@@ -16,6 +16,20 @@ import (
 	"github.com/switchboard-hq/switchboard/sensitive"
 )
 
+// unmarkDeep is val.UnmarkDeepWithPaths without its walk for a value that
+// holds no other values: the loader unmarks every argument of every
+// provider instance, and the walk built a path for each of them.
+func unmarkDeep(val cty.Value) (cty.Value, []cty.PathValueMarks) {
+	if !val.Type().IsPrimitiveType() {
+		return val.UnmarkDeepWithPaths()
+	}
+	raw, marks := val.Unmark()
+	if len(marks) == 0 {
+		return raw, nil
+	}
+	return raw, []cty.PathValueMarks{{Path: cty.Path{}, Marks: marks}}
+}
+
 func isSensitive(pvm []cty.PathValueMarks) bool {
 	for _, p := range pvm {
 		if _, ok := p.Marks[Sensitive]; ok {
@@ -53,7 +67,7 @@ const (
 // secret turns an evaluated secret argument into a Secret, enforcing where
 // it may come from.
 func (l *loader) secret(val cty.Value, rng hcl.Range, what string, kind secretKind) (Secret, bool) {
-	raw, pvm := val.UnmarkDeepWithPaths()
+	raw, pvm := unmarkDeep(val)
 	var refs []secretref.VaultRef
 	var envs, sensVars, plainVars []string
 	seen := map[any]bool{}
