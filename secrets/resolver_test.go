@@ -568,22 +568,15 @@ func TestOneMountLookupUnderConcurrency(t *testing.T) {
 		asked   int
 	)
 	started.Add(callers)
-	u, err := url.Parse(e.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r := e.resolverBehind(t, func(w http.ResponseWriter, r *http.Request, vault http.Handler) {
 		if strings.HasPrefix(r.URL.Path, "/v1/sys/internal/ui/mounts/") {
 			mu.Lock()
 			asked++
 			mu.Unlock()
 			started.Wait()
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	r := secrets.NewResolver(vaulttest.Client(t, srv.URL, e.token))
+		vault.ServeHTTP(w, r)
+	})
 	var wg sync.WaitGroup
 	for _, p := range paths {
 		wg.Add(1)
@@ -644,23 +637,30 @@ func TestMountLookupSameFirstSegmentOtherMount(t *testing.T) {
 func TestMetadataAnswerIsBounded(t *testing.T) {
 	e := newEnv(t)
 	path := e.put("big", map[string]interface{}{"api_key": e.secret()})
-	u, err := url.Parse(e.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r := e.resolverBehind(t, func(w http.ResponseWriter, r *http.Request, vault http.Handler) {
 		if strings.Contains(r.URL.Path, "/metadata/") {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = io.WriteString(w, `{"data":{"custom_metadata":{"x":"`+strings.Repeat("a", 5<<20)+`"}}}`)
 			return
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	r := secrets.NewResolver(vaulttest.Client(t, srv.URL, e.token))
-	_, err = r.Metadata(context.Background(), ref(path, "api_key", 0))
+		vault.ServeHTTP(w, r)
+	})
+	_, err := r.Metadata(context.Background(), ref(path, "api_key", 0))
 	if err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") {
 		t.Fatalf("a 5 MiB metadata answer gave %v", err)
 	}
+}
+
+// resolverBehind is a resolver whose Vault is a stand-in: handle answers
+// each request, and may pass it on to the environment's Vault.
+func (e *env) resolverBehind(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, vault http.Handler)) *secrets.Resolver {
+	t.Helper()
+	u, err := url.Parse(e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vault := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handle(w, r, vault) }))
+	t.Cleanup(srv.Close)
+	return secrets.NewResolver(vaulttest.Client(t, srv.URL, e.token))
 }
