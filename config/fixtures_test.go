@@ -129,6 +129,9 @@ var fixtureDiagnostics = map[string][]wantDiag{
 		{"main.hcl.json", 5, 20, "error", "Invalid URL"},
 		{"main.hcl.json", 8, 20, "error", "Secret written in the configuration"},
 	},
+	"key_without_value": {
+		{"main.hcl", 4, 17, "error", "Missing required argument"},
+	},
 	"literal_credential": {
 		{"main.hcl", 3, 23, "error", "Secret written in the configuration"},
 	},

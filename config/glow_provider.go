@@ -133,29 +133,37 @@ func (l *loader) glowValues(a *hcl.Attribute, v cty.Value) map[string]string {
 	return values
 }
 
+// keyBlock is a key block as every instance of its provider reads it: its
+// content is decoded once per block, not once per for_each instance.
+type keyBlock struct {
+	block *hcl.Block
+	value *hcl.Attribute
+	what  string
+}
+
 // glowKeys reads the key blocks of one instance: each value is a secret.
-func (l *loader) glowKeys(keyBlocks []*hcl.Block, ctx *hcl.EvalContext, allowEach bool) []Key {
+func (l *loader) glowKeys(keyBlocks []keyBlock, ctx *hcl.EvalContext, allowEach bool) []Key {
 	var keys []Key
 	for _, kb := range keyBlocks {
-		kc, _ := kb.Body.Content(keySchema)
-		va := kc.Attributes["value"]
-		if va == nil {
+		if kb.value == nil {
 			continue
 		}
-		val, ok := l.eval(va.Expr, ctx, allowEach)
+		val, ok := l.eval(kb.value.Expr, ctx, allowEach)
 		if !ok {
 			continue
 		}
-		what := fmt.Sprintf("value of key %q", kb.Labels[0])
-		if s, ok := l.secret(val, va.Expr.Range(), what, keySecret); ok {
-			keys = append(keys, Key{Name: kb.Labels[0], Value: s, Range: kb.DefRange})
+		if s, ok := l.secret(val, kb.value.Expr.Range(), kb.what, keySecret); ok {
+			if keys == nil {
+				keys = make([]Key, 0, len(keyBlocks))
+			}
+			keys = append(keys, Key{Name: kb.block.Labels[0], Value: s, Range: kb.block.DefRange})
 		}
 	}
 	return keys
 }
 
-func (l *loader) keyBlocks(blocks hcl.Blocks) []*hcl.Block {
-	var out []*hcl.Block
+func (l *loader) keyBlocks(blocks hcl.Blocks) []keyBlock {
+	var out []keyBlock
 	seen := map[string]*hcl.Block{}
 	for _, b := range blocks {
 		if b.Type != "key" {
@@ -181,7 +189,12 @@ func (l *loader) keyBlocks(blocks hcl.Blocks) []*hcl.Block {
 			continue
 		}
 		seen[name] = b
-		out = append(out, b)
+		// Decoded here, once a block: before, each instance decoded it
+		// and dropped its diagnostics, so a key without a value vanished
+		// from the provider without a word.
+		kc, diags := b.Body.Content(keySchema)
+		l.diags = append(l.diags, diags...)
+		out = append(out, keyBlock{block: b, value: kc.Attributes["value"], what: fmt.Sprintf("value of key %q", name)})
 	}
 	return out
 }
