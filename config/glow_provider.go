@@ -53,8 +53,9 @@ func (l *loader) decodeGlowProvider(cfg *Config, b *hcl.Block) []glowInstance {
 	l.diags = append(l.diags, diags...)
 	preventDestroy := l.lifecycle(content.Blocks)
 	keyBlocks := l.keyBlocks(content.Blocks)
-	var glows []glowInstance
 	instances := l.instances(content.Attributes["for_each"])
+	glows := make([]glowInstance, 0, len(instances))
+	cfg.GlowProviders = slices.Grow(cfg.GlowProviders, len(instances))
 	if len(instances) > 1 {
 		l.exprVars = map[hclsyntax.Expression][]hcl.Traversal{}
 		defer func() { l.exprVars = nil }()

@@ -62,6 +62,9 @@ type providerRun struct {
 	file  []byte
 	start hcl.Pos
 	end   int
+	// blocks is how many provider blocks the run holds, as the first
+	// pass counted them: Load sizes its provider slices from it.
+	blocks int
 }
 
 // parse parses the run at its place in its file.
@@ -154,7 +157,7 @@ func parseHCLInChunks(src []byte, filename string, cuts cutPoints, size int, def
 			}
 		}
 		if deferProviders && providers > 0 && others == 0 {
-			runs = append(runs, providerRun{filename: filename, file: src, start: start, end: end})
+			runs = append(runs, providerRun{filename: filename, file: src, start: start, end: end, blocks: providers})
 			start = next
 			continue
 		}

@@ -71,6 +71,19 @@ func (l *loader) decodeProviders(cfg *Config, items []providerItem) (glows, gate
 			gateflowBlocks = append(gateflowBlocks, b)
 		}
 	}
+	// Sized up front: grown by append, the slices of 100,000 providers
+	// cost 200 MB of copies, and two of them at once at the end of the
+	// load, which is one of a large plan's memory peaks.
+	blocks := 0
+	for _, it := range items {
+		if it.run != nil {
+			blocks += it.run.blocks
+		} else {
+			blocks++
+		}
+	}
+	cfg.GlowProviders = slices.Grow(cfg.GlowProviders, blocks)
+	sh.glows = slices.Grow(sh.glows, blocks)
 	parsed, stop := parseAhead(items)
 	defer stop()
 	for i, it := range items {
