@@ -155,9 +155,6 @@ func (l *loader) noteUses(vars []hcl.Traversal, val cty.Value, self string) {
 			l.uses[a.Name] = true
 		}
 	}
-	if !val.ContainsMarked() {
-		return
-	}
 	_, pvm := unmarkDeep(val)
 	for _, p := range pvm {
 		for m := range p.Marks {
@@ -174,7 +171,6 @@ func (l *loader) noteUses(vars []hcl.Traversal, val cty.Value, self string) {
 func (l *loader) checkRefs(vars []hcl.Traversal, allowEach bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, t := range vars {
-		rng := t.SourceRange().Ptr()
 		root := t.RootName()
 		var attr string
 		if len(t) > 1 {
@@ -189,7 +185,7 @@ func (l *loader) checkRefs(vars []hcl.Traversal, allowEach bool) hcl.Diagnostics
 					Severity: hcl.DiagError,
 					Summary:  "Invalid reference",
 					Detail:   fmt.Sprintf("The %q object must be followed by an attribute name, like %s.NAME.", root, root),
-					Subject:  rng,
+					Subject:  traversalRange(t),
 				})
 				continue
 			}
@@ -201,7 +197,7 @@ func (l *loader) checkRefs(vars []hcl.Traversal, allowEach bool) hcl.Diagnostics
 					Severity: hcl.DiagError,
 					Summary:  "Reference to undeclared input variable",
 					Detail:   fmt.Sprintf("An input variable with the name %q has not been declared. This variable can be declared with a variable %q {} block.", attr, attr),
-					Subject:  rng,
+					Subject:  traversalRange(t),
 				})
 			}
 		case "local":
@@ -210,7 +206,7 @@ func (l *loader) checkRefs(vars []hcl.Traversal, allowEach bool) hcl.Diagnostics
 					Severity: hcl.DiagError,
 					Summary:  "Reference to undeclared local value",
 					Detail:   fmt.Sprintf("A local value with the name %q has not been declared.", attr),
-					Subject:  rng,
+					Subject:  traversalRange(t),
 				})
 			}
 		case "each":
@@ -220,25 +216,25 @@ func (l *loader) checkRefs(vars []hcl.Traversal, allowEach bool) hcl.Diagnostics
 					Severity: hcl.DiagError,
 					Summary:  `Reference to "each" in context without for_each`,
 					Detail:   "The \"each\" object can be used only in a glow_provider or gateflow_provider block that sets for_each.",
-					Subject:  rng,
+					Subject:  traversalRange(t),
 				})
 			case attr != "key" && attr != "value":
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid \"each\" attribute",
 					Detail:   fmt.Sprintf("The \"each\" object has no attribute %q: it has each.key and each.value.", attr),
-					Subject:  rng,
+					Subject:  traversalRange(t),
 				})
 			}
 		case "module":
-			diags = append(diags, l.moduleRefDiags(attr, rng)...)
+			diags = append(diags, l.moduleRefDiags(attr, traversalRange(t))...)
 		case "path":
 			if attr != "module" && attr != "root" && attr != "cwd" {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid \"path\" attribute",
 					Detail:   fmt.Sprintf("The \"path\" object has no attribute %q: it has path.module, path.root and path.cwd.", attr),
-					Subject:  rng,
+					Subject:  traversalRange(t),
 				})
 			}
 		default:
@@ -246,11 +242,18 @@ func (l *loader) checkRefs(vars []hcl.Traversal, allowEach bool) hcl.Diagnostics
 				Severity: hcl.DiagError,
 				Summary:  "Unsupported reference",
 				Detail:   fmt.Sprintf("%q is not something a Switchboard configuration can refer to: expressions may use var.NAME, local.NAME, each.key, each.value and path.module.", root),
-				Subject:  rng,
+				Subject:  traversalRange(t),
 			})
 		}
 	}
 	return diags
+}
+
+// traversalRange is t's range for a diagnostic's subject, made only when
+// there is a diagnostic: checkRefs sees every reference of every instance.
+func traversalRange(t hcl.Traversal) *hcl.Range {
+	r := t.SourceRange()
+	return &r
 }
 
 func (l *loader) pathObject() cty.Value {

@@ -62,7 +62,7 @@ func forEachInstances(val cty.Value, rng hcl.Range) ([]instance, hcl.Diagnostics
 			Subject:  rng.Ptr(),
 		}}
 	}
-	raw, pvm := val.UnmarkDeepWithPaths()
+	raw, pvm := unmarkDeep(val)
 	if isSensitive(pvm) {
 		return nil, invalid("The for_each value is derived from a sensitive value (vault(), env() or a sensitive variable). Instance keys are part of addresses, which every plan prints. If the value is not a secret, wrap it in nonsensitive()." + credentialNote(pvm))
 	}
@@ -74,6 +74,9 @@ func forEachInstances(val cty.Value, rng hcl.Range) ([]instance, hcl.Diagnostics
 	}
 	ty := raw.Type()
 	var out []instance
+	if ty.IsCollectionType() || ty.IsObjectType() {
+		out = make([]instance, 0, raw.LengthInt())
+	}
 	switch {
 	case ty.IsSetType() && raw.LengthInt() == 0:
 		// toset([]) is a set of unknown element type: no instances.

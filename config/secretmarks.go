@@ -17,10 +17,13 @@ import (
 )
 
 // unmarkDeep is val.UnmarkDeepWithPaths without its walk for a value that
-// holds no other values: the loader unmarks every argument of every
-// provider instance, and the walk built a path for each of them.
+// holds no marks: the loader unmarks every argument of every provider
+// instance, and the walk built a path and a copy of each value in them.
 func unmarkDeep(val cty.Value) (cty.Value, []cty.PathValueMarks) {
 	if !val.Type().IsPrimitiveType() {
+		if !containsMarked(val) {
+			return val, nil
+		}
 		return val.UnmarkDeepWithPaths()
 	}
 	raw, marks := val.Unmark()
@@ -28,6 +31,35 @@ func unmarkDeep(val cty.Value) (cty.Value, []cty.PathValueMarks) {
 		return raw, nil
 	}
 	return raw, []cty.PathValueMarks{{Path: cty.Path{}, Marks: marks}}
+}
+
+// containsMarked is val.ContainsMarked() without cty.Walk, which builds a
+// path for every value it visits and sorts an object's attribute names
+// each time it enters one: for a for_each of 100,000 objects that was most
+// of the cost of asking whether its value held a secret.
+func containsMarked(val cty.Value) bool {
+	if val.IsMarked() {
+		return true
+	}
+	if !val.IsKnown() || val.IsNull() {
+		return false
+	}
+	ty := val.Type()
+	switch {
+	case ty.IsObjectType():
+		for name := range ty.AttributeTypes() {
+			if containsMarked(val.GetAttr(name)) {
+				return true
+			}
+		}
+	case ty.IsCollectionType() || ty.IsTupleType():
+		for it := val.ElementIterator(); it.Next(); {
+			if _, e := it.Element(); containsMarked(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isSensitive(pvm []cty.PathValueMarks) bool {
