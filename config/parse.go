@@ -305,5 +305,8 @@ func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]h
 		sortByRange(items[first:], func(it hclsyntax.ObjectConsItem) hcl.Range { return it.KeyExpr.Range() })
 		i = j
 	}
+	if len(items) == 0 {
+		return nil, true // as an object's parser leaves an empty one's
+	}
 	return items, true
 }
