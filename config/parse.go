@@ -300,7 +300,7 @@ func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]h
 				Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: a.NameRange}},
 				SrcRange:  a.NameRange,
 			}
-			items = append(items, hclsyntax.ObjectConsItem{KeyExpr: &hclsyntax.ObjectConsKeyExpr{Wrapped: key}, ValueExpr: a.Expr})
+			items = append(items, hclsyntax.ObjectConsItem{KeyExpr: &hclsyntax.ObjectConsKeyExpr{Wrapped: key}, ValueExpr: folded(a.Expr)})
 		}
 		sortByRange(items[first:], func(it hclsyntax.ObjectConsItem) hcl.Range { return it.KeyExpr.Range() })
 		i = j
@@ -309,4 +309,65 @@ func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]h
 		return nil, true // as an object's parser leaves an empty one's
 	}
 	return items, true
+}
+
+// folded is e, or, when e is written with literals only (strings without
+// interpolation of anything else, numbers, bools, null, and tuples and
+// objects of them), the literal of its value at e's range. A large object
+// of literals, such as a for_each's items in a local, is most of a
+// configuration's syntax tree: folded as each run of its items is parsed,
+// the tree of 100,000 items (290 MB, 23 times the source) never exists at
+// once, and evaluating the local no longer walks it. Such an expression's
+// value cannot depend on the evaluation context, which is why it can be
+// taken before there is one; anything else is left as parsed.
+func folded(e hclsyntax.Expression) hclsyntax.Expression {
+	if !literalOnly(e) {
+		return e
+	}
+	v, diags := e.Value(nil)
+	if len(diags) > 0 {
+		return e
+	}
+	return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: e.Range()}
+}
+
+func literalOnly(e hclsyntax.Expression) bool {
+	switch e := e.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		return true
+	case *hclsyntax.TemplateExpr:
+		for _, p := range e.Parts {
+			if !literalOnly(p) {
+				return false
+			}
+		}
+		return true
+	case *hclsyntax.TemplateWrapExpr:
+		return literalOnly(e.Wrapped)
+	case *hclsyntax.TupleConsExpr:
+		for _, x := range e.Exprs {
+			if !literalOnly(x) {
+				return false
+			}
+		}
+		return true
+	case *hclsyntax.ObjectConsExpr:
+		for _, it := range e.Items {
+			k, ok := it.KeyExpr.(*hclsyntax.ObjectConsKeyExpr)
+			if !ok || !literalKey(k) || !literalOnly(it.ValueExpr) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// literalKey is whether an object key is a name (which an object's parser
+// takes as a string, not a reference) or a literal.
+func literalKey(k *hclsyntax.ObjectConsKeyExpr) bool {
+	if t, ok := k.Wrapped.(*hclsyntax.ScopeTraversalExpr); ok && !k.ForceNonLiteral {
+		return len(t.Traversal) == 1
+	}
+	return literalOnly(k.Wrapped)
 }
