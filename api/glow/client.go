@@ -340,11 +340,12 @@ func (c *Client) Search(ctx context.Context, req SearchRequest) iter.Seq2[Provid
 	return transport.Pages(ctx, c.t, op, func(ctx context.Context, token string) ([]Provider, string, error) {
 		req := req
 		req.PageToken = token
-		var out SearchResponse
+		var wire searchResponseJSON
 		err := c.post(ctx, transport.Call{
 			Operation: op, Path: "/provider/search", Replay: transport.Idempotent,
-			Body: req, Out: &out,
+			Body: req, Out: &wire,
 		})
+		out := wire.response()
 		return out.Providers, out.NextPageToken, err
 	})
 }

@@ -17,23 +17,55 @@ import (
 // drop it unseen, so each is kept as its raw JSON in OtherValues
 // (docs/api.md, "Tolerance").
 
+// providerJSON is a provider as the wire has it: values raw, created_at
+// raw. It has no UnmarshalJSON of its own, so that a page of providers
+// decodes in one pass: through Provider's, encoding/json validated and
+// scanned each provider's bytes twice more.
+type providerJSON struct {
+	providerFields
+	Values    map[string]json.RawMessage `json:"values"`
+	CreatedAt json.RawMessage            `json:"created_at"`
+}
+
+// providerFields is Provider without its methods.
+type providerFields Provider
+
+func (w *providerJSON) provider() Provider {
+	values, other := splitValues(w.Values)
+	p := Provider(w.providerFields)
+	p.Values, p.OtherValues = values, other
+	p.CreatedAt = timestamp(w.CreatedAt)
+	return p
+}
+
 // UnmarshalJSON reads values into Values and OtherValues, and created_at
 // tolerantly; everything else as the struct says.
 func (p *Provider) UnmarshalJSON(b []byte) error {
-	type plain Provider
-	var w struct {
-		plain
-		Values    map[string]json.RawMessage `json:"values"`
-		CreatedAt json.RawMessage            `json:"created_at"`
-	}
+	var w providerJSON
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	values, other := splitValues(w.Values)
-	*p = Provider(w.plain)
-	p.Values, p.OtherValues = values, other
-	p.CreatedAt = timestamp(w.CreatedAt)
+	*p = w.provider()
 	return nil
+}
+
+// searchResponseJSON is SearchResponse as the wire has it (see
+// providerJSON).
+type searchResponseJSON struct {
+	Providers     []providerJSON `json:"providers"`
+	NextPageToken string         `json:"next_page_token,omitempty"`
+	TotalCount    int            `json:"total_count"`
+}
+
+func (w *searchResponseJSON) response() SearchResponse {
+	r := SearchResponse{NextPageToken: w.NextPageToken, TotalCount: w.TotalCount}
+	if w.Providers != nil {
+		r.Providers = make([]Provider, len(w.Providers))
+		for i := range w.Providers {
+			r.Providers[i] = w.Providers[i].provider()
+		}
+	}
+	return r
 }
 
 // MarshalJSON writes OtherValues back into "values", next to Values (a key
