@@ -207,7 +207,7 @@ func (l *loader) checkGlowProviders(glows []glowInstance) {
 	type nameKey struct{ dept, name string }
 	// The maps hold places in glows, not instances: 8 bytes an entry
 	// rather than 144.
-	byName := map[nameKey]int{}
+	byName := make(map[nameKey]int, len(glows))
 	byID := map[string]int{}
 	for n, gi := range glows {
 		p := gi.provider()
