@@ -98,7 +98,7 @@ func parseOptions() (options, string, error) {
 	flag.StringVar(&o.out, "out", "bench/results.md", "write the results here as Markdown (\"\" to skip)")
 	flag.StringVar(&sizes, "sizes", "100,1000,10000,100000", "provider counts of the plan rows")
 	flag.StringVar(&applySizes, "apply-sizes", fmt.Sprintf("%d,1000,10000", defaultTFApplyN), "provider counts of the apply rows")
-	flag.StringVar(&forEachSizes, "foreach-sizes", "10000,100000", "provider counts of the for_each validate rows")
+	flag.StringVar(&forEachSizes, "foreach-sizes", "10000,30000,100000", "provider counts of the for_each validate rows (the sizes between the target's two show where the cost per item changes)")
 	flag.IntVar(&o.tfApplyN, "tf-apply-n", defaultTFApplyN, "provider count of Terraform's apply rows (0: none); the CLI's apply rows should include it")
 	flag.DurationVar(&o.latency, "latency", 20*time.Millisecond, "latency the emulator adds to every API call")
 	flag.DurationVar(&o.vaultLatency, "vault-latency", 20*time.Millisecond, "latency added to every Vault request (a delay proxy in front of vault-dev)")

@@ -131,7 +131,7 @@ func (rep *report) issue18Targets() []target {
 	lin := target{Operation: "validate, for_each of 100,000", Target: "linear: wall ≤ 10× the 10,000 figure", Measured: "not measured", Result: "**missed**"}
 	if small != nil && large != nil {
 		ratio := large.Res.Wall.Seconds() / max(small.Res.Wall.Seconds(), 0.001)
-		lin.Measured = fmt.Sprintf("%s vs %s: %.1f×", wallOf(large), wallOf(small), ratio)
+		lin.Measured = fmt.Sprintf("%s vs %s: %.1f×%s", wallOf(large), wallOf(small), ratio, rep.perItem(validateRowForEach))
 		lin.Result = result(ratio <= 10 && large.Res.Exit == 0 && small.Res.Exit == 0)
 	}
 	ts = append(ts, lin)
@@ -538,6 +538,27 @@ func (rep *report) floorTable() string {
 			r.Scenario, r.N, secs(r.Res.Wall), r.Calls.Total, f.total(), r.Calls.Writes, fw, reads, f.Refresh, f.counts(), res, after)
 	}
 	return b.String()
+}
+
+// perItem is the wall per item of every size a scenario was measured at,
+// smallest first: where a ratio of two sizes is off, the sizes between
+// say whether the cost per item grows with N or steps once.
+func (rep *report) perItem(scenario string) string {
+	var parts []string
+	var rows []*row
+	for i := range rep.Rows {
+		if r := &rep.Rows[i]; r.Scenario == scenario && r.Res != nil && r.N > 0 {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) < 3 {
+		return ""
+	}
+	slices.SortFunc(rows, func(a, b *row) int { return a.N - b.N })
+	for _, r := range rows {
+		parts = append(parts, fmt.Sprintf("%s: %.0f µs", thousands(r.N), float64(r.Res.Wall.Microseconds())/float64(r.N)))
+	}
+	return " (wall per item at " + strings.Join(parts, ", ") + ")"
 }
 
 func (rep *report) notes() string {

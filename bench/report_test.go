@@ -27,6 +27,7 @@ func testReport() *report {
 		measured(planRowBlocks, 10000, 6*time.Second, 2*time.Second, 190<<20),
 		measured(planRowBlocks, 100000, 40*time.Second, 30*time.Second, 900<<20),
 		measured(validateRowForEach, 10000, 2*time.Second, 2*time.Second, 100<<20),
+		measured(validateRowForEach, 30000, 6*time.Second, 6*time.Second, 300<<20),
 		measured(validateRowForEach, 100000, 19*time.Second, 19*time.Second, 800<<20),
 		creates,
 		measured(tfPlanRow, 1000, 18*time.Second, 30*time.Second, 180<<20),
@@ -71,6 +72,9 @@ func TestIssue18Targets(t *testing.T) {
 	}
 	if m := got["plan, 10,000 unchanged|≤ 5 s wall"].Measured; m != "6.00 s (5.99 s–6.01 s)" {
 		t.Errorf("measured %q, want the median and the min–max", m)
+	}
+	if m := got["validate, for_each of 100,000|linear: wall ≤ 10× the 10,000 figure"].Measured; !strings.HasSuffix(m, ": 9.5× (wall per item at 10,000: 200 µs, 30,000: 200 µs, 100,000: 190 µs)") {
+		t.Errorf("linearity: %q, want the ratio and the wall per item at every size", m)
 	}
 	if m := got["apply, rotations (a new Vault version of every key), N=250|"].Measured; m != "not measured" {
 		t.Errorf("a missing row: %q", m)
