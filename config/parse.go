@@ -336,21 +336,11 @@ func literalOnly(e hclsyntax.Expression) bool {
 	case *hclsyntax.LiteralValueExpr:
 		return true
 	case *hclsyntax.TemplateExpr:
-		for _, p := range e.Parts {
-			if !literalOnly(p) {
-				return false
-			}
-		}
-		return true
+		return allLiteral(e.Parts)
 	case *hclsyntax.TemplateWrapExpr:
 		return literalOnly(e.Wrapped)
 	case *hclsyntax.TupleConsExpr:
-		for _, x := range e.Exprs {
-			if !literalOnly(x) {
-				return false
-			}
-		}
-		return true
+		return allLiteral(e.Exprs)
 	case *hclsyntax.ObjectConsExpr:
 		for _, it := range e.Items {
 			k, ok := it.KeyExpr.(*hclsyntax.ObjectConsKeyExpr)
@@ -361,6 +351,15 @@ func literalOnly(e hclsyntax.Expression) bool {
 		return true
 	}
 	return false
+}
+
+func allLiteral(es []hclsyntax.Expression) bool {
+	for _, e := range es {
+		if !literalOnly(e) {
+			return false
+		}
+	}
+	return true
 }
 
 // literalKey is whether an object key is a name (which an object's parser
