@@ -279,6 +279,13 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	defer drain(resp.Body)
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if err := ctx.Err(); err != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+			// The service did not process the request, and the caller
+			// stopped waiting while it said so: the answer would have
+			// been retried, so the cancellation is what ended the call,
+			// as it is when it comes a moment before the answer.
+			return c.finish(st, &call, &api.Error{Err: err})
+		}
 		return c.finish(st, &call, c.statusError(&call, st, resp))
 	}
 	if call.AnswerHeader != nil {
