@@ -22,7 +22,7 @@ import (
 func (c *Client) checkRetry(ctx context.Context, call *Call, st *attempt, resp *http.Response, err error) bool {
 	st.status, st.err, st.retryAfter, st.hasRetryAfter, st.wait = 0, nil, 0, false, 0
 	retry, ambiguous := c.decide(ctx, call, st, resp, err)
-	st.ambiguous = ambiguous
+	st.ambiguous, st.retryable = ambiguous, retry
 	now := time.Now()
 	if st.hasRetryAfter && st.retryAfter <= c.cfg.RetryAfterMax {
 		c.raiseGate(now.Add(st.retryAfter))

@@ -241,6 +241,9 @@ type attempt struct {
 	// wait is the pause before the next attempt, chosen with the decision
 	// to retry so that the budget can be checked against it.
 	wait time.Duration
+	// retryable is the policy's verdict on the last answer: whether it is
+	// one the call would have been retried after, budget and retries left.
+	retryable bool
 }
 
 // Do sends call, retrying as its Replay allows, and decodes the answer. Every
@@ -279,11 +282,11 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	defer drain(resp.Body)
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		if err := ctx.Err(); err != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-			// The service did not process the request, and the caller
-			// stopped waiting while it said so: the answer would have
-			// been retried, so the cancellation is what ended the call,
-			// as it is when it comes a moment before the answer.
+		if err := ctx.Err(); err != nil && st.retryable {
+			// The caller stopped waiting while the answer arrived, and
+			// the answer was one the call would have been retried after:
+			// the cancellation is what ended the call, as it is when it
+			// comes a moment before the answer.
 			return c.finish(st, &call, &api.Error{Err: err})
 		}
 		return c.finish(st, &call, c.statusError(&call, st, resp))
