@@ -311,62 +311,17 @@ func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]h
 	return items, true
 }
 
-// folded is e, or, when e is written with literals only (strings without
-// interpolation of anything else, numbers, bools, null, and tuples and
-// objects of them), the literal of its value at e's range. A large object
-// of literals, such as a for_each's items in a local, is most of a
+// folded is e, or, when e is written with literals only (see
+// literalValue), the literal of its value at e's range. A large object of
+// literals, such as a for_each's items in a local, is most of a
 // configuration's syntax tree: folded as each run of its items is parsed,
 // the tree of 100,000 items (290 MB, 23 times the source) never exists at
-// once, and evaluating the local no longer walks it. Such an expression's
-// value cannot depend on the evaluation context, which is why it can be
-// taken before there is one; anything else is left as parsed.
+// once, and evaluating the local no longer walks it. A value taken without
+// an evaluation context cannot depend on one, which is why it can be taken
+// before there is one; anything else is left as parsed.
 func folded(e hclsyntax.Expression) hclsyntax.Expression {
-	if !literalOnly(e) {
-		return e
+	if v, ok := literalValue(e); ok {
+		return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: e.Range()}
 	}
-	v, diags := e.Value(nil)
-	if len(diags) > 0 {
-		return e
-	}
-	return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: e.Range()}
-}
-
-func literalOnly(e hclsyntax.Expression) bool {
-	switch e := e.(type) {
-	case *hclsyntax.LiteralValueExpr:
-		return true
-	case *hclsyntax.TemplateExpr:
-		return allLiteral(e.Parts)
-	case *hclsyntax.TemplateWrapExpr:
-		return literalOnly(e.Wrapped)
-	case *hclsyntax.TupleConsExpr:
-		return allLiteral(e.Exprs)
-	case *hclsyntax.ObjectConsExpr:
-		for _, it := range e.Items {
-			k, ok := it.KeyExpr.(*hclsyntax.ObjectConsKeyExpr)
-			if !ok || !literalKey(k) || !literalOnly(it.ValueExpr) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
-func allLiteral(es []hclsyntax.Expression) bool {
-	for _, e := range es {
-		if !literalOnly(e) {
-			return false
-		}
-	}
-	return true
-}
-
-// literalKey is whether an object key is a name (which an object's parser
-// takes as a string, not a reference) or a literal.
-func literalKey(k *hclsyntax.ObjectConsKeyExpr) bool {
-	if t, ok := k.Wrapped.(*hclsyntax.ScopeTraversalExpr); ok && !k.ForceNonLiteral {
-		return len(t.Traversal) == 1
-	}
-	return literalOnly(k.Wrapped)
+	return e
 }
