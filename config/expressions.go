@@ -95,6 +95,13 @@ func (l *loader) evalLocals(order []string) {
 // when there was an error (reported). Every variable it uses is recorded
 // as used (see Variable.CredentialOnly).
 func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool) (cty.Value, bool) {
+	// A literal refers to nothing and carries no marks: there is nothing to
+	// check or record.
+	if e, ok := expr.(hclsyntax.Expression); ok {
+		if v, ok := literal(e); ok {
+			return v, true
+		}
+	}
 	// One walk of the syntax tree serves the check and the uses: an
 	// attribute of each of 10,000 providers is evaluated this way.
 	vars := l.variablesOf(expr)

@@ -299,15 +299,11 @@ func literalVaultRef(call *hclsyntax.FunctionCallExpr) (secretref.VaultRef, bool
 	return ref, true
 }
 
-// literalValue is the value of an argument written as a literal. A quoted
-// string is read straight from its one part: evaluating the template
-// built the string again through a buffer, for every vault() call of the
-// configuration.
+// literalValue is the value of an argument written as a literal: see
+// literal, and anything else that evaluates without an evaluation context.
 func literalValue(e hclsyntax.Expression) (cty.Value, bool) {
-	if t, ok := e.(*hclsyntax.TemplateExpr); ok && len(t.Parts) == 1 {
-		if lit, ok := t.Parts[0].(*hclsyntax.LiteralValueExpr); ok && lit.Val.Type() == cty.String && !lit.Val.IsNull() {
-			return lit.Val, true
-		}
+	if v, ok := literal(e); ok {
+		return v, true
 	}
 	v, diags := e.Value(nil)
 	if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
