@@ -2,7 +2,10 @@ package config
 
 import (
 	"fmt"
+	"iter"
+	"maps"
 	"math/big"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -37,6 +40,9 @@ func (l *loader) plainAttr(attrs hcl.Attributes, name string, ctx *hcl.EvalConte
 	}
 	if raw.IsNull() {
 		return cty.NilVal, a
+	}
+	if conv, ok := stringsAs(raw, ty); ok {
+		return conv, a
 	}
 	conv, err := convert.Convert(raw, ty)
 	if err != nil {
@@ -127,4 +133,44 @@ func typeError(a *hcl.Attribute, want string) *hcl.Diagnostic {
 		Detail:   fmt.Sprintf("Inappropriate value for attribute %q: %s.", a.Name, want),
 		Subject:  a.Expr.Range().Ptr(),
 	}
+}
+
+// stringsAs is convert.Convert(v, ty) for the two conversions a provider
+// block asks for most, done directly: a tuple of strings to a list of
+// strings (departments, endpoints) and an object of strings to a map of
+// strings (values). convert.Convert plans each conversion anew, for every
+// argument of every provider. false leaves any other value, including one
+// with a null, unknown or marked element, to convert.Convert.
+func stringsAs(v cty.Value, ty cty.Type) (cty.Value, bool) {
+	vt := v.Type()
+	switch {
+	case vt.IsTupleType() && ty.Equals(cty.List(cty.String)):
+		elems := v.AsValueSlice()
+		if !allPlainStrings(slices.Values(elems)) {
+			return cty.NilVal, false
+		}
+		if len(elems) == 0 {
+			return cty.ListValEmpty(cty.String), true
+		}
+		return cty.ListVal(elems), true
+	case vt.IsObjectType() && ty.Equals(cty.Map(cty.String)):
+		attrs := v.AsValueMap()
+		if !allPlainStrings(maps.Values(attrs)) {
+			return cty.NilVal, false
+		}
+		if len(attrs) == 0 {
+			return cty.MapValEmpty(cty.String), true
+		}
+		return cty.MapVal(attrs), true
+	}
+	return cty.NilVal, false
+}
+
+func allPlainStrings(vals iter.Seq[cty.Value]) bool {
+	for v := range vals {
+		if v.Type() != cty.String || v.IsNull() || !v.IsKnown() || v.IsMarked() {
+			return false
+		}
+	}
+	return true
 }

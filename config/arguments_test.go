@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // A list's element check reports its failures under its own summary, at
@@ -41,6 +42,50 @@ func TestStringListCheckSummary(t *testing.T) {
 		}
 		if d.Subject.Start.Column != 8 {
 			t.Errorf("diagnostic column = %d, want 8", d.Subject.Start.Column)
+		}
+	}
+}
+
+// TestStringsAsIsConvert holds stringsAs to convert.Convert's result, and
+// to declining what it does not convert itself.
+func TestStringsAsIsConvert(t *testing.T) {
+	list, mp := cty.List(cty.String), cty.Map(cty.String)
+	s := cty.StringVal
+	cases := []struct {
+		name string
+		v    cty.Value
+		ty   cty.Type
+		took bool
+	}{
+		{"tuple of strings", cty.TupleVal([]cty.Value{s("a"), s("b")}), list, true},
+		{"empty tuple", cty.EmptyTupleVal, list, true},
+		{"object of strings", cty.ObjectVal(map[string]cty.Value{"tier": s("gold"), "t": s("30")}), mp, true},
+		{"empty object", cty.EmptyObjectVal, mp, true},
+		{"tuple with a number", cty.TupleVal([]cty.Value{s("a"), cty.NumberIntVal(1)}), list, false},
+		{"tuple with a null", cty.TupleVal([]cty.Value{cty.NullVal(cty.String)}), list, false},
+		{"tuple with an unknown", cty.TupleVal([]cty.Value{cty.UnknownVal(cty.String)}), list, false},
+		{"tuple with a mark", cty.TupleVal([]cty.Value{s("a").Mark(Sensitive)}), list, false},
+		{"object with a bool", cty.ObjectVal(map[string]cty.Value{"on": cty.True}), mp, false},
+		{"object with a null", cty.ObjectVal(map[string]cty.Value{"k": cty.NullVal(cty.String)}), mp, false},
+		{"tuple to a map", cty.TupleVal([]cty.Value{s("a")}), mp, false},
+		{"object to a list", cty.ObjectVal(map[string]cty.Value{"k": s("v")}), list, false},
+		{"list already", cty.ListVal([]cty.Value{s("a")}), list, false},
+	}
+	for _, c := range cases {
+		got, ok := stringsAs(c.v, c.ty)
+		if ok != c.took {
+			t.Errorf("%s: took it = %t, want %t", c.name, ok, c.took)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		want, err := convert.Convert(c.v, c.ty)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !got.RawEquals(want) {
+			t.Errorf("%s: stringsAs = %#v, convert.Convert gives %#v", c.name, got, want)
 		}
 	}
 }
