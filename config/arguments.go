@@ -20,11 +20,10 @@ func (l *loader) plainAttr(attrs hcl.Attributes, name string, ctx *hcl.EvalConte
 	if a == nil {
 		return cty.NilVal, nil
 	}
-	val, ok := l.eval(a.Expr, ctx, ctx != l.ctx)
+	raw, pvm, ok := l.evalUnmarked(a.Expr, ctx, ctx != l.ctx)
 	if !ok {
 		return cty.NilVal, a
 	}
-	raw, pvm := unmarkDeep(val)
 	if isSensitive(pvm) {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

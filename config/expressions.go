@@ -78,8 +78,11 @@ func (l *loader) evalLocals(order []string) {
 			return
 		}
 		l.ctx.Variables["local"] = objectOf(l.localVals)
-		val, ok := l.evaluateWith(l.locals[name].Expr, vars[name], l.ctx, false)
-		l.noteUses(vars[name], val, "")
+		val, ok := literalOf(l.locals[name].Expr)
+		if !ok {
+			val, ok = l.evaluateWith(l.locals[name].Expr, vars[name], l.ctx, false)
+			l.noteUses(vars[name], val, "")
+		}
 		if !ok {
 			val = cty.DynamicVal
 		}
@@ -95,12 +98,8 @@ func (l *loader) evalLocals(order []string) {
 // when there was an error (reported). Every variable it uses is recorded
 // as used (see Variable.CredentialOnly).
 func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool) (cty.Value, bool) {
-	// A literal refers to nothing and carries no marks: there is nothing to
-	// check or record.
-	if e, ok := expr.(hclsyntax.Expression); ok {
-		if v, ok := literal(e); ok {
-			return v, true
-		}
+	if v, ok := literalOf(expr); ok {
+		return v, true
 	}
 	// One walk of the syntax tree serves the check and the uses: an
 	// attribute of each of 10,000 providers is evaluated this way.
@@ -108,6 +107,20 @@ func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool)
 	val, ok := l.evaluateWith(expr, vars, ctx, allowEach)
 	l.noteUses(vars, val, "")
 	return val, ok
+}
+
+// evalUnmarked is eval for a caller that needs the value without its
+// marks: it returns unmarkDeep's raw value and marks, from the one walk of
+// the value that also records the uses.
+func (l *loader) evalUnmarked(expr hcl.Expression, ctx *hcl.EvalContext, allowEach bool) (cty.Value, []cty.PathValueMarks, bool) {
+	if v, ok := literalOf(expr); ok {
+		return v, nil, true
+	}
+	vars := l.variablesOf(expr)
+	val, ok := l.evaluateWith(expr, vars, ctx, allowEach)
+	raw, pvm := unmarkDeep(val)
+	l.noteUsesMarked(vars, pvm, "")
+	return raw, pvm, ok
 }
 
 // variablesOf is expr.Variables(), from exprVars when it is kept. Only
@@ -154,6 +167,13 @@ func (l *loader) evaluateWith(expr hcl.Expression, vars []hcl.Traversal, ctx *hc
 // can()) drops their marks, and a local carries its variables' marks to
 // the expressions that use it without naming them.
 func (l *loader) noteUses(vars []hcl.Traversal, val cty.Value, self string) {
+	_, pvm := unmarkDeep(val)
+	l.noteUsesMarked(vars, pvm, self)
+}
+
+// noteUsesMarked is noteUses given the result's marks (from unmarkDeep),
+// for a caller that needs them itself.
+func (l *loader) noteUsesMarked(vars []hcl.Traversal, pvm []cty.PathValueMarks, self string) {
 	for _, t := range vars {
 		if t.RootName() != "var" || len(t) < 2 {
 			continue
@@ -162,7 +182,6 @@ func (l *loader) noteUses(vars []hcl.Traversal, val cty.Value, self string) {
 			l.uses[a.Name] = true
 		}
 	}
-	_, pvm := unmarkDeep(val)
 	for _, p := range pvm {
 		for m := range p.Marks {
 			if vm, ok := m.(varMark); ok && vm.Name != self {

@@ -55,6 +55,17 @@ func literal(e hclsyntax.Expression) (cty.Value, bool) {
 	return cty.NilVal, false
 }
 
+// literalOf is literal for an expression of any syntax. A literal refers
+// to nothing and carries no marks, so an evaluation that finds one has no
+// references to check and no uses to record: for a local holding a
+// for_each's 100,000 items, that record was a walk of the whole value.
+func literalOf(expr hcl.Expression) (cty.Value, bool) {
+	if e, ok := expr.(hclsyntax.Expression); ok {
+		return literal(e)
+	}
+	return cty.NilVal, false
+}
+
 // literalKey is the key of an object item written as a bare name or a
 // quoted string, as ObjectConsKeyExpr.Value reads it.
 func literalKey(e hclsyntax.Expression) (string, bool) {

@@ -40,11 +40,13 @@ func (l *loader) instances(a *hcl.Attribute) []instance {
 	if a == nil {
 		return []instance{{}}
 	}
-	val, ok := l.eval(a.Expr, l.ctx, false)
+	// A for_each value is as large as the instances it makes: one walk of
+	// it serves the uses and the sensitivity check.
+	raw, pvm, ok := l.evalUnmarked(a.Expr, l.ctx, false)
 	if !ok {
 		return nil
 	}
-	insts, diags := forEachInstances(val, a.Expr.Range())
+	insts, diags := unmarkedInstances(raw, pvm, a.Expr.Range())
 	l.diags = append(l.diags, diags...)
 	return insts
 }
@@ -54,6 +56,13 @@ func (l *loader) instances(a *hcl.Attribute) []instance {
 // is the key). Lists are refused, as in Terraform, because their order
 // would become part of the addresses.
 func forEachInstances(val cty.Value, rng hcl.Range) ([]instance, hcl.Diagnostics) {
+	raw, pvm := unmarkDeep(val)
+	return unmarkedInstances(raw, pvm, rng)
+}
+
+// unmarkedInstances is forEachInstances of the value unmarkDeep made raw,
+// with the marks it took off.
+func unmarkedInstances(raw cty.Value, pvm []cty.PathValueMarks, rng hcl.Range) ([]instance, hcl.Diagnostics) {
 	invalid := func(detail string) hcl.Diagnostics {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -62,7 +71,6 @@ func forEachInstances(val cty.Value, rng hcl.Range) ([]instance, hcl.Diagnostics
 			Subject:  rng.Ptr(),
 		}}
 	}
-	raw, pvm := unmarkDeep(val)
 	if isSensitive(pvm) {
 		return nil, invalid("The for_each value is derived from a sensitive value (vault(), env() or a sensitive variable). Instance keys are part of addresses, which every plan prints. If the value is not a secret, wrap it in nonsensitive()." + credentialNote(pvm))
 	}
