@@ -78,20 +78,26 @@ func (l *loader) evalLocals(order []string) {
 			return
 		}
 		l.ctx.Variables["local"] = objectOf(l.localVals)
-		val, ok := literalOf(l.locals[name].Expr)
-		if !ok {
-			val, ok = l.evaluateWith(l.locals[name].Expr, vars[name], l.ctx, false)
-			l.noteUses(vars[name], val, "")
-		}
-		if !ok {
-			val = cty.DynamicVal
-		}
-		l.localVals[name] = val
+		l.localVals[name] = l.evalLocal(l.locals[name].Expr, vars[name])
 	}
 	for _, name := range order {
 		visit(name)
 	}
 	l.ctx.Variables["local"] = objectOf(l.localVals)
+}
+
+// evalLocal is eval of a local's expression, whose variables evalLocals
+// has found already; an error makes it cty.DynamicVal.
+func (l *loader) evalLocal(expr hcl.Expression, vars []hcl.Traversal) cty.Value {
+	if v, ok := literalOf(expr); ok {
+		return v
+	}
+	val, ok := l.evaluateWith(expr, vars, l.ctx, false)
+	l.noteUses(vars, val, "")
+	if !ok {
+		return cty.DynamicVal
+	}
+	return val
 }
 
 // eval checks an expression's references, then evaluates it. ok is false
