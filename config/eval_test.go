@@ -376,11 +376,11 @@ glow_provider "none" {
 }
 
 func TestForEachUnknown(t *testing.T) {
-	_, diags := forEachInstances(cty.UnknownVal(cty.Set(cty.String)), hcl.Range{Filename: "x.hcl"})
+	_, diags := forEachInstances(cty.UnknownVal(cty.Set(cty.String)), nil, hcl.Range{Filename: "x.hcl"})
 	if len(diags) != 1 || diags[0].Summary != "Invalid for_each argument" || !strings.Contains(diags[0].Detail, "not known") {
 		t.Fatalf("diags: %s", diags)
 	}
-	insts, diags := forEachInstances(cty.MapVal(map[string]cty.Value{"b": cty.True, "a": cty.False}), hcl.Range{})
+	insts, diags := forEachInstances(cty.MapVal(map[string]cty.Value{"b": cty.True, "a": cty.False}), nil, hcl.Range{})
 	if diags.HasErrors() || len(insts) != 2 || insts[0].key != "a" {
 		t.Fatalf("map: %+v %s", insts, diags)
 	}

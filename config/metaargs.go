@@ -46,7 +46,7 @@ func (l *loader) instances(a *hcl.Attribute) []instance {
 	if !ok {
 		return nil
 	}
-	insts, diags := unmarkedInstances(raw, pvm, a.Expr.Range())
+	insts, diags := forEachInstances(raw, pvm, a.Expr.Range())
 	l.diags = append(l.diags, diags...)
 	return insts
 }
@@ -54,15 +54,9 @@ func (l *loader) instances(a *hcl.Attribute) []instance {
 // forEachInstances turns a for_each value into instances: a set of strings
 // (each.key and each.value are the element) or a map or object (each.key
 // is the key). Lists are refused, as in Terraform, because their order
-// would become part of the addresses.
-func forEachInstances(val cty.Value, rng hcl.Range) ([]instance, hcl.Diagnostics) {
-	raw, pvm := unmarkDeep(val)
-	return unmarkedInstances(raw, pvm, rng)
-}
-
-// unmarkedInstances is forEachInstances of the value unmarkDeep made raw,
-// with the marks it took off.
-func unmarkedInstances(raw cty.Value, pvm []cty.PathValueMarks, rng hcl.Range) ([]instance, hcl.Diagnostics) {
+// would become part of the addresses. raw and pvm are the value and its
+// marks as unmarkDeep splits them.
+func forEachInstances(raw cty.Value, pvm []cty.PathValueMarks, rng hcl.Range) ([]instance, hcl.Diagnostics) {
 	invalid := func(detail string) hcl.Diagnostics {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
