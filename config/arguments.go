@@ -2,19 +2,17 @@ package config
 
 import (
 	"fmt"
-	"iter"
-	"maps"
 	"math/big"
-	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
 
-// plainAttr evaluates a non-secret argument and converts it to ty. It
-// returns cty.NilVal when the argument is absent or null, and after
-// reporting an error. The result carries no marks.
+// plainAttr evaluates a non-secret argument and converts it to ty, or
+// returns a value that reads as ty as it is (see readsAs). It returns
+// cty.NilVal when the argument is absent or null, and after reporting an
+// error. The result carries no marks.
 func (l *loader) plainAttr(attrs hcl.Attributes, name string, ctx *hcl.EvalContext, ty cty.Type) (cty.Value, *hcl.Attribute) {
 	a := attrs[name]
 	if a == nil {
@@ -40,8 +38,8 @@ func (l *loader) plainAttr(attrs hcl.Attributes, name string, ctx *hcl.EvalConte
 	if raw.IsNull() {
 		return cty.NilVal, a
 	}
-	if conv, ok := stringsAs(raw, ty); ok {
-		return conv, a
+	if readsAs(raw, ty) {
+		return raw, a
 	}
 	conv, err := convert.Convert(raw, ty)
 	if err != nil {
@@ -134,42 +132,35 @@ func typeError(a *hcl.Attribute, want string) *hcl.Diagnostic {
 	}
 }
 
-// stringsAs is convert.Convert(v, ty) for the two conversions a provider
-// block asks for most, done directly: a tuple of strings to a list of
-// strings (departments, endpoints) and an object of strings to a map of
-// strings (values). convert.Convert plans each conversion anew, for every
-// argument of every provider. false leaves any other value, including one
-// with a null, unknown or marked element, to convert.Convert.
-func stringsAs(v cty.Value, ty cty.Type) (cty.Value, bool) {
+// readsAs reports whether v reads as ty without a conversion: a tuple of
+// strings as a list of strings (departments, endpoints) and an object of
+// strings as a map of strings (values), none of them null. AsValueSlice,
+// AsValueMap and LengthInt, all that stringList and glowValues ask of
+// such a value, read the tuple as the list it converts to and the object
+// as the map; the conversion was two more copies of these arguments in
+// every provider instance. raw is unmarked and wholly known when it is
+// asked.
+func readsAs(v cty.Value, ty cty.Type) bool {
 	vt := v.Type()
 	switch {
 	case vt.IsTupleType() && ty.Equals(cty.List(cty.String)):
-		elems := v.AsValueSlice()
-		if !allPlainStrings(slices.Values(elems)) {
-			return cty.NilVal, false
+		for _, e := range v.AsValueSlice() {
+			if !plainString(e) {
+				return false
+			}
 		}
-		if len(elems) == 0 {
-			return cty.ListValEmpty(cty.String), true
-		}
-		return cty.ListVal(elems), true
+		return true
 	case vt.IsObjectType() && ty.Equals(cty.Map(cty.String)):
-		attrs := v.AsValueMap()
-		if !allPlainStrings(maps.Values(attrs)) {
-			return cty.NilVal, false
+		for name := range vt.AttributeTypes() {
+			if !plainString(v.GetAttr(name)) {
+				return false
+			}
 		}
-		if len(attrs) == 0 {
-			return cty.MapValEmpty(cty.String), true
-		}
-		return cty.MapVal(attrs), true
+		return true
 	}
-	return cty.NilVal, false
+	return false
 }
 
-func allPlainStrings(vals iter.Seq[cty.Value]) bool {
-	for v := range vals {
-		if v.Type() != cty.String || v.IsNull() || !v.IsKnown() || v.IsMarked() {
-			return false
-		}
-	}
-	return true
+func plainString(v cty.Value) bool {
+	return v.Type() == cty.String && !v.IsNull() && v.IsKnown() && !v.IsMarked()
 }

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -46,9 +48,10 @@ func TestStringListCheckSummary(t *testing.T) {
 	}
 }
 
-// TestStringsAsIsConvert holds stringsAs to convert.Convert's result, and
-// to declining what it does not convert itself.
-func TestStringsAsIsConvert(t *testing.T) {
+// TestReadsAsIsConvert holds what readsAs takes as it is to
+// convert.Convert's result, read the way stringList and glowValues read
+// it, and checks that it declines what it must leave to a conversion.
+func TestReadsAsIsConvert(t *testing.T) {
 	list, mp := cty.List(cty.String), cty.Map(cty.String)
 	s := cty.StringVal
 	cases := []struct {
@@ -57,7 +60,7 @@ func TestStringsAsIsConvert(t *testing.T) {
 		ty   cty.Type
 		took bool
 	}{
-		{"tuple of strings", cty.TupleVal([]cty.Value{s("a"), s("b")}), list, true},
+		{"tuple of strings", cty.TupleVal([]cty.Value{s("a"), s("b"), s("a")}), list, true},
 		{"empty tuple", cty.EmptyTupleVal, list, true},
 		{"object of strings", cty.ObjectVal(map[string]cty.Value{"tier": s("gold"), "t": s("30")}), mp, true},
 		{"empty object", cty.EmptyObjectVal, mp, true},
@@ -72,20 +75,30 @@ func TestStringsAsIsConvert(t *testing.T) {
 		{"list already", cty.ListVal([]cty.Value{s("a")}), list, false},
 	}
 	for _, c := range cases {
-		got, ok := stringsAs(c.v, c.ty)
-		if ok != c.took {
-			t.Errorf("%s: took it = %t, want %t", c.name, ok, c.took)
+		if got := readsAs(c.v, c.ty); got != c.took {
+			t.Errorf("%s: taken as it is = %t, want %t", c.name, got, c.took)
 			continue
 		}
-		if !ok {
+		if !c.took {
 			continue
 		}
 		want, err := convert.Convert(c.v, c.ty)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if !got.RawEquals(want) {
-			t.Errorf("%s: stringsAs = %#v, convert.Convert gives %#v", c.name, got, want)
+		if got, w := c.v.LengthInt(), want.LengthInt(); got != w {
+			t.Errorf("%s: LengthInt = %d, the conversion's is %d", c.name, got, w)
+		}
+		if c.ty.IsListType() {
+			got, w := c.v.AsValueSlice(), want.AsValueSlice()
+			if !slices.EqualFunc(got, w, cty.Value.RawEquals) {
+				t.Errorf("%s: AsValueSlice = %#v, the conversion's is %#v", c.name, got, w)
+			}
+			continue
+		}
+		got, w := c.v.AsValueMap(), want.AsValueMap()
+		if !maps.EqualFunc(got, w, cty.Value.RawEquals) {
+			t.Errorf("%s: AsValueMap = %#v, the conversion's is %#v", c.name, got, w)
 		}
 	}
 }
