@@ -33,8 +33,9 @@ func (l *loader) decodeGateflowProvider(cfg *Config, b *hcl.Block) []gateflowIns
 	l.diags = append(l.diags, diags...)
 	preventDestroy := l.lifecycle(content.Blocks)
 	var gateflows []gateflowInstance
+	contexts := l.instanceContexts()
 	for _, inst := range l.instances(content.Attributes["for_each"]) {
-		ctx := l.instanceContext(inst)
+		ctx := contexts.of(inst)
 		addr := Address{Module: l.modulePath, Type: GateflowProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
 		p := &GateflowProvider{Address: addr, ProviderID: b.Labels[0], Enabled: true, PreventDestroy: preventDestroy, DeclRange: b.DefRange}
 		gi := gateflowInstance{p: p, idRange: b.LabelRanges[0]}

@@ -60,8 +60,9 @@ func (l *loader) decodeGlowProvider(cfg *Config, b *hcl.Block) []glowInstance {
 		l.exprVars = map[hclsyntax.Expression][]hcl.Traversal{}
 		defer func() { l.exprVars = nil }()
 	}
+	contexts := l.instanceContexts()
 	for _, inst := range instances {
-		ctx := l.instanceContext(inst)
+		ctx := contexts.of(inst)
 		addr := Address{Module: l.modulePath, Type: GlowProviderType, Name: b.Labels[0], Key: inst.key, HasKey: inst.hasKey}
 		p := &GlowProvider{Address: addr, PreventDestroy: preventDestroy, DeclRange: b.DefRange}
 		var gi glowInstance

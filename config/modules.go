@@ -558,7 +558,7 @@ func (l *loader) moduleCallInstances(attrs hcl.Attributes) ([]instance, cty.Valu
 // moduleCallArgs evaluates a call's arguments for one instance (each.key
 // and each.value set); false if any failed.
 func (l *loader) moduleCallArgs(attrs hcl.Attributes, inst instance) (map[string]moduleArg, bool) {
-	ctx := l.instanceContext(inst)
+	ctx := l.instanceContexts().of(inst)
 	args := map[string]moduleArg{}
 	failed := false
 	for _, a := range sortedAttrs(attrs) {
