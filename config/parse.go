@@ -2,10 +2,13 @@ package config
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/json"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // parsedFiles holds every file the loader parsed, by the name its
@@ -238,9 +241,14 @@ func parseRun(src []byte, filename string, start hcl.Pos, end int, objects []obj
 	}
 	body := f.Body.(*hclsyntax.Body)
 	for _, o := range objects {
-		obj := emptyObjectAt(body, o.open)
-		if obj == nil {
+		a := emptyObjectAt(body, o.open)
+		if a == nil {
 			return plain()
+		}
+		obj := a.Expr.(*hclsyntax.ObjectConsExpr)
+		if v, ok := parseLiteralObject(src, filename, o, size); ok {
+			a.Expr = &hclsyntax.LiteralValueExpr{Val: v, SrcRange: obj.SrcRange}
+			continue
 		}
 		items, ok := parseObjectItems(src, filename, o, size)
 		if !ok {
@@ -251,28 +259,28 @@ func parseRun(src []byte, filename string, start hcl.Pos, end int, objects []obj
 	return body, nil
 }
 
-// emptyObjectAt is the object without items that opens at off as an
-// argument's value in one of body's blocks, or nil.
-func emptyObjectAt(body *hclsyntax.Body, off int) *hclsyntax.ObjectConsExpr {
+// emptyObjectAt is the argument of one of body's blocks whose value is the
+// object without items that opens at off, or nil.
+func emptyObjectAt(body *hclsyntax.Body, off int) *hclsyntax.Attribute {
 	for _, b := range body.Blocks {
 		for _, a := range b.Body.Attributes {
 			if o, ok := a.Expr.(*hclsyntax.ObjectConsExpr); ok && o.OpenRange.Start.Byte == off && len(o.Items) == 0 {
-				return o
+				return a
 			}
 		}
 	}
 	return nil
 }
 
-// parseObjectItems parses the items of o, a run of its lines of at least
+// objectItemRuns parses the items of o, a run of its lines of at least
 // size bytes at a time, each run as a body: an item "name = value" on a
 // line of its own is an argument there, and its value parses to the same
-// expression. The keys become what an object's parser makes of a name. It
-// returns false for anything a body and an object read differently: a
-// syntax error (a comma, a quoted key or a colon), a block, a name given
-// twice, or one of the keywords an object's parser reads as a value.
-func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]hclsyntax.ObjectConsItem, bool) {
-	items := make([]hclsyntax.ObjectConsItem, 0, len(o.lines))
+// expression. It calls run with each run's arguments in source order, and
+// stops when run returns false. It returns false for anything a body and
+// an object read differently: a syntax error (a comma, a quoted key or a
+// colon), a block, a name given twice, or one of the keywords an object's
+// parser reads as a value.
+func objectItemRuns(src []byte, filename string, o objectLines, size int, run func([]*hclsyntax.Attribute) bool) bool {
 	names := make(map[string]struct{}, len(o.lines))
 	last := len(o.lines) - 1
 	for i := 0; i < last; {
@@ -284,31 +292,84 @@ func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]h
 		part, diags := hclsyntax.ParseConfig(src[from.off:o.lines[j].off], filename, hcl.Pos{Line: from.line, Column: 1, Byte: from.off})
 		body := part.Body.(*hclsyntax.Body)
 		if len(diags) > 0 || len(body.Blocks) > 0 {
-			return nil, false
+			return false
 		}
-		first := len(items)
-		for name, a := range body.Attributes {
+		for name := range body.Attributes {
 			switch name {
 			case "true", "false", "null", "for":
-				return nil, false
+				return false
 			}
-			if _, dup := names[name]; dup {
-				return nil, false
+			// The key an object's item makes of the name (see literalKey):
+			// two spellings of one key would be a name given twice.
+			key := cty.NormalizeString(name)
+			if _, dup := names[key]; dup {
+				return false
 			}
-			names[name] = struct{}{}
+			names[key] = struct{}{}
+		}
+		attrs := slices.Collect(maps.Values(body.Attributes))
+		sortByRange(attrs, func(a *hclsyntax.Attribute) hcl.Range { return a.SrcRange })
+		if !run(attrs) {
+			return false
+		}
+		i = j
+	}
+	return true
+}
+
+// parseObjectItems parses the items of o (see objectItemRuns). The keys
+// become what an object's parser makes of a name.
+func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]hclsyntax.ObjectConsItem, bool) {
+	items := make([]hclsyntax.ObjectConsItem, 0, len(o.lines))
+	ok := objectItemRuns(src, filename, o, size, func(attrs []*hclsyntax.Attribute) bool {
+		for _, a := range attrs {
 			key := &hclsyntax.ScopeTraversalExpr{
-				Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: a.NameRange}},
+				Traversal: hcl.Traversal{hcl.TraverseRoot{Name: a.Name, SrcRange: a.NameRange}},
 				SrcRange:  a.NameRange,
 			}
 			items = append(items, hclsyntax.ObjectConsItem{KeyExpr: &hclsyntax.ObjectConsKeyExpr{Wrapped: key}, ValueExpr: folded(a.Expr)})
 		}
-		sortByRange(items[first:], func(it hclsyntax.ObjectConsItem) hcl.Range { return it.KeyExpr.Range() })
-		i = j
+		return true
+	})
+	if !ok {
+		return nil, false
 	}
 	if len(items) == 0 {
 		return nil, true // as an object's parser leaves an empty one's
 	}
 	return items, true
+}
+
+// parseLiteralObject is the value of o when the value of every item of it
+// folds (see folded), parsed as parseObjectItems parses it; false
+// otherwise, at the first item that does not. The object's syntax tree
+// is then its value: a for_each's 100,000 items in a local were a tree of
+// 30 MB beside their values until the local was evaluated, and all of it
+// live while the rest of the file was parsed. Nothing reads the items'
+// ranges: a diagnostic about a local's value is placed at the local.
+func parseLiteralObject(src []byte, filename string, o objectLines, size int) (cty.Value, bool) {
+	vals := make(map[string]cty.Value, len(o.lines))
+	var canon cty.Value
+	var run []cty.Value
+	ok := objectItemRuns(src, filename, o, size, func(attrs []*hclsyntax.Attribute) bool {
+		run = run[:0]
+		for _, a := range attrs {
+			v, ok := literalValue(a.Expr)
+			if !ok {
+				return false
+			}
+			run = append(run, v)
+		}
+		canon = shareObjectType(canon, run)
+		for i, a := range attrs {
+			vals[cty.NormalizeString(a.Name)] = run[i]
+		}
+		return true
+	})
+	if !ok || len(vals) == 0 {
+		return cty.NilVal, false
+	}
+	return cty.ObjectVal(vals), true
 }
 
 // folded is e, or, when e is written with literals only (see
@@ -324,4 +385,38 @@ func folded(e hclsyntax.Expression) hclsyntax.Expression {
 		return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: e.Range()}
 	}
 	return e
+}
+
+// shareObjectType gives the object values among vals of the type of
+// canon (or, when canon is cty.NilVal, of the first of them) canon's type,
+// in place, and returns the value that carries it for the next run of
+// items. cty builds every object its own type, a map of its attributes'
+// types: for the 100,000 items of a for_each's local that is 33 MB of the
+// heap that the collector marks while the providers are decoded, the same
+// type 100,000 times. A list's elements share its element type, so the
+// values come back out of one whose first element is canon; they are the
+// same values (RawEquals).
+func shareObjectType(canon cty.Value, vals []cty.Value) cty.Value {
+	var at []int
+	list := []cty.Value{canon}
+	for i, v := range vals {
+		if !v.Type().IsObjectType() {
+			continue
+		}
+		if canon == cty.NilVal {
+			canon, list[0] = v, v
+		}
+		if v.Type().Equals(canon.Type()) {
+			at = append(at, i)
+			list = append(list, v)
+		}
+	}
+	if len(at) == 0 {
+		return canon
+	}
+	shared := cty.ListVal(list).AsValueSlice()
+	for k, i := range at {
+		vals[i] = shared[k+1]
+	}
+	return shared[0]
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -146,9 +147,35 @@ func TestObjectsParseByItems(t *testing.T) {
 	if !sameBody(got.Body, want.Body) {
 		t.Error("the body differs from a whole parse")
 	}
-	for _, it := range got.Body.(*hclsyntax.Body).Blocks[1].Body.Attributes["providers"].Expr.(*hclsyntax.ObjectConsExpr).Items {
-		if _, ok := it.ValueExpr.(*hclsyntax.LiteralValueExpr); !ok {
-			t.Fatalf("an item of literals at %s is %T, not folded into its value", it.ValueExpr.Range(), it.ValueExpr)
+	lit, ok := got.Body.(*hclsyntax.Body).Blocks[1].Body.Attributes["providers"].Expr.(*hclsyntax.LiteralValueExpr)
+	if !ok {
+		t.Fatal("an object of literals is not its value")
+	}
+	wantVal, diags := want.Body.(*hclsyntax.Body).Blocks[1].Body.Attributes["providers"].Expr.Value(nil)
+	if diags.HasErrors() || !lit.Val.RawEquals(wantVal) {
+		t.Errorf("the object's value is %#v, HCL's is %#v (%v)", lit.Val, wantVal, diags)
+	}
+
+	// One item that refers to something: the object keeps its items,
+	// parsed a run at a time, each of the others folded into its value.
+	mixed := bytes.Replace(src, []byte(`"provider-150"`), []byte(`"provider-${local.other}"`), 1)
+	want, _ = hclsyntax.ParseConfig(mixed, "a.hcl", hcl.InitialPos)
+	_, cuts = checkNestingAndSplit(mixed, "a.hcl", false)
+	got, _, diags = parseHCLInChunks(mixed, "a.hcl", cuts, 256, false)
+	if diags.HasErrors() || got.Nav != nil {
+		t.Fatalf("fell back to a whole parse: %v", diags)
+	}
+	if !sameBody(got.Body, want.Body) {
+		t.Error("with an interpolation, the body differs from a whole parse")
+	}
+	obj, ok := got.Body.(*hclsyntax.Body).Blocks[1].Body.Attributes["providers"].Expr.(*hclsyntax.ObjectConsExpr)
+	if !ok || len(obj.Items) != 300 {
+		t.Fatalf("with an interpolation, the object is %T; want its 300 items", got.Body.(*hclsyntax.Body).Blocks[1].Body.Attributes["providers"].Expr)
+	}
+	for _, it := range obj.Items {
+		_, isLit := it.ValueExpr.(*hclsyntax.LiteralValueExpr)
+		if interpolated := it.ValueExpr.Range().Start.Line == 8+150; isLit == interpolated {
+			t.Errorf("the item at %s is %T", it.ValueExpr.Range(), it.ValueExpr)
 		}
 	}
 
@@ -350,10 +377,16 @@ func foldedItems(body hcl.Body) hcl.Body {
 	}
 	for _, blk := range b.Blocks {
 		for _, a := range blk.Body.Attributes {
-			if o, ok := a.Expr.(*hclsyntax.ObjectConsExpr); ok {
-				for i := range o.Items {
-					o.Items[i].ValueExpr = folded(o.Items[i].ValueExpr)
-				}
+			o, ok := a.Expr.(*hclsyntax.ObjectConsExpr)
+			if !ok {
+				continue
+			}
+			for i := range o.Items {
+				o.Items[i].ValueExpr = folded(o.Items[i].ValueExpr)
+			}
+			// As parseLiteralObject takes an object whose items all fold.
+			if v, ok := literal(o); ok && len(o.Items) > 0 {
+				a.Expr = &hclsyntax.LiteralValueExpr{Val: v, SrcRange: o.SrcRange}
 			}
 		}
 	}
