@@ -241,14 +241,19 @@ func parseRun(src []byte, filename string, start hcl.Pos, end int, objects []obj
 	}
 	body := f.Body.(*hclsyntax.Body)
 	for _, o := range objects {
-		a := emptyObjectAt(body, o.open)
+		blockType, a := emptyObjectAt(body, o.open)
 		if a == nil {
 			return plain()
 		}
 		obj := a.Expr.(*hclsyntax.ObjectConsExpr)
-		if v, ok := parseLiteralObject(src, filename, o, size); ok {
-			a.Expr = &hclsyntax.LiteralValueExpr{Val: v, SrcRange: obj.SrcRange}
-			continue
+		// A diagnostic about a local's value is placed at the local; an
+		// object elsewhere (a provider's values or settings) keeps its
+		// items, whose keys diagnostics point at.
+		if blockType == "locals" {
+			if v, ok := parseLiteralObject(src, filename, o, size); ok {
+				a.Expr = &hclsyntax.LiteralValueExpr{Val: v, SrcRange: obj.SrcRange}
+				continue
+			}
 		}
 		items, ok := parseObjectItems(src, filename, o, size)
 		if !ok {
@@ -259,17 +264,18 @@ func parseRun(src []byte, filename string, start hcl.Pos, end int, objects []obj
 	return body, nil
 }
 
-// emptyObjectAt is the argument of one of body's blocks whose value is the
-// object without items that opens at off, or nil.
-func emptyObjectAt(body *hclsyntax.Body, off int) *hclsyntax.Attribute {
+// emptyObjectAt is the argument of one of body's blocks, and that block's
+// type, whose value is the object without items that opens at off, or
+// nil.
+func emptyObjectAt(body *hclsyntax.Body, off int) (string, *hclsyntax.Attribute) {
 	for _, b := range body.Blocks {
 		for _, a := range b.Body.Attributes {
 			if o, ok := a.Expr.(*hclsyntax.ObjectConsExpr); ok && o.OpenRange.Start.Byte == off && len(o.Items) == 0 {
-				return a
+				return b.Type, a
 			}
 		}
 	}
-	return nil
+	return "", nil
 }
 
 // objectItemRuns parses the items of o, a run of its lines of at least
@@ -345,8 +351,8 @@ func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]h
 // otherwise, at the first item that does not. The object's syntax tree
 // is then its value: a for_each's 100,000 items in a local were a tree of
 // 30 MB beside their values until the local was evaluated, and all of it
-// live while the rest of the file was parsed. Nothing reads the items'
-// ranges: a diagnostic about a local's value is placed at the local.
+// live while the rest of the file was parsed. parseRun takes it for a
+// local only, whose items' ranges no diagnostic reads.
 func parseLiteralObject(src []byte, filename string, o objectLines, size int) (cty.Value, bool) {
 	vals := make(map[string]cty.Value, len(o.lines))
 	var canon cty.Value

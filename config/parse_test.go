@@ -179,6 +179,24 @@ func TestObjectsParseByItems(t *testing.T) {
 		}
 	}
 
+	// Outside locals, an object of literals keeps its items: diagnostics
+	// about a provider's values point at their keys.
+	var pb strings.Builder
+	pb.WriteString("glow_provider \"p\" {\n  name = \"p\"\n  values = {\n")
+	for i := range 100 {
+		fmt.Fprintf(&pb, "    k%03d = \"v%d\"\n", i, i)
+	}
+	pb.WriteString("  }\n}\n")
+	psrc := []byte(pb.String())
+	_, cuts = checkNestingAndSplit(psrc, "p.hcl", false)
+	got, _, diags = parseHCLInChunks(psrc, "p.hcl", cuts, 256, false)
+	if diags.HasErrors() || got.Nav != nil || len(cuts.objects) != 1 {
+		t.Fatalf("the provider's values did not parse by items: %v", diags)
+	}
+	if values, ok := got.Body.(*hclsyntax.Body).Blocks[0].Body.Attributes["values"].Expr.(*hclsyntax.ObjectConsExpr); !ok || len(values.Items) != 100 {
+		t.Errorf("a provider's values are %T; want an object of 100 items", got.Body.(*hclsyntax.Body).Blocks[0].Body.Attributes["values"].Expr)
+	}
+
 	for _, name := range []string{"object with commas", "object quoted keys", "object keyword keys", "object for", "object duplicate keys", "object colon", "object continued", "object error"} {
 		src := []byte(trickySources[name])
 		_, cuts := checkNestingAndSplit(src, name, false)
@@ -384,8 +402,8 @@ func foldedItems(body hcl.Body) hcl.Body {
 			for i := range o.Items {
 				o.Items[i].ValueExpr = folded(o.Items[i].ValueExpr)
 			}
-			// As parseLiteralObject takes an object whose items all fold.
-			if v, ok := literal(o); ok && len(o.Items) > 0 {
+			// As parseRun takes a local's object whose items all fold.
+			if v, ok := literal(o); ok && len(o.Items) > 0 && blk.Type == "locals" {
 				a.Expr = &hclsyntax.LiteralValueExpr{Val: v, SrcRange: o.SrcRange}
 			}
 		}
