@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -25,5 +26,26 @@ func TestPeakRSSIsTheChilds(t *testing.T) {
 	}
 	if res.MaxRSS > 64<<20 {
 		t.Errorf("peak RSS of sh = %d MiB: the harness's 300 MiB leaked into it", res.MaxRSS>>20)
+	}
+}
+
+// The plugin wrapper reports the provider's own peak RSS: wait4's is 0
+// on Linux, which the notes printed as "plugin peak RSS 0 MiB".
+func TestPluginWrapperReportsThePluginsPeakRSS(t *testing.T) {
+	report := filepath.Join(t.TempDir(), "plugin.txt")
+	t.Setenv(envPluginReport, report)
+	args := os.Args
+	os.Args = []string{"terraform-provider-switchboard", "-c", "sleep 0.2"}
+	code := pluginWrapper("/bin/sh")
+	os.Args = args
+	if code != 0 {
+		t.Fatalf("the wrapper exited %d", code)
+	}
+	pu, err := readPluginReport(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pu.Procs != 1 || pu.MaxRSS <= 0 || pu.MaxRSS > 64<<20 {
+		t.Errorf("report: %d processes, peak RSS %d bytes; want sh's, one process", pu.Procs, pu.MaxRSS)
 	}
 }

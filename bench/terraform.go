@@ -689,16 +689,20 @@ func pluginWrapper(real string) int {
 		fmt.Fprintln(os.Stderr, "bench plugin wrapper:", err)
 		return 1
 	}
+	// wait4's peak RSS is 0 on Linux (see maxRSS): sample the plugin's
+	// high-water mark as runMeasured samples the processes it starts.
+	stopPeak := peakWatch(cmd.Process.Pid)
 	go func() {
 		for s := range sigs {
 			_ = cmd.Process.Signal(s)
 		}
 	}()
 	_ = cmd.Wait()
+	peak := stopPeak()
 	ps := cmd.ProcessState
 	if report := os.Getenv(envPluginReport); report != "" {
 		if f, err := os.OpenFile(report, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
-			_, werr := fmt.Fprintf(f, "%d %d %d\n", int64(ps.UserTime()), int64(ps.SystemTime()), maxRSS(ps))
+			_, werr := fmt.Fprintf(f, "%d %d %d\n", int64(ps.UserTime()), int64(ps.SystemTime()), max(peak, maxRSS(ps)))
 			if err := errors.Join(werr, f.Close()); err != nil {
 				// The bench would count no plugin time for this run.
 				fmt.Fprintf(os.Stderr, "writing the plugin usage report %s: %v\n", report, err)
