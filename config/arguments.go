@@ -138,8 +138,8 @@ func typeError(a *hcl.Attribute, want string) *hcl.Diagnostic {
 // AsValueMap and LengthInt, all that stringList and glowValues ask of
 // such a value, read the tuple as the list it converts to and the object
 // as the map; the conversion was two more copies of these arguments in
-// every provider instance. raw is unmarked and wholly known when it is
-// asked.
+// every provider instance. plainAttr asks it of a value already unmarked
+// and wholly known; the element checks keep it right for any value.
 func readsAs(v cty.Value, ty cty.Type) bool {
 	vt := v.Type()
 	switch {
