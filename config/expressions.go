@@ -87,16 +87,13 @@ func (l *loader) evalLocals(order []string) {
 }
 
 // evalLocal is eval of a local's expression, whose variables evalLocals
-// has found already; an error makes it cty.DynamicVal.
+// has found already; after an error it is evaluateWith's cty.DynamicVal.
 func (l *loader) evalLocal(expr hcl.Expression, vars []hcl.Traversal) cty.Value {
 	if v, ok := literalOf(expr); ok {
 		return v
 	}
-	val, ok := l.evaluateWith(expr, vars, l.ctx, false)
+	val, _ := l.evaluateWith(expr, vars, l.ctx, false)
 	l.noteUses(vars, val, "")
-	if !ok {
-		return cty.DynamicVal
-	}
 	return val
 }
 
