@@ -2,7 +2,10 @@ package config
 
 import (
 	"fmt"
+	"iter"
+	"maps"
 	"math/big"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -31,15 +34,16 @@ func (l *loader) plainAttr(attrs hcl.Attributes, name string, ctx *hcl.EvalConte
 		})
 		return cty.NilVal, a
 	}
-	if !raw.IsWhollyKnown() {
+	if raw.IsKnown() && !raw.IsNull() && readsAs(raw, ty) {
+		// Every element readsAs accepts is known: so is the value, whole.
+		return raw, a
+	}
+	if !whollyKnown(raw) {
 		// Only an earlier error makes a value unknown here.
 		return cty.NilVal, a
 	}
 	if raw.IsNull() {
 		return cty.NilVal, a
-	}
-	if readsAs(raw, ty) {
-		return raw, a
 	}
 	conv, err := convert.Convert(raw, ty)
 	if err != nil {
@@ -135,11 +139,12 @@ func typeError(a *hcl.Attribute, want string) *hcl.Diagnostic {
 // readsAs reports whether v reads as ty without a conversion: a tuple of
 // strings as a list of strings (departments, endpoints) and an object of
 // strings as a map of strings (values), none of them null. AsValueSlice,
-// AsValueMap and LengthInt, all that stringList and glowValues ask of
+// sortedElements and LengthInt, all that stringList and glowValues ask of
 // such a value, read the tuple as the list it converts to and the object
 // as the map; the conversion was two more copies of these arguments in
-// every provider instance. plainAttr asks it of a value already unmarked
-// and wholly known; the element checks keep it right for any value.
+// every provider instance. plainAttr asks it of a value known, not null
+// and unmarked, before asking whether the value is wholly known: the
+// element checks answer that too, and keep it right for any such value.
 func readsAs(v cty.Value, ty cty.Type) bool {
 	vt := v.Type()
 	switch {
@@ -159,6 +164,29 @@ func readsAs(v cty.Value, ty cty.Type) bool {
 		return true
 	}
 	return false
+}
+
+// sortedElements yields the keys and elements of v, a known map or
+// object, in the order of the keys, as AsValueMap's map sorted would,
+// without the map and without cty's iterator over an object, which sorts
+// a copy of its attribute names.
+func sortedElements(v cty.Value) iter.Seq2[string, cty.Value] {
+	return func(yield func(string, cty.Value) bool) {
+		if ty := v.Type(); ty.IsObjectType() {
+			for _, name := range slices.Sorted(maps.Keys(ty.AttributeTypes())) {
+				if !yield(name, v.GetAttr(name)) {
+					return
+				}
+			}
+			return
+		}
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			if !yield(k.AsString(), e) {
+				return
+			}
+		}
+	}
 }
 
 func plainString(v cty.Value) bool {

@@ -96,9 +96,34 @@ func TestReadsAsIsConvert(t *testing.T) {
 			}
 			continue
 		}
-		got, w := c.v.AsValueMap(), want.AsValueMap()
-		if !maps.EqualFunc(got, w, cty.Value.RawEquals) {
-			t.Errorf("%s: AsValueMap = %#v, the conversion's is %#v", c.name, got, w)
+		// glowValues reads the object through sortedElements: it must
+		// yield what the converted map's AsValueMap holds, in key order,
+		// and so must sortedElements of the converted map.
+		m := want.AsValueMap()
+		var w []entry
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			w = append(w, entry{k, m[k]})
+		}
+		if got := entries(c.v); !slices.EqualFunc(got, w, entry.equal) {
+			t.Errorf("%s: sortedElements = %#v, the conversion's AsValueMap is %#v", c.name, got, w)
+		}
+		if got := entries(want); !slices.EqualFunc(got, w, entry.equal) {
+			t.Errorf("%s: sortedElements of the map = %#v, its AsValueMap is %#v", c.name, got, w)
 		}
 	}
+}
+
+type entry struct {
+	k string
+	v cty.Value
+}
+
+func (e entry) equal(o entry) bool { return e.k == o.k && e.v.RawEquals(o.v) }
+
+func entries(v cty.Value) []entry {
+	var out []entry
+	for k, e := range sortedElements(v) {
+		out = append(out, entry{k, e})
+	}
+	return out
 }

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -108,10 +107,8 @@ func (l *loader) decodeGlowProvider(cfg *Config, b *hcl.Block) []glowInstance {
 // glowValues reads a glow_provider's values, refusing the keys Switchboard
 // reserves for its ownership marker.
 func (l *loader) glowValues(a *hcl.Attribute, v cty.Value) map[string]string {
-	values := map[string]string{}
-	m := v.AsValueMap()
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		e := m[k]
+	values := make(map[string]string, v.LengthInt())
+	for k, e := range sortedElements(v) {
 		if strings.HasPrefix(k, ReservedValuePrefix) {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

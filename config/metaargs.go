@@ -2,7 +2,8 @@ package config
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -86,7 +87,7 @@ func forEachInstances(raw cty.Value, pvm []cty.PathValueMarks, rng hcl.Range) ([
 	if raw.IsNull() {
 		return nil, invalid("The given for_each value is null. A map, or a set of strings, is allowed.")
 	}
-	if !raw.IsWhollyKnown() {
+	if !whollyKnown(raw) {
 		return nil, invalid("The for_each value depends on values that are not known until the configuration is applied, so Switchboard cannot tell how many instances it makes.")
 	}
 	ty := raw.Type()
@@ -108,7 +109,13 @@ func forEachInstances(raw cty.Value, pvm []cty.PathValueMarks, rng hcl.Range) ([
 			}
 			out = append(out, instance{key: e.AsString(), hasKey: true, value: e})
 		}
-	case ty.IsMapType() || ty.IsObjectType():
+	case ty.IsObjectType():
+		// In the type's attribute order, sorted below: cty's iterator
+		// would sort a copy of the names first.
+		for name := range ty.AttributeTypes() {
+			out = append(out, instance{key: name, hasKey: true, value: raw.GetAttr(name)})
+		}
+	case ty.IsMapType():
 		for it := raw.ElementIterator(); it.Next(); {
 			k, e := it.Element()
 			out = append(out, instance{key: k.AsString(), hasKey: true, value: e})
@@ -118,7 +125,7 @@ func forEachInstances(raw cty.Value, pvm []cty.PathValueMarks, rng hcl.Range) ([
 	default:
 		return nil, invalid(fmt.Sprintf("The for_each value must be a map, or a set of strings, and this is a %s.", ty.FriendlyName()))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	slices.SortFunc(out, func(a, b instance) int { return strings.Compare(a.key, b.key) })
 	return out, nil
 }
 

@@ -33,13 +33,32 @@ func unmarkDeep(val cty.Value) (cty.Value, []cty.PathValueMarks) {
 	return raw, []cty.PathValueMarks{{Path: cty.Path{}, Marks: marks}}
 }
 
-// containsMarked is val.ContainsMarked() without cty.Walk, which builds a
-// path for every value it visits and sorts an object's attribute names
-// each time it enters one: for a for_each of 100,000 objects that was most
-// of the cost of asking whether its value held a secret.
+// containsMarked is val.ContainsMarked() without cty.Walk (see anyNested).
 func containsMarked(val cty.Value) bool {
-	if val.IsMarked() {
+	return anyNested(val, cty.Value.IsMarked)
+}
+
+// whollyKnown is val.IsWhollyKnown() without cty's element iterators (see
+// anyNested). The loader asks it of every argument of every provider
+// instance and of a for_each's whole value.
+func whollyKnown(val cty.Value) bool {
+	return !anyNested(val, func(v cty.Value) bool { return !v.IsKnown() })
+}
+
+// anyNested reports whether pred holds for val or for any value nested in
+// it. cty.Walk builds a path for every value it visits, and cty's element
+// iterators sort an object's attribute names each time they enter one,
+// allocating the sorted copy: for the 100,000 objects of a for_each that
+// was most of the cost of asking whether its value held a secret, and
+// asking whether it was wholly known sorted the 100,000 instance keys.
+// Objects are walked in their type's attribute order instead, which no
+// answer depends on.
+func anyNested(val cty.Value, pred func(cty.Value) bool) bool {
+	if pred(val) {
 		return true
+	}
+	if val.IsMarked() {
+		val, _ = val.Unmark()
 	}
 	if !val.IsKnown() || val.IsNull() {
 		return false
@@ -48,13 +67,13 @@ func containsMarked(val cty.Value) bool {
 	switch {
 	case ty.IsObjectType():
 		for name := range ty.AttributeTypes() {
-			if containsMarked(val.GetAttr(name)) {
+			if anyNested(val.GetAttr(name), pred) {
 				return true
 			}
 		}
 	case ty.IsCollectionType() || ty.IsTupleType():
 		for it := val.ElementIterator(); it.Next(); {
-			if _, e := it.Element(); containsMarked(e) {
+			if _, e := it.Element(); anyNested(e, pred) {
 				return true
 			}
 		}
@@ -123,7 +142,7 @@ func (l *loader) secret(val cty.Value, rng hcl.Range, what string, kind secretKi
 			}
 		}
 	}
-	if !raw.IsWhollyKnown() {
+	if !whollyKnown(raw) {
 		return Secret{}, false
 	}
 	fail := func(summary, detail string) (Secret, bool) {

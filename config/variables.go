@@ -81,7 +81,7 @@ func (l *loader) variables() []Variable {
 		v := l.vars[name]
 		val := l.varValues[name]
 		raw, _ := val.UnmarkDeep()
-		if !raw.IsWhollyKnown() {
+		if !whollyKnown(raw) {
 			// Only an error (reported) leaves a value unknown, and then
 			// there is no Config.
 			continue
@@ -579,7 +579,7 @@ func (l *loader) rememberValue(v cty.Value) {
 func (l *loader) evalVariableValidations() {
 	for _, name := range l.varOrder {
 		v := l.vars[name]
-		if !l.varValues[name].IsWhollyKnown() {
+		if !whollyKnown(l.varValues[name]) {
 			continue // missing or invalid: already reported
 		}
 		for _, vb := range v.validations {
