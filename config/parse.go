@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"maps"
+	"reflect"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -166,7 +167,7 @@ func parseHCLInChunks(src []byte, filename string, cuts cutPoints, size int, def
 		}
 		var inRun []objectLines
 		inRun, objects = objectsBefore(objects, end, size)
-		part, diags := parseRun(src, filename, start, end, inRun, size)
+		part, diags := parseRun(src, filename, start, end, inRun)
 		if len(diags) > 0 {
 			return whole()
 		}
@@ -218,7 +219,7 @@ func objectsBefore(objects []objectLines, end, size int) (before, rest []objectL
 // its items are parsed and put in. Whatever does not fit (an item on a
 // brace's line, a comma, a quoted key, a for expression) gets the run's
 // plain parse.
-func parseRun(src []byte, filename string, start hcl.Pos, end int, objects []objectLines, size int) (*hclsyntax.Body, hcl.Diagnostics) {
+func parseRun(src []byte, filename string, start hcl.Pos, end int, objects []objectLines) (*hclsyntax.Body, hcl.Diagnostics) {
 	plain := func() (*hclsyntax.Body, hcl.Diagnostics) {
 		f, diags := hclsyntax.ParseConfig(src[start.Byte:end], filename, start)
 		return f.Body.(*hclsyntax.Body), diags
@@ -250,12 +251,12 @@ func parseRun(src []byte, filename string, start hcl.Pos, end int, objects []obj
 		// object elsewhere (a provider's values or settings) keeps its
 		// items, whose keys diagnostics point at.
 		if blockType == "locals" {
-			if v, ok := parseLiteralObject(src, filename, o, size); ok {
+			if v, ok := parseLiteralObject(src, filename, o, itemRunTokens); ok {
 				a.Expr = &hclsyntax.LiteralValueExpr{Val: v, SrcRange: obj.SrcRange}
 				continue
 			}
 		}
-		items, ok := parseObjectItems(src, filename, o, size)
+		items, ok := parseObjectItems(src, filename, o, itemRunTokens)
 		if !ok {
 			return plain()
 		}
@@ -278,23 +279,21 @@ func emptyObjectAt(body *hclsyntax.Body, off int) (string, *hclsyntax.Attribute)
 	return "", nil
 }
 
-// objectItemRuns parses the items of o, a run of its lines of at least
-// size bytes at a time, each run as a body: an item "name = value" on a
+// objectItemRuns parses the items of o, a run of its lines of about
+// maxTokens tokens at a time (see itemRunLines), each run as a body: an item "name = value" on a
 // line of its own is an argument there, and its value parses to the same
 // expression. It calls run with each run's arguments in source order, and
 // stops when run returns false. It returns false for anything a body and
 // an object read differently: a syntax error (a comma, a quoted key or a
 // colon), a block, a name given twice, or one of the keywords an object's
 // parser reads as a value.
-func objectItemRuns(src []byte, filename string, o objectLines, size int, run func([]*hclsyntax.Attribute) bool) bool {
+func objectItemRuns(src []byte, filename string, o objectLines, maxTokens int, run func([]*hclsyntax.Attribute) bool) bool {
 	names := make(map[string]struct{}, len(o.lines))
 	last := len(o.lines) - 1
+	lines := itemRunLines(src, filename, o, maxTokens)
 	for i := 0; i < last; {
 		from := o.lines[i]
-		j := i + 1
-		for j < last && o.lines[j].off-from.off < size {
-			j++
-		}
+		j := min(i+lines, last)
 		part, diags := hclsyntax.ParseConfig(src[from.off:o.lines[j].off], filename, hcl.Pos{Line: from.line, Column: 1, Byte: from.off})
 		body := part.Body.(*hclsyntax.Body)
 		if len(diags) > 0 || len(body.Blocks) > 0 {
@@ -323,11 +322,53 @@ func objectItemRuns(src []byte, filename string, o objectLines, size int, run fu
 	return true
 }
 
+// itemRunTokens is about how many tokens objectItemRuns gives the lexer
+// at a time: the largest capacity that append grows a []hclsyntax.Token to
+// within 32 KiB, the Go allocator's largest size class for small objects.
+//
+// The lexer appends every token of its input to one slice (see
+// chunkBytes), so what a run costs is every capacity the slice grew
+// through, about twice the last one, whatever the run's token count: a
+// run that ends just under a capacity pays for what it uses. A kilobyte of
+// a for_each's item lines is 225 tokens, in a slice grown to 341: 287
+// bytes allocated a token, a third of a 100,000-item configuration's
+// load, where 11 of its lines (309 tokens) pay 209.
+var itemRunTokens = tokenSliceCap(32 << 10)
+
+// tokenSliceCap is the largest capacity append grows a []hclsyntax.Token
+// to, from empty a token at a time, that is at most maxBytes.
+func tokenSliceCap(maxBytes int) int {
+	size := int(reflect.TypeFor[hclsyntax.Token]().Size())
+	var s []hclsyntax.Token
+	fits := 1
+	for {
+		s = append(s[:cap(s)], hclsyntax.Token{})
+		if cap(s)*size > maxBytes {
+			return fits
+		}
+		fits = cap(s)
+	}
+}
+
+// itemRunLines is how many of o's item lines make a run of at most
+// maxTokens tokens, from the tokens its first lines lex to and one token
+// a line to spare: the items of a large object are mostly alike.
+func itemRunLines(src []byte, filename string, o objectLines, maxTokens int) int {
+	sample := min(len(o.lines)-1, 8)
+	if sample < 1 {
+		return 1
+	}
+	from := o.lines[0]
+	toks, _ := hclsyntax.LexConfig(src[from.off:o.lines[sample].off], filename, hcl.Pos{Line: from.line, Column: 1, Byte: from.off})
+	perLine := (len(toks)-1+sample-1)/sample + 1 // the last token is the end of the input
+	return max(1, (maxTokens-1)/perLine)
+}
+
 // parseObjectItems parses the items of o (see objectItemRuns). The keys
 // become what an object's parser makes of a name.
-func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]hclsyntax.ObjectConsItem, bool) {
+func parseObjectItems(src []byte, filename string, o objectLines, maxTokens int) ([]hclsyntax.ObjectConsItem, bool) {
 	items := make([]hclsyntax.ObjectConsItem, 0, len(o.lines))
-	ok := objectItemRuns(src, filename, o, size, func(attrs []*hclsyntax.Attribute) bool {
+	ok := objectItemRuns(src, filename, o, maxTokens, func(attrs []*hclsyntax.Attribute) bool {
 		for _, a := range attrs {
 			key := &hclsyntax.ScopeTraversalExpr{
 				Traversal: hcl.Traversal{hcl.TraverseRoot{Name: a.Name, SrcRange: a.NameRange}},
@@ -353,11 +394,11 @@ func parseObjectItems(src []byte, filename string, o objectLines, size int) ([]h
 // 30 MB beside their values until the local was evaluated, and all of it
 // live while the rest of the file was parsed. parseRun takes it for a
 // local only, whose items' ranges no diagnostic reads.
-func parseLiteralObject(src []byte, filename string, o objectLines, size int) (cty.Value, bool) {
+func parseLiteralObject(src []byte, filename string, o objectLines, maxTokens int) (cty.Value, bool) {
 	vals := make(map[string]cty.Value, len(o.lines))
 	var canon cty.Value
 	var run []cty.Value
-	ok := objectItemRuns(src, filename, o, size, func(attrs []*hclsyntax.Attribute) bool {
+	ok := objectItemRuns(src, filename, o, maxTokens, func(attrs []*hclsyntax.Attribute) bool {
 		run = run[:0]
 		for _, a := range attrs {
 			v, ok := literalValue(a.Expr)

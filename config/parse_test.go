@@ -222,6 +222,35 @@ func TestObjectsParseByItems(t *testing.T) {
 	}
 }
 
+// TestItemRunsFitTheLexersSlice: the runs a for_each's items are parsed in
+// lex to a token slice that append grew no further than the largest small
+// allocation, and that uses most of it.
+func TestItemRunsFitTheLexersSlice(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("locals {\n  providers = {\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "    p%05d = { name = \"Bench openai %05d\", department = \"dept-%02d\", endpoint = \"https://dept-%02d.openai.example.net/v1\", tier = \"standard\" }\n", i, i, i%50, i%50)
+	}
+	b.WriteString("  }\n}\n")
+	src := []byte(b.String())
+	_, cuts := checkNestingAndSplit(src, "a.hcl", false)
+	if len(cuts.objects) != 1 {
+		t.Fatalf("%d objects found; want 1", len(cuts.objects))
+	}
+	o := cuts.objects[0]
+	size := int(reflect.TypeFor[hclsyntax.Token]().Size())
+	if itemRunTokens*size > 32<<10 || tokenSliceCap(32<<10) != itemRunTokens {
+		t.Fatalf("itemRunTokens = %d tokens of %d bytes, beyond 32 KiB", itemRunTokens, size)
+	}
+	lines := itemRunLines(src, "a.hcl", o, itemRunTokens)
+	for i := 0; i+lines < len(o.lines); i += lines {
+		toks, _ := hclsyntax.LexConfig(src[o.lines[i].off:o.lines[i+lines].off], "a.hcl", hcl.InitialPos)
+		if cap(toks) > itemRunTokens || 2*len(toks) < itemRunTokens {
+			t.Fatalf("a run of %d lines lexes to %d tokens in a slice of %d; want at most %d and more than half", lines, len(toks), cap(toks), itemRunTokens)
+		}
+	}
+}
+
 // TestParseFallsBackToAWholeParse: a source whose chunks do not parse on
 // their own gets the whole file's parse, diagnostics and all.
 func TestParseFallsBackToAWholeParse(t *testing.T) {
@@ -293,7 +322,7 @@ func TestLoadInRunsIsAWholeLoad(t *testing.T) {
 		}
 		dirs = append(dirs, dir)
 	}
-	defer func(size int) { chunkBytes = size }(chunkBytes)
+	defer func(size, tokens int) { chunkBytes, itemRunTokens = size, tokens }(chunkBytes, itemRunTokens)
 	for _, dir := range dirs {
 		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 			continue
@@ -303,7 +332,7 @@ func TestLoadInRunsIsAWholeLoad(t *testing.T) {
 		// Runs of one item each, and runs that mix provider blocks with
 		// others (parsed in the first pass) and with runs left for later.
 		for _, size := range []int{1, 300} {
-			chunkBytes = size
+			chunkBytes, itemRunTokens = size, size
 			got, gotDiags := Load(dir, LoadOptions{Env: noEnv})
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s in runs of %d: the Config differs from the whole load", dir, size)
