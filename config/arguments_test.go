@@ -2,8 +2,10 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -44,6 +46,35 @@ func TestStringListCheckSummary(t *testing.T) {
 		}
 		if d.Subject.Start.Column != 8 {
 			t.Errorf("diagnostic column = %d, want 8", d.Subject.Start.Column)
+		}
+	}
+}
+
+// A duplicate is refused at its element in a short list and in a long one,
+// and the first of equal elements is the one kept.
+func TestStringListDuplicates(t *testing.T) {
+	for _, n := range []int{3, 12} {
+		var elems []cty.Value
+		src := "["
+		for i := range n {
+			name := fmt.Sprintf("d%d", i)
+			if i == n-1 {
+				name = "d1"
+			}
+			elems = append(elems, cty.StringVal(name))
+			src += fmt.Sprintf("%q, ", name)
+		}
+		expr, diags := hclsyntax.ParseExpression([]byte(src+"]"), "main.hcl", hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		l := &loader{}
+		got := l.stringList(&hcl.Attribute{Name: "departments", Expr: expr}, cty.TupleVal(elems), "department", nil)
+		if len(got) != n-1 || slices.Index(got, "d1") != 1 {
+			t.Errorf("%d elements: stringList = %q, want the %d distinct", n, got, n-1)
+		}
+		if len(l.diags) != 1 || l.diags[0].Summary != "Duplicate department" || l.diags[0].Subject.Start.Column != strings.LastIndex(src, `"d1"`)+1 {
+			t.Errorf("%d elements: diagnostics = %v, want one \"Duplicate department\" at the last element", n, l.diags)
 		}
 	}
 }

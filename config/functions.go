@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -51,7 +52,7 @@ type varMark struct {
 // cannot be resolved later. Both cases are in it so that lower() and upper()
 // change it.
 func vaultPlaceholder(r secretref.VaultRef) string {
-	return fmt.Sprintf("<Vault:%s#%s#%d:ref>", r.Path, r.Key, r.Version)
+	return "<Vault:" + r.Path + "#" + r.Key + "#" + strconv.Itoa(r.Version) + ":ref>"
 }
 
 // functions returns the function table: cty's standard library under the
