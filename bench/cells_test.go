@@ -16,10 +16,10 @@ import (
 )
 
 func TestRunOrderInterleaves(t *testing.T) {
-	got := runOrder(3, 2, []bool{true, false, true})
-	want := [][2]int{{0, -1}, {2, -1}, {0, 0}, {1, 0}, {2, 0}, {0, 1}, {1, 1}, {2, 1}}
+	got := runOrder(3, 3, []bool{true, false, true})
+	want := [][2]int{{0, -1}, {2, -1}, {0, 0}, {1, 0}, {2, 0}, {2, 1}, {1, 1}, {0, 1}, {0, 2}, {1, 2}, {2, 2}}
 	if !slices.Equal(got, want) {
-		t.Fatalf("order %v, want %v (counting runs first, then A1 B1 C1 A2 B2 C2)", got, want)
+		t.Fatalf("order %v, want %v (counting runs first, then A1 B1 C1 C2 B2 A2 A3 B3 C3)", got, want)
 	}
 }
 
@@ -65,7 +65,7 @@ func TestInterleaveMediansAndSpread(t *testing.T) {
 	b.finish = func() { finished++ }
 	interleave(context.Background(), []*cell{a, skipped, b, c}, 3)
 
-	if want := []string{"A0", "A1", "B1", "C1", "A2", "B2", "C2", "A3", "B3"}; !slices.Equal(log, want) {
+	if want := []string{"A0", "A1", "B1", "C1", "C2", "B2", "A2", "A3", "B3"}; !slices.Equal(log, want) {
 		t.Errorf("runs %v, want %v", log, want)
 	}
 	if a.row.Res.Wall != 2*time.Second || a.row.Spread.WallMin != time.Second || a.row.Spread.WallMax != 3*time.Second {

@@ -354,7 +354,7 @@ func (rep *report) method() string {
 	return fmt.Sprintf("`bin/switchboard` as a subprocess against `switchboard emulator --latency %s` and a vault-dev server "+
 		"behind a delay proxy adding %s to every Vault request (a TCP relay that holds each request's bytes for that long and "+
 		"parses nothing), with `--parallelism %d`. Every cell (a row) is measured by %d timed runs, interleaved across all "+
-		"cells (run 1 of every cell, then run 2 of every cell, …), so that the machine's load drifts over all of them alike; "+
+		"cells (run 1 of every cell, then run 2 of every cell in reverse order, then run 3 in the first order, …), so that the machine's load drifts over all of them alike; "+
 		"the tables show each measure's median and, in brackets, the min–max of the runs. Wall time includes process start. "+
 		"CPU and peak RSS are the measured process's own (wait4 rusage; for terraform, with the plugins it reaps, see the "+
 		"rusage check in the notes). API calls are the emulator's /_emulator/stats before and after the first timed run. "+
