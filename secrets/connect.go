@@ -121,10 +121,14 @@ func Connect(ctx context.Context, s *secretref.VaultSettings, opts ConnectOption
 
 // DefaultParallelism is how many Vault requests a Resolver's caller runs at
 // once when vault { parallelism } does not say. Metadata reads are cheap
-// for Vault, and a plan's wall time is their round trips: 10,000 secrets
-// 20 ms away take ⌈10,000/64⌉ × 20 ms ≈ 3.1 s at 64 (within the 5 s a
-// 10,000-provider plan may take), 6.3 s at 32, 20 s at the APIs' 10.
-const DefaultParallelism = 64
+// for Vault, and a plan's wall time is their round trips, each longer than
+// Vault's latency because every read takes CPU on both ends. On 2 cores,
+// with Vault and the APIs 20 ms away, a plan of 10,000 unchanged providers
+// took 5.67 s at 64, less than 1 s of it the configuration's load, and
+// 4.45 s at 128 (make bench, side by side). A 429 from a Vault's rate
+// limit quota is retried as its Retry-After says (the Vault client's
+// backoff), and vault { parallelism } lowers the bound for it.
+const DefaultParallelism = 128
 
 // poolConnections keeps as many connections to Vault as requests run at
 // once, and no more. The Vault client's pooled transport keeps
