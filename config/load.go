@@ -56,6 +56,19 @@ type LoadOptions struct {
 	// the defaults of the glow, gateflow and vault blocks. Nil means the
 	// process environment.
 	Env func(string) (string, bool)
+	// Prefetch learns the vault() references of the provider blocks while
+	// Load decodes them, so that a caller can read their metadata during
+	// the load rather than after it: a plan of 10,000 secrets 20 ms away
+	// is mostly those round trips. At the first reference, Load calls
+	// Prefetch once with the Vault settings the configuration gives (what
+	// Config.Vault holds if the load succeeds, before a caller's own
+	// changes), then the function it returned with that reference and
+	// every later one of a key or credential, in the order it decodes
+	// them. It is not called when the vault block has an error, and a nil
+	// function takes no references. Load waits for nothing they start:
+	// it still makes no request itself, and a configuration with errors
+	// leaves what they read unused.
+	Prefetch func(*secretref.VaultSettings) func(secretref.VaultRef)
 }
 
 // Load reads every *.hcl and *.hcl.json file of dir as one configuration
@@ -509,6 +522,13 @@ func (l *loader) decode(cfg *Config, body hcl.Body) {
 	}
 	l.evalVariableValidations()
 	l.evalLocals(localOrder)
+	if l.modulePath == "" && l.opts.Prefetch != nil {
+		vault := single["vault"]
+		l.sharedState().prefetch = &vaultPrefetch{
+			start:    l.opts.Prefetch,
+			settings: func() (*secretref.VaultSettings, bool) { return l.earlyVaultSettings(vault) },
+		}
+	}
 	l.evalModules(cfg)
 	l.releaseSyntax()
 

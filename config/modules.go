@@ -94,6 +94,9 @@ type sharedLoad struct {
 	instances int
 	glows     []glowInstance
 	gateflows []gateflowInstance
+	// prefetch is LoadOptions.Prefetch, set by the root module once its
+	// variables and locals, which the vault block may use, are known.
+	prefetch *vaultPrefetch
 }
 
 func (l *loader) sharedState() *sharedLoad {

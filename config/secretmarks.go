@@ -167,6 +167,9 @@ func (l *loader) secret(val cty.Value, rng hcl.Range, what string, kind secretKi
 			return fail("Invalid use of vault()", fmt.Sprintf("The %s is derived from %s (through a string template or a function). vault() stands for a secret that is read from Vault only when the configuration is applied, so nothing can be computed from it: set the argument to the vault() call itself.", what, ref))
 		}
 		ref.Range = l.vaultCallRange(ref, rng)
+		if kind == keySecret {
+			l.sharedState().prefetch.add(ref)
+		}
 		return Secret{Ref: &ref, Source: "vault", Range: rng}, true
 	case len(envs) > 0:
 		s, err := convert.Convert(raw, cty.String)

@@ -118,6 +118,45 @@ func (l *loader) decodeVaultSettings(b *hcl.Block) *secretref.VaultSettings {
 	return s
 }
 
+// earlyVaultSettings evaluates the vault block b (nil: implied) as
+// decodeSettings does, for LoadOptions.Prefetch, before the provider
+// blocks are decoded. What it reports is dropped: decodeSettings
+// evaluates the block again and reports it in its place (a file() it reads
+// is read once, and counted once, either way).
+func (l *loader) earlyVaultSettings(b *hcl.Block) (*secretref.VaultSettings, bool) {
+	n := len(l.diags)
+	s := l.decodeVaultSettings(b)
+	ok := !l.diags[n:].HasErrors()
+	l.diags = l.diags[:n]
+	return s, ok
+}
+
+// vaultPrefetch is Load's side of LoadOptions.Prefetch.
+type vaultPrefetch struct {
+	start    func(*secretref.VaultSettings) func(secretref.VaultRef)
+	settings func() (*secretref.VaultSettings, bool)
+	// started is set once start was called or refused; to is what it
+	// returned.
+	started bool
+	to      func(secretref.VaultRef)
+}
+
+// add hands ref to the caller's prefetch, starting it with the first.
+func (p *vaultPrefetch) add(ref secretref.VaultRef) {
+	if p == nil {
+		return
+	}
+	if !p.started {
+		p.started = true
+		if s, ok := p.settings(); ok {
+			p.to = p.start(s)
+		}
+	}
+	if p.to != nil {
+		p.to(ref)
+	}
+}
+
 // settingsContent is the arguments of a settings block; none when the
 // block is implied.
 func (l *loader) settingsContent(b *hcl.Block, schema *hcl.BodySchema) hcl.Attributes {

@@ -114,11 +114,13 @@ func runApplyCommand(cmd *cobra.Command, args []string, flags *planFlags, view v
 		}
 		return applySaved(ctx, cmd, flags, view, target, verify)
 	}
-	cfg, err := flags.load(stream(cmd), target)
+	pre := newVaultPrefetch(ctx, &flags.loadFlags)
+	defer pre.stop()
+	cfg, err := flags.load(stream(cmd), target, pre.option)
 	if err != nil {
 		return err
 	}
-	sess, err := connect(ctx, cfg, api.WithParallelism(flags.parallelism))
+	sess, err := connectPrefetched(ctx, cfg, pre, api.WithParallelism(flags.parallelism))
 	if err != nil {
 		return err
 	}

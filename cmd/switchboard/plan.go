@@ -159,19 +159,30 @@ func runPlan(cmd *cobra.Command, dir string, flags *planCommandFlags) error {
 		return err
 	}
 	flags.diagnostics = view.Diagnostics
-	cfg, err := flags.load(stream(cmd), dir)
+	// Policies are read before the configuration, so that one that does
+	// not parse fails the plan before any service is called (the load
+	// starts reading Vault); the configuration's diagnostics still come
+	// first.
+	var policies *policy.Set
+	var policyErr error
+	if flags.policyDir != "" {
+		policies, policyErr = policy.Load(flags.policyDir)
+	}
+	var pre *vaultPrefetch
+	var with []func(*config.LoadOptions)
+	if policyErr == nil {
+		pre = newVaultPrefetch(cmd.Context(), &flags.loadFlags)
+		defer pre.stop()
+		with = append(with, pre.option)
+	}
+	cfg, err := flags.load(stream(cmd), dir, with...)
 	if err != nil {
 		return err
 	}
-	// Policies are read first, so that one that does not parse fails the
-	// plan before any service is called.
-	var policies *policy.Set
-	if flags.policyDir != "" {
-		if policies, err = policy.Load(flags.policyDir); err != nil {
-			return err
-		}
+	if policyErr != nil {
+		return policyErr
 	}
-	res, err := makePlan(cmd, cfg, flags, view)
+	res, err := makePlan(cmd, cfg, flags, view, pre)
 	if err != nil {
 		return err
 	}
@@ -200,8 +211,8 @@ func runPlan(cmd *cobra.Command, dir string, flags *planCommandFlags) error {
 
 // makePlan connects to the services and Vault and makes the plan, having
 // first read every secret when --check-secrets asks for it.
-func makePlan(cmd *cobra.Command, cfg *config.Config, flags *planCommandFlags, view views.Plan) (*planner.Result, error) {
-	sess, err := connect(cmd.Context(), cfg, api.WithParallelism(flags.parallelism))
+func makePlan(cmd *cobra.Command, cfg *config.Config, flags *planCommandFlags, view views.Plan, pre *vaultPrefetch) (*planner.Result, error) {
+	sess, err := connectPrefetched(cmd.Context(), cfg, pre, api.WithParallelism(flags.parallelism))
 	if err != nil {
 		return nil, err
 	}

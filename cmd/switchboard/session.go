@@ -83,6 +83,13 @@ type session struct {
 // token given as vault() is read here, which needs a Vault token that may
 // read it; keys and credentials are not read (plan needs only metadata).
 func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*session, error) {
+	return connectPrefetched(ctx, cfg, nil, opts...)
+}
+
+// connectPrefetched is connect that takes the Resolver of pre, the
+// configuration's load's prefetch, when pre connected to the Vault cfg
+// describes: its cache holds what it has read.
+func connectPrefetched(ctx context.Context, cfg *config.Config, pre *vaultPrefetch, opts ...api.Option) (*session, error) {
 	s := &session{}
 	// Every credential is registered as soon as it is held, before any
 	// error could quote it.
@@ -95,7 +102,10 @@ func connect(ctx context.Context, cfg *config.Config, opts ...api.Option) (*sess
 	if cfg.Vault != nil {
 		// Connect logs in and checks that Vault answers; what it reads
 		// (a token, a secret_id, a JWT) is registered as it is read.
-		r, err := secrets.Connect(ctx, cfg.Vault, secrets.ConnectOptions{Register: creds.Add})
+		r, err, ok := pre.resolver(cfg.Vault)
+		if !ok {
+			r, err = secrets.Connect(ctx, cfg.Vault, secrets.ConnectOptions{Register: creds.Add})
+		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "vault") {
 				err = fmt.Errorf("vault: %w", err)
