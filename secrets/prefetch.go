@@ -20,18 +20,20 @@ import (
 // References can be added before the Resolver exists (logging in is a
 // round trip of its own) and until Close; Add never blocks on Vault.
 type Prefetch struct {
-	mu     sync.Mutex
-	wake   sync.Cond
-	refs   []secretref.VaultRef
-	next   int
-	closed bool
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	mu       sync.Mutex
+	wake     sync.Cond
+	refs     []secretref.VaultRef
+	next     int
+	inFlight int
+	closed   bool
+	started  bool
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 // NewPrefetch returns a Prefetch with nothing queued and no reader.
 func NewPrefetch() *Prefetch {
-	p := &Prefetch{}
+	p := &Prefetch{cancel: func() {}}
 	p.wake.L = &p.mu
 	return p
 }
@@ -47,7 +49,7 @@ func (p *Prefetch) Add(ref secretref.VaultRef) {
 		return
 	}
 	p.refs = append(p.refs, ref)
-	p.wake.Signal()
+	p.wake.Broadcast()
 }
 
 // Start reads the queued references, and those added later, through r:
@@ -58,75 +60,76 @@ func (p *Prefetch) Add(ref secretref.VaultRef) {
 func (p *Prefetch) Start(ctx context.Context, r *Resolver) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cancel != nil || p.closed && p.next == len(p.refs) {
+	if p.started || p.closed {
 		return
 	}
+	p.started = true
 	ctx, p.cancel = context.WithCancel(ctx)
 	for range r.Parallelism() {
 		p.wg.Go(func() {
 			for {
 				ref, ok := p.take()
-				if !ok || ctx.Err() != nil {
+				if !ok {
 					return
 				}
 				// The error is the caller's to meet again: the Resolver
 				// keeps it, except a cancellation, which it forgets.
 				_, _ = r.Metadata(ctx, ref)
+				p.mu.Lock()
+				p.inFlight--
+				p.wake.Broadcast()
+				p.mu.Unlock()
 			}
 		})
 	}
 }
 
-// take waits for the next reference; false when there is none and none
-// can come.
+// take waits for the next reference; false once Close was called.
 func (p *Prefetch) take() (secretref.VaultRef, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for p.next == len(p.refs) && !p.closed {
 		p.wake.Wait()
 	}
-	if p.next == len(p.refs) {
+	if p.closed {
 		return secretref.VaultRef{}, false
 	}
 	ref := p.refs[p.next]
 	p.refs[p.next] = secretref.VaultRef{}
 	p.next++
-	if p.next == len(p.refs) && p.closed {
-		p.refs, p.next = nil, 0
-	}
+	p.inFlight++
 	return ref, true
 }
 
-// Close says that no reference is added any more: the readers end once
-// the queue is read.
+// Wait returns once every reference added so far has been read, or at once
+// when the prefetch was never started or is closed.
+func (p *Prefetch) Wait() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.started && !p.closed && (p.next < len(p.refs) || p.inFlight > 0) {
+		p.wake.Wait()
+	}
+}
+
+// Close ends the prefetch's part: no reference is added or read any more,
+// the reads in flight finish (into the Resolver's cache), and the caller
+// reads what is left itself, in its own order. A caller's readers and the
+// prefetch's drawing on the same connections would only take turns.
 func (p *Prefetch) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
-	p.wake.Broadcast()
-}
-
-// Wait returns once the readers are done: after Close, when every queued
-// reference is read. It returns at once when none was started.
-func (p *Prefetch) Wait() {
-	p.wg.Wait()
-}
-
-// Stop ends the prefetch: nothing more is read, the reads in flight are
-// cancelled, and Stop returns once every reader has.
-func (p *Prefetch) Stop() {
-	p.mu.Lock()
-	p.closed = true
 	p.refs, p.next = nil, 0
-	cancel := p.cancel
-	if cancel == nil {
-		// A later Start reads nothing.
-		p.cancel = func() {}
-	}
 	p.wake.Broadcast()
+}
+
+// Stop is Close that also cancels the reads in flight, and returns once
+// every reader has.
+func (p *Prefetch) Stop() {
+	p.Close()
+	p.mu.Lock()
+	cancel := p.cancel
 	p.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
+	cancel()
 	p.wg.Wait()
 }

@@ -31,8 +31,8 @@ func TestPrefetchReadsEachSecretOnceForTheCaller(t *testing.T) {
 	for _, rf := range after {
 		p.Add(rf)
 	}
-	p.Close()
 	p.Wait()
+	p.Close()
 	prefetched := r.Stats()
 	if prefetched.MetadataReads != 3 || prefetched.DataReads != 0 {
 		t.Fatalf("after the prefetch: Stats = %+v, want 3 metadata reads (a, b, missing) and no data read", prefetched)
@@ -78,7 +78,7 @@ func TestPrefetchStopped(t *testing.T) {
 	q := secrets.NewPrefetch()
 	q.Add(ref(a, "api_key", 0))
 	q.Start(ctx, r)
-	q.Close()
+	q.Wait()
 	q.Stop()
 	if _, err := r.Metadata(context.Background(), ref(a, "api_key", 0)); err != nil {
 		if errors.Is(err, context.Canceled) {
