@@ -289,15 +289,7 @@ func generatedConfig(n int, extra string) string {
 // file whole and once in runs of one top-level item with the provider
 // runs parsed during decoding, and wants the same Config and diagnostics.
 func TestLoadInRunsIsAWholeLoad(t *testing.T) {
-	dirs, err := filepath.Glob("testdata/fixtures/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	examples, err := filepath.Glob("../examples/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dirs = append(dirs, examples...)
+	dirs := globDirs(t, "testdata/fixtures/*", "../examples/*")
 	for name, extra := range map[string]string{
 		"valid":          "",
 		"duplicate late": "glow_provider \"p1\" {\n  name = \"again\"\n}\n",
@@ -438,4 +430,18 @@ func foldedItems(body hcl.Body) hcl.Body {
 		}
 	}
 	return b
+}
+
+// globDirs is every match of the patterns, in order.
+func globDirs(t *testing.T, patterns ...string) []string {
+	t.Helper()
+	var dirs []string
+	for _, pattern := range patterns {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, m...)
+	}
+	return dirs
 }

@@ -52,20 +52,9 @@ func secretRefs(cfg *Config) []string {
 // and example, and a generated configuration whose vault block reads a
 // variable.
 func TestLoadTellsThePrefetchEveryReference(t *testing.T) {
-	dirs, err := filepath.Glob("testdata/fixtures/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	examples, err := filepath.Glob("../examples/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Environments whose providers are a module's.
-	environments, err := filepath.Glob("../examples/environments/environments/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	examples = append(examples, environments...)
+	// The environments' providers are a module's.
+	environments := globDirs(t, "../examples/environments/environments/*")
+	dirs := append(globDirs(t, "testdata/fixtures/*", "../examples/*"), environments...)
 	generated := filepath.Join(t.TempDir(), "generated")
 	if err := os.MkdirAll(generated, 0o755); err != nil {
 		t.Fatal(err)
@@ -75,7 +64,7 @@ func TestLoadTellsThePrefetchEveryReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	told, inModules := 0, 0
-	for _, dir := range append(append(dirs, examples...), generated) {
+	for _, dir := range append(dirs, generated) {
 		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 			continue
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -527,17 +526,10 @@ func TestInvalidToken(t *testing.T) {
 // instead of one per reference after each one's retries.
 func TestConnectVaultDown(t *testing.T) {
 	e := newAuthEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := "http://" + ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
+	down := vaulttest.DownAddr(t)
 	t.Setenv("VAULT_TOKEN", e.token)
 	t.Setenv("VAULT_MAX_RETRIES", "1")
-	_, err = secrets.Connect(context.Background(), &secretref.VaultSettings{Address: down}, e.opts())
+	_, err := secrets.Connect(context.Background(), &secretref.VaultSettings{Address: down}, e.opts())
 	if !errors.Is(err, secrets.ErrUnreachable) {
 		t.Fatalf("Vault down: got %v, want ErrUnreachable", err)
 	}

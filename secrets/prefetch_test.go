@@ -15,9 +15,7 @@ import (
 // Vault is asked nothing more.
 func TestPrefetchReadsEachSecretOnceForTheCaller(t *testing.T) {
 	e := newEnv(t)
-	a := e.put("a", map[string]interface{}{"api_key": e.secret(), "org": e.secret()})
-	b := e.put("b", map[string]interface{}{"api_key": e.secret()})
-	missing := "secret/" + e.prefix + "/missing"
+	a, b, missing := e.twoAndMissing()
 	r := e.resolver()
 	ctx := context.Background()
 

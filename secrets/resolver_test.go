@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -61,6 +60,15 @@ func (e *env) put(name string, data map[string]interface{}) string {
 		e.t.Fatalf("writing secret/%s: %v", p, err)
 	}
 	return "secret/" + p
+}
+
+// twoAndMissing writes secrets a (fields api_key and org) and b (api_key),
+// and names a third that does not exist.
+func (e *env) twoAndMissing() (a, b, missing string) {
+	e.t.Helper()
+	a = e.put("a", map[string]interface{}{"api_key": e.secret(), "org": e.secret()})
+	b = e.put("b", map[string]interface{}{"api_key": e.secret()})
+	return a, b, "secret/" + e.prefix + "/missing"
 }
 
 // secret is a value distinctive enough that finding it in a message cannot
@@ -402,18 +410,11 @@ func TestNotKV(t *testing.T) {
 
 func TestUnreachable(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := "http://" + ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
+	addr := vaulttest.DownAddr(t)
 	e := &env{t: t, addr: addr, token: "s.unreachable-token"}
 	r := e.resolver()
 	rf := ref("secret/llm/openai", "api_key", 0)
-	_, err = r.Metadata(context.Background(), rf)
+	_, err := r.Metadata(context.Background(), rf)
 	e.wantErr(err, secrets.ErrUnreachable, rf)
 	if !strings.Contains(err.Error(), addr) {
 		t.Errorf("message does not name the address: %v", err)
@@ -450,9 +451,7 @@ func TestSealed(t *testing.T) {
 // once, and every reference gets its own error naming its own position.
 func TestEachSecretReadOnce(t *testing.T) {
 	e := newEnv(t)
-	a := e.put("a", map[string]interface{}{"api_key": e.secret(), "org": e.secret()})
-	b := e.put("b", map[string]interface{}{"api_key": e.secret()})
-	missing := "secret/" + e.prefix + "/missing"
+	a, b, missing := e.twoAndMissing()
 	r := e.resolver()
 	ctx := context.Background()
 

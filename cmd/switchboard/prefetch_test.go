@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/switchboard-hq/switchboard/secrets/vaulttest"
 )
 
 // vaultRequests puts a proxy in front of the world's Vault (VAULT_ADDR)
@@ -130,14 +131,7 @@ func TestPlanRefusedBeforeVaultAnswers(t *testing.T) {
 		t.Errorf("Vault was asked %v before the policy's error", got)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := "http://" + ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
+	down := vaulttest.DownAddr(t)
 	t.Setenv("VAULT_ADDR", down)
 	f, err := os.OpenFile(filepath.Join(dir, "main.hcl"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -150,7 +144,7 @@ func TestPlanRefusedBeforeVaultAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut = runSwitchboard(t, "plan", "--no-color", dir)
-	if code != 1 || !strings.Contains(errOut, "Reference to undeclared input variable") || strings.Contains(errOut, ln.Addr().String()) || strings.Contains(errOut, "vault:") {
+	if code != 1 || !strings.Contains(errOut, "Reference to undeclared input variable") || strings.Contains(errOut, strings.TrimPrefix(down, "http://")) || strings.Contains(errOut, "vault:") {
 		t.Fatalf("plan of a configuration with an error, Vault down: exit %d, want 1 and only the configuration's diagnostic\n%s%s", code, out, errOut)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -152,14 +151,7 @@ func TestPlanCheckSecrets(t *testing.T) {
 // Vault down: one line naming the address, not one per reference.
 func TestPlanVaultDown(t *testing.T) {
 	w := newWorld(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := "http://" + ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
+	down := vaulttest.DownAddr(t)
 	t.Setenv("VAULT_ADDR", down)
 	t.Setenv("VAULT_MAX_RETRIES", "0")
 	code, out, errOut := runSwitchboard(t, "plan", "--no-color", copyExample(t, "basic"))

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -141,6 +142,21 @@ func Binary(t testing.TB) string {
 			"or set VAULT_ADDR and VAULT_TOKEN to a Vault dev server.", err)
 	}
 	return bin
+}
+
+// DownAddr is the URL of a loopback port nothing listens on: a Vault that
+// cannot be reached.
+func DownAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "http://" + ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 // Client returns an API client for addr and token that does not retry, so a
