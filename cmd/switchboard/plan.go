@@ -168,11 +168,10 @@ func runPlan(cmd *cobra.Command, dir string, flags *planCommandFlags) error {
 	if flags.policyDir != "" {
 		policies, policyErr = policy.Load(flags.policyDir)
 	}
-	var pre *vaultPrefetch
+	pre := newVaultPrefetch(cmd.Context(), &flags.loadFlags)
+	defer pre.stop()
 	var with []func(*config.LoadOptions)
 	if policyErr == nil {
-		pre = newVaultPrefetch(cmd.Context(), &flags.loadFlags)
-		defer pre.stop()
 		with = append(with, pre.option)
 	}
 	cfg, err := flags.load(stream(cmd), dir, with...)

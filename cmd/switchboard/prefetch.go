@@ -22,9 +22,9 @@ import (
 type vaultPrefetch struct {
 	ctx    context.Context
 	cancel context.CancelFunc
-	// parallelism is --vault-parallelism, which load applies to
-	// Config.Vault after the load: the prefetch's settings get it too.
-	parallelism int
+	// flags override Config.Vault after the load (overrideVault): the
+	// prefetch's settings get the same.
+	flags *loadFlags
 
 	settings *secretref.VaultSettings
 	queue    *secrets.Prefetch
@@ -36,7 +36,7 @@ type vaultPrefetch struct {
 
 func newVaultPrefetch(ctx context.Context, flags *loadFlags) *vaultPrefetch {
 	ctx, cancel := context.WithCancel(ctx)
-	return &vaultPrefetch{ctx: ctx, cancel: cancel, parallelism: flags.vaultParallelism}
+	return &vaultPrefetch{ctx: ctx, cancel: cancel, flags: flags}
 }
 
 // option sets LoadOptions.Prefetch.
@@ -48,17 +48,13 @@ func (p *vaultPrefetch) option(o *config.LoadOptions) {
 // a goroutine of its own.
 func (p *vaultPrefetch) start(s *secretref.VaultSettings) func(secretref.VaultRef) {
 	settings := *s
-	if p.parallelism > 0 {
-		settings.Parallelism = p.parallelism
-	}
+	p.flags.overrideVault(&settings)
 	p.settings = &settings
 	p.queue = secrets.NewPrefetch()
 	p.ready = make(chan struct{})
 	go func() {
 		defer close(p.ready)
-		// What Connect reads (a token, a login's secret) is registered
-		// as connect's own Connect would.
-		p.vault, p.err = secrets.Connect(p.ctx, p.settings, secrets.ConnectOptions{Register: credentialsIn(p.ctx).Add})
+		p.vault, p.err = connectVault(p.ctx, p.settings)
 		if p.err == nil {
 			p.queue.Start(p.ctx, p.vault)
 		}

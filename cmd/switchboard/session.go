@@ -67,10 +67,24 @@ func (l *loadFlags) load(st *views.Stream, dir string, with ...func(*config.Load
 	if diags.HasErrors() {
 		return nil, exitCode(1)
 	}
-	if l.vaultParallelism > 0 && cfg.Vault != nil {
-		cfg.Vault.Parallelism = l.vaultParallelism
+	if cfg.Vault != nil {
+		l.overrideVault(cfg.Vault)
 	}
 	return cfg, nil
+}
+
+// overrideVault applies the flags that override the vault block for one
+// run (--vault-parallelism) to s.
+func (l *loadFlags) overrideVault(s *secretref.VaultSettings) {
+	if l.vaultParallelism > 0 {
+		s.Parallelism = l.vaultParallelism
+	}
+}
+
+// connectVault is secrets.Connect with what it reads (a token, a login's
+// secret) registered in the run's credentials.
+func connectVault(ctx context.Context, s *secretref.VaultSettings) (*secrets.Resolver, error) {
+	return secrets.Connect(ctx, s, secrets.ConnectOptions{Register: credentialsIn(ctx).Add})
 }
 
 // session holds the connections a configuration describes.
@@ -104,7 +118,7 @@ func connectPrefetched(ctx context.Context, cfg *config.Config, pre *vaultPrefet
 		// (a token, a secret_id, a JWT) is registered as it is read.
 		r, err, ok := pre.resolver(cfg.Vault)
 		if !ok {
-			r, err = secrets.Connect(ctx, cfg.Vault, secrets.ConnectOptions{Register: creds.Add})
+			r, err = connectVault(ctx, cfg.Vault)
 		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "vault") {
