@@ -32,7 +32,7 @@ func testReport() *report {
 		creates,
 		measured(tfPlanRow, 1000, 18*time.Second, 30*time.Second, 180<<20),
 		measured(tfPlanRowLogOff, 1000, 9*time.Second, 15*time.Second, 170<<20),
-		{Scenario: tfPlanRow, N: 10000, Skipped: tfTooSlowPlan},
+		{Scenario: tfPlanRow, N: 10000, Skipped: tfTooSlowPlan(10000)},
 	}
 	return rep
 }
